@@ -1,0 +1,72 @@
+"""The JSON API under /api/v1/: one NinjaAPI mounting each app's router. Schema: /api/v1/openapi.json."""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from nervecare.clients.api import router as clients_router
+from nervecare.core.api import router as core_router
+from nervecare.core.api_support import AUTH, error_body, field_from_loc
+from nervecare.core.errors import FieldErrors
+from nervecare.plans.api import router as plans_router
+from nervecare.plans.services import PlanBlocked
+from nervecare.screening.api import router as screening_router
+
+api = NinjaAPI(
+    title="NerveCare API",
+    version="1",
+    description=(
+        "Intake, validated screening, safety check and care plans for massage therapy clients living with "
+        "neuropathy. Authenticate with a session (the web login, plus the CSRF token) or with "
+        "`Authorization: Bearer <token>` (create one with `nervecare token create <username>`). Errors are "
+        'JSON: `{"detail": ..., "errors": [{"field": ..., "message": ...}]}` with a 4xx status.'
+    ),
+    auth=AUTH,
+    urls_namespace="api",
+)
+api.add_router("", core_router)
+api.add_router("", clients_router)
+api.add_router("", screening_router)
+api.add_router("", plans_router)
+
+
+@api.exception_handler(FieldErrors)
+def _field_errors(request: HttpRequest, exc: FieldErrors) -> HttpResponse:
+    return api.create_response(request, error_body("Invalid input.", exc.errors), status=422)
+
+
+@api.exception_handler(NinjaValidationError)
+def _validation_errors(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    errors: dict[str, str] = {}
+    for err in exc.errors:
+        field = field_from_loc(err.get("loc", ()))
+        errors[field] = (errors[field] + "; " if field in errors else "") + str(err.get("msg", "invalid"))
+    return api.create_response(request, error_body("Invalid input.", errors), status=422)
+
+
+@api.exception_handler(PlanBlocked)
+def _plan_blocked(request: HttpRequest, exc: PlanBlocked) -> HttpResponse:
+    body = error_body(str(exc), {f"flags.{f.rule_id}": f"{f.level}: {f.reason}" for f in exc.flags})
+    return api.create_response(request, body, status=409)
+
+
+@api.exception_handler(PermissionDenied)
+def _forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return api.create_response(request, error_body(str(exc) or "Not allowed."), status=403)
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return api.create_response(request, error_body(str(exc) or "Not found."), status=404)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return api.create_response(request, error_body("Sign in or send a valid bearer token."), status=401)
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return api.create_response(request, error_body(str(exc)), status=exc.status_code)

@@ -1,0 +1,233 @@
+"""The clinical record taken at intake: client, consent, neuropathy, medical context, body map."""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from nervecare.core.models import Clinic, Therapist, TimeStampedModel
+
+RATING = [MinValueValidator(0), MaxValueValidator(10)]
+
+
+class Client(TimeStampedModel):
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="clients")
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    date_of_birth = models.DateField()
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    address = models.TextField(blank=True)
+    emergency_contact_name = models.CharField(max_length=200, blank=True)
+    emergency_contact_phone = models.CharField(max_length=40, blank=True)
+    referring_clinician = models.CharField(max_length=200, blank=True)
+    referring_clinician_contact = models.CharField(max_length=200, blank=True)
+    goals = models.TextField(blank=True, help_text="The client's goals for massage, in their words.")
+    primary_therapist = models.ForeignKey(
+        Therapist, null=True, blank=True, on_delete=models.SET_NULL, related_name="clients"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["last_name", "first_name", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+class ConsentText(models.Model):
+    """A versioned consent-to-treatment text; a consent record points at the exact version signed."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="consent_texts")
+    version = models.CharField(max_length=20)
+    body = models.TextField()
+    effective_from = models.DateField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["clinic", "version"], name="consent_text_version_unique")]
+        ordering = ["-effective_from"]
+
+    def __str__(self) -> str:
+        return f"Consent v{self.version}"
+
+
+class Consent(models.Model):
+    class Method(models.TextChoices):
+        WRITTEN = "written", "Signed on paper"
+        ELECTRONIC = "electronic", "Signed electronically"
+        VERBAL = "verbal", "Verbal, witnessed"
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="consents")
+    text = models.ForeignKey(ConsentText, on_delete=models.PROTECT, related_name="consents")
+    given_at = models.DateTimeField()
+    method = models.CharField(max_length=20, choices=Method.choices)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-given_at"]
+
+
+class Condition(TimeStampedModel):
+    """One neuropathy the client lives with, as told at intake."""
+
+    class Type(models.TextChoices):
+        PERIPHERAL = "peripheral", "Peripheral"
+        FOCAL = "focal", "Focal"
+        CRANIAL = "cranial", "Cranial"
+        AUTOIMMUNE = "autoimmune", "Autoimmune"
+
+    class Cause(models.TextChoices):
+        DIABETES_T1 = "diabetes_t1", "Diabetes type 1"
+        DIABETES_T2 = "diabetes_t2", "Diabetes type 2"
+        CHEMOTHERAPY = "chemotherapy", "Chemotherapy"
+        INJURY = "injury", "Injury or entrapment"
+        INFECTION = "infection", "Infection or illness"
+        AUTOIMMUNE = "autoimmune", "Autoimmune disease"
+        HEREDITARY = "hereditary", "Hereditary"
+        ALCOHOL = "alcohol", "Alcohol"
+        B12 = "b12_deficiency", "Vitamin B12 deficiency"
+        UNKNOWN = "unknown", "Unknown"
+
+    class Phase(models.TextChoices):
+        NOT_APPLICABLE = "", "Not applicable"
+        ACUTE = "acute", "Acute (onset phase)"
+        RECOVERY = "recovery", "Recovery"
+        CHRONIC = "chronic", "Chronic / stable"
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="conditions")
+    type = models.CharField(max_length=20, choices=Type.choices)
+    cause = models.CharField(max_length=20, choices=Cause.choices)
+    diagnosis = models.CharField(
+        max_length=200, blank=True, help_text="e.g. carpal tunnel syndrome, Guillain–Barré, trigeminal neuralgia"
+    )
+    diagnosis_code = models.CharField(max_length=20, blank=True, help_text="From the condition vocabulary.")
+    phase = models.CharField(max_length=20, choices=Phase.choices, blank=True, default="")
+    chemotherapy_agent = models.CharField(max_length=100, blank=True)
+    chemotherapy_start = models.DateField(null=True, blank=True)
+    chemotherapy_end = models.DateField(null=True, blank=True)
+    onset_date = models.DateField(null=True, blank=True)
+    diagnosis_date = models.DateField(null=True, blank=True)
+    # Symptoms at intake, each 0-10; null = not asked / not reported.
+    numbness = models.PositiveSmallIntegerField(null=True, blank=True, validators=RATING)
+    pain = models.PositiveSmallIntegerField(null=True, blank=True, validators=RATING)
+    tingling = models.PositiveSmallIntegerField(null=True, blank=True, validators=RATING)
+    burning = models.PositiveSmallIntegerField(null=True, blank=True, validators=RATING)
+    cramps = models.PositiveSmallIntegerField(null=True, blank=True, validators=RATING)
+    weakness = models.PositiveSmallIntegerField(null=True, blank=True, validators=RATING)
+    balance = models.PositiveSmallIntegerField(null=True, blank=True, validators=RATING)
+    notes = models.TextField(blank=True)
+    history = HistoricalRecords()
+
+    SYMPTOMS = ("numbness", "pain", "tingling", "burning", "cramps", "weakness", "balance")
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                name=f"condition_{s}_0_10", condition=models.Q(**{f"{s}__isnull": True}) | models.Q(**{f"{s}__lte": 10})
+            )
+            for s in ("numbness", "pain", "tingling", "burning", "cramps", "weakness", "balance")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_type_display()} neuropathy ({self.get_cause_display()})"
+
+
+class MedicalContext(TimeStampedModel):
+    """What massage safety depends on. One per client, kept current; history keeps earlier states."""
+
+    client = models.OneToOneField(Client, on_delete=models.CASCADE, related_name="medical")
+    # Medications: a list of {"name": str, "class": code from the medication-class vocabulary}.
+    medications = models.JSONField(default=list, blank=True)
+    on_anticoagulants = models.BooleanField(default=False)
+    bleeding_disorder = models.BooleanField(default=False)
+    on_steroids = models.BooleanField(default=False)
+    on_insulin_or_sulfonylurea = models.BooleanField(default=False)
+    # Comorbidities: codes from the vocabulary (migraine, arthritis, heart_failure...) plus free text.
+    comorbidities = models.JSONField(default=list, blank=True)
+    heart_failure_uncontrolled = models.BooleanField(default=False)
+    dvt_history = models.BooleanField(default=False)
+    dvt_date = models.DateField(null=True, blank=True)
+    dvt_site = models.CharField(max_length=100, blank=True)
+    dvt_signs_now = models.BooleanField(
+        default=False, help_text="One-sided calf swelling, pain or warmth now (suspected DVT)."
+    )
+    lymph_nodes_removed = models.BooleanField(default=False)
+    lymph_nodes_site = models.CharField(max_length=200, blank=True)
+    lymphedema = models.BooleanField(default=False)
+    lymphedema_site = models.CharField(max_length=200, blank=True)
+    radiation = models.BooleanField(default=False)
+    radiation_site = models.CharField(max_length=200, blank=True)
+    recent_surgery = models.BooleanField(default=False)
+    recent_surgery_site = models.CharField(max_length=200, blank=True)
+    tumour_or_enlarged_nodes = models.BooleanField(default=False)
+    tumour_site = models.CharField(max_length=200, blank=True)
+    # Devices and lines: codes "port", "picc", "pacemaker", "insulin_pump", "other".
+    devices = models.JSONField(default=list, blank=True)
+    devices_site = models.CharField(max_length=200, blank=True)
+    foot_wound_or_ulcer = models.BooleanField(default=False)
+    foot_wound_site = models.CharField(max_length=100, blank=True)
+    foot_red_warm_swollen = models.BooleanField(
+        default=False, help_text="A red, warm, swollen or newly deformed foot (suspected Charcot foot)."
+    )
+    skin_infection = models.BooleanField(default=False, help_text="Active skin infection or cellulitis.")
+    platelets_per_ul = models.PositiveIntegerField(null=True, blank=True)
+    neutrophils_per_ul = models.PositiveIntegerField(null=True, blank=True)
+    hba1c_percent = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True)
+    labs_date = models.DateField(null=True, blank=True)
+    in_chemotherapy = models.BooleanField(default=False)
+    chemotherapy_cycle = models.PositiveSmallIntegerField(null=True, blank=True)
+    temperature_celsius = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True)
+    fever_or_infection = models.BooleanField(default=False)
+    unstable_glucose = models.BooleanField(default=False)
+    pregnant = models.BooleanField(default=False)
+    trigeminal_trigger_zones = models.CharField(max_length=200, blank=True)
+    # Red flags that need a doctor soon (BMJ Best Practice).
+    weakness_worsening_fast = models.BooleanField(default=False)
+    breathing_or_swallowing_trouble = models.BooleanField(default=False)
+    new_bladder_bowel_problems = models.BooleanField(default=False)
+    sudden_facial_droop = models.BooleanField(default=False)
+    notes = models.TextField(blank=True)
+    history = HistoricalRecords()
+
+
+class BodyMap(models.Model):
+    """Where the client feels each sensation, recorded at intake and again at any visit."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="body_maps")
+    recorded_at = models.DateTimeField()
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    context = models.CharField(max_length=20, default="intake")
+    pattern = models.CharField(max_length=40, blank=True)
+    pattern_detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+
+
+class BodyMapMark(models.Model):
+    class Side(models.TextChoices):
+        LEFT = "left"
+        RIGHT = "right"
+        MIDLINE = "midline"
+
+    body_map = models.ForeignKey(BodyMap, on_delete=models.CASCADE, related_name="marks")
+    region = models.CharField(max_length=40)
+    side = models.CharField(max_length=10, choices=Side.choices)
+    sensation = models.CharField(max_length=20)
+    intensity = models.PositiveSmallIntegerField(validators=RATING)
+
+    class Meta:
+        ordering = ["region", "side", "sensation"]
+        constraints = [
+            models.UniqueConstraint(fields=["body_map", "region", "side", "sensation"], name="bodymap_mark_unique"),
+            models.CheckConstraint(name="bodymap_mark_intensity_0_10", condition=models.Q(intensity__lte=10)),
+        ]

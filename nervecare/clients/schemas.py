@@ -1,0 +1,256 @@
+"""API schemas for the clinical record. Unknown fields are refused, so a typo is an error, not silence."""
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Literal
+
+from ninja import Schema
+from pydantic import ConfigDict, Field
+
+Rating = int | None
+NeuropathyType = Literal["peripheral", "focal", "cranial", "autoimmune"]
+Cause = Literal[
+    "diabetes_t1", "diabetes_t2", "chemotherapy", "injury", "infection", "autoimmune", "hereditary", "alcohol",
+    "b12_deficiency", "unknown",
+]
+
+
+class Strict(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ClientIn(Strict):
+    first_name: str = Field(min_length=1, max_length=100)
+    last_name: str = Field(min_length=1, max_length=100)
+    date_of_birth: date
+    email: str = Field("", max_length=254)
+    phone: str = Field("", max_length=40)
+    address: str = ""
+    emergency_contact_name: str = Field("", max_length=200)
+    emergency_contact_phone: str = Field("", max_length=40)
+    referring_clinician: str = Field("", max_length=200)
+    referring_clinician_contact: str = Field("", max_length=200)
+    goals: str = ""
+
+
+class ClientPatch(Strict):
+    first_name: str | None = Field(None, min_length=1, max_length=100)
+    last_name: str | None = Field(None, min_length=1, max_length=100)
+    date_of_birth: date | None = None
+    email: str | None = Field(None, max_length=254)
+    phone: str | None = Field(None, max_length=40)
+    address: str | None = None
+    emergency_contact_name: str | None = Field(None, max_length=200)
+    emergency_contact_phone: str | None = Field(None, max_length=40)
+    referring_clinician: str | None = Field(None, max_length=200)
+    referring_clinician_contact: str | None = Field(None, max_length=200)
+    goals: str | None = None
+
+
+class ConditionIn(Strict):
+    type: NeuropathyType
+    cause: Cause
+    diagnosis: str = Field("", max_length=200)
+    diagnosis_code: str = ""
+    phase: Literal["", "acute", "recovery", "chronic"] = ""
+    chemotherapy_agent: str = Field("", max_length=100)
+    chemotherapy_start: date | None = None
+    chemotherapy_end: date | None = None
+    onset_date: date | None = None
+    diagnosis_date: date | None = None
+    numbness: int | None = Field(None, ge=0, le=10)
+    pain: int | None = Field(None, ge=0, le=10)
+    tingling: int | None = Field(None, ge=0, le=10)
+    burning: int | None = Field(None, ge=0, le=10)
+    cramps: int | None = Field(None, ge=0, le=10)
+    weakness: int | None = Field(None, ge=0, le=10)
+    balance: int | None = Field(None, ge=0, le=10)
+    notes: str = ""
+
+
+class ConditionPatch(Strict):
+    type: NeuropathyType | None = None
+    cause: Cause | None = None
+    diagnosis: str | None = Field(None, max_length=200)
+    diagnosis_code: str | None = None
+    phase: Literal["", "acute", "recovery", "chronic"] | None = None
+    chemotherapy_agent: str | None = Field(None, max_length=100)
+    chemotherapy_start: date | None = None
+    chemotherapy_end: date | None = None
+    onset_date: date | None = None
+    diagnosis_date: date | None = None
+    numbness: int | None = Field(None, ge=0, le=10)
+    pain: int | None = Field(None, ge=0, le=10)
+    tingling: int | None = Field(None, ge=0, le=10)
+    burning: int | None = Field(None, ge=0, le=10)
+    cramps: int | None = Field(None, ge=0, le=10)
+    weakness: int | None = Field(None, ge=0, le=10)
+    balance: int | None = Field(None, ge=0, le=10)
+    notes: str | None = None
+
+
+class Medication(Strict):
+    name: str = Field(min_length=1, max_length=200)
+    # e.g. anticoagulant, steroid, insulin, sulfonylurea, chemotherapy, analgesic, other
+    medication_class: str = Field("", alias="class", max_length=40)
+
+
+class MedicalIn(Strict):
+    medications: list[Medication] = []
+    on_anticoagulants: bool = False
+    bleeding_disorder: bool = False
+    on_steroids: bool = False
+    on_insulin_or_sulfonylurea: bool = False
+    comorbidities: list[str] = []
+    heart_failure_uncontrolled: bool = False
+    dvt_history: bool = False
+    dvt_date: date | None = None
+    dvt_site: str = ""
+    dvt_signs_now: bool = False
+    lymph_nodes_removed: bool = False
+    lymph_nodes_site: str = ""
+    lymphedema: bool = False
+    lymphedema_site: str = ""
+    radiation: bool = False
+    radiation_site: str = ""
+    recent_surgery: bool = False
+    recent_surgery_site: str = ""
+    tumour_or_enlarged_nodes: bool = False
+    tumour_site: str = ""
+    devices: list[Literal["port", "picc", "pacemaker", "insulin_pump", "other"]] = []
+    devices_site: str = ""
+    foot_wound_or_ulcer: bool = False
+    foot_wound_site: str = ""
+    foot_red_warm_swollen: bool = False
+    skin_infection: bool = False
+    platelets_per_ul: int | None = Field(None, ge=0, le=2_000_000)
+    neutrophils_per_ul: int | None = Field(None, ge=0, le=200_000)
+    hba1c_percent: Decimal | None = Field(None, ge=3, le=20, decimal_places=1)
+    labs_date: date | None = None
+    in_chemotherapy: bool = False
+    chemotherapy_cycle: int | None = Field(None, ge=1, le=100)
+    temperature_celsius: Decimal | None = Field(None, ge=30, le=45, decimal_places=1)
+    fever_or_infection: bool = False
+    unstable_glucose: bool = False
+    pregnant: bool = False
+    trigeminal_trigger_zones: str = ""
+    weakness_worsening_fast: bool = False
+    breathing_or_swallowing_trouble: bool = False
+    new_bladder_bowel_problems: bool = False
+    sudden_facial_droop: bool = False
+    notes: str = ""
+
+
+class MarkIn(Strict):
+    region: str
+    side: Literal["left", "right", "midline", ""] | None = None
+    sensation: str
+    intensity: int = Field(ge=0, le=10)
+
+
+class BodyMapIn(Strict):
+    marks: list[MarkIn]
+    context: Literal["intake", "visit", "reevaluation"] = "visit"
+
+
+class ConsentIn(Strict):
+    version: str
+    method: Literal["written", "electronic", "verbal"]
+    given_at: datetime | None = None
+
+
+class IntakeIn(Strict):
+    client: ClientIn
+    conditions: list[ConditionIn] = Field(min_length=1)
+    medical: MedicalIn | None = None
+    body_map: list[MarkIn] = []
+    consent: ConsentIn | None = None
+    primary_therapist_id: int | None = None
+
+
+class ConditionOut(Schema):
+    id: int
+    type: str
+    cause: str
+    diagnosis: str
+    diagnosis_code: str
+    phase: str
+    chemotherapy_agent: str
+    chemotherapy_start: date | None
+    chemotherapy_end: date | None
+    onset_date: date | None
+    diagnosis_date: date | None
+    numbness: int | None
+    pain: int | None
+    tingling: int | None
+    burning: int | None
+    cramps: int | None
+    weakness: int | None
+    balance: int | None
+    notes: str
+
+
+class ClientSummaryOut(Schema):
+    id: int
+    first_name: str
+    last_name: str
+    date_of_birth: date
+    primary_therapist_id: int | None
+    conditions: list[str]
+
+
+class MarkOut(Schema):
+    region: str
+    side: str
+    sensation: str
+    intensity: int
+
+
+class BodyMapOut(Schema):
+    id: int
+    recorded_at: datetime
+    context: str
+    pattern: str
+    pattern_detail: dict
+    marks: list[MarkOut]
+
+
+class ConsentOut(Schema):
+    id: int
+    version: str
+    method: str
+    given_at: datetime
+    withdrawn_at: datetime | None
+
+
+class ClientOut(Schema):
+    id: int
+    first_name: str
+    last_name: str
+    date_of_birth: date
+    email: str
+    phone: str
+    address: str
+    emergency_contact_name: str
+    emergency_contact_phone: str
+    referring_clinician: str
+    referring_clinician_contact: str
+    goals: str
+    primary_therapist_id: int | None
+    conditions: list[ConditionOut]
+    medical: dict | None
+    consents: list[ConsentOut]
+    body_map: BodyMapOut | None
+    body_map_comparison: dict | None
+    open_flags: list[dict]
+    latest_screenings: dict[str, dict]
+    created_at: datetime
+    updated_at: datetime
+
+
+class HistoryOut(Schema):
+    record: str
+    at: datetime
+    by: str | None
+    change: str
+    fields: dict

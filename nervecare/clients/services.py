@@ -1,0 +1,285 @@
+"""Writes to the clinical record. Each is one transaction and leaves an audit event."""
+
+from datetime import date, datetime
+from typing import Any
+
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from nervecare.clients import bodymap
+from nervecare.clients.models import BodyMap, BodyMapMark, Client, Condition, Consent, ConsentText, MedicalContext
+from nervecare.core.errors import FieldErrors, full_clean_or_collect
+from nervecare.core.models import Therapist, User
+from nervecare.core.permissions import require_clinical
+from nervecare.core.services import audit_record, model_changes
+from nervecare.core.vocab import load_yaml
+
+CLIENT_FIELDS = (
+    "first_name", "last_name", "date_of_birth", "email", "phone", "address", "emergency_contact_name",
+    "emergency_contact_phone", "referring_clinician", "referring_clinician_contact", "goals",
+)
+CONDITION_FIELDS = (
+    "type", "cause", "diagnosis", "diagnosis_code", "phase", "chemotherapy_agent", "chemotherapy_start",
+    "chemotherapy_end", "onset_date", "diagnosis_date", *Condition.SYMPTOMS, "notes",
+)
+MEDICAL_FIELDS = tuple(
+    f.name
+    for f in MedicalContext._meta.concrete_fields
+    if f.name not in {"id", "client", "created_at", "updated_at"}
+)
+DEVICE_CODES = {"port", "picc", "pacemaker", "insulin_pump", "other"}
+
+
+def _diagnosis_codes() -> set[str]:
+    return {d["code"] for d in load_yaml("clients/data/conditions.yaml")["diagnoses"]}
+
+
+def _unknown_fields(data: dict[str, Any], allowed: tuple[str, ...], prefix: str, errors: dict[str, str]) -> None:
+    for key in data:
+        if key not in allowed:
+            errors[f"{prefix}{key}"] = "unknown field"
+
+
+def _validate_condition(condition: Condition, errors: dict[str, str], prefix: str) -> None:
+    full_clean_or_collect(condition, errors, prefix.rstrip("."), exclude=["client"])
+    if condition.diagnosis_code and condition.diagnosis_code not in _diagnosis_codes():
+        errors[f"{prefix}diagnosis_code"] = f"unknown diagnosis code {condition.diagnosis_code!r}"
+    if condition.cause == Condition.Cause.CHEMOTHERAPY and not condition.chemotherapy_agent:
+        errors[f"{prefix}chemotherapy_agent"] = "name the chemotherapy agent (e.g. oxaliplatin)"
+    start, end = condition.chemotherapy_start, condition.chemotherapy_end
+    if isinstance(start, date) and isinstance(end, date) and end < start:
+        errors[f"{prefix}chemotherapy_end"] = "chemotherapy cannot end before it starts"
+    today = timezone.localdate()
+    for name in ("onset_date", "diagnosis_date", "chemotherapy_start"):
+        value = getattr(condition, name)
+        if isinstance(value, date) and value > today:
+            errors[f"{prefix}{name}"] = "cannot be in the future"
+
+
+def _validate_medical(medical: MedicalContext, errors: dict[str, str], prefix: str) -> None:
+    full_clean_or_collect(medical, errors, prefix.rstrip("."), exclude=["client"])
+    if not isinstance(medical.devices, list) or not set(medical.devices) <= DEVICE_CODES:
+        errors[f"{prefix}devices"] = f"devices must be a list of: {', '.join(sorted(DEVICE_CODES))}"
+    if not isinstance(medical.medications, list) or not all(
+        isinstance(m, dict) and isinstance(m.get("name"), str) and m["name"].strip() for m in medical.medications
+    ):
+        errors[f"{prefix}medications"] = 'medications must be a list of {"name": ..., "class": ...}'
+    if not isinstance(medical.comorbidities, list) or not all(isinstance(c, str) for c in medical.comorbidities):
+        errors[f"{prefix}comorbidities"] = "comorbidities must be a list of names"
+    if medical.temperature_celsius is not None and not 30 <= medical.temperature_celsius <= 45:
+        errors[f"{prefix}temperature_celsius"] = "temperature must be between 30 and 45 °C"
+    if medical.hba1c_percent is not None and not 3 <= medical.hba1c_percent <= 20:
+        errors[f"{prefix}hba1c_percent"] = "HbA1c must be between 3 and 20 %"
+    if isinstance(medical.dvt_date, date) and medical.dvt_date > timezone.localdate():
+        errors[f"{prefix}dvt_date"] = "cannot be in the future"
+
+
+def _marks_from(raw_marks: list[dict[str, Any]], errors: dict[str, str], prefix: str) -> list[bodymap.Mark]:
+    marks, mark_errors = bodymap.validate_marks(raw_marks)
+    errors.update({f"{prefix}{k}": v for k, v in mark_errors.items()})
+    return marks
+
+
+def _save_body_map(
+    *, client: Client, marks: list[bodymap.Mark], actor: User, recorded_at: datetime, context: str
+) -> BodyMap:
+    pattern = bodymap.recognise_pattern(marks)
+    body_map = BodyMap.objects.create(
+        client=client,
+        recorded_at=recorded_at,
+        recorded_by=actor,
+        context=context,
+        pattern=pattern["pattern"],
+        pattern_detail=pattern,
+    )
+    BodyMapMark.objects.bulk_create(
+        BodyMapMark(body_map=body_map, region=m.region, side=m.side, sensation=m.sensation, intensity=m.intensity)
+        for m in marks
+    )
+    return body_map
+
+
+@transaction.atomic
+def intake_create(
+    *,
+    actor: User,
+    client: dict[str, Any],
+    conditions: list[dict[str, Any]],
+    medical: dict[str, Any] | None = None,
+    body_map: list[dict[str, Any]] | None = None,
+    consent: dict[str, Any] | None = None,
+    primary_therapist_id: int | None = None,
+    request: HttpRequest | None = None,
+) -> Client:
+    """Create a client with the whole intake at once: all of it is stored, or none of it."""
+    require_clinical(actor)
+    errors: dict[str, str] = {}
+    _unknown_fields(client, CLIENT_FIELDS, "client.", errors)
+    new_client = Client(clinic_id=actor.clinic_id, created_by=actor, **{k: v for k, v in client.items() if k in CLIENT_FIELDS})
+    full_clean_or_collect(new_client, errors, "client", exclude=["clinic", "primary_therapist", "created_by"])
+    if isinstance(new_client.date_of_birth, date) and new_client.date_of_birth > timezone.localdate():
+        errors["client.date_of_birth"] = "cannot be in the future"
+    if primary_therapist_id is not None:
+        therapist = Therapist.objects.filter(pk=primary_therapist_id, clinic_id=actor.clinic_id).first()
+        if therapist is None:
+            errors["primary_therapist_id"] = "no such therapist in this clinic"
+        new_client.primary_therapist = therapist
+    if not conditions:
+        errors["conditions"] = "record at least one neuropathy (type and cause)"
+    new_conditions = []
+    for i, data in enumerate(conditions):
+        prefix = f"conditions[{i}]."
+        _unknown_fields(data, CONDITION_FIELDS, prefix, errors)
+        condition = Condition(**{k: v for k, v in data.items() if k in CONDITION_FIELDS})
+        _validate_condition(condition, errors, prefix)
+        new_conditions.append(condition)
+    medical = medical or {}
+    _unknown_fields(medical, MEDICAL_FIELDS, "medical.", errors)
+    new_medical = MedicalContext(**{k: v for k, v in medical.items() if k in MEDICAL_FIELDS})
+    _validate_medical(new_medical, errors, "medical.")
+    marks = _marks_from(body_map or [], errors, "body_map.")
+    consent_text = None
+    if consent:
+        consent_text = ConsentText.objects.filter(clinic_id=actor.clinic_id, version=consent.get("version")).first()
+        if consent_text is None:
+            errors["consent.version"] = f"no consent text version {consent.get('version')!r} in this clinic"
+        if consent.get("method") not in Consent.Method.values:
+            errors["consent.method"] = f"must be one of {', '.join(Consent.Method.values)}"
+    if errors:
+        raise FieldErrors(errors)
+
+    new_client.save()
+    for condition in new_conditions:
+        condition.client = new_client
+        condition.save()
+    new_medical.client = new_client
+    new_medical.save()
+    now = timezone.now()
+    if marks:
+        _save_body_map(client=new_client, marks=marks, actor=actor, recorded_at=now, context="intake")
+    if consent_text is not None:
+        Consent.objects.create(
+            client=new_client,
+            text=consent_text,
+            given_at=consent.get("given_at") or now,
+            method=consent["method"],
+            recorded_by=actor,
+        )
+    audit_record(actor=actor, action="create", obj=new_client, summary="Intake recorded", request=request)
+    return new_client
+
+
+def _apply_update(obj: Any, data: dict[str, Any], allowed: tuple[str, ...], prefix: str) -> tuple[dict, dict[str, str]]:
+    errors: dict[str, str] = {}
+    _unknown_fields(data, allowed, prefix, errors)
+    before = {k: getattr(obj, k) for k in data if k in allowed}
+    for key, value in data.items():
+        if key in allowed:
+            setattr(obj, key, value)
+    return before, errors
+
+
+@transaction.atomic
+def client_update(*, actor: User, client: Client, data: dict[str, Any], request: HttpRequest | None = None) -> Client:
+    """Change the client's details; history keeps who changed what and when."""
+    require_clinical(actor)
+    client = Client.objects.select_for_update().get(pk=client.pk)
+    before, errors = _apply_update(client, data, CLIENT_FIELDS, "")
+    full_clean_or_collect(client, errors, exclude=["clinic", "primary_therapist", "created_by"])
+    if errors:
+        raise FieldErrors(errors)
+    client.save()
+    after = {k: getattr(client, k) for k in before}
+    audit_record(actor=actor, action="update", obj=client, changes=model_changes(before, after), request=request)
+    return client
+
+
+@transaction.atomic
+def condition_add(*, actor: User, client: Client, data: dict[str, Any], request: HttpRequest | None = None) -> Condition:
+    require_clinical(actor)
+    errors: dict[str, str] = {}
+    _unknown_fields(data, CONDITION_FIELDS, "", errors)
+    condition = Condition(client=client, **{k: v for k, v in data.items() if k in CONDITION_FIELDS})
+    _validate_condition(condition, errors, "")
+    if errors:
+        raise FieldErrors(errors)
+    condition.save()
+    audit_record(actor=actor, action="create", obj=condition, summary=str(condition), request=request)
+    return condition
+
+
+@transaction.atomic
+def condition_update(
+    *, actor: User, condition: Condition, data: dict[str, Any], request: HttpRequest | None = None
+) -> Condition:
+    require_clinical(actor)
+    condition = Condition.objects.select_for_update().get(pk=condition.pk)
+    before, errors = _apply_update(condition, data, CONDITION_FIELDS, "")
+    _validate_condition(condition, errors, "")
+    if errors:
+        raise FieldErrors(errors)
+    condition.save()
+    after = {k: getattr(condition, k) for k in before}
+    audit_record(actor=actor, action="update", obj=condition, changes=model_changes(before, after), request=request)
+    return condition
+
+
+@transaction.atomic
+def medical_context_update(
+    *, actor: User, client: Client, data: dict[str, Any], request: HttpRequest | None = None
+) -> MedicalContext:
+    require_clinical(actor)
+    medical, _ = MedicalContext.objects.select_for_update().get_or_create(client=client)
+    before, errors = _apply_update(medical, data, MEDICAL_FIELDS, "")
+    _validate_medical(medical, errors, "")
+    if errors:
+        raise FieldErrors(errors)
+    medical.save()
+    after = {k: getattr(medical, k) for k in before}
+    audit_record(actor=actor, action="update", obj=medical, changes=model_changes(before, after), request=request)
+    return medical
+
+
+@transaction.atomic
+def body_map_record(
+    *,
+    actor: User,
+    client: Client,
+    marks: list[dict[str, Any]],
+    context: str = "visit",
+    recorded_at: datetime | None = None,
+    request: HttpRequest | None = None,
+) -> BodyMap:
+    """Record the body map again (at any visit); the pattern is recognised and stored with it."""
+    require_clinical(actor)
+    errors: dict[str, str] = {}
+    clean = _marks_from(marks, errors, "")
+    if errors:
+        raise FieldErrors(errors)
+    body_map = _save_body_map(
+        client=client, marks=clean, actor=actor, recorded_at=recorded_at or timezone.now(), context=context
+    )
+    audit_record(actor=actor, action="create", obj=body_map, summary=f"Body map: {body_map.pattern}", request=request)
+    return body_map
+
+
+@transaction.atomic
+def consent_record(
+    *, actor: User, client: Client, version: str, method: str, given_at: datetime | None = None,
+    request: HttpRequest | None = None,
+) -> Consent:
+    require_clinical(actor)
+    errors: dict[str, str] = {}
+    text = ConsentText.objects.filter(clinic_id=client.clinic_id, version=version).first()
+    if text is None:
+        errors["version"] = f"no consent text version {version!r} in this clinic"
+    if method not in Consent.Method.values:
+        errors["method"] = f"must be one of {', '.join(Consent.Method.values)}"
+    if errors:
+        raise FieldErrors(errors)
+    consent = Consent.objects.create(
+        client=client, text=text, given_at=given_at or timezone.now(), method=method, recorded_by=actor
+    )
+    audit_record(actor=actor, action="create", obj=consent, summary=f"Consent v{version} ({method})", request=request)
+    return consent

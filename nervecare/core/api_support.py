@@ -1,0 +1,41 @@
+"""Shared pieces of the JSON API: authentication and error handling."""
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja.security import HttpBearer, SessionAuth
+
+from nervecare.core.services import api_token_authenticate
+
+
+class BearerToken(HttpBearer):
+    """`Authorization: Bearer nc_...` with a token made by `nervecare token create`."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        user = api_token_authenticate(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+AUTH = [SessionAuth(), BearerToken()]
+
+
+def error_body(detail: str, errors: dict[str, str] | None = None) -> dict[str, Any]:
+    return {"detail": detail, "errors": [{"field": k, "message": v} for k, v in (errors or {}).items()]}
+
+
+def field_from_loc(loc: list[Any] | tuple[Any, ...]) -> str:
+    """('body', 'payload', 'client', 'date_of_birth') -> 'client.date_of_birth'; list indices as [i]."""
+    parts = list(loc)
+    if parts and parts[0] in {"body", "query", "path", "header", "cookie", "form"}:
+        parts = parts[1:]
+    if parts and parts[0] == "payload":
+        parts = parts[1:]
+    out = ""
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "body"

@@ -1,0 +1,121 @@
+"""API routes for care plans."""
+
+from datetime import date
+from typing import Any, Literal
+
+from django.http import Http404, HttpRequest
+from ninja import Router, Schema
+from pydantic import ConfigDict, Field
+
+from nervecare.clients.selectors import client_get_for_user
+from nervecare.plans import selectors, services
+from nervecare.plans.models import CarePlan
+
+router = Router(tags=["plans"])
+
+
+class PlanChangesIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    modality: Literal["swedish", "mld"] | None = None
+    scope: Literal["hand_and_foot", "full_body", "focal"] | None = None
+    pressure: Literal["light", "moderate", "firm"] | None = None
+    session_minutes: int | None = Field(None, ge=15, le=120)
+    sessions_per_week: int | None = Field(None, ge=1, le=7)
+    course_weeks: int | None = Field(None, ge=1, le=52)
+    reevaluation_weeks: list[int] | None = None
+    avoid_areas: list[str] | None = None
+    precautions: list[str] | None = None
+    therapist_id: int | None = None
+    start_date: date | None = None
+
+
+class PlanUpdateIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    changes: PlanChangesIn
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class CancelIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+def plan_as_dict(plan: CarePlan) -> dict[str, Any]:
+    return {
+        "id": plan.id,
+        "client_id": plan.client_id,
+        "status": plan.status,
+        "summary": str(plan),
+        "modality": plan.modality,
+        "scope": plan.scope,
+        "pressure": plan.pressure,
+        "session_minutes": plan.session_minutes,
+        "sessions_per_week": plan.sessions_per_week,
+        "course_weeks": plan.course_weeks,
+        "reevaluation_weeks": plan.reevaluation_weeks,
+        "outcome_measures": plan.outcome_measures,
+        "avoid_areas": plan.avoid_areas,
+        "precautions": plan.precautions,
+        "required_min_years": plan.required_min_years,
+        "required_certifications": plan.required_certifications,
+        "rationale": plan.rationale,
+        "therapist_id": plan.therapist_id,
+        "therapist": plan.therapist.display_name if plan.therapist else None,
+        "start_date": plan.start_date.isoformat() if plan.start_date else None,
+        "activated_at": plan.activated_at.isoformat() if plan.activated_at else None,
+        "changes": [
+            {"field": c.field, "old": c.old_value, "new": c.new_value, "reason": c.reason,
+             "by": c.changed_by.username if c.changed_by else None, "at": c.changed_at.isoformat()}
+            for c in plan.changes.select_related("changed_by")
+        ],
+    }
+
+
+def _plan(request: HttpRequest, client_id: int, plan_id: int) -> CarePlan:
+    client = client_get_for_user(request.user, client_id)
+    plan = selectors.plan_get_for_client(client, plan_id)
+    if plan is None:
+        raise Http404("No such plan.")
+    return plan
+
+
+@router.get("/clients/{client_id}/plans", response=list[dict], summary="A client's plans")
+def list_plans(request: HttpRequest, client_id: int) -> list:
+    client = client_get_for_user(request.user, client_id)
+    return [plan_as_dict(p) for p in selectors.plans_for_client(client)]
+
+
+@router.post("/clients/{client_id}/plans", response={201: dict}, summary="Propose a plan (runs the safety check)")
+def propose_plan(request: HttpRequest, client_id: int) -> tuple[int, dict]:
+    client = client_get_for_user(request.user, client_id)
+    plan, proposal = services.plan_propose(actor=request.user, client=client, request=request)
+    return 201, plan_as_dict(plan) | {"therapist_ranking": proposal["therapist_ranking"]}
+
+
+@router.get("/clients/{client_id}/plans/{plan_id}", response=dict, summary="One plan")
+def get_plan(request: HttpRequest, client_id: int, plan_id: int) -> dict:
+    return plan_as_dict(_plan(request, client_id, plan_id))
+
+
+@router.patch("/clients/{client_id}/plans/{plan_id}", response=dict, summary="Change a plan (say why)")
+def update_plan(request: HttpRequest, client_id: int, plan_id: int, payload: PlanUpdateIn) -> dict:
+    plan = _plan(request, client_id, plan_id)
+    plan = services.plan_update(
+        actor=request.user, plan=plan, changes=payload.changes.model_dump(exclude_unset=True), reason=payload.reason,
+        request=request,
+    )
+    return plan_as_dict(plan)
+
+
+@router.post("/clients/{client_id}/plans/{plan_id}/activate", response=dict, summary="Activate a plan")
+def activate_plan(request: HttpRequest, client_id: int, plan_id: int) -> dict:
+    plan = services.plan_activate(actor=request.user, plan=_plan(request, client_id, plan_id), request=request)
+    return plan_as_dict(plan)
+
+
+@router.post("/clients/{client_id}/plans/{plan_id}/cancel", response=dict, summary="Cancel a plan")
+def cancel_plan(request: HttpRequest, client_id: int, plan_id: int, payload: CancelIn) -> dict:
+    plan = services.plan_cancel(
+        actor=request.user, plan=_plan(request, client_id, plan_id), reason=payload.reason, request=request
+    )
+    return plan_as_dict(plan)

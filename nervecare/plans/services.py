@@ -1,0 +1,228 @@
+"""Writes for care plans: propose, change (with who and why), activate."""
+
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from nervecare.clients.models import Client
+from nervecare.clients.selectors import body_map_latest_two, body_map_marks
+from nervecare.core.errors import FieldErrors, full_clean_or_collect
+from nervecare.core.models import Therapist, User
+from nervecare.core.permissions import require_clinical
+from nervecare.core.services import audit_record
+from nervecare.plans import recommend
+from nervecare.plans.models import CarePlan, PlanChange
+from nervecare.screening.models import SafetyFlag
+from nervecare.screening.selectors import blocking_flags, latest_responses, open_flags
+from nervecare.screening.services import safety_check_run
+
+EDITABLE_FIELDS = (
+    "modality", "scope", "pressure", "session_minutes", "sessions_per_week", "course_weeks",
+    "reevaluation_weeks", "outcome_measures", "avoid_areas", "precautions", "therapist_id", "start_date",
+)
+
+
+class PlanBlocked(Exception):
+    """The plan cannot be activated: open stop or clearance flags. `flags` lists them."""
+
+    def __init__(self, flags: list[SafetyFlag]):
+        self.flags = flags
+        super().__init__(
+            "The plan cannot be activated while these flags are open: "
+            + "; ".join(f"{f.level}: {f.title}" for f in flags)
+        )
+
+
+def _flag_view(flag: SafetyFlag) -> recommend.FlagView:
+    return recommend.FlagView(
+        rule_id=flag.rule_id, level=flag.level, area=flag.area, title=flag.title, actions=flag.actions,
+        effects=flag.effects, applies_to=flag.applies_to,
+    )
+
+
+def plan_recommendation(client: Client, flags: list[SafetyFlag]) -> dict[str, Any]:
+    """The recommender's proposal for this client (read-only)."""
+    latest_map, _ = body_map_latest_two(client)
+    therapists = [
+        recommend.TherapistView(
+            id=t.id, name=t.display_name, years_experience=t.years_experience,
+            certifications=list(t.certifications), is_primary=t.id == client.primary_therapist_id,
+        )
+        for t in Therapist.objects.filter(clinic_id=client.clinic_id, active=True)
+    ]
+    medical = getattr(client, "medical", None)
+    return recommend.recommend(
+        conditions=[{"type": c.type, "cause": c.cause} for c in client.conditions.all()],
+        marks=body_map_marks(latest_map) if latest_map else [],
+        flags=[_flag_view(f) for f in flags],
+        has_lymphedema=bool(medical and medical.lymphedema),
+        baseline_instruments=latest_responses(client).keys(),
+        therapists=therapists,
+    )
+
+
+@transaction.atomic
+def plan_propose(*, actor: User, client: Client, request: HttpRequest | None = None) -> tuple[CarePlan, dict]:
+    """Run the safety check, then store the recommended plan as a proposal with its reasons."""
+    require_clinical(actor)
+    if not client.conditions.exists():
+        raise FieldErrors({"conditions": "record the client's neuropathy before proposing a plan"})
+    flags = safety_check_run(actor=actor, client=client, request=request)
+    proposal = plan_recommendation(client, flags)
+    best = next((t for t in proposal["therapist_ranking"] if t["eligible"]), None)
+    rationale = list(proposal["rationale"])
+    if best is None:
+        rationale.append("No therapist in the clinic meets the qualifications: assign one who does.")
+    blockers = blocking_flags(client, proposal["modality"])
+    if blockers:
+        rationale.append(
+            "Cannot start yet: " + "; ".join(f"{f.get_level_display().lower()} — {f.title}" for f in blockers) + "."
+        )
+    plan = CarePlan.objects.create(
+        client=client,
+        modality=proposal["modality"],
+        scope=proposal["scope"],
+        pressure=proposal["pressure"],
+        session_minutes=proposal["session_minutes"],
+        sessions_per_week=proposal["sessions_per_week"],
+        course_weeks=proposal["course_weeks"],
+        reevaluation_weeks=proposal["reevaluation_weeks"],
+        outcome_measures=proposal["outcome_measures"],
+        avoid_areas=proposal["avoid_areas"],
+        precautions=proposal["precautions"],
+        required_min_years=proposal["required_min_years"],
+        required_certifications=proposal["required_certifications"],
+        rationale=rationale,
+        therapist_id=best["therapist_id"] if best else None,
+        created_by=actor,
+    )
+    audit_record(actor=actor, action="create", obj=plan, summary=f"Plan proposed: {plan}", request=request)
+    return plan, proposal
+
+
+def _validate_plan(plan: CarePlan, flags: list[SafetyFlag], errors: dict[str, str]) -> None:
+    full_clean_or_collect(plan, errors, exclude=["client", "created_by", "activated_by", "therapist"])
+    if errors:
+        return
+    caps = [(f, f.effects.get("max_pressure")) for f in flags if f.effects.get("max_pressure")]
+    for flag, cap in caps:
+        if recommend.PRESSURE_ORDER.index(plan.pressure) > recommend.PRESSURE_ORDER.index(cap):
+            errors["pressure"] = f"{plan.pressure} pressure is not safe: the flag '{flag.title}' allows {cap} at most"
+    for flag in flags:
+        if plan.modality in flag.effects.get("exclude_modalities", []):
+            errors["modality"] = f"{plan.get_modality_display()} is ruled out by the flag '{flag.title}'"
+    weeks = plan.reevaluation_weeks
+    if not isinstance(weeks, list) or not all(isinstance(w, int) and 1 <= w <= plan.course_weeks for w in weeks):
+        errors["reevaluation_weeks"] = f"must be a list of week numbers from 1 to {plan.course_weeks}"
+    if plan.therapist_id is not None:
+        therapist = Therapist.objects.filter(pk=plan.therapist_id, clinic_id=plan.client.clinic_id).first()
+        if therapist is None:
+            errors["therapist_id"] = "no such therapist in this clinic"
+        else:
+            missing = [c for c in plan.required_certifications if c not in therapist.certifications]
+            if plan.modality == "mld" and "mld" not in therapist.certifications and "mld" not in missing:
+                missing.append("mld")
+            if missing:
+                errors["therapist_id"] = f"{therapist.display_name} lacks the required training: {', '.join(missing)}"
+            elif therapist.years_experience < plan.required_min_years:
+                errors["therapist_id"] = (
+                    f"{therapist.display_name} has {therapist.years_experience} years of experience; "
+                    f"this case needs {plan.required_min_years}"
+                )
+
+
+@transaction.atomic
+def plan_update(
+    *, actor: User, plan: CarePlan, changes: dict[str, Any], reason: str, request: HttpRequest | None = None
+) -> CarePlan:
+    """Change any part of a proposed or active plan; each changed field is logged with who and why."""
+    require_clinical(actor)
+    plan = CarePlan.objects.select_for_update().select_related("client").get(pk=plan.pk)
+    errors: dict[str, str] = {}
+    if plan.status not in {CarePlan.Status.PROPOSED, CarePlan.Status.ACTIVE}:
+        errors["status"] = f"a {plan.status} plan cannot be changed"
+    if not reason or not reason.strip():
+        errors["reason"] = "say why the plan is changed"
+    for key in changes:
+        if key not in EDITABLE_FIELDS:
+            errors[key] = "this part of the plan cannot be changed"
+    if plan.modality != changes.get("modality", plan.modality) and changes.get("modality") == "mld":
+        if "mld" not in plan.required_certifications:
+            plan.required_certifications = [*plan.required_certifications, "mld"]
+    before = {k: getattr(plan, k) for k in changes if k in EDITABLE_FIELDS}
+    for key, value in changes.items():
+        if key in EDITABLE_FIELDS:
+            setattr(plan, key, value)
+    _validate_plan(plan, open_flags(plan.client), errors)
+    if errors:
+        raise FieldErrors(errors)
+    plan.save()
+    for key, old in before.items():
+        new = getattr(plan, key)
+        if old != new:
+            PlanChange.objects.create(
+                plan=plan, field=key, old_value=_json(old), new_value=_json(new), reason=reason.strip(),
+                changed_by=actor,
+            )
+    audit_record(
+        actor=actor, action="update", obj=plan, summary=f"Plan changed: {reason.strip()[:200]}",
+        changes={k: [_json(v), _json(getattr(plan, k))] for k, v in before.items() if v != getattr(plan, k)},
+        request=request,
+    )
+    return plan
+
+
+def _json(value: Any) -> Any:
+    return value if isinstance(value, bool | int | float | str | list | dict) or value is None else str(value)
+
+
+@transaction.atomic
+def plan_activate(*, actor: User, plan: CarePlan, request: HttpRequest | None = None) -> CarePlan:
+    """Activate a proposed plan. The safety check runs first; an open stop or clearance flag blocks it."""
+    require_clinical(actor)
+    plan = CarePlan.objects.select_for_update().select_related("client").get(pk=plan.pk)
+    if plan.status != CarePlan.Status.PROPOSED:
+        raise FieldErrors({"status": f"only a proposed plan can be activated; this one is {plan.status}"})
+    flags = safety_check_run(actor=actor, client=plan.client, request=request)
+    blockers = blocking_flags(plan.client, plan.modality)
+    if blockers:
+        raise PlanBlocked(blockers)
+    errors: dict[str, str] = {}
+    if plan.therapist_id is None:
+        errors["therapist_id"] = "assign a qualified therapist before activating the plan"
+    _validate_plan(plan, flags, errors)
+    if errors:
+        raise FieldErrors(errors)
+    if CarePlan.objects.filter(client=plan.client, status=CarePlan.Status.ACTIVE).exclude(pk=plan.pk).exists():
+        raise FieldErrors({"status": "the client already has an active plan; complete or cancel it first"})
+    plan.status = CarePlan.Status.ACTIVE
+    plan.activated_at = timezone.now()
+    plan.activated_by = actor
+    plan.start_date = plan.start_date or timezone.localdate()
+    try:
+        with transaction.atomic():
+            plan.save()
+    except IntegrityError:
+        raise FieldErrors({"status": "the client already has an active plan"}) from None
+    audit_record(actor=actor, action="update", obj=plan, summary="Plan activated", request=request)
+    return plan
+
+
+@transaction.atomic
+def plan_cancel(*, actor: User, plan: CarePlan, reason: str, request: HttpRequest | None = None) -> CarePlan:
+    require_clinical(actor)
+    if not reason.strip():
+        raise FieldErrors({"reason": "say why the plan is cancelled"})
+    plan = CarePlan.objects.select_for_update().get(pk=plan.pk)
+    if plan.status in {CarePlan.Status.CANCELLED, CarePlan.Status.COMPLETED}:
+        raise FieldErrors({"status": f"the plan is already {plan.status}"})
+    old = plan.status
+    plan.status = CarePlan.Status.CANCELLED
+    plan.save(update_fields=["status", "updated_at"])
+    PlanChange.objects.create(
+        plan=plan, field="status", old_value=old, new_value="cancelled", reason=reason.strip(), changed_by=actor
+    )
+    audit_record(actor=actor, action="update", obj=plan, summary=f"Plan cancelled: {reason.strip()[:200]}", request=request)
+    return plan

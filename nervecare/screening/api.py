@@ -1,0 +1,111 @@
+"""API routes for instruments, responses, the safety check and flags."""
+
+from datetime import date, datetime
+from typing import Any
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Router, Schema
+from pydantic import ConfigDict, Field
+
+from nervecare.clients.selectors import client_get_for_user
+from nervecare.core.errors import FieldErrors
+from nervecare.core.permissions import require_clinical
+from nervecare.screening import instruments, selectors, services
+from nervecare.screening.models import SafetyFlag
+
+router = Router(tags=["screening"])
+
+
+class AnswersIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    answers: dict[str, Any]
+
+
+class ResponseIn(AnswersIn):
+    instrument: str
+    administered_at: datetime | None = None
+    context: str = "intake"
+
+
+class ClearanceIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    clinician: str = Field(min_length=1, max_length=200)
+    clearance_date: date
+    note: str = ""
+
+
+@router.get("/instruments", response=list[dict], summary="Instruments NerveCare scores")
+def list_instruments(request: HttpRequest) -> list:
+    return [
+        {"code": d.code, "version": d.version, "title": d.title, "respondent": d.respondent, "items": len(d.items),
+         "max": float(d.scoring.max)}
+        for d in instruments.all_definitions().values()
+    ]
+
+
+@router.get("/instruments/{code}", response=dict, summary="An instrument's full definition")
+def get_instrument(request: HttpRequest, code: str) -> dict:
+    try:
+        return instruments.get_definition(code).model_dump(mode="json", exclude={"answer_sets"})
+    except instruments.ScoringError:
+        from django.http import Http404
+
+        raise Http404(f"No instrument {code!r}.") from None
+
+
+@router.post("/instruments/{code}/score", response=dict, summary="Score answers without storing them")
+def score_instrument(request: HttpRequest, code: str, payload: AnswersIn) -> dict:
+    try:
+        result = instruments.score(instruments.get_definition(code), payload.answers)
+    except instruments.ScoringError as exc:
+        raise FieldErrors(exc.errors) from None
+    return services._jsonable(result) | {"total": float(result["total"]), "max": float(result["max"])}
+
+
+@router.get("/clients/{client_id}/responses", response=list[dict], summary="A client's screenings")
+def list_responses(request: HttpRequest, client_id: int, instrument: str = "") -> list:
+    client = client_get_for_user(request.user, client_id)
+    return [selectors.response_as_dict(r) for r in selectors.responses_for_client(client, instrument)]
+
+
+@router.post("/clients/{client_id}/responses", response={201: dict}, summary="Score and store a screening")
+def add_response(request: HttpRequest, client_id: int, payload: ResponseIn) -> tuple[int, dict]:
+    client = client_get_for_user(request.user, client_id)
+    response = services.response_create(
+        actor=request.user, client=client, instrument=payload.instrument, answers=payload.answers,
+        administered_at=payload.administered_at, context=payload.context, request=request,
+    )
+    return 201, selectors.response_as_dict(response)
+
+
+@router.post("/clients/{client_id}/safety-check", response=list[dict], summary="Run the safety check now")
+def run_safety_check(request: HttpRequest, client_id: int) -> list:
+    client = client_get_for_user(request.user, client_id)
+    return [selectors.flag_as_dict(f) for f in services.safety_check_run(actor=request.user, client=client, request=request)]
+
+
+@router.get("/clients/{client_id}/flags", response=list[dict], summary="A client's safety flags")
+def list_flags(request: HttpRequest, client_id: int, status: str = "open") -> list:
+    client = client_get_for_user(request.user, client_id)
+    flags = client.flags.all() if status == "all" else client.flags.filter(status=status)
+    return [selectors.flag_as_dict(f) for f in flags]
+
+
+@router.post("/clients/{client_id}/flags/{flag_id}/clearance", response=dict, summary="Record a clinician's clearance")
+def record_clearance(request: HttpRequest, client_id: int, flag_id: int, payload: ClearanceIn) -> dict:
+    client = client_get_for_user(request.user, client_id)
+    flag = get_object_or_404(SafetyFlag, pk=flag_id, client=client)
+    flag = services.flag_record_clearance(
+        actor=request.user, flag=flag, clinician=payload.clinician, clearance_date=payload.clearance_date,
+        note=payload.note, request=request,
+    )
+    return selectors.flag_as_dict(flag)
+
+
+@router.get("/safety-rules", response=list[dict], summary="The safety rules and their sources")
+def list_rules(request: HttpRequest) -> list:
+    require_clinical(request.user)
+    from nervecare.screening.safety import ruleset
+
+    return [r.model_dump() for r in ruleset().rules]

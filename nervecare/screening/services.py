@@ -1,0 +1,193 @@
+"""Writes for screening: scoring a response, running the safety check, recording a clearance."""
+
+import hashlib
+from datetime import date, datetime
+from typing import Any
+
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from nervecare.clients.models import Client, MedicalContext
+from nervecare.core.errors import FieldErrors
+from nervecare.core.models import User
+from nervecare.core.permissions import require_clinical
+from nervecare.core.services import audit_record
+from nervecare.core.vocab import PACKAGE_DIR
+from nervecare.screening import instruments, safety
+from nervecare.screening.models import InstrumentResponse, SafetyFlag
+from nervecare.screening.selectors import latest_answers, open_flags
+
+CONTEXTS = {"intake", "visit", "reevaluation"}
+
+
+def _definition_sha(code: str) -> str:
+    return hashlib.sha256((PACKAGE_DIR / instruments.definition_file(code)).read_bytes()).hexdigest()
+
+
+@transaction.atomic
+def response_create(
+    *,
+    actor: User,
+    client: Client,
+    instrument: str,
+    answers: dict[str, Any],
+    administered_at: datetime | None = None,
+    context: str = "intake",
+    request: HttpRequest | None = None,
+) -> InstrumentResponse:
+    """Score and store one completed instrument. A missing or out-of-range answer stores nothing."""
+    require_clinical(actor)
+    if context not in CONTEXTS:
+        raise FieldErrors({"context": f"must be one of {', '.join(sorted(CONTEXTS))}"})
+    try:
+        definition = instruments.get_definition(instrument)
+        result = instruments.score(definition, answers)
+    except instruments.ScoringError as exc:
+        raise FieldErrors(exc.errors) from None
+    administered_at = administered_at or timezone.now()
+    if administered_at > timezone.now() + timezone.timedelta(minutes=5):
+        raise FieldErrors({"administered_at": "cannot be in the future"})
+    response = InstrumentResponse.objects.create(
+        client=client,
+        instrument=definition.code,
+        definition_version=definition.version,
+        definition_sha256=_definition_sha(definition.code),
+        answers=result["answers"],
+        item_scores=result["item_scores"],
+        total=result["total"],
+        max_total=result["max"],
+        interpretation=_jsonable(result["interpretation"]),
+        administered_at=administered_at,
+        context=context,
+        recorded_by=actor,
+    )
+    audit_record(
+        actor=actor,
+        action="create",
+        obj=response,
+        summary=f"{definition.short_title}: {result['total']} — {result['interpretation']['summary']}",
+        request=request,
+    )
+    return response
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, bool | int | str) or value is None:
+        return value
+    return str(value)
+
+
+def safety_evaluate(client: Client, *, today: date | None = None) -> list[safety.FiredRule]:
+    """What the rules say now, without storing anything."""
+    medical = MedicalContext.objects.filter(client=client).first()
+    facts = safety.gather_facts(
+        clinic=client.clinic,
+        conditions=list(client.conditions.all()),
+        medical=medical,
+        latest_answers=latest_answers(client),
+        today=today or timezone.localdate(),
+    )
+    return safety.evaluate(facts)
+
+
+@transaction.atomic
+def safety_check_run(
+    *, actor: User | None, client: Client, request: HttpRequest | None = None
+) -> list[SafetyFlag]:
+    """Run the rules and bring the client's flags up to date; returns the open flags, most severe first.
+
+    A rule that fires opens a flag (or refreshes the open one). A clearance already recorded for a rule keeps
+    it closed. A flag whose rule no longer fires closes as "no longer applies".
+    """
+    if actor is not None:
+        require_clinical(actor)
+    Client.objects.select_for_update().filter(pk=client.pk).first()  # serialise checks of one client
+    now = timezone.now()
+    rs = safety.ruleset()
+    fired = {f.rule.id: f for f in safety_evaluate(client)}
+    current = {f.rule_id: f for f in client.flags.filter(status=SafetyFlag.Status.OPEN)}
+    cleared = set(
+        client.flags.filter(resolution=SafetyFlag.Resolution.CLEARED).values_list("rule_id", flat=True)
+    )
+    for rule_id, flag in current.items():
+        if rule_id not in fired:
+            flag.status = SafetyFlag.Status.RESOLVED
+            flag.resolution = SafetyFlag.Resolution.NO_LONGER_APPLIES
+            flag.resolved_at = now
+            flag.resolved_by = actor
+            flag.save()
+    for rule_id, hit in fired.items():
+        values = {
+            "rules_version": rs.version,
+            "title": hit.rule.title,
+            "level": hit.level,
+            "applies_to": hit.rule.applies_to,
+            "area": hit.area,
+            "reason": hit.reason,
+            "actions": hit.rule.actions,
+            "effects": hit.rule.effects,
+            "source": hit.rule.source,
+            "last_checked_at": now,
+        }
+        if rule_id in current:
+            for key, value in values.items():
+                setattr(current[rule_id], key, value)
+            current[rule_id].save()
+        elif hit.level == "clearance" and rule_id in cleared:
+            continue
+        else:
+            SafetyFlag.objects.create(client=client, rule_id=rule_id, raised_at=now, **values)
+    flags = open_flags(client)
+    audit_record(
+        actor=actor,
+        action="update",
+        obj=client,
+        summary=f"Safety check: {len(flags)} open flag(s)",
+        changes={"open_flags": [f"{f.level}:{f.rule_id}" for f in flags]},
+        request=request,
+    )
+    return flags
+
+
+@transaction.atomic
+def flag_record_clearance(
+    *,
+    actor: User,
+    flag: SafetyFlag,
+    clinician: str,
+    clearance_date: date,
+    note: str = "",
+    request: HttpRequest | None = None,
+) -> SafetyFlag:
+    """Close a clearance flag with the clinician's clearance. Stop flags close only when the data changes."""
+    require_clinical(actor)
+    flag = SafetyFlag.objects.select_for_update().get(pk=flag.pk)
+    errors: dict[str, str] = {}
+    if flag.status != SafetyFlag.Status.OPEN:
+        errors["flag"] = "this flag is already resolved"
+    elif flag.level != SafetyFlag.Level.CLEARANCE:
+        errors["flag"] = (
+            "only clearance flags close with a clearance; a stop flag closes when the facts behind it change "
+            "(update the intake and run the safety check again)"
+        )
+    if not clinician.strip():
+        errors["clinician"] = "name the clinician who gave clearance"
+    if clearance_date > timezone.localdate():
+        errors["clearance_date"] = "cannot be in the future"
+    if errors:
+        raise FieldErrors(errors)
+    flag.status = SafetyFlag.Status.RESOLVED
+    flag.resolution = SafetyFlag.Resolution.CLEARED
+    flag.resolved_at = timezone.now()
+    flag.resolved_by = actor
+    flag.clearance_by = clinician.strip()
+    flag.clearance_date = clearance_date
+    flag.resolution_note = note
+    flag.save()
+    audit_record(actor=actor, action="update", obj=flag, summary=f"Clearance by {flag.clearance_by}", request=request)
+    return flag
