@@ -11,7 +11,7 @@ from nervecare.core.api import router as core_router
 from nervecare.core.api_support import AUTH, error_body, field_from_loc
 from nervecare.core.errors import FieldErrors
 from nervecare.plans.api import router as plans_router
-from nervecare.plans.services import PlanBlocked
+from nervecare.plans.services import PlanBlockedError
 from nervecare.screening.api import router as screening_router
 
 api = NinjaAPI(
@@ -46,8 +46,8 @@ def _validation_errors(request: HttpRequest, exc: NinjaValidationError) -> HttpR
     return api.create_response(request, error_body("Invalid input.", errors), status=422)
 
 
-@api.exception_handler(PlanBlocked)
-def _plan_blocked(request: HttpRequest, exc: PlanBlocked) -> HttpResponse:
+@api.exception_handler(PlanBlockedError)
+def _plan_blocked(request: HttpRequest, exc: PlanBlockedError) -> HttpResponse:
     body = error_body(str(exc), {f"flags.{f.rule_id}": f"{f.level}: {f.reason}" for f in exc.flags})
     return api.create_response(request, body, status=409)
 

@@ -2,7 +2,7 @@
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
 from nervecare.clients import bodymap, selectors, services
 from nervecare.clients.models import Condition
@@ -46,15 +46,19 @@ def list_clients(request: HttpRequest, filters: Query[ClientFilters]) -> list:
     )
     return [
         {
-            "id": c.id, "first_name": c.first_name, "last_name": c.last_name, "date_of_birth": c.date_of_birth,
-            "primary_therapist_id": c.primary_therapist_id, "conditions": [str(x) for x in c.conditions.all()],
+            "id": c.id,
+            "first_name": c.first_name,
+            "last_name": c.last_name,
+            "date_of_birth": c.date_of_birth,
+            "primary_therapist_id": c.primary_therapist_id,
+            "conditions": [str(x) for x in c.conditions.all()],
         }
         for c in clients
     ]
 
 
 @router.post("/clients", response={201: ClientOut}, summary="Create a client with the whole intake")
-def create_client(request: HttpRequest, payload: IntakeIn) -> tuple[int, dict]:
+def create_client(request: HttpRequest, payload: IntakeIn) -> Status:
     medical = _medical_payload(payload.medical, partial=False) if payload.medical else None
     client = services.intake_create(
         actor=request.user,
@@ -66,20 +70,24 @@ def create_client(request: HttpRequest, payload: IntakeIn) -> tuple[int, dict]:
         primary_therapist_id=payload.primary_therapist_id,
         request=request,
     )
-    return 201, selectors.client_record(client)
+    return Status(201, selectors.client_record(client))
 
 
 @router.get("/clients/{client_id}", response=ClientOut, summary="A client's whole record")
 def get_client(request: HttpRequest, client_id: int) -> dict:
     client = selectors.client_get_for_user(request.user, client_id)
-    audit_record(actor=request.user, action="view", obj=client, summary="Record viewed (API)", request=request)
+    audit_record(
+        actor=request.user, action="view", obj=client, summary="Record viewed (API)", request=request
+    )
     return selectors.client_record(client)
 
 
 @router.patch("/clients/{client_id}", response=ClientOut, summary="Change a client's details")
 def patch_client(request: HttpRequest, client_id: int, payload: ClientPatch) -> dict:
     client = selectors.client_get_for_user(request.user, client_id)
-    services.client_update(actor=request.user, client=client, data=payload.model_dump(exclude_unset=True), request=request)
+    services.client_update(
+        actor=request.user, client=client, data=payload.model_dump(exclude_unset=True), request=request
+    )
     return selectors.client_record(client)
 
 
@@ -90,13 +98,20 @@ def client_history(request: HttpRequest, client_id: int) -> list:
 
 
 @router.post("/clients/{client_id}/conditions", response={201: ConditionOut}, summary="Add a neuropathy")
-def add_condition(request: HttpRequest, client_id: int, payload: ConditionIn) -> tuple[int, Condition]:
+def add_condition(request: HttpRequest, client_id: int, payload: ConditionIn) -> Status:
     client = selectors.client_get_for_user(request.user, client_id)
-    return 201, services.condition_add(actor=request.user, client=client, data=payload.model_dump(), request=request)
+    return Status(
+        201,
+        services.condition_add(actor=request.user, client=client, data=payload.model_dump(), request=request),
+    )
 
 
-@router.patch("/clients/{client_id}/conditions/{condition_id}", response=ConditionOut, summary="Change a neuropathy")
-def patch_condition(request: HttpRequest, client_id: int, condition_id: int, payload: ConditionPatch) -> Condition:
+@router.patch(
+    "/clients/{client_id}/conditions/{condition_id}", response=ConditionOut, summary="Change a neuropathy"
+)
+def patch_condition(
+    request: HttpRequest, client_id: int, condition_id: int, payload: ConditionPatch
+) -> Condition:
     client = selectors.client_get_for_user(request.user, client_id)
     condition = get_object_or_404(Condition, pk=condition_id, client=client)
     return services.condition_update(
@@ -122,23 +137,31 @@ def patch_medical(request: HttpRequest, client_id: int, payload: MedicalIn) -> d
     return selectors.client_record(client)["medical"]
 
 
-@router.get("/clients/{client_id}/body-maps", response=list[BodyMapOut], summary="Every body map, newest first")
+@router.get(
+    "/clients/{client_id}/body-maps", response=list[BodyMapOut], summary="Every body map, newest first"
+)
 def list_body_maps(request: HttpRequest, client_id: int) -> list:
     client = selectors.client_get_for_user(request.user, client_id)
     return selectors.body_maps_for_client(client)
 
 
 @router.post("/clients/{client_id}/body-maps", response={201: dict}, summary="Record the body map again")
-def add_body_map(request: HttpRequest, client_id: int, payload: BodyMapIn) -> tuple[int, dict]:
+def add_body_map(request: HttpRequest, client_id: int, payload: BodyMapIn) -> Status:
     client = selectors.client_get_for_user(request.user, client_id)
     body_map = services.body_map_record(
-        actor=request.user, client=client, marks=[m.model_dump() for m in payload.marks], context=payload.context,
+        actor=request.user,
+        client=client,
+        marks=[m.model_dump() for m in payload.marks],
+        context=payload.context,
         request=request,
     )
-    return 201, {
-        "body_map": selectors.body_maps_for_client(client)[0] | {"id": body_map.id},
-        "comparison_with_previous": selectors.body_map_comparison(client),
-    }
+    return Status(
+        201,
+        {
+            "body_map": selectors.body_maps_for_client(client)[0] | {"id": body_map.id},
+            "comparison_with_previous": selectors.body_map_comparison(client),
+        },
+    )
 
 
 @router.get("/body-map/vocabulary", response=dict, summary="Body regions and sensations")
@@ -146,14 +169,26 @@ def body_map_vocabulary(request: HttpRequest) -> dict:
     return bodymap.vocabulary()
 
 
-@router.post("/clients/{client_id}/consents", response={201: ConsentOut}, summary="Record consent to treatment")
-def add_consent(request: HttpRequest, client_id: int, payload: ConsentIn) -> tuple[int, dict]:
+@router.post(
+    "/clients/{client_id}/consents", response={201: ConsentOut}, summary="Record consent to treatment"
+)
+def add_consent(request: HttpRequest, client_id: int, payload: ConsentIn) -> Status:
     client = selectors.client_get_for_user(request.user, client_id)
     consent = services.consent_record(
-        actor=request.user, client=client, version=payload.version, method=payload.method,
-        given_at=payload.given_at, request=request,
+        actor=request.user,
+        client=client,
+        version=payload.version,
+        method=payload.method,
+        given_at=payload.given_at,
+        request=request,
     )
-    return 201, {
-        "id": consent.id, "version": consent.text.version, "method": consent.method, "given_at": consent.given_at,
-        "withdrawn_at": None,
-    }
+    return Status(
+        201,
+        {
+            "id": consent.id,
+            "version": consent.text.version,
+            "method": consent.method,
+            "given_at": consent.given_at,
+            "withdrawn_at": None,
+        },
+    )

@@ -110,7 +110,9 @@ def recognise_pattern(marks: Iterable[Mark]) -> dict[str, Any]:
             notes.append("Hands are involved while the legs are affected only below the ankle: less typical.")
         return {
             "pattern": "length_dependent",
-            "label": "Stocking-and-glove (length-dependent) pattern" if arms else "Stocking (length-dependent) pattern",
+            "label": "Stocking-and-glove (length-dependent) pattern"
+            if arms
+            else "Stocking (length-dependent) pattern",
             "leg_level": leg_reach,
             "hands_involved": bool(arms),
             "referral_question": False,
@@ -135,7 +137,9 @@ def recognise_pattern(marks: Iterable[Mark]) -> dict[str, Any]:
         "pattern": "asymmetric",
         "label": "Asymmetric or patchy pattern",
         "referral_question": True,
-        "notes": ["Asymmetric or non-length-dependent patterns deserve a question to the referring clinician."],
+        "notes": [
+            "Asymmetric or non-length-dependent patterns deserve a question to the referring clinician."
+        ],
     }
 
 

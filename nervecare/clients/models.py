@@ -51,7 +51,9 @@ class ConsentText(models.Model):
     effective_from = models.DateField()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["clinic", "version"], name="consent_text_version_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "version"], name="consent_text_version_unique")
+        ]
         ordering = ["-effective_from"]
 
     def __str__(self) -> str:
@@ -68,11 +70,16 @@ class Consent(models.Model):
     text = models.ForeignKey(ConsentText, on_delete=models.PROTECT, related_name="consents")
     given_at = models.DateTimeField()
     method = models.CharField(max_length=20, choices=Method.choices)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     withdrawn_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-given_at"]
+
+    def __str__(self) -> str:
+        return f"Consent v{self.text.version} ({self.method}) {self.given_at:%Y-%m-%d}"
 
 
 class Condition(TimeStampedModel):
@@ -106,7 +113,9 @@ class Condition(TimeStampedModel):
     type = models.CharField(max_length=20, choices=Type.choices)
     cause = models.CharField(max_length=20, choices=Cause.choices)
     diagnosis = models.CharField(
-        max_length=200, blank=True, help_text="e.g. carpal tunnel syndrome, Guillain–Barré, trigeminal neuralgia"
+        max_length=200,
+        blank=True,
+        help_text="e.g. carpal tunnel syndrome, Guillain–Barré, trigeminal neuralgia",
     )
     diagnosis_code = models.CharField(max_length=20, blank=True, help_text="From the condition vocabulary.")
     phase = models.CharField(max_length=20, choices=Phase.choices, blank=True, default="")
@@ -132,7 +141,8 @@ class Condition(TimeStampedModel):
         ordering = ["id"]
         constraints = [
             models.CheckConstraint(
-                name=f"condition_{s}_0_10", condition=models.Q(**{f"{s}__isnull": True}) | models.Q(**{f"{s}__lte": 10})
+                name=f"condition_{s}_0_10",
+                condition=models.Q(**{f"{s}__isnull": True}) | models.Q(**{f"{s}__lte": 10}),
             )
             for s in ("numbness", "pain", "tingling", "burning", "cramps", "weakness", "balance")
         ]
@@ -204,13 +214,18 @@ class BodyMap(models.Model):
 
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="body_maps")
     recorded_at = models.DateTimeField()
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     context = models.CharField(max_length=20, default="intake")
     pattern = models.CharField(max_length=40, blank=True)
     pattern_detail = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-recorded_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Body map {self.recorded_at:%Y-%m-%d} ({self.pattern or 'no pattern'})"
 
 
 class BodyMapMark(models.Model):
@@ -228,6 +243,11 @@ class BodyMapMark(models.Model):
     class Meta:
         ordering = ["region", "side", "sensation"]
         constraints = [
-            models.UniqueConstraint(fields=["body_map", "region", "side", "sensation"], name="bodymap_mark_unique"),
+            models.UniqueConstraint(
+                fields=["body_map", "region", "side", "sensation"], name="bodymap_mark_unique"
+            ),
             models.CheckConstraint(name="bodymap_mark_intensity_0_10", condition=models.Q(intensity__lte=10)),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.sensation} {self.intensity}/10 at {self.side} {self.region}"

@@ -10,8 +10,16 @@ from pydantic import ConfigDict, Field
 Rating = int | None
 NeuropathyType = Literal["peripheral", "focal", "cranial", "autoimmune"]
 Cause = Literal[
-    "diabetes_t1", "diabetes_t2", "chemotherapy", "injury", "infection", "autoimmune", "hereditary", "alcohol",
-    "b12_deficiency", "unknown",
+    "diabetes_t1",
+    "diabetes_t2",
+    "chemotherapy",
+    "injury",
+    "infection",
+    "autoimmune",
+    "hereditary",
+    "alcohol",
+    "b12_deficiency",
+    "unknown",
 ]
 
 

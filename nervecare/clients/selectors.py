@@ -12,12 +12,16 @@ from nervecare.core.models import User
 from nervecare.core.permissions import require_clinical
 
 
-def client_list_for_user(user: User, *, search: str = "", neuropathy_type: str = "", cause: str = "") -> QuerySet[Client]:
+def client_list_for_user(
+    user: User, *, search: str = "", neuropathy_type: str = "", cause: str = ""
+) -> QuerySet[Client]:
     """Clients of the user's clinic, optionally filtered; therapists and admins only."""
     require_clinical(user)
     qs = Client.objects.filter(clinic_id=user.clinic_id).select_related("primary_therapist")
     if search:
-        qs = qs.filter(Q(first_name__icontains=search) | Q(last_name__icontains=search) | Q(email__icontains=search))
+        qs = qs.filter(
+            Q(first_name__icontains=search) | Q(last_name__icontains=search) | Q(email__icontains=search)
+        )
     if neuropathy_type:
         qs = qs.filter(conditions__type=neuropathy_type)
     if cause:
@@ -62,14 +66,36 @@ def client_record(client: Client) -> dict[str, Any]:
     medical = MedicalContext.objects.filter(client=client).first()
     latest_map, _ = body_map_latest_two(client)
     return {
-        **{f: getattr(client, f) for f in (
-            "id", "first_name", "last_name", "date_of_birth", "email", "phone", "address", "emergency_contact_name",
-            "emergency_contact_phone", "referring_clinician", "referring_clinician_contact", "goals",
-            "primary_therapist_id", "created_at", "updated_at")},
+        **{
+            f: getattr(client, f)
+            for f in (
+                "id",
+                "first_name",
+                "last_name",
+                "date_of_birth",
+                "email",
+                "phone",
+                "address",
+                "emergency_contact_name",
+                "emergency_contact_phone",
+                "referring_clinician",
+                "referring_clinician_contact",
+                "goals",
+                "primary_therapist_id",
+                "created_at",
+                "updated_at",
+            )
+        },
         "conditions": list(client.conditions.all()),
         "medical": _medical_dict(medical) if medical else None,
         "consents": [
-            {"id": c.id, "version": c.text.version, "method": c.method, "given_at": c.given_at, "withdrawn_at": c.withdrawn_at}
+            {
+                "id": c.id,
+                "version": c.text.version,
+                "method": c.method,
+                "given_at": c.given_at,
+                "withdrawn_at": c.withdrawn_at,
+            }
             for c in client.consents.select_related("text")
         ],
         "body_map": _body_map_dict(latest_map) if latest_map else None,
@@ -85,7 +111,11 @@ def _medical_dict(medical: MedicalContext) -> dict[str, Any]:
         if f.name in {"id", "client"}:
             continue
         value = getattr(medical, f.name)
-        out[f.name] = value.isoformat() if hasattr(value, "isoformat") else (str(value) if isinstance(value, Decimal) else value)
+        out[f.name] = (
+            value.isoformat()
+            if hasattr(value, "isoformat")
+            else (str(value) if isinstance(value, Decimal) else value)
+        )
     return out
 
 
@@ -121,13 +151,15 @@ def client_history(client: Client) -> list[dict[str, Any]]:
             if record.prev_record is not None:
                 delta = record.diff_against(record.prev_record)
                 fields = {c.field: [_plain(c.old), _plain(c.new)] for c in delta.changes}
-            rows.append({
-                "record": label,
-                "at": record.history_date,
-                "by": record.history_user.username if record.history_user else None,
-                "change": {"+": "created", "~": "changed", "-": "deleted"}[record.history_type],
-                "fields": fields,
-            })
+            rows.append(
+                {
+                    "record": label,
+                    "at": record.history_date,
+                    "by": record.history_user.username if record.history_user else None,
+                    "change": {"+": "created", "~": "changed", "-": "deleted"}[record.history_type],
+                    "fields": fields,
+                }
+            )
     rows.sort(key=lambda r: r["at"], reverse=True)
     return rows
 

@@ -8,7 +8,15 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from nervecare.clients import bodymap
-from nervecare.clients.models import BodyMap, BodyMapMark, Client, Condition, Consent, ConsentText, MedicalContext
+from nervecare.clients.models import (
+    BodyMap,
+    BodyMapMark,
+    Client,
+    Condition,
+    Consent,
+    ConsentText,
+    MedicalContext,
+)
 from nervecare.core.errors import FieldErrors, full_clean_or_collect
 from nervecare.core.models import Therapist, User
 from nervecare.core.permissions import require_clinical
@@ -16,12 +24,31 @@ from nervecare.core.services import audit_record, model_changes
 from nervecare.core.vocab import load_yaml
 
 CLIENT_FIELDS = (
-    "first_name", "last_name", "date_of_birth", "email", "phone", "address", "emergency_contact_name",
-    "emergency_contact_phone", "referring_clinician", "referring_clinician_contact", "goals",
+    "first_name",
+    "last_name",
+    "date_of_birth",
+    "email",
+    "phone",
+    "address",
+    "emergency_contact_name",
+    "emergency_contact_phone",
+    "referring_clinician",
+    "referring_clinician_contact",
+    "goals",
 )
 CONDITION_FIELDS = (
-    "type", "cause", "diagnosis", "diagnosis_code", "phase", "chemotherapy_agent", "chemotherapy_start",
-    "chemotherapy_end", "onset_date", "diagnosis_date", *Condition.SYMPTOMS, "notes",
+    "type",
+    "cause",
+    "diagnosis",
+    "diagnosis_code",
+    "phase",
+    "chemotherapy_agent",
+    "chemotherapy_start",
+    "chemotherapy_end",
+    "onset_date",
+    "diagnosis_date",
+    *Condition.SYMPTOMS,
+    "notes",
 )
 MEDICAL_FIELDS = tuple(
     f.name
@@ -35,7 +62,9 @@ def _diagnosis_codes() -> set[str]:
     return {d["code"] for d in load_yaml("clients/data/conditions.yaml")["diagnoses"]}
 
 
-def _unknown_fields(data: dict[str, Any], allowed: tuple[str, ...], prefix: str, errors: dict[str, str]) -> None:
+def _unknown_fields(
+    data: dict[str, Any], allowed: tuple[str, ...], prefix: str, errors: dict[str, str]
+) -> None:
     for key in data:
         if key not in allowed:
             errors[f"{prefix}{key}"] = "unknown field"
@@ -62,10 +91,13 @@ def _validate_medical(medical: MedicalContext, errors: dict[str, str], prefix: s
     if not isinstance(medical.devices, list) or not set(medical.devices) <= DEVICE_CODES:
         errors[f"{prefix}devices"] = f"devices must be a list of: {', '.join(sorted(DEVICE_CODES))}"
     if not isinstance(medical.medications, list) or not all(
-        isinstance(m, dict) and isinstance(m.get("name"), str) and m["name"].strip() for m in medical.medications
+        isinstance(m, dict) and isinstance(m.get("name"), str) and m["name"].strip()
+        for m in medical.medications
     ):
         errors[f"{prefix}medications"] = 'medications must be a list of {"name": ..., "class": ...}'
-    if not isinstance(medical.comorbidities, list) or not all(isinstance(c, str) for c in medical.comorbidities):
+    if not isinstance(medical.comorbidities, list) or not all(
+        isinstance(c, str) for c in medical.comorbidities
+    ):
         errors[f"{prefix}comorbidities"] = "comorbidities must be a list of names"
     if medical.temperature_celsius is not None and not 30 <= medical.temperature_celsius <= 45:
         errors[f"{prefix}temperature_celsius"] = "temperature must be between 30 and 45 °C"
@@ -94,7 +126,9 @@ def _save_body_map(
         pattern_detail=pattern,
     )
     BodyMapMark.objects.bulk_create(
-        BodyMapMark(body_map=body_map, region=m.region, side=m.side, sensation=m.sensation, intensity=m.intensity)
+        BodyMapMark(
+            body_map=body_map, region=m.region, side=m.side, sensation=m.sensation, intensity=m.intensity
+        )
         for m in marks
     )
     return body_map
@@ -116,7 +150,9 @@ def intake_create(
     require_clinical(actor)
     errors: dict[str, str] = {}
     _unknown_fields(client, CLIENT_FIELDS, "client.", errors)
-    new_client = Client(clinic_id=actor.clinic_id, created_by=actor, **{k: v for k, v in client.items() if k in CLIENT_FIELDS})
+    new_client = Client(
+        clinic_id=actor.clinic_id, created_by=actor, **{k: v for k, v in client.items() if k in CLIENT_FIELDS}
+    )
     full_clean_or_collect(new_client, errors, "client", exclude=["clinic", "primary_therapist", "created_by"])
     if isinstance(new_client.date_of_birth, date) and new_client.date_of_birth > timezone.localdate():
         errors["client.date_of_birth"] = "cannot be in the future"
@@ -141,7 +177,9 @@ def intake_create(
     marks = _marks_from(body_map or [], errors, "body_map.")
     consent_text = None
     if consent:
-        consent_text = ConsentText.objects.filter(clinic_id=actor.clinic_id, version=consent.get("version")).first()
+        consent_text = ConsentText.objects.filter(
+            clinic_id=actor.clinic_id, version=consent.get("version")
+        ).first()
         if consent_text is None:
             errors["consent.version"] = f"no consent text version {consent.get('version')!r} in this clinic"
         if consent.get("method") not in Consent.Method.values:
@@ -170,7 +208,9 @@ def intake_create(
     return new_client
 
 
-def _apply_update(obj: Any, data: dict[str, Any], allowed: tuple[str, ...], prefix: str) -> tuple[dict, dict[str, str]]:
+def _apply_update(
+    obj: Any, data: dict[str, Any], allowed: tuple[str, ...], prefix: str
+) -> tuple[dict, dict[str, str]]:
     errors: dict[str, str] = {}
     _unknown_fields(data, allowed, prefix, errors)
     before = {k: getattr(obj, k) for k in data if k in allowed}
@@ -181,7 +221,9 @@ def _apply_update(obj: Any, data: dict[str, Any], allowed: tuple[str, ...], pref
 
 
 @transaction.atomic
-def client_update(*, actor: User, client: Client, data: dict[str, Any], request: HttpRequest | None = None) -> Client:
+def client_update(
+    *, actor: User, client: Client, data: dict[str, Any], request: HttpRequest | None = None
+) -> Client:
     """Change the client's details; history keeps who changed what and when."""
     require_clinical(actor)
     client = Client.objects.select_for_update().get(pk=client.pk)
@@ -191,12 +233,16 @@ def client_update(*, actor: User, client: Client, data: dict[str, Any], request:
         raise FieldErrors(errors)
     client.save()
     after = {k: getattr(client, k) for k in before}
-    audit_record(actor=actor, action="update", obj=client, changes=model_changes(before, after), request=request)
+    audit_record(
+        actor=actor, action="update", obj=client, changes=model_changes(before, after), request=request
+    )
     return client
 
 
 @transaction.atomic
-def condition_add(*, actor: User, client: Client, data: dict[str, Any], request: HttpRequest | None = None) -> Condition:
+def condition_add(
+    *, actor: User, client: Client, data: dict[str, Any], request: HttpRequest | None = None
+) -> Condition:
     require_clinical(actor)
     errors: dict[str, str] = {}
     _unknown_fields(data, CONDITION_FIELDS, "", errors)
@@ -221,7 +267,9 @@ def condition_update(
         raise FieldErrors(errors)
     condition.save()
     after = {k: getattr(condition, k) for k in before}
-    audit_record(actor=actor, action="update", obj=condition, changes=model_changes(before, after), request=request)
+    audit_record(
+        actor=actor, action="update", obj=condition, changes=model_changes(before, after), request=request
+    )
     return condition
 
 
@@ -237,7 +285,9 @@ def medical_context_update(
         raise FieldErrors(errors)
     medical.save()
     after = {k: getattr(medical, k) for k in before}
-    audit_record(actor=actor, action="update", obj=medical, changes=model_changes(before, after), request=request)
+    audit_record(
+        actor=actor, action="update", obj=medical, changes=model_changes(before, after), request=request
+    )
     return medical
 
 
@@ -260,13 +310,20 @@ def body_map_record(
     body_map = _save_body_map(
         client=client, marks=clean, actor=actor, recorded_at=recorded_at or timezone.now(), context=context
     )
-    audit_record(actor=actor, action="create", obj=body_map, summary=f"Body map: {body_map.pattern}", request=request)
+    audit_record(
+        actor=actor, action="create", obj=body_map, summary=f"Body map: {body_map.pattern}", request=request
+    )
     return body_map
 
 
 @transaction.atomic
 def consent_record(
-    *, actor: User, client: Client, version: str, method: str, given_at: datetime | None = None,
+    *,
+    actor: User,
+    client: Client,
+    version: str,
+    method: str,
+    given_at: datetime | None = None,
     request: HttpRequest | None = None,
 ) -> Consent:
     require_clinical(actor)
@@ -281,5 +338,7 @@ def consent_record(
     consent = Consent.objects.create(
         client=client, text=text, given_at=given_at or timezone.now(), method=method, recorded_by=actor
     )
-    audit_record(actor=actor, action="create", obj=consent, summary=f"Consent v{version} ({method})", request=request)
+    audit_record(
+        actor=actor, action="create", obj=consent, summary=f"Consent v{version} ({method})", request=request
+    )
     return consent

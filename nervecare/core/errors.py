@@ -5,7 +5,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 
 
-class FieldErrors(Exception):
+class FieldErrors(Exception):  # noqa: N818 - a bag of field errors, named for what it holds
     """Bad input, as {field path: message}. Raised by services; rendered as 422 JSON or inline form errors."""
 
     def __init__(self, errors: dict[str, str]):
@@ -18,14 +18,20 @@ def errors_from_validation(exc: ValidationError, prefix: str = "") -> dict[str, 
     out: dict[str, str] = {}
     if hasattr(exc, "error_dict"):
         for name, errs in exc.message_dict.items():
-            key = f"{prefix}.{name}" if prefix and name != "__all__" else (name if name != "__all__" else prefix or "__all__")
+            key = (
+                f"{prefix}.{name}"
+                if prefix and name != "__all__"
+                else (name if name != "__all__" else prefix or "__all__")
+            )
             out[key] = " ".join(errs)
     else:
         out[prefix or "__all__"] = " ".join(exc.messages)
     return out
 
 
-def full_clean_or_collect(obj: Any, errors: dict[str, str], prefix: str = "", exclude: list[str] | None = None) -> None:
+def full_clean_or_collect(
+    obj: Any, errors: dict[str, str], prefix: str = "", exclude: list[str] | None = None
+) -> None:
     try:
         obj.full_clean(exclude=exclude)
     except ValidationError as exc:

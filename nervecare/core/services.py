@@ -46,7 +46,11 @@ def model_changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, li
     """{field: [old, new]} for the fields whose value differs (values rendered as strings for JSON)."""
 
     def show(value: Any) -> Any:
-        return value if isinstance(value, bool | int | float | str | list | dict) or value is None else str(value)
+        return (
+            value
+            if isinstance(value, bool | int | float | str | list | dict) or value is None
+            else str(value)
+        )
 
     return {k: [show(before.get(k)), show(v)] for k, v in after.items() if before.get(k) != v}
 

@@ -4,7 +4,7 @@ from datetime import date
 from typing import Any, Literal
 
 from django.http import Http404, HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from pydantic import ConfigDict, Field
 
 from nervecare.clients.selectors import client_get_for_user
@@ -64,8 +64,14 @@ def plan_as_dict(plan: CarePlan) -> dict[str, Any]:
         "start_date": plan.start_date.isoformat() if plan.start_date else None,
         "activated_at": plan.activated_at.isoformat() if plan.activated_at else None,
         "changes": [
-            {"field": c.field, "old": c.old_value, "new": c.new_value, "reason": c.reason,
-             "by": c.changed_by.username if c.changed_by else None, "at": c.changed_at.isoformat()}
+            {
+                "field": c.field,
+                "old": c.old_value,
+                "new": c.new_value,
+                "reason": c.reason,
+                "by": c.changed_by.username if c.changed_by else None,
+                "at": c.changed_at.isoformat(),
+            }
             for c in plan.changes.select_related("changed_by")
         ],
     }
@@ -85,11 +91,13 @@ def list_plans(request: HttpRequest, client_id: int) -> list:
     return [plan_as_dict(p) for p in selectors.plans_for_client(client)]
 
 
-@router.post("/clients/{client_id}/plans", response={201: dict}, summary="Propose a plan (runs the safety check)")
-def propose_plan(request: HttpRequest, client_id: int) -> tuple[int, dict]:
+@router.post(
+    "/clients/{client_id}/plans", response={201: dict}, summary="Propose a plan (runs the safety check)"
+)
+def propose_plan(request: HttpRequest, client_id: int) -> Status:
     client = client_get_for_user(request.user, client_id)
     plan, proposal = services.plan_propose(actor=request.user, client=client, request=request)
-    return 201, plan_as_dict(plan) | {"therapist_ranking": proposal["therapist_ranking"]}
+    return Status(201, plan_as_dict(plan) | {"therapist_ranking": proposal["therapist_ranking"]})
 
 
 @router.get("/clients/{client_id}/plans/{plan_id}", response=dict, summary="One plan")
@@ -101,7 +109,10 @@ def get_plan(request: HttpRequest, client_id: int, plan_id: int) -> dict:
 def update_plan(request: HttpRequest, client_id: int, plan_id: int, payload: PlanUpdateIn) -> dict:
     plan = _plan(request, client_id, plan_id)
     plan = services.plan_update(
-        actor=request.user, plan=plan, changes=payload.changes.model_dump(exclude_unset=True), reason=payload.reason,
+        actor=request.user,
+        plan=plan,
+        changes=payload.changes.model_dump(exclude_unset=True),
+        reason=payload.reason,
         request=request,
     )
     return plan_as_dict(plan)
@@ -109,7 +120,9 @@ def update_plan(request: HttpRequest, client_id: int, plan_id: int, payload: Pla
 
 @router.post("/clients/{client_id}/plans/{plan_id}/activate", response=dict, summary="Activate a plan")
 def activate_plan(request: HttpRequest, client_id: int, plan_id: int) -> dict:
-    plan = services.plan_activate(actor=request.user, plan=_plan(request, client_id, plan_id), request=request)
+    plan = services.plan_activate(
+        actor=request.user, plan=_plan(request, client_id, plan_id), request=request
+    )
     return plan_as_dict(plan)
 
 

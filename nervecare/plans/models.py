@@ -34,8 +34,12 @@ class CarePlan(TimeStampedModel):
     modality = models.CharField(max_length=20, choices=Modality.choices)
     scope = models.CharField(max_length=20, choices=Scope.choices)
     pressure = models.CharField(max_length=20, choices=Pressure.choices)
-    session_minutes = models.PositiveSmallIntegerField(validators=[MinValueValidator(15), MaxValueValidator(120)])
-    sessions_per_week = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(7)])
+    session_minutes = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(15), MaxValueValidator(120)]
+    )
+    sessions_per_week = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(7)]
+    )
     course_weeks = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(52)])
     reevaluation_weeks = models.JSONField(default=list)
     outcome_measures = models.JSONField(default=list)
@@ -44,9 +48,13 @@ class CarePlan(TimeStampedModel):
     required_min_years = models.PositiveSmallIntegerField(default=0)
     required_certifications = models.JSONField(default=list, blank=True)
     rationale = models.JSONField(default=list)
-    therapist = models.ForeignKey(Therapist, null=True, blank=True, on_delete=models.SET_NULL, related_name="plans")
+    therapist = models.ForeignKey(
+        Therapist, null=True, blank=True, on_delete=models.SET_NULL, related_name="plans"
+    )
     start_date = models.DateField(null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     activated_at = models.DateTimeField(null=True, blank=True)
     activated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -75,8 +83,13 @@ class PlanChange(models.Model):
     old_value = models.JSONField(null=True)
     new_value = models.JSONField(null=True)
     reason = models.TextField()
-    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     changed_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["changed_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.old_value!r} -> {self.new_value!r}"

@@ -42,7 +42,9 @@ class TherapistView:
     is_primary: bool = False
 
 
-def _scope(conditions: list[dict[str, Any]], marks: list[bodymap.Mark], flags: list[FlagView]) -> tuple[str, str]:
+def _scope(
+    conditions: list[dict[str, Any]], marks: list[bodymap.Mark], flags: list[FlagView]
+) -> tuple[str, str]:
     types = {c["type"] for c in conditions}
     involved = [m for m in marks if m.intensity > 0]
     vocab = bodymap.regions()
@@ -55,11 +57,16 @@ def _scope(conditions: list[dict[str, Any]], marks: list[bodymap.Mark], flags: l
             if pattern["pattern"] == "length_dependent":
                 why += f" in a {pattern['label'].lower()}"
             return "hand_and_foot", f"Hand-and-foot: {why}, no higher than the shins or forearms."
-        if pattern["pattern"] in {"focal", "cranial"} and not any(f.rule_id == "trigeminal_neuralgia" for f in flags):
+        if pattern["pattern"] in {"focal", "cranial"} and not any(
+            f.rule_id == "trigeminal_neuralgia" for f in flags
+        ):
             return "focal", f"Focal: {pattern['label'].lower()}."
         return "full_body", "Full-body: symptoms reach beyond the hands and feet."
     if types <= {"peripheral"}:
-        return "hand_and_foot", "Hand-and-foot: peripheral neuropathy usually starts in the feet and hands (no body map yet)."
+        return (
+            "hand_and_foot",
+            "Hand-and-foot: peripheral neuropathy usually starts in the feet and hands (no body map yet).",
+        )
     if types <= {"focal", "cranial"} and not any(f.rule_id == "trigeminal_neuralgia" for f in flags):
         return "focal", "Focal: the neuropathy is confined to one nerve's territory (no body map yet)."
     return "full_body", "Full-body: the neuropathy is widespread or autoimmune (no body map yet)."
@@ -103,8 +110,14 @@ def recommend(
         rationale.append(f"{pressure.capitalize()} pressure: no flag limits pressure.")
 
     avoid_areas = sorted(
-        {f.area for f in flags if f.level in {"modify", "stop", "clearance"} and f.area and f.area not in WHOLE_AREAS
-         and not f.applies_to}
+        {
+            f.area
+            for f in flags
+            if f.level in {"modify", "stop", "clearance"}
+            and f.area
+            and f.area not in WHOLE_AREAS
+            and not f.applies_to
+        }
     )
     if avoid_areas:
         rationale.append(f"Avoid: {', '.join(avoid_areas)}.")
@@ -118,10 +131,17 @@ def recommend(
     certifications: list[str] = []
     if modality == "mld":
         certifications.append("mld")
-    oncology_flags = {"vascular_access_device", "radiation_surgery_tumour", "lymphedema_risk", "low_platelets"}
+    oncology_flags = {
+        "vascular_access_device",
+        "radiation_surgery_tumour",
+        "lymphedema_risk",
+        "low_platelets",
+    }
     if "chemotherapy" in causes or any(f.rule_id in oncology_flags for f in flags):
         certifications.append("oncology_massage")
-        rationale.append("Oncology-massage training: chemotherapy-related neuropathy or cancer-treatment precautions.")
+        rationale.append(
+            "Oncology-massage training: chemotherapy-related neuropathy or cancer-treatment precautions."
+        )
     exp = data["experience"]
     levels = [f.level for f in flags]
     min_years = exp["base"]
@@ -132,15 +152,17 @@ def recommend(
     if "oncology_massage" in certifications:
         min_years = max(min_years, exp["oncology"])
     if min_years:
-        rationale.append(f"At least {min_years} years of experience for a case with {len(flags)} safety flag(s).")
+        rationale.append(
+            f"At least {min_years} years of experience for a case with {len(flags)} safety flag(s)."
+        )
 
     baseline = set(baseline_instruments)
     measures = [
         {"instrument": m["instrument"], "when": m["when"]}
         for m in data["outcome_measures"]
-        if not m.get("only_if_baseline") or m["instrument"] in baseline or (
-            m["instrument"] == "dn4_interview" and "dn4" in baseline
-        )
+        if not m.get("only_if_baseline")
+        or m["instrument"] in baseline
+        or (m["instrument"] == "dn4_interview" and "dn4" in baseline)
     ]
     rationale.append(
         f"{defaults['session_minutes']}-minute sessions, {defaults['sessions_per_week']} a week for "
@@ -148,7 +170,10 @@ def recommend(
         f"{', '.join(str(w) for w in defaults['reevaluation_weeks'])}."
     )
     ranking = rank_therapists(
-        therapists, certifications=certifications, min_years=min_years, causes=causes,
+        therapists,
+        certifications=certifications,
+        min_years=min_years,
+        causes=causes,
         types={c["type"] for c in conditions},
     )
     return {
@@ -170,7 +195,12 @@ def recommend(
 
 
 def rank_therapists(
-    therapists: list[TherapistView], *, certifications: list[str], min_years: int, causes: set[str], types: set[str]
+    therapists: list[TherapistView],
+    *,
+    certifications: list[str],
+    min_years: int,
+    causes: set[str],
+    types: set[str],
 ) -> list[dict[str, Any]]:
     """Eligible therapists first; then by helpful extra training, then experience."""
     helpful = set()
@@ -201,7 +231,12 @@ def rank_therapists(
                 "years_experience": t.years_experience,
                 "certifications": t.certifications,
                 "reasons": reasons,
-                "_key": (not missing and t.years_experience >= min_years, t.is_primary, len(extras), t.years_experience),
+                "_key": (
+                    not missing and t.years_experience >= min_years,
+                    t.is_primary,
+                    len(extras),
+                    t.years_experience,
+                ),
             }
         )
     ranked.sort(key=lambda r: r["_key"], reverse=True)

@@ -19,12 +19,22 @@ from nervecare.screening.selectors import blocking_flags, latest_responses, open
 from nervecare.screening.services import safety_check_run
 
 EDITABLE_FIELDS = (
-    "modality", "scope", "pressure", "session_minutes", "sessions_per_week", "course_weeks",
-    "reevaluation_weeks", "outcome_measures", "avoid_areas", "precautions", "therapist_id", "start_date",
+    "modality",
+    "scope",
+    "pressure",
+    "session_minutes",
+    "sessions_per_week",
+    "course_weeks",
+    "reevaluation_weeks",
+    "outcome_measures",
+    "avoid_areas",
+    "precautions",
+    "therapist_id",
+    "start_date",
 )
 
 
-class PlanBlocked(Exception):
+class PlanBlockedError(Exception):
     """The plan cannot be activated: open stop or clearance flags. `flags` lists them."""
 
     def __init__(self, flags: list[SafetyFlag]):
@@ -37,8 +47,13 @@ class PlanBlocked(Exception):
 
 def _flag_view(flag: SafetyFlag) -> recommend.FlagView:
     return recommend.FlagView(
-        rule_id=flag.rule_id, level=flag.level, area=flag.area, title=flag.title, actions=flag.actions,
-        effects=flag.effects, applies_to=flag.applies_to,
+        rule_id=flag.rule_id,
+        level=flag.level,
+        area=flag.area,
+        title=flag.title,
+        actions=flag.actions,
+        effects=flag.effects,
+        applies_to=flag.applies_to,
     )
 
 
@@ -47,8 +62,11 @@ def plan_recommendation(client: Client, flags: list[SafetyFlag]) -> dict[str, An
     latest_map, _ = body_map_latest_two(client)
     therapists = [
         recommend.TherapistView(
-            id=t.id, name=t.display_name, years_experience=t.years_experience,
-            certifications=list(t.certifications), is_primary=t.id == client.primary_therapist_id,
+            id=t.id,
+            name=t.display_name,
+            years_experience=t.years_experience,
+            certifications=list(t.certifications),
+            is_primary=t.id == client.primary_therapist_id,
         )
         for t in Therapist.objects.filter(clinic_id=client.clinic_id, active=True)
     ]
@@ -78,7 +96,9 @@ def plan_propose(*, actor: User, client: Client, request: HttpRequest | None = N
     blockers = blocking_flags(client, proposal["modality"])
     if blockers:
         rationale.append(
-            "Cannot start yet: " + "; ".join(f"{f.get_level_display().lower()} — {f.title}" for f in blockers) + "."
+            "Cannot start yet: "
+            + "; ".join(f"{f.get_level_display().lower()} — {f.title}" for f in blockers)
+            + "."
         )
     plan = CarePlan.objects.create(
         client=client,
@@ -109,12 +129,16 @@ def _validate_plan(plan: CarePlan, flags: list[SafetyFlag], errors: dict[str, st
     caps = [(f, f.effects.get("max_pressure")) for f in flags if f.effects.get("max_pressure")]
     for flag, cap in caps:
         if recommend.PRESSURE_ORDER.index(plan.pressure) > recommend.PRESSURE_ORDER.index(cap):
-            errors["pressure"] = f"{plan.pressure} pressure is not safe: the flag '{flag.title}' allows {cap} at most"
+            errors["pressure"] = (
+                f"{plan.pressure} pressure is not safe: the flag '{flag.title}' allows {cap} at most"
+            )
     for flag in flags:
         if plan.modality in flag.effects.get("exclude_modalities", []):
             errors["modality"] = f"{plan.get_modality_display()} is ruled out by the flag '{flag.title}'"
     weeks = plan.reevaluation_weeks
-    if not isinstance(weeks, list) or not all(isinstance(w, int) and 1 <= w <= plan.course_weeks for w in weeks):
+    if not isinstance(weeks, list) or not all(
+        isinstance(w, int) and 1 <= w <= plan.course_weeks for w in weeks
+    ):
         errors["reevaluation_weeks"] = f"must be a list of week numbers from 1 to {plan.course_weeks}"
     if plan.therapist_id is not None:
         therapist = Therapist.objects.filter(pk=plan.therapist_id, clinic_id=plan.client.clinic_id).first()
@@ -125,7 +149,9 @@ def _validate_plan(plan: CarePlan, flags: list[SafetyFlag], errors: dict[str, st
             if plan.modality == "mld" and "mld" not in therapist.certifications and "mld" not in missing:
                 missing.append("mld")
             if missing:
-                errors["therapist_id"] = f"{therapist.display_name} lacks the required training: {', '.join(missing)}"
+                errors["therapist_id"] = (
+                    f"{therapist.display_name} lacks the required training: {', '.join(missing)}"
+                )
             elif therapist.years_experience < plan.required_min_years:
                 errors["therapist_id"] = (
                     f"{therapist.display_name} has {therapist.years_experience} years of experience; "
@@ -148,9 +174,8 @@ def plan_update(
     for key in changes:
         if key not in EDITABLE_FIELDS:
             errors[key] = "this part of the plan cannot be changed"
-    if plan.modality != changes.get("modality", plan.modality) and changes.get("modality") == "mld":
-        if "mld" not in plan.required_certifications:
-            plan.required_certifications = [*plan.required_certifications, "mld"]
+    if changes.get("modality") == "mld" and "mld" not in plan.required_certifications:
+        plan.required_certifications = [*plan.required_certifications, "mld"]
     before = {k: getattr(plan, k) for k in changes if k in EDITABLE_FIELDS}
     for key, value in changes.items():
         if key in EDITABLE_FIELDS:
@@ -163,11 +188,18 @@ def plan_update(
         new = getattr(plan, key)
         if old != new:
             PlanChange.objects.create(
-                plan=plan, field=key, old_value=_json(old), new_value=_json(new), reason=reason.strip(),
+                plan=plan,
+                field=key,
+                old_value=_json(old),
+                new_value=_json(new),
+                reason=reason.strip(),
                 changed_by=actor,
             )
     audit_record(
-        actor=actor, action="update", obj=plan, summary=f"Plan changed: {reason.strip()[:200]}",
+        actor=actor,
+        action="update",
+        obj=plan,
+        summary=f"Plan changed: {reason.strip()[:200]}",
         changes={k: [_json(v), _json(getattr(plan, k))] for k, v in before.items() if v != getattr(plan, k)},
         request=request,
     )
@@ -188,14 +220,18 @@ def plan_activate(*, actor: User, plan: CarePlan, request: HttpRequest | None = 
     flags = safety_check_run(actor=actor, client=plan.client, request=request)
     blockers = blocking_flags(plan.client, plan.modality)
     if blockers:
-        raise PlanBlocked(blockers)
+        raise PlanBlockedError(blockers)
     errors: dict[str, str] = {}
     if plan.therapist_id is None:
         errors["therapist_id"] = "assign a qualified therapist before activating the plan"
     _validate_plan(plan, flags, errors)
     if errors:
         raise FieldErrors(errors)
-    if CarePlan.objects.filter(client=plan.client, status=CarePlan.Status.ACTIVE).exclude(pk=plan.pk).exists():
+    if (
+        CarePlan.objects.filter(client=plan.client, status=CarePlan.Status.ACTIVE)
+        .exclude(pk=plan.pk)
+        .exists()
+    ):
         raise FieldErrors({"status": "the client already has an active plan; complete or cancel it first"})
     plan.status = CarePlan.Status.ACTIVE
     plan.activated_at = timezone.now()
@@ -222,7 +258,18 @@ def plan_cancel(*, actor: User, plan: CarePlan, reason: str, request: HttpReques
     plan.status = CarePlan.Status.CANCELLED
     plan.save(update_fields=["status", "updated_at"])
     PlanChange.objects.create(
-        plan=plan, field="status", old_value=old, new_value="cancelled", reason=reason.strip(), changed_by=actor
+        plan=plan,
+        field="status",
+        old_value=old,
+        new_value="cancelled",
+        reason=reason.strip(),
+        changed_by=actor,
     )
-    audit_record(actor=actor, action="update", obj=plan, summary=f"Plan cancelled: {reason.strip()[:200]}", request=request)
+    audit_record(
+        actor=actor,
+        action="update",
+        obj=plan,
+        summary=f"Plan cancelled: {reason.strip()[:200]}",
+        request=request,
+    )
     return plan

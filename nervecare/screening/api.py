@@ -5,7 +5,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from pydantic import ConfigDict, Field
 
 from nervecare.clients.selectors import client_get_for_user
@@ -38,8 +38,14 @@ class ClearanceIn(Schema):
 @router.get("/instruments", response=list[dict], summary="Instruments NerveCare scores")
 def list_instruments(request: HttpRequest) -> list:
     return [
-        {"code": d.code, "version": d.version, "title": d.title, "respondent": d.respondent, "items": len(d.items),
-         "max": float(d.scoring.max)}
+        {
+            "code": d.code,
+            "version": d.version,
+            "title": d.title,
+            "respondent": d.respondent,
+            "items": len(d.items),
+            "max": float(d.scoring.max),
+        }
         for d in instruments.all_definitions().values()
     ]
 
@@ -70,19 +76,27 @@ def list_responses(request: HttpRequest, client_id: int, instrument: str = "") -
 
 
 @router.post("/clients/{client_id}/responses", response={201: dict}, summary="Score and store a screening")
-def add_response(request: HttpRequest, client_id: int, payload: ResponseIn) -> tuple[int, dict]:
+def add_response(request: HttpRequest, client_id: int, payload: ResponseIn) -> Status:
     client = client_get_for_user(request.user, client_id)
     response = services.response_create(
-        actor=request.user, client=client, instrument=payload.instrument, answers=payload.answers,
-        administered_at=payload.administered_at, context=payload.context, request=request,
+        actor=request.user,
+        client=client,
+        instrument=payload.instrument,
+        answers=payload.answers,
+        administered_at=payload.administered_at,
+        context=payload.context,
+        request=request,
     )
-    return 201, selectors.response_as_dict(response)
+    return Status(201, selectors.response_as_dict(response))
 
 
 @router.post("/clients/{client_id}/safety-check", response=list[dict], summary="Run the safety check now")
 def run_safety_check(request: HttpRequest, client_id: int) -> list:
     client = client_get_for_user(request.user, client_id)
-    return [selectors.flag_as_dict(f) for f in services.safety_check_run(actor=request.user, client=client, request=request)]
+    return [
+        selectors.flag_as_dict(f)
+        for f in services.safety_check_run(actor=request.user, client=client, request=request)
+    ]
 
 
 @router.get("/clients/{client_id}/flags", response=list[dict], summary="A client's safety flags")
@@ -92,13 +106,19 @@ def list_flags(request: HttpRequest, client_id: int, status: str = "open") -> li
     return [selectors.flag_as_dict(f) for f in flags]
 
 
-@router.post("/clients/{client_id}/flags/{flag_id}/clearance", response=dict, summary="Record a clinician's clearance")
+@router.post(
+    "/clients/{client_id}/flags/{flag_id}/clearance", response=dict, summary="Record a clinician's clearance"
+)
 def record_clearance(request: HttpRequest, client_id: int, flag_id: int, payload: ClearanceIn) -> dict:
     client = client_get_for_user(request.user, client_id)
     flag = get_object_or_404(SafetyFlag, pk=flag_id, client=client)
     flag = services.flag_record_clearance(
-        actor=request.user, flag=flag, clinician=payload.clinician, clearance_date=payload.clearance_date,
-        note=payload.note, request=request,
+        actor=request.user,
+        flag=flag,
+        clinician=payload.clinician,
+        clearance_date=payload.clearance_date,
+        note=payload.note,
+        request=request,
     )
     return selectors.flag_as_dict(flag)
 

@@ -103,10 +103,14 @@ class InstrumentDefinition(BaseModel):
         if sum(1 for c in self.cutoffs if c.primary) > 1:
             raise ValueError(f"{self.code}: more than one primary cut-off")
         computed_max = sum(
-            (max(o.score for o in i.options) if i.options else Decimal(i.max or 0)) for i in self.items if i.scored
+            (max(o.score for o in i.options) if i.options else Decimal(i.max or 0))
+            for i in self.items
+            if i.scored
         )
         if computed_max != self.scoring.max:
-            raise ValueError(f"{self.code}: items add up to {computed_max}, definition says max {self.scoring.max}")
+            raise ValueError(
+                f"{self.code}: items add up to {computed_max}, definition says max {self.scoring.max}"
+            )
         return self
 
 
@@ -209,16 +213,25 @@ def interpret(definition: InstrumentDefinition, total: Decimal, answers: dict[st
     ]
     primary = next((c for c in cutoffs if c["primary"]), None)
     if primary is not None:
-        summary = primary["label"] if primary["met"] else (definition.result_when_not_met or "Cut-off not met")
+        summary = (
+            primary["label"] if primary["met"] else (definition.result_when_not_met or "Cut-off not met")
+        )
     else:
         summary = ""
     band = next((b.label for b in definition.bands if b.min <= total <= b.max), None)
     if band:
         summary = band
     if len(definition.items) == 1 and definition.items[0].options:
-        chosen = next(o.label for o in definition.items[0].options if o.value == answers[definition.items[0].id])
+        chosen = next(
+            o.label for o in definition.items[0].options if o.value == answers[definition.items[0].id]
+        )
         summary = f"{chosen} — {summary}" if summary else chosen
-    return {"summary": summary, "positive": primary["met"] if primary else None, "cutoffs": cutoffs, "band": band}
+    return {
+        "summary": summary,
+        "positive": primary["met"] if primary else None,
+        "cutoffs": cutoffs,
+        "band": band,
+    }
 
 
 def definition_file(code: str) -> str:

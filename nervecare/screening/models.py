@@ -20,7 +20,9 @@ class InstrumentResponse(models.Model):
     interpretation = models.JSONField()
     administered_at = models.DateTimeField()
     context = models.CharField(max_length=20, default="intake")  # intake · visit · reevaluation
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

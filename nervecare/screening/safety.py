@@ -178,6 +178,10 @@ def evaluate(facts: dict[str, Any]) -> list[FiredRule]:
     for rule in rs.rules:
         if rs.compiled[rule.id].matches(facts):
             level = facts["settings"][rule.level_setting] if rule.level_setting else rule.level
-            fired.append(FiredRule(rule=rule, level=level, area=_fill(rule.area, facts), reason=_fill(rule.reason, facts)))
+            fired.append(
+                FiredRule(
+                    rule=rule, level=level, area=_fill(rule.area, facts), reason=_fill(rule.reason, facts)
+                )
+            )
     fired.sort(key=lambda f: (LEVEL_ORDER[f.level], f.rule.id))
     return fired

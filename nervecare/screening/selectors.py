@@ -37,7 +37,8 @@ def blocking_flags(client: Client, modality: str | None = None) -> list[SafetyFl
     return [
         f
         for f in open_flags(client)
-        if f.level in ("stop", "clearance") and (not f.applies_to or (modality is not None and modality in f.applies_to))
+        if f.level in ("stop", "clearance")
+        and (not f.applies_to or (modality is not None and modality in f.applies_to))
     ]
 
 

@@ -189,5 +189,7 @@ def flag_record_clearance(
     flag.clearance_date = clearance_date
     flag.resolution_note = note
     flag.save()
-    audit_record(actor=actor, action="update", obj=flag, summary=f"Clearance by {flag.clearance_by}", request=request)
+    audit_record(
+        actor=actor, action="update", obj=flag, summary=f"Clearance by {flag.clearance_by}", request=request
+    )
     return flag

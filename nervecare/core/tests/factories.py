@@ -1,0 +1,81 @@
+"""factory_boy factories for the domain's models."""
+
+import datetime
+
+import factory
+from django.utils import timezone
+
+from nervecare.clients.models import Client, Condition, ConsentText, MedicalContext
+from nervecare.core.models import Clinic, Therapist, User
+
+
+class ClinicFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Clinic
+
+    name = factory.Sequence(lambda n: f"Clinic {n}")
+    slug = factory.Sequence(lambda n: f"clinic-{n}")
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    clinic = factory.SubFactory(ClinicFactory)
+    role = "therapist"
+    password = factory.PostGenerationMethodCall("set_password", "correct-horse-battery")
+
+    @factory.post_generation
+    def _save(obj, create, extracted, **kwargs):  # noqa: N805
+        if create:
+            obj.save()
+
+
+class TherapistFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Therapist
+
+    user = factory.SubFactory(UserFactory)
+    clinic = factory.SelfAttribute("user.clinic")
+    display_name = factory.Sequence(lambda n: f"Therapist {n}")
+    years_experience = 5
+    certifications = factory.LazyFunction(list)
+
+
+class ConsentTextFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ConsentText
+
+    clinic = factory.SubFactory(ClinicFactory)
+    version = "1.0"
+    body = "I consent to massage therapy. I can stop at any time."
+    effective_from = datetime.date(2026, 1, 1)
+
+
+class ClientFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Client
+
+    clinic = factory.SubFactory(ClinicFactory)
+    first_name = factory.Sequence(lambda n: f"Client{n}")
+    last_name = "Example"
+    date_of_birth = datetime.date(1960, 5, 17)
+
+
+class ConditionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Condition
+
+    client = factory.SubFactory(ClientFactory)
+    type = "peripheral"
+    cause = "diabetes_t2"
+    onset_date = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=800))
+
+
+class MedicalContextFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = MedicalContext
+
+    client = factory.SubFactory(ClientFactory)
