@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "nervecare.clients",
     "nervecare.screening",
     "nervecare.plans",
+    "nervecare.web",
 ]
 
 MIDDLEWARE = [
@@ -124,7 +125,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "clients:list"
+LOGIN_REDIRECT_URL = "web:clients"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en"

@@ -117,7 +117,7 @@ class Condition(TimeStampedModel):
         blank=True,
         help_text="e.g. carpal tunnel syndrome, Guillain–Barré, trigeminal neuralgia",
     )
-    diagnosis_code = models.CharField(max_length=20, blank=True, help_text="From the condition vocabulary.")
+    diagnosis_code = models.CharField(max_length=40, blank=True, help_text="From the condition vocabulary.")
     phase = models.CharField(max_length=20, choices=Phase.choices, blank=True, default="")
     chemotherapy_agent = models.CharField(max_length=100, blank=True)
     chemotherapy_start = models.DateField(null=True, blank=True)

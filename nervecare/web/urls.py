@@ -1,2 +1,19 @@
+from django.urls import path
+
+from nervecare.web import views
+
 app_name = "web"
-urlpatterns = []
+urlpatterns = [
+    path("", views.client_list, name="clients"),
+    path("clients/new/", views.client_new, name="client_new"),
+    path("clients/<int:client_id>/", views.client_detail, name="client"),
+    path("clients/<int:client_id>/medical/", views.client_edit_medical, name="medical"),
+    path("clients/<int:client_id>/body-map/", views.body_map_new, name="body_map"),
+    path("clients/<int:client_id>/screen/<slug:code>/", views.screening_new, name="screen"),
+    path("clients/<int:client_id>/safety-check/", views.safety_check, name="safety_check"),
+    path("clients/<int:client_id>/flags/<int:flag_id>/clearance/", views.flag_clearance, name="clearance"),
+    path("clients/<int:client_id>/plans/new/", views.plan_propose, name="plan_propose"),
+    path("clients/<int:client_id>/plans/<int:plan_id>/", views.plan_detail, name="plan"),
+    path("clients/<int:client_id>/plans/<int:plan_id>/activate/", views.plan_activate, name="plan_activate"),
+    path("instruments/", views.instrument_list, name="instruments"),
+]

@@ -1,0 +1,270 @@
+"""Forms for the staff pages. They parse and check types; the services hold the clinical rules."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from nervecare.clients import bodymap
+from nervecare.clients.models import Client, Condition, Consent, ConsentText, MedicalContext
+from nervecare.clients.services import CLIENT_FIELDS, CONDITION_FIELDS, DEVICE_CODES
+from nervecare.core.vocab import load_yaml
+from nervecare.plans.models import CarePlan
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class ClientForm(forms.ModelForm):
+    class Meta:
+        model = Client
+        fields = CLIENT_FIELDS
+        widgets = {
+            "date_of_birth": DateInput(),
+            "address": forms.Textarea(attrs={"rows": 2}),
+            "goals": forms.Textarea(attrs={"rows": 3}),
+        }
+
+
+def _diagnosis_choices() -> list[tuple[str, str]]:
+    rows = load_yaml("clients/data/conditions.yaml")["diagnoses"]
+    return [("", "—")] + [(d["code"], f"{d['label']} ({d['icd10cm']})") for d in rows]
+
+
+class ConditionForm(forms.ModelForm):
+    diagnosis_code = forms.ChoiceField(
+        choices=_diagnosis_choices, required=False, label=_("Diagnosis (coded)")
+    )
+
+    class Meta:
+        model = Condition
+        fields = CONDITION_FIELDS
+        widgets = {
+            "chemotherapy_start": DateInput(),
+            "chemotherapy_end": DateInput(),
+            "onset_date": DateInput(),
+            "diagnosis_date": DateInput(),
+            "notes": forms.Textarea(attrs={"rows": 2}),
+            **{s: forms.NumberInput(attrs={"min": 0, "max": 10}) for s in Condition.SYMPTOMS},
+        }
+
+
+MEDICAL_FORM_FIELDS = (
+    "on_anticoagulants",
+    "bleeding_disorder",
+    "on_steroids",
+    "on_insulin_or_sulfonylurea",
+    "heart_failure_uncontrolled",
+    "dvt_history",
+    "dvt_date",
+    "dvt_site",
+    "dvt_signs_now",
+    "lymph_nodes_removed",
+    "lymph_nodes_site",
+    "lymphedema",
+    "lymphedema_site",
+    "radiation",
+    "radiation_site",
+    "recent_surgery",
+    "recent_surgery_site",
+    "tumour_or_enlarged_nodes",
+    "tumour_site",
+    "devices_site",
+    "foot_wound_or_ulcer",
+    "foot_wound_site",
+    "foot_red_warm_swollen",
+    "skin_infection",
+    "platelets_per_ul",
+    "neutrophils_per_ul",
+    "hba1c_percent",
+    "labs_date",
+    "in_chemotherapy",
+    "chemotherapy_cycle",
+    "temperature_celsius",
+    "fever_or_infection",
+    "unstable_glucose",
+    "pregnant",
+    "trigeminal_trigger_zones",
+    "weakness_worsening_fast",
+    "breathing_or_swallowing_trouble",
+    "new_bladder_bowel_problems",
+    "sudden_facial_droop",
+    "notes",
+)
+
+
+class MedicalForm(forms.ModelForm):
+    medications_text = forms.CharField(
+        label=_("Medications (one per line: name, class)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("e.g. “apixaban, anticoagulant”"),
+    )
+    comorbidities_text = forms.CharField(
+        label=_("Other conditions (comma-separated)"), required=False, help_text=_("e.g. migraine, arthritis")
+    )
+    devices = forms.MultipleChoiceField(
+        choices=[
+            (d, d.replace("_", " ").upper() if d in {"picc"} else d.replace("_", " ").capitalize())
+            for d in sorted(DEVICE_CODES)
+        ],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label=_("Devices and lines"),
+    )
+
+    class Meta:
+        model = MedicalContext
+        fields = MEDICAL_FORM_FIELDS
+        widgets = {
+            "dvt_date": DateInput(),
+            "labs_date": DateInput(),
+            "notes": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance and self.instance.pk:
+            self.fields["medications_text"].initial = "\n".join(
+                f"{m['name']}, {m.get('class', '')}".rstrip(", ") for m in self.instance.medications
+            )
+            self.fields["comorbidities_text"].initial = ", ".join(self.instance.comorbidities)
+            self.fields["devices"].initial = self.instance.devices
+
+    def service_data(self) -> dict:
+        data = {k: self.cleaned_data[k] for k in MEDICAL_FORM_FIELDS}
+        meds = []
+        for line in self.cleaned_data["medications_text"].splitlines():
+            if line.strip():
+                name, _sep, cls = line.partition(",")
+                meds.append({"name": name.strip(), "class": cls.strip()})
+        data["medications"] = meds
+        data["comorbidities"] = [
+            c.strip() for c in self.cleaned_data["comorbidities_text"].split(",") if c.strip()
+        ]
+        data["devices"] = self.cleaned_data["devices"]
+        return data
+
+
+def _region_choices() -> list[tuple[str, str]]:
+    return [("", "—")] + [(code, r["label"]) for code, r in bodymap.regions().items()]
+
+
+def _sensation_choices() -> list[tuple[str, str]]:
+    return [("", "—")] + list(bodymap.sensations().items())
+
+
+class MarkForm(forms.Form):
+    region = forms.ChoiceField(choices=_region_choices, required=False)
+    side = forms.ChoiceField(
+        choices=[("", "—"), ("left", _("Left")), ("right", _("Right")), ("midline", _("Midline"))],
+        required=False,
+    )
+    sensation = forms.ChoiceField(choices=_sensation_choices, required=False)
+    intensity = forms.IntegerField(
+        min_value=0, max_value=10, required=False, widget=forms.NumberInput(attrs={"min": 0, "max": 10})
+    )
+
+    def clean(self):
+        data = super().clean()
+        filled = [data.get(k) not in (None, "") for k in ("region", "sensation", "intensity")]
+        if any(filled) and not all(filled):
+            raise forms.ValidationError(_("Give the region, the sensation and its intensity (0–10)."))
+        return data
+
+
+MarkFormSet = forms.formset_factory(MarkForm, extra=6, max_num=80)
+
+
+def marks_from_formset(formset) -> list[dict]:
+    return [
+        {
+            "region": f.cleaned_data["region"],
+            "side": f.cleaned_data.get("side") or None,
+            "sensation": f.cleaned_data["sensation"],
+            "intensity": f.cleaned_data["intensity"],
+        }
+        for f in formset.forms
+        if f.cleaned_data.get("region")
+    ]
+
+
+class ConsentForm(forms.Form):
+    given = forms.BooleanField(required=False, label=_("The client has read and given consent to treatment"))
+    version = forms.ModelChoiceField(
+        queryset=ConsentText.objects.none(), required=False, label=_("Consent text"), to_field_name="version"
+    )
+    method = forms.ChoiceField(choices=Consent.Method.choices, required=False)
+
+    def __init__(self, *args, clinic_id=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["version"].queryset = ConsentText.objects.filter(clinic_id=clinic_id)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("given") and not data.get("version"):
+            self.add_error("version", _("Choose the consent text the client read."))
+        return data
+
+
+class ClearanceForm(forms.Form):
+    clinician = forms.CharField(max_length=200, label=_("Clinician who gave clearance"))
+    clearance_date = forms.DateField(widget=DateInput(), label=_("Date of clearance"))
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class PlanEditForm(forms.Form):
+    """Every part of the plan the therapist may change; the reason is required and logged."""
+
+    modality = forms.ChoiceField(choices=CarePlan.Modality.choices)
+    scope = forms.ChoiceField(choices=CarePlan.Scope.choices)
+    pressure = forms.ChoiceField(choices=CarePlan.Pressure.choices)
+    session_minutes = forms.IntegerField(min_value=15, max_value=120, label=_("Session length (minutes)"))
+    sessions_per_week = forms.IntegerField(min_value=1, max_value=7, label=_("Sessions per week"))
+    course_weeks = forms.IntegerField(min_value=1, max_value=52, label=_("Course length (weeks)"))
+    reevaluation_weeks = forms.CharField(label=_("Re-evaluation weeks (comma-separated)"))
+    therapist_id = forms.TypedChoiceField(coerce=int, required=False, empty_value=None, label=_("Therapist"))
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label=_("Why change the plan?"))
+
+    FIELDS = (
+        "modality",
+        "scope",
+        "pressure",
+        "session_minutes",
+        "sessions_per_week",
+        "course_weeks",
+        "reevaluation_weeks",
+        "therapist_id",
+    )
+
+    def __init__(self, *args, plan: CarePlan, therapists=(), **kwargs):
+        initial = {f: getattr(plan, f) for f in self.FIELDS}
+        initial["reevaluation_weeks"] = ", ".join(str(w) for w in plan.reevaluation_weeks)
+        super().__init__(*args, initial=initial, **kwargs)
+        self.plan = plan
+        self.fields["therapist_id"].choices = [("", "—")] + [(t.id, t.display_name) for t in therapists]
+
+    def clean_reevaluation_weeks(self):
+        try:
+            return [int(w) for w in self.cleaned_data["reevaluation_weeks"].split(",") if w.strip()]
+        except ValueError:
+            raise forms.ValidationError(_("Write week numbers separated by commas, e.g. 4, 8, 12.")) from None
+
+    def changes(self) -> dict:
+        return {f: self.cleaned_data[f] for f in self.FIELDS if getattr(self.plan, f) != self.cleaned_data[f]}
+
+
+def instrument_form_fields(definition) -> list[dict]:
+    """The items of an instrument as the template renders them."""
+    return [
+        {
+            "id": item.id,
+            "name": f"item_{item.id}",
+            "text": item.text,
+            "note": item.note,
+            "type": item.answer_type,
+            "min": item.min,
+            "max": item.max,
+            "options": [{"value": o.value, "label": o.label} for o in item.options],
+        }
+        for item in definition.items
+    ]
