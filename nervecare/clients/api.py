@@ -1,5 +1,7 @@
 """API routes for clients and their intake record."""
 
+from typing import Literal
+
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema, Status
@@ -28,8 +30,20 @@ router = Router(tags=["clients"])
 
 class ClientFilters(Schema):
     search: str = ""
-    type: str = ""
-    cause: str = ""
+    type: Literal["", "peripheral", "focal", "cranial", "autoimmune"] = ""
+    cause: Literal[
+        "",
+        "diabetes_t1",
+        "diabetes_t2",
+        "chemotherapy",
+        "injury",
+        "infection",
+        "autoimmune",
+        "hereditary",
+        "alcohol",
+        "b12_deficiency",
+        "unknown",
+    ] = ""
 
 
 def _medical_payload(payload: MedicalIn, *, partial: bool) -> dict:
@@ -85,7 +99,7 @@ def get_client(request: HttpRequest, client_id: int) -> dict:
 @router.patch("/clients/{client_id}", response=ClientOut, summary="Change a client's details")
 def patch_client(request: HttpRequest, client_id: int, payload: ClientPatch) -> dict:
     client = selectors.client_get_for_user(request.user, client_id)
-    services.client_update(
+    client = services.client_update(
         actor=request.user, client=client, data=payload.model_dump(exclude_unset=True), request=request
     )
     return selectors.client_record(client)
@@ -94,6 +108,9 @@ def patch_client(request: HttpRequest, client_id: int, payload: ClientPatch) -> 
 @router.get("/clients/{client_id}/history", response=list[HistoryOut], summary="Who changed what, when")
 def client_history(request: HttpRequest, client_id: int) -> list:
     client = selectors.client_get_for_user(request.user, client_id)
+    audit_record(
+        actor=request.user, action="view", obj=client, summary="History viewed (API)", request=request
+    )
     return selectors.client_history(client)
 
 

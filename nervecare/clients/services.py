@@ -107,9 +107,12 @@ def _validate_medical(medical: MedicalContext, errors: dict[str, str], prefix: s
         errors[f"{prefix}dvt_date"] = "cannot be in the future"
 
 
-def _marks_from(raw_marks: list[dict[str, Any]], errors: dict[str, str], prefix: str) -> list[bodymap.Mark]:
+def _marks_from(
+    raw_marks: list[dict[str, Any]], errors: dict[str, str], prefix: str, rename: str = "marks"
+) -> list[bodymap.Mark]:
+    """Validated marks; errors are keyed like the request names the list (e.g. body_map[0].region)."""
     marks, mark_errors = bodymap.validate_marks(raw_marks)
-    errors.update({f"{prefix}{k}": v for k, v in mark_errors.items()})
+    errors.update({prefix + k.removeprefix(rename): v for k, v in mark_errors.items()})
     return marks
 
 
@@ -174,7 +177,7 @@ def intake_create(
     _unknown_fields(medical, MEDICAL_FIELDS, "medical.", errors)
     new_medical = MedicalContext(**{k: v for k, v in medical.items() if k in MEDICAL_FIELDS})
     _validate_medical(new_medical, errors, "medical.")
-    marks = _marks_from(body_map or [], errors, "body_map.")
+    marks = _marks_from(body_map or [], errors, "body_map", rename="marks")
     consent_text = None
     if consent:
         consent_text = ConsentText.objects.filter(
@@ -229,6 +232,8 @@ def client_update(
     client = Client.objects.select_for_update().get(pk=client.pk)
     before, errors = _apply_update(client, data, CLIENT_FIELDS, "")
     full_clean_or_collect(client, errors, exclude=["clinic", "primary_therapist", "created_by"])
+    if isinstance(client.date_of_birth, date) and client.date_of_birth > timezone.localdate():
+        errors["date_of_birth"] = "cannot be in the future"
     if errors:
         raise FieldErrors(errors)
     client.save()
@@ -304,7 +309,7 @@ def body_map_record(
     """Record the body map again (at any visit); the pattern is recognised and stored with it."""
     require_clinical(actor)
     errors: dict[str, str] = {}
-    clean = _marks_from(marks, errors, "")
+    clean = _marks_from(marks, errors, "marks")
     if errors:
         raise FieldErrors(errors)
     body_map = _save_body_map(

@@ -18,7 +18,8 @@ class BearerToken(HttpBearer):
         return user
 
 
-AUTH = [SessionAuth(), BearerToken()]
+# Bearer first: a token request carries no CSRF cookie, and the session check would refuse it for that.
+AUTH = [BearerToken(), SessionAuth()]
 
 
 def error_body(detail: str, errors: dict[str, str] | None = None) -> dict[str, Any]:

@@ -8,6 +8,8 @@ from ninja import Router, Schema, Status
 from pydantic import ConfigDict, Field
 
 from nervecare.clients.selectors import client_get_for_user
+from nervecare.core.errors import FieldErrors
+from nervecare.core.services import audit_record
 from nervecare.plans import selectors, services
 from nervecare.plans.models import CarePlan
 
@@ -88,6 +90,7 @@ def _plan(request: HttpRequest, client_id: int, plan_id: int) -> CarePlan:
 @router.get("/clients/{client_id}/plans", response=list[dict], summary="A client's plans")
 def list_plans(request: HttpRequest, client_id: int) -> list:
     client = client_get_for_user(request.user, client_id)
+    audit_record(actor=request.user, action="view", obj=client, summary="Plans viewed (API)", request=request)
     return [plan_as_dict(p) for p in selectors.plans_for_client(client)]
 
 
@@ -108,13 +111,19 @@ def get_plan(request: HttpRequest, client_id: int, plan_id: int) -> dict:
 @router.patch("/clients/{client_id}/plans/{plan_id}", response=dict, summary="Change a plan (say why)")
 def update_plan(request: HttpRequest, client_id: int, plan_id: int, payload: PlanUpdateIn) -> dict:
     plan = _plan(request, client_id, plan_id)
-    plan = services.plan_update(
-        actor=request.user,
-        plan=plan,
-        changes=payload.changes.model_dump(exclude_unset=True),
-        reason=payload.reason,
-        request=request,
-    )
+    try:
+        plan = services.plan_update(
+            actor=request.user,
+            plan=plan,
+            changes=payload.changes.model_dump(exclude_unset=True),
+            reason=payload.reason,
+            request=request,
+        )
+    except FieldErrors as exc:
+        # Name the fields as the request does: the parts of the plan live under "changes".
+        raise FieldErrors(
+            {(f"changes.{k}" if k in services.EDITABLE_FIELDS else k): v for k, v in exc.errors.items()}
+        ) from None
     return plan_as_dict(plan)
 
 

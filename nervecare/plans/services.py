@@ -210,39 +210,45 @@ def _json(value: Any) -> Any:
     return value if isinstance(value, bool | int | float | str | list | dict) or value is None else str(value)
 
 
-@transaction.atomic
 def plan_activate(*, actor: User, plan: CarePlan, request: HttpRequest | None = None) -> CarePlan:
-    """Activate a proposed plan. The safety check runs first; an open stop or clearance flag blocks it."""
+    """Activate a proposed plan. The safety check runs first; an open stop or clearance flag blocks it.
+
+    The safety check commits on its own, before the activation: a flag that blocks the plan is kept (and can
+    be seen and cleared) even though the activation itself is refused.
+    """
     require_clinical(actor)
-    plan = CarePlan.objects.select_for_update().select_related("client").get(pk=plan.pk)
-    if plan.status != CarePlan.Status.PROPOSED:
-        raise FieldErrors({"status": f"only a proposed plan can be activated; this one is {plan.status}"})
-    flags = safety_check_run(actor=actor, client=plan.client, request=request)
-    blockers = blocking_flags(plan.client, plan.modality)
-    if blockers:
-        raise PlanBlockedError(blockers)
-    errors: dict[str, str] = {}
-    if plan.therapist_id is None:
-        errors["therapist_id"] = "assign a qualified therapist before activating the plan"
-    _validate_plan(plan, flags, errors)
-    if errors:
-        raise FieldErrors(errors)
-    if (
-        CarePlan.objects.filter(client=plan.client, status=CarePlan.Status.ACTIVE)
-        .exclude(pk=plan.pk)
-        .exists()
-    ):
-        raise FieldErrors({"status": "the client already has an active plan; complete or cancel it first"})
-    plan.status = CarePlan.Status.ACTIVE
-    plan.activated_at = timezone.now()
-    plan.activated_by = actor
-    plan.start_date = plan.start_date or timezone.localdate()
-    try:
-        with transaction.atomic():
-            plan.save()
-    except IntegrityError:
-        raise FieldErrors({"status": "the client already has an active plan"}) from None
-    audit_record(actor=actor, action="update", obj=plan, summary="Plan activated", request=request)
+    safety_check_run(actor=actor, client=plan.client, request=request)
+    with transaction.atomic():
+        plan = CarePlan.objects.select_for_update().select_related("client").get(pk=plan.pk)
+        if plan.status != CarePlan.Status.PROPOSED:
+            raise FieldErrors({"status": f"only a proposed plan can be activated; this one is {plan.status}"})
+        blockers = blocking_flags(plan.client, plan.modality)
+        if blockers:
+            raise PlanBlockedError(blockers)
+        errors: dict[str, str] = {}
+        if plan.therapist_id is None:
+            errors["therapist_id"] = "assign a qualified therapist before activating the plan"
+        _validate_plan(plan, open_flags(plan.client), errors)
+        if errors:
+            raise FieldErrors(errors)
+        if (
+            CarePlan.objects.filter(client=plan.client, status=CarePlan.Status.ACTIVE)
+            .exclude(pk=plan.pk)
+            .exists()
+        ):
+            raise FieldErrors(
+                {"status": "the client already has an active plan; complete or cancel it first"}
+            )
+        plan.status = CarePlan.Status.ACTIVE
+        plan.activated_at = timezone.now()
+        plan.activated_by = actor
+        plan.start_date = plan.start_date or timezone.localdate()
+        try:
+            with transaction.atomic():
+                plan.save()
+        except IntegrityError:
+            raise FieldErrors({"status": "the client already has an active plan"}) from None
+        audit_record(actor=actor, action="update", obj=plan, summary="Plan activated", request=request)
     return plan
 
 

@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 from pydantic import ConfigDict, Field
@@ -11,6 +11,7 @@ from pydantic import ConfigDict, Field
 from nervecare.clients.selectors import client_get_for_user
 from nervecare.core.errors import FieldErrors
 from nervecare.core.permissions import require_clinical
+from nervecare.core.services import audit_record
 from nervecare.screening import instruments, selectors, services
 from nervecare.screening.models import SafetyFlag
 
@@ -52,16 +53,15 @@ def list_instruments(request: HttpRequest) -> list:
 
 @router.get("/instruments/{code}", response=dict, summary="An instrument's full definition")
 def get_instrument(request: HttpRequest, code: str) -> dict:
-    try:
-        return instruments.get_definition(code).model_dump(mode="json", exclude={"answer_sets"})
-    except instruments.ScoringError:
-        from django.http import Http404
-
-        raise Http404(f"No instrument {code!r}.") from None
+    if code not in instruments.all_definitions():
+        raise Http404(f"No instrument {code!r}.")
+    return instruments.get_definition(code).model_dump(mode="json", exclude={"answer_sets"})
 
 
 @router.post("/instruments/{code}/score", response=dict, summary="Score answers without storing them")
 def score_instrument(request: HttpRequest, code: str, payload: AnswersIn) -> dict:
+    if code not in instruments.all_definitions():
+        raise Http404(f"No instrument {code!r}.")
     try:
         result = instruments.score(instruments.get_definition(code), payload.answers)
     except instruments.ScoringError as exc:
@@ -72,6 +72,9 @@ def score_instrument(request: HttpRequest, code: str, payload: AnswersIn) -> dic
 @router.get("/clients/{client_id}/responses", response=list[dict], summary="A client's screenings")
 def list_responses(request: HttpRequest, client_id: int, instrument: str = "") -> list:
     client = client_get_for_user(request.user, client_id)
+    audit_record(
+        actor=request.user, action="view", obj=client, summary="Screenings viewed (API)", request=request
+    )
     return [selectors.response_as_dict(r) for r in selectors.responses_for_client(client, instrument)]
 
 
@@ -102,6 +105,7 @@ def run_safety_check(request: HttpRequest, client_id: int) -> list:
 @router.get("/clients/{client_id}/flags", response=list[dict], summary="A client's safety flags")
 def list_flags(request: HttpRequest, client_id: int, status: str = "open") -> list:
     client = client_get_for_user(request.user, client_id)
+    audit_record(actor=request.user, action="view", obj=client, summary="Flags viewed (API)", request=request)
     flags = client.flags.all() if status == "all" else client.flags.filter(status=status)
     return [selectors.flag_as_dict(f) for f in flags]
 

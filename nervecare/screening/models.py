@@ -60,6 +60,8 @@ class SafetyFlag(models.Model):
     actions = models.JSONField(default=list)
     effects = models.JSONField(default=dict, blank=True)
     source = models.TextField()
+    # The facts the flag was raised on (see SafetyRule.basis): a clearance holds only for the same basis.
+    basis = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
     raised_at = models.DateTimeField()
     last_checked_at = models.DateTimeField()

@@ -46,6 +46,9 @@ class SafetyRule(BaseModel):
     actions: list[str]
     effects: dict[str, Any] = Field(default_factory=dict)
     source: str
+    # Facts that identify the situation a clearance was given for: while they are unchanged the clearance
+    # holds; when they change (a new DVT date, say) the flag opens again and needs a new clearance.
+    basis: list[str] = Field(default_factory=list)
 
 
 @dataclass
@@ -75,6 +78,7 @@ class FiredRule:
     level: Level
     area: str
     reason: str
+    basis: dict[str, Any] = field(default_factory=dict)
 
 
 def _months_between(earlier: date, later: date) -> int:
@@ -171,6 +175,10 @@ def _fill(template: str, facts: dict[str, Any]) -> str:
     return " ".join(_Formatter().format(template, **facts).split())
 
 
+def _plain(value: Any) -> Any:
+    return value if isinstance(value, bool | int | float | str) or value is None else str(value)
+
+
 def evaluate(facts: dict[str, Any]) -> list[FiredRule]:
     """Every rule whose condition holds, most severe first."""
     rs = ruleset()
@@ -178,10 +186,9 @@ def evaluate(facts: dict[str, Any]) -> list[FiredRule]:
     for rule in rs.rules:
         if rs.compiled[rule.id].matches(facts):
             level = facts["settings"][rule.level_setting] if rule.level_setting else rule.level
-            fired.append(
-                FiredRule(
-                    rule=rule, level=level, area=_fill(rule.area, facts), reason=_fill(rule.reason, facts)
-                )
-            )
+            area, reason = _fill(rule.area, facts), _fill(rule.reason, facts)
+            basis = {"area": area, "reason": reason}
+            basis.update({name: _plain(facts.get(name)) for name in rule.basis})
+            fired.append(FiredRule(rule=rule, level=level, area=area, reason=reason, basis=basis))
     fired.sort(key=lambda f: (LEVEL_ORDER[f.level], f.rule.id))
     return fired

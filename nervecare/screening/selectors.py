@@ -17,7 +17,32 @@ def latest_responses(client: Client) -> dict[str, InstrumentResponse]:
 
 
 def latest_answers(client: Client) -> dict[str, dict[str, Any]]:
-    return {code: r.answers for code, r in latest_responses(client).items()}
+    """Answers of the latest response per instrument, for the safety check.
+
+    Variants of one instrument (a family, e.g. the MNSI exam with and without monofilament) describe the same
+    examination: only the newest of the family counts, so an old exam cannot outlive a newer one.
+    """
+    from nervecare.screening.instruments import all_definitions
+
+    definitions = all_definitions()
+    newest_of_family: dict[str, InstrumentResponse] = {}
+    latest = latest_responses(client)
+    for code, response in latest.items():
+        family = definitions[code].family if code in definitions else None
+        if family:
+            current = newest_of_family.get(family)
+            if current is None or (response.administered_at, response.id) > (
+                current.administered_at,
+                current.id,
+            ):
+                newest_of_family[family] = response
+    return {
+        code: r.answers
+        for code, r in latest.items()
+        if code not in definitions
+        or not definitions[code].family
+        or newest_of_family[definitions[code].family].pk == r.pk
+    }
 
 
 def responses_for_client(client: Client, instrument: str = "") -> QuerySet[InstrumentResponse]:

@@ -1,8 +1,10 @@
 """Writes for screening: scoring a response, running the safety check, recording a clearance."""
 
 import hashlib
+import json
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.http import HttpRequest
@@ -46,6 +48,9 @@ def response_create(
     except instruments.ScoringError as exc:
         raise FieldErrors(exc.errors) from None
     administered_at = administered_at or timezone.now()
+    if timezone.is_naive(administered_at):
+        # A time without an offset is read as the clinic's local time.
+        administered_at = timezone.make_aware(administered_at, ZoneInfo(client.clinic.timezone))
     if administered_at > timezone.now() + timezone.timedelta(minutes=5):
         raise FieldErrors({"administered_at": "cannot be in the future"})
     response = InstrumentResponse.objects.create(
@@ -95,6 +100,10 @@ def safety_evaluate(client: Client, *, today: date | None = None) -> list[safety
     return safety.evaluate(facts)
 
 
+def _basis_key(basis: dict[str, Any]) -> str:
+    return json.dumps(basis, sort_keys=True, default=str)
+
+
 @transaction.atomic
 def safety_check_run(
     *, actor: User | None, client: Client, request: HttpRequest | None = None
@@ -111,9 +120,12 @@ def safety_check_run(
     rs = safety.ruleset()
     fired = {f.rule.id: f for f in safety_evaluate(client)}
     current = {f.rule_id: f for f in client.flags.filter(status=SafetyFlag.Status.OPEN)}
-    cleared = set(
-        client.flags.filter(resolution=SafetyFlag.Resolution.CLEARED).values_list("rule_id", flat=True)
-    )
+    cleared = {
+        (rule_id, _basis_key(basis))
+        for rule_id, basis in client.flags.filter(resolution=SafetyFlag.Resolution.CLEARED).values_list(
+            "rule_id", "basis"
+        )
+    }
     for rule_id, flag in current.items():
         if rule_id not in fired:
             flag.status = SafetyFlag.Status.RESOLVED
@@ -132,13 +144,14 @@ def safety_check_run(
             "actions": hit.rule.actions,
             "effects": hit.rule.effects,
             "source": hit.rule.source,
+            "basis": hit.basis,
             "last_checked_at": now,
         }
         if rule_id in current:
             for key, value in values.items():
                 setattr(current[rule_id], key, value)
             current[rule_id].save()
-        elif hit.level == "clearance" and rule_id in cleared:
+        elif hit.level == "clearance" and (rule_id, _basis_key(hit.basis)) in cleared:
             continue
         else:
             SafetyFlag.objects.create(client=client, rule_id=rule_id, raised_at=now, **values)

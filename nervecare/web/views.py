@@ -35,7 +35,7 @@ from nervecare.web.forms import (
     marks_from_formset,
 )
 
-MARK_KEY = re.compile(r"^(?:body_map\.)?marks\[(\d+)\]\.(\w+)$")
+MARK_KEY = re.compile(r"^(?:body_map|marks)\[(\d+)\]\.(\w+)$")
 
 
 def _is_htmx(request: HttpRequest) -> bool:

@@ -128,6 +128,14 @@ def test_dn4_score_with_bad_answers_names_the_item(api, answers, field):
     assert field in error_fields(r)
 
 
+def test_scoring_an_unknown_instrument_is_refused(api):
+    r = api.post("/api/v1/instruments/nope/score", {"answers": {"1": "yes"}}, content_type=JSON)
+
+    assert r.status_code in (404, 422)
+    assert "nope" in str(r.json())
+    assert InstrumentResponse.objects.count() == 0
+
+
 # --- Stored responses ---------------------------------------------------------------------------------
 
 
@@ -223,11 +231,17 @@ def test_responses_list_filters_by_instrument(api, maria):
         pytest.param({"instrument": "nrs_pain", "answers": {}}, "answers.pain", id="no-answers"),
         pytest.param({"instrument": "pgic", "answers": {"pgic": 8}}, "answers.pgic", id="pgic-8"),
         pytest.param(
-            {"instrument": "mnsi_history", "answers": MNSI_ALL_NO | {"16": "yes"}}, "answers.16", id="unknown-item"
+            {"instrument": "mnsi_history", "answers": MNSI_ALL_NO | {"16": "yes"}},
+            "answers.16",
+            id="unknown-item",
         ),
         pytest.param({"instrument": "nope", "answers": {}}, "instrument", id="unknown-instrument"),
         pytest.param({"answers": {"pain": 3}}, "instrument", id="no-instrument"),
-        pytest.param({"instrument": "nrs_pain", "answers": {"pain": 3}, "context": "lunch"}, "context", id="bad-context"),
+        pytest.param(
+            {"instrument": "nrs_pain", "answers": {"pain": 3}, "context": "lunch"},
+            "context",
+            id="bad-context",
+        ),
         pytest.param(
             {"instrument": "nrs_pain", "answers": {"pain": 3}, "administered_at": "2999-01-01T10:00:00Z"},
             "administered_at",
@@ -246,12 +260,6 @@ def test_bad_response_is_refused_naming_the_field_and_stores_nothing(api, maria,
     assert AuditEvent.objects.count() == audit_before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: POST /clients/{id}/responses with administered_at without a UTC offset "
-    "(e.g. 2026-01-01T10:00:00) is a 500: TypeError comparing naive and aware datetimes "
-    "in screening.services.response_create",
-)
 def test_administered_at_without_offset_is_not_a_server_error(therapist_user, maria):
     http = HttpClient(raise_request_exception=False)
     http.force_login(therapist_user)
@@ -263,7 +271,10 @@ def test_administered_at_without_offset_is_not_a_server_error(therapist_user, ma
         content_type=JSON,
     )
 
-    assert r.status_code in (201, 422), r.status_code
+    # A time without an offset is read as the clinic's local time (Riverside: UTC).
+    assert r.status_code == 201, r.status_code
+    stored = InstrumentResponse.objects.get(pk=r.json()["id"])
+    assert stored.administered_at == earlier.replace(tzinfo=datetime.UTC)
 
 
 # --- Safety check and flags ---------------------------------------------------------------------------
@@ -335,6 +346,17 @@ def test_safety_thresholds_follow_the_clinical_reference(api, maria, medical, ru
     assert (rule in rules) is fires
 
 
+def test_platelet_policy_is_a_clinic_setting(api, clinic, maria):
+    clinic.platelets_policy = "stop"
+    clinic.platelets_min_per_ul = 75_000
+    clinic.save()
+    MedicalContextFactory(client=maria, platelets_per_ul=60_000)
+
+    flags = {f["rule_id"]: f for f in api.post(f"/api/v1/clients/{maria.id}/safety-check").json()}
+
+    assert flags["low_platelets"]["level"] == "stop"
+
+
 def test_flag_closes_when_the_facts_change(api, maria):
     MedicalContextFactory(client=maria, dvt_signs_now=True)
     api.post(f"/api/v1/clients/{maria.id}/safety-check")
@@ -388,10 +410,20 @@ def test_clearance_closes_a_clearance_flag_and_stays_closed(api, dvt_client):
             id="not-a-clearance-flag",
         ),
         pytest.param(
-            "dvt_history", {"clinician": "Dr Rivera", "clearance_date": "2999-01-01"}, "clearance_date", id="future"
+            "dvt_history",
+            {"clinician": "Dr Rivera", "clearance_date": "2999-01-01"},
+            "clearance_date",
+            id="future",
         ),
-        pytest.param("dvt_history", {"clinician": "", "clearance_date": "2026-01-01"}, "clinician", id="no-clinician"),
-        pytest.param("dvt_history", {"clinician": "   ", "clearance_date": "2026-01-01"}, "clinician", id="blank-clinician"),
+        pytest.param(
+            "dvt_history", {"clinician": "", "clearance_date": "2026-01-01"}, "clinician", id="no-clinician"
+        ),
+        pytest.param(
+            "dvt_history",
+            {"clinician": "   ", "clearance_date": "2026-01-01"},
+            "clinician",
+            id="blank-clinician",
+        ),
         pytest.param("dvt_history", {"clinician": "Dr Rivera"}, "clearance_date", id="no-date"),
         pytest.param(
             "dvt_history",

@@ -10,7 +10,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nervecare.screening.instruments import ScoringError, all_definitions, get_definition, score
+from nervecare.screening.instruments import (
+    InstrumentDefinition,
+    ScoringError,
+    all_definitions,
+    get_definition,
+    score,
+)
 
 # --- MNSI history: the published scoring rule, written out independently of the YAML ---------------------
 MNSI_ITEMS = [str(i) for i in range(1, 16)]
@@ -100,6 +106,55 @@ def test_mnsi_history_items_4_and_10_never_count(item):
         assert result["total"] == 0
         assert result["item_scores"][item] == "not scored"
         assert result["answers"][item] == answer  # still stored
+
+
+def test_engine_never_counts_an_unscored_item_even_if_its_options_carry_points():
+    """The engine, not only the data, keeps items 4 and 10 out of the total."""
+    definition = InstrumentDefinition.model_validate(
+        {
+            "code": "toy",
+            "version": "1",
+            "title": "Toy",
+            "short_title": "Toy",
+            "kind": "questionnaire",
+            "respondent": "client",
+            "citation": "test",
+            "licence": "test",
+            "answer_sets": {
+                "yes_no": [
+                    {"value": "yes", "label": "Yes", "score": 1},
+                    {"value": "no", "label": "No", "score": 0},
+                ]
+            },
+            "items": [
+                {"id": "1", "text": "Scored", "answers": "yes_no"},
+                {"id": "2", "text": "Not scored", "answers": "yes_no", "scored": False},
+            ],
+            "scoring": {"method": "sum", "min": 0, "max": 1},
+        }
+    )
+    result = score(definition, {"1": "yes", "2": "yes"})
+    assert result["total"] == 1
+    assert result["item_scores"]["2"] == "not scored"
+
+
+def test_definition_whose_items_do_not_add_up_to_its_maximum_is_refused():
+    with pytest.raises(ValueError, match="add up to"):
+        InstrumentDefinition.model_validate(
+            {
+                "code": "toy",
+                "version": "1",
+                "title": "Toy",
+                "short_title": "Toy",
+                "kind": "questionnaire",
+                "respondent": "client",
+                "citation": "test",
+                "licence": "test",
+                "answer_sets": {"yes_no": [{"value": "yes", "label": "Yes", "score": 1}]},
+                "items": [{"id": str(i), "text": "Q", "answers": "yes_no"} for i in range(1, 16)],
+                "scoring": {"method": "sum", "min": 0, "max": 13},
+            }
+        )
 
 
 def test_mnsi_history_rejects_the_score_every_yes_as_one_reprint():

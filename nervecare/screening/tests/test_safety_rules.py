@@ -608,17 +608,11 @@ def test_front_desk_cannot_run_the_check_or_record_clearance(
         )
 
 
-# --- Bugs: the code disagrees with the reference or with its own documentation ---------------------------
+# --- Regressions: bugs found while writing these tests -----------------------------------------------------
 @pytest.mark.django_db
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: safety.gather_facts sets foot_ulcer_on_exam from the latest response of EACH MNSI exam variant, "
-        "not the latest MNSI exam; an ulcer on an older exam without monofilament keeps a stop flag open after "
-        "a newer exam with monofilament finds both feet intact (and a stop flag cannot be cleared)."
-    ),
-)
 def test_a_newer_mnsi_exam_of_the_other_version_supersedes_an_old_ulcer(therapist_user, client_of):
+    """An ulcer on an old exam without monofilament must not outlive a newer exam with it (a stop flag
+    cannot be cleared, so a stale one would block the client for good)."""
     client = client_of()
     response_create(
         actor=therapist_user,
@@ -635,15 +629,8 @@ def test_a_newer_mnsi_exam_of_the_other_version_supersedes_an_old_ulcer(therapis
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: safety_check_run never reopens a clearance rule once any flag of that rule was cleared, so the "
-        "clearance given for one DVT silently covers a new DVT months later (reference §2: DVT within ~6 "
-        "months needs medical clearance)."
-    ),
-)
 def test_a_new_dvt_after_a_clearance_needs_a_new_clearance(therapist_user, client_of):
+    """A clearance given for one DVT must not cover a later DVT (reference §2: DVT within ~6 months)."""
     today = timezone.localdate()
     client = client_of(dvt_history=True, dvt_date=today - datetime.timedelta(days=150))
     (flag,) = safety_check_run(actor=therapist_user, client=client)
@@ -655,6 +642,35 @@ def test_a_new_dvt_after_a_clearance_needs_a_new_clearance(therapist_user, clien
     assert "dvt_history" in open_rule_ids_after_check(therapist_user, client)
 
 
+@pytest.mark.django_db
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "BUG: screening.selectors.latest_answers keeps only the newest response of an instrument family, "
+        "so an MNSI exam WITHOUT monofilament hides an older absent/reduced monofilament result and the "
+        "LOPS flag (reference §2: monofilament absent/reduced -> modify, light pressure) resolves as "
+        "'no_longer_applies' although sensation was never re-tested."
+    ),
+)
+def test_loss_of_sensation_on_monofilament_outlives_a_later_exam_that_did_not_test_it(
+    therapist_user, client_of
+):
+    """A newer MNSI exam without the monofilament says nothing about protective sensation: the LOPS flag
+    raised by an absent monofilament response must stay open."""
+    client = client_of()
+    response_create(
+        actor=therapist_user,
+        client=client,
+        instrument="mnsi_exam_monofilament",
+        answers=EXAM_MONO_NORMAL | {"left.monofilament": "absent"},
+        administered_at=timezone.now() - datetime.timedelta(days=60),
+    )
+    assert "lops" in open_rule_ids_after_check(therapist_user, client)
+    response_create(actor=therapist_user, client=client, instrument="mnsi_exam", answers=EXAM_NORMAL)
+    assert "lops" in open_rule_ids_after_check(therapist_user, client)
+
+
+# --- Bugs: the code disagrees with the reference -----------------------------------------------------------
 @pytest.mark.xfail(
     strict=True,
     reason=(

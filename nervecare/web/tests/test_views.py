@@ -64,7 +64,8 @@ def test_intake_page_creates_the_whole_record(therapist_user):
 def test_intake_page_bad_input_names_the_field_and_saves_nothing(therapist_user):
     http = login(therapist_user)
     response = http.post(
-        "/clients/new/", intake_post(**{"client-last_name": "", "condition-pain": "11", "marks-2-region": "toes"})
+        "/clients/new/",
+        intake_post(**{"client-last_name": "", "condition-pain": "11", "marks-2-region": "toes"}),
     )
     assert response.status_code == 422
     page = response.content.decode()
@@ -73,7 +74,11 @@ def test_intake_page_bad_input_names_the_field_and_saves_nothing(therapist_user)
     assert "less than or equal to 10" in page  # pain 11
     assert "Give the region, the sensation and its intensity" in page  # half-filled body-map row
     assert Client.objects.count() == 0
-    assert Condition.objects.count() == 0 and MedicalContext.objects.count() == 0 and BodyMap.objects.count() == 0
+    assert (
+        Condition.objects.count() == 0
+        and MedicalContext.objects.count() == 0
+        and BodyMap.objects.count() == 0
+    )
 
 
 @pytest.mark.django_db
@@ -120,7 +125,10 @@ def test_screening_page_scores_mnsi_and_shows_the_interpretation(therapist_user,
     client = ClientFactory(clinic=clinic)
     ConditionFactory(client=client)
     http = login(therapist_user)
-    assert "Are your legs and/or feet numb?" in http.get(f"/clients/{client.id}/screen/mnsi_history/").content.decode()
+    assert (
+        "Are your legs and/or feet numb?"
+        in http.get(f"/clients/{client.id}/screen/mnsi_history/").content.decode()
+    )
     answers = {f"item_{i}": "yes" for i in range(1, 16)}  # all yes: 11 (items 4, 10 unscored; 7, 13 reversed)
     response = http.post(f"/clients/{client.id}/screen/mnsi_history/", answers, follow=True)
     assert "MNSI history scored: 11 of 13" in response.content.decode()
@@ -182,8 +190,13 @@ def test_plan_change_needs_a_reason_and_is_logged(therapist_user, clinic):
     http.post(f"/clients/{client.id}/plans/new/")
     plan = CarePlan.objects.get(client=client)
     form = {
-        "modality": "swedish", "scope": "full_body", "pressure": plan.pressure, "session_minutes": "45",
-        "sessions_per_week": "1", "course_weeks": "12", "reevaluation_weeks": "6, 12",
+        "modality": "swedish",
+        "scope": "full_body",
+        "pressure": plan.pressure,
+        "session_minutes": "45",
+        "sessions_per_week": "1",
+        "course_weeks": "12",
+        "reevaluation_weeks": "6, 12",
         "therapist_id": str(plan.therapist_id or ""),
     }
     no_reason = http.post(f"/clients/{client.id}/plans/{plan.id}/", form)

@@ -30,8 +30,12 @@ class Command(BaseCommand):
         if action == "list":
             for token in user.api_tokens.all():
                 state = "revoked" if token.revoked_at else "active"
-                self.stdout.write(f"{token.prefix}  {token.name}  {state}  last used {token.last_used_at or 'never'}")
+                self.stdout.write(
+                    f"{token.prefix}  {token.name}  {state}  last used {token.last_used_at or 'never'}"
+                )
             return
         _token, plain = api_token_create(user=user, name=name)
         self.stdout.write(plain)
-        self.stderr.write("Keep it safe: it is shown only once. Revoke with: nervecare token revoke " + plain[:10])
+        self.stderr.write(
+            "Keep it safe: it is shown only once. Revoke with: nervecare token revoke " + plain[:10]
+        )
