@@ -117,10 +117,15 @@ def recommend(
             and f.area
             and f.area not in WHOLE_AREAS
             and not f.applies_to
+            and not f.effects.get("max_pressure_in_area")
         }
     )
     if avoid_areas:
         rationale.append(f"Avoid: {', '.join(avoid_areas)}.")
+    for f in flags:
+        cap = f.effects.get("max_pressure_in_area")
+        if cap and f.area:
+            rationale.append(f"{cap.capitalize()} pressure only on the {f.area} ({f.title.lower()}).")
     precautions = []
     for f in flags:
         if f.level in {"modify", "caution"}:
@@ -147,6 +152,8 @@ def recommend(
     min_years = exp["base"]
     if levels:
         min_years = max(min_years, exp["any_modify_or_caution"])
+    if "clearance" in levels:
+        min_years = max(min_years, exp["clearance_history"])
     if sum(1 for level in levels if level == "modify") >= 3:
         min_years = max(min_years, exp["three_or_more_modify"])
     if "oncology_massage" in certifications:

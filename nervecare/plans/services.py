@@ -16,7 +16,7 @@ from nervecare.plans import recommend
 from nervecare.plans.models import CarePlan, PlanChange
 from nervecare.screening.models import SafetyFlag
 from nervecare.screening.selectors import blocking_flags, latest_responses, open_flags
-from nervecare.screening.services import safety_check_run
+from nervecare.screening.services import safety_check_run, safety_evaluate
 
 EDITABLE_FIELDS = (
     "modality",
@@ -57,6 +57,19 @@ def _flag_view(flag: SafetyFlag) -> recommend.FlagView:
     )
 
 
+def flags_in_force(client: Client) -> list[SafetyFlag]:
+    """Open flags, plus cleared ones whose rule still fires: a clearance lets treatment start, but its
+    precautions (avoid the limb, moderate pressure) still apply to the plan."""
+    fired = {f.rule.id for f in safety_evaluate(client)}
+    flags = open_flags(client)
+    seen = {f.rule_id for f in flags}
+    for flag in client.flags.filter(resolution=SafetyFlag.Resolution.CLEARED).order_by("-resolved_at"):
+        if flag.rule_id in fired and flag.rule_id not in seen:
+            flags.append(flag)
+            seen.add(flag.rule_id)
+    return flags
+
+
 def plan_recommendation(client: Client, flags: list[SafetyFlag]) -> dict[str, Any]:
     """The recommender's proposal for this client (read-only)."""
     latest_map, _ = body_map_latest_two(client)
@@ -87,7 +100,8 @@ def plan_propose(*, actor: User, client: Client, request: HttpRequest | None = N
     require_clinical(actor)
     if not client.conditions.exists():
         raise FieldErrors({"conditions": "record the client's neuropathy before proposing a plan"})
-    flags = safety_check_run(actor=actor, client=client, request=request)
+    safety_check_run(actor=actor, client=client, request=request)
+    flags = flags_in_force(client)
     proposal = plan_recommendation(client, flags)
     best = next((t for t in proposal["therapist_ranking"] if t["eligible"]), None)
     rationale = list(proposal["rationale"])
@@ -180,7 +194,7 @@ def plan_update(
     for key, value in changes.items():
         if key in EDITABLE_FIELDS:
             setattr(plan, key, value)
-    _validate_plan(plan, open_flags(plan.client), errors)
+    _validate_plan(plan, flags_in_force(plan.client), errors)
     if errors:
         raise FieldErrors(errors)
     plan.save()
@@ -228,7 +242,7 @@ def plan_activate(*, actor: User, plan: CarePlan, request: HttpRequest | None = 
         errors: dict[str, str] = {}
         if plan.therapist_id is None:
             errors["therapist_id"] = "assign a qualified therapist before activating the plan"
-        _validate_plan(plan, open_flags(plan.client), errors)
+        _validate_plan(plan, flags_in_force(plan.client), errors)
         if errors:
             raise FieldErrors(errors)
         if (

@@ -102,7 +102,12 @@ def gather_facts(
     facts: dict[str, Any] = {}
     causes = {c.cause for c in conditions}
     diagnoses = {(c.diagnosis_code, c.phase) for c in conditions}
-    facts["has_diabetes"] = bool(causes & {"diabetes_t1", "diabetes_t2"})
+    # Diabetes matters for foot care and glucose whatever caused the neuropathy: from the cause, or from
+    # the comorbidities the client listed.
+    comorbidities = [str(c).lower() for c in (getattr(medical, "comorbidities", None) or [])]
+    facts["has_diabetes"] = bool(causes & {"diabetes_t1", "diabetes_t2"}) or any(
+        "diabet" in c for c in comorbidities
+    )
     facts["has_chemotherapy"] = "chemotherapy" in causes
     facts["gbs_acute"] = ("guillain_barre", "acute") in diagnoses
     facts["gbs_recovery"] = ("guillain_barre", "recovery") in diagnoses
@@ -187,8 +192,11 @@ def evaluate(facts: dict[str, Any]) -> list[FiredRule]:
         if rs.compiled[rule.id].matches(facts):
             level = facts["settings"][rule.level_setting] if rule.level_setting else rule.level
             area, reason = _fill(rule.area, facts), _fill(rule.reason, facts)
-            basis = {"area": area, "reason": reason}
-            basis.update({name: _plain(facts.get(name)) for name in rule.basis})
+            # A rule may name the facts that identify its situation; otherwise the filled-in area and reason do.
+            if rule.basis:
+                basis = {"area": area} | {name: _plain(facts.get(name)) for name in rule.basis}
+            else:
+                basis = {"area": area, "reason": reason}
             fired.append(FiredRule(rule=rule, level=level, area=area, reason=reason, basis=basis))
     fired.sort(key=lambda f: (LEVEL_ORDER[f.level], f.rule.id))
     return fired

@@ -20,29 +20,26 @@ def latest_answers(client: Client) -> dict[str, dict[str, Any]]:
     """Answers of the latest response per instrument, for the safety check.
 
     Variants of one instrument (a family, e.g. the MNSI exam with and without monofilament) describe the same
-    examination: only the newest of the family counts, so an old exam cannot outlive a newer one.
+    examination: each item's answer comes from the newest exam of the family that asked it, so a newer
+    exam updates what it re-examined (ulceration, reflexes) and keeps what it did not (the monofilament).
     """
     from nervecare.screening.instruments import all_definitions
 
     definitions = all_definitions()
-    newest_of_family: dict[str, InstrumentResponse] = {}
     latest = latest_responses(client)
+    answers = {code: dict(r.answers) for code, r in latest.items()}
+    families: dict[str, list[InstrumentResponse]] = {}
     for code, response in latest.items():
         family = definitions[code].family if code in definitions else None
         if family:
-            current = newest_of_family.get(family)
-            if current is None or (response.administered_at, response.id) > (
-                current.administered_at,
-                current.id,
-            ):
-                newest_of_family[family] = response
-    return {
-        code: r.answers
-        for code, r in latest.items()
-        if code not in definitions
-        or not definitions[code].family
-        or newest_of_family[definitions[code].family].pk == r.pk
-    }
+            families.setdefault(family, []).append(response)
+    for members in families.values():
+        merged: dict[str, Any] = {}
+        for response in sorted(members, key=lambda r: (r.administered_at, r.id)):
+            merged.update(response.answers)
+        for response in members:
+            answers[response.instrument] = merged
+    return answers
 
 
 def responses_for_client(client: Client, instrument: str = "") -> QuerySet[InstrumentResponse]:

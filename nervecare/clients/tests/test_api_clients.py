@@ -190,9 +190,7 @@ BAD_INTAKES = [
         "conditions[0].chemotherapy_agent",
         id="chemo-without-agent",
     ),
-    pytest.param(
-        _set("body_map", 0, "region", "tail"), "body_map[0].region", id="body-map-unknown-region"
-    ),
+    pytest.param(_set("body_map", 0, "region", "tail"), "body_map[0].region", id="body-map-unknown-region"),
     pytest.param(_set("consent", "version", "9.9"), "consent.version", id="unknown-consent-version"),
     pytest.param(_set("conditions", []), "conditions", id="no-condition"),
     pytest.param(

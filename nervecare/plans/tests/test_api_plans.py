@@ -157,7 +157,9 @@ def test_patch_without_a_reason_is_refused_and_changes_nothing(api, maria, propo
         pytest.param({"session_minutes": 500}, "changes.session_minutes", id="session-too-long"),
         pytest.param({"pressure": "crushing"}, "changes.pressure", id="unknown-pressure"),
         pytest.param({"colour": "blue"}, "changes.colour", id="unknown-field"),
-        pytest.param({"reevaluation_weeks": [4, 20]}, "changes.reevaluation_weeks", id="reevaluation-after-course"),
+        pytest.param(
+            {"reevaluation_weeks": [4, 20]}, "changes.reevaluation_weeks", id="reevaluation-after-course"
+        ),
     ],
 )
 def test_bad_patch_is_refused_and_changes_nothing(api, maria, proposed, changes, field):

@@ -493,14 +493,6 @@ def test_plan_cancel_needs_a_reason_logs_it_and_frees_the_client_for_a_new_plan(
 
 
 # --- Bugs --------------------------------------------------------------------------------------------------
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: recommend.recommend puts the lymphedema at-risk limb into avoid_areas (every modify flag "
-        "with a site is treated as 'avoid'), while the reference (§2) asks for a lifelong pressure "
-        "restriction in that area, and the same proposal recommends MLD, which treats that limb."
-    ),
-)
 def test_lymphedema_limb_is_treated_gently_not_avoided():
     result = propose(
         conditions=[{"type": "peripheral", "cause": "unknown"}],
@@ -510,13 +502,6 @@ def test_lymphedema_limb_is_treated_gently_not_avoided():
     assert "left arm" not in result["avoid_areas"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: plans/data/plan_defaults.yaml sets experience.clearance_history: 5, but recommend.recommend "
-        "never reads it: a case with an open clearance flag (recent DVT) asks only the 2 years of any flag."
-    ),
-)
 def test_a_clearance_case_asks_the_configured_experience():
     result = propose(conditions=[{"type": "peripheral", "cause": "unknown"}], medical={"dvt_history": True})
     assert result["required_min_years"] >= recommend.plan_data()["experience"]["clearance_history"]

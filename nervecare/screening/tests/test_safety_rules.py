@@ -643,15 +643,6 @@ def test_a_new_dvt_after_a_clearance_needs_a_new_clearance(therapist_user, clien
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: screening.selectors.latest_answers keeps only the newest response of an instrument family, "
-        "so an MNSI exam WITHOUT monofilament hides an older absent/reduced monofilament result and the "
-        "LOPS flag (reference §2: monofilament absent/reduced -> modify, light pressure) resolves as "
-        "'no_longer_applies' although sensation was never re-tested."
-    ),
-)
 def test_loss_of_sensation_on_monofilament_outlives_a_later_exam_that_did_not_test_it(
     therapist_user, client_of
 ):
@@ -671,14 +662,6 @@ def test_loss_of_sensation_on_monofilament_outlives_a_later_exam_that_did_not_te
 
 
 # --- Bugs: the code disagrees with the reference -----------------------------------------------------------
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: safety.gather_facts derives has_diabetes only from the neuropathy's cause, so a client with "
-        "chemotherapy-induced neuropathy who has diabetes and takes insulin gets no hypoglycaemia caution "
-        "(reference §2: diabetes with insulin or sulfonylurea -> caution) and no diabetic foot care."
-    ),
-)
 def test_insulin_treated_diabetes_is_a_caution_whatever_caused_the_neuropathy():
     hits = fired(
         conditions=[{"type": "peripheral", "cause": "chemotherapy", "chemotherapy_agent": "oxaliplatin"}],
