@@ -34,6 +34,7 @@ from nervecare.web.forms import (
     instrument_form_fields,
     marks_from_formset,
 )
+from nervecare.web.templatetags.nervecare import score as score_text
 
 MARK_KEY = re.compile(r"^(?:body_map|marks)\[(\d+)\]\.(\w+)$")
 
@@ -245,8 +246,8 @@ def screening_new(request: HttpRequest, client_id: int, code: str) -> HttpRespon
                 _("%(title)s scored: %(total)s of %(max)s — %(summary)s")
                 % {
                     "title": definition.short_title,
-                    "total": response.total.normalize(),
-                    "max": response.max_total.normalize(),
+                    "total": score_text(response.total),
+                    "max": score_text(response.max_total),
                     "summary": response.interpretation["summary"],
                 },
             )

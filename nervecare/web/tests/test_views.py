@@ -208,3 +208,24 @@ def test_plan_change_needs_a_reason_and_is_logged(therapist_user, clinic):
     assert (plan.session_minutes, plan.scope, plan.reevaluation_weeks) == (45, "full_body", [6, 12])
     change = plan.changes.get(field="session_minutes")
     assert change.reason == "Client tires after 45 minutes" and change.changed_by == therapist_user
+
+
+@pytest.mark.django_db
+def test_scores_are_written_as_people_write_them(therapist_user, clinic):
+    client = ClientFactory(clinic=clinic)
+    http = login(therapist_user)
+    answers = {f"item_{i}": ("yes" if i in (4, 5, 6, 8) else "no") for i in range(1, 11)}
+    page = http.post(f"/clients/{client.id}/screen/dn4/", answers, follow=True).content.decode()
+    assert "DN4 scored: 4 of 10" in page and "4 / 10" in page and "1E+1" not in page
+    exam = {
+        "item_right.appearance": "normal",
+        "item_right.ulceration": "absent",
+        "item_right.ankle_reflex": "reinforcement",
+        "item_right.vibration": "decreased",
+        "item_left.appearance": "abnormal",
+        "item_left.ulceration": "absent",
+        "item_left.ankle_reflex": "present",
+        "item_left.vibration": "decreased",
+    }
+    page = http.post(f"/clients/{client.id}/screen/mnsi_exam/", exam, follow=True).content.decode()
+    assert "MNSI exam scored: 2.5 of 8" in page  # 0.5 + 0.5 + 1 + 0.5

@@ -1,0 +1,35 @@
+from decimal import Decimal
+
+from django import template
+
+from nervecare.clients import bodymap
+
+register = template.Library()
+
+
+@register.filter
+def score(value: Decimal | float | int | None) -> str:
+    """A score as people write it: 10, 2.5 (never 1E+1 or 10.0)."""
+    if value is None:
+        return "–"
+    d = Decimal(str(value))
+    return str(int(d)) if d == d.to_integral_value() else f"{d.normalize():f}"
+
+
+@register.filter
+def region_label(code: str) -> str:
+    region = bodymap.regions().get(code)
+    return region["label"] if region else code
+
+
+@register.filter
+def sensation_label(code: str) -> str:
+    return bodymap.sensations().get(code, code)
+
+
+MEASURE_WHEN = {"every_session": "before and after every session", "reevaluation": "at each re-evaluation"}
+
+
+@register.filter
+def measure_when(code: str) -> str:
+    return MEASURE_WHEN.get(code, code)
