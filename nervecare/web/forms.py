@@ -92,6 +92,98 @@ MEDICAL_FORM_FIELDS = (
 )
 
 
+MEDICAL_GROUPS = [
+    (
+        _("Medicines and other conditions"),
+        [
+            "medications_text",
+            "on_anticoagulants",
+            "bleeding_disorder",
+            "on_steroids",
+            "on_insulin_or_sulfonylurea",
+            "comorbidities_text",
+            "heart_failure_uncontrolled",
+            "unstable_glucose",
+            "hba1c_percent",
+        ],
+    ),
+    (_("Blood clots"), ["dvt_history", "dvt_date", "dvt_site", "dvt_signs_now"]),
+    (
+        _("Cancer treatment"),
+        [
+            "in_chemotherapy",
+            "chemotherapy_cycle",
+            "platelets_per_ul",
+            "neutrophils_per_ul",
+            "labs_date",
+            "lymph_nodes_removed",
+            "lymph_nodes_site",
+            "lymphedema",
+            "lymphedema_site",
+            "radiation",
+            "radiation_site",
+            "recent_surgery",
+            "recent_surgery_site",
+            "tumour_or_enlarged_nodes",
+            "tumour_site",
+            "devices",
+            "devices_site",
+        ],
+    ),
+    (
+        _("Feet and skin"),
+        ["foot_wound_or_ulcer", "foot_wound_site", "foot_red_warm_swollen", "skin_infection"],
+    ),
+    (_("Today"), ["temperature_celsius", "fever_or_infection", "pregnant", "trigeminal_trigger_zones"]),
+    (
+        _("Red flags — need a doctor soon"),
+        [
+            "weakness_worsening_fast",
+            "breathing_or_swallowing_trouble",
+            "new_bladder_bowel_problems",
+            "sudden_facial_droop",
+        ],
+    ),
+    (_("Notes"), ["notes"]),
+]
+
+MEDICAL_LABELS = {
+    "on_anticoagulants": _("Takes anticoagulants (blood thinners)"),
+    "on_insulin_or_sulfonylurea": _("Takes insulin or a sulfonylurea"),
+    "heart_failure_uncontrolled": _("Heart failure, not controlled"),
+    "unstable_glucose": _("Blood glucose unstable lately"),
+    "hba1c_percent": _("HbA1c (%)"),
+    "dvt_history": _("Has had a deep vein thrombosis (DVT)"),
+    "dvt_date": _("Date of the DVT"),
+    "dvt_site": _("Where (e.g. left calf)"),
+    "dvt_signs_now": _("Now: one-sided calf swelling, pain or warmth"),
+    "in_chemotherapy": _("In chemotherapy now"),
+    "platelets_per_ul": _("Platelets (per µL)"),
+    "neutrophils_per_ul": _("Neutrophils, ANC (per µL)"),
+    "labs_date": _("Date of these labs"),
+    "lymph_nodes_removed": _("Lymph nodes removed"),
+    "lymph_nodes_site": _("Which nodes"),
+    "lymphedema_site": _("Lymphedema where"),
+    "radiation": _("Radiation therapy"),
+    "radiation_site": _("Radiated area"),
+    "recent_surgery_site": _("Surgery where"),
+    "tumour_or_enlarged_nodes": _("Tumour or enlarged nodes"),
+    "tumour_site": _("Where"),
+    "devices_site": _("Device or line site"),
+    "foot_wound_or_ulcer": _("Foot wound or ulcer"),
+    "foot_wound_site": _("Wound where"),
+    "foot_red_warm_swollen": _("A red, warm, swollen or misshapen foot"),
+    "skin_infection": _("Skin infection or cellulitis"),
+    "temperature_celsius": _("Temperature (°C)"),
+    "fever_or_infection": _("Fever or an infection"),
+    "trigeminal_trigger_zones": _("Trigeminal trigger zones"),
+    "weakness_worsening_fast": _("Weakness getting worse over hours or days"),
+    "breathing_or_swallowing_trouble": _("Trouble breathing or swallowing"),
+    "new_bladder_bowel_problems": _("New bladder or bowel problems"),
+    "sudden_facial_droop": _("Sudden drooping of the face"),
+}
+
+
 class MedicalForm(forms.ModelForm):
     medications_text = forms.CharField(
         label=_("Medications (one per line: name, class)"),
@@ -129,6 +221,9 @@ class MedicalForm(forms.ModelForm):
             )
             self.fields["comorbidities_text"].initial = ", ".join(self.instance.comorbidities)
             self.fields["devices"].initial = self.instance.devices
+
+    def groups(self) -> list[tuple[str, list]]:
+        return [(title, [self[name] for name in names]) for title, names in MEDICAL_GROUPS]
 
     def service_data(self) -> dict:
         data = {k: self.cleaned_data[k] for k in MEDICAL_FORM_FIELDS}

@@ -229,3 +229,10 @@ def test_scores_are_written_as_people_write_them(therapist_user, clinic):
     }
     page = http.post(f"/clients/{client.id}/screen/mnsi_exam/", exam, follow=True).content.decode()
     assert "MNSI exam scored: 2.5 of 8" in page  # 0.5 + 0.5 + 1 + 0.5
+
+
+def test_every_medical_field_is_shown_in_a_group():
+    from nervecare.web.forms import MEDICAL_GROUPS, MedicalForm
+
+    placed = [name for _title, names in MEDICAL_GROUPS for name in names]
+    assert sorted(placed) == sorted(MedicalForm.base_fields)
