@@ -165,6 +165,67 @@ def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
 
 
 @login_required
+def client_edit(request: HttpRequest, client_id: int) -> HttpResponse:
+    client = selectors.client_get_for_user(request.user, client_id)
+    form = ClientForm(request.POST or None, initial={f: getattr(client, f) for f in ClientForm.Meta.fields})
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if getattr(client, k) != v}
+        try:
+            client_services.client_update(actor=request.user, client=client, data=data, request=request)
+        except FieldErrors as exc:
+            for key, message in exc.errors.items():
+                form.add_error(key if key in form.fields else None, message)
+        else:
+            messages.success(request, _("Details saved."))
+            return redirect("web:client", client_id=client.id)
+    return render(
+        request,
+        "web/form_page.html",
+        {"client": client, "form": form, "title": _("Client details")},
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+def condition_form(request: HttpRequest, client_id: int, condition_id: int | None = None) -> HttpResponse:
+    client = selectors.client_get_for_user(request.user, client_id)
+    condition = get_object_or_404(Condition, pk=condition_id, client=client) if condition_id else None
+    initial = {f: getattr(condition, f) for f in ConditionForm.Meta.fields} if condition else None
+    form = ConditionForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = {k: form.cleaned_data[k] for k in ConditionForm.Meta.fields}
+        try:
+            if condition is None:
+                client_services.condition_add(actor=request.user, client=client, data=data, request=request)
+            else:
+                data = {k: v for k, v in data.items() if getattr(condition, k) != v}
+                client_services.condition_update(
+                    actor=request.user, condition=condition, data=data, request=request
+                )
+        except FieldErrors as exc:
+            for key, message in exc.errors.items():
+                form.add_error(key if key in form.fields else None, message)
+        else:
+            screening_services.safety_check_run(actor=request.user, client=client, request=request)
+            messages.success(request, _("Neuropathy saved; safety check run again."))
+            return redirect("web:client", client_id=client.id)
+    title = _("Change the neuropathy") if condition else _("Add a neuropathy")
+    return render(
+        request,
+        "web/form_page.html",
+        {"client": client, "form": form, "title": title},
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+def client_history(request: HttpRequest, client_id: int) -> HttpResponse:
+    client = selectors.client_get_for_user(request.user, client_id)
+    audit_record(actor=request.user, action="view", obj=client, summary="History viewed", request=request)
+    return render(request, "web/history.html", {"client": client, "rows": selectors.client_history(client)})
+
+
+@login_required
 def client_edit_medical(request: HttpRequest, client_id: int) -> HttpResponse:
     client = selectors.client_get_for_user(request.user, client_id)
     medical, _created = MedicalContext.objects.get_or_create(client=client)
@@ -386,6 +447,21 @@ def plan_activate(request: HttpRequest, client_id: int, plan_id: int) -> HttpRes
         messages.error(request, "; ".join(exc.errors.values()))
     else:
         messages.success(request, _("Plan activated."))
+    return redirect("web:plan", client_id=client_id, plan_id=plan_id)
+
+
+@login_required
+@require_POST
+def plan_cancel(request: HttpRequest, client_id: int, plan_id: int) -> HttpResponse:
+    plan = _plan_or_404(request, client_id, plan_id)
+    try:
+        plan_services.plan_cancel(
+            actor=request.user, plan=plan, reason=request.POST.get("reason", ""), request=request
+        )
+    except FieldErrors as exc:
+        messages.error(request, "; ".join(exc.errors.values()))
+    else:
+        messages.success(request, _("Plan cancelled."))
     return redirect("web:plan", client_id=client_id, plan_id=plan_id)
 
 

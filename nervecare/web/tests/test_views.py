@@ -236,3 +236,48 @@ def test_every_medical_field_is_shown_in_a_group():
 
     placed = [name for _title, names in MEDICAL_GROUPS for name in names]
     assert sorted(placed) == sorted(MedicalForm.base_fields)
+
+
+@pytest.mark.django_db
+def test_edit_details_and_see_who_changed_what(therapist_user, clinic):
+    client = ClientFactory(clinic=clinic, phone="")
+    ConditionFactory(client=client)
+    http = login(therapist_user)
+    form = {
+        "first_name": client.first_name,
+        "last_name": client.last_name,
+        "date_of_birth": "1960-05-17",
+        "phone": "555-0199",
+    }
+    assert http.post(f"/clients/{client.id}/edit/", form).status_code == 302
+    future = http.post(f"/clients/{client.id}/edit/", form | {"date_of_birth": "2999-01-01"})
+    assert future.status_code == 422 and "cannot be in the future" in future.content.decode()
+    history = http.get(f"/clients/{client.id}/history/").content.decode()
+    assert "555-0199" in history and "alice" in history
+
+
+@pytest.mark.django_db
+def test_add_a_second_neuropathy_runs_the_safety_check(therapist_user, clinic):
+    client = ClientFactory(clinic=clinic)
+    ConditionFactory(client=client, cause="injury", type="focal")
+    http = login(therapist_user)
+    form = {"type": "cranial", "cause": "unknown", "diagnosis_code": "trigeminal_neuralgia", "pain": "7"}
+    assert http.post(f"/clients/{client.id}/conditions/new/", form).status_code == 302
+    assert client.flags.filter(rule_id="trigeminal_neuralgia", status="open").exists()
+    bad = http.post(f"/clients/{client.id}/conditions/new/", form | {"pain": "12"})
+    assert bad.status_code == 422 and client.conditions.count() == 2
+
+
+@pytest.mark.django_db
+def test_cancel_a_plan_needs_a_reason(therapist_user, clinic):
+    client = ClientFactory(clinic=clinic)
+    ConditionFactory(client=client)
+    http = login(therapist_user)
+    http.post(f"/clients/{client.id}/plans/new/")
+    plan = CarePlan.objects.get(client=client)
+    http.post(f"/clients/{client.id}/plans/{plan.id}/cancel/", {"reason": ""})
+    plan.refresh_from_db()
+    assert plan.status == "proposed"
+    http.post(f"/clients/{client.id}/plans/{plan.id}/cancel/", {"reason": "Moved away"})
+    plan.refresh_from_db()
+    assert plan.status == "cancelled"
