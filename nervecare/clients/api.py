@@ -11,6 +11,7 @@ from nervecare.clients.models import Condition
 from nervecare.clients.schemas import (
     BodyMapIn,
     BodyMapOut,
+    Cause,
     ClientOut,
     ClientPatch,
     ClientSummaryOut,
@@ -22,6 +23,7 @@ from nervecare.clients.schemas import (
     HistoryOut,
     IntakeIn,
     MedicalIn,
+    NeuropathyType,
 )
 from nervecare.core.services import audit_record
 
@@ -30,7 +32,8 @@ router = Router(tags=["clients"])
 
 class ClientFilters(Schema):
     search: str = ""
-    type: Literal["", "peripheral", "focal", "cranial", "autoimmune"] = ""
+    type: NeuropathyType | Literal[""] = ""
+    cause: Cause | Literal[""] = ""
     cause: Literal[
         "",
         "diabetes_t1",

@@ -9,6 +9,21 @@ from nervecare.core.models import Clinic, Therapist, TimeStampedModel
 
 RATING = [MinValueValidator(0), MaxValueValidator(10)]
 
+# The client details a therapist may enter and change (the API, the pages and the services share this list).
+CLIENT_FIELDS = (
+    "first_name",
+    "last_name",
+    "date_of_birth",
+    "email",
+    "phone",
+    "address",
+    "emergency_contact_name",
+    "emergency_contact_phone",
+    "referring_clinician",
+    "referring_clinician_contact",
+    "goals",
+)
+
 
 class Client(TimeStampedModel):
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="clients")

@@ -7,7 +7,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from nervecare.clients import bodymap
-from nervecare.clients.models import BodyMap, Client, MedicalContext
+from nervecare.clients.models import CLIENT_FIELDS, BodyMap, Client, MedicalContext
 from nervecare.core.models import User
 from nervecare.core.permissions import require_clinical
 
@@ -68,23 +68,7 @@ def client_record(client: Client) -> dict[str, Any]:
     return {
         **{
             f: getattr(client, f)
-            for f in (
-                "id",
-                "first_name",
-                "last_name",
-                "date_of_birth",
-                "email",
-                "phone",
-                "address",
-                "emergency_contact_name",
-                "emergency_contact_phone",
-                "referring_clinician",
-                "referring_clinician_contact",
-                "goals",
-                "primary_therapist_id",
-                "created_at",
-                "updated_at",
-            )
+            for f in ("id", *CLIENT_FIELDS, "primary_therapist_id", "created_at", "updated_at")
         },
         "conditions": list(client.conditions.all()),
         "medical": _medical_dict(medical) if medical else None,

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from nervecare.clients import bodymap
 from nervecare.clients.models import (
+    CLIENT_FIELDS,
     BodyMap,
     BodyMapMark,
     Client,
@@ -23,19 +24,6 @@ from nervecare.core.permissions import require_clinical
 from nervecare.core.services import audit_record, model_changes
 from nervecare.core.vocab import load_yaml
 
-CLIENT_FIELDS = (
-    "first_name",
-    "last_name",
-    "date_of_birth",
-    "email",
-    "phone",
-    "address",
-    "emergency_contact_name",
-    "emergency_contact_phone",
-    "referring_clinician",
-    "referring_clinician_contact",
-    "goals",
-)
 CONDITION_FIELDS = (
     "type",
     "cause",

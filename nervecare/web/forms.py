@@ -4,8 +4,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from nervecare.clients import bodymap
-from nervecare.clients.models import Client, Condition, Consent, ConsentText, MedicalContext
-from nervecare.clients.services import CLIENT_FIELDS, CONDITION_FIELDS, DEVICE_CODES
+from nervecare.clients.models import CLIENT_FIELDS, Client, Condition, Consent, ConsentText, MedicalContext
+from nervecare.clients.services import CONDITION_FIELDS, DEVICE_CODES
 from nervecare.core.vocab import load_yaml
 from nervecare.plans.models import CarePlan
 
