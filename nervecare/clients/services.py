@@ -23,6 +23,7 @@ from nervecare.core.models import Therapist, User
 from nervecare.core.permissions import require_clinical
 from nervecare.core.services import audit_record, model_changes
 from nervecare.core.vocab import load_yaml
+from nervecare.screening.services import safety_check_run
 
 CONDITION_FIELDS = (
     "type",
@@ -196,6 +197,7 @@ def intake_create(
             recorded_by=actor,
         )
     audit_record(actor=actor, action="create", obj=new_client, summary="Intake recorded", request=request)
+    safety_check_run(actor=actor, client=new_client, request=request)
     return new_client
 
 
@@ -245,6 +247,7 @@ def condition_add(
         raise FieldErrors(errors)
     condition.save()
     audit_record(actor=actor, action="create", obj=condition, summary=str(condition), request=request)
+    safety_check_run(actor=actor, client=client, request=request)
     return condition
 
 
@@ -263,6 +266,7 @@ def condition_update(
     audit_record(
         actor=actor, action="update", obj=condition, changes=model_changes(before, after), request=request
     )
+    safety_check_run(actor=actor, client=condition.client, request=request)
     return condition
 
 
@@ -281,6 +285,7 @@ def medical_context_update(
     audit_record(
         actor=actor, action="update", obj=medical, changes=model_changes(before, after), request=request
     )
+    safety_check_run(actor=actor, client=client, request=request)
     return medical
 
 

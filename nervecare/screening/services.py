@@ -74,6 +74,7 @@ def response_create(
         summary=f"{definition.short_title}: {result['total']} — {result['interpretation']['summary']}",
         request=request,
     )
+    safety_check_run(actor=actor, client=client, request=request)
     return response
 
 

@@ -116,7 +116,6 @@ def client_new(request: HttpRequest) -> HttpResponse:
                     marks,
                 )
             else:
-                screening_services.safety_check_run(actor=request.user, client=client, request=request)
                 messages.success(request, _("Intake saved for %(name)s.") % {"name": client.full_name})
                 return redirect("web:client", client_id=client.id)
         context = {"error_summary": True, "leftover": leftover}
@@ -206,7 +205,6 @@ def condition_form(request: HttpRequest, client_id: int, condition_id: int | Non
             for key, message in exc.errors.items():
                 form.add_error(key if key in form.fields else None, message)
         else:
-            screening_services.safety_check_run(actor=request.user, client=client, request=request)
             messages.success(request, _("Neuropathy saved; safety check run again."))
             return redirect("web:client", client_id=client.id)
     title = _("Change the neuropathy") if condition else _("Add a neuropathy")
@@ -241,7 +239,6 @@ def client_edit_medical(request: HttpRequest, client_id: int) -> HttpResponse:
             for key, message in exc.errors.items():
                 form.add_error(key if key in form.fields else None, message)
         else:
-            screening_services.safety_check_run(actor=request.user, client=client, request=request)
             messages.success(request, _("Medical context saved; safety check run again."))
             return redirect("web:client", client_id=client.id)
     return render(
@@ -301,7 +298,6 @@ def screening_new(request: HttpRequest, client_id: int, code: str) -> HttpRespon
         except FieldErrors as exc:
             errors = {k.removeprefix("answers."): v for k, v in exc.errors.items()}
         else:
-            screening_services.safety_check_run(actor=request.user, client=client, request=request)
             messages.success(
                 request,
                 _("%(title)s scored: %(total)s of %(max)s — %(summary)s")

@@ -482,3 +482,26 @@ def test_safety_rules_each_cite_a_source(api):
         assert rule["source"].strip(), rule["id"]
         assert rule["level"] in {"stop", "clearance", "modify", "caution"}, rule["id"]
         assert rule["actions"], rule["id"]
+
+
+@pytest.mark.django_db
+def test_flags_are_current_after_every_api_write_without_an_explicit_check(api):
+    intake = {
+        "client": {"first_name": "Flo", "last_name": "Current", "date_of_birth": "1950-01-01"},
+        "conditions": [{"type": "peripheral", "cause": "diabetes_t2"}],
+    }
+    created = api.post("/api/v1/clients", intake, content_type="application/json").json()
+    assert [f["rule_id"] for f in created["open_flags"]] == ["diabetic_foot_care"]
+    cid = created["id"]
+    answers = {str(i): "no" for i in range(1, 16)}  # item 7 "no": cannot tell hot from cold
+    api.post(
+        f"/api/v1/clients/{cid}/responses",
+        {"instrument": "mnsi_history", "answers": answers},
+        content_type="application/json",
+    )
+    assert "lops" in {f["rule_id"] for f in api.get(f"/api/v1/clients/{cid}/flags").json()}
+    api.patch(
+        f"/api/v1/clients/{cid}/medical", {"foot_wound_or_ulcer": True}, content_type="application/json"
+    )
+    levels = {f["rule_id"]: f["level"] for f in api.get(f"/api/v1/clients/{cid}/flags").json()}
+    assert levels["foot_ulcer_wound_infection"] == "stop"
