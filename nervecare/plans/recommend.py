@@ -72,6 +72,33 @@ def _scope(
     return "full_body", "Full-body: the neuropathy is widespread or autoimmune (no body map yet)."
 
 
+def avoid_areas_for(flags: Iterable[Any]) -> list[str]:
+    """Areas the plan must avoid: the named areas of modify, stop and clearance flags (not a limb that only
+    needs lighter pressure, and not a flag that concerns another modality)."""
+    return sorted(
+        {
+            f.area
+            for f in flags
+            if f.level in {"modify", "stop", "clearance"}
+            and f.area
+            and f.area not in WHOLE_AREAS
+            and not f.applies_to
+            and not f.effects.get("max_pressure_in_area")
+        }
+    )
+
+
+def precautions_for(flags: Iterable[Any]) -> list[str]:
+    """The actions of every modify and caution flag, in order, once each."""
+    precautions: list[str] = []
+    for f in flags:
+        if f.level in {"modify", "caution"}:
+            for action in f.actions:
+                if action not in precautions:
+                    precautions.append(action)
+    return precautions
+
+
 def recommend(
     *,
     conditions: list[dict[str, Any]],
@@ -109,29 +136,14 @@ def recommend(
     else:
         rationale.append(f"{pressure.capitalize()} pressure: no flag limits pressure.")
 
-    avoid_areas = sorted(
-        {
-            f.area
-            for f in flags
-            if f.level in {"modify", "stop", "clearance"}
-            and f.area
-            and f.area not in WHOLE_AREAS
-            and not f.applies_to
-            and not f.effects.get("max_pressure_in_area")
-        }
-    )
+    avoid_areas = avoid_areas_for(flags)
     if avoid_areas:
         rationale.append(f"Avoid: {', '.join(avoid_areas)}.")
     for f in flags:
         cap = f.effects.get("max_pressure_in_area")
         if cap and f.area:
             rationale.append(f"{cap.capitalize()} pressure only on the {f.area} ({f.title.lower()}).")
-    precautions = []
-    for f in flags:
-        if f.level in {"modify", "caution"}:
-            for action in f.actions:
-                if action not in precautions:
-                    precautions.append(action)
+    precautions = precautions_for(flags)
 
     certifications: list[str] = []
     if modality == "mld":

@@ -1,5 +1,6 @@
 """Writes for care plans: propose, change (with who and why), activate."""
 
+from datetime import date, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -136,6 +137,28 @@ def plan_propose(*, actor: User, client: Client, request: HttpRequest | None = N
     return plan, proposal
 
 
+def _validate_lists(plan: CarePlan, flags: list[SafetyFlag], errors: dict[str, str]) -> None:
+    """Precautions and avoided areas that come from safety flags stay in the plan; free text stays sane."""
+    for name, max_items, max_length in (("precautions", 50, 500), ("avoid_areas", 30, 200)):
+        value = getattr(plan, name)
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            errors[name] = "must be a list of non-empty texts"
+        elif len(value) > max_items or any(len(v) > max_length for v in value):
+            errors[name] = f"at most {max_items} entries of at most {max_length} characters each"
+    if "precautions" not in errors:
+        missing = [a for a in recommend.precautions_for(flags) if a not in plan.precautions]
+        if missing:
+            errors["precautions"] = "the safety flags' precautions cannot be removed: " + "; ".join(missing)
+    if "avoid_areas" not in errors:
+        missing = [a for a in recommend.avoid_areas_for(flags) if a not in plan.avoid_areas]
+        if missing:
+            errors["avoid_areas"] = "areas named by safety flags cannot be removed: " + ", ".join(missing)
+    if plan.start_date is not None and isinstance(plan.start_date, date):
+        today = timezone.localdate()
+        if not today - timedelta(days=365) <= plan.start_date <= today + timedelta(days=365):
+            errors["start_date"] = "must be within a year of today"
+
+
 def _validate_plan(plan: CarePlan, flags: list[SafetyFlag], errors: dict[str, str]) -> None:
     full_clean_or_collect(plan, errors, exclude=["client", "created_by", "activated_by", "therapist"])
     if errors:
@@ -146,6 +169,7 @@ def _validate_plan(plan: CarePlan, flags: list[SafetyFlag], errors: dict[str, st
             errors["pressure"] = (
                 f"{plan.pressure} pressure is not safe: the flag '{flag.title}' allows {cap} at most"
             )
+    _validate_lists(plan, flags, errors)
     for flag in flags:
         if plan.modality in flag.effects.get("exclude_modalities", []):
             errors["modality"] = f"{plan.get_modality_display()} is ruled out by the flag '{flag.title}'"
@@ -250,9 +274,7 @@ def plan_activate(*, actor: User, plan: CarePlan, request: HttpRequest | None = 
             .exclude(pk=plan.pk)
             .exists()
         ):
-            raise FieldErrors(
-                {"status": "the client already has an active plan; complete or cancel it first"}
-            )
+            raise FieldErrors({"status": "the client already has an active plan; cancel it first"})
         plan.status = CarePlan.Status.ACTIVE
         plan.activated_at = timezone.now()
         plan.activated_by = actor

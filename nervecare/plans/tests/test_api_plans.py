@@ -335,3 +335,31 @@ def test_unknown_plan_is_404(api, maria):
     r = api.get(f"/api/v1/clients/{maria.id}/plans/999999")
 
     assert r.status_code == 404
+
+
+@pytest.mark.django_db
+def test_safety_precautions_cannot_be_edited_away(api):
+    intake = {
+        "client": {"first_name": "Pia", "last_name": "Keep", "date_of_birth": "1950-01-01"},
+        "conditions": [{"type": "peripheral", "cause": "diabetes_t2"}],
+        "medical": {"devices": ["port"], "devices_site": "right upper chest"},
+    }
+    cid = api.post("/api/v1/clients", intake, content_type="application/json").json()["id"]
+    plan = api.post(f"/api/v1/clients/{cid}/plans", content_type="application/json").json()
+    assert "right upper chest" in plan["avoid_areas"] and "Inspect the feet." in plan["precautions"]
+    url = f"/api/v1/clients/{cid}/plans/{plan['id']}"
+    for changes, field in (
+        ({"precautions": []}, "changes.precautions"),
+        ({"avoid_areas": ["nowhere"]}, "changes.avoid_areas"),
+        ({"precautions": [*plan["precautions"], "x" * 501]}, "changes.precautions"),
+        ({"start_date": "2000-01-01"}, "changes.start_date"),
+    ):
+        r = api.patch(url, {"changes": changes, "reason": "try"}, content_type="application/json")
+        assert r.status_code == 422, (changes, r.content)
+        assert field in {e["field"] for e in r.json()["errors"]}
+    added = api.patch(
+        url,
+        {"changes": {"precautions": [*plan["precautions"], "Warm room"]}, "reason": "client feels cold"},
+        content_type="application/json",
+    )
+    assert added.status_code == 200 and "Warm room" in added.json()["precautions"]
