@@ -370,3 +370,35 @@ def test_denied_reads_write_no_view_event(people, zeb, who):
     people[who].get(f"/api/v1/clients/{zeb.id}")
 
     assert not AuditEvent.objects.filter(action="view").exists()
+
+
+@pytest.mark.django_db
+def test_every_api_error_is_json(api, clinic):
+    from django.test import Client as HttpClient
+
+    unknown = api.get("/api/v1/nope")
+    assert unknown.status_code == 404 and unknown.json()["detail"]
+    wrong_method = api.delete("/api/v1/clients")
+    assert wrong_method.status_code == 405 and "GET" in wrong_method.json()["detail"]
+    anonymous = HttpClient(enforce_csrf_checks=True).post(
+        "/api/v1/clients", {}, content_type="application/json"
+    )
+    assert anonymous.status_code == 401 and anonymous.json()["detail"]
+
+
+@pytest.mark.django_db
+def test_an_oversized_body_is_a_json_413_and_stores_nothing(api):
+    from nervecare.clients.models import Client
+
+    intake = {
+        "client": {
+            "first_name": "Big",
+            "last_name": "Body",
+            "date_of_birth": "1950-01-01",
+            "goals": "x" * 3_000_000,
+        },
+        "conditions": [{"type": "peripheral", "cause": "unknown"}],
+    }
+    r = api.post("/api/v1/clients", intake, content_type="application/json")
+    assert r.status_code == 413 and "larger than" in r.json()["detail"]
+    assert Client.objects.count() == 0
