@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema, Status
 
 from nervecare.clients import bodymap, selectors, services
-from nervecare.clients.models import Condition
+from nervecare.clients.models import Condition, ConsentText
 from nervecare.clients.schemas import (
     BodyMapIn,
     BodyMapOut,
@@ -25,7 +25,9 @@ from nervecare.clients.schemas import (
     MedicalIn,
     NeuropathyType,
 )
+from nervecare.core.permissions import require_clinical
 from nervecare.core.services import audit_record
+from nervecare.core.vocab import load_yaml
 
 router = Router(tags=["clients"])
 
@@ -182,6 +184,22 @@ def add_body_map(request: HttpRequest, client_id: int, payload: BodyMapIn) -> St
             "comparison_with_previous": selectors.body_map_comparison(client),
         },
     )
+
+
+@router.get("/vocabularies", response=dict, summary="Codes the intake accepts")
+def vocabularies(request: HttpRequest) -> dict:
+    """Diagnosis codes (with ICD-10-CM and SNOMED CT), the clinic's consent versions, devices, body map."""
+    require_clinical(request.user)
+    return {
+        "diagnoses": load_yaml("clients/data/conditions.yaml")["diagnoses"],
+        "consent_versions": list(
+            ConsentText.objects.filter(clinic_id=request.user.clinic_id).values_list("version", flat=True)
+        ),
+        "devices": sorted(services.DEVICE_CODES),
+        "neuropathy_types": list(Condition.Type.values),
+        "causes": list(Condition.Cause.values),
+        "body_map": bodymap.vocabulary(),
+    }
 
 
 @router.get("/body-map/vocabulary", response=dict, summary="Body regions and sensations")

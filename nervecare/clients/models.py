@@ -204,13 +204,31 @@ class MedicalContext(TimeStampedModel):
         default=False, help_text="A red, warm, swollen or newly deformed foot (suspected Charcot foot)."
     )
     skin_infection = models.BooleanField(default=False, help_text="Active skin infection or cellulitis.")
-    platelets_per_ul = models.PositiveIntegerField(null=True, blank=True)
-    neutrophils_per_ul = models.PositiveIntegerField(null=True, blank=True)
-    hba1c_percent = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True)
+    platelets_per_ul = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(2_000_000)]
+    )
+    neutrophils_per_ul = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(200_000)]
+    )
+    hba1c_percent = models.DecimalField(
+        max_digits=4,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(3), MaxValueValidator(20)],
+    )
     labs_date = models.DateField(null=True, blank=True)
     in_chemotherapy = models.BooleanField(default=False)
-    chemotherapy_cycle = models.PositiveSmallIntegerField(null=True, blank=True)
-    temperature_celsius = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True)
+    chemotherapy_cycle = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(100)]
+    )
+    temperature_celsius = models.DecimalField(
+        max_digits=4,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(30), MaxValueValidator(45)],
+    )
     fever_or_infection = models.BooleanField(default=False)
     unstable_glucose = models.BooleanField(default=False)
     pregnant = models.BooleanField(default=False)

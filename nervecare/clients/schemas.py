@@ -2,12 +2,23 @@
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Schema
-from pydantic import ConfigDict, Field
+from pydantic import BeforeValidator, ConfigDict, Field, field_validator
 
-Rating = int | None
+# A 0-10 rating: a JSON whole number only (true, "5" and 5.5 are refused).
+Rating = Annotated[int, Field(strict=True, ge=0, le=10)]
+
+
+# Dates as ISO strings only (a bare number would otherwise be read as seconds since 1970).
+def _iso_date_only(value: Any) -> Any:
+    if not isinstance(value, str | date):
+        raise ValueError("must be a date written as YYYY-MM-DD")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date_only)]
 NeuropathyType = Literal["peripheral", "focal", "cranial", "autoimmune"]
 Cause = Literal[
     "diabetes_t1",
@@ -23,14 +34,29 @@ Cause = Literal[
 ]
 
 
+def _no_control_characters(value: Any) -> Any:
+    texts = value if isinstance(value, list) else [value]
+    for text in texts:
+        if isinstance(text, str) and any(ord(ch) < 32 and ch not in "\n\r\t" for ch in text):
+            raise ValueError("must not contain control characters")
+    return value
+
+
 class Strict(Schema):
-    model_config = ConfigDict(extra="forbid")
+    """Unknown fields are errors, text is trimmed, control characters (NUL…) are refused."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _clean_text(cls, value: Any) -> Any:
+        return _no_control_characters(value)
 
 
 class ClientIn(Strict):
     first_name: str = Field(min_length=1, max_length=100)
     last_name: str = Field(min_length=1, max_length=100)
-    date_of_birth: date
+    date_of_birth: IsoDate
     email: str = Field("", max_length=254)
     phone: str = Field("", max_length=40)
     address: str = ""
@@ -44,7 +70,7 @@ class ClientIn(Strict):
 class ClientPatch(Strict):
     first_name: str | None = Field(None, min_length=1, max_length=100)
     last_name: str | None = Field(None, min_length=1, max_length=100)
-    date_of_birth: date | None = None
+    date_of_birth: IsoDate | None = None
     email: str | None = Field(None, max_length=254)
     phone: str | None = Field(None, max_length=40)
     address: str | None = None
@@ -66,13 +92,13 @@ class ConditionIn(Strict):
     chemotherapy_end: date | None = None
     onset_date: date | None = None
     diagnosis_date: date | None = None
-    numbness: int | None = Field(None, ge=0, le=10)
-    pain: int | None = Field(None, ge=0, le=10)
-    tingling: int | None = Field(None, ge=0, le=10)
-    burning: int | None = Field(None, ge=0, le=10)
-    cramps: int | None = Field(None, ge=0, le=10)
-    weakness: int | None = Field(None, ge=0, le=10)
-    balance: int | None = Field(None, ge=0, le=10)
+    numbness: Rating | None = None
+    pain: Rating | None = None
+    tingling: Rating | None = None
+    burning: Rating | None = None
+    cramps: Rating | None = None
+    weakness: Rating | None = None
+    balance: Rating | None = None
     notes: str = ""
 
 
@@ -87,13 +113,13 @@ class ConditionPatch(Strict):
     chemotherapy_end: date | None = None
     onset_date: date | None = None
     diagnosis_date: date | None = None
-    numbness: int | None = Field(None, ge=0, le=10)
-    pain: int | None = Field(None, ge=0, le=10)
-    tingling: int | None = Field(None, ge=0, le=10)
-    burning: int | None = Field(None, ge=0, le=10)
-    cramps: int | None = Field(None, ge=0, le=10)
-    weakness: int | None = Field(None, ge=0, le=10)
-    balance: int | None = Field(None, ge=0, le=10)
+    numbness: Rating | None = None
+    pain: Rating | None = None
+    tingling: Rating | None = None
+    burning: Rating | None = None
+    cramps: Rating | None = None
+    weakness: Rating | None = None
+    balance: Rating | None = None
     notes: str | None = None
 
 
@@ -153,7 +179,7 @@ class MarkIn(Strict):
     region: str
     side: Literal["left", "right", "midline", ""] | None = None
     sensation: str
-    intensity: int = Field(ge=0, le=10)
+    intensity: Rating
 
 
 class BodyMapIn(Strict):
@@ -202,7 +228,7 @@ class ClientSummaryOut(Schema):
     id: int
     first_name: str
     last_name: str
-    date_of_birth: date
+    date_of_birth: IsoDate
     primary_therapist_id: int | None
     conditions: list[str]
 
@@ -235,7 +261,7 @@ class ClientOut(Schema):
     id: int
     first_name: str
     last_name: str
-    date_of_birth: date
+    date_of_birth: IsoDate
     email: str
     phone: str
     address: str

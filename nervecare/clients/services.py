@@ -1,6 +1,6 @@
 """Writes to the clinical record. Each is one transaction and leaves an audit event."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -51,6 +51,22 @@ def _diagnosis_codes() -> set[str]:
     return {d["code"] for d in load_yaml("clients/data/conditions.yaml")["diagnoses"]}
 
 
+EARLIEST_BIRTH = date(1900, 1, 1)
+
+
+def _check_birth_date(value: Any, errors: dict[str, str], key: str) -> None:
+    if isinstance(value, date):
+        if value > timezone.localdate():
+            errors[key] = "cannot be in the future"
+        elif value < EARLIEST_BIRTH:
+            errors[key] = "must be 1900-01-01 or later"
+
+
+def _check_consent_time(given_at: Any, errors: dict[str, str], key: str) -> None:
+    if isinstance(given_at, datetime) and given_at > timezone.now() + timedelta(minutes=5):
+        errors[key] = "cannot be in the future"
+
+
 def _unknown_fields(
     data: dict[str, Any], allowed: tuple[str, ...], prefix: str, errors: dict[str, str]
 ) -> None:
@@ -62,7 +78,10 @@ def _unknown_fields(
 def _validate_condition(condition: Condition, errors: dict[str, str], prefix: str) -> None:
     full_clean_or_collect(condition, errors, prefix.rstrip("."), exclude=["client"])
     if condition.diagnosis_code and condition.diagnosis_code not in _diagnosis_codes():
-        errors[f"{prefix}diagnosis_code"] = f"unknown diagnosis code {condition.diagnosis_code!r}"
+        errors[f"{prefix}diagnosis_code"] = (
+            f"unknown diagnosis code {condition.diagnosis_code!r}; use one of {', '.join(sorted(_diagnosis_codes()))} "
+            "(GET /api/v1/vocabularies lists them with their ICD-10-CM and SNOMED CT codes)"
+        )
     if condition.cause == Condition.Cause.CHEMOTHERAPY and not condition.chemotherapy_agent:
         errors[f"{prefix}chemotherapy_agent"] = "name the chemotherapy agent (e.g. oxaliplatin)"
     start, end = condition.chemotherapy_start, condition.chemotherapy_end
@@ -88,10 +107,6 @@ def _validate_medical(medical: MedicalContext, errors: dict[str, str], prefix: s
         isinstance(c, str) for c in medical.comorbidities
     ):
         errors[f"{prefix}comorbidities"] = "comorbidities must be a list of names"
-    if medical.temperature_celsius is not None and not 30 <= medical.temperature_celsius <= 45:
-        errors[f"{prefix}temperature_celsius"] = "temperature must be between 30 and 45 °C"
-    if medical.hba1c_percent is not None and not 3 <= medical.hba1c_percent <= 20:
-        errors[f"{prefix}hba1c_percent"] = "HbA1c must be between 3 and 20 %"
     if isinstance(medical.dvt_date, date) and medical.dvt_date > timezone.localdate():
         errors[f"{prefix}dvt_date"] = "cannot be in the future"
 
@@ -146,12 +161,11 @@ def intake_create(
         clinic_id=actor.clinic_id, created_by=actor, **{k: v for k, v in client.items() if k in CLIENT_FIELDS}
     )
     full_clean_or_collect(new_client, errors, "client", exclude=["clinic", "primary_therapist", "created_by"])
-    if isinstance(new_client.date_of_birth, date) and new_client.date_of_birth > timezone.localdate():
-        errors["client.date_of_birth"] = "cannot be in the future"
+    _check_birth_date(new_client.date_of_birth, errors, "client.date_of_birth")
     if primary_therapist_id is not None:
         therapist = Therapist.objects.filter(pk=primary_therapist_id, clinic_id=actor.clinic_id).first()
         if therapist is None:
-            errors["primary_therapist_id"] = "no such therapist in this clinic"
+            errors["primary_therapist_id"] = "choose a therapist of this clinic"
         new_client.primary_therapist = therapist
     if not conditions:
         errors["conditions"] = "record at least one neuropathy (type and cause)"
@@ -176,6 +190,7 @@ def intake_create(
             errors["consent.version"] = f"no consent text version {consent.get('version')!r} in this clinic"
         if consent.get("method") not in Consent.Method.values:
             errors["consent.method"] = f"must be one of {', '.join(Consent.Method.values)}"
+        _check_consent_time(consent.get("given_at"), errors, "consent.given_at")
     if errors:
         raise FieldErrors(errors)
 
@@ -222,8 +237,7 @@ def client_update(
     client = Client.objects.select_for_update().get(pk=client.pk)
     before, errors = _apply_update(client, data, CLIENT_FIELDS, "")
     full_clean_or_collect(client, errors, exclude=["clinic", "primary_therapist", "created_by"])
-    if isinstance(client.date_of_birth, date) and client.date_of_birth > timezone.localdate():
-        errors["date_of_birth"] = "cannot be in the future"
+    _check_birth_date(client.date_of_birth, errors, "date_of_birth")
     if errors:
         raise FieldErrors(errors)
     client.save()
@@ -331,6 +345,7 @@ def consent_record(
         errors["version"] = f"no consent text version {version!r} in this clinic"
     if method not in Consent.Method.values:
         errors["method"] = f"must be one of {', '.join(Consent.Method.values)}"
+    _check_consent_time(given_at, errors, "given_at")
     if errors:
         raise FieldErrors(errors)
     consent = Consent.objects.create(

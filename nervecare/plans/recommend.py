@@ -213,6 +213,10 @@ def recommend(
     }
 
 
+def _years(n: int) -> str:
+    return f"{n} year" if n == 1 else f"{n} years"
+
+
 def rank_therapists(
     therapists: list[TherapistView],
     *,
@@ -236,7 +240,7 @@ def rank_therapists(
         if missing:
             reasons.append(f"missing training: {', '.join(missing)}")
         if t.years_experience < min_years:
-            reasons.append(f"{t.years_experience} years of experience, {min_years} needed")
+            reasons.append(f"{_years(t.years_experience)} of experience, {min_years} needed")
         extras = sorted(helpful & set(t.certifications))
         if extras:
             reasons.append(f"helpful training: {', '.join(extras)}")

@@ -53,6 +53,8 @@ def response_create(
         administered_at = timezone.make_aware(administered_at, ZoneInfo(client.clinic.timezone))
     if administered_at > timezone.now() + timezone.timedelta(minutes=5):
         raise FieldErrors({"administered_at": "cannot be in the future"})
+    if administered_at.date() < client.date_of_birth:
+        raise FieldErrors({"administered_at": "cannot be before the client was born"})
     response = InstrumentResponse.objects.create(
         client=client,
         instrument=definition.code,

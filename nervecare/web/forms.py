@@ -261,6 +261,8 @@ class MarkForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        if self.errors:  # a field already says what is wrong with it
+            return data
         filled = [data.get(k) not in (None, "") for k in ("region", "sensation", "intensity")]
         if any(filled) and not all(filled):
             raise forms.ValidationError(_("Give the region, the sensation and its intensity (0–10)."))

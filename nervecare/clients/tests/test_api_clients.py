@@ -670,3 +670,42 @@ def test_body_map_vocabulary(api):
     sensations = {s["code"] for s in vocab["sensations"]}
     assert sensations == {"numbness", "pain", "tingling", "burning", "allodynia", "cramps", "weakness"}
     assert vocab["source"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("patch", "field"),
+    [
+        ({"client": {"date_of_birth": 0}}, "client.date_of_birth"),
+        ({"client": {"date_of_birth": "1850-01-01"}}, "client.date_of_birth"),
+        ({"client": {"first_name": "   "}}, "client.first_name"),
+        ({"client": {"last_name": "Nul\u0000l"}}, "client.last_name"),
+        ({"conditions": [{"type": "peripheral", "cause": "unknown", "pain": True}]}, "conditions[0].pain"),
+        ({"conditions": [{"type": "peripheral", "cause": "unknown", "pain": "5"}]}, "conditions[0].pain"),
+        (
+            {"consent": {"version": "1.0", "method": "written", "given_at": "2099-01-01T10:00:00Z"}},
+            "consent.given_at",
+        ),
+        ({"medical": {"comorbidities": ["bad\u0000"]}}, "medical.comorbidities"),
+    ],
+)
+def test_implausible_intake_values_are_refused(api, patch, field):
+    intake = {
+        "client": {"first_name": "Ann", "last_name": "Plausible", "date_of_birth": "1950-01-01"},
+        "conditions": [{"type": "peripheral", "cause": "unknown"}],
+    }
+    for key, value in patch.items():
+        intake[key] = {**intake[key], **value} if isinstance(value, dict) and key in intake else value
+    r = api.post("/api/v1/clients", intake, content_type="application/json")
+    assert r.status_code == 422, r.content
+    assert any(e["field"].startswith(field) for e in r.json()["errors"]), r.json()
+    assert Client.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_vocabularies_list_the_codes_the_intake_accepts(api):
+    body = api.get("/api/v1/vocabularies").json()
+    codes = {d["code"]: d for d in body["diagnoses"]}
+    assert codes["diabetic_polyneuropathy_t2"]["icd10cm"] == "E11.42"
+    assert body["consent_versions"] == ["1.0"]
+    assert "port" in body["devices"] and "autoimmune" in body["neuropathy_types"]
