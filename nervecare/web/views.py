@@ -4,6 +4,7 @@ import re
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -43,8 +44,16 @@ def _is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
-def _route_errors(errors: dict[str, str], targets: dict[str, object], formset=None) -> list[str]:
-    """Put each service error on the form field it names; return the ones no field can show."""
+class _DryRun(Exception):  # noqa: N818 - a control-flow signal, not an error
+    """Rolls back a validation-only pass of a service."""
+
+
+def _route_errors(
+    errors: dict[str, str], targets: dict[str, object], formset=None, only_new: bool = False
+) -> list[str]:
+    """Put each service error on the form field it names; return the ones no field can show.
+
+    only_new: skip fields the form already marked (the service then only repeats "missing" for them)."""
     leftover = []
     for key, message in errors.items():
         mark = MARK_KEY.match(key)
@@ -55,6 +64,8 @@ def _route_errors(errors: dict[str, str], targets: dict[str, object], formset=No
         prefix = re.sub(r"\[\d+\]$", "", prefix)
         form = targets.get(prefix)
         if form is not None and field in form.fields:
+            if only_new and field in form.errors:
+                continue
             form.add_error(field, message)
         else:
             leftover.append(f"{key}: {message}")
@@ -83,41 +94,58 @@ def client_new(request: HttpRequest) -> HttpResponse:
         medical_form = MedicalForm(request.POST, prefix="medical")
         marks = MarkFormSet(request.POST, prefix="marks")
         consent_form = ConsentForm(request.POST, prefix="consent", clinic_id=clinic_id)
-        forms_ok = all(f.is_valid() for f in (client_form, condition_form, medical_form, marks, consent_form))
+        forms_ok = all(
+            [f.is_valid() for f in (client_form, condition_form, medical_form, marks, consent_form)]
+        )
         leftover: list[str] = []
-        if forms_ok:
-            consent = None
-            if consent_form.cleaned_data["given"]:
-                consent = {
-                    "version": consent_form.cleaned_data["version"].version,
-                    "method": consent_form.cleaned_data["method"],
-                }
-            therapist_id = request.POST.get("primary_therapist") or None
-            try:
+        consent = None
+        consent_data = getattr(consent_form, "cleaned_data", {})
+        if consent_data.get("given") and consent_data.get("version"):
+            consent = {"version": consent_data["version"].version, "method": consent_data.get("method")}
+        therapist_id = request.POST.get("primary_therapist") or None
+        try:
+            # With every form valid this saves; otherwise it runs in a transaction that is rolled back, only
+            # to show the clinical checks' messages together with the forms' own (one round of corrections).
+            with transaction.atomic():
                 client = client_services.intake_create(
                     actor=request.user,
-                    client={k: client_form.cleaned_data[k] for k in client_form.Meta.fields},
-                    conditions=[{k: condition_form.cleaned_data[k] for k in condition_form.Meta.fields}],
-                    medical=medical_form.service_data(),
-                    body_map=marks_from_formset(marks),
+                    client={
+                        k: v for k, v in client_form.cleaned_data.items() if k in client_form.Meta.fields
+                    },
+                    conditions=[
+                        {
+                            k: v
+                            for k, v in condition_form.cleaned_data.items()
+                            if k in condition_form.Meta.fields
+                        }
+                    ],
+                    medical=medical_form.service_data() if medical_form.is_valid() else {},
+                    body_map=marks_from_formset(marks) if marks.is_valid() else [],
                     consent=consent,
-                    primary_therapist_id=int(therapist_id) if therapist_id else None,
+                    primary_therapist_id=int(therapist_id)
+                    if therapist_id and therapist_id.isdigit()
+                    else None,
                     request=request,
                 )
-            except FieldErrors as exc:
-                leftover = _route_errors(
-                    exc.errors,
-                    {
-                        "client": client_form,
-                        "conditions": condition_form,
-                        "medical": medical_form,
-                        "consent": consent_form,
-                    },
-                    marks,
-                )
-            else:
-                messages.success(request, _("Intake saved for %(name)s.") % {"name": client.full_name})
-                return redirect("web:client", client_id=client.id)
+                if not forms_ok:
+                    raise _DryRun
+        except _DryRun:
+            pass
+        except FieldErrors as exc:
+            leftover = _route_errors(
+                exc.errors,
+                {
+                    "client": client_form,
+                    "conditions": condition_form,
+                    "medical": medical_form,
+                    "consent": consent_form,
+                },
+                marks,
+                only_new=True,
+            )
+        else:
+            messages.success(request, _("Intake saved for %(name)s.") % {"name": client.full_name})
+            return redirect("web:client", client_id=client.id)
         context = {"error_summary": True, "leftover": leftover}
     else:
         client_form = ClientForm(prefix="client")

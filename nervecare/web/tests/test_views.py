@@ -281,3 +281,26 @@ def test_cancel_a_plan_needs_a_reason(therapist_user, clinic):
     http.post(f"/clients/{client.id}/plans/{plan.id}/cancel/", {"reason": "Moved away"})
     plan.refresh_from_db()
     assert plan.status == "cancelled"
+
+
+@pytest.mark.django_db
+def test_intake_page_shows_form_and_clinical_errors_in_one_round(therapist_user):
+    http = login(therapist_user)
+    response = http.post(
+        "/clients/new/",
+        intake_post(
+            **{
+                "consent-version": "",
+                "client-date_of_birth": "2099-01-01",
+                "condition-cause": "chemotherapy",
+                "marks-0-intensity": "15",
+            }
+        ),
+    )
+    page = response.content.decode()
+    assert response.status_code == 422
+    assert "Choose the consent text" in page
+    assert "cannot be in the future" in page
+    assert "name the chemotherapy agent" in page
+    assert "less than or equal to 10" in page and "Give the region" not in page
+    assert Client.objects.count() == 0
