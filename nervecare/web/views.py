@@ -94,9 +94,9 @@ def client_new(request: HttpRequest) -> HttpResponse:
         medical_form = MedicalForm(request.POST, prefix="medical")
         marks = MarkFormSet(request.POST, prefix="marks")
         consent_form = ConsentForm(request.POST, prefix="consent", clinic_id=clinic_id)
-        forms_ok = all(
-            [f.is_valid() for f in (client_form, condition_form, medical_form, marks, consent_form)]
-        )
+        # Validate every form (no short-circuit), so each one shows its errors at once.
+        validity = [f.is_valid() for f in (client_form, condition_form, medical_form, marks, consent_form)]
+        forms_ok = all(validity)
         leftover: list[str] = []
         consent = None
         consent_data = getattr(consent_form, "cleaned_data", {})
