@@ -36,19 +36,6 @@ class ClientFilters(Schema):
     search: str = ""
     type: NeuropathyType | Literal[""] = ""
     cause: Cause | Literal[""] = ""
-    cause: Literal[
-        "",
-        "diabetes_t1",
-        "diabetes_t2",
-        "chemotherapy",
-        "injury",
-        "infection",
-        "autoimmune",
-        "hereditary",
-        "alcohol",
-        "b12_deficiency",
-        "unknown",
-    ] = ""
 
 
 def _medical_payload(payload: MedicalIn, *, partial: bool) -> dict:

@@ -48,50 +48,6 @@ class ConditionForm(forms.ModelForm):
         }
 
 
-MEDICAL_FORM_FIELDS = (
-    "on_anticoagulants",
-    "bleeding_disorder",
-    "on_steroids",
-    "on_insulin_or_sulfonylurea",
-    "heart_failure_uncontrolled",
-    "dvt_history",
-    "dvt_date",
-    "dvt_site",
-    "dvt_signs_now",
-    "lymph_nodes_removed",
-    "lymph_nodes_site",
-    "lymphedema",
-    "lymphedema_site",
-    "radiation",
-    "radiation_site",
-    "recent_surgery",
-    "recent_surgery_site",
-    "tumour_or_enlarged_nodes",
-    "tumour_site",
-    "devices_site",
-    "foot_wound_or_ulcer",
-    "foot_wound_site",
-    "foot_red_warm_swollen",
-    "skin_infection",
-    "platelets_per_ul",
-    "neutrophils_per_ul",
-    "hba1c_percent",
-    "labs_date",
-    "in_chemotherapy",
-    "chemotherapy_cycle",
-    "temperature_celsius",
-    "fever_or_infection",
-    "unstable_glucose",
-    "pregnant",
-    "trigeminal_trigger_zones",
-    "weakness_worsening_fast",
-    "breathing_or_swallowing_trouble",
-    "new_bladder_bowel_problems",
-    "sudden_facial_droop",
-    "notes",
-)
-
-
 MEDICAL_GROUPS = [
     (
         _("Medicines and other conditions"),
@@ -146,6 +102,14 @@ MEDICAL_GROUPS = [
     ),
     (_("Notes"), ["notes"]),
 ]
+
+# The model fields the form edits directly; medications, comorbidities and devices have their own inputs.
+MEDICAL_FORM_FIELDS = tuple(
+    name
+    for _title, names in MEDICAL_GROUPS
+    for name in names
+    if name not in {"medications_text", "comorbidities_text", "devices"}
+)
 
 MEDICAL_LABELS = {
     "on_anticoagulants": _("Takes anticoagulants (blood thinners)"),
