@@ -34,42 +34,76 @@ class Mark:
     intensity: int
 
 
+def _key(name: str) -> str:
+    return "_".join(str(name).strip().lower().replace("-", " ").split())
+
+
+def _lookup(entries: list[dict[str, Any]]) -> dict[str, str]:
+    """Every accepted spelling (code, alias, label, and the plural-less form of each) → code."""
+    table: dict[str, str] = {}
+    for entry in entries:
+        for name in [entry["code"], entry["label"], *entry.get("aliases", [])]:
+            table[_key(name)] = entry["code"]
+    return table
+
+
+def resolve_region(name: Any) -> str | None:
+    table = _lookup(vocabulary()["regions"])
+    key = _key(name) if isinstance(name, str) else ""
+    return table.get(key) or (table.get(key[:-1]) if key.endswith("s") else None)
+
+
+def resolve_sensation(name: Any) -> str | None:
+    table = _lookup(vocabulary()["sensations"])
+    key = _key(name) if isinstance(name, str) else ""
+    return table.get(key) or (table.get(key[:-1]) if key.endswith("s") else None)
+
+
 def validate_marks(raw_marks: Iterable[dict[str, Any]]) -> tuple[list[Mark], dict[str, str]]:
-    """Check each mark against the vocabulary. Returns (marks, errors keyed by 'marks[i].field')."""
+    """Check each mark against the vocabulary. Returns (marks, errors keyed by 'marks[i].field').
+
+    Regions and sensations may be given by code, label or a listed alias ("feet", "pins and needles");
+    side "both" records the left and the right."""
     known_regions = regions()
-    known_sensations = sensations()
     marks: list[Mark] = []
     errors: dict[str, str] = {}
     seen: set[tuple[str, str, str]] = set()
     for i, raw in enumerate(raw_marks):
         prefix = f"marks[{i}]"
-        region = raw.get("region")
+        if not isinstance(raw, dict):
+            errors[prefix] = "each mark must be an object with region, side, sensation and intensity"
+            continue
+        region = resolve_region(raw.get("region"))
         side = raw.get("side")
-        sensation = raw.get("sensation")
+        side = side.strip().lower() if isinstance(side, str) else side
+        sensation = resolve_sensation(raw.get("sensation"))
         intensity = raw.get("intensity")
-        if region not in known_regions:
-            errors[f"{prefix}.region"] = f"unknown body region {region!r}"
+        if region is None:
+            errors[f"{prefix}.region"] = (
+                f"unknown body region {raw.get('region')!r}; expected one of {', '.join(known_regions)}"
+            )
             continue
         sided = known_regions[region]["sided"]
-        if sided and side not in ("left", "right"):
-            errors[f"{prefix}.side"] = f"{region} needs a side: 'left' or 'right'"
+        if sided and side not in ("left", "right", "both", "bilateral"):
+            errors[f"{prefix}.side"] = f"{region} needs a side: 'left', 'right' or 'both'"
         elif not sided and side not in (None, "", "midline"):
             errors[f"{prefix}.side"] = f"{region} is a midline region; leave side empty or 'midline'"
-        if sensation not in known_sensations:
+        if sensation is None:
             errors[f"{prefix}.sensation"] = (
-                f"unknown sensation {sensation!r}; expected one of {', '.join(known_sensations)}"
+                f"unknown sensation {raw.get('sensation')!r}; expected one of {', '.join(sensations())}"
             )
         if isinstance(intensity, bool) or not isinstance(intensity, int) or not 0 <= intensity <= 10:
             errors[f"{prefix}.intensity"] = "intensity must be a whole number from 0 to 10"
         if any(k.startswith(prefix) for k in errors):
             continue
-        side = side if sided else "midline"
-        key = (region, side, sensation)
-        if key in seen:
-            errors[prefix] = f"{sensation} at {side} {region} is marked twice"
-            continue
-        seen.add(key)
-        marks.append(Mark(region, side, sensation, intensity))
+        sides = ("left", "right") if side in ("both", "bilateral") else ((side,) if sided else ("midline",))
+        for one_side in sides:
+            key = (region, one_side, sensation)
+            if key in seen:
+                errors[f"{prefix}.region"] = f"{sensation} at {one_side} {region} is marked twice"
+                break
+            seen.add(key)
+            marks.append(Mark(region, one_side, sensation, intensity))
     return marks, errors
 
 

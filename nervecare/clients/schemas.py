@@ -177,7 +177,7 @@ class MedicalIn(Strict):
 
 class MarkIn(Strict):
     region: str
-    side: Literal["left", "right", "midline", ""] | None = None
+    side: Literal["left", "right", "both", "midline", ""] | None = None
     sensation: str
     intensity: Rating
 

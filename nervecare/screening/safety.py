@@ -81,6 +81,23 @@ class FiredRule:
     basis: dict[str, Any] = field(default_factory=dict)
 
 
+# Named diagnoses recognised in free text when no code was chosen (lower-case fragments).
+_DIAGNOSIS_WORDS = {
+    "guillain_barre": ("guillain", "gbs"),
+    "trigeminal_neuralgia": ("trigeminal neuralgia", "tic douloureux"),
+}
+
+
+def _diagnosis_of(condition: Any) -> str:
+    if condition.diagnosis_code:
+        return condition.diagnosis_code
+    text = (condition.diagnosis or "").lower()
+    for code, words in _DIAGNOSIS_WORDS.items():
+        if any(word in text for word in words):
+            return code
+    return ""
+
+
 def _months_between(earlier: date, later: date) -> int:
     return (later.year - earlier.year) * 12 + later.month - earlier.month - (later.day < earlier.day)
 
@@ -101,7 +118,7 @@ def gather_facts(
     """Turn the record into the flat facts the rules read. `latest_answers` maps instrument code → answers."""
     facts: dict[str, Any] = {}
     causes = {c.cause for c in conditions}
-    diagnoses = {(c.diagnosis_code, c.phase) for c in conditions}
+    diagnoses = {(_diagnosis_of(c), c.phase) for c in conditions}
     # Diabetes matters for foot care and glucose whatever caused the neuropathy: from the cause, or from
     # the comorbidities the client listed.
     comorbidities = [str(c).lower() for c in (getattr(medical, "comorbidities", None) or [])]
@@ -109,9 +126,12 @@ def gather_facts(
         "diabet" in c for c in comorbidities
     )
     facts["has_chemotherapy"] = "chemotherapy" in causes
+    # Guillain–Barré: the onset phase stops massage; any other or unstated phase needs clearance.
     facts["gbs_acute"] = ("guillain_barre", "acute") in diagnoses
-    facts["gbs_recovery"] = ("guillain_barre", "recovery") in diagnoses
-    facts["trigeminal_neuralgia"] = any(code == "trigeminal_neuralgia" for code, _ in diagnoses)
+    facts["gbs_recovery"] = any(code == "guillain_barre" and phase != "acute" for code, phase in diagnoses)
+    facts["trigeminal_neuralgia"] = any(code == "trigeminal_neuralgia" for code, _ in diagnoses) or bool(
+        getattr(medical, "trigeminal_trigger_zones", "")
+    )
 
     if medical is not None:
         for f in medical._meta.concrete_fields:

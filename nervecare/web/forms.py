@@ -215,7 +215,13 @@ def _sensation_choices() -> list[tuple[str, str]]:
 class MarkForm(forms.Form):
     region = forms.ChoiceField(choices=_region_choices, required=False)
     side = forms.ChoiceField(
-        choices=[("", "—"), ("left", _("Left")), ("right", _("Right")), ("midline", _("Midline"))],
+        choices=[
+            ("", "—"),
+            ("left", _("Left")),
+            ("right", _("Right")),
+            ("both", _("Both sides")),
+            ("midline", _("Midline")),
+        ],
         required=False,
     )
     sensation = forms.ChoiceField(choices=_sensation_choices, required=False)

@@ -272,3 +272,29 @@ def test_identical_maps_show_no_change():
     assert (result["new"], result["resolved"], result["changed"]) == ([], [], [])
     assert result["unchanged"] == 4
     assert result["referral_question"] is False
+
+
+def test_everyday_names_and_both_sides_are_understood():
+    marks, errors = validate_marks(
+        [
+            {"region": "Feet", "side": "both", "sensation": "numbness", "intensity": 6},
+            {"region": "soles", "side": "Left", "sensation": "pins and needles", "intensity": 4},
+            {"region": "hands", "side": "both", "sensation": "Tingling", "intensity": 3},
+        ]
+    )
+    assert errors == {}
+    assert {(m.region, m.side, m.sensation) for m in marks} == {
+        ("foot", "left", "numbness"),
+        ("foot", "right", "numbness"),
+        ("sole", "left", "tingling"),
+        ("hand", "left", "tingling"),
+        ("hand", "right", "tingling"),
+    }
+    assert recognise_pattern(marks)["pattern"] == "length_dependent"
+
+
+def test_an_unknown_region_lists_the_known_ones():
+    _marks, errors = validate_marks(
+        [{"region": "elbows?", "side": "left", "sensation": "pain", "intensity": 2}]
+    )
+    assert "toes" in errors["marks[0].region"] and "lower_leg" in errors["marks[0].region"]

@@ -672,3 +672,22 @@ def test_insulin_treated_diabetes_is_a_caution_whatever_caused_the_neuropathy():
 
 def open_rule_ids_after_check(actor, client):
     return sorted(f.rule_id for f in safety_check_run(actor=actor, client=client))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("diagnosis", "phase", "rule", "level"),
+    [
+        ("Guillain-Barré syndrome", "acute", "gbs_acute", "stop"),
+        ("Guillain–Barré, recovering", "", "gbs_recovery", "clearance"),
+        ("trigeminal neuralgia (left V2)", "", "trigeminal_neuralgia", "modify"),
+    ],
+)
+def test_named_diagnoses_in_free_text_are_recognised(therapist_user, clinic, diagnosis, phase, rule, level):
+    from nervecare.core.tests.factories import ClientFactory, ConditionFactory
+    from nervecare.screening.services import safety_check_run
+
+    client = ClientFactory(clinic=clinic)
+    ConditionFactory(client=client, type="autoimmune", cause="autoimmune", diagnosis=diagnosis, phase=phase)
+    flags = {f.rule_id: f.level for f in safety_check_run(actor=therapist_user, client=client)}
+    assert flags.get(rule) == level
