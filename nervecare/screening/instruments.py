@@ -153,9 +153,11 @@ def _coerce_answer(item: Item, raw: Any) -> tuple[Any, Decimal] | str:
         if not item.min <= value <= item.max:  # type: ignore[operator]
             return f"{value} is out of range: must be from {item.min} to {item.max}"
         return value, Decimal(value)
-    for option in item.options:
-        if str(option.value) == str(raw) and not isinstance(raw, bool):
-            return option.value, option.score
+    if not isinstance(raw, bool):  # true/false is not an answer: the options are named ("yes", "no", 1-7…)
+        text = str(raw).strip().lower()
+        for option in item.options:
+            if text == str(option.value).lower():
+                return option.value, option.score
     allowed = ", ".join(repr(o.value) for o in item.options)
     return f"{raw!r} is not an allowed answer; expected one of {allowed}"
 
