@@ -59,12 +59,14 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",
     "simple_history",
     "ninja",
     "nervecare.core",
     "nervecare.clients",
     "nervecare.screening",
     "nervecare.plans",
+    "nervecare.scheduling",
     "nervecare.web",
 ]
 
