@@ -13,7 +13,10 @@ from nervecare.core.api_support import AUTH, error_body, field_from_loc
 from nervecare.core.errors import FieldErrors
 from nervecare.plans.api import router as plans_router
 from nervecare.plans.services import PlanBlockedError
+from nervecare.scheduling.api import router as scheduling_router
+from nervecare.scheduling.calendar_api import router as calendar_router
 from nervecare.screening.api import router as screening_router
+from nervecare.visits.api import router as visits_router
 
 api = NinjaAPI(
     title="NerveCare API",
@@ -31,6 +34,9 @@ api.add_router("", core_router)
 api.add_router("", clients_router)
 api.add_router("", screening_router)
 api.add_router("", plans_router)
+api.add_router("", scheduling_router)
+api.add_router("", calendar_router)
+api.add_router("", visits_router)
 
 
 @api.exception_handler(FieldErrors)

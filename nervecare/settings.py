@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "nervecare.screening",
     "nervecare.plans",
     "nervecare.scheduling",
+    "nervecare.visits",
     "nervecare.web",
 ]
 

@@ -7,5 +7,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/v1/", api.urls),
+    path("", include("nervecare.visits.urls")),
+    path("", include("nervecare.scheduling.urls")),
     path("", include("nervecare.web.urls")),
 ]

@@ -9,3 +9,18 @@ def require_clinical(user: User) -> None:
     """Clinical data (intake, screenings, flags, plans) is for the clinic's admins and therapists only."""
     if not user.is_authenticated or not user.is_clinical:
         raise PermissionDenied("Only a clinic's therapists and admins may see clinical data.")
+
+
+def require_scheduling(user: User) -> None:
+    """Appointments, hours and calendars: admins, therapists and the front desk (no clinical content)."""
+    if (
+        not user.is_authenticated
+        or user.clinic_id is None
+        or user.role
+        not in {
+            User.Role.ADMIN,
+            User.Role.THERAPIST,
+            User.Role.FRONT_DESK,
+        }
+    ):
+        raise PermissionDenied("Only a clinic's staff may see its schedule.")

@@ -63,7 +63,9 @@ class WorkingHours(models.Model):
     class Meta:
         ordering = ["therapist", "weekday", "start"]
         constraints = [
-            models.CheckConstraint(name="workinghours_start_before_end", condition=models.Q(start__lt=models.F("end"))),
+            models.CheckConstraint(
+                name="workinghours_start_before_end", condition=models.Q(start__lt=models.F("end"))
+            ),
             models.CheckConstraint(name="workinghours_weekday_0_6", condition=models.Q(weekday__lte=6)),
         ]
 
@@ -88,7 +90,8 @@ class AvailabilityException(models.Model):
         ordering = ["starts_at"]
         constraints = [
             models.CheckConstraint(
-                name="availabilityexception_start_before_end", condition=models.Q(starts_at__lt=models.F("ends_at"))
+                name="availabilityexception_start_before_end",
+                condition=models.Q(starts_at__lt=models.F("ends_at")),
             )
         ]
 
@@ -99,7 +102,9 @@ class AvailabilityException(models.Model):
 class Series(TimeStampedModel):
     """A weekly series booked from a plan: same weekday and local time for the plan's course."""
 
-    plan = models.ForeignKey(CarePlan, null=True, blank=True, on_delete=models.SET_NULL, related_name="series")
+    plan = models.ForeignKey(
+        CarePlan, null=True, blank=True, on_delete=models.SET_NULL, related_name="series"
+    )
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="series")
     therapist = models.ForeignKey(Therapist, on_delete=models.PROTECT, related_name="series")
     service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="series")
@@ -107,7 +112,9 @@ class Series(TimeStampedModel):
     local_time = models.TimeField()
     first_date = models.DateField()
     count = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(104)])
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     def __str__(self) -> str:
         return f"{self.count} × weekly from {self.first_date} at {self.local_time:%H:%M}"
@@ -129,10 +136,16 @@ class Appointment(TimeStampedModel):
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="appointments")
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="appointments")
     therapist = models.ForeignKey(Therapist, on_delete=models.PROTECT, related_name="appointments")
-    room = models.ForeignKey(Room, null=True, blank=True, on_delete=models.PROTECT, related_name="appointments")
+    room = models.ForeignKey(
+        Room, null=True, blank=True, on_delete=models.PROTECT, related_name="appointments"
+    )
     service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="appointments")
-    plan = models.ForeignKey(CarePlan, null=True, blank=True, on_delete=models.SET_NULL, related_name="appointments")
-    series = models.ForeignKey(Series, null=True, blank=True, on_delete=models.SET_NULL, related_name="appointments")
+    plan = models.ForeignKey(
+        CarePlan, null=True, blank=True, on_delete=models.SET_NULL, related_name="appointments"
+    )
+    series = models.ForeignKey(
+        Series, null=True, blank=True, on_delete=models.SET_NULL, related_name="appointments"
+    )
     series_index = models.PositiveSmallIntegerField(null=True, blank=True)
     starts_at = models.DateTimeField(db_index=True)
     ends_at = models.DateTimeField()
@@ -148,7 +161,9 @@ class Appointment(TimeStampedModel):
     )
     cancel_reason = models.CharField(max_length=300, blank=True)
     checked_in_at = models.DateTimeField(null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["starts_at", "id"]
@@ -162,7 +177,8 @@ class Appointment(TimeStampedModel):
                 name="appointment_start_before_end", condition=models.Q(starts_at__lt=models.F("ends_at"))
             ),
             models.CheckConstraint(
-                name="appointment_buffer_not_negative", condition=models.Q(blocked_until__gte=models.F("ends_at"))
+                name="appointment_buffer_not_negative",
+                condition=models.Q(blocked_until__gte=models.F("ends_at")),
             ),
             # PostgreSQL only (the migration skips them elsewhere; SQLite serialises writers instead):
             # half-open [start, blocked_until) ranges, so back-to-back sessions are allowed.
@@ -199,7 +215,9 @@ class WaitlistEntry(TimeStampedModel):
 
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="waitlist")
     service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="waitlist")
-    therapist = models.ForeignKey(Therapist, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    therapist = models.ForeignKey(
+        Therapist, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     earliest = models.DateTimeField()
     latest = models.DateTimeField()
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.WAITING)

@@ -1,0 +1,5 @@
+"""API routes for availability, slots, appointments and series."""
+
+from ninja import Router
+
+router = Router(tags=["scheduling"])

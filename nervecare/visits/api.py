@@ -1,0 +1,5 @@
+"""API routes for session notes."""
+
+from ninja import Router
+
+router = Router(tags=["notes"])
