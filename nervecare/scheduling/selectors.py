@@ -1,0 +1,228 @@
+"""Reads for scheduling: who works when, what is booked, free slots, plan progress."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from nervecare.core.models import Clinic, Therapist, User
+from nervecare.core.permissions import require_scheduling
+from nervecare.plans.models import CarePlan
+from nervecare.scheduling import availability
+from nervecare.scheduling.models import (
+    BLOCKING_STATUSES,
+    Appointment,
+    AvailabilityException,
+    Room,
+    Service,
+    WorkingHours,
+)
+
+
+def clinic_tz(clinic: Clinic) -> ZoneInfo:
+    return ZoneInfo(clinic.timezone)
+
+
+def appointment_get_for_user(user: User, appointment_id: int) -> Appointment:
+    require_scheduling(user)
+    appointment = (
+        Appointment.objects.select_related(
+            "client", "therapist", "service", "room", "clinic", "plan", "series"
+        )
+        .filter(pk=appointment_id, clinic_id=user.clinic_id)
+        .first()
+    )
+    if appointment is None:
+        raise Http404("No such appointment.")
+    return appointment
+
+
+def appointments_in_range(
+    clinic_id: int,
+    start: datetime,
+    end: datetime,
+    *,
+    therapist_id: int | None = None,
+    room_id: int | None = None,
+    client_id: int | None = None,
+    include_cancelled: bool = False,
+) -> QuerySet[Appointment]:
+    qs = Appointment.objects.filter(
+        clinic_id=clinic_id, starts_at__lt=end, blocked_until__gt=start
+    ).select_related("client", "therapist", "service", "room")
+    if therapist_id:
+        qs = qs.filter(therapist_id=therapist_id)
+    if room_id:
+        qs = qs.filter(room_id=room_id)
+    if client_id:
+        qs = qs.filter(client_id=client_id)
+    if not include_cancelled:
+        qs = qs.filter(status__in=BLOCKING_STATUSES)
+    return qs.order_by("starts_at", "id")
+
+
+def busy_intervals(
+    *,
+    therapist_id: int | None = None,
+    room_id: int | None = None,
+    client_id: int | None = None,
+    start: datetime,
+    end: datetime,
+    exclude_id: int | None = None,
+) -> list[tuple[datetime, datetime, int]]:
+    """Held time (session plus buffer) of every non-cancelled appointment of the therapist, room or client."""
+    cond = Q()
+    if therapist_id is not None:
+        cond |= Q(therapist_id=therapist_id)
+    if room_id is not None:
+        cond |= Q(room_id=room_id)
+    if client_id is not None:
+        cond |= Q(client_id=client_id)
+    qs = Appointment.objects.filter(
+        cond, status__in=BLOCKING_STATUSES, starts_at__lt=end, blocked_until__gt=start
+    )
+    if exclude_id is not None:
+        qs = qs.exclude(pk=exclude_id)
+    return list(qs.values_list("starts_at", "blocked_until", "id"))
+
+
+def therapist_working_intervals(
+    therapist: Therapist, day: date, tz: ZoneInfo
+) -> list[tuple[datetime, datetime]]:
+    hours = [(h.weekday, h.start, h.end) for h in therapist.working_hours.all()]
+    day_start = availability.local_to_utc(day, datetime.min.time(), tz)
+    day_end = day_start + timedelta(days=1, hours=2)
+    exceptions = list(
+        AvailabilityException.objects.filter(
+            therapist=therapist, starts_at__lt=day_end, ends_at__gt=day_start - timedelta(hours=2)
+        )
+    )
+    return availability.working_intervals(
+        day=day,
+        tz=tz,
+        hours=hours,
+        extra=[(e.starts_at, e.ends_at) for e in exceptions if e.kind == AvailabilityException.Kind.EXTRA],
+        time_off=[
+            (e.starts_at, e.ends_at) for e in exceptions if e.kind == AvailabilityException.Kind.TIME_OFF
+        ],
+    )
+
+
+def qualified_therapists(clinic_id: int, service: Service, plan: CarePlan | None = None) -> list[Therapist]:
+    """Active therapists with the service's training and, for a plan, its training and years."""
+    needed = set(service.required_certifications)
+    min_years = 0
+    if plan is not None:
+        needed |= set(plan.required_certifications)
+        min_years = plan.required_min_years
+    return [
+        t
+        for t in Therapist.objects.filter(clinic_id=clinic_id, active=True).prefetch_related("working_hours")
+        if needed <= set(t.certifications) and t.years_experience >= min_years
+    ]
+
+
+def free_slots(
+    *,
+    clinic: Clinic,
+    service: Service,
+    start: date,
+    end: date,
+    therapists: list[Therapist],
+    limit: int = 10,
+    now: datetime | None = None,
+) -> list[dict[str, Any]]:
+    """The next `limit` free starts for the service, across the given therapists, between two local dates."""
+    tz = clinic_tz(clinic)
+    now = now or timezone.now()
+    range_start = availability.local_to_utc(start, datetime.min.time(), tz)
+    range_end = availability.local_to_utc(end + timedelta(days=1), datetime.min.time(), tz)
+    ids = [t.id for t in therapists]
+    busy_by_therapist: dict[int, list[tuple[datetime, datetime]]] = {i: [] for i in ids}
+    for therapist_id, s, e in Appointment.objects.filter(
+        therapist_id__in=ids,
+        status__in=BLOCKING_STATUSES,
+        starts_at__lt=range_end,
+        blocked_until__gt=range_start,
+    ).values_list("therapist_id", "starts_at", "blocked_until"):
+        busy_by_therapist[therapist_id].append((s, e))
+    exceptions: dict[int, list[AvailabilityException]] = {i: [] for i in ids}
+    for e in AvailabilityException.objects.filter(
+        therapist_id__in=ids, starts_at__lt=range_end, ends_at__gt=range_start
+    ):
+        exceptions[e.therapist_id].append(e)
+    hours: dict[int, list[tuple[int, Any, Any]]] = {i: [] for i in ids}
+    for h in WorkingHours.objects.filter(therapist_id__in=ids):
+        hours[h.therapist_id].append((h.weekday, h.start, h.end))
+    slots: list[dict[str, Any]] = []
+    day = start
+    while day <= end and len(slots) < limit:
+        day_slots = []
+        for therapist in therapists:
+            working = availability.working_intervals(
+                day=day,
+                tz=tz,
+                hours=hours[therapist.id],
+                extra=[(e.starts_at, e.ends_at) for e in exceptions[therapist.id] if e.kind == "extra"],
+                time_off=[(e.starts_at, e.ends_at) for e in exceptions[therapist.id] if e.kind == "time_off"],
+            )
+            for t in availability.free_starts(
+                working=working,
+                busy=busy_by_therapist[therapist.id],
+                minutes=service.minutes,
+                buffer_minutes=service.buffer_minutes,
+                not_before=now,
+            ):
+                day_slots.append(
+                    {"starts_at": t, "therapist_id": therapist.id, "therapist": therapist.display_name}
+                )
+                if len(day_slots) >= limit:
+                    break
+        day_slots.sort(key=lambda s: (s["starts_at"], s["therapist"]))
+        slots.extend(day_slots[: limit - len(slots)])
+        day += timedelta(days=1)
+    for slot in slots:
+        slot["ends_at"] = slot["starts_at"] + timedelta(minutes=service.minutes)
+        slot["local_start"] = slot["starts_at"].astimezone(tz).isoformat()
+    return slots
+
+
+def plan_progress(plan: CarePlan) -> dict[str, Any]:
+    """Sessions done, booked and remaining for a plan, and the next re-evaluation visit."""
+    total = plan.course_weeks * plan.sessions_per_week
+    appointments = list(plan.appointments.exclude(status="cancelled").order_by("starts_at"))
+    done = sum(1 for a in appointments if a.status == "completed")
+    booked = sum(1 for a in appointments if a.status in ("booked", "checked_in"))
+    no_show = sum(1 for a in appointments if a.status == "no_show")
+    next_reeval = next(
+        (a for a in appointments if a.due_measures and a.status in ("booked", "checked_in")), None
+    )
+    return {
+        "total": total,
+        "done": done,
+        "booked": booked,
+        "no_show": no_show,
+        "remaining": max(total - done - booked, 0),
+        "next_reevaluation": (
+            {
+                "appointment_id": next_reeval.id,
+                "starts_at": next_reeval.starts_at,
+                "measures": next_reeval.due_measures,
+            }
+            if next_reeval
+            else None
+        ),
+    }
+
+
+def services_for_clinic(clinic_id: int) -> QuerySet[Service]:
+    return Service.objects.filter(clinic_id=clinic_id, active=True)
+
+
+def rooms_for_clinic(clinic_id: int) -> QuerySet[Room]:
+    return Room.objects.filter(clinic_id=clinic_id, active=True)
