@@ -15,6 +15,7 @@ from nervecare.plans.api import router as plans_router
 from nervecare.plans.services import PlanBlockedError
 from nervecare.scheduling.api import router as scheduling_router
 from nervecare.scheduling.calendar_api import router as calendar_router
+from nervecare.scheduling.services import BookingConflictError, SessionBlockedError
 from nervecare.screening.api import router as screening_router
 from nervecare.visits.api import router as visits_router
 
@@ -55,6 +56,32 @@ def _validation_errors(request: HttpRequest, exc: NinjaValidationError) -> HttpR
 
 @api.exception_handler(PlanBlockedError)
 def _plan_blocked(request: HttpRequest, exc: PlanBlockedError) -> HttpResponse:
+    body = error_body(str(exc), {f"flags.{f.rule_id}": f"{f.level}: {f.reason}" for f in exc.flags})
+    return api.create_response(request, body, status=409)
+
+
+@api.exception_handler(BookingConflictError)
+def _booking_conflict(request: HttpRequest, exc: BookingConflictError) -> HttpResponse:
+    body = error_body("Conflict: nothing was booked or moved.", exc.errors)
+    body["conflicts"] = [
+        {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in c.items() if k != "alternatives"}
+        | (
+            {
+                "alternatives": [
+                    {ak: (av.isoformat() if hasattr(av, "isoformat") else av) for ak, av in alt.items()}
+                    for alt in c["alternatives"]
+                ]
+            }
+            if "alternatives" in c
+            else {}
+        )
+        for c in exc.conflicts
+    ]
+    return api.create_response(request, body, status=409)
+
+
+@api.exception_handler(SessionBlockedError)
+def _session_blocked(request: HttpRequest, exc: SessionBlockedError) -> HttpResponse:
     body = error_body(str(exc), {f"flags.{f.rule_id}": f"{f.level}: {f.reason}" for f in exc.flags})
     return api.create_response(request, body, status=409)
 

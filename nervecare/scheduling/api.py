@@ -1,5 +1,419 @@
-"""API routes for availability, slots, appointments and series."""
+"""API routes for services, hours, slots, appointments, series and the waitlist."""
 
-from ninja import Router
+from datetime import date, datetime, time, timedelta
+from typing import Any, Literal
+
+from django.http import Http404, HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Query, Router, Schema, Status
+from pydantic import ConfigDict, Field, model_validator
+
+from nervecare.clients.models import Client
+from nervecare.core.errors import FieldErrors
+from nervecare.core.models import Therapist
+from nervecare.core.permissions import require_scheduling
+from nervecare.plans.models import CarePlan
+from nervecare.scheduling import selectors, services
+from nervecare.scheduling.models import Appointment, WaitlistEntry
 
 router = Router(tags=["scheduling"])
+
+
+class Strict(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+
+class BookIn(Strict):
+    client_id: int
+    therapist_id: int
+    service_id: int
+    starts_at: datetime = Field(
+        description="ISO 8601; without an offset it is read in the clinic's time zone"
+    )
+    room_id: int | None = None
+    plan_id: int | None = None
+
+
+class SeriesIn(Strict):
+    client_id: int
+    therapist_id: int
+    service_id: int
+    first_date: date = Field(description="the local date of the first session; the series keeps its weekday")
+    local_time: time
+    count: int | None = Field(None, ge=1, le=104, description="defaults to the plan's course")
+    plan_id: int | None = None
+    room_id: int | None = None
+    skip_conflicts: bool = False
+    replacements: dict[int, datetime] = Field(default_factory=dict, description="index → another start")
+
+
+class RescheduleIn(Strict):
+    starts_at: datetime
+    therapist_id: int | None = None
+
+
+class RescheduleRestIn(Strict):
+    local_time: time
+    weekday: int | None = Field(None, ge=0, le=6)
+
+
+class CancelIn(Strict):
+    reason: str = Field(min_length=1, max_length=300)
+
+
+class HoursRow(Strict):
+    weekday: int = Field(ge=0, le=6)
+    start: time
+    end: time
+
+
+class HoursIn(Strict):
+    hours: list[HoursRow]
+
+
+class ExceptionIn(Strict):
+    kind: Literal["time_off", "extra"]
+    starts_at: datetime
+    ends_at: datetime
+    note: str = Field("", max_length=200)
+
+    @model_validator(mode="after")
+    def _order(self) -> "ExceptionIn":
+        if self.ends_at <= self.starts_at:
+            raise ValueError("ends_at must be after starts_at")
+        return self
+
+
+class WaitlistIn(Strict):
+    client_id: int
+    service_id: int
+    earliest: datetime
+    latest: datetime
+    therapist_id: int | None = None
+    note: str = Field("", max_length=300)
+
+
+class SlotQuery(Schema):
+    service_id: int
+    therapist_id: int | None = None
+    plan_id: int | None = None
+    start: date | None = None
+    end: date | None = None
+    limit: int = Field(10, ge=1, le=100)
+
+
+class RangeQuery(Schema):
+    start: datetime
+    end: datetime
+    therapist_id: int | None = None
+    room_id: int | None = None
+    client_id: int | None = None
+    include_cancelled: bool = False
+
+
+def appointment_as_dict(a: Appointment) -> dict[str, Any]:
+    tz = selectors.clinic_tz(a.clinic)
+    return {
+        "id": a.id,
+        "client_id": a.client_id,
+        "client": f"{a.client.first_name} {a.client.last_name}",
+        "therapist_id": a.therapist_id,
+        "therapist": a.therapist.display_name,
+        "service_id": a.service_id,
+        "service": a.service.name,
+        "room_id": a.room_id,
+        "plan_id": a.plan_id,
+        "series_id": a.series_id,
+        "series_index": a.series_index,
+        "starts_at": a.starts_at,
+        "ends_at": a.ends_at,
+        "held_until": a.blocked_until,
+        "local_start": a.starts_at.astimezone(tz).isoformat(),
+        "local_end": a.ends_at.astimezone(tz).isoformat(),
+        "time_zone": tz.key,
+        "status": a.status,
+        "due_measures": a.due_measures,
+        "cancel_reason": a.cancel_reason,
+    }
+
+
+def _client(request: HttpRequest, client_id: int) -> Client:
+    require_scheduling(request.user)
+    client = (
+        Client.objects.filter(pk=client_id, clinic_id=request.user.clinic_id).select_related("clinic").first()
+    )
+    if client is None:
+        raise Http404("No such client.")
+    return client
+
+
+def _therapist(request: HttpRequest, therapist_id: int) -> Therapist:
+    require_scheduling(request.user)
+    return get_object_or_404(Therapist, pk=therapist_id, clinic_id=request.user.clinic_id)
+
+
+@router.get("/services", response=list[dict], summary="Bookable services")
+def list_services(request: HttpRequest) -> list:
+    require_scheduling(request.user)
+    return [
+        {
+            "id": s.id,
+            "code": s.code,
+            "name": s.name,
+            "modality": s.modality,
+            "minutes": s.minutes,
+            "buffer_minutes": s.buffer_minutes,
+            "required_certifications": s.required_certifications,
+        }
+        for s in selectors.services_for_clinic(request.user.clinic_id)
+    ]
+
+
+@router.get("/rooms", response=list[dict], summary="Rooms")
+def list_rooms(request: HttpRequest) -> list:
+    require_scheduling(request.user)
+    return [{"id": r.id, "name": r.name} for r in selectors.rooms_for_clinic(request.user.clinic_id)]
+
+
+@router.get("/therapists/{therapist_id}/hours", response=list[dict], summary="A therapist's weekly hours")
+def get_hours(request: HttpRequest, therapist_id: int) -> list:
+    therapist = _therapist(request, therapist_id)
+    return [{"weekday": h.weekday, "start": h.start, "end": h.end} for h in therapist.working_hours.all()]
+
+
+@router.put(
+    "/therapists/{therapist_id}/hours", response=list[dict], summary="Replace a therapist's weekly hours"
+)
+def put_hours(request: HttpRequest, therapist_id: int, payload: HoursIn) -> list:
+    therapist = _therapist(request, therapist_id)
+    rows = services.working_hours_set(
+        actor=request.user, therapist=therapist, hours=[h.model_dump() for h in payload.hours]
+    )
+    return [{"weekday": h.weekday, "start": h.start, "end": h.end} for h in rows]
+
+
+@router.post("/therapists/{therapist_id}/exceptions", response={201: dict}, summary="Time off or extra hours")
+def add_exception(request: HttpRequest, therapist_id: int, payload: ExceptionIn) -> Status:
+    therapist = _therapist(request, therapist_id)
+    e = services.exception_add(actor=request.user, therapist=therapist, **payload.model_dump())
+    return Status(
+        201, {"id": e.id, "kind": e.kind, "starts_at": e.starts_at, "ends_at": e.ends_at, "note": e.note}
+    )
+
+
+@router.get("/slots", response=list[dict], summary="The next free slots for a service")
+def find_slots(request: HttpRequest, query: Query[SlotQuery]) -> list:
+    require_scheduling(request.user)
+    clinic = request.user.clinic
+    service = get_object_or_404(selectors.services_for_clinic(clinic.id), pk=query.service_id)
+    plan = None
+    if query.plan_id:
+        plan = get_object_or_404(CarePlan, pk=query.plan_id, client__clinic_id=clinic.id)
+    if query.therapist_id:
+        therapists = [_therapist(request, query.therapist_id)]
+    else:
+        therapists = selectors.qualified_therapists(clinic.id, service, plan)
+    tz = selectors.clinic_tz(clinic)
+    start = query.start or datetime.now(tz).date()
+    end = query.end or start + timedelta(days=14)
+    if end < start or (end - start).days > 92:
+        raise FieldErrors({"end": "must be on or after start, at most 92 days later"})
+    return selectors.free_slots(
+        clinic=clinic, service=service, start=start, end=end, therapists=therapists, limit=query.limit
+    )
+
+
+@router.get("/appointments", response=list[dict], summary="Appointments in a time range")
+def list_appointments(request: HttpRequest, query: Query[RangeQuery]) -> list:
+    require_scheduling(request.user)
+    if query.end <= query.start or query.end - query.start > timedelta(days=93):
+        raise FieldErrors({"end": "must be after start, at most 93 days later"})
+    qs = selectors.appointments_in_range(
+        request.user.clinic_id,
+        query.start,
+        query.end,
+        therapist_id=query.therapist_id,
+        room_id=query.room_id,
+        client_id=query.client_id,
+        include_cancelled=query.include_cancelled,
+    ).select_related("clinic")
+    return [appointment_as_dict(a) for a in qs]
+
+
+@router.post("/appointments", response={201: dict}, summary="Book one appointment")
+def book(request: HttpRequest, payload: BookIn) -> Status:
+    client = _client(request, payload.client_id)
+    booking = services.appointment_book(
+        actor=request.user,
+        client=client,
+        therapist_id=payload.therapist_id,
+        service_id=payload.service_id,
+        starts_at=payload.starts_at,
+        room_id=payload.room_id,
+        plan_id=payload.plan_id,
+        request=request,
+    )
+    return Status(201, appointment_as_dict(booking.appointment) | {"warnings": booking.warnings})
+
+
+@router.get("/appointments/{appointment_id}", response=dict, summary="One appointment")
+def get_appointment(request: HttpRequest, appointment_id: int) -> dict:
+    return appointment_as_dict(selectors.appointment_get_for_user(request.user, appointment_id))
+
+
+@router.post("/appointments/{appointment_id}/reschedule", response=dict, summary="Move one appointment")
+def reschedule(request: HttpRequest, appointment_id: int, payload: RescheduleIn) -> dict:
+    appointment = selectors.appointment_get_for_user(request.user, appointment_id)
+    moved = services.appointment_reschedule(
+        actor=request.user,
+        appointment=appointment,
+        starts_at=payload.starts_at,
+        therapist_id=payload.therapist_id,
+        request=request,
+    )
+    return appointment_as_dict(selectors.appointment_get_for_user(request.user, moved.id))
+
+
+@router.post(
+    "/appointments/{appointment_id}/reschedule-rest",
+    response=list[dict],
+    summary="Move this and every later appointment of its series",
+)
+def reschedule_rest(request: HttpRequest, appointment_id: int, payload: RescheduleRestIn) -> list:
+    appointment = selectors.appointment_get_for_user(request.user, appointment_id)
+    moved = services.series_reschedule_rest(
+        actor=request.user,
+        appointment=appointment,
+        local_time=payload.local_time,
+        weekday=payload.weekday,
+        request=request,
+    )
+    return [appointment_as_dict(selectors.appointment_get_for_user(request.user, a.id)) for a in moved]
+
+
+@router.post("/appointments/{appointment_id}/cancel", response=dict, summary="Cancel (reason required)")
+def cancel(request: HttpRequest, appointment_id: int, payload: CancelIn) -> dict:
+    appointment = selectors.appointment_get_for_user(request.user, appointment_id)
+    services.appointment_cancel(
+        actor=request.user, appointment=appointment, reason=payload.reason, request=request
+    )
+    return appointment_as_dict(selectors.appointment_get_for_user(request.user, appointment_id))
+
+
+@router.post("/appointments/{appointment_id}/no-show", response=dict, summary="Mark a no-show")
+def no_show(request: HttpRequest, appointment_id: int) -> dict:
+    appointment = selectors.appointment_get_for_user(request.user, appointment_id)
+    services.appointment_no_show(actor=request.user, appointment=appointment, request=request)
+    return appointment_as_dict(selectors.appointment_get_for_user(request.user, appointment_id))
+
+
+@router.post(
+    "/appointments/{appointment_id}/check-in", response=dict, summary="Check in (runs the safety check)"
+)
+def check_in(request: HttpRequest, appointment_id: int) -> dict:
+    appointment = selectors.appointment_get_for_user(request.user, appointment_id)
+    booking = services.appointment_check_in(actor=request.user, appointment=appointment, request=request)
+    return appointment_as_dict(selectors.appointment_get_for_user(request.user, appointment_id)) | {
+        "warnings": booking.warnings
+    }
+
+
+@router.post("/series/preview", response=dict, summary="Which dates of a weekly series are free")
+def preview_series(request: HttpRequest, payload: SeriesIn) -> dict:
+    client = _client(request, payload.client_id)
+    return services.series_preview(
+        actor=request.user,
+        client=client,
+        therapist_id=payload.therapist_id,
+        service_id=payload.service_id,
+        first_date=payload.first_date,
+        local_time=payload.local_time,
+        count=payload.count,
+        plan_id=payload.plan_id,
+        room_id=payload.room_id,
+    )
+
+
+@router.post("/series", response={201: dict}, summary="Book a weekly series (whole, or skipping conflicts)")
+def book_series(request: HttpRequest, payload: SeriesIn) -> Status:
+    client = _client(request, payload.client_id)
+    result = services.series_book(
+        actor=request.user,
+        client=client,
+        therapist_id=payload.therapist_id,
+        service_id=payload.service_id,
+        first_date=payload.first_date,
+        local_time=payload.local_time,
+        count=payload.count,
+        plan_id=payload.plan_id,
+        room_id=payload.room_id,
+        skip_conflicts=payload.skip_conflicts,
+        replacements=payload.replacements,
+        request=request,
+    )
+    appointments = Appointment.objects.filter(series=result["series"]).select_related(
+        "client", "therapist", "service", "clinic"
+    )
+    return Status(
+        201,
+        {
+            "series_id": result["series"].id,
+            "appointments": [appointment_as_dict(a) for a in appointments],
+            "skipped": result["skipped"],
+            "warnings": result["warnings"],
+        },
+    )
+
+
+@router.get(
+    "/clients/{client_id}/plans/{plan_id}/progress", response=dict, summary="Sessions done, booked, left"
+)
+def plan_progress(request: HttpRequest, client_id: int, plan_id: int) -> dict:
+    client = _client(request, client_id)
+    plan = get_object_or_404(CarePlan, pk=plan_id, client=client)
+    return selectors.plan_progress(plan)
+
+
+@router.post("/waitlist", response={201: dict}, summary="Put a client on the waitlist")
+def add_waitlist(request: HttpRequest, payload: WaitlistIn) -> Status:
+    client = _client(request, payload.client_id)
+    entry = services.waitlist_add(
+        actor=request.user,
+        client=client,
+        service_id=payload.service_id,
+        earliest=payload.earliest,
+        latest=payload.latest,
+        therapist_id=payload.therapist_id,
+        note=payload.note,
+    )
+    return Status(201, _entry(entry))
+
+
+@router.get("/waitlist", response=list[dict], summary="The waitlist")
+def list_waitlist(request: HttpRequest) -> list:
+    require_scheduling(request.user)
+    return [_entry(e) for e in WaitlistEntry.objects.filter(client__clinic_id=request.user.clinic_id)]
+
+
+@router.post(
+    "/waitlist/{entry_id}/accept", response=dict, summary="Book the time offered to a waitlist entry"
+)
+def accept_waitlist(request: HttpRequest, entry_id: int) -> dict:
+    require_scheduling(request.user)
+    entry = get_object_or_404(WaitlistEntry, pk=entry_id, client__clinic_id=request.user.clinic_id)
+    booking = services.waitlist_accept(actor=request.user, entry=entry, request=request)
+    return appointment_as_dict(booking.appointment) | {"warnings": booking.warnings}
+
+
+def _entry(e: WaitlistEntry) -> dict[str, Any]:
+    return {
+        "id": e.id,
+        "client_id": e.client_id,
+        "service_id": e.service_id,
+        "therapist_id": e.therapist_id,
+        "earliest": e.earliest,
+        "latest": e.latest,
+        "status": e.status,
+        "offered_start": e.offered_appointment_start,
+        "offered_therapist_id": e.offered_therapist_id,
+    }
