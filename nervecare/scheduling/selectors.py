@@ -10,6 +10,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from nervecare.clients.models import Client
 from nervecare.core.models import Clinic, Therapist, User
 from nervecare.core.permissions import require_scheduling
 from nervecare.plans.models import CarePlan
@@ -26,6 +27,15 @@ from nervecare.scheduling.models import (
 
 def clinic_tz(clinic: Clinic) -> ZoneInfo:
     return ZoneInfo(clinic.timezone)
+
+
+def client_get_for_scheduling(user: User, client_id: int) -> Client:
+    """A client of the user's clinic, for scheduling (front desk included: contact and bookings only)."""
+    require_scheduling(user)
+    client = Client.objects.filter(pk=client_id, clinic_id=user.clinic_id).select_related("clinic").first()
+    if client is None:
+        raise Http404("No such client.")
+    return client
 
 
 def appointment_get_for_user(user: User, appointment_id: int) -> Appointment:

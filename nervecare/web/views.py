@@ -19,6 +19,7 @@ from nervecare.core.services import audit_record
 from nervecare.plans import services as plan_services
 from nervecare.plans.models import CarePlan
 from nervecare.plans.selectors import plans_for_client, therapists_for_clinic
+from nervecare.scheduling.selectors import plan_progress
 from nervecare.screening import instruments
 from nervecare.screening import services as screening_services
 from nervecare.screening.models import SafetyFlag
@@ -74,6 +75,8 @@ def _route_errors(
 
 @login_required
 def client_list(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_clinical and request.user.role == "front_desk":
+        return redirect("scheduling:week")  # the front desk works from the calendar, not clinical records
     q = request.GET.get("q", "").strip()
     ntype = request.GET.get("type", "")
     clients = selectors.client_list_for_user(request.user, search=q, neuropathy_type=ntype)
@@ -453,6 +456,7 @@ def plan_detail(request: HttpRequest, client_id: int, plan_id: int) -> HttpRespo
                 if f.level in ("stop", "clearance") and (not f.applies_to or plan.modality in f.applies_to)
             ],
             "ranking": recommendation["therapist_ranking"],
+            "progress": plan_progress(plan),
             "changes": plan.changes.select_related("changed_by"),
         },
         status=status,

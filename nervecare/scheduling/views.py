@@ -1,0 +1,260 @@
+"""Scheduling pages: a week calendar per therapist or room, an appointment page, booking a series from a plan."""
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from nervecare.core.errors import FieldErrors
+from nervecare.core.models import Therapist
+from nervecare.core.permissions import require_scheduling
+from nervecare.plans.models import CarePlan
+from nervecare.scheduling import availability, selectors, services
+from nervecare.scheduling.forms import CancelForm, RescheduleForm, SeriesForm, week_start
+from nervecare.scheduling.models import Room
+
+DAY_START_HOUR, DAY_END_HOUR = 7, 21  # the calendar grid, clinic local time
+ROW_MINUTES = 15
+
+
+@login_required
+def week_calendar(request: HttpRequest) -> HttpResponse:
+    require_scheduling(request.user)
+    clinic = request.user.clinic
+    tz = selectors.clinic_tz(clinic)
+    therapists = list(Therapist.objects.filter(clinic=clinic, active=True))
+    rooms = list(selectors.rooms_for_clinic(clinic.id))
+    try:
+        day = (
+            date.fromisoformat(request.GET.get("week", ""))
+            if request.GET.get("week")
+            else timezone.localdate(timezone=tz)
+        )
+    except ValueError:
+        day = timezone.localdate(timezone=tz)
+    monday = week_start(day)
+    room = None
+    therapist = None
+    if request.GET.get("room"):
+        room = get_object_or_404(Room, pk=request.GET["room"], clinic=clinic)
+    else:
+        own = getattr(request.user, "therapist", None)
+        wanted = request.GET.get("therapist") or (
+            own.id if own else (therapists[0].id if therapists else None)
+        )
+        therapist = get_object_or_404(Therapist, pk=wanted, clinic=clinic) if wanted else None
+    start = availability.local_to_utc(monday, datetime.min.time(), tz)
+    end = availability.local_to_utc(monday + timedelta(days=7), datetime.min.time(), tz)
+    appointments = list(
+        selectors.appointments_in_range(
+            clinic.id,
+            start,
+            end,
+            therapist_id=therapist.id if therapist else None,
+            room_id=room.id if room else None,
+        )
+    )
+    days = [monday + timedelta(days=i) for i in range(7)]
+    blocks = [_block(a, tz, monday) for a in appointments]
+    working = []
+    if therapist is not None:
+        for i, d in enumerate(days):
+            for s, e in selectors.therapist_working_intervals(therapist, d, tz):
+                working.append({"col": i + 2, **_rows(s.astimezone(tz), e.astimezone(tz))})
+    hours = [
+        {"label": f"{h:02d}:00", "row": (h - DAY_START_HOUR) * 60 // ROW_MINUTES + 2}
+        for h in range(DAY_START_HOUR, DAY_END_HOUR)
+    ]
+    return render(
+        request,
+        "scheduling/week.html",
+        {
+            "days": [{"date": d, "col": i + 2} for i, d in enumerate(days)],
+            "blocks": blocks,
+            "working": working,
+            "hours": hours,
+            "therapists": therapists,
+            "rooms": rooms,
+            "therapist": therapist,
+            "room": room,
+            "prev_week": monday - timedelta(days=7),
+            "next_week": monday + timedelta(days=7),
+            "monday": monday,
+            "tz": tz.key,
+            "rows": (DAY_END_HOUR - DAY_START_HOUR) * 60 // ROW_MINUTES,
+        },
+    )
+
+
+def _rows(local_start: datetime, local_end: datetime) -> dict[str, int]:
+    def row(t: datetime) -> int:
+        minutes = (t.hour - DAY_START_HOUR) * 60 + t.minute
+        return max(0, min(minutes, (DAY_END_HOUR - DAY_START_HOUR) * 60)) // ROW_MINUTES + 2
+
+    end_row = (
+        row(local_end)
+        if local_end.date() == local_start.date()
+        else row(local_start.replace(hour=DAY_END_HOUR - 1, minute=59))
+    )
+    return {"row_start": row(local_start), "row_end": max(end_row, row(local_start) + 1)}
+
+
+def _block(a, tz: ZoneInfo, monday: date) -> dict:  # noqa: ANN001
+    local = a.starts_at.astimezone(tz)
+    return {
+        "appointment": a,
+        "col": (local.date() - monday).days + 2,
+        **_rows(local, a.ends_at.astimezone(tz)),
+        "label": f"{local:%H:%M} {a.client.first_name} {a.client.last_name[:1]}.",
+        "service": a.service.name,
+    }
+
+
+@login_required
+def appointment_detail(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    appointment = selectors.appointment_get_for_user(request.user, appointment_id)
+    tz = selectors.clinic_tz(appointment.clinic)
+    local = appointment.starts_at.astimezone(tz)
+    form = RescheduleForm(request.POST or None, initial={"day": local.date(), "at": local.time()})
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            starts_at = availability.local_to_utc(form.cleaned_data["day"], form.cleaned_data["at"], tz)
+            try:
+                services.appointment_reschedule(
+                    actor=request.user, appointment=appointment, starts_at=starts_at, request=request
+                )
+            except FieldErrors as exc:
+                for message in exc.errors.values():
+                    form.add_error(None, message)
+            except services.BookingConflictError as exc:
+                for message in exc.errors.values():
+                    form.add_error(None, message)
+            else:
+                messages.success(request, _("Appointment moved."))
+                return redirect("scheduling:appointment", appointment_id=appointment.id)
+        status = 422
+    return render(
+        request,
+        "scheduling/appointment.html",
+        {
+            "a": appointment,
+            "local": local,
+            "local_end": appointment.ends_at.astimezone(tz),
+            "tz": tz.key,
+            "form": form,
+            "cancel_form": CancelForm(),
+            "clinical": request.user.is_clinical,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def appointment_action(request: HttpRequest, appointment_id: int, action: str) -> HttpResponse:
+    appointment = selectors.appointment_get_for_user(request.user, appointment_id)
+    try:
+        if action == "cancel":
+            services.appointment_cancel(
+                actor=request.user,
+                appointment=appointment,
+                reason=request.POST.get("reason", ""),
+                request=request,
+            )
+            messages.success(request, _("Appointment cancelled; the client will be told."))
+        elif action == "check-in":
+            booking = services.appointment_check_in(
+                actor=request.user, appointment=appointment, request=request
+            )
+            messages.success(request, _("Checked in."))
+            for warning in booking.warnings:
+                messages.warning(request, warning)
+        elif action == "no-show":
+            services.appointment_no_show(actor=request.user, appointment=appointment, request=request)
+            messages.success(request, _("Marked as a no-show."))
+    except FieldErrors as exc:
+        messages.error(request, "; ".join(exc.errors.values()))
+    except services.SessionBlockedError as exc:
+        messages.error(request, str(exc))
+    return redirect("scheduling:appointment", appointment_id=appointment.id)
+
+
+@login_required
+def book_series(request: HttpRequest, client_id: int, plan_id: int) -> HttpResponse:
+    """Book a plan's weekly course: preview the dates, see conflicts with alternatives, then book."""
+    client = selectors.client_get_for_scheduling(request.user, client_id)
+    plan = get_object_or_404(CarePlan, pk=plan_id, client=client)
+    svc = [s for s in selectors.services_for_clinic(client.clinic_id) if s.modality == plan.modality]
+    therapists = list(selectors.qualified_therapists(client.clinic_id, svc[0], plan)) if svc else []
+    if plan.therapist and plan.therapist in therapists:
+        therapists.remove(plan.therapist)
+        therapists.insert(0, plan.therapist)
+    tz = selectors.clinic_tz(client.clinic)
+    total = plan.course_weeks * plan.sessions_per_week
+    initial = {
+        "count": total,
+        "first_date": timezone.localdate(timezone=tz) + timedelta(days=7),
+        "local_time": "10:00",
+    }
+    form = SeriesForm(request.POST or None, initial=initial, therapists=therapists, services=svc)
+    preview = None
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        args = {
+            "actor": request.user,
+            "client": client,
+            "plan_id": plan.id,
+            **form.cleaned_data,
+        }
+        try:
+            if request.POST.get("action") == "book":
+                replacements = {}
+                for key, value in request.POST.items():
+                    if key.startswith("replace_") and value and value != "skip":
+                        replacements[int(key.removeprefix("replace_"))] = datetime.fromisoformat(value)
+                result = services.series_book(
+                    **args, skip_conflicts=True, replacements=replacements, request=request
+                )
+                messages.success(
+                    request,
+                    _("%(n)d sessions booked; %(s)d dates skipped.")
+                    % {"n": len(result["appointments"]), "s": len(result["skipped"])},
+                )
+                for warning in result["warnings"]:
+                    messages.warning(request, warning)
+                return redirect("web:plan", client_id=client.id, plan_id=plan.id)
+            preview = services.series_preview(**args)
+        except FieldErrors as exc:
+            for key, message in exc.errors.items():
+                form.add_error(key if key in form.fields else None, message)
+            status = 422
+        except (services.BookingConflictError, services.SessionBlockedError) as exc:
+            form.add_error(None, str(exc))
+            status = 409
+    elif request.method == "POST":
+        status = 422
+    if preview:
+        for row in preview["rows"]:
+            row["local"] = datetime.fromisoformat(row["local_start"])
+            for alt in row["alternatives"]:
+                alt["local"] = datetime.fromisoformat(alt["local_start"])
+    return render(
+        request,
+        "scheduling/book_series.html",
+        {
+            "client": client,
+            "plan": plan,
+            "form": form,
+            "preview": preview,
+            "tz": tz.key,
+            "progress": selectors.plan_progress(plan),
+        },
+        status=status,
+    )
