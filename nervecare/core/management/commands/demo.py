@@ -16,6 +16,7 @@ from nervecare.clients.models import Client, ConsentText
 from nervecare.clients.services import intake_create
 from nervecare.core.models import Clinic, Therapist, User
 from nervecare.plans.services import PlanBlockedError, plan_activate, plan_propose
+from nervecare.scheduling.demo import seed_schedule
 from nervecare.screening.models import SafetyFlag
 from nervecare.screening.services import flag_record_clearance, response_create, safety_check_run
 
@@ -417,6 +418,7 @@ class Command(BaseCommand):
             with transaction.atomic():
                 self._client(clinic, owner, therapists[index % 3], first, last, dob, case, rng)
             created += 1
+        appointments = seed_schedule(clinic, people["desk"], rng)
         total = Client.objects.filter(clinic=clinic).count()
         flagged = (
             SafetyFlag.objects.filter(client__clinic=clinic, status="open")
@@ -426,7 +428,8 @@ class Command(BaseCommand):
         )
         self.stdout.write(
             self.style.SUCCESS(
-                f"Demo clinic '{clinic.name}': {total} clients ({created} added now), {flagged} with open safety flags."
+                f"Demo clinic '{clinic.name}': {total} clients ({created} added now), {flagged} with open safety flags, "
+                f"{appointments} appointments added."
             )
         )
         self.stdout.write(

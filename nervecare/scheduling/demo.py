@@ -1,0 +1,118 @@
+"""Demo schedule: services, rooms, working hours, and weekly series for every active plan.
+
+Past weeks are history (completed sessions, written directly as records of what happened); the coming weeks
+are booked through the booking service like any front desk would.
+"""
+
+import datetime as dt
+import random
+
+from django.db import transaction
+from django.utils import timezone
+
+from nervecare.core.models import Clinic, Therapist, User
+from nervecare.plans.models import CarePlan
+from nervecare.scheduling import availability
+from nervecare.scheduling.models import Appointment, Room, Service, WorkingHours
+from nervecare.scheduling.selectors import clinic_tz
+from nervecare.scheduling.services import series_book
+
+SERVICES = [
+    # code, name, modality, minutes, buffer, certifications
+    ("swedish-60", "60-min Swedish massage", "swedish", 60, 15, []),
+    ("mld-60", "60-min manual lymphatic drainage", "mld", 60, 15, ["mld"]),
+    ("hand-foot-30", "30-min hand-and-foot massage", "swedish", 30, 10, []),
+]
+SLOTS = [dt.time(9, 0), dt.time(10, 15), dt.time(11, 30), dt.time(13, 30), dt.time(14, 45), dt.time(16, 0)]
+PAST_WEEKS = 4
+
+
+def seed_schedule(clinic: Clinic, actor: User, rng: random.Random) -> int:
+    """Returns the number of appointments created (0 when the demo schedule already exists)."""
+    for code, name, modality, minutes, buffer, certs in SERVICES:
+        Service.objects.get_or_create(
+            clinic=clinic,
+            code=code,
+            defaults={
+                "name": name,
+                "modality": modality,
+                "minutes": minutes,
+                "buffer_minutes": buffer,
+                "required_certifications": certs,
+            },
+        )
+    for name in ("Room 1 (treatment)", "Room 2 (lymphatic drainage)"):
+        Room.objects.get_or_create(clinic=clinic, name=name)
+    for therapist in Therapist.objects.filter(clinic=clinic):
+        if not therapist.working_hours.exists():
+            days = range(1, 6) if therapist.display_name.startswith("Tom") else range(5)
+            WorkingHours.objects.bulk_create(
+                WorkingHours(therapist=therapist, weekday=d, start=dt.time(9), end=dt.time(17, 30))
+                for d in days
+            )
+    if Appointment.objects.filter(clinic=clinic).exists():
+        return 0
+    tz = clinic_tz(clinic)
+    today = timezone.localdate(timezone=tz)
+    taken: set[tuple[int, int, int]] = set()
+    created = 0
+    plans = (
+        CarePlan.objects.filter(client__clinic=clinic, status=CarePlan.Status.ACTIVE)
+        .select_related("therapist", "client")
+        .order_by("id")
+    )
+    for plan in plans:
+        service = Service.objects.get(
+            clinic=clinic, code="mld-60" if plan.modality == "mld" else "swedish-60"
+        )
+        therapist = plan.therapist
+        workdays = sorted(therapist.working_hours.values_list("weekday", flat=True).distinct())
+        choice = next(
+            (
+                (d, s)
+                for d in rng.sample(workdays, len(workdays))
+                for s in rng.sample(range(len(SLOTS)), len(SLOTS))
+                if (therapist.id, d, s) not in taken
+            ),
+            None,
+        )
+        if choice is None:
+            continue
+        weekday, slot = choice
+        taken.add((therapist.id, weekday, slot))
+        local_time = SLOTS[slot]
+        next_day = today + dt.timedelta(days=(weekday - today.weekday()) % 7)
+        if availability.local_to_utc(next_day, local_time, tz) <= timezone.now():
+            next_day += dt.timedelta(weeks=1)
+        total = plan.course_weeks * plan.sessions_per_week
+        with transaction.atomic():
+            for week in range(PAST_WEEKS, 0, -1):  # history: the sessions already done
+                day = next_day - dt.timedelta(weeks=week)
+                starts_at = availability.local_to_utc(day, local_time, tz)
+                ends_at = starts_at + dt.timedelta(minutes=service.minutes)
+                Appointment.objects.create(
+                    clinic=clinic,
+                    client=plan.client,
+                    therapist=therapist,
+                    service=service,
+                    plan=plan,
+                    starts_at=starts_at,
+                    ends_at=ends_at,
+                    blocked_until=ends_at + dt.timedelta(minutes=service.buffer_minutes),
+                    status="completed",
+                    created_by=actor,
+                )
+                created += 1
+            result = series_book(
+                actor=actor,
+                client=plan.client,
+                therapist_id=therapist.id,
+                service_id=service.id,
+                first_date=next_day,
+                local_time=local_time,
+                count=total - PAST_WEEKS,
+                plan_id=plan.id,
+                skip_conflicts=True,
+            )
+            created += len(result["appointments"])
+    return created
