@@ -1,0 +1,55 @@
+"""`nervecare demo`: a realistic clinic, deterministic, and idempotent."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from nervecare.clients.models import Client, Condition
+from nervecare.core.models import Therapist, User
+from nervecare.plans.models import CarePlan
+from nervecare.scheduling.models import Appointment
+from nervecare.screening.models import InstrumentResponse, SafetyFlag
+
+
+def snapshot():
+    return {
+        "users": User.objects.count(),
+        "clients": Client.objects.count(),
+        "responses": InstrumentResponse.objects.count(),
+        "flags": SafetyFlag.objects.count(),
+        "plans": CarePlan.objects.count(),
+        "appointments": Appointment.objects.count(),
+        "names": sorted(Client.objects.values_list("last_name", flat=True)),
+    }
+
+
+@pytest.mark.django_db
+def test_demo_seeds_a_realistic_clinic_and_a_second_run_adds_nothing():
+    out = StringIO()
+    call_command("demo", stdout=out)
+    assert "nervecare-demo" in out.getvalue() and "maria" in out.getvalue()  # says how to log in
+    first = snapshot()
+    assert 25 <= first["clients"] <= 35
+    assert set(Condition.objects.values_list("type", flat=True)) == {
+        "peripheral",
+        "focal",
+        "cranial",
+        "autoimmune",
+    }
+    assert Condition.objects.values("cause").distinct().count() >= 6
+    certs = {c for t in Therapist.objects.all() for c in t.certifications}
+    assert {"oncology_massage", "mld"} <= certs
+    assert len({t.years_experience for t in Therapist.objects.all()}) >= 3
+    levels = set(SafetyFlag.objects.filter(status="open").values_list("level", flat=True))
+    assert {"stop", "clearance", "modify", "caution"} <= levels
+    assert (
+        CarePlan.objects.filter(status="active").exists()
+        and CarePlan.objects.filter(status="proposed").exists()
+    )
+    assert (
+        Appointment.objects.filter(status="completed").exists()
+        and Appointment.objects.filter(status="booked").exists()
+    )
+    call_command("demo", stdout=StringIO())
+    assert snapshot() == first
