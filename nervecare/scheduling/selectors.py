@@ -84,8 +84,9 @@ def busy_intervals(
     start: datetime,
     end: datetime,
     exclude_id: int | None = None,
-) -> list[tuple[datetime, datetime, int]]:
-    """Held time (session plus buffer) of every non-cancelled appointment of the therapist, room or client."""
+) -> list[tuple[datetime, datetime, int, int, int | None, int]]:
+    """Held time (session plus buffer) of every non-cancelled appointment of the therapist, room or client,
+    as (start, held_until, id, therapist_id, room_id, client_id)."""
     cond = Q()
     if therapist_id is not None:
         cond |= Q(therapist_id=therapist_id)
@@ -98,13 +99,13 @@ def busy_intervals(
     )
     if exclude_id is not None:
         qs = qs.exclude(pk=exclude_id)
-    return list(qs.values_list("starts_at", "blocked_until", "id"))
+    return list(qs.values_list("starts_at", "blocked_until", "id", "therapist_id", "room_id", "client_id"))
 
 
 def therapist_working_intervals(
     therapist: Therapist, day: date, tz: ZoneInfo
 ) -> list[tuple[datetime, datetime]]:
-    hours = [(h.weekday, h.start, h.end) for h in therapist.working_hours.all()]
+    hours = [(h.weekday, h.start, h.end) for h in therapist.working_hours.filter(weekday=day.weekday())]
     day_start = availability.local_to_utc(day, datetime.min.time(), tz)
     day_end = day_start + timedelta(days=1, hours=2)
     exceptions = list(

@@ -62,16 +62,16 @@ class Booking:
     warnings: list[str]
 
 
-def _stop_flags(client: Client, modality: str) -> list[SafetyFlag]:
-    return [
-        f for f in open_flags(client) if f.level == "stop" and (not f.applies_to or modality in f.applies_to)
-    ]
+def _stop_flags(client: Client, modality: str, flags: list[SafetyFlag] | None = None) -> list[SafetyFlag]:
+    flags = open_flags(client) if flags is None else flags
+    return [f for f in flags if f.level == "stop" and (not f.applies_to or modality in f.applies_to)]
 
 
-def _clearance_warnings(client: Client) -> list[str]:
+def _clearance_warnings(client: Client, flags: list[SafetyFlag] | None = None) -> list[str]:
+    flags = open_flags(client) if flags is None else flags
     return [
         f"Clearance needed before the first session: {f.title} ({f.reason})"
-        for f in open_flags(client)
+        for f in flags
         if f.level == "clearance"
     ]
 
@@ -106,7 +106,9 @@ def _resolve(
     if client.clinic_id != clinic_id:
         errors["client_id"] = "no such client in this clinic"
     therapist = (
-        Therapist.objects.filter(pk=therapist_id, clinic_id=clinic_id, active=True).first()
+        Therapist.objects.filter(pk=therapist_id, clinic_id=clinic_id, active=True)
+        .select_related("clinic")
+        .first()
         if therapist_id
         else None
     )
@@ -169,15 +171,23 @@ def _check_time(
         )
     conflicts: list[dict[str, Any]] = []
     span = (req.starts_at, req.blocked_until)
-    for kind, kwargs in (
-        ("therapist", {"therapist_id": req.therapist.id}),
-        ("room", {"room_id": req.room.id} if req.room else None),
-        ("client", {"client_id": req.client.id}),
+    # One query for everything that could clash: the therapist's, the room's and the client's held time.
+    for s, e, other_id, therapist_id, room_id, client_id in busy_intervals(
+        therapist_id=req.therapist.id,
+        room_id=req.room.id if req.room else None,
+        client_id=req.client.id,
+        start=span[0],
+        end=span[1],
+        exclude_id=exclude_id,
     ):
-        if kwargs is None:
+        if not availability.overlaps(span, (s, e)):
             continue
-        for s, e, other_id in busy_intervals(**kwargs, start=span[0], end=span[1], exclude_id=exclude_id):
-            if availability.overlaps(span, (s, e)):
+        for kind, mine, theirs in (
+            ("therapist", req.therapist.id, therapist_id),
+            ("room", req.room.id if req.room else None, room_id),
+            ("client", req.client.id, client_id),
+        ):
+            if mine is not None and mine == theirs:
                 conflicts.append({"with": kind, "appointment_id": other_id, "starts_at": s, "held_until": e})
     return errors, conflicts
 
@@ -289,14 +299,15 @@ def appointment_book(
         raise FieldErrors(errors)
     if conflicts:
         raise BookingConflictError({"starts_at": _conflict_message(conflicts)}, conflicts)
-    stops = _stop_flags(client, service.modality)
+    flags = open_flags(client)
+    stops = _stop_flags(client, service.modality, flags)
     if stops:
         raise SessionBlockedError(stops)
     appointment = _insert(req, actor=actor)
     audit_record(
         actor=actor, action="create", obj=appointment, summary=f"Booked {appointment}", request=request
     )
-    return Booking(appointment, _clearance_warnings(client))
+    return Booking(appointment, _clearance_warnings(client, flags))
 
 
 def _occurrences(first_date: date, local_time: time, count: int, tz) -> list[datetime]:  # noqa: ANN001

@@ -1,5 +1,181 @@
-"""API routes for session notes."""
+"""API routes for session notes. Thin: fetch through the permission-checked selectors, call one service."""
 
-from ninja import Router
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from django.http import Http404, HttpRequest, JsonResponse
+from ninja import Router, Status
+
+from nervecare.clients.selectors import client_get_for_user
+from nervecare.core.api_support import error_body
+from nervecare.core.permissions import require_clinical
+from nervecare.core.services import audit_record
+from nervecare.visits import selectors, services
+from nervecare.visits.schemas import (
+    AdverseEventIn,
+    AdverseEventOut,
+    AdverseEventPatch,
+    AmendmentIn,
+    AmendmentOut,
+    ErrorOut,
+    NoteIn,
+    NoteOut,
+    ReviewOut,
+)
 
 router = Router(tags=["notes"])
+
+CONFLICT = {409: ErrorOut}
+
+
+def conflict_as_409(view: Callable[..., Any]) -> Callable[..., Any]:
+    """A note that is locked or a session blocked by a stop flag: 409 with the usual error body."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return view(request, *args, **kwargs)
+        except services.SessionBlockedError as exc:
+            errors = {f"flags.{f.rule_id}": f"{f.level}: {f.reason}" for f in exc.flags}
+            return JsonResponse(error_body(str(exc), errors), status=409)
+        except services.NoteStateError as exc:
+            return JsonResponse(error_body(str(exc), {"note": str(exc)}), status=409)
+
+    return wrapper
+
+
+def _note_payload(payload: NoteIn) -> tuple[dict[str, Any], list[dict[str, Any]] | None]:
+    data = payload.model_dump(exclude={"adverse_events"})
+    if data["modality"] is None:
+        del data["modality"]  # the booked service's modality
+    events = payload.model_dump()["adverse_events"]
+    return data, events
+
+
+@router.get(
+    "/appointments/{appointment_id}/note", response=NoteOut, summary="The session note of an appointment"
+)
+def get_appointment_note(request: HttpRequest, appointment_id: int) -> dict:
+    appointment = selectors.appointment_get_for_note(request.user, appointment_id)
+    note = selectors.note_for_appointment(appointment)
+    if note is None:
+        raise Http404("No note has been started for this appointment yet (PUT one).")
+    audit_record(
+        actor=request.user, action="view", obj=note, summary="Session note viewed (API)", request=request
+    )
+    return selectors.note_as_dict(note)
+
+
+@router.put(
+    "/appointments/{appointment_id}/note",
+    response={200: NoteOut, **CONFLICT},
+    summary="Start or update the draft note (runs the safety check)",
+)
+@conflict_as_409
+def put_appointment_note(request: HttpRequest, appointment_id: int, payload: NoteIn) -> dict:
+    appointment = selectors.appointment_get_for_note(request.user, appointment_id)
+    data, events = _note_payload(payload)
+    note = services.note_save(
+        actor=request.user, appointment=appointment, data=data, adverse_events=events, request=request
+    )
+    return selectors.note_as_dict(selectors.note_for_appointment(appointment) or note)
+
+
+@router.post(
+    "/appointments/{appointment_id}/note/sign",
+    response={200: NoteOut, **CONFLICT},
+    summary="Sign the note (locks it; runs the safety check)",
+)
+@conflict_as_409
+def sign_appointment_note(request: HttpRequest, appointment_id: int) -> dict:
+    appointment = selectors.appointment_get_for_note(request.user, appointment_id)
+    note = selectors.note_for_appointment(appointment)
+    if note is None:
+        raise Http404("No note has been started for this appointment yet (PUT one).")
+    services.note_sign(actor=request.user, note=note, request=request)
+    return selectors.note_as_dict(selectors.note_get_for_user(request.user, note.id))
+
+
+@router.get("/notes/{note_id}", response=NoteOut, summary="One session note")
+def get_note(request: HttpRequest, note_id: int) -> dict:
+    note = selectors.note_get_for_user(request.user, note_id)
+    audit_record(
+        actor=request.user, action="view", obj=note, summary="Session note viewed (API)", request=request
+    )
+    return selectors.note_as_dict(note)
+
+
+@router.post(
+    "/notes/{note_id}/amendments",
+    response={201: AmendmentOut, **CONFLICT},
+    summary="Amend a signed note (the original is kept)",
+)
+@conflict_as_409
+def amend_note(request: HttpRequest, note_id: int, payload: AmendmentIn) -> Status:
+    note = selectors.note_get_for_user(request.user, note_id)
+    amendment = services.note_amend(
+        actor=request.user,
+        note=note,
+        reason=payload.reason,
+        changes=payload.changes,
+        text=payload.text,
+        request=request,
+    )
+    return Status(201, selectors.amendment_as_dict(amendment))
+
+
+@router.post(
+    "/notes/{note_id}/adverse-events",
+    response={201: AdverseEventOut},
+    summary="Record an adverse event (also on a signed note)",
+)
+def add_adverse_event(request: HttpRequest, note_id: int, payload: AdverseEventIn) -> Status:
+    note = selectors.note_get_for_user(request.user, note_id)
+    event = services.adverse_event_add(
+        actor=request.user, note=note, data=payload.model_dump(), request=request
+    )
+    return Status(201, selectors.adverse_event_as_dict(event))
+
+
+@router.patch(
+    "/notes/{note_id}/adverse-events/{event_id}",
+    response=AdverseEventOut,
+    summary="Follow up an adverse event (follow-up text, resolved)",
+)
+def patch_adverse_event(
+    request: HttpRequest, note_id: int, event_id: int, payload: AdverseEventPatch
+) -> dict:
+    event = selectors.adverse_event_get_for_user(request.user, note_id, event_id)
+    data = payload.model_dump(exclude_unset=True)
+    if data.get("follow_up", "") is None:
+        data.pop("follow_up")
+    if "resolved" in data and data["resolved"] is None:
+        data.pop("resolved")
+    event = services.adverse_event_update(actor=request.user, event=event, data=data, request=request)
+    return selectors.adverse_event_as_dict(event)
+
+
+@router.get(
+    "/clients/{client_id}/notes",
+    response=list[NoteOut],
+    summary="A client's session notes (those the caller may open), newest first",
+)
+def list_client_notes(request: HttpRequest, client_id: int) -> list:
+    client = client_get_for_user(request.user, client_id)
+    audit_record(
+        actor=request.user, action="view", obj=client, summary="Session notes viewed (API)", request=request
+    )
+    return [selectors.note_as_dict(n) for n in selectors.notes_for_client(request.user, client)]
+
+
+@router.get(
+    "/review/clients",
+    response=list[ReviewOut],
+    summary="Clients whose soreness does not settle, or with an unresolved adverse event",
+)
+def review_clients(request: HttpRequest) -> list:
+    require_clinical(request.user)
+    return [
+        selectors.review_item_as_dict(i) for i in selectors.clients_needing_review(request.user.clinic_id)
+    ]

@@ -1,0 +1,209 @@
+"""Forms for the note pages. They parse and check types; the services hold the clinical rules."""
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from nervecare.clients import bodymap
+from nervecare.plans.models import CarePlan
+from nervecare.visits.models import RATING_FIELDS, AdverseEvent, SessionNote
+
+RATING_LABELS = {
+    "pain_before": _("Pain before (0–10)"),
+    "pain_after": _("Pain after (0–10)"),
+    "numbness_before": _("Numbness before (0–10)"),
+    "numbness_after": _("Numbness after (0–10)"),
+    "tingling_before": _("Tingling before (0–10)"),
+    "tingling_after": _("Tingling after (0–10)"),
+    "soreness_after": _("Soreness after the session (0–10)"),
+}
+NOTE_LABELS = {
+    "modality": _("Modality"),
+    "pressure": _("Pressure"),
+    "minutes": _("Minutes"),
+    "areas_treated": _("Areas treated"),
+    "subjective": _("Subjective"),
+    "objective": _("Objective"),
+    "assessment": _("Assessment"),
+    "plan": _("Plan"),
+    **RATING_LABELS,
+    "next_session_plan": _("Plan for next time"),
+}
+# Fields the amendment form can correct one at a time (areas are corrected through the API or in words).
+AMENDABLE_ON_PAGE = tuple((name, label) for name, label in NOTE_LABELS.items() if name != "areas_treated")
+INTEGER_FIELDS = {*RATING_FIELDS, "minutes"}
+
+
+def _rating(label: Any) -> forms.IntegerField:
+    return forms.IntegerField(
+        label=label,
+        required=False,
+        min_value=0,
+        max_value=10,
+        widget=forms.NumberInput(attrs={"min": 0, "max": 10}),
+    )
+
+
+def _text(label: Any) -> forms.CharField:
+    return forms.CharField(label=label, required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class NoteForm(forms.Form):
+    modality = forms.ChoiceField(label=_("Modality"), choices=CarePlan.Modality.choices)
+    pressure = forms.ChoiceField(
+        label=_("Pressure"), choices=[("", "—"), *CarePlan.Pressure.choices], required=False
+    )
+    minutes = forms.IntegerField(
+        label=_("Minutes"),
+        required=False,
+        min_value=1,
+        max_value=240,
+        widget=forms.NumberInput(attrs={"min": 1, "max": 240}),
+    )
+    subjective = _text(_("Subjective (what the client says)"))
+    objective = _text(_("Objective (what you found)"))
+    assessment = _text(_("Assessment"))
+    plan = _text(_("Plan"))
+    pain_before = _rating(RATING_LABELS["pain_before"])
+    pain_after = _rating(RATING_LABELS["pain_after"])
+    numbness_before = _rating(RATING_LABELS["numbness_before"])
+    numbness_after = _rating(RATING_LABELS["numbness_after"])
+    tingling_before = _rating(RATING_LABELS["tingling_before"])
+    tingling_after = _rating(RATING_LABELS["tingling_after"])
+    soreness_after = _rating(RATING_LABELS["soreness_after"])
+    next_session_plan = _text(_("Plan for next time"))
+
+    TREATMENT = ("modality", "pressure", "minutes")
+    SOAP = ("subjective", "objective", "assessment", "plan")
+    RATINGS = tuple(RATING_LABELS)
+
+    def treatment_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.TREATMENT]
+
+    def rating_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.RATINGS]
+
+    def soap_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.SOAP]
+
+    @classmethod
+    def initial_for(cls, note: SessionNote | None, modality: str) -> dict[str, Any]:
+        if note is None:
+            return {"modality": modality}
+        return {name: getattr(note, name) for name in cls.base_fields}
+
+    def service_data(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in self.fields}
+
+
+def _region_choices() -> list[tuple[str, str]]:
+    return [("", "—")] + [(code, r["label"]) for code, r in bodymap.regions().items()]
+
+
+def shown(name: str, value: Any) -> Any:
+    """A note field's value as people read it (region labels, choice labels, "—" for nothing)."""
+    if name == "areas_treated":
+        regions, sides = bodymap.regions(), dict(SessionNote.Side.choices)
+        value = ", ".join(
+            f"{regions.get(a.get('region'), {}).get('label', a.get('region'))} ({sides.get(a.get('side'), a.get('side'))})"
+            for a in value or []
+            if isinstance(a, dict)
+        )
+    elif name == "modality":
+        value = dict(CarePlan.Modality.choices).get(value, value)
+    elif name == "pressure":
+        value = dict(CarePlan.Pressure.choices).get(value, value)
+    return "—" if value in (None, "") else value
+
+
+def note_rows(values: dict[str, Any], amended: set[str]) -> list[dict[str, Any]]:
+    """The note's content as (label, value shown, amended?) rows for the read-only page."""
+    return [
+        {"name": name, "label": label, "value": shown(name, values.get(name)), "amended": name in amended}
+        for name, label in NOTE_LABELS.items()
+    ]
+
+
+def amendment_rows(amendments: Any) -> list[dict[str, Any]]:
+    """Each amendment with its changes as (label, before, after) for the page."""
+    return [
+        {
+            "amendment": a,
+            "changes": [
+                {"label": NOTE_LABELS.get(name, name), "old": shown(name, old), "new": shown(name, new)}
+                for name, (old, new) in a.changes.items()
+            ],
+        }
+        for a in amendments
+    ]
+
+
+class AreaForm(forms.Form):
+    region = forms.ChoiceField(label=_("Body region"), choices=_region_choices, required=False)
+    side = forms.ChoiceField(label=_("Side"), choices=[("", "—"), *SessionNote.Side.choices], required=False)
+
+
+AreaFormSet = forms.formset_factory(AreaForm, extra=3, max_num=60)
+
+
+def areas_from_formset(formset: Any) -> tuple[list[dict[str, str]], list[int]]:
+    """The filled-in rows, and for each the index of its form (so a service error finds its row)."""
+    areas, rows = [], []
+    for i, form in enumerate(formset.forms):
+        data = form.cleaned_data if form.is_valid() else {}
+        if data.get("region") or data.get("side"):
+            areas.append({"region": data.get("region", ""), "side": data.get("side", "")})
+            rows.append(i)
+    return areas, rows
+
+
+def area_initial(areas: list[dict[str, str]]) -> list[dict[str, str]]:
+    return [{"region": a.get("region", ""), "side": a.get("side", "")} for a in areas]
+
+
+class AdverseEventForm(forms.Form):
+    kind = forms.ChoiceField(label=_("What happened"), choices=AdverseEvent.Kind.choices)
+    severity = forms.ChoiceField(label=_("Severity"), choices=AdverseEvent.Severity.choices)
+    description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 2}))
+    follow_up = forms.CharField(
+        label=_("Follow-up"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    resolved = forms.BooleanField(label=_("Resolved"), required=False)
+
+
+class AdverseEventFollowUpForm(forms.Form):
+    follow_up = forms.CharField(
+        label=_("Follow-up"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    resolved = forms.BooleanField(label=_("Resolved"), required=False)
+
+
+class AmendmentForm(forms.Form):
+    reason = forms.CharField(label=_("Why amend?"), max_length=2000)
+    field = forms.ChoiceField(
+        label=_("Correct this part (optional)"), choices=[("", "—"), *AMENDABLE_ON_PAGE], required=False
+    )
+    value = forms.CharField(label=_("Corrected value"), required=False, max_length=20_000)
+    text = forms.CharField(
+        label=_("Addendum (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        name, value = data.get("field"), (data.get("value") or "").strip()
+        changes: dict[str, Any] = {}
+        if name:
+            if name in INTEGER_FIELDS:
+                if value == "":
+                    changes[name] = None
+                elif value.lstrip("-").isdigit():
+                    changes[name] = int(value)
+                else:
+                    self.add_error("value", _("Enter a whole number."))
+            else:
+                changes[name] = value
+        elif value:
+            self.add_error("field", _("Choose the part of the note the corrected value is for."))
+        data["changes"] = changes
+        return data

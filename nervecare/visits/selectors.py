@@ -1,0 +1,289 @@
+"""Reads of session notes and the review list. The one place that decides who may open a note."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+
+from nervecare.clients.models import Client
+from nervecare.core.models import User
+from nervecare.core.permissions import require_clinical
+from nervecare.core.vocab import load_yaml
+from nervecare.scheduling.models import Appointment
+from nervecare.screening.models import SafetyFlag
+from nervecare.screening.selectors import flag_as_dict
+from nervecare.visits.models import NOTE_FIELDS, AdverseEvent, NoteAmendment, SessionNote
+
+REVIEW_RULES_FILE = "visits/data/review_rules.yaml"
+
+
+# --- Who may open a note --------------------------------------------------------------------------------
+
+
+def note_access_check(user: User, appointment: Appointment) -> None:
+    """Only the appointment's therapist or an admin of its clinic may open, edit, sign or amend its note.
+
+    Another clinic's appointment is "not found" (never reveal that it exists); the front desk and another
+    therapist of the same clinic are refused with a reason."""
+    require_clinical(user)
+    if appointment.clinic_id != user.clinic_id:
+        raise Http404("No such appointment.")
+    if user.role == User.Role.ADMIN:
+        return
+    if appointment.therapist.user_id != user.id:
+        raise PermissionDenied(
+            f"Only the appointment's therapist ({appointment.therapist.display_name}) or a clinic admin "
+            "may open or change this session note."
+        )
+
+
+def _appointments() -> QuerySet[Appointment]:
+    return Appointment.objects.select_related("client", "therapist", "service", "clinic")
+
+
+def _notes() -> QuerySet[SessionNote]:
+    return SessionNote.objects.select_related(
+        "appointment__therapist", "appointment__service", "client", "signed_by", "created_by"
+    ).prefetch_related(
+        Prefetch("amendments", queryset=NoteAmendment.objects.select_related("author")),
+        Prefetch("adverse_events", queryset=AdverseEvent.objects.select_related("recorded_by")),
+    )
+
+
+def appointment_get_for_note(user: User, appointment_id: int) -> Appointment:
+    """The appointment whose note the user wants to open: 404 for another clinic, 403 for the wrong person."""
+    require_clinical(user)
+    appointment = _appointments().filter(pk=appointment_id, clinic_id=user.clinic_id).first()
+    if appointment is None:
+        raise Http404("No such appointment.")
+    note_access_check(user, appointment)
+    return appointment
+
+
+def note_get_for_user(user: User, note_id: int) -> SessionNote:
+    """One note with its amendments and adverse events, if the user may open it."""
+    require_clinical(user)
+    note = _notes().filter(pk=note_id, client__clinic_id=user.clinic_id).first()
+    if note is None:
+        raise Http404("No such session note.")
+    note_access_check(user, note.appointment)
+    return note
+
+
+def adverse_event_get_for_user(user: User, note_id: int, event_id: int) -> AdverseEvent:
+    note = note_get_for_user(user, note_id)
+    event = next((e for e in note.adverse_events.all() if e.id == event_id), None)
+    if event is None:
+        raise Http404("No such adverse event.")
+    return event
+
+
+def note_for_appointment(appointment: Appointment) -> SessionNote | None:
+    return _notes().filter(appointment=appointment).first()
+
+
+def notes_for_client(user: User, client: Client) -> list[SessionNote]:
+    """The client's notes the user may open (an admin: all; a therapist: those of their own sessions),
+    newest session first."""
+    require_clinical(user)
+    qs = _notes().filter(client=client, client__clinic_id=user.clinic_id)
+    if user.role != User.Role.ADMIN:
+        qs = qs.filter(appointment__therapist__user=user)
+    return list(qs.order_by("-appointment__starts_at", "-id"))
+
+
+# --- The note as plain data ------------------------------------------------------------------------------
+
+
+def flag_snapshot(flag: SafetyFlag) -> dict[str, Any]:
+    """A flag as kept in a note: what the therapist saw, plus the effects the note was checked against."""
+    return flag_as_dict(flag) | {"effects": flag.effects}
+
+
+def current_values(note: SessionNote) -> dict[str, Any]:
+    """The note's content with its amendments applied in order (the signed values stay in the note)."""
+    values = {name: getattr(note, name) for name in NOTE_FIELDS}
+    for amendment in note.amendments.all():
+        for name, (_old, new) in amendment.changes.items():
+            values[name] = new
+    return values
+
+
+def current_value(note: SessionNote, name: str) -> Any:
+    """One field of the note with its amendments applied."""
+    value = getattr(note, name)
+    for amendment in note.amendments.all():
+        if name in amendment.changes:
+            value = amendment.changes[name][1]
+    return value
+
+
+def amended_fields(note: SessionNote) -> set[str]:
+    return {name for a in note.amendments.all() for name in a.changes}
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def adverse_event_as_dict(event: AdverseEvent) -> dict[str, Any]:
+    return {
+        "id": event.id,
+        "note_id": event.note_id,
+        "kind": event.kind,
+        "severity": event.severity,
+        "description": event.description,
+        "follow_up": event.follow_up,
+        "resolved": event.resolved,
+        "resolved_at": _iso(event.resolved_at),
+        "recorded_by": event.recorded_by.username if event.recorded_by else None,
+        "created_at": _iso(event.created_at),
+    }
+
+
+def amendment_as_dict(amendment: NoteAmendment) -> dict[str, Any]:
+    return {
+        "id": amendment.id,
+        "author": amendment.author.username if amendment.author else None,
+        "created_at": _iso(amendment.created_at),
+        "reason": amendment.reason,
+        "changes": amendment.changes,
+        "text": amendment.text,
+    }
+
+
+def note_as_dict(note: SessionNote) -> dict[str, Any]:
+    """The note as signed (or as the draft stands), its amendments, and the content with them applied."""
+    appointment = note.appointment
+    return {
+        "id": note.id,
+        "appointment_id": note.appointment_id,
+        "client_id": note.client_id,
+        "therapist": appointment.therapist.display_name,
+        "session_starts_at": _iso(appointment.starts_at),
+        "status": "signed" if note.is_signed else "draft",
+        **{name: getattr(note, name) for name in NOTE_FIELDS},
+        "flags": note.flags,
+        "flags_checked_at": _iso(note.flags_checked_at),
+        "signed_at": _iso(note.signed_at),
+        "signed_by": note.signed_by.username if note.signed_by else None,
+        "created_at": _iso(note.created_at),
+        "updated_at": _iso(note.updated_at),
+        "adverse_events": [adverse_event_as_dict(e) for e in note.adverse_events.all()],
+        "amendments": [amendment_as_dict(a) for a in note.amendments.all()],
+        "current": current_values(note),
+    }
+
+
+# --- Clients whose soreness does not settle --------------------------------------------------------------
+
+
+def review_rules() -> dict[str, Any]:
+    """The review thresholds (NerveCare defaults kept as data in visits/data/review_rules.yaml)."""
+    return load_yaml(REVIEW_RULES_FILE)
+
+
+@dataclass(frozen=True)
+class ReviewReason:
+    code: str  # soreness_high · soreness_rising · adverse_event_unresolved
+    message: str
+
+
+@dataclass
+class ReviewItem:
+    client: Client
+    reasons: list[ReviewReason] = field(default_factory=list)
+    # Soreness after the client's most recent signed sessions, oldest first.
+    recent_soreness: list[int | None] = field(default_factory=list)
+
+
+def soreness_reasons(newest_first: list[int | None], rules: dict[str, Any]) -> list[ReviewReason]:
+    """Apply the soreness rules to the soreness after a client's signed sessions, newest first."""
+    soreness = rules["soreness"]
+    high, high_n, rising_n = soreness["high"], soreness["high_sessions"], soreness["rising_sessions"]
+    reasons = []
+    last = newest_first[:high_n]
+    if len(last) == high_n and all(s is not None and s >= high for s in last):
+        reasons.append(
+            ReviewReason(
+                "soreness_high",
+                f"Soreness of {high} or more after each of the last {high_n} sessions "
+                f"({', '.join(str(s) for s in reversed(last))}).",
+            )
+        )
+    run = list(reversed(newest_first[:rising_n]))
+    if (
+        len(run) == rising_n
+        and all(s is not None for s in run)
+        and all(a < b for a, b in zip(run, run[1:], strict=False))
+    ):
+        reasons.append(
+            ReviewReason(
+                "soreness_rising",
+                f"Soreness rising over the last {rising_n} sessions ({' → '.join(str(s) for s in run)}).",
+            )
+        )
+    return reasons
+
+
+def clients_needing_review(clinic_id: int) -> list[ReviewItem]:
+    """Clients of the clinic whose soreness does not settle or who have an unresolved adverse event, with
+    the reasons. Amended soreness counts as amended. A fixed number of queries, however many clients."""
+    rules = review_rules()
+    depth = max(rules["soreness"]["high_sessions"], rules["soreness"]["rising_sessions"])
+    signed = (
+        SessionNote.objects.filter(client__clinic_id=clinic_id, signed_at__isnull=False)
+        .only("id", "client_id", "soreness_after")
+        .order_by("client_id", "-appointment__starts_at", "-signed_at", "-id")
+        .prefetch_related(
+            Prefetch("amendments", queryset=NoteAmendment.objects.only("id", "note_id", "changes"))
+        )
+    )
+    soreness: dict[int, list[int | None]] = defaultdict(list)
+    for note in signed:
+        if len(soreness[note.client_id]) < depth:
+            soreness[note.client_id].append(current_value(note, "soreness_after"))
+    reasons: dict[int, list[ReviewReason]] = defaultdict(list)
+    for client_id, newest_first in soreness.items():
+        reasons[client_id].extend(soreness_reasons(newest_first, rules))
+    if rules["adverse_events"]["unresolved"]:
+        unresolved = (
+            AdverseEvent.objects.filter(note__client__clinic_id=clinic_id, resolved=False)
+            .select_related("note__appointment")
+            .order_by("note__appointment__starts_at", "id")
+        )
+        for event in unresolved:
+            reasons[event.note.client_id].append(
+                ReviewReason(
+                    "adverse_event_unresolved",
+                    f"Unresolved adverse event: {event.get_kind_display().lower()} "
+                    f"({event.get_severity_display().lower()}) after the session of "
+                    f"{event.note.appointment.starts_at:%Y-%m-%d}.",
+                )
+            )
+    flagged = {client_id: found for client_id, found in reasons.items() if found}
+    clients = Client.objects.filter(pk__in=flagged, clinic_id=clinic_id).select_related("primary_therapist")
+    return [
+        ReviewItem(
+            client=client,
+            reasons=flagged[client.id],
+            recent_soreness=list(reversed(soreness.get(client.id, []))),
+        )
+        for client in clients
+    ]
+
+
+def review_item_as_dict(item: ReviewItem) -> dict[str, Any]:
+    return {
+        "client_id": item.client.id,
+        "first_name": item.client.first_name,
+        "last_name": item.client.last_name,
+        "primary_therapist": item.client.primary_therapist.display_name
+        if item.client.primary_therapist
+        else None,
+        "recent_soreness": item.recent_soreness,
+        "reasons": [{"code": r.code, "message": r.message} for r in item.reasons],
+    }

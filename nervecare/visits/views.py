@@ -1,0 +1,238 @@
+"""Session-note pages. Thin: parse a form, call one service or selector, render. HTMX gets the partial."""
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from nervecare.core.errors import FieldErrors
+from nervecare.core.permissions import require_clinical
+from nervecare.core.services import audit_record
+from nervecare.plans.services import flags_in_force
+from nervecare.scheduling.models import Appointment
+from nervecare.visits import selectors, services
+from nervecare.visits.forms import (
+    AdverseEventFollowUpForm,
+    AdverseEventForm,
+    AmendmentForm,
+    AreaFormSet,
+    NoteForm,
+    amendment_rows,
+    area_initial,
+    areas_from_formset,
+    note_rows,
+)
+from nervecare.visits.models import SessionNote
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _show_errors(
+    errors: dict[str, str], form: Any, areas: Any = None, rows: list[int] | None = None
+) -> list[str]:
+    """Put each service error on the field it names; return the ones no field can show."""
+    leftover = []
+    for key, message in errors.items():
+        if key.startswith("areas_treated[") and areas is not None and rows is not None:
+            index, _sep, field = key.removeprefix("areas_treated[").partition("]")
+            field = field.lstrip(".")
+            if index.isdigit() and int(index) < len(rows):
+                target = areas.forms[rows[int(index)]]
+                target.add_error(field if field in target.fields else None, message)
+                continue
+        name = key.removeprefix("changes.")
+        if name in form.fields:
+            form.add_error(name, message)
+        elif name == "changes" and "field" in form.fields:
+            form.add_error("field", message)
+        else:
+            leftover.append(f"{key}: {message}")
+    return leftover
+
+
+def _render_note(
+    request: HttpRequest,
+    appointment: Appointment,
+    *,
+    flags: list[dict[str, Any]] | None = None,
+    status: int = 200,
+    **forms: Any,
+) -> HttpResponse:
+    note = selectors.note_for_appointment(appointment)
+    if note is not None and note.is_signed:
+        flags = note.flags  # what was in force when it was signed
+    elif flags is None:
+        flags = [selectors.flag_snapshot(f) for f in flags_in_force(appointment.client)]
+    if note is None or not note.is_signed:
+        forms.setdefault("form", NoteForm(initial=NoteForm.initial_for(note, appointment.service.modality)))
+        forms.setdefault(
+            "areas", AreaFormSet(prefix="areas", initial=area_initial(note.areas_treated) if note else None)
+        )
+    else:
+        forms.setdefault("amendment_form", AmendmentForm())
+    if note is not None:
+        forms.setdefault("event_form", AdverseEventForm(prefix="event"))
+    modality = note.modality if note else appointment.service.modality
+    context = {
+        "appointment": appointment,
+        "client": appointment.client,
+        "note": note,
+        "flags": flags,
+        "stop_flags": [
+            f
+            for f in flags
+            if f["level"] == "stop"
+            and f["status"] == "open"
+            and (not f["applies_to"] or modality in f["applies_to"])
+        ],
+        "rows": note_rows(selectors.current_values(note), selectors.amended_fields(note)) if note else [],
+        "amendments": amendment_rows(note.amendments.all()) if note else [],
+        "follow_up_form": AdverseEventFollowUpForm(),
+        **forms,
+    }
+    template = "visits/partials/note.html" if _is_htmx(request) else "visits/note.html"
+    return render(request, template, context, status=status)
+
+
+@login_required
+def note_page(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    appointment = selectors.appointment_get_for_note(request.user, appointment_id)
+    if request.method != "POST":
+        flags = services.note_open(actor=request.user, appointment=appointment, request=request)
+        note = selectors.note_for_appointment(appointment)
+        if note is not None:
+            audit_record(
+                actor=request.user, action="view", obj=note, summary="Session note viewed", request=request
+            )
+        return _render_note(request, appointment, flags=[selectors.flag_snapshot(f) for f in flags])
+    form = NoteForm(request.POST)
+    areas = AreaFormSet(request.POST, prefix="areas")
+    leftover: list[str] = []
+    if form.is_valid() and areas.is_valid():
+        area_list, rows = areas_from_formset(areas)
+        try:
+            services.note_save(
+                actor=request.user,
+                appointment=appointment,
+                data={**form.service_data(), "areas_treated": area_list},
+                request=request,
+            )
+        except FieldErrors as exc:
+            leftover = _show_errors(exc.errors, form, areas, rows)
+        except services.NoteStateError as exc:
+            messages.error(request, str(exc))
+            return _render_note(request, appointment, status=409)
+        else:
+            messages.success(request, _("Note saved (draft)."))
+            return redirect("visits:note", appointment_id=appointment.id)
+    return _render_note(
+        request, appointment, form=form, areas=areas, leftover=leftover, error_summary=True, status=422
+    )
+
+
+@login_required
+@require_POST
+def note_sign(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    appointment = selectors.appointment_get_for_note(request.user, appointment_id)
+    note = selectors.note_for_appointment(appointment)
+    if note is None:
+        messages.error(request, _("Save the note before signing it."))
+        return redirect("visits:note", appointment_id=appointment.id)
+    try:
+        services.note_sign(actor=request.user, note=note, request=request)
+    except services.NoteStateError as exc:
+        messages.error(request, str(exc))
+    except FieldErrors as exc:
+        messages.error(
+            request,
+            _("The note was not signed: %(errors)s")
+            % {"errors": "; ".join(f"{k}: {v}" for k, v in exc.errors.items())},
+        )
+    else:
+        messages.success(request, _("Note signed. It is now locked; corrections are amendments."))
+    return redirect("visits:note", appointment_id=appointment.id)
+
+
+def _note_and_appointment(request: HttpRequest, note_id: int) -> tuple[SessionNote, Appointment]:
+    note = selectors.note_get_for_user(request.user, note_id)
+    return note, selectors.appointment_get_for_note(request.user, note.appointment_id)
+
+
+@login_required
+@require_POST
+def amendment_add(request: HttpRequest, note_id: int) -> HttpResponse:
+    note, appointment = _note_and_appointment(request, note_id)
+    form = AmendmentForm(request.POST)
+    leftover: list[str] = []
+    if form.is_valid():
+        try:
+            services.note_amend(
+                actor=request.user,
+                note=note,
+                reason=form.cleaned_data["reason"],
+                changes=form.cleaned_data["changes"],
+                text=form.cleaned_data["text"],
+                request=request,
+            )
+        except FieldErrors as exc:
+            leftover = _show_errors(exc.errors, form)
+        except services.NoteStateError as exc:
+            messages.error(request, str(exc))
+            return redirect("visits:note", appointment_id=appointment.id)
+        else:
+            messages.success(request, _("Amendment added; the signed note is kept as it was."))
+            return redirect("visits:note", appointment_id=appointment.id)
+    return _render_note(request, appointment, amendment_form=form, amendment_leftover=leftover, status=422)
+
+
+@login_required
+@require_POST
+def adverse_event_add(request: HttpRequest, note_id: int) -> HttpResponse:
+    note, appointment = _note_and_appointment(request, note_id)
+    form = AdverseEventForm(request.POST, prefix="event")
+    if form.is_valid():
+        try:
+            services.adverse_event_add(actor=request.user, note=note, data=form.cleaned_data, request=request)
+        except FieldErrors as exc:
+            for key, message in exc.errors.items():
+                form.add_error(key if key in form.fields else None, message)
+        else:
+            messages.success(request, _("Adverse event recorded."))
+            return redirect("visits:note", appointment_id=appointment.id)
+    return _render_note(request, appointment, event_form=form, status=422)
+
+
+@login_required
+@require_POST
+def adverse_event_follow_up(request: HttpRequest, note_id: int, event_id: int) -> HttpResponse:
+    event = selectors.adverse_event_get_for_user(request.user, note_id, event_id)
+    form = AdverseEventFollowUpForm(request.POST)
+    if form.is_valid():
+        try:
+            services.adverse_event_update(
+                actor=request.user, event=event, data=form.cleaned_data, request=request
+            )
+        except FieldErrors as exc:
+            messages.error(request, "; ".join(f"{k}: {v}" for k, v in exc.errors.items()))
+        else:
+            messages.success(request, _("Adverse event updated."))
+    else:
+        messages.error(request, "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+    return redirect("visits:note", appointment_id=event.note.appointment_id)
+
+
+@login_required
+def review(request: HttpRequest) -> HttpResponse:
+    require_clinical(request.user)
+    context = {
+        "items": selectors.clients_needing_review(request.user.clinic_id),
+        "rules": selectors.review_rules(),
+    }
+    template = "visits/partials/review_rows.html" if _is_htmx(request) else "visits/review.html"
+    return render(request, template, context)
