@@ -48,8 +48,9 @@ def recreate_database() -> None:
 
 
 def seed() -> dict:
-    from django.core.management import call_command
     from zoneinfo import ZoneInfo
+
+    from django.core.management import call_command
 
     from nervecare.clients.models import Client
     from nervecare.core.models import Clinic, Therapist, User
