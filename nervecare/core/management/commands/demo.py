@@ -19,6 +19,7 @@ from nervecare.plans.services import PlanBlockedError, plan_activate, plan_propo
 from nervecare.scheduling.demo import seed_schedule
 from nervecare.screening.models import SafetyFlag
 from nervecare.screening.services import flag_record_clearance, response_create, safety_check_run
+from nervecare.visits.demo import seed_notes
 
 DEMO_PASSWORD = "nervecare-demo"
 CLINIC_SLUG = "riverside-demo"
@@ -419,6 +420,7 @@ class Command(BaseCommand):
                 self._client(clinic, owner, therapists[index % 3], first, last, dob, case, rng)
             created += 1
         appointments = seed_schedule(clinic, people["desk"], rng)
+        notes = seed_notes(clinic, owner, rng)
         total = Client.objects.filter(clinic=clinic).count()
         flagged = (
             SafetyFlag.objects.filter(client__clinic=clinic, status="open")
@@ -429,7 +431,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo clinic '{clinic.name}': {total} clients ({created} added now), {flagged} with open safety flags, "
-                f"{appointments} appointments added."
+                f"{appointments} appointments and {notes} signed session notes added."
             )
         )
         self.stdout.write(
