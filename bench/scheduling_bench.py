@@ -26,7 +26,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nervecare.settings")
 
 THERAPISTS = 20
 WEEKS = 12
-WORKERS = int(os.environ.get("BENCH_WORKERS", "4"))
+WORKERS = int(os.environ.get("BENCH_WORKERS", "3"))
 BOOKING_SECONDS = float(os.environ.get("BENCH_SECONDS", "15"))
 START = dt.date(2030, 1, 7)  # a Monday, far from "now" so nothing is in the past
 
@@ -138,14 +138,18 @@ def bench_slots(info: dict) -> list[float]:
 def booking_worker(args: tuple[dict, int, float, mp.Queue]) -> None:
     info, seed_value, seconds, queue = args
     setup_django()
+    from zoneinfo import ZoneInfo
+
     import time_machine
 
     from nervecare.clients.models import Client
     from nervecare.core.errors import FieldErrors
     from nervecare.core.models import Therapist, User
+    from nervecare.scheduling import availability
     from nervecare.scheduling.services import BookingConflictError, appointment_book
 
     rng = random.Random(seed_value)
+    tz = ZoneInfo("Europe/London")
     desk = User.objects.get(pk=info["desk_id"])
     therapists = list(Therapist.objects.filter(clinic_id=info["clinic_id"]).values_list("id", flat=True))
     clients = list(Client.objects.filter(clinic_id=info["clinic_id"]))
@@ -157,8 +161,8 @@ def booking_worker(args: tuple[dict, int, float, mp.Queue]) -> None:
     with time_machine.travel(dt.datetime(2029, 12, 1, tzinfo=dt.UTC), tick=True):
         while time.perf_counter() - started < seconds:
             day = START + dt.timedelta(weeks=WEEKS + rng.randrange(0, 26), days=rng.randrange(0, 5))
-            minute = rng.randrange(0, 8 * 60 // 15) * 15
-            starts_at = dt.datetime.combine(day, dt.time(9), tzinfo=dt.UTC) + dt.timedelta(minutes=minute)
+            minute = rng.randrange(0, 8 * 60 // 15 + 1) * 15  # 09:00 to 17:00 local: inside the 09-18 hours
+            starts_at = availability.local_to_utc(day, dt.time(9), tz) + dt.timedelta(minutes=minute)
             try:
                 appointment_book(
                     actor=desk,
