@@ -13,7 +13,6 @@ from nervecare.plans.services import plan_activate, plan_propose
 from nervecare.scheduling.models import Appointment
 from nervecare.scheduling.services import appointment_book
 from nervecare.scheduling.tests.factories import ServiceFactory, WorkingHoursFactory
-from nervecare.scheduling.tests.test_reminders import smtp  # noqa: F401 - the loopback SMTP fixture
 
 NOW = dt.datetime(2027, 3, 1, 8, 0, tzinfo=dt.UTC)
 
@@ -21,7 +20,7 @@ NOW = dt.datetime(2027, 3, 1, 8, 0, tzinfo=dt.UTC)
 @pytest.mark.django_db
 def test_front_desk_books_a_course_and_the_client_is_reminded_once(
     smtp, clinic, therapist_user, front_desk_user
-):  # noqa: F811
+):
     with time_machine.travel(NOW, tick=False):
         clinic.timezone = "Europe/London"
         clinic.save()

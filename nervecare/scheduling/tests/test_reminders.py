@@ -1,12 +1,8 @@
 """The reminder outbox, delivered to a real SMTP server on loopback (aiosmtpd)."""
 
 import datetime
-import email
-import email.policy
 import io
-import socket
 import threading
-from email.message import EmailMessage as ParsedMessage
 
 import pytest
 import time_machine
@@ -29,6 +25,7 @@ from nervecare.scheduling.reminders import (
     on_moved,
     reminder_retry,
 )
+from nervecare.scheduling.tests.conftest import Inbox, free_port, smtp_settings
 from nervecare.scheduling.tests.factories import AppointmentFactory
 
 UTC = datetime.UTC
@@ -40,65 +37,6 @@ THURSDAY_11AM_EDT = datetime.datetime(2026, 3, 12, 15, 0, tzinfo=UTC)
 
 def minutes(n: float) -> datetime.timedelta:
     return datetime.timedelta(minutes=n)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Inbox:
-    """An aiosmtpd handler that keeps every message it is given."""
-
-    def __init__(self) -> None:
-        self.messages: list[ParsedMessage] = []
-        self.recipients: list[list[str]] = []
-        self._lock = threading.Lock()
-
-    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 - aiosmtpd's hook name
-        with self._lock:
-            self.recipients.append(list(envelope.rcpt_tos))
-            self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
-        return "250 Message accepted for delivery"
-
-    def bodies(self) -> list[str]:
-        return [m.get_content() for m in self.messages]
-
-
-def smtp_settings(port: int) -> override_settings:
-    return override_settings(
-        EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
-        EMAIL_HOST="127.0.0.1",
-        EMAIL_PORT=port,
-        EMAIL_HOST_USER="",
-        EMAIL_HOST_PASSWORD="",
-        EMAIL_USE_TLS=False,
-        EMAIL_USE_SSL=False,
-        EMAIL_TIMEOUT=5,
-        DEFAULT_FROM_EMAIL="Riverside <bookings@riverside.example>",
-    )
-
-
-@pytest.fixture
-def smtp():
-    """A real SMTP server on loopback, with Django pointed at it."""
-    inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        with smtp_settings(port):
-            yield inbox
-    finally:
-        controller.stop()
-
-
-@pytest.fixture
-def dead_smtp():
-    """Django pointed at a loopback port with nothing listening: every send is refused."""
-    with smtp_settings(free_port()):
-        yield
 
 
 @pytest.fixture
