@@ -17,6 +17,7 @@ from nervecare.scheduling.api import router as scheduling_router
 from nervecare.scheduling.calendar_api import router as calendar_router
 from nervecare.scheduling.services import BookingConflictError, SessionBlockedError
 from nervecare.screening.api import router as screening_router
+from nervecare.outcomes.api import router as outcomes_router
 from nervecare.visits.api import router as visits_router
 
 api = NinjaAPI(
@@ -38,6 +39,7 @@ api.add_router("", plans_router)
 api.add_router("", scheduling_router)
 api.add_router("", calendar_router)
 api.add_router("", visits_router)
+api.add_router("", outcomes_router)
 
 
 @api.exception_handler(FieldErrors)

@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "nervecare.plans",
     "nervecare.scheduling",
     "nervecare.visits",
+    "nervecare.outcomes",
+    "nervecare.interop",
     "nervecare.web",
 ]
 

@@ -1,0 +1,5 @@
+"""API routes for outcomes and reports."""
+
+from ninja import Router
+
+router = Router(tags=["outcomes"])
