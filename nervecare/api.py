@@ -11,13 +11,13 @@ from nervecare.clients.api import router as clients_router
 from nervecare.core.api import router as core_router
 from nervecare.core.api_support import AUTH, error_body, field_from_loc
 from nervecare.core.errors import FieldErrors
+from nervecare.outcomes.api import router as outcomes_router
 from nervecare.plans.api import router as plans_router
 from nervecare.plans.services import PlanBlockedError
 from nervecare.scheduling.api import router as scheduling_router
 from nervecare.scheduling.calendar_api import router as calendar_router
 from nervecare.scheduling.services import BookingConflictError, SessionBlockedError
 from nervecare.screening.api import router as screening_router
-from nervecare.outcomes.api import router as outcomes_router
 from nervecare.visits.api import router as visits_router
 
 api = NinjaAPI(
