@@ -3,7 +3,7 @@
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from nervecare.core.permissions import require_clinical
+from nervecare.core.permissions import require_scheduling
 from nervecare.plans.selectors import therapists_for_clinic
 
 router = Router(tags=["clinic"])
@@ -30,5 +30,5 @@ def me(request: HttpRequest) -> dict:
 
 @router.get("/therapists", response=list[TherapistOut], summary="The clinic's therapists")
 def therapists(request: HttpRequest) -> list:
-    require_clinical(request.user)
+    require_scheduling(request.user)  # names, experience and training: the front desk books with them too
     return therapists_for_clinic(request.user.clinic_id)

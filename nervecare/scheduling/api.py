@@ -6,7 +6,7 @@ from typing import Any, Literal
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema, Status
-from pydantic import ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field
 
 from nervecare.clients.models import Client
 from nervecare.core.errors import FieldErrors
@@ -76,12 +76,6 @@ class ExceptionIn(Strict):
     starts_at: datetime
     ends_at: datetime
     note: str = Field("", max_length=200)
-
-    @model_validator(mode="after")
-    def _order(self) -> "ExceptionIn":
-        if self.ends_at <= self.starts_at:
-            raise ValueError("ends_at must be after starts_at")
-        return self
 
 
 class WaitlistIn(Strict):
@@ -167,6 +161,13 @@ def list_services(request: HttpRequest) -> list:
         }
         for s in selectors.services_for_clinic(request.user.clinic_id)
     ]
+
+
+@router.get(
+    "/scheduling/clients", response=list[dict], summary="Clients to book (front desk: no clinical detail)"
+)
+def booking_clients(request: HttpRequest, search: str = "") -> list:
+    return selectors.clients_for_booking(request.user, search)
 
 
 @router.get("/rooms", response=list[dict], summary="Rooms")

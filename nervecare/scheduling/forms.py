@@ -38,3 +38,19 @@ class CancelForm(forms.Form):
 
 def week_start(value: date) -> date:
     return value.fromordinal(value.toordinal() - value.weekday())
+
+
+class BookOneForm(forms.Form):
+    client_id = forms.TypedChoiceField(coerce=int, label=_("Client"))
+    service_id = forms.TypedChoiceField(coerce=int, label=_("Service"))
+    therapist_id = forms.TypedChoiceField(coerce=int, label=_("Therapist"))
+    day = forms.DateField(widget=DateInput(), label=_("Date"))
+    at = forms.TimeField(widget=TimeInput(), label=_("Time"))
+
+    def __init__(self, *args, clients=(), services=(), therapists=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["client_id"].choices = [
+            (c["id"], f"{c['last_name']}, {c['first_name']}") for c in clients
+        ]
+        self.fields["service_id"].choices = [(s.id, f"{s.name} ({s.minutes} min)") for s in services]
+        self.fields["therapist_id"].choices = [(t.id, t.display_name) for t in therapists]

@@ -237,3 +237,40 @@ def services_for_clinic(clinic_id: int) -> QuerySet[Service]:
 
 def rooms_for_clinic(clinic_id: int) -> QuerySet[Room]:
     return Room.objects.filter(clinic_id=clinic_id, active=True)
+
+
+def clients_for_booking(user: User, search: str = "") -> list[dict[str, Any]]:
+    """What the front desk needs to book: names, contact, and each active plan's sessions left (no clinical
+    detail)."""
+    require_scheduling(user)
+    qs = Client.objects.filter(clinic_id=user.clinic_id).order_by("last_name", "first_name")
+    if search:
+        qs = qs.filter(
+            Q(first_name__icontains=search) | Q(last_name__icontains=search) | Q(email__icontains=search)
+        )
+    rows = []
+    for client in qs.prefetch_related("plans")[:200]:
+        plans = [p for p in client.plans.all() if p.status == CarePlan.Status.ACTIVE]
+        rows.append(
+            {
+                "id": client.id,
+                "first_name": client.first_name,
+                "last_name": client.last_name,
+                "email": client.email,
+                "phone": client.phone,
+                "active_plans": [
+                    {
+                        "plan_id": p.id,
+                        "session_minutes": p.session_minutes,
+                        "therapist_id": p.therapist_id,
+                        **{
+                            k: v
+                            for k, v in plan_progress(p).items()
+                            if k in ("total", "done", "booked", "remaining")
+                        },
+                    }
+                    for p in plans
+                ],
+            }
+        )
+    return rows

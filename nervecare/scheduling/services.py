@@ -49,11 +49,20 @@ class BookingConflictError(Exception):
 
 
 class SessionBlockedError(Exception):
-    """An open stop flag: no massage until it is resolved. Maps to HTTP 409."""
+    """An open stop flag: no massage until it is resolved. Maps to HTTP 409.
+
+    Only clinical staff see which flag and why; the front desk is told there is a safety hold."""
 
     def __init__(self, flags: list[SafetyFlag]):
         self.flags = flags
         super().__init__("No session while a stop flag is open: " + "; ".join(f.title for f in flags))
+
+    def message_for(self, user: User) -> str:
+        if getattr(user, "is_clinical", False):
+            return str(self)
+        return (
+            "A safety hold is open for this client: no session can be booked or started. Ask the therapist."
+        )
 
 
 @dataclass
@@ -67,13 +76,19 @@ def _stop_flags(client: Client, modality: str, flags: list[SafetyFlag] | None = 
     return [f for f in flags if f.level == "stop" and (not f.applies_to or modality in f.applies_to)]
 
 
-def _clearance_warnings(client: Client, flags: list[SafetyFlag] | None = None) -> list[str]:
+def _clearance_warnings(
+    client: Client, flags: list[SafetyFlag] | None = None, actor: User | None = None
+) -> list[str]:
+    """Warnings for open clearance flags. The front desk learns only that a clearance is pending, not why."""
     flags = open_flags(client) if flags is None else flags
-    return [
-        f"Clearance needed before the first session: {f.title} ({f.reason})"
-        for f in flags
-        if f.level == "clearance"
-    ]
+    pending = [f for f in flags if f.level == "clearance"]
+    if actor is not None and not actor.is_clinical:
+        if not pending:
+            return []
+        return [
+            "A clinician's clearance is pending for this client: the therapist confirms it before the session."
+        ]
+    return [f"Clearance needed before the first session: {f.title} ({f.reason})" for f in pending]
 
 
 def _aware(value: datetime, tz) -> datetime:  # noqa: ANN001
@@ -307,7 +322,7 @@ def appointment_book(
     audit_record(
         actor=actor, action="create", obj=appointment, summary=f"Booked {appointment}", request=request
     )
-    return Booking(appointment, _clearance_warnings(client, flags))
+    return Booking(appointment, _clearance_warnings(client, flags, actor))
 
 
 def _occurrences(first_date: date, local_time: time, count: int, tz) -> list[datetime]:  # noqa: ANN001
@@ -349,9 +364,19 @@ def series_preview(
         plan_id=plan_id,
         errors=errors,
     )
+    already = 0  # the plan's sessions already held or booked: a series continues the course, never repeats it
+    if plan is not None:
+        already = plan.appointments.exclude(status=Appointment.Status.CANCELLED).count()
+        remaining = plan.course_weeks * plan.sessions_per_week - already
+        if count is None:
+            count = remaining
+        if remaining <= 0:
+            errors["plan_id"] = "every session of this plan's course is already done or booked"
+        elif count > remaining:
+            errors["count"] = f"the plan has {remaining} sessions left to book; {count} asked"
     if count is None:
-        count = plan.course_weeks * plan.sessions_per_week if plan else 0
-    if not 1 <= count <= 104:
+        count = 0
+    if not errors and not 1 <= count <= 104:
         errors["count"] = "a series has 1 to 104 weekly sessions"
     if errors:
         raise FieldErrors(errors)
@@ -368,6 +393,8 @@ def series_preview(
         )
         time_errors, conflicts = _check_time(req)
         problem = time_errors.get("starts_at") or (_conflict_message(conflicts) if conflicts else "")
+        if starts_at < timezone.now():
+            problem = "this date and time has already passed"
         alternatives = []
         if problem:
             local_day = starts_at.astimezone(tz).date()
@@ -394,17 +421,20 @@ def series_preview(
                 "ok": not problem,
                 "problem": problem,
                 "alternatives": alternatives,
-                "due_measures": _due_measures(plan, index),
+                "due_measures": _due_measures(plan, already + index),
             }
         )
-    stops = _stop_flags(client, service.modality)
+    flags = open_flags(client)
+    stops = _stop_flags(client, service.modality, flags)
     return {
         "count": count,
         "bookable": sum(1 for r in rows if r["ok"]),
         "conflicts": sum(1 for r in rows if not r["ok"]),
         "rows": rows,
-        "blocked_by_stop_flags": [f.title for f in stops],
-        "warnings": _clearance_warnings(client),
+        "blocked_by_stop_flags": [f.title for f in stops]
+        if actor.is_clinical
+        else (["a safety hold"] if stops else []),
+        "warnings": _clearance_warnings(client, flags, actor),
     }
 
 
@@ -440,6 +470,14 @@ def series_book(
     if preview["blocked_by_stop_flags"]:
         raise SessionBlockedError(_stop_flags(client, Service.objects.get(pk=service_id).modality))
     replacements = replacements or {}
+    unknown = sorted(set(replacements) - {r["index"] for r in preview["rows"]})
+    if unknown:
+        raise FieldErrors(
+            {
+                f"replacements.{i}": f"the series has no session {i} (0 to {preview['count'] - 1})"
+                for i in unknown
+            }
+        )
     unresolved = [r for r in preview["rows"] if not r["ok"] and r["index"] not in replacements]
     if unresolved and not skip_conflicts:
         raise BookingConflictError(
@@ -482,10 +520,13 @@ def series_book(
             client=client, therapist=therapist, service=service, room=room, plan=plan, starts_at=starts_at
         )
         errors, conflicts = _check_time(req)
-        if errors or conflicts:
-            raise BookingConflictError(
-                {f"replacements.{row['index']}": errors.get("starts_at") or _conflict_message(conflicts)}
-            )
+        key = f"replacements.{row['index']}"
+        if starts_at < timezone.now():
+            raise FieldErrors({key: "cannot be in the past"})
+        if errors:
+            raise FieldErrors({key: errors["starts_at"]})
+        if conflicts:
+            raise BookingConflictError({key: _conflict_message(conflicts)}, conflicts)
         booked.append(
             _insert(req, actor=actor, series=series, index=row["index"], due_measures=row["due_measures"])
         )
@@ -595,6 +636,7 @@ def series_reschedule_rest(
     require_scheduling(actor)
     if appointment.series_id is None:
         raise FieldErrors({"appointment": "this appointment is not part of a series"})
+    _require_movable(appointment)
     if weekday is not None and not 0 <= weekday <= 6:
         raise FieldErrors({"weekday": "must be 0 (Monday) to 6 (Sunday)"})
     tz = clinic_tz(appointment.clinic)
@@ -618,9 +660,13 @@ def series_reschedule_rest(
             raise FieldErrors({"local_time": f"the session of {local_day} would move into the past"})
         try:
             _move(item, actor=actor, starts_at=new_start)
-        except (FieldErrors, BookingConflictError) as exc:
-            raise type(exc)(
-                {f"appointments.{item.id}": f"{local_day}: {msg}" for msg in exc.errors.values()}
+        except FieldErrors as exc:
+            raise FieldErrors(
+                {f"appointments.{item.id}": f"{local_day}: {m}" for m in exc.errors.values()}
+            ) from None
+        except BookingConflictError as exc:
+            raise BookingConflictError(
+                {f"appointments.{item.id}": f"{local_day}: {m}" for m in exc.errors.values()}, exc.conflicts
             ) from None
         moved.append(item)
     series = appointment.series
@@ -709,7 +755,7 @@ def appointment_check_in(
         appointment.checked_in_at = timezone.now()
         appointment.save(update_fields=["status", "checked_in_at", "updated_at"])
         audit_record(actor=actor, action="update", obj=appointment, summary="Checked in", request=request)
-    return Booking(appointment, _clearance_warnings(appointment.client))
+    return Booking(appointment, _clearance_warnings(appointment.client, None, actor))
 
 
 @transaction.atomic
@@ -746,8 +792,12 @@ def waitlist_add(
         and not Therapist.objects.filter(pk=therapist_id, clinic_id=actor.clinic_id).exists()
     ):
         errors["therapist_id"] = "unknown therapist"
+    tz = clinic_tz(client.clinic)
+    earliest, latest = _aware(earliest, tz), _aware(latest, tz)  # no offset: the clinic's local time
     if earliest >= latest:
         errors["latest"] = "must be after earliest"
+    elif latest <= timezone.now():
+        errors["latest"] = "the window has already passed"
     if errors:
         raise FieldErrors(errors)
     entry = WaitlistEntry.objects.create(
@@ -839,6 +889,8 @@ def exception_add(
     *, actor: User, therapist: Therapist, kind: str, starts_at: datetime, ends_at: datetime, note: str = ""
 ) -> AvailabilityException:
     require_scheduling(actor)
+    tz = clinic_tz(therapist.clinic)
+    starts_at, ends_at = _aware(starts_at, tz), _aware(ends_at, tz)  # no offset: the clinic's local time
     errors: dict[str, str] = {}
     if kind not in AvailabilityException.Kind.values:
         errors["kind"] = "must be time_off or extra"

@@ -5,6 +5,7 @@ from nervecare.scheduling import views
 app_name = "scheduling"
 urlpatterns = [
     path("calendar/", views.week_calendar, name="week"),
+    path("book/", views.booking_desk, name="book"),
     path("appointments/<int:appointment_id>/", views.appointment_detail, name="appointment"),
     path(
         "appointments/<int:appointment_id>/<slug:action>/",

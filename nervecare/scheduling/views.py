@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -16,7 +17,7 @@ from nervecare.core.models import Therapist
 from nervecare.core.permissions import require_scheduling
 from nervecare.plans.models import CarePlan
 from nervecare.scheduling import availability, selectors, services
-from nervecare.scheduling.forms import CancelForm, RescheduleForm, SeriesForm, week_start
+from nervecare.scheduling.forms import BookOneForm, CancelForm, RescheduleForm, SeriesForm, week_start
 from nervecare.scheduling.models import Room
 
 DAY_START_HOUR, DAY_END_HOUR = 7, 21  # the calendar grid, clinic local time
@@ -182,7 +183,7 @@ def appointment_action(request: HttpRequest, appointment_id: int, action: str) -
     except FieldErrors as exc:
         messages.error(request, "; ".join(exc.errors.values()))
     except services.SessionBlockedError as exc:
-        messages.error(request, str(exc))
+        messages.error(request, exc.message_for(request.user))
     return redirect("scheduling:appointment", appointment_id=appointment.id)
 
 
@@ -191,15 +192,18 @@ def book_series(request: HttpRequest, client_id: int, plan_id: int) -> HttpRespo
     """Book a plan's weekly course: preview the dates, see conflicts with alternatives, then book."""
     client = selectors.client_get_for_scheduling(request.user, client_id)
     plan = get_object_or_404(CarePlan, pk=plan_id, client=client)
-    svc = [s for s in selectors.services_for_clinic(client.clinic_id) if s.modality == plan.modality]
+    svc = sorted(
+        (s for s in selectors.services_for_clinic(client.clinic_id) if s.modality == plan.modality),
+        key=lambda s: (s.minutes != plan.session_minutes, s.name),
+    )
     therapists = list(selectors.qualified_therapists(client.clinic_id, svc[0], plan)) if svc else []
     if plan.therapist and plan.therapist in therapists:
         therapists.remove(plan.therapist)
         therapists.insert(0, plan.therapist)
     tz = selectors.clinic_tz(client.clinic)
-    total = plan.course_weeks * plan.sessions_per_week
+    progress = selectors.plan_progress(plan)
     initial = {
-        "count": total,
+        "count": max(progress["remaining"], 1),
         "first_date": timezone.localdate(timezone=tz) + timedelta(days=7),
         "local_time": "10:00",
     }
@@ -229,13 +233,22 @@ def book_series(request: HttpRequest, client_id: int, plan_id: int) -> HttpRespo
                 )
                 for warning in result["warnings"]:
                     messages.warning(request, warning)
-                return redirect("web:plan", client_id=client.id, plan_id=plan.id)
+                if request.user.is_clinical:
+                    return redirect("web:plan", client_id=client.id, plan_id=plan.id)
+                first = result["appointments"][0] if result["appointments"] else None
+                week = first.starts_at.astimezone(tz).date().isoformat() if first else ""
+                return redirect(
+                    f"{reverse('scheduling:week')}?therapist={form.cleaned_data['therapist_id']}&week={week}"
+                )
             preview = services.series_preview(**args)
         except FieldErrors as exc:
             for key, message in exc.errors.items():
                 form.add_error(key if key in form.fields else None, message)
             status = 422
-        except (services.BookingConflictError, services.SessionBlockedError) as exc:
+        except services.SessionBlockedError as exc:
+            form.add_error(None, exc.message_for(request.user))
+            status = 409
+        except services.BookingConflictError as exc:
             form.add_error(None, str(exc))
             status = 409
     elif request.method == "POST":
@@ -254,7 +267,60 @@ def book_series(request: HttpRequest, client_id: int, plan_id: int) -> HttpRespo
             "form": form,
             "preview": preview,
             "tz": tz.key,
-            "progress": selectors.plan_progress(plan),
+            "progress": progress,
+            "clinical": request.user.is_clinical,
         },
+        status=status,
+    )
+
+
+@login_required
+def booking_desk(request: HttpRequest) -> HttpResponse:
+    """The front desk's booking page: one appointment, or a plan's course (with sessions left to book)."""
+    require_scheduling(request.user)
+    clinic = request.user.clinic
+    tz = selectors.clinic_tz(clinic)
+    clients = selectors.clients_for_booking(request.user, request.GET.get("q", "").strip())
+    therapists = list(Therapist.objects.filter(clinic=clinic, active=True))
+    form = BookOneForm(
+        request.POST or None,
+        clients=selectors.clients_for_booking(request.user),
+        services=selectors.services_for_clinic(clinic.id),
+        therapists=therapists,
+    )
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            data = form.cleaned_data
+            client = selectors.client_get_for_scheduling(request.user, data["client_id"])
+            try:
+                booking = services.appointment_book(
+                    actor=request.user,
+                    client=client,
+                    therapist_id=data["therapist_id"],
+                    service_id=data["service_id"],
+                    starts_at=availability.local_to_utc(data["day"], data["at"], tz),
+                    request=request,
+                )
+            except FieldErrors as exc:
+                for key, message in exc.errors.items():
+                    form.add_error(key if key in form.fields else None, message)
+            except services.BookingConflictError as exc:
+                form.add_error(None, str(exc))
+                status = 409
+            except services.SessionBlockedError as exc:
+                form.add_error(None, exc.message_for(request.user))
+                status = 409
+            else:
+                messages.success(request, _("Booked."))
+                for warning in booking.warnings:
+                    messages.warning(request, warning)
+                return redirect("scheduling:appointment", appointment_id=booking.appointment.id)
+    courses = [(c, p) for c in clients for p in c["active_plans"] if p["remaining"] > 0]
+    return render(
+        request,
+        "scheduling/booking_desk.html",
+        {"form": form, "courses": courses, "q": request.GET.get("q", ""), "tz": tz.key},
         status=status,
     )
