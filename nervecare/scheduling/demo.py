@@ -86,6 +86,8 @@ def seed_schedule(clinic: Clinic, actor: User, rng: random.Random) -> int:
             next_day += dt.timedelta(weeks=1)
         total = plan.course_weeks * plan.sessions_per_week
         with transaction.atomic():
+            plan.start_date = next_day - dt.timedelta(weeks=PAST_WEEKS)
+            plan.save(update_fields=["start_date", "updated_at"])
             for week in range(PAST_WEEKS, 0, -1):  # history: the sessions already done
                 day = next_day - dt.timedelta(weeks=week)
                 starts_at = availability.local_to_utc(day, local_time, tz)

@@ -23,7 +23,7 @@ def seed_notes(clinic: Clinic, actor: User, rng: random.Random) -> int:
     done = 0
     sessions = (
         Appointment.objects.filter(clinic=clinic, status="completed", note__isnull=True)
-        .select_related("plan", "client", "service")
+        .select_related("plan", "client", "service", "therapist__user")
         .order_by("client_id", "starts_at")
     )
     visit_number: dict[int, int] = {}
@@ -68,7 +68,8 @@ def seed_notes(clinic: Clinic, actor: User, rng: random.Random) -> int:
             "tingling_after": max(0, tingle_before - rng.choice((0, 1, 1))),
             "soreness_after": max(0, (4 if n == 0 else 2) - n // 2 + rng.choice((0, 1))),
         }
-        note = note_save(actor=actor, appointment=appointment, data=data)
-        note_sign(actor=actor, note=note)
+        therapist_user = appointment.therapist.user  # the therapist who gave the session writes its note
+        note = note_save(actor=therapist_user, appointment=appointment, data=data)
+        note_sign(actor=therapist_user, note=note)
         done += 1
     return done
