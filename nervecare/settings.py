@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "nervecare.visits",
     "nervecare.outcomes",
     "nervecare.interop",
+    "nervecare.portal",
     "nervecare.web",
 ]
 

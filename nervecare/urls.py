@@ -8,6 +8,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/v1/", api.urls),
     path("fhir/R4/", include("nervecare.interop.urls")),
+    path("portal/", include("nervecare.portal.urls")),
     path("", include("nervecare.outcomes.urls")),
     path("", include("nervecare.visits.urls")),
     path("", include("nervecare.scheduling.urls")),
