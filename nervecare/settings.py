@@ -132,7 +132,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "web:clients"
+LOGIN_REDIRECT_URL = "/"  # the dashboard; the front desk and clients are sent on from there
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en"
@@ -170,6 +170,8 @@ REDIS_URL = os.environ.get("REDIS_URL", "")  # empty: the job queue is a SQLite 
 NERVECARE_JOBS_IMMEDIATE = env_bool("NERVECARE_JOBS_IMMEDIATE", TESTING)  # run jobs inline (tests)
 NERVECARE_REMINDER_LEAD_HOURS = env_int("NERVECARE_REMINDER_LEAD_HOURS", 24)
 NERVECARE_REMINDER_MAX_ATTEMPTS = env_int("NERVECARE_REMINDER_MAX_ATTEMPTS", 5)
+# How long before an appointment a client may still cancel it in the portal.
+NERVECARE_CANCEL_POLICY_HOURS = env_int("NERVECARE_CANCEL_POLICY_HOURS", 24)
 # Absolute calendar feed URLs (e.g. https://care.example.org); empty: the request's host.
 NERVECARE_PUBLIC_URL = os.environ.get("NERVECARE_PUBLIC_URL", "")
 # Email. Without EMAIL_HOST, DEBUG prints emails to the console.

@@ -1,5 +1,200 @@
-"""API routes for outcomes and reports."""
+"""API routes for outcomes and reports: one client's outcomes (JSON, CSV, PDF), the clinic's cohort
+outcomes (JSON, CSV), re-evaluation decisions and clinic report jobs. Every read of clinical data is audited."""
 
-from ninja import Router
+import dataclasses
+import datetime as dt
+from decimal import Decimal
+from typing import Any, Literal
+
+import numpy as np
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.functional import Promise
+from ninja import Field, Query, Router, Schema, Status
+
+from nervecare.core.models import Clinic
+from nervecare.core.permissions import require_clinical
+from nervecare.core.services import audit_record
+from nervecare.outcomes import exports, reports, selectors, services
+from nervecare.outcomes.analysis import client_outcomes
+from nervecare.outcomes.cohort import CohortFilters, clinic_outcomes
+from nervecare.outcomes.models import ReevaluationDecision, ReportJob
+from nervecare.outcomes.stats import Estimate, Trend
+from nervecare.screening.selectors import open_flags
 
 router = Router(tags=["outcomes"])
+
+Measure = Literal["pain", "numbness", "tingling"]
+
+
+def to_json(value: Any) -> Any:
+    """Plain JSON from the analysis' data (dates as ISO 8601, intervals as objects)."""
+    if isinstance(value, Estimate | Trend):
+        return to_json(value.as_dict())
+    if isinstance(value, ReevaluationDecision):
+        return {
+            "id": value.id,
+            "decision": value.decision,
+            "action": value.action,
+            "suggested": value.suggested,
+            "reason": value.reason,
+            "decided_by": value.decided_by.username if value.decided_by else None,
+            "decided_at": value.decided_at.isoformat(),
+        }
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return to_json(dataclasses.asdict(value))
+    if isinstance(value, dict):
+        return {str(k): to_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_json(v) for v in value]
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, Promise):
+        return str(value)
+    if isinstance(value, Decimal | np.floating):
+        return float(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    return value
+
+
+def _client_result(request: HttpRequest, client_id: int, summary: str) -> tuple:
+    client = selectors.client_for_outcomes(request.user, client_id)
+    audit_record(actor=request.user, action="view", obj=client, summary=summary, request=request)
+    return client, client_outcomes(selectors.client_data(client))
+
+
+@router.get("/clients/{client_id}/outcomes", summary="One client's outcomes")
+def client_outcomes_get(request: HttpRequest, client_id: int) -> Any:
+    """Trajectories, immediate and lasting effect, change from baseline with intervals, trend, responder
+    status, and the suggestion at each re-evaluation point. Observational data: read `caveat`."""
+    _client, result = _client_result(request, client_id, "Outcomes viewed (API)")
+    return to_json(result)
+
+
+@router.get("/clients/{client_id}/outcomes.csv", summary="One client's outcome numbers as CSV")
+def client_outcomes_csv(request: HttpRequest, client_id: int) -> HttpResponse:
+    client, result = _client_result(request, client_id, "Outcomes exported (API, CSV)")
+    response = HttpResponse(exports.client_csv(result), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="outcomes-client-{client.id}.csv"'
+    return response
+
+
+@router.get("/clients/{client_id}/report.pdf", summary="A client's progress report (PDF)")
+def client_report(
+    request: HttpRequest, client_id: int, audience: Literal["client", "clinician"] = "client"
+) -> HttpResponse:
+    """Built on request (a few hundred milliseconds). `audience=clinician` adds the methods and the basis of
+    each suggestion."""
+    client, result = _client_result(request, client_id, f"Progress report (API, PDF, for the {audience})")
+    pdf = reports.client_report_pdf(
+        result, audience=audience, flags=open_flags(client), clinic_name=client.clinic.name
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="{reports.report_filename(f"progress-{client.id}-{audience}", timezone.now())}"'
+    )
+    return response
+
+
+class DecisionIn(Schema):
+    plan_id: int
+    week: int = Field(ge=1, le=52)
+    decision: Literal["accepted", "overruled"]
+    action: Literal["continue", "adjust", "refer"] | None = None
+    reason: str = Field("", max_length=2000)
+
+
+@router.post(
+    "/clients/{client_id}/outcomes/decisions", response={201: dict}, summary="Accept or overrule a suggestion"
+)
+def decision_create(request: HttpRequest, client_id: int, payload: DecisionIn) -> Status:
+    client = selectors.client_for_outcomes(request.user, client_id)
+    record = services.reevaluation_decide(
+        actor=request.user, client=client, request=request, **payload.dict()
+    )
+    return Status(201, to_json(record))
+
+
+class ClinicQuery(Schema):
+    measure: Measure = "pain"
+    type: str = ""
+    cause: str = ""
+    modality: str = ""
+    therapist_id: int | None = None
+    model: bool = True
+
+
+def _clinic(request: HttpRequest, q: ClinicQuery, summary: str, *, with_model: bool) -> dict[str, Any]:
+    require_clinical(request.user)
+    clinic = Clinic.objects.get(pk=request.user.clinic_id)
+    filters = CohortFilters(
+        measure=q.measure, type=q.type, cause=q.cause, modality=q.modality, therapist_id=q.therapist_id
+    )
+    result = clinic_outcomes(clinic, filters, with_model=with_model)
+    audit_record(actor=request.user, action="view", obj=clinic, summary=summary, request=request)
+    return result
+
+
+@router.get("/outcomes/clinic", summary="The clinic's cohort outcomes")
+def clinic_outcomes_get(request: HttpRequest, q: Query[ClinicQuery]) -> Any:
+    """Responder rates (Wilson), mean changes (t), attendance, drop-out and adverse events by neuropathy type,
+    cause, modality, therapist and sessions attended, and a mixed-effects model (`model=false` to skip it).
+    Observational data without a control group: read `caveat` and `rests_on`."""
+    result = _clinic(request, q, "Clinic outcomes viewed (API)", with_model=q.model)
+    result = {k: v for k, v in result.items() if k != "clients"}
+    return to_json(result)
+
+
+@router.get("/outcomes/clinic.csv", summary="The clinic's outcome numbers as CSV")
+def clinic_outcomes_csv(
+    request: HttpRequest, q: Query[ClinicQuery], level: Literal["groups", "clients"] = "groups"
+) -> HttpResponse:
+    result = _clinic(request, q, f"Clinic outcomes exported (API, CSV, {level})", with_model=False)
+    body = exports.clinic_clients_csv(result) if level == "clients" else exports.clinic_csv(result)
+    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="outcomes-clinic-{level}.csv"'
+    return response
+
+
+class ReportIn(Schema):
+    measure: Measure = "pain"
+    type: str = ""
+    cause: str = ""
+    modality: str = ""
+    therapist_id: int | None = None
+
+
+@router.post("/outcomes/reports", response={202: dict}, summary="Queue a clinic outcome report (PDF)")
+def report_create(request: HttpRequest, payload: ReportIn) -> Status:
+    """The report is built by the job queue; poll `GET /outcomes/reports/{id}` for its progress."""
+    params = {k: v for k, v in payload.dict().items() if v not in ("", None)}
+    job = services.report_job_create(actor=request.user, params=params, request=request)
+    job.refresh_from_db()
+    return Status(202, job.as_dict())
+
+
+@router.get("/outcomes/reports/{job_id}", summary="A clinic report job: status and progress")
+def report_status(request: HttpRequest, job_id: int) -> Any:
+    return selectors.report_job_get_for_user(request.user, job_id).as_dict()
+
+
+@router.get("/outcomes/reports/{job_id}/report.pdf", summary="A finished clinic report (PDF)")
+def report_download(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = selectors.report_job_get_for_user(request.user, job_id)
+    if job.status != ReportJob.Status.DONE or not job.pdf:
+        from ninja.errors import HttpError
+
+        raise HttpError(409, f"The report is not ready yet ({job.status}, {job.progress}%).")
+    audit_record(
+        actor=request.user,
+        action="view",
+        obj=job,
+        summary="Clinic outcome report downloaded (API)",
+        request=request,
+    )
+    response = HttpResponse(bytes(job.pdf), content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="{reports.report_filename("clinic-outcomes", job.created_at)}"'
+    )
+    return response

@@ -1,4 +1,17 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from nervecare.portal import views
 
 app_name = "portal"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("consent/", views.consent, name="consent"),
+    path("questionnaires/<slug:code>/", views.questionnaire, name="questionnaire"),
+    path("diary/", views.diary, name="diary"),
+    path("appointments/", views.appointments, name="appointments"),
+    path("appointments/<int:appointment_id>/cancel/", views.appointment_cancel, name="appointment_cancel"),
+    path("appointments.ics", views.calendar_download, name="calendar"),
+    path("progress/", views.progress, name="progress"),
+    path("welcome/<uidb64>/<token>/", views.SetPasswordView.as_view(), name="set_password"),
+    path("welcome/done/", views.password_set, name="password_set"),
+]

@@ -335,3 +335,29 @@ def instrument_form_fields(definition) -> list[dict]:
         }
         for item in definition.items
     ]
+
+
+class ClientFilterForm(forms.Form):
+    """The client list's search and filters (each optional; HTMX sends them as you type or choose)."""
+
+    q = forms.CharField(required=False, label=_("Search by name or email"))
+    type = forms.ChoiceField(
+        required=False, label=_("Neuropathy type"), choices=[("", _("Any")), *Condition.Type.choices]
+    )
+    cause = forms.ChoiceField(
+        required=False, label=_("Cause"), choices=[("", _("Any")), *Condition.Cause.choices]
+    )
+    therapist = forms.TypedChoiceField(
+        required=False, coerce=int, empty_value=None, label=_("Usual therapist")
+    )
+    plan_status = forms.ChoiceField(
+        required=False,
+        label=_("Plan"),
+        choices=[("", _("Any")), ("none", _("No plan yet")), *CarePlan.Status.choices],
+    )
+
+    def __init__(self, *args, therapists=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["therapist"].choices = [("", _("Any"))] + [(t.id, t.display_name) for t in therapists]
+        for name in ("q", "type", "cause", "therapist", "plan_status"):
+            self.fields[name].widget.attrs["id"] = name

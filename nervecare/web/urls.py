@@ -4,7 +4,8 @@ from nervecare.web import views
 
 app_name = "web"
 urlpatterns = [
-    path("", views.client_list, name="clients"),
+    path("", views.dashboard, name="dashboard"),
+    path("clients/", views.client_list, name="clients"),
     path("clients/new/", views.client_new, name="client_new"),
     path("clients/<int:client_id>/", views.client_detail, name="client"),
     path("clients/<int:client_id>/edit/", views.client_edit, name="client_edit"),
@@ -22,5 +23,6 @@ urlpatterns = [
     path("clients/<int:client_id>/plans/<int:plan_id>/", views.plan_detail, name="plan"),
     path("clients/<int:client_id>/plans/<int:plan_id>/activate/", views.plan_activate, name="plan_activate"),
     path("clients/<int:client_id>/plans/<int:plan_id>/cancel/", views.plan_cancel, name="plan_cancel"),
+    path("clients/<int:client_id>/portal-invite/", views.portal_invite, name="portal_invite"),
     path("instruments/", views.instrument_list, name="instruments"),
 ]

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -19,14 +20,18 @@ from nervecare.core.services import audit_record
 from nervecare.plans import services as plan_services
 from nervecare.plans.models import CarePlan
 from nervecare.plans.selectors import plans_for_client, therapists_for_clinic
+from nervecare.portal import selectors as portal_selectors
+from nervecare.portal import services as portal_services
 from nervecare.scheduling.selectors import plan_progress
 from nervecare.screening import instruments
 from nervecare.screening import services as screening_services
 from nervecare.screening.models import SafetyFlag
 from nervecare.screening.safety import ruleset
 from nervecare.screening.selectors import latest_responses, open_flags
+from nervecare.web import dashboard as dashboard_selectors
 from nervecare.web.forms import (
     ClearanceForm,
+    ClientFilterForm,
     ClientForm,
     ConditionForm,
     ConsentForm,
@@ -74,13 +79,32 @@ def _route_errors(
 
 
 @login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """Where the day starts: clinical staff see today's work; the front desk its calendar; a client the portal."""
+    user = request.user
+    if user.role == "client":
+        return redirect("portal:home")
+    if not user.is_clinical:
+        return redirect("scheduling:week")  # the front desk works from the calendar, not clinical records
+    return render(request, "web/dashboard.html", dashboard_selectors.dashboard(user))
+
+
+@login_required
 def client_list(request: HttpRequest) -> HttpResponse:
     if not request.user.is_clinical and request.user.role == "front_desk":
         return redirect("scheduling:week")  # the front desk works from the calendar, not clinical records
-    q = request.GET.get("q", "").strip()
-    ntype = request.GET.get("type", "")
-    clients = selectors.client_list_for_user(request.user, search=q, neuropathy_type=ntype)
-    context = {"clients": clients, "q": q, "type": ntype, "types": Condition.Type.choices}
+    form = ClientFilterForm(request.GET or None, therapists=therapists_for_clinic(request.user.clinic_id))
+    filters = form.cleaned_data if form.is_valid() else {}
+    clients = selectors.client_list_for_user(
+        request.user,
+        search=filters.get("q", ""),
+        neuropathy_type=filters.get("type", ""),
+        cause=filters.get("cause", ""),
+    )
+    clients = dashboard_selectors.client_list_filter(
+        clients, therapist_id=filters.get("therapist"), plan_status=filters.get("plan_status", "")
+    )
+    context = {"clients": clients, "form": form}
     if _is_htmx(request):
         return render(request, "web/partials/client_rows.html", context)
     return render(request, "web/client_list.html", context)
@@ -173,6 +197,7 @@ def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
     client = selectors.client_get_for_user(request.user, client_id)
     audit_record(actor=request.user, action="view", obj=client, summary="Record viewed", request=request)
     latest_map, previous_map = selectors.body_map_latest_two(client)
+    first_map = client.body_maps.order_by("recorded_at", "id").first() if previous_map else None
     context = {
         "client": client,
         "conditions": client.conditions.all(),
@@ -190,6 +215,16 @@ def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
         "instruments": instruments.all_definitions().values(),
         "clearance_form": ClearanceForm(),
         "consents": client.consents.select_related("text"),
+        "first_map": first_map,
+        "first_map_marks": first_map.marks.all() if first_map else [],
+        "portal_account": portal_selectors.account_for_client(client),
+        "upcoming": client.appointments.filter(starts_at__gte=timezone.now())
+        .exclude(status="cancelled")
+        .select_related("therapist")
+        .order_by("starts_at")[:5],
+        "past": client.appointments.filter(starts_at__lt=timezone.now())
+        .select_related("therapist", "note")
+        .order_by("-starts_at")[:10],
     }
     return render(request, "web/client_detail.html", context)
 
@@ -501,3 +536,18 @@ def instrument_list(request: HttpRequest) -> HttpResponse:
         "web/instruments.html",
         {"definitions": instruments.all_definitions().values(), "rules": ruleset().rules},
     )
+
+
+@login_required
+@require_POST
+def portal_invite(request: HttpRequest, client_id: int) -> HttpResponse:
+    client = selectors.client_get_for_user(request.user, client_id)
+    try:
+        portal_services.client_invite(actor=request.user, client=client, request=request)
+    except FieldErrors as exc:
+        messages.error(request, "; ".join(exc.errors.values()))
+    else:
+        messages.success(
+            request, _("Invitation sent to %(email)s: a link to choose a password.") % {"email": client.email}
+        )
+    return redirect("web:client", client_id=client.id)

@@ -33,3 +33,21 @@ MEASURE_WHEN = {"every_session": "before and after every session", "reevaluation
 @register.filter
 def measure_when(code: str) -> str:
     return MEASURE_WHEN.get(code, code)
+
+
+@register.inclusion_tag("web/partials/body_svg.html")
+def body_figure(marks=(), interactive: bool = False, caption: str = "") -> dict:
+    """The front and back outlines; with marks, each region is shaded by its intensity; interactive: tappable
+    regions that fill the marks form (static/js/nervecare.js)."""
+    from nervecare.web import bodymap_svg
+
+    return {
+        "shapes": bodymap_svg.figure(marks),
+        "outline": bodymap_svg.OUTLINE,
+        "transforms": bodymap_svg.outline_transforms(),
+        "interactive": interactive,
+        "caption": caption,
+        "width": bodymap_svg.WIDTH * 2 + bodymap_svg.GAP,
+        "front_x": bodymap_svg.WIDTH // 2,
+        "back_x": bodymap_svg.WIDTH + bodymap_svg.GAP + bodymap_svg.WIDTH // 2,
+    }

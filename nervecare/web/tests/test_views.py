@@ -109,7 +109,7 @@ def test_another_clinics_client_is_not_found(other_clinic_user, clinic):
     response = http.get(f"/clients/{client.id}/")
     assert response.status_code == 404
     assert "Secret" not in response.content.decode()
-    assert "Secret" not in http.get("/").content.decode()
+    assert "Secret" not in http.get("/clients/").content.decode()
 
 
 @pytest.mark.django_db
@@ -117,9 +117,9 @@ def test_client_search_htmx_gets_rows_only(therapist_user, clinic):
     ClientFactory(clinic=clinic, first_name="Agnes", last_name="Ward")
     ClientFactory(clinic=clinic, first_name="Boris", last_name="Stone")
     http = login(therapist_user)
-    full = http.get("/?q=agn")
+    full = http.get("/clients/?q=agn")
     assert "<html" in full.content.decode() and "Agnes" in full.content.decode()
-    partial = http.get("/?q=agn", HTTP_HX_REQUEST="true").content.decode()
+    partial = http.get("/clients/?q=agn", HTTP_HX_REQUEST="true").content.decode()
     assert "<html" not in partial and "Agnes" in partial and "Boris" not in partial
 
 

@@ -1,0 +1,659 @@
+"""The clinic's outcomes: every client's baseline and "now" in bulk, responder rates with Wilson intervals,
+mean changes with t intervals, attendance, drop-out and adverse events beside them, by neuropathy type,
+cause, modality, therapist and sessions attended; and a mixed-effects model of ratings over weeks.
+
+The per-client numbers follow series.py exactly (a test compares them client by client). Two engines
+compute them, chosen by measuring (bench/outcomes_bench.py):
+- "sql": the whole computation runs in the database (SQLite or PostgreSQL window functions);
+- "duckdb": the observations are read out of the database and the same SQL runs in DuckDB (in memory).
+"""
+
+import datetime as dt
+import hashlib
+import tempfile
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import Count, Max, Q
+from django.utils import timezone
+
+from nervecare.clients.models import Client, Condition
+from nervecare.core.models import Clinic, Therapist
+from nervecare.outcomes import stats
+from nervecare.outcomes.analysis import dropped_out
+from nervecare.outcomes.mixed import mixed_model_fit, sample_clients
+from nervecare.outcomes.rules import outcome_rules, session_band
+from nervecare.outcomes.series import MEASURES, WEEK_OFFSET_SECONDS, WEEK_SECONDS, epoch_seconds
+from nervecare.plans.models import CarePlan
+from nervecare.scheduling.models import Appointment
+from nervecare.screening.models import InstrumentResponse
+from nervecare.visits.models import AdverseEvent, NoteAmendment, SessionNote
+
+ENGINES = ("sql", "duckdb")
+DEFAULT_ENGINE = "duckdb"  # chosen by measurement: see bench/README.md
+SUMMARY_CACHE_SECONDS = 3600
+MEASURE_CODES = {m: i for i, m in enumerate(MEASURES)}
+DIMENSIONS = {
+    "type": "Neuropathy type",
+    "cause": "Cause",
+    "modality": "Modality",
+    "therapist": "Therapist",
+    "sessions": "Sessions attended",
+}
+OBSERVATIONAL_NOTE = (
+    "Observational data from routine care, without a control group: nobody was assigned at random to "
+    "massage or to no massage. The numbers describe how the clients' own ratings changed while they came "
+    "for massage; they cannot show that massage caused the change. Symptoms also change with time, "
+    "medicines and the course of the illness, ratings that start high tend to fall on their own (regression "
+    "to the mean), and clients who stop coming are often those it helped least. Differences between groups "
+    "(types, causes, modalities, therapists) may come from who was in each group, not from the treatment."
+)
+
+
+# --- SQL ------------------------------------------------------------------------------------------------------
+
+
+def _epoch(column: str, dialect: str) -> str:
+    """Whole seconds since the epoch (floored, as series.epoch_seconds): exact integer arithmetic everywhere."""
+    if dialect == "sqlite":
+        return f"CAST(strftime('%s', {column}) AS INTEGER)"
+    return f"CAST(FLOOR(EXTRACT(EPOCH FROM {column})) AS BIGINT)"
+
+
+def _week(dialect: str) -> str:
+    """Course week of r.ts with course start r.t0: whole seconds, r.ts >= r.t0, so integer division floors."""
+    span = f"(r.ts - r.t0 + {WEEK_OFFSET_SECONDS})"
+    if dialect == "duckdb":
+        return f"({span} // {WEEK_SECONDS} + 1)"  # DuckDB's "/" is float division
+    return f"({span} / {WEEK_SECONDS} + 1)"
+
+
+def _real(dialect: str) -> str:
+    return "REAL" if dialect == "sqlite" else "DOUBLE PRECISION"
+
+
+def _ids(values: list[int]) -> str:
+    return ",".join(str(int(v)) for v in values) or "NULL"
+
+
+@dataclass
+class Overrides:
+    """Ratings corrected by amendments to signed notes: the SQL reads these instead of the signed values."""
+
+    note_ids: list[int] = field(default_factory=list)
+    rows: list[tuple[int, int, float, float, int]] = field(
+        default_factory=list
+    )  # client, measure, ts, value, note
+
+
+def amendment_overrides(clinic_id: int, client_ids: list[int] | None = None) -> Overrides:
+    qs = NoteAmendment.objects.filter(note__client__clinic_id=clinic_id, note__signed_at__isnull=False)
+    if client_ids is not None:
+        qs = qs.filter(note__client_id__in=client_ids)
+    amended = defaultdict(dict)
+    for note_id, changes in qs.order_by("created_at", "id").values_list("note_id", "changes"):
+        for name, (_old, new) in (changes or {}).items():
+            if name.endswith("_before") and name.removesuffix("_before") in MEASURE_CODES:
+                amended[note_id][name] = new
+    if not amended:
+        return Overrides()
+    out = Overrides(note_ids=sorted(amended))
+    notes = SessionNote.objects.filter(pk__in=out.note_ids).select_related("appointment")
+    for note in notes:
+        for m, code in MEASURE_CODES.items():
+            field_name = f"{m}_before"
+            value = amended[note.id].get(field_name, getattr(note, field_name))
+            if value is not None and value != "":
+                out.rows.append(
+                    (note.client_id, code, epoch_seconds(note.appointment.starts_at), float(value), note.id)
+                )
+    return out
+
+
+def observations_sql(dialect: str, clinic_id: int, overrides: Overrides, client_ids: list[int] | None) -> str:
+    """The CTEs `sessions` (signed notes, read once) and `obs` (client_id, measure, ts, value, prio, kind_rank,
+    oid): every 0-10 rating of the clinic, plus each client's first signed session as measure -1."""
+    real = _real(dialect)
+    clients = f"c.clinic_id = {int(clinic_id)}"
+    if client_ids is not None:
+        clients += f" AND c.id IN ({_ids(client_ids)})"
+    r, k, n, a, cl = (
+        InstrumentResponse._meta.db_table,
+        Condition._meta.db_table,
+        SessionNote._meta.db_table,
+        Appointment._meta.db_table,
+        Client._meta.db_table,
+    )
+    skip = f"s.id NOT IN ({_ids(overrides.note_ids)})" if overrides.note_ids else "1 = 1"
+    parts = [
+        f"""SELECT r.client_id, CASE r.instrument WHEN 'nrs_pain' THEN 0 WHEN 'nrs_numbness' THEN 1 ELSE 2 END,
+            {_epoch("r.administered_at", dialect)}, CAST(r.total AS {real}),
+            CASE WHEN r.context = 'intake' THEN 1 ELSE 3 END, 0, r.id
+            FROM {r} r JOIN {cl} c ON c.id = r.client_id
+            WHERE {clients} AND r.instrument IN ('nrs_pain', 'nrs_numbness', 'nrs_tingling')"""  # noqa: S608 - only ints, floats and constants are interpolated
+    ]
+    for m, code in MEASURE_CODES.items():
+        parts.append(
+            f"""SELECT k.client_id, {code}, {_epoch("k.created_at", dialect)}, CAST(k.{m} AS {real}), 2, 0, k.id
+            FROM {k} k JOIN {cl} c ON c.id = k.client_id WHERE {clients} AND k.{m} IS NOT NULL"""  # noqa: S608 - only ints, floats and constants are interpolated
+        )
+    # The notes are read once and unpivoted (one row per rating), rather than joined once per rating.
+    parts.append(
+        f"""SELECT client_id, code, ts, value, 3, 1, id FROM (
+              SELECT s.client_id, m.code, s.ts, s.id,
+                     CASE m.code WHEN 0 THEN s.pain WHEN 1 THEN s.numbness ELSE s.tingling END AS value
+              FROM sessions s CROSS JOIN (SELECT 0 AS code UNION ALL SELECT 1 UNION ALL SELECT 2) m
+              WHERE {skip}
+            ) AS unpivoted WHERE value IS NOT NULL"""  # noqa: S608 - only ints, floats and constants are interpolated
+    )
+    parts.append(
+        f"SELECT client_id, -1, MIN(ts), CAST(0 AS {real}), 9, 9, 0 FROM sessions GROUP BY client_id"  # noqa: S608 - constants only
+    )
+    if overrides.rows:
+        wanted = set(client_ids) if client_ids is not None else None
+        for client_id, code, ts, value, note_id in overrides.rows:
+            if wanted is None or client_id in wanted:
+                parts.append(
+                    f"SELECT {int(client_id)}, {int(code)}, {int(ts)}, "
+                    f"CAST({float(value)!r} AS {real}), 3, 1, {int(note_id)}"
+                )
+    sessions = f"""SELECT n.id, n.client_id, {_epoch("a.starts_at", dialect)} AS ts,
+            CAST(n.pain_before AS {real}) AS pain, CAST(n.numbness_before AS {real}) AS numbness,
+            CAST(n.tingling_before AS {real}) AS tingling
+        FROM {n} n JOIN {a} a ON a.id = n.appointment_id JOIN {cl} c ON c.id = n.client_id
+        WHERE {clients} AND n.signed_at IS NOT NULL"""  # noqa: S608 - only ints, floats and constants are interpolated
+    union = "\nUNION ALL\n".join(parts)
+    return (
+        f"WITH sessions AS MATERIALIZED ({sessions}),\n"
+        f"obs (client_id, measure, ts, value, prio, kind_rank, oid) AS ({union})"
+    )
+
+
+def _series_ctes(dialect: str, window: int) -> str:
+    """The CTEs after `obs`: baseline, course start, weekly values, "now" (series.py).
+
+    Window functions and GROUP BY only, no joins: SQLite would run a join of two derived tables as a nested
+    loop (clients x observations)."""
+    week = _week(dialect)
+    return f""",
+ranked AS MATERIALIZED (
+  SELECT client_id, measure, ts, value, prio,
+         ROW_NUMBER() OVER (PARTITION BY client_id, measure ORDER BY prio, ts, kind_rank, oid) AS rn
+  FROM obs
+),
+timed AS (
+  SELECT client_id, measure, ts, value, prio, rn,
+         COALESCE(
+           MIN(CASE WHEN measure = -1 THEN ts END) OVER (PARTITION BY client_id),
+           MIN(CASE WHEN measure >= 0 AND rn = 1 THEN ts END) OVER (PARTITION BY client_id)
+         ) AS t0
+  FROM ranked
+),
+fu AS (
+  SELECT r.client_id, r.measure, {week} AS week, r.value
+  FROM timed r
+  WHERE r.measure >= 0 AND r.rn > 1 AND r.prio <> 2 AND r.ts >= r.t0
+),
+weekly AS MATERIALIZED (SELECT client_id, measure, week, AVG(value) AS v FROM fu GROUP BY client_id, measure, week),
+wr AS (
+  SELECT client_id, measure, week, v,
+         ROW_NUMBER() OVER (PARTITION BY client_id, measure ORDER BY week DESC) AS k,
+         COUNT(*) OVER (PARTITION BY client_id, measure) AS n_weeks
+  FROM weekly
+),
+cur AS (
+  SELECT client_id, measure, AVG(v) AS cur, MAX(n_weeks) AS n_weeks, MAX(week) AS last_week
+  FROM wr WHERE k <= {int(window)} GROUP BY client_id, measure
+)"""  # noqa: S608 - only ints, floats and constants are interpolated
+
+
+SUMMARY_SELECT = """
+SELECT client_id, measure, MAX(bval), MAX(cur), MAX(n_weeks), MAX(last_week) FROM (
+  SELECT client_id, measure, value AS bval, NULL AS cur, 0 AS n_weeks, NULL AS last_week
+  FROM ranked WHERE rn = 1 AND measure >= 0
+  UNION ALL
+  SELECT client_id, measure, NULL, cur, n_weeks, last_week FROM cur
+) AS merged GROUP BY client_id, measure"""
+
+
+def weekly_select(measure_code: int) -> str:
+    return f"""
+SELECT client_id, 0 AS week, value AS v FROM ranked WHERE rn = 1 AND measure = {int(measure_code)}
+UNION ALL
+SELECT client_id, week, v FROM weekly WHERE measure = {int(measure_code)}"""  # noqa: S608 - only ints, floats and constants are interpolated
+
+
+def _run_db(sql: str) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return cursor.fetchall()
+
+
+def _dialect() -> str:
+    return "sqlite" if connection.vendor == "sqlite" else "postgresql"
+
+
+OBS_COLUMNS = ("client_id", "measure", "ts", "value", "prio", "kind_rank", "oid")
+
+
+def _duckdb_load_fetch(con: Any, sql: str) -> None:
+    """Rows through the DB-API into numpy columns, registered in DuckDB (SQLite)."""
+    rows = _run_db(sql)
+    # One C-level conversion (every column fits a float64 exactly: ids, seconds, ratings), then typed columns.
+    table = np.array(rows, dtype=np.float64).reshape(-1, 7)
+    obs = {
+        name: table[:, i] if name == "value" else table[:, i].astype(np.int64)
+        for i, name in enumerate(OBS_COLUMNS)
+    }
+    con.register("obs_in", obs)
+
+
+def _duckdb_load_copy(con: Any, sql: str) -> None:
+    """PostgreSQL streams the rows with COPY (CSV) into a temporary file that DuckDB reads in parallel: several
+    times faster than fetching millions of rows through Python."""
+    connection.ensure_connection()
+    types = ", ".join(f"'{c}': '{'DOUBLE' if c == 'value' else 'BIGINT'}'" for c in OBS_COLUMNS)
+    with tempfile.TemporaryDirectory(prefix="nervecare-outcomes-") as folder:
+        path = Path(folder) / "obs.csv"
+        with (
+            path.open("wb") as fh,
+            connection.connection.cursor() as cursor,
+            cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv)") as copy,
+        ):
+            for chunk in copy:
+                fh.write(chunk)
+        if path.stat().st_size == 0:  # nothing to read (DuckDB cannot sniff an empty file)
+            con.register(
+                "obs_in",
+                {c: np.zeros(0, dtype=np.float64 if c == "value" else np.int64) for c in OBS_COLUMNS},
+            )
+            return
+        read = f"read_csv('{path}', header = false, delim = ',', columns = {{{types}}})"
+        con.execute("CREATE TABLE obs_in AS SELECT * FROM " + read)  # noqa: S608 - a path we made, fixed types
+
+
+def _duckdb_run(
+    clinic_id: int, overrides: Overrides, client_ids: list[int] | None, select: str, window: int
+) -> list[tuple]:
+    import duckdb
+
+    extract = observations_sql(_dialect(), clinic_id, overrides, client_ids) + "\nSELECT * FROM obs"
+    con = duckdb.connect()
+    try:
+        if connection.vendor == "postgresql":
+            _duckdb_load_copy(con, extract)
+        else:
+            _duckdb_load_fetch(con, extract)
+        head = "WITH obs AS (SELECT * FROM obs_in)"
+        return con.execute(head + _series_ctes("duckdb", window) + select).fetchall()
+    finally:
+        con.close()
+
+
+def _run(engine: str, clinic_id: int, client_ids: list[int] | None, select: str) -> list[tuple]:
+    window = outcome_rules().data.current_window_weeks
+    overrides = amendment_overrides(clinic_id, client_ids)
+    if engine == "duckdb":
+        return _duckdb_run(clinic_id, overrides, client_ids, select, window)
+    if engine != "sql":
+        raise ValueError(f"unknown engine {engine!r}")
+    dialect = _dialect()
+    return _run_db(
+        observations_sql(dialect, clinic_id, overrides, client_ids) + _series_ctes(dialect, window) + select
+    )
+
+
+def client_summaries(
+    clinic_id: int, *, engine: str = DEFAULT_ENGINE, client_ids: list[int] | None = None
+) -> dict[tuple[int, str], tuple[float, float | None, int, int | None]]:
+    """{(client id, measure): (baseline, now, weeks with a value, last week)} for the clinic's clients."""
+    rows = _run(engine, clinic_id, client_ids, SUMMARY_SELECT)
+    return {
+        (int(c), MEASURES[int(m)]): (
+            float(b),
+            None if cur is None else float(cur),
+            int(n),
+            None if lw is None else int(lw),
+        )
+        for c, m, b, cur, n, lw in rows
+    }
+
+
+def data_fingerprint(clinic_id: int) -> str:
+    """Changes whenever anything the per-client summaries read changes (counts and latest changes of notes,
+    amendments, screenings, conditions, appointments): a few indexed aggregates, far cheaper than the summaries."""
+    parts = [
+        SessionNote.objects.filter(client__clinic_id=clinic_id, signed_at__isnull=False).aggregate(
+            n=Count("id"), t=Max("updated_at")
+        ),
+        NoteAmendment.objects.filter(note__client__clinic_id=clinic_id).aggregate(n=Count("id"), m=Max("id")),
+        InstrumentResponse.objects.filter(client__clinic_id=clinic_id).aggregate(n=Count("id"), m=Max("id")),
+        Condition.objects.filter(client__clinic_id=clinic_id).aggregate(n=Count("id"), t=Max("updated_at")),
+        Appointment.objects.filter(clinic_id=clinic_id).aggregate(n=Count("id"), t=Max("updated_at")),
+    ]
+    raw = repr((clinic_id, outcome_rules().version, parts))
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def clinic_summaries(
+    clinic_id: int, *, engine: str = DEFAULT_ENGINE, fingerprint: str | None = None
+) -> dict[tuple[int, str], tuple[float, float | None, int, int | None]]:
+    """client_summaries for the whole clinic, kept in the cache until the clinic's data change (changing the
+    filters or the measure on the clinic page then costs nothing)."""
+    key = f"outcomes:summaries:{engine}:{fingerprint or data_fingerprint(clinic_id)}"
+    return cache.get_or_set(key, lambda: client_summaries(clinic_id, engine=engine), SUMMARY_CACHE_SECONDS)
+
+
+def weekly_rows(
+    clinic_id: int, measure: str, *, engine: str = DEFAULT_ENGINE, client_ids: list[int] | None = None
+) -> list[tuple[int, int, float]]:
+    """(client id, week, value) with the baseline as week 0, for the mixed-effects model."""
+    rows = _run(engine, clinic_id, client_ids, weekly_select(MEASURE_CODES[measure]))
+    return [(int(c), int(w), float(v)) for c, w, v in rows]
+
+
+# --- Per-client attributes for grouping ---------------------------------------------------------------------
+
+
+@dataclass
+class ClientRow:
+    client_id: int
+    type: str = "none"
+    cause: str = "none"
+    modality: str = "none"
+    therapist: str = "none"
+    therapist_id: int | None = None
+    completed: int = 0
+    no_show: int = 0
+    cancelled: int = 0
+    upcoming: int = 0
+    signed_notes: int = 0
+    adverse_events: int = 0
+    severe_events: int = 0
+    dropped_out: bool = False
+    sessions: str = "0"
+    baseline: float | None = None
+    current: float | None = None
+    n_weeks: int = 0
+    status: str = stats.NO_DATA
+
+
+def client_rows(clinic: Clinic, *, now: dt.datetime | None = None) -> dict[int, ClientRow]:
+    """Type, cause, plan, attendance and adverse events of each client of the clinic (a few grouped queries)."""
+    now = now or timezone.now()
+    rules = outcome_rules()
+    rows = {cid: ClientRow(cid) for cid in Client.objects.filter(clinic=clinic).values_list("id", flat=True)}
+    seen: set[int] = set()
+    for cid, ntype, cause in (
+        Condition.objects.filter(client__clinic=clinic)
+        .order_by("client_id", "id")
+        .values_list("client_id", "type", "cause")
+    ):
+        if cid not in seen:
+            seen.add(cid)
+            rows[cid].type, rows[cid].cause = ntype, cause
+    names = dict(Therapist.objects.filter(clinic=clinic).values_list("id", "display_name"))
+    order = {"active": 0, "completed": 1, "cancelled": 1, "proposed": 2}
+    best: dict[int, tuple] = {}
+    for plan in CarePlan.objects.filter(client__clinic=clinic).values(
+        "id",
+        "client_id",
+        "status",
+        "modality",
+        "therapist_id",
+        "course_weeks",
+        "sessions_per_week",
+        "created_at",
+    ):
+        key = (order.get(plan["status"], 3), -plan["created_at"].timestamp(), -plan["id"])
+        if plan["client_id"] not in best or key < best[plan["client_id"]][0]:
+            best[plan["client_id"]] = (key, plan)
+    appts = (
+        Appointment.objects.filter(clinic=clinic)
+        .values("client_id")
+        .annotate(
+            completed=Count("id", filter=Q(status="completed", starts_at__lte=now)),
+            no_show=Count("id", filter=Q(status="no_show", starts_at__lte=now)),
+            cancelled=Count("id", filter=Q(status="cancelled")),
+            upcoming=Count("id", filter=Q(status__in=("booked", "checked_in"), starts_at__gt=now)),
+            last_completed=Max("starts_at", filter=Q(status="completed", starts_at__lte=now)),
+        )
+    )
+    attendance = {a["client_id"]: a for a in appts}
+    for cid, n in (
+        SessionNote.objects.filter(client__clinic=clinic, signed_at__isnull=False)
+        .values("client_id")
+        .annotate(n=Count("id"))
+        .values_list("client_id", "n")
+    ):
+        rows[cid].signed_notes = n
+    for cid, n, severe in (
+        AdverseEvent.objects.filter(note__client__clinic=clinic, note__signed_at__isnull=False)
+        .values("note__client_id")
+        .annotate(n=Count("id"), severe=Count("id", filter=Q(severity="severe")))
+        .values_list("note__client_id", "n", "severe")
+    ):
+        rows[cid].adverse_events, rows[cid].severe_events = n, severe
+    for cid, row in rows.items():
+        plan = best.get(cid, (None, None))[1]
+        if plan:
+            row.modality = plan["modality"]
+            row.therapist_id = plan["therapist_id"]
+            row.therapist = names.get(plan["therapist_id"], "none") if plan["therapist_id"] else "none"
+        a = attendance.get(cid)
+        if a:
+            row.completed, row.no_show, row.cancelled, row.upcoming = (
+                a["completed"],
+                a["no_show"],
+                a["cancelled"],
+                a["upcoming"],
+            )
+        row.sessions = session_band(row.completed)
+        row.dropped_out = dropped_out(
+            plan_status=plan["status"] if plan else None,
+            completed=row.completed,
+            planned=plan["course_weeks"] * plan["sessions_per_week"] if plan else None,
+            last_completed=a["last_completed"] if a else None,
+            upcoming=row.upcoming,
+            now=now,
+            dropout_weeks=rules.data.dropout_weeks,
+        )
+    return rows
+
+
+# --- Group statistics -----------------------------------------------------------------------------------------
+
+
+def _labels(dimension: str) -> dict[str, str]:
+    if dimension == "type":
+        return dict(Condition.Type.choices)
+    if dimension == "cause":
+        return dict(Condition.Cause.choices)
+    if dimension == "modality":
+        return dict(CarePlan.Modality.choices)
+    return {}
+
+
+def group_stats(rows: list[ClientRow]) -> dict[str, Any]:
+    """Responders (Wilson), mean change (t), attendance, drop-out and adverse events for a set of clients."""
+    evaluable = [r for r in rows if r.status in (stats.RESPONDER, stats.BELOW_THRESHOLD, stats.WORSE)]
+    changes = [
+        r.current - r.baseline
+        for r in rows
+        if r.status in (stats.RESPONDER, stats.BELOW_THRESHOLD, stats.WORSE, stats.NOT_APPLICABLE)
+    ]
+    pct = [
+        (r.current - r.baseline) / r.baseline * 100
+        for r in evaluable
+        if r.baseline  # a baseline of 0 has no percentage change
+    ]
+    responders = sum(1 for r in evaluable if r.status == stats.RESPONDER)
+    worse = sum(1 for r in evaluable if r.status == stats.WORSE)
+    started = [r for r in rows if r.completed > 0]
+    completed = sum(r.completed for r in rows)
+    due = completed + sum(r.no_show for r in rows)
+    noted = [r for r in rows if r.signed_notes > 0]
+    sessions = sum(r.signed_notes for r in rows)
+    events = sum(r.adverse_events for r in rows)
+    return {
+        "clients": len(rows),
+        "evaluable": len(evaluable),
+        "insufficient": sum(1 for r in rows if r.status == stats.INSUFFICIENT),
+        "no_data": sum(1 for r in rows if r.status == stats.NO_DATA),
+        "baseline_zero": sum(1 for r in rows if r.status == stats.NOT_APPLICABLE),
+        "responders": responders,
+        "worse": worse,
+        "responder_rate": stats.wilson(responders, len(evaluable)),
+        "worse_rate": stats.wilson(worse, len(evaluable)),
+        "mean_change": stats.mean_ci(changes),
+        "mean_percent_change": stats.mean_ci(pct),
+        "sessions_completed": completed,
+        "attendance_rate": completed / due if due else None,
+        "no_show_rate": (due - completed) / due if due else None,
+        "dropout": stats.wilson(sum(1 for r in started if r.dropped_out), len(started)),
+        "clients_with_adverse_event": stats.wilson(sum(1 for r in noted if r.adverse_events), len(noted)),
+        "adverse_events": events,
+        "adverse_events_per_100_sessions": events / sessions * 100 if sessions else None,
+    }
+
+
+@dataclass
+class CohortFilters:
+    measure: str = "pain"
+    type: str = ""
+    cause: str = ""
+    modality: str = ""
+    therapist_id: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if v not in ("", None)}
+
+    def keep(self, row: ClientRow) -> bool:
+        return (
+            (not self.type or row.type == self.type)
+            and (not self.cause or row.cause == self.cause)
+            and (not self.modality or row.modality == self.modality)
+            and (self.therapist_id is None or row.therapist_id == self.therapist_id)
+        )
+
+
+def clinic_outcomes(
+    clinic: Clinic,
+    filters: CohortFilters | None = None,
+    *,
+    engine: str = DEFAULT_ENGINE,
+    now: dt.datetime | None = None,
+    with_model: bool = True,
+) -> dict[str, Any]:
+    """The clinic's outcome comparison (plain data), with the observational caveat and the counts it rests on."""
+    filters = filters or CohortFilters()
+    if filters.measure not in MEASURES:
+        filters.measure = "pain"
+    rules = outcome_rules()
+    started = time.perf_counter()
+    rows_by_id = client_rows(clinic, now=now)
+    fingerprint = data_fingerprint(clinic.id)
+    summaries = clinic_summaries(clinic.id, engine=engine, fingerprint=fingerprint)
+    for (cid, measure), (baseline, current, n_weeks, _last) in summaries.items():
+        if measure != filters.measure or cid not in rows_by_id:
+            continue
+        row = rows_by_id[cid]
+        row.baseline, row.current, row.n_weeks = baseline, current, n_weeks
+        row.status = stats.classify(
+            baseline,
+            current,
+            n_weeks,
+            points=rules.responder.points,
+            percent=rules.responder.percent,
+            worse_points=rules.worsening.points,
+            min_weeks=rules.data.min_weeks_for_verdict,
+            rule=rules.responder.rule,
+        )
+    rows = [r for r in rows_by_id.values() if filters.keep(r)]
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for dimension in DIMENSIONS:
+        labels = _labels(dimension)
+        by_key: dict[str, list[ClientRow]] = defaultdict(list)
+        for r in rows:
+            by_key[getattr(r, dimension)].append(r)
+        order = [b.label for b in rules.session_bands] if dimension == "sessions" else sorted(by_key)
+        groups[dimension] = [
+            {
+                "key": key,
+                "label": labels.get(key, "None" if key == "none" else key),
+                **group_stats(by_key[key]),
+            }
+            for key in order
+            if key in by_key
+        ]
+    overall = group_stats(rows)
+    result = {
+        "clinic": {"id": clinic.id, "name": clinic.name},
+        "filters": filters.as_dict() | {"measure": filters.measure},
+        "measure": filters.measure,
+        "engine": engine,
+        "generated_at": now or timezone.now(),
+        "rules_version": rules.version,
+        "overall": overall,
+        "groups": groups,
+        "dimensions": DIMENSIONS,
+        "clients": rows,
+        "caveat": OBSERVATIONAL_NOTE,
+        "rests_on": (
+            f"{overall['clients']} clients in this selection; {overall['evaluable']} with enough "
+            f"{filters.measure} ratings for a verdict (at least {rules.data.min_weeks_for_verdict} weeks after "
+            f"baseline), {overall['insufficient']} not yet, {overall['no_data']} with no rating, "
+            f"{overall['baseline_zero']} with a baseline of 0."
+        ),
+        "thresholds": {
+            "points": rules.responder.points,
+            "percent": rules.responder.percent,
+            "min_weeks": rules.data.min_weeks_for_verdict,
+            "source": rules.responder.source,
+        },
+    }
+    result["compute_seconds"] = time.perf_counter() - started
+    if with_model:
+        eligible = [r.client_id for r in rows if r.baseline is not None and r.n_weeks >= 1]
+        # The same clients and data give the same fit: keep it with the summaries.
+        key = hashlib.sha256(repr((fingerprint, filters.measure, sorted(eligible))).encode()).hexdigest()
+        result["model"] = cache.get_or_set(
+            f"outcomes:model:{key}",
+            lambda: clinic_mixed_model(clinic.id, filters.measure, eligible, engine=engine),
+            SUMMARY_CACHE_SECONDS,
+        )
+    return result
+
+
+# --- Mixed-effects model ----------------------------------------------------------------------------------------
+
+
+def clinic_mixed_model(
+    clinic_id: int, measure: str, client_ids: list[int], *, engine: str = DEFAULT_ENGINE
+) -> dict[str, Any]:
+    """The mixed-effects model on (a reproducible sample of) the selected clients' weekly ratings."""
+    rules = outcome_rules()
+    chosen = sample_clients(client_ids, rules.mixed_model.max_clients)
+    out: dict[str, Any] = {
+        "measure": measure,
+        "eligible": len(client_ids),
+        "sampled": len(chosen) < len(client_ids),
+    }
+    if not chosen:
+        return out | {
+            "fitted": False,
+            "clients": 0,
+            "observations": 0,
+            "note": "No client has ratings after baseline yet.",
+        }
+    rows = weekly_rows(clinic_id, measure, engine=engine, client_ids=chosen)
+    arr = np.array(rows, dtype=float).reshape(-1, 3)
+    return out | mixed_model_fit(
+        arr[:, 0].astype(np.int64), arr[:, 1], arr[:, 2], max_iterations=rules.mixed_model.max_iterations
+    )

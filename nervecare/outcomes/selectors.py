@@ -1,0 +1,137 @@
+"""Reads for outcomes: one client's data gathered from the record (permission-checked), and the clinic's.
+
+The statistics live in analysis.py (one client) and cohort.py (the clinic); this module only decides what
+is read, with which joins, and who may read it.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Prefetch
+from django.http import Http404
+from django.utils import timezone
+
+from nervecare.clients.models import Client, Condition
+from nervecare.clients.selectors import client_get_for_user
+from nervecare.core.models import User
+from nervecare.core.permissions import require_clinical
+from nervecare.plans.models import CarePlan
+from nervecare.scheduling.models import Appointment
+from nervecare.screening.models import InstrumentResponse, SafetyFlag
+from nervecare.visits.models import AdverseEvent, NoteAmendment, SessionNote
+from nervecare.visits.selectors import current_value
+
+RATING_NOTE_FIELDS = (
+    "pain_before",
+    "pain_after",
+    "numbness_before",
+    "numbness_after",
+    "tingling_before",
+    "tingling_after",
+    "soreness_after",
+)
+
+
+@dataclass
+class NoteRatings:
+    """A signed note's ratings with its amendments applied, and what an outcome needs about its session."""
+
+    id: int
+    appointment_id: int
+    starts_at: dt.datetime
+    therapist: str
+    modality: str
+    ratings: dict[str, int | None]
+    adverse_events: list[AdverseEvent] = field(default_factory=list)
+
+
+@dataclass
+class ClientData:
+    """Everything one client's outcome analysis reads, fetched in a fixed number of queries."""
+
+    client: Client
+    conditions: list[Condition]
+    responses: list[InstrumentResponse]
+    notes: list[NoteRatings]
+    appointments: list[Appointment]
+    plans: list[CarePlan]
+    open_stop_flags: int
+    now: dt.datetime
+
+
+def choose_plan(plans: list[CarePlan]) -> CarePlan | None:
+    """The plan outcomes are read against: the active one; else the newest finished or cancelled one; else
+    the newest proposal."""
+    for statuses in (("active",), ("completed", "cancelled"), ("proposed",)):
+        chosen = [p for p in plans if p.status in statuses]
+        if chosen:
+            return max(chosen, key=lambda p: (p.created_at, p.id))
+    return None
+
+
+def client_data(client: Client, *, now: dt.datetime | None = None) -> ClientData:
+    """Read one client's outcome data (no permission check: callers use client_outcomes_for_user)."""
+    notes = (
+        SessionNote.objects.filter(client=client, signed_at__isnull=False)
+        .select_related("appointment__therapist")
+        .prefetch_related(
+            Prefetch("amendments", queryset=NoteAmendment.objects.order_by("created_at", "id")),
+            Prefetch("adverse_events", queryset=AdverseEvent.objects.order_by("created_at", "id")),
+        )
+        .order_by("appointment__starts_at", "id")
+    )
+    rows = [
+        NoteRatings(
+            id=n.id,
+            appointment_id=n.appointment_id,
+            starts_at=n.appointment.starts_at,
+            therapist=n.appointment.therapist.display_name,
+            modality=str(current_value(n, "modality")),
+            ratings={f: _int_or_none(current_value(n, f)) for f in RATING_NOTE_FIELDS},
+            adverse_events=list(n.adverse_events.all()),
+        )
+        for n in notes
+    ]
+    return ClientData(
+        client=client,
+        conditions=list(client.conditions.order_by("id")),
+        responses=list(client.responses.order_by("administered_at", "id")),
+        notes=rows,
+        appointments=list(client.appointments.select_related("therapist").order_by("starts_at", "id")),
+        plans=list(client.plans.select_related("therapist")),
+        open_stop_flags=client.flags.filter(
+            status=SafetyFlag.Status.OPEN, level=SafetyFlag.Level.STOP
+        ).count(),
+        now=now or timezone.now(),
+    )
+
+
+def _int_or_none(value: Any) -> int | None:
+    if value is None or value == "":
+        return None
+    return int(value)
+
+
+def client_for_outcomes(user: User, client_id: int) -> Client:
+    """The client, if the user may see its clinical record (404 for another clinic's, 403 for a role)."""
+    return client_get_for_user(user, client_id)
+
+
+def client_outcomes_for_user(user: User, client_id: int, *, now: dt.datetime | None = None) -> dict[str, Any]:
+    """One client's outcome analysis, if the user may see the client."""
+    from nervecare.outcomes.analysis import client_outcomes
+
+    client = client_for_outcomes(user, client_id)
+    return client_outcomes(client_data(client, now=now))
+
+
+def report_job_get_for_user(user: User, job_id: int) -> Any:
+    """A clinic report job of the user's own clinic (404 otherwise)."""
+    from nervecare.outcomes.models import ReportJob
+
+    require_clinical(user)
+    job = ReportJob.objects.filter(pk=job_id, clinic_id=user.clinic_id).first()
+    if job is None:
+        raise Http404("No such report.")
+    return job

@@ -1,0 +1,180 @@
+"""Outcome pages. Thin: check who may see what, call one selector or service, render. HTMX gets partials."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from nervecare.core.errors import FieldErrors
+from nervecare.core.models import Clinic
+from nervecare.core.permissions import require_clinical
+from nervecare.core.services import audit_record
+from nervecare.outcomes import charts, exports, reports, selectors, services
+from nervecare.outcomes.analysis import ACTION_LABELS, client_outcomes
+from nervecare.outcomes.cohort import clinic_outcomes
+from nervecare.outcomes.forms import ClinicFilterForm, DecisionForm
+from nervecare.outcomes.models import ReportJob
+from nervecare.screening.selectors import open_flags
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _client_result(request: HttpRequest, client_id: int, summary: str) -> tuple:
+    client = selectors.client_for_outcomes(request.user, client_id)
+    audit_record(actor=request.user, action="view", obj=client, summary=summary, request=request)
+    return client, client_outcomes(selectors.client_data(client))
+
+
+def _client_page(
+    request: HttpRequest, client, result, *, decision_form=None, status: int = 200
+) -> HttpResponse:  # noqa: ANN001
+    context = {
+        "client": client,
+        "r": result,
+        "charts": charts.client_charts_svg(result),
+        "action_labels": ACTION_LABELS,
+        "decision_form": decision_form,
+    }
+    return render(request, "outcomes/client.html", context, status=status)
+
+
+@login_required
+@require_GET
+def client_page(request: HttpRequest, client_id: int) -> HttpResponse:
+    client, result = _client_result(request, client_id, "Outcomes viewed")
+    return _client_page(request, client, result)
+
+
+@login_required
+@require_POST
+def client_decide(request: HttpRequest, client_id: int) -> HttpResponse:
+    client = selectors.client_for_outcomes(request.user, client_id)
+    form = DecisionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.reevaluation_decide(
+                actor=request.user,
+                client=client,
+                plan_id=form.cleaned_data["plan_id"],
+                week=form.cleaned_data["week"],
+                decision=form.cleaned_data["decision"],
+                action=form.cleaned_data["action"] or None,
+                reason=form.cleaned_data["reason"],
+                request=request,
+            )
+        except FieldErrors as exc:
+            for key, message in exc.errors.items():
+                form.add_error(key if key in form.fields else None, message)
+        else:
+            messages.success(request, _("Decision recorded."))
+            return redirect("outcomes:client", client_id=client.id)
+    result = client_outcomes(selectors.client_data(client))
+    return _client_page(request, client, result, decision_form=form, status=422)
+
+
+@login_required
+@require_GET
+def client_csv(request: HttpRequest, client_id: int) -> HttpResponse:
+    client, result = _client_result(request, client_id, "Outcomes exported (CSV)")
+    response = HttpResponse(exports.client_csv(result), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="outcomes-client-{client.id}.csv"'
+    return response
+
+
+@login_required
+@require_GET
+def client_pdf(request: HttpRequest, client_id: int) -> HttpResponse:
+    audience = request.GET.get("audience", "client")
+    if audience not in reports.AUDIENCES:
+        audience = "client"
+    client, result = _client_result(request, client_id, f"Progress report (PDF, for the {audience})")
+    pdf = reports.client_report_pdf(
+        result, audience=audience, flags=open_flags(client), clinic_name=client.clinic.name
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="{reports.report_filename(f"progress-{client.id}-{audience}", timezone.now())}"'
+    )
+    return response
+
+
+def _clinic_result(request: HttpRequest, summary: str, *, with_model: bool = True) -> tuple:
+    require_clinical(request.user)
+    clinic = Clinic.objects.get(pk=request.user.clinic_id)
+    form = ClinicFilterForm(request.GET or None, clinic_id=clinic.id)
+    result = clinic_outcomes(clinic, form.filters(), with_model=with_model)
+    audit_record(actor=request.user, action="view", obj=clinic, summary=summary, request=request)
+    return clinic, form, result
+
+
+@login_required
+@require_GET
+def clinic_page(request: HttpRequest) -> HttpResponse:
+    clinic, form, result = _clinic_result(request, "Clinic outcomes viewed")
+    context = {
+        "clinic": clinic,
+        "form": form,
+        "r": result,
+        "charts": charts.clinic_charts_svg(result),
+        "query": request.GET.urlencode(),
+        "jobs": ReportJob.objects.filter(clinic=clinic).defer("pdf")[:5],
+    }
+    if _is_htmx(request):
+        return render(request, "outcomes/partials/clinic_results.html", context)
+    return render(request, "outcomes/clinic.html", context)
+
+
+@login_required
+@require_GET
+def clinic_csv(request: HttpRequest) -> HttpResponse:
+    level = request.GET.get("level", "groups")
+    _clinic, _form, result = _clinic_result(
+        request, f"Clinic outcomes exported (CSV, {level})", with_model=False
+    )
+    body = exports.clinic_clients_csv(result) if level == "clients" else exports.clinic_csv(result)
+    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="outcomes-clinic-{level}.csv"'
+    return response
+
+
+@login_required
+@require_POST
+def clinic_report_start(request: HttpRequest) -> HttpResponse:
+    require_clinical(request.user)
+    form = ClinicFilterForm(request.POST, clinic_id=request.user.clinic_id)
+    params = form.filters().as_dict()
+    job = services.report_job_create(actor=request.user, params=params, request=request)
+    return redirect("outcomes:report_job", job_id=job.id)
+
+
+@login_required
+@require_GET
+def report_job(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = selectors.report_job_get_for_user(request.user, job_id)
+    template = "outcomes/partials/job_status.html" if _is_htmx(request) else "outcomes/report_job.html"
+    return render(request, template, {"job": job})
+
+
+@login_required
+@require_GET
+def report_job_download(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = selectors.report_job_get_for_user(request.user, job_id)
+    if job.status != ReportJob.Status.DONE or not job.pdf:
+        return redirect("outcomes:report_job", job_id=job.id)
+    audit_record(
+        actor=request.user,
+        action="view",
+        obj=job,
+        summary="Clinic outcome report downloaded",
+        request=request,
+    )
+    response = HttpResponse(bytes(job.pdf), content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="{reports.report_filename("clinic-outcomes", job.created_at)}"'
+    )
+    return response

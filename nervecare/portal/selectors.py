@@ -1,0 +1,199 @@
+"""Reads for the portal. client_for_portal_user is the one place that decides whose data a client sees."""
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from nervecare.clients.models import Client, ConsentText
+from nervecare.core.models import User
+from nervecare.portal.models import ClientAccount, DiaryEntry
+from nervecare.scheduling.models import Appointment
+from nervecare.screening import instruments
+from nervecare.screening.models import InstrumentResponse
+
+# What a client answers about themselves, in the order the portal offers them. PGIC asks about change since
+# care began, so it is offered only after a first session.
+INTAKE_INSTRUMENTS = ("mnsi_history", "dn4_interview", "nrs_pain", "nrs_numbness", "nrs_tingling")
+AFTER_FIRST_VISIT = ("pgic",)
+PLAIN_TITLES = {
+    "mnsi_history": _("Questions about your feet and legs"),
+    "dn4_interview": _("Questions about your pain"),
+    "nrs_pain": _("Your pain today, from 0 to 10"),
+    "nrs_numbness": _("Your numbness today, from 0 to 10"),
+    "nrs_tingling": _("Your tingling today, from 0 to 10"),
+    "pgic": _("How much has changed since your care began"),
+}
+
+
+def require_portal_user(user: User) -> None:
+    """The portal is for clients; staff have their own pages (and a client never sees those)."""
+    if not user.is_authenticated or user.role != User.Role.CLIENT:
+        raise PermissionDenied("The portal is for clients.")
+
+
+def client_for_portal_user(user: User) -> Client:
+    """The one client record this signed-in client may see."""
+    require_portal_user(user)
+    account = ClientAccount.objects.select_related("client__clinic").filter(user=user).first()
+    if account is None:
+        raise Http404("No client record is linked to this account.")
+    return account.client
+
+
+def account_for_client(client: Client) -> ClientAccount | None:
+    return ClientAccount.objects.select_related("user").filter(client=client).first()
+
+
+def diary_entries(client: Client, *, since: datetime.date | None = None) -> QuerySet[DiaryEntry]:
+    """The client's diary, oldest first: day, pain, numbness, tingling, sleep (0-10), note.
+
+    For outcomes: these are patient-reported ratings between sessions, one per day at most."""
+    qs = DiaryEntry.objects.filter(client=client)
+    if since is not None:
+        qs = qs.filter(day__gte=since)
+    return qs.order_by("day")
+
+
+def client_today(client: Client) -> datetime.date:
+    return timezone.now().astimezone(ZoneInfo(client.clinic.timezone)).date()
+
+
+def current_consent_text(client: Client) -> ConsentText | None:
+    today = client_today(client)
+    return client.clinic.consent_texts.filter(effective_from__lte=today).order_by("-effective_from").first()
+
+
+def has_signed(client: Client, text: ConsentText | None) -> bool:
+    return text is not None and client.consents.filter(text=text, withdrawn_at__isnull=True).exists()
+
+
+def portal_instrument_codes(client: Client) -> list[str]:
+    codes = list(INTAKE_INSTRUMENTS)
+    if client.appointments.filter(status=Appointment.Status.COMPLETED).exists():
+        codes += AFTER_FIRST_VISIT
+    return codes
+
+
+def upcoming_appointments(client: Client) -> QuerySet[Appointment]:
+    return (
+        Appointment.objects.filter(
+            client=client,
+            starts_at__gte=timezone.now(),
+            status__in=(Appointment.Status.BOOKED, Appointment.Status.CHECKED_IN),
+        )
+        .select_related("therapist", "service", "room")
+        .order_by("starts_at")
+    )
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    key: str
+    title: Any
+    done: bool
+    url_name: str
+    arg: str = ""
+
+
+def checklist(client: Client) -> list[ChecklistItem]:
+    """What to do before the first visit, with what is done already."""
+    text = current_consent_text(client)
+    answered = set(InstrumentResponse.objects.filter(client=client).values_list("instrument", flat=True))
+    definitions = instruments.all_definitions()
+    items = [
+        ChecklistItem(
+            "consent", "Read and sign the consent to treatment", has_signed(client, text), "portal:consent"
+        )
+    ]
+    for code in portal_instrument_codes(client):
+        items.append(
+            ChecklistItem(
+                code,
+                PLAIN_TITLES.get(code, definitions[code].short_title),
+                code in answered,
+                "portal:questionnaire",
+                code,
+            )
+        )
+    return items
+
+
+def _chart(
+    series: dict[str, list[tuple[datetime.date, float]]], width: int = 480, height: int = 220
+) -> dict[str, Any]:
+    """Coordinates for a 0-10 line chart drawn as SVG in the template (no JavaScript, no library)."""
+    days = sorted({d for points in series.values() for d, _v in points})
+    if not days:
+        return {}
+    left, right, top, bottom = 36, 14, 14, 34
+    span = max((days[-1] - days[0]).days, 1)
+
+    def x(day: datetime.date) -> float:
+        return round(left + (day - days[0]).days / span * (width - left - right), 1)
+
+    def y(value: float) -> float:
+        return round(top + (10 - value) / 10 * (height - top - bottom), 1)
+
+    lines = []
+    for name, points in series.items():
+        if points:
+            lines.append(
+                {
+                    "name": name,
+                    "points": " ".join(f"{x(d)},{y(v)}" for d, v in points),
+                    "dots": [{"x": x(d), "y": y(v), "day": d, "value": v} for d, v in points],
+                }
+            )
+    return {
+        "width": width,
+        "height": height,
+        "lines": lines,
+        "grid": [{"y": y(v), "label": v} for v in (0, 5, 10)],
+        "first": days[0],
+        "last": days[-1],
+        "left": left,
+        "right": width - right,
+        "baseline": height - bottom,
+    }
+
+
+def _trend(points: list[tuple[datetime.date, float]]) -> dict[str, Any] | None:
+    if len(points) < 2:
+        return None
+    first, last = points[0][1], points[-1][1]
+    return {"first": first, "last": last, "change": last - first, "since": points[0][0]}
+
+
+def progress(client: Client) -> dict[str, Any]:
+    """The client's own 0-10 ratings over time (diary and pain questionnaires), for a plain-language page."""
+    entries = list(diary_entries(client))
+    nrs = [
+        (r.administered_at.date(), float(r.total))
+        for r in InstrumentResponse.objects.filter(client=client, instrument="nrs_pain").order_by(
+            "administered_at"
+        )
+    ]
+    # One pain point per day: the diary's rating where there is one, else the mean of that day's NRS answers.
+    by_day: dict[datetime.date, list[float]] = {}
+    for day, value in nrs:
+        by_day.setdefault(day, []).append(value)
+    by_day.update({e.day: [float(e.pain)] for e in entries})
+    pain = [(day, round(sum(v) / len(v), 1)) for day, v in sorted(by_day.items())]
+    series = {
+        "pain": pain,
+        "numbness": [(e.day, float(e.numbness)) for e in entries],
+        "tingling": [(e.day, float(e.tingling)) for e in entries],
+        "sleep": [(e.day, float(e.sleep)) for e in entries],
+    }
+    return {
+        "chart": _chart(series),
+        "trends": {name: _trend(points) for name, points in series.items()},
+        "entries": entries[-14:][::-1],
+    }

@@ -1,0 +1,90 @@
+"""Reads for the staff dashboard and the client list filters (selectors; they choose the joins)."""
+
+import datetime
+from collections import defaultdict
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from nervecare.clients.models import Client
+from nervecare.core.models import User
+from nervecare.core.permissions import require_clinical
+from nervecare.scheduling.models import Appointment
+from nervecare.screening.models import SafetyFlag
+from nervecare.visits.models import SessionNote
+from nervecare.visits.selectors import clients_needing_review
+
+LEVEL_ORDER = {"stop": 0, "clearance": 1, "modify": 2, "caution": 3}
+
+
+def client_list_filter(
+    clients: QuerySet[Client], *, therapist_id: int | None = None, plan_status: str = ""
+) -> QuerySet[Client]:
+    if therapist_id:
+        clients = clients.filter(primary_therapist_id=therapist_id)
+    if plan_status == "none":
+        clients = clients.filter(plans__isnull=True)
+    elif plan_status:
+        clients = clients.filter(plans__status=plan_status)
+    return clients.distinct()
+
+
+def dashboard(user: User) -> dict[str, Any]:
+    """Today's sessions per therapist (with each client's open flags), re-evaluations due in the coming week,
+    notes waiting for a signature and clients whose soreness or adverse events need review."""
+    require_clinical(user)
+    clinic = user.clinic
+    tz = ZoneInfo(clinic.timezone)
+    today = timezone.now().astimezone(tz).date()
+    start = datetime.datetime.combine(today, datetime.time.min, tzinfo=tz)
+    end = start + datetime.timedelta(days=1)
+    todays = list(
+        Appointment.objects.filter(clinic=clinic, starts_at__gte=start, starts_at__lt=end)
+        .exclude(status=Appointment.Status.CANCELLED)
+        .select_related("therapist", "client", "service", "room")
+        .order_by("therapist__display_name", "starts_at")
+    )
+    flags: dict[int, list[SafetyFlag]] = defaultdict(list)
+    for flag in SafetyFlag.objects.filter(
+        client_id__in={a.client_id for a in todays}, status=SafetyFlag.Status.OPEN
+    ):
+        flags[flag.client_id].append(flag)
+    by_therapist: dict[Any, list[dict[str, Any]]] = defaultdict(list)
+    for appointment in todays:
+        client_flags = sorted(flags[appointment.client_id], key=lambda f: LEVEL_ORDER.get(f.level, 9))
+        by_therapist[appointment.therapist].append({"appointment": appointment, "flags": client_flags})
+    week_end = start + datetime.timedelta(days=8)
+    reevaluations = (
+        Appointment.objects.filter(
+            clinic=clinic, starts_at__gte=start, starts_at__lt=week_end, status=Appointment.Status.BOOKED
+        )
+        .exclude(due_measures=[])
+        .select_related("client", "therapist", "plan")
+        .order_by("starts_at")[:30]
+    )
+    unsigned = (
+        SessionNote.objects.filter(client__clinic=clinic, signed_at__isnull=True)
+        .select_related("appointment__therapist", "client")
+        .order_by("appointment__starts_at")[:30]
+    )
+    no_note = (
+        Appointment.objects.filter(
+            clinic=clinic,
+            status=Appointment.Status.COMPLETED,
+            starts_at__gte=start - datetime.timedelta(days=14),
+            note__isnull=True,
+        )
+        .select_related("client", "therapist")
+        .order_by("starts_at")[:30]
+    )
+    return {
+        "today": today,
+        "sessions": sorted(by_therapist.items(), key=lambda kv: kv[0].display_name),
+        "session_count": len(todays),
+        "reevaluations": reevaluations,
+        "unsigned": unsigned,
+        "no_note": no_note,
+        "review": clients_needing_review(clinic.id),
+    }

@@ -1,0 +1,112 @@
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from nervecare.conftest import login
+from nervecare.core.tests.factories import ClientFactory, ConditionFactory, MedicalContextFactory
+from nervecare.plans.models import CarePlan
+from nervecare.portal.tests.conftest import portal_user
+from nervecare.scheduling.tests.factories import AppointmentFactory
+from nervecare.screening.services import safety_check_run
+from nervecare.web import bodymap_svg
+
+pytestmark = pytest.mark.django_db
+
+
+def test_dashboard_shows_todays_sessions_flags_and_unsigned_notes(therapist_user, clinic):
+    rosa = ClientFactory(clinic=clinic, first_name="Rosa", last_name="Diaz")
+    MedicalContextFactory(client=rosa, on_anticoagulants=True)
+    safety_check_run(actor=therapist_user, client=rosa)
+    now = timezone.now().replace(second=0, microsecond=0)
+    AppointmentFactory(
+        client=rosa, therapist=therapist_user.therapist, starts_at=max(now, now.replace(hour=0))
+    )
+    ben = ClientFactory(clinic=clinic, first_name="Ben", last_name="Ode")
+    AppointmentFactory(
+        client=ben,
+        therapist=therapist_user.therapist,
+        starts_at=now - datetime.timedelta(days=2),
+        status="completed",
+    )
+    page = login(therapist_user).get("/")
+    html = page.content.decode()
+    assert page.status_code == 200 and "Rosa Diaz" in html and "badge-modify" in html
+    assert "Ben Ode" in html and "no note yet" in html
+
+
+def test_dashboard_routes_each_role(front_desk_user, clinic):
+    assert login(front_desk_user).get("/").url == "/calendar/"
+    user, _client = portal_user(clinic, "Pia", "pia")
+    assert login(user).get("/").url == "/portal/"
+
+
+def test_client_list_filters_and_htmx_partial(therapist_user, junior_therapist_user, clinic):
+    alice, bob = therapist_user.therapist, junior_therapist_user.therapist
+    agnes = ClientFactory(clinic=clinic, first_name="Agnes", last_name="Ward", primary_therapist=alice)
+    ConditionFactory(client=agnes, type="peripheral", cause="chemotherapy", chemotherapy_agent="oxaliplatin")
+    boris = ClientFactory(clinic=clinic, first_name="Boris", last_name="Stone", primary_therapist=bob)
+    ConditionFactory(client=boris, type="peripheral", cause="diabetes_t2")
+    CarePlan.objects.create(
+        client=boris,
+        status="active",
+        therapist=bob,
+        modality="swedish",
+        scope="full_body",
+        pressure="light",
+        session_minutes=60,
+        sessions_per_week=1,
+        course_weeks=6,
+    )
+    http = login(therapist_user)
+
+    def rows(query: str) -> str:
+        return http.get(f"/clients/?{query}", HTTP_HX_REQUEST="true").content.decode()
+
+    assert "Agnes" in rows("cause=chemotherapy") and "Boris" not in rows("cause=chemotherapy")
+    assert "Boris" in rows(f"therapist={bob.id}") and "Agnes" not in rows(f"therapist={bob.id}")
+    assert "Boris" in rows("plan_status=active") and "Agnes" not in rows("plan_status=active")
+    assert "Agnes" in rows("plan_status=none") and "Boris" not in rows("plan_status=none")
+    assert "<html" not in rows("q=agn")
+    full = http.get("/clients/?type=peripheral").content.decode()
+    assert "<html" in full and 'hx-get="/clients/"' in full
+    assert http.get("/clients/?therapist=notanumber").status_code == 200  # a bad filter is ignored
+
+
+def test_client_list_query_count_is_fixed(therapist_user, clinic, django_assert_max_num_queries):
+    for n in range(15):
+        ConditionFactory(client=ClientFactory(clinic=clinic, first_name=f"P{n}"))
+    http = login(therapist_user)
+    with django_assert_max_num_queries(8):
+        assert http.get("/clients/", HTTP_HX_REQUEST="true").status_code == 200
+
+
+def test_chart_shows_this_visits_map_beside_the_first(therapist_user, clinic):
+    from nervecare.clients import services
+
+    client = ClientFactory(clinic=clinic)
+    for intensity in (7, 4):
+        services.body_map_record(
+            actor=therapist_user,
+            client=client,
+            marks=[{"region": "toes", "side": "left", "sensation": "numbness", "intensity": intensity}],
+            context="visit",
+        )
+    html = login(therapist_user).get(f"/clients/{client.id}/").content.decode()
+    assert "First map" in html and "Latest map" in html
+    assert html.count('class="region marked"') == 2
+    assert "Numbness 7/10" in html and "Numbness 4/10" in html
+
+
+def test_every_drawn_region_is_in_the_vocabulary():
+    from nervecare.clients import bodymap
+
+    codes = {s["region"] for s in bodymap_svg.shapes()}
+    assert codes <= set(bodymap.regions())
+    assert {"toes", "sole", "fingers", "lower_back"} <= codes
+    assert all(s["side"] in ("left", "right", "midline") for s in bodymap_svg.shapes())
+
+
+def test_intake_page_has_the_picture_and_warns_before_losing_input(therapist_user):
+    html = login(therapist_user).get("/clients/new/").content.decode()
+    assert 'data-region="toes"' in html and "data-warn-unsaved" in html and "js/nervecare.js" in html
