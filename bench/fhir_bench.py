@@ -81,7 +81,9 @@ def seed(n_clients: int, batch: int = 250) -> None:
     clinic = Clinic.objects.create(name="Bench network", slug="bench", timezone="Europe/London")
     User.objects.create(username="owner", clinic=clinic, role="admin")
     therapists = []
-    for i in range(max(5, n_clients // 100)):
+    # 40 clients per therapist, each in a weekly slot of their own (7 days x 7 two-hour slots): no double
+    # booking, so the same network also seeds PostgreSQL with its exclusion constraints.
+    for i in range(max(5, -(-n_clients // 40))):
         user = User.objects.create(username=f"t{i}", clinic=clinic, role="therapist")
         therapists.append(
             Therapist.objects.create(
@@ -128,7 +130,7 @@ def seed(n_clients: int, batch: int = 250) -> None:
                 for i in range(size)
             )
             conditions, responses, plans, flags, appointments = [], [], [], [], []
-            for client in clients:
+            for position, client in enumerate(clients):
                 for kind, cause, code, agent in rng.sample(CONDITIONS, rng.choice([1, 1, 2])):
                     conditions.append(
                         Condition(
@@ -194,7 +196,8 @@ def seed(n_clients: int, batch: int = 250) -> None:
                             last_checked_at=now,
                         )
                     )
-                slot = dt.timedelta(hours=rng.randrange(9, 17))
+                place = (made + position) // len(therapists)  # the client's weekly slot with its therapist
+                slot = dt.timedelta(days=place % 7, hours=6 + 2 * (place // 7))
                 for week in range(SESSIONS):
                     start = first_week + dt.timedelta(weeks=week) + slot
                     appointments.append(

@@ -48,10 +48,25 @@ class ImportReport:
     issues: list[Issue] = field(default_factory=list)
 
 
+def _obj(value: Any) -> dict[str, Any]:
+    """A JSON object, or {} for anything else: an odd shape is read as absent, never a crash."""
+    return value if isinstance(value, dict) else {}
+
+
+def _arr(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _code(concept: Any) -> Any:
+    """The first code of a CodeableConcept (e.g. a verificationStatus), or None."""
+    first = next(iter(_arr(_obj(concept).get("coding"))), None)
+    return _obj(first).get("code")
+
+
 def _ext(resource: dict[str, Any], name: str) -> dict[str, Any] | None:
     url = f"{codes.EXT}/{name}" if "://" not in name else name
     return next(
-        (e for e in resource.get("extension") or [] if isinstance(e, dict) and e.get("url") == url), None
+        (e for e in _arr(resource.get("extension")) if isinstance(e, dict) and e.get("url") == url), None
     )
 
 
@@ -114,10 +129,10 @@ def _entries(bundle: Any) -> list[tuple[int, str | None, dict[str, Any]]]:
 def _patient_fields(patient: dict[str, Any], where: str, issues: list[Issue]) -> dict[str, Any]:
     """The client's details from a Patient; 422 without a name or a birth date."""
     errors: list[Issue] = []
-    names = [n for n in patient.get("name") or [] if isinstance(n, dict)]
+    names = [n for n in _arr(patient.get("name")) if isinstance(n, dict)]
     name = next((n for n in names if n.get("use") in ("official", "usual")), names[0] if names else None)
-    given = [g for g in (name or {}).get("given") or [] if isinstance(g, str) and g.strip()]
-    family = (name or {}).get("family")
+    given = [g for g in _arr(_obj(name).get("given")) if isinstance(g, str) and g.strip()]
+    family = _obj(name).get("family")
     if not given or not isinstance(family, str) or not family.strip():
         errors.append(("error", "required", "The Patient needs a family and a given name.", f"{where}.name"))
     birth = _date(patient.get("birthDate"))
@@ -132,7 +147,7 @@ def _patient_fields(patient: dict[str, Any], where: str, issues: list[Issue]) ->
         "last_name": family.strip(),
         "date_of_birth": birth,
     }
-    for telecom in patient.get("telecom") or []:
+    for telecom in _arr(patient.get("telecom")):
         if not isinstance(telecom, dict) or not isinstance(telecom.get("value"), str):
             continue
         if telecom.get("system") == "phone" and "phone" not in fields:
@@ -150,27 +165,29 @@ def _patient_fields(patient: dict[str, Any], where: str, issues: list[Issue]) ->
                         f"{where}.telecom",
                     )
                 )
-    addresses = [a for a in patient.get("address") or [] if isinstance(a, dict)]
+    addresses = [a for a in _arr(patient.get("address")) if isinstance(a, dict)]
     if addresses:
         a = addresses[0]
         text = a.get("text") or ", ".join(
-            str(p)
-            for p in [*(a.get("line") or []), a.get("city"), a.get("postalCode"), a.get("country")]
-            if p
+            p
+            for p in [*_arr(a.get("line")), a.get("city"), a.get("postalCode"), a.get("country")]
+            if isinstance(p, str) and p
         )
-        if text:
+        if isinstance(text, str) and text:
             fields["address"] = text
-    contacts = [c for c in patient.get("contact") or [] if isinstance(c, dict)]
+    contacts = [c for c in _arr(patient.get("contact")) if isinstance(c, dict)]
     if contacts:
         contact = contacts[0]
-        cname = contact.get("name") or {}
-        text = cname.get("text") or " ".join([*(cname.get("given") or []), cname.get("family") or ""]).strip()
-        if text:
+        cname = _obj(contact.get("name"))
+        parts = [*_arr(cname.get("given")), cname.get("family")]
+        text = cname.get("text") or " ".join(p for p in parts if isinstance(p, str)).strip()
+        if isinstance(text, str) and text:
             fields["emergency_contact_name"] = text
         phone = next(
-            (t.get("value") for t in contact.get("telecom") or [] if t.get("system") == "phone"), None
+            (_obj(t).get("value") for t in _arr(contact.get("telecom")) if _obj(t).get("system") == "phone"),
+            None,
         )
-        if phone:
+        if isinstance(phone, str) and phone:
             fields["emergency_contact_phone"] = phone
     for name_, field_name in (
         ("referring-clinician", "referring_clinician"),
@@ -186,25 +203,25 @@ def _patient_fields(patient: dict[str, Any], where: str, issues: list[Issue]) ->
 def _identifiers(patient: dict[str, Any]) -> list[tuple[str, str, str | None]]:
     """(system, value, assigner reference) of each identifier with a system and a value."""
     out = []
-    for ident in patient.get("identifier") or []:
+    for ident in _arr(patient.get("identifier")):
         if (
             isinstance(ident, dict)
             and isinstance(ident.get("system"), str)
             and isinstance(ident.get("value"), str)
         ):
-            assigner = (ident.get("assigner") or {}).get("reference")
+            assigner = _obj(ident.get("assigner")).get("reference")
             out.append((ident["system"], ident["value"], assigner if isinstance(assigner, str) else None))
     return out
 
 
 def _subject_ok(resource: dict[str, Any], patient_refs: set[str]) -> bool:
-    reference = (resource.get("subject") or {}).get("reference")
+    reference = _obj(resource.get("subject")).get("reference")
     return not reference or reference in patient_refs
 
 
 def _diagnosis(resource: dict[str, Any]) -> tuple[str | None, list[str]]:
     """NerveCare's diagnosis for a Condition's codings, and the codings as text (for the report)."""
-    codings = [c for c in (resource.get("code") or {}).get("coding") or [] if isinstance(c, dict)]
+    codings = [c for c in _arr(_obj(resource.get("code")).get("coding")) if isinstance(c, dict)]
     shown = [f"{c.get('system')}|{c.get('code')}" for c in codings]
     order = {codes.CS_DIAGNOSIS: 0, codes.SNOMED: 1, codes.ICD10CM: 2}
     for c in sorted(codings, key=lambda c: order.get(c.get("system"), 3)):
@@ -219,15 +236,15 @@ def _condition_data(
 ) -> dict[str, Any]:
     neuropathy_type, cause = codes.diagnosis_type_cause(diagnosis)
     type_ext, cause_ext = _ext(resource, "neuropathy-type"), _ext(resource, "neuropathy-cause")
-    if type_ext and (type_ext.get("valueCoding") or {}).get("code") in Condition.Type.values:
+    if type_ext and _obj(type_ext.get("valueCoding")).get("code") in Condition.Type.values:
         neuropathy_type = type_ext["valueCoding"]["code"]
-    if cause_ext and (cause_ext.get("valueCoding") or {}).get("code") in Condition.Cause.values:
+    if cause_ext and _obj(cause_ext.get("valueCoding")).get("code") in Condition.Cause.values:
         cause = cause_ext["valueCoding"]["code"]
     label = codes.diagnoses()[diagnosis]["label"]
-    text = (resource.get("code") or {}).get("text")
+    text = _obj(resource.get("code")).get("text")
     # An unconfirmed condition is a neuropathy without a named diagnosis: its codes say what kind it is
     # (as NerveCare's own export codes one from its type and cause), not that a doctor diagnosed it.
-    verification = ((resource.get("verificationStatus") or {}).get("coding") or [{}])[0].get("code")
+    verification = _code(resource.get("verificationStatus"))
     named = verification not in ("unconfirmed", "provisional", "differential")
     data: dict[str, Any] = {
         "type": neuropathy_type,
@@ -235,7 +252,7 @@ def _condition_data(
         "diagnosis_code": diagnosis if named else "",
         "diagnosis": text.strip()[:200] if isinstance(text, str) and text.strip() != label else "",
     }
-    onset = _date(resource.get("onsetDateTime")) or _date((resource.get("onsetPeriod") or {}).get("start"))
+    onset = _date(resource.get("onsetDateTime")) or _date(_obj(resource.get("onsetPeriod")).get("start"))
     if onset:
         data["onset_date"] = onset
     asserted = _ext(resource, mapping.ASSERTED_DATE)
@@ -247,7 +264,7 @@ def _condition_data(
     agent = _ext(resource, "chemotherapy-agent")
     if agent and isinstance(agent.get("valueString"), str):
         data["chemotherapy_agent"] = agent["valueString"][:100]
-    period = (_ext(resource, "chemotherapy-period") or {}).get("valuePeriod") or {}
+    period = _obj(_obj(_ext(resource, "chemotherapy-period")).get("valuePeriod"))
     if _date(period.get("start")):
         data["chemotherapy_start"] = _date(period["start"])
     if _date(period.get("end")):
@@ -265,7 +282,7 @@ def _condition_data(
 
 
 def _rating_value(resource: dict[str, Any]) -> int | None:
-    value = (resource.get("valueQuantity") or {}).get("value")
+    value = _obj(resource.get("valueQuantity")).get("value")
     if value is None:
         value = resource.get("valueInteger")
     if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
@@ -274,7 +291,7 @@ def _rating_value(resource: dict[str, Any]) -> int | None:
 
 
 def _rating_symptom(resource: dict[str, Any]) -> str | None:
-    for c in (resource.get("code") or {}).get("coding") or []:
+    for c in _arr(_obj(resource.get("code")).get("coding")):
         if isinstance(c, dict) and (symptom := codes.rating_for_code(c.get("system"), c.get("code"))):
             return symptom
     return None
@@ -407,7 +424,7 @@ def referral_import(*, actor: User, bundle: Any, request: HttpRequest | None = N
             raise BundleError(
                 422, [("error", "invalid", "The Condition is about another patient.", f"{where}.subject")]
             )
-        status = ((r.get("verificationStatus") or {}).get("coding") or [{}])[0].get("code")
+        status = _code(r.get("verificationStatus"))
         if status in INACTIVE_VERIFICATION:
             issues.append(
                 ("information", "informational", f"Condition skipped: verification status {status}.", where)
@@ -426,9 +443,9 @@ def referral_import(*, actor: User, bundle: Any, request: HttpRequest | None = N
             )
             continue
         ratings: dict[str, int] = {}
-        for evidence in r.get("evidence") or []:
-            for detail in (evidence or {}).get("detail") or []:
-                obs = by_ref.get((detail or {}).get("reference"))
+        for evidence in _arr(r.get("evidence")):
+            for detail in _arr(_obj(evidence).get("detail")):
+                obs = by_ref.get(_obj(detail).get("reference"))
                 if obs is None:
                     continue
                 symptom = _rating_symptom(obs)

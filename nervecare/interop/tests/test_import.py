@@ -6,6 +6,8 @@ import json
 
 import pytest
 from django.test import Client as HttpClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from nervecare.clients.models import Client, Condition
 from nervecare.conftest import login
@@ -373,3 +375,61 @@ def test_import_back_into_the_same_clinic_finds_the_client_by_its_id(record, api
     assert record.client.last_name == "Lopez-Garcia"
     assert Client.objects.count() == 1
     assert record.client.conditions.count() == 2  # both already recorded
+
+
+FIELDS = [
+    "name",
+    "given",
+    "family",
+    "birthDate",
+    "telecom",
+    "system",
+    "value",
+    "address",
+    "line",
+    "contact",
+    "identifier",
+    "code",
+    "coding",
+    "text",
+    "subject",
+    "reference",
+    "evidence",
+    "detail",
+    "verificationStatus",
+    "onsetDateTime",
+    "onsetPeriod",
+    "extension",
+    "url",
+    "valueQuantity",
+    "valueInteger",
+    "effectiveDateTime",
+    "status",
+    "note",
+]
+
+
+# Any JSON at all where a referral has structure: the answer is a report or a 4xx, never a crash.
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-5, 20) | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(FIELDS), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    patient_part=st.dictionaries(st.sampled_from(FIELDS), json_values, max_size=4),
+    condition_part=st.dictionaries(st.sampled_from(FIELDS), json_values, max_size=4),
+    observation_part=st.dictionaries(st.sampled_from(FIELDS), json_values, max_size=4),
+)
+def test_odd_shapes_are_answered_never_crash(api, patient_part, condition_part, observation_part):
+    bundle = referral(
+        condition((SNOMED, "42345000")) | condition_part,
+        pain(5) | observation_part,
+        the_patient=patient() | patient_part,
+    )
+    response = api.post(f"{BASE}/", json.dumps(bundle), content_type=FHIR)
+
+    assert response.status_code in (200, 201, 400, 422), response.content
+    fhir_valid(response.json())
