@@ -23,7 +23,7 @@ from nervecare.core.models import Therapist, User
 from nervecare.core.permissions import require_clinical
 from nervecare.core.services import audit_record, model_changes
 from nervecare.core.vocab import load_yaml
-from nervecare.screening.services import safety_check_run
+from nervecare.screening.services import require_clinical_or_own_record, safety_check_run
 
 CONDITION_FIELDS = (
     "type",
@@ -252,7 +252,7 @@ def client_update(
 def condition_add(
     *, actor: User, client: Client, data: dict[str, Any], request: HttpRequest | None = None
 ) -> Condition:
-    require_clinical(actor)
+    require_clinical_or_own_record(actor, client)
     errors: dict[str, str] = {}
     _unknown_fields(data, CONDITION_FIELDS, "", errors)
     condition = Condition(client=client, **{k: v for k, v in data.items() if k in CONDITION_FIELDS})
@@ -288,7 +288,7 @@ def condition_update(
 def medical_context_update(
     *, actor: User, client: Client, data: dict[str, Any], request: HttpRequest | None = None
 ) -> MedicalContext:
-    require_clinical(actor)
+    require_clinical_or_own_record(actor, client)
     medical, _ = MedicalContext.objects.select_for_update().get_or_create(client=client)
     before, errors = _apply_update(medical, data, MEDICAL_FIELDS, "")
     _validate_medical(medical, errors, "")
@@ -314,7 +314,7 @@ def body_map_record(
     request: HttpRequest | None = None,
 ) -> BodyMap:
     """Record the body map again (at any visit); the pattern is recognised and stored with it."""
-    require_clinical(actor)
+    require_clinical_or_own_record(actor, client)
     errors: dict[str, str] = {}
     clean = _marks_from(marks, errors, "marks")
     if errors:

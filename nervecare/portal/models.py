@@ -43,3 +43,34 @@ class DiaryEntry(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"Diary {self.client_id} {self.day}"
+
+
+class ClientIntake(TimeStampedModel):
+    """The intake a client filled in themselves in the portal before their first visit.
+
+    The facts go through the clinical services (clients.services, so the safety check runs) with the client as
+    the actor; this row records what the client reported, which condition and body map came from it, and
+    whether a therapist has reviewed it."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="portal_intakes")
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    condition = models.ForeignKey(
+        "clients.Condition", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body_map = models.ForeignKey(
+        "clients.BodyMap", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # What the client answered, as given (labels resolved when shown), for the therapist's review.
+    reported = models.JSONField(default=dict, blank=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Intake reported by client {self.client_id} on {self.created_at:%Y-%m-%d}"

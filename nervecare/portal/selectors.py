@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
@@ -12,11 +13,19 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from nervecare.clients.models import Client, ConsentText
-from nervecare.core.models import User
-from nervecare.portal.models import ClientAccount, DiaryEntry
-from nervecare.scheduling.models import Appointment
+from nervecare.core.models import Therapist, User
+from nervecare.plans.models import CarePlan
+from nervecare.portal.models import ClientAccount, ClientIntake, DiaryEntry
+from nervecare.scheduling.models import Appointment, Service
+from nervecare.scheduling.selectors import (
+    free_slots,
+    plan_progress,
+    qualified_therapists,
+    services_for_clinic,
+)
 from nervecare.screening import instruments
 from nervecare.screening.models import InstrumentResponse
+from nervecare.screening.selectors import open_flags
 
 # What a client answers about themselves, in the order the portal offers them. PGIC asks about change since
 # care began, so it is offered only after a first session.
@@ -109,8 +118,14 @@ def checklist(client: Client) -> list[ChecklistItem]:
     definitions = instruments.all_definitions()
     items = [
         ChecklistItem(
-            "consent", "Read and sign the consent to treatment", has_signed(client, text), "portal:consent"
-        )
+            "consent", _("Read and sign the consent to treatment"), has_signed(client, text), "portal:consent"
+        ),
+        ChecklistItem(
+            "intake",
+            _("Tell us about your condition"),
+            ClientIntake.objects.filter(client=client).exists(),
+            "portal:intake",
+        ),
     ]
     for code in portal_instrument_codes(client):
         items.append(
@@ -197,3 +212,163 @@ def progress(client: Client) -> dict[str, Any]:
         "trends": {name: _trend(points) for name, points in series.items()},
         "entries": entries[-14:][::-1],
     }
+
+
+# --- Booking from the portal ------------------------------------------------------------------------------------
+
+BOOKING_WEEKS = 3
+SLOTS_PER_DAY = 8
+
+
+def booking_notice_hours() -> int:
+    """The clinic's policy: a session booked online starts at least this long from now (it is also how late
+    it can be cancelled online), NERVECARE_CANCEL_POLICY_HOURS."""
+    return int(getattr(settings, "NERVECARE_CANCEL_POLICY_HOURS", 24))
+
+
+def active_plan(client: Client) -> CarePlan | None:
+    return (
+        CarePlan.objects.filter(client=client, status=CarePlan.Status.ACTIVE)
+        .select_related("therapist")
+        .order_by("-activated_at", "-id")
+        .first()
+    )
+
+
+def booking_service(plan: CarePlan) -> Service | None:
+    """The clinic's service for the plan's sessions: same modality, the plan's length preferred."""
+    candidates = sorted(
+        (s for s in services_for_clinic(plan.client.clinic_id) if s.modality == plan.modality),
+        key=lambda s: (s.minutes != plan.session_minutes, s.name),
+    )
+    return candidates[0] if candidates else None
+
+
+def booking_therapists(plan: CarePlan, service: Service, *, others: bool = False) -> list[Therapist]:
+    """The plan's own therapist (if qualified); with `others`, or when the plan names none, every therapist
+    qualified for the plan and the service."""
+    qualified = qualified_therapists(plan.client.clinic_id, service, plan)
+    own = next((t for t in qualified if t.id == plan.therapist_id), None)
+    if own is not None and not others:
+        return [own]
+    if own is not None:
+        qualified.remove(own)
+        qualified.insert(0, own)
+    return qualified
+
+
+def booking_block_reason(
+    client: Client, plan: CarePlan | None, service: Service | None, *, rescheduling: bool = False
+) -> Any:
+    """Why the client cannot book online now (a plain sentence), or None. The booking service enforces the
+    same rules again (scheduling.services.appointment_book: stop flags, plan, qualification)."""
+    if plan is None:
+        return _("Your therapist sets up your care plan at your first visit. Please call the clinic to book.")
+    if service is None:
+        return _("The clinic has no session type for your plan yet. Please call the clinic to book.")
+    stops = [
+        f
+        for f in open_flags(client)
+        if f.level == "stop" and (not f.applies_to or plan.modality in f.applies_to)
+    ]
+    if stops:
+        return _(
+            "Your therapist needs to check something with you before your next session. "
+            "Please call the clinic; online booking is paused until then."
+        )
+    if not rescheduling and plan_progress(plan)["remaining"] <= 0:
+        return _("All the sessions of your plan are booked. Ask your therapist about more.")
+    return None
+
+
+def booking_options(
+    client: Client, *, others: bool = False, rescheduling: bool = False, now: datetime.datetime | None = None
+) -> dict[str, Any]:
+    """Free times the client may book in the next weeks, grouped by day, with why booking is closed if it is."""
+    now = now or timezone.now()
+    plan = active_plan(client)
+    service = booking_service(plan) if plan else None
+    reason = booking_block_reason(client, plan, service, rescheduling=rescheduling)
+    result: dict[str, Any] = {
+        "plan": plan,
+        "service": service,
+        "blocked": reason,
+        "days": [],
+        "therapists": [],
+    }
+    if reason is not None:
+        return result
+    therapists = booking_therapists(plan, service, others=others)
+    result["therapists"] = therapists
+    result["has_others"] = plan.therapist_id is not None and (
+        others or len(qualified_therapists(client.clinic_id, service, plan)) > len(therapists)
+    )
+    tz = ZoneInfo(client.clinic.timezone)
+    not_before = now + datetime.timedelta(hours=booking_notice_hours())
+    start = not_before.astimezone(tz).date()
+    slots = free_slots(
+        clinic=client.clinic,
+        service=service,
+        start=start,
+        end=start + datetime.timedelta(weeks=BOOKING_WEEKS),
+        therapists=therapists,
+        limit=2000,
+        now=not_before,
+    )
+    held = [
+        (a.starts_at, a.blocked_until)
+        for a in Appointment.objects.filter(
+            client=client, status__in=(Appointment.Status.BOOKED, Appointment.Status.CHECKED_IN)
+        )
+    ]
+    by_day: dict[datetime.date, list[dict[str, Any]]] = {}
+    for slot in slots:
+        local = slot["starts_at"].astimezone(tz)
+        if local.minute % 30:  # on the hour and half hour: fewer, easier choices
+            continue
+        if any(slot["starts_at"] < e and s < slot["ends_at"] for s, e in held):
+            continue
+        day = by_day.setdefault(local.date(), [])
+        if len(day) < SLOTS_PER_DAY:
+            day.append({**slot, "local": local, "value": slot_value(slot["therapist_id"], slot["starts_at"])})
+    result["days"] = [{"date": d, "slots": s} for d, s in sorted(by_day.items())]
+    return result
+
+
+def slot_value(therapist_id: int, starts_at: datetime.datetime) -> str:
+    """A slot as one form value: "<therapist id>@<UTC start, ISO 8601>"."""
+    return f"{therapist_id}@{starts_at.astimezone(datetime.UTC).isoformat()}"
+
+
+def parse_slot(value: str) -> tuple[int, datetime.datetime] | None:
+    therapist, _sep, when = (value or "").partition("@")
+    try:
+        starts_at = datetime.datetime.fromisoformat(when)
+        therapist_id = int(therapist)
+    except ValueError:
+        return None
+    if timezone.is_naive(starts_at):
+        return None
+    return therapist_id, starts_at
+
+
+def own_appointment(client: Client, appointment_id: int) -> Appointment:
+    appointment = upcoming_appointments(client).filter(pk=appointment_id).first()
+    if appointment is None:
+        raise Http404("No such appointment.")
+    return appointment
+
+
+# --- The client's own progress report ------------------------------------------------------------------------
+
+
+def own_report_pdf(client: Client) -> bytes:
+    """The client's progress report (the outcomes report in its client-facing wording), for this client only."""
+    from nervecare.outcomes.analysis import client_outcomes
+    from nervecare.outcomes.reports import client_report_pdf
+    from nervecare.outcomes.selectors import client_data
+
+    result = client_outcomes(client_data(client))
+    return client_report_pdf(
+        result, audience="client", flags=open_flags(client), clinic_name=client.clinic.name
+    )

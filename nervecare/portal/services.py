@@ -1,8 +1,10 @@
 """Writes made by or for a client in the portal.
 
-The clinical services (consent_record, response_create, appointment_cancel) require a staff actor. Here the
-client acts on their own record, so each service first proves ownership through the client's account, then
-writes with the client's own user as the actor, in one transaction with its audit event.
+Each service first finds the client's own record through their account (selectors.client_for_portal_user),
+then writes with the client's own user as the actor, in one transaction with its audit event. Where a clinical
+service accepts the client as the actor on their own record (screening.services.response_create,
+clients.services.condition_add / medical_context_update / body_map_record, scheduling.services.appointment_book)
+the portal goes through it, so the same validation and the same safety check run as for the staff.
 """
 
 import datetime
@@ -20,19 +22,19 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from nervecare.clients.models import Client, Consent
+from nervecare.clients.models import Client, Consent, MedicalContext
+from nervecare.clients.services import body_map_record, condition_add, medical_context_update
 from nervecare.core.errors import FieldErrors
 from nervecare.core.models import User
 from nervecare.core.permissions import require_clinical
 from nervecare.core.services import audit_record
 from nervecare.portal import selectors
-from nervecare.portal.models import ClientAccount, DiaryEntry
+from nervecare.portal.models import ClientAccount, ClientIntake, DiaryEntry
 from nervecare.scheduling import reminders
 from nervecare.scheduling.models import Appointment
-from nervecare.scheduling.services import waitlist_offer_freed
-from nervecare.screening import instruments
+from nervecare.scheduling.services import Booking, appointment_book, waitlist_offer_freed
 from nervecare.screening.models import InstrumentResponse
-from nervecare.screening.services import _definition_sha, _jsonable, safety_check_run
+from nervecare.screening.services import response_create, safety_check_run
 
 CLIENT_CANCEL_REASON = "cancelled by the client"
 
@@ -122,40 +124,21 @@ def portal_consent_sign(*, user: User, version: str, request: HttpRequest | None
 def portal_response_create(
     *, user: User, instrument: str, answers: dict[str, Any], request: HttpRequest | None = None
 ) -> InstrumentResponse:
-    """Score and store a questionnaire the client answered about themselves, then run the safety check."""
+    """Score and store a questionnaire the client answered about themselves, then run the safety check.
+
+    Goes through screening.services.response_create with the client as the actor (their own record only)."""
     client = selectors.client_for_portal_user(user)
     if instrument not in selectors.portal_instrument_codes(client):
         raise Http404("No such questionnaire.")
-    definition = instruments.get_definition(instrument)
-    try:
-        result = instruments.score(definition, answers)
-    except instruments.ScoringError as exc:
-        raise FieldErrors(exc.errors) from None
     has_visited = client.appointments.filter(status=Appointment.Status.COMPLETED).exists()
-    response = InstrumentResponse(
-        client=client,
-        instrument=definition.code,
-        definition_version=definition.version,
-        definition_sha256=_definition_sha(definition.code),
-        answers=result["answers"],
-        item_scores=result["item_scores"],
-        total=result["total"],
-        max_total=result["max"],
-        interpretation=_jsonable(result["interpretation"]),
-        administered_at=timezone.now(),
-        context="visit" if has_visited else "intake",
-        recorded_by=user,
-    )
-    response.save()
-    audit_record(
+    return response_create(
         actor=user,
-        action="create",
-        obj=response,
-        summary=f"{definition.short_title} answered in the portal: {result['total']}",
+        client=client,
+        instrument=instrument,
+        answers=answers,
+        context="visit" if has_visited else "intake",
         request=request,
     )
-    safety_check_run(actor=None, client=client, request=request)
-    return response
 
 
 @transaction.atomic
@@ -206,7 +189,11 @@ def cancel_policy_hours() -> int:
 
 @transaction.atomic
 def portal_appointment_cancel(
-    *, user: User, appointment_id: int, request: HttpRequest | None = None
+    *,
+    user: User,
+    appointment_id: int,
+    request: HttpRequest | None = None,
+    reason: str = CLIENT_CANCEL_REASON,
 ) -> Appointment:
     """The client cancels their own booked appointment, no later than the clinic's notice period before it.
 
@@ -230,15 +217,191 @@ def portal_appointment_cancel(
     appointment.status = Appointment.Status.CANCELLED
     appointment.cancelled_at = timezone.now()
     appointment.cancelled_by = user
-    appointment.cancel_reason = CLIENT_CANCEL_REASON
+    appointment.cancel_reason = reason
     appointment.save()
     reminders.on_cancelled(appointment)
     audit_record(
         actor=user,
         action="update",
         obj=appointment,
-        summary=f"Cancelled: {CLIENT_CANCEL_REASON}",
+        summary=f"Cancelled: {reason}",
         request=request,
     )
     waitlist_offer_freed(appointment)
     return appointment
+
+
+CLIENT_RESCHEDULE_REASON = "rescheduled by the client"
+
+
+@transaction.atomic
+def portal_appointment_book(
+    *, user: User, slot: str, replace_id: int | None = None, request: HttpRequest | None = None
+) -> Booking:
+    """The client books one session of their active plan at a free time, at least the clinic's notice period
+    ahead. Goes through scheduling.services.appointment_book (working hours, double booking, qualification,
+    stop flags), with the client as the actor.
+
+    With `replace_id` this is a reschedule: the client's own appointment is cancelled (within the cancellation
+    policy) and the new one booked in the same transaction, so a failed booking keeps the old appointment."""
+    client = selectors.client_for_portal_user(user)
+    parsed = selectors.parse_slot(slot)
+    if parsed is None:
+        raise FieldErrors({"slot": "choose one of the free times"})
+    therapist_id, starts_at = parsed
+    plan = selectors.active_plan(client)
+    service = selectors.booking_service(plan) if plan else None
+    reason = selectors.booking_block_reason(client, plan, service, rescheduling=replace_id is not None)
+    if reason is not None:
+        raise FieldErrors({"slot": str(reason)})
+    hours = selectors.booking_notice_hours()
+    if starts_at < timezone.now() + datetime.timedelta(hours=hours):
+        raise FieldErrors(
+            {
+                "slot": f"sessions can be booked online at least {hours} hours ahead; for a sooner time please call"
+            }
+        )
+    if replace_id is not None:
+        old = portal_appointment_cancel(
+            user=user, appointment_id=replace_id, request=request, reason=CLIENT_RESCHEDULE_REASON
+        )
+        if old.plan_id not in (None, plan.id):
+            raise FieldErrors({"slot": "this appointment belongs to another plan; please call the clinic"})
+    return appointment_book(
+        actor=user,
+        client=client,
+        therapist_id=therapist_id,
+        service_id=service.id,
+        starts_at=starts_at,
+        plan_id=plan.id,
+        request=request,
+    )
+
+
+# --- The intake the client fills in ---------------------------------------------------------------------------
+
+# Medical facts a client can tell about themselves; ticking one records it, leaving it unticked never clears
+# what the clinic has recorded (the therapist reviews and corrects).
+CLIENT_MEDICAL_FLAGS = (
+    "foot_wound_or_ulcer",
+    "foot_red_warm_swollen",
+    "skin_infection",
+    "dvt_history",
+    "dvt_signs_now",
+    "on_anticoagulants",
+    "bleeding_disorder",
+    "in_chemotherapy",
+    "lymph_nodes_removed",
+    "lymphedema",
+    "radiation",
+    "recent_surgery",
+    "fever_or_infection",
+    "pregnant",
+    "weakness_worsening_fast",
+    "breathing_or_swallowing_trouble",
+    "new_bladder_bowel_problems",
+    "sudden_facial_droop",
+)
+CLIENT_MEDICAL_VALUES = ("lymphedema_site", "foot_wound_site", "platelets_per_ul", "labs_date")
+
+
+@transaction.atomic
+def client_intake_submit(
+    *,
+    user: User,
+    condition: dict[str, Any],
+    medical: dict[str, Any],
+    marks: list[dict[str, Any]],
+    medications: list[str],
+    comorbidities: list[str],
+    goals: str = "",
+    request: HttpRequest | None = None,
+) -> ClientIntake:
+    """The client's own intake: their condition (when they know its type), symptoms, body map, medications,
+    other conditions, goals and the medical facts the safety check needs.
+
+    Written through clients.services (condition_add, medical_context_update, body_map_record) with the client
+    as the actor, so the same validation and safety check run as for the staff intake; all of it is stored or
+    none of it. A condition whose type the client does not know (type "") is kept in the report for the
+    therapist to record; the rest is written. Errors are keyed "condition.<field>", "medical.<field>", "marks[<i>].<field>", "goals"."""
+    client = selectors.client_for_portal_user(user)
+    errors: dict[str, str] = {}
+    new_condition = None
+    if condition.get("type"):
+        try:
+            new_condition = condition_add(actor=user, client=client, data=condition, request=request)
+        except FieldErrors as exc:
+            errors.update({f"condition.{k}": v for k, v in exc.errors.items()})
+    existing = MedicalContext.objects.filter(client=client).first()
+    update: dict[str, Any] = {k: True for k in CLIENT_MEDICAL_FLAGS if medical.get(k) is True}
+    update.update({k: medical[k] for k in CLIENT_MEDICAL_VALUES if medical.get(k) not in (None, "")})
+    known_meds = {m["name"].strip().lower() for m in (existing.medications if existing else [])}
+    new_meds = [{"name": n.strip()} for n in medications if n.strip() and n.strip().lower() not in known_meds]
+    if new_meds:
+        update["medications"] = [*(existing.medications if existing else []), *new_meds]
+    known_comorbid = {c.strip().lower() for c in (existing.comorbidities if existing else [])}
+    new_comorbid = [c.strip() for c in comorbidities if c.strip() and c.strip().lower() not in known_comorbid]
+    if new_comorbid:
+        update["comorbidities"] = [*(existing.comorbidities if existing else []), *new_comorbid]
+    if update:
+        try:
+            medical_context_update(actor=user, client=client, data=update, request=request)
+        except FieldErrors as exc:
+            errors.update({f"medical.{k}": v for k, v in exc.errors.items()})
+    body_map = None
+    if marks:
+        try:
+            body_map = body_map_record(
+                actor=user, client=client, marks=marks, context="client_intake", request=request
+            )
+        except FieldErrors as exc:
+            errors.update(exc.errors)
+    goals = goals.strip()
+    if len(goals) > 2000:
+        errors["goals"] = "keep it under 2000 characters"
+    if errors:
+        raise FieldErrors(errors)
+    if goals and not client.goals.strip():
+        # The client's goals "in their words": filled in when the clinic has none yet, else kept for review.
+        Client.objects.filter(pk=client.pk).update(goals=goals)
+    intake = ClientIntake.objects.create(
+        client=client,
+        submitted_by=user,
+        condition=new_condition,
+        body_map=body_map,
+        reported={
+            "condition": {
+                k: (v.isoformat() if isinstance(v, datetime.date) else v) for k, v in condition.items()
+            },
+            "medical": {k: (v.isoformat() if isinstance(v, datetime.date) else v) for k, v in update.items()},
+            "medications": [m["name"] for m in new_meds],
+            "comorbidities": new_comorbid,
+            "goals": goals,
+            "marks": len(marks),
+        },
+    )
+    audit_record(
+        actor=user, action="create", obj=intake, summary="Intake filled in by the client", request=request
+    )
+    safety_check_run(actor=user, client=client, request=request)
+    return intake
+
+
+@transaction.atomic
+def client_intake_review(
+    *, actor: User, intake: ClientIntake, request: HttpRequest | None = None
+) -> ClientIntake:
+    """A therapist has read what the client reported (and corrected the record where needed)."""
+    require_clinical(actor)
+    intake = ClientIntake.objects.select_for_update().get(pk=intake.pk)
+    if intake.client.clinic_id != actor.clinic_id:
+        raise Http404("No such intake.")
+    if intake.reviewed_at is not None:
+        raise FieldErrors({"intake": "already reviewed"})
+    intake.reviewed_at = timezone.now()
+    intake.reviewed_by = actor
+    intake.save(update_fields=["reviewed_at", "reviewed_by", "updated_at"])
+    audit_record(
+        actor=actor, action="update", obj=intake, summary="Client-reported intake reviewed", request=request
+    )
+    return intake

@@ -12,6 +12,15 @@ urlpatterns = [
     path("appointments/<int:appointment_id>/cancel/", views.appointment_cancel, name="appointment_cancel"),
     path("appointments.ics", views.calendar_download, name="calendar"),
     path("progress/", views.progress, name="progress"),
+    path("progress/report.pdf", views.report_download, name="report"),
+    path("book/", views.book, name="book"),
+    path("book/confirm/", views.book_confirm, name="book_confirm"),
+    path("about-you/", views.intake, name="intake"),
+    path(
+        "staff/clients/<int:client_id>/intakes/<int:intake_id>/review/",
+        views.intake_review,
+        name="intake_review",
+    ),
     path("welcome/<uidb64>/<token>/", views.SetPasswordView.as_view(), name="set_password"),
     path("welcome/done/", views.password_set, name="password_set"),
 ]

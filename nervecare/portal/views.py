@@ -2,24 +2,31 @@
 so an id from another client's record can only ever give a 404."""
 
 from collections.abc import Callable
+from datetime import timedelta
 from functools import wraps
+from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from nervecare.clients.selectors import client_get_for_user
 from nervecare.core.errors import FieldErrors
-from nervecare.core.models import User
+from nervecare.core.models import Therapist, User
+from nervecare.core.services import audit_record
 from nervecare.portal import selectors, services
-from nervecare.portal.forms import RATING_CHOICES, DiaryForm
+from nervecare.portal.forms import RATING_CHOICES, ClientIntakeForm, DiaryForm
+from nervecare.portal.models import ClientIntake
 from nervecare.scheduling.calendar import client_ics
+from nervecare.scheduling.services import BookingConflictError, SessionBlockedError
 from nervecare.screening import instruments
-from nervecare.web.forms import instrument_form_fields
+from nervecare.web.forms import MarkFormSet, instrument_form_fields, marks_from_formset
 
 
 def client_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -135,13 +142,20 @@ def diary(request: HttpRequest, client) -> HttpResponse:
 
 @client_view
 def appointments(request: HttpRequest, client) -> HttpResponse:
+    upcoming = list(selectors.upcoming_appointments(client))
+    hours = services.cancel_policy_hours()
     return render(
         request,
         "portal/appointments.html",
         {
             "client": client,
-            "appointments": selectors.upcoming_appointments(client),
-            "policy_hours": services.cancel_policy_hours(),
+            "appointments": upcoming,
+            "changeable": {
+                a.id
+                for a in upcoming
+                if a.status == a.Status.BOOKED and a.starts_at - timezone.now() >= timedelta(hours=hours)
+            },
+            "policy_hours": hours,
         },
     )
 
@@ -168,6 +182,185 @@ def calendar_download(request: HttpRequest, client) -> HttpResponse:
 @client_view
 def progress(request: HttpRequest, client) -> HttpResponse:
     return render(request, "portal/progress.html", {"client": client, **selectors.progress(client)})
+
+
+@client_view
+def report_download(request: HttpRequest, client) -> HttpResponse:
+    """The client's own progress report as PDF. There is no id in the address: it is always their own."""
+    pdf = selectors.own_report_pdf(client)
+    audit_record(
+        actor=request.user,
+        action="view",
+        obj=client,
+        summary="Own progress report downloaded",
+        request=request,
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = 'attachment; filename="my-progress-report.pdf"'
+    return response
+
+
+BOOKING_MESSAGES = {
+    "taken": _("That time was just booked by someone else. Please pick another."),
+    "blocked": _(
+        "Your therapist needs to check something with you before your next session. "
+        "Please call the clinic; online booking is paused until then."
+    ),
+}
+
+
+def _replace_id(request: HttpRequest, client) -> int | None:  # noqa: ANN001
+    """The appointment being rescheduled (?replace=<id>), which must be the client's own upcoming one."""
+    raw = request.POST.get("replace") or request.GET.get("replace")
+    if not raw:
+        return None
+    try:
+        return selectors.own_appointment(client, int(raw)).id
+    except ValueError:
+        raise Http404("No such appointment.") from None
+
+
+@client_view
+def book(request: HttpRequest, client) -> HttpResponse:
+    """Choose a free time (step 1 of 2)."""
+    replace = _replace_id(request, client)
+    others = request.GET.get("others") == "1"
+    options = selectors.booking_options(client, others=others, rescheduling=replace is not None)
+    return render(
+        request,
+        "portal/book.html",
+        {
+            "client": client,
+            **options,
+            "others": others,
+            "replace": selectors.own_appointment(client, replace) if replace else None,
+            "notice_hours": selectors.booking_notice_hours(),
+            "error": request.GET.get("error", "") in BOOKING_MESSAGES
+            and BOOKING_MESSAGES[request.GET["error"]],
+        },
+    )
+
+
+@client_view
+def book_confirm(request: HttpRequest, client) -> HttpResponse:
+    """Check the chosen time and book it (step 2 of 2)."""
+    replace = _replace_id(request, client)
+    slot = request.POST.get("slot") or request.GET.get("slot", "")
+    parsed = selectors.parse_slot(slot)
+    back = reverse("portal:book") + (f"?replace={replace}" if replace else "")
+    if parsed is None:
+        messages.error(request, _("Choose one of the free times first."))
+        return redirect(back)
+    therapist = get_object_or_404(Therapist, pk=parsed[0], clinic_id=client.clinic_id, active=True)
+    plan = selectors.active_plan(client)
+    service = selectors.booking_service(plan) if plan else None
+    error = ""
+    status = 200
+    if request.method == "POST":
+        try:
+            services.portal_appointment_book(
+                user=request.user, slot=slot, replace_id=replace, request=request
+            )
+        except BookingConflictError:
+            sep = "&" if "?" in back else "?"
+            return redirect(f"{back}{sep}error=taken")
+        except SessionBlockedError:
+            error, status = BOOKING_MESSAGES["blocked"], 409
+        except FieldErrors as exc:
+            error, status = " ".join(exc.errors.values()), 422
+        else:
+            messages.success(
+                request,
+                _("Your new time is booked. The old appointment is cancelled.")
+                if replace
+                else _("Booked. See you then!"),
+            )
+            return redirect("portal:appointments")
+    tz = ZoneInfo(client.clinic.timezone)
+    return render(
+        request,
+        "portal/book_confirm.html",
+        {
+            "client": client,
+            "slot": slot,
+            "local": parsed[1].astimezone(tz),
+            "therapist": therapist,
+            "service": service,
+            "replace": selectors.own_appointment(client, replace) if replace else None,
+            "back": back,
+            "error": error,
+        },
+        status=status,
+    )
+
+
+@client_view
+def intake(request: HttpRequest, client) -> HttpResponse:
+    """The client's own intake: condition, symptoms, body map, medicines, safety questions, goals."""
+    form = ClientIntakeForm(request.POST or None)
+    marks = MarkFormSet(request.POST or None, prefix="marks")
+    leftover: list[str] = []
+    if request.method == "POST" and form.is_valid() and marks.is_valid():
+        try:
+            services.client_intake_submit(
+                user=request.user,
+                condition=form.condition_data(),
+                medical=form.medical_data(),
+                marks=marks_from_formset(marks),
+                medications=form.lines("medications"),
+                comorbidities=form.lines("comorbidities"),
+                goals=form.cleaned_data["goals"],
+                request=request,
+            )
+        except FieldErrors as exc:
+            leftover = _route_intake_errors(exc.errors, form, marks)
+        else:
+            messages.success(request, _("Thank you. Your therapist will go through it with you."))
+            return redirect("portal:home")
+    return render(
+        request,
+        "portal/intake.html",
+        {
+            "client": client,
+            "form": form,
+            "marks": marks,
+            "leftover": leftover,
+            "done": ClientIntake.objects.filter(client=client).exists(),
+        },
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+def _route_intake_errors(errors: dict[str, str], form: ClientIntakeForm, marks) -> list[str]:  # noqa: ANN001
+    """Put each service error next to its field; what has no field is listed at the top."""
+    leftover = []
+    for key, message in errors.items():
+        field = key.split(".", 1)[-1]
+        if key.startswith("marks[") and "]" in key:
+            index = int(key[len("marks[") : key.index("]")])
+            if index < len(marks.forms):
+                marks.forms[index].add_error(None, message)
+                continue
+        if field in form.fields:
+            form.add_error(field, message)
+        else:
+            leftover.append(f"{field}: {message}")
+    return leftover
+
+
+@login_required
+@require_POST
+def intake_review(request: HttpRequest, client_id: int, intake_id: int) -> HttpResponse:
+    """Staff: mark what the client reported in the portal as reviewed (from the client's chart)."""
+    client = client_get_for_user(request.user, client_id)
+    intake = get_object_or_404(ClientIntake, pk=intake_id, client=client)
+    try:
+        services.client_intake_review(actor=request.user, intake=intake, request=request)
+    except FieldErrors as exc:
+        messages.error(request, " ".join(exc.errors.values()))
+    else:
+        messages.success(request, _("Marked as reviewed."))
+    return redirect("web:client", client_id=client.id)
 
 
 class SetPasswordView(auth_views.PasswordResetConfirmView):

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import HttpRequest
@@ -69,6 +70,16 @@ class SessionBlockedError(Exception):
 class Booking:
     appointment: Appointment
     warnings: list[str]
+
+
+def require_scheduling_or_own_record(actor: User, client: Client) -> None:
+    """Staff who keep the schedule, or the client booking for themself in the portal (their own record only)."""
+    if actor.is_authenticated and actor.role == User.Role.CLIENT:
+        account = getattr(actor, "portal_account", None)
+        if account is None or account.client_id != client.pk:
+            raise PermissionDenied("A client may only book for themself.")
+        return
+    require_scheduling(actor)
 
 
 def _stop_flags(client: Client, modality: str, flags: list[SafetyFlag] | None = None) -> list[SafetyFlag]:
@@ -287,8 +298,10 @@ def appointment_book(
     request: HttpRequest | None = None,
 ) -> Booking:
     """Book one appointment. Errors: 422 (FieldErrors) for bad input or hours, 409 for a taken time or an
-    open stop flag. An open clearance flag books with a warning."""
-    require_scheduling(actor)
+    open stop flag. An open clearance flag books with a warning.
+
+    The actor is a member of staff, or the client booking for themself in the portal."""
+    require_scheduling_or_own_record(actor, client)
     errors: dict[str, str] = {}
     therapist, service, room, plan = _resolve(
         actor=actor,

@@ -66,7 +66,7 @@ def score_instrument(request: HttpRequest, code: str, payload: AnswersIn) -> dic
         result = instruments.score(instruments.get_definition(code), payload.answers)
     except instruments.ScoringError as exc:
         raise FieldErrors(exc.errors) from None
-    return services._jsonable(result) | {"total": float(result["total"]), "max": float(result["max"])}
+    return services.jsonable(result) | {"total": float(result["total"]), "max": float(result["max"])}
 
 
 @router.get("/clients/{client_id}/responses", response=list[dict], summary="A client's screenings")

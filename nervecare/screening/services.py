@@ -6,6 +6,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -23,7 +24,20 @@ from nervecare.screening.selectors import latest_answers, open_flags
 CONTEXTS = {"intake", "visit", "reevaluation"}
 
 
-def _definition_sha(code: str) -> str:
+def require_clinical_or_own_record(actor: User, client: Client) -> None:
+    """Clinical staff, or the client themself writing to their own record through the portal.
+
+    A client's sign-in is linked to exactly one record (portal.ClientAccount); any other record is refused."""
+    if actor.is_authenticated and actor.role == User.Role.CLIENT:
+        account = getattr(actor, "portal_account", None)
+        if account is not None and account.client_id == client.pk:
+            return
+        raise PermissionDenied("A client may only write to their own record.")
+    require_clinical(actor)
+
+
+def definition_sha(code: str) -> str:
+    """SHA-256 of the instrument's definition file, stored with each response (which wording was asked)."""
     return hashlib.sha256((PACKAGE_DIR / instruments.definition_file(code)).read_bytes()).hexdigest()
 
 
@@ -38,8 +52,10 @@ def response_create(
     context: str = "intake",
     request: HttpRequest | None = None,
 ) -> InstrumentResponse:
-    """Score and store one completed instrument. A missing or out-of-range answer stores nothing."""
-    require_clinical(actor)
+    """Score and store one completed instrument. A missing or out-of-range answer stores nothing.
+
+    The actor is clinical staff, or the client answering about themselves in the portal."""
+    require_clinical_or_own_record(actor, client)
     if context not in CONTEXTS:
         raise FieldErrors({"context": f"must be one of {', '.join(sorted(CONTEXTS))}"})
     try:
@@ -59,12 +75,12 @@ def response_create(
         client=client,
         instrument=definition.code,
         definition_version=definition.version,
-        definition_sha256=_definition_sha(definition.code),
+        definition_sha256=definition_sha(definition.code),
         answers=result["answers"],
         item_scores=result["item_scores"],
         total=result["total"],
         max_total=result["max"],
-        interpretation=_jsonable(result["interpretation"]),
+        interpretation=jsonable(result["interpretation"]),
         administered_at=administered_at,
         context=context,
         recorded_by=actor,
@@ -80,11 +96,12 @@ def response_create(
     return response
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
+    """Scoring output as JSON-safe values (Decimals and dates become strings)."""
     if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
+        return {k: jsonable(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
     if isinstance(value, bool | int | str) or value is None:
         return value
     return str(value)
@@ -117,7 +134,7 @@ def safety_check_run(
     it closed. A flag whose rule no longer fires closes as "no longer applies".
     """
     if actor is not None:
-        require_clinical(actor)
+        require_clinical_or_own_record(actor, client)
     Client.objects.select_for_update().filter(pk=client.pk).first()  # serialise checks of one client
     now = timezone.now()
     rs = safety.ruleset()

@@ -26,3 +26,15 @@ def trend_sentence(trend: dict[str, Any], what: str) -> str:
             % values
         )
     return _("Your %(what)s is about the same: %(first)s on %(since)s, %(last)s now.") % values
+
+
+@register.inclusion_tag("portal/partials/chart_reported.html")
+def client_reported(client: Any) -> dict[str, Any]:
+    """On the staff chart: what the client reported about themselves in the portal, marked as such."""
+    from nervecare.portal.models import ClientIntake
+
+    return {
+        "intakes": ClientIntake.objects.filter(client=client)
+        .select_related("condition", "body_map", "reviewed_by")
+        .order_by("-created_at", "-id")[:3]
+    }
