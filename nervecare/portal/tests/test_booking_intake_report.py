@@ -1,0 +1,273 @@
+"""Booking from the portal (policy, safety, races, reschedule), the client's own report, the client's intake."""
+
+import datetime
+
+import pytest
+from django.core.exceptions import PermissionDenied
+
+from nervecare.clients.models import BodyMap, Condition, MedicalContext
+from nervecare.clients.services import condition_add
+from nervecare.conftest import login
+from nervecare.core.models import AuditEvent, Therapist
+from nervecare.plans.models import CarePlan
+from nervecare.portal import selectors
+from nervecare.portal.models import ClientIntake
+from nervecare.portal.tests.conftest import appointment_in
+from nervecare.scheduling.models import Appointment
+from nervecare.scheduling.tests.factories import AppointmentFactory, ServiceFactory, WorkingHoursFactory
+from nervecare.screening.models import SafetyFlag
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def alice(therapist_user):
+    therapist = Therapist.objects.get(user=therapist_user)
+    for weekday in range(7):
+        WorkingHoursFactory(
+            therapist=therapist, weekday=weekday, start=datetime.time(8), end=datetime.time(18)
+        )
+    return therapist
+
+
+@pytest.fixture
+def plan(carla, alice, clinic):
+    ServiceFactory(clinic=clinic, modality="swedish", minutes=60, buffer_minutes=15)
+    return CarePlan.objects.create(
+        client=carla[1],
+        status="active",
+        modality="swedish",
+        scope="full_body",
+        pressure="light",
+        session_minutes=60,
+        sessions_per_week=1,
+        course_weeks=6,
+        therapist=alice,
+    )
+
+
+def first_slot(client):
+    options = selectors.booking_options(client)
+    assert options["blocked"] is None, options["blocked"]
+    return options["days"][0]["slots"][0]
+
+
+def test_free_slots_respect_the_notice_period_and_the_plans_therapist(carla, plan, junior_therapist_user):
+    _user, client = carla
+    options = selectors.booking_options(client)
+    slots = [s for d in options["days"] for s in d["slots"]]
+    assert slots, "Alice works every day: there must be free times"
+    earliest = datetime.datetime.now(datetime.UTC) + datetime.timedelta(hours=24)
+    assert all(s["starts_at"] >= earliest for s in slots)
+    assert {s["therapist"] for s in slots} == {"Alice"}
+    page = login(carla[0]).get("/portal/book/")
+    assert page.status_code == 200 and 'name="slot"' in page.content.decode()
+
+
+def test_client_books_a_free_time_and_sees_it(carla, plan):
+    user, client = carla
+    slot = first_slot(client)
+    http = login(user)
+    confirm = http.get("/portal/book/confirm/", {"slot": slot["value"]})
+    assert confirm.status_code == 200 and "Alice" in confirm.content.decode()
+    done = http.post("/portal/book/confirm/", {"slot": slot["value"]})
+    assert done.status_code == 302 and done["Location"] == "/portal/appointments/"
+    appointment = Appointment.objects.get(client=client)
+    assert appointment.starts_at == slot["starts_at"] and appointment.plan == plan
+    assert appointment.created_by == user and appointment.therapist.display_name == "Alice"
+    assert AuditEvent.objects.filter(actor=user, action="create", object_id=str(appointment.id)).exists()
+    listing = http.get("/portal/appointments/").content.decode()
+    assert "Alice" in listing and "Change the time" in listing
+
+
+def test_a_time_taken_meanwhile_sends_the_client_back_with_a_clear_message(carla, dan, plan, alice):
+    user, client = carla
+    slot = first_slot(client)
+    AppointmentFactory(client=dan[1], therapist=alice, starts_at=slot["starts_at"])  # someone was quicker
+    http = login(user)
+    response = http.post("/portal/book/confirm/", {"slot": slot["value"]})
+    assert response.status_code == 302 and "error=taken" in response["Location"]
+    page = http.get(response["Location"]).content.decode()
+    assert "That time was just booked by someone else. Please pick another." in page
+    assert not Appointment.objects.filter(client=client).exists()
+
+
+def test_booking_inside_the_notice_period_is_refused(carla, plan, alice):
+    user, client = carla
+    soon = datetime.datetime.now(datetime.UTC).replace(second=0, microsecond=0) + datetime.timedelta(hours=3)
+    response = login(user).post("/portal/book/confirm/", {"slot": selectors.slot_value(alice.id, soon)})
+    assert response.status_code == 422
+    assert "at least 24 hours ahead" in response.content.decode()
+    assert not Appointment.objects.filter(client=client).exists()
+
+
+def test_an_open_stop_flag_or_no_plan_pauses_online_booking(carla, plan, alice):
+    user, client = carla
+    slot = first_slot(client)
+    SafetyFlag.objects.create(
+        client=client,
+        rule_id="dvt_suspected",
+        title="Suspected DVT",
+        level="stop",
+        area="leg",
+        raised_at=datetime.datetime.now(datetime.UTC),
+        last_checked_at=datetime.datetime.now(datetime.UTC),
+    )
+    http = login(user)
+    page = http.get("/portal/book/").content.decode()
+    assert "online booking is paused" in page and 'name="slot"' not in page
+    response = http.post("/portal/book/confirm/", {"slot": slot["value"]})
+    assert response.status_code == 422 and not Appointment.objects.filter(client=client).exists()
+    plan.status = "completed"
+    plan.save()
+    assert "Please call the clinic to book" in http.get("/portal/book/").content.decode()
+
+
+def test_reschedule_is_cancel_and_book_within_policy(carla, plan, alice):
+    user, client = carla
+    old = appointment_in(client, alice, 24 * 5, plan=plan)
+    slot = first_slot(client)
+    http = login(user)
+    response = http.post("/portal/book/confirm/", {"slot": slot["value"], "replace": old.id})
+    assert response.status_code == 302
+    old.refresh_from_db()
+    assert old.status == "cancelled" and old.cancel_reason == "rescheduled by the client"
+    assert Appointment.objects.get(client=client, status="booked").starts_at == slot["starts_at"]
+
+    late = appointment_in(client, alice, 5, plan=plan)  # inside the 24-hour policy
+    response = http.post("/portal/book/confirm/", {"slot": first_slot(client)["value"], "replace": late.id})
+    assert response.status_code == 422 and "please call the clinic" in response.content.decode()
+    late.refresh_from_db()
+    assert late.status == "booked"
+    assert Appointment.objects.filter(client=client, status="booked").count() == 2
+
+
+def test_another_clients_appointment_cannot_be_rescheduled(carla, dan, plan, alice):
+    theirs = appointment_in(dan[1], alice, 24 * 5)
+    slot = first_slot(carla[1])
+    response = login(carla[0]).post("/portal/book/confirm/", {"slot": slot["value"], "replace": theirs.id})
+    assert response.status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.status == "booked"
+
+
+def test_own_report_pdf_is_only_ever_the_clients_own(carla, dan, therapist_user, client):
+    http = login(carla[0])
+    assert 'href="/portal/progress/report.pdf"' in http.get("/portal/progress/").content.decode()
+    response = http.get("/portal/progress/report.pdf", {"client": dan[1].id, "client_id": dan[1].id})
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF") and b"Carla Client" in response.content
+    assert b"Dan Client" not in response.content
+    assert AuditEvent.objects.filter(actor=carla[0], summary="Own progress report downloaded").exists()
+    # The staff report of another client is not reachable for a client, and staff use their own pages.
+    assert http.get(f"/outcomes/clients/{dan[1].id}/report.pdf").status_code in (403, 404)
+    assert login(therapist_user).get("/portal/progress/report.pdf").status_code == 403
+    assert client.get("/portal/progress/report.pdf").status_code == 302
+
+
+INTAKE = {
+    "type": "peripheral",
+    "cause": "diabetes_t2",
+    "pain": "6",
+    "numbness": "7",
+    "foot_wound_or_ulcer": "on",
+    "foot_wound_site": "left heel",
+    "platelets_per_ul": "180000",
+    "medications": "Metformin\nGabapentin",
+    "comorbidities": "high blood pressure",
+    "goals": "Walk to the shop without burning feet",
+    "marks-TOTAL_FORMS": "1",
+    "marks-INITIAL_FORMS": "0",
+    "marks-0-region": "sole",
+    "marks-0-side": "both",
+    "marks-0-sensation": "burning",
+    "marks-0-intensity": "6",
+}
+
+
+def test_client_intake_goes_through_the_clinical_services_and_shows_on_the_chart(carla, therapist_user):
+    user, client = carla
+    MedicalContext.objects.update_or_create(client=client, defaults={"on_anticoagulants": True})
+    http = login(user)
+    assert http.get("/portal/about-you/").status_code == 200
+    response = http.post("/portal/about-you/", INTAKE)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    intake = ClientIntake.objects.get(client=client)
+    condition = intake.condition
+    assert (condition.type, condition.cause, condition.pain, condition.numbness) == (
+        "peripheral",
+        "diabetes_t2",
+        6,
+        7,
+    )
+    medical = MedicalContext.objects.get(client=client)
+    assert medical.foot_wound_or_ulcer and medical.foot_wound_site == "left heel"
+    assert medical.on_anticoagulants, "an unticked box never clears what the clinic recorded"
+    assert medical.platelets_per_ul == 180000
+    assert [m["name"] for m in medical.medications] == ["Metformin", "Gabapentin"]
+    assert medical.comorbidities == ["high blood pressure"]
+    body_map = BodyMap.objects.get(client=client)
+    assert (
+        body_map.context == "client_intake" and body_map.recorded_by == user and body_map.marks.count() == 2
+    )
+    client.refresh_from_db()
+    assert client.goals == "Walk to the shop without burning feet"
+    # The safety check ran on what the client told: a foot ulcer is a stop.
+    assert client.flags.filter(rule_id="foot_ulcer_wound_infection", status="open").exists()
+    assert AuditEvent.objects.filter(actor=user, summary="Intake filled in by the client").exists()
+
+    staff = login(therapist_user)
+    chart = staff.get(f"/clients/{client.id}/").content.decode()
+    assert "Reported by the client" in chart and "Mark as reviewed" in chart
+    reviewed = staff.post(f"/portal/staff/clients/{client.id}/intakes/{intake.id}/review/")
+    assert reviewed.status_code == 302
+    intake.refresh_from_db()
+    assert intake.reviewed_by == therapist_user and intake.reviewed_at is not None
+
+
+def test_client_intake_errors_name_the_field_and_store_nothing(carla):
+    user, client = carla
+    before = Condition.objects.filter(client=client).count()
+    response = login(user).post(
+        "/portal/about-you/", {**INTAKE, "cause": "chemotherapy", "foot_wound_or_ulcer": ""}
+    )
+    assert response.status_code == 422
+    assert "name the chemotherapy agent" in response.content.decode()
+    assert Condition.objects.filter(client=client).count() == before
+    assert not ClientIntake.objects.filter(client=client).exists()
+    assert not BodyMap.objects.filter(client=client).exists()
+
+
+def test_intake_with_unknown_type_is_kept_for_the_therapist(carla):
+    user, client = carla
+    before = Condition.objects.filter(client=client).count()
+    response = login(user).post("/portal/about-you/", {**INTAKE, "type": ""})
+    assert response.status_code == 302
+    intake = ClientIntake.objects.get(client=client)
+    assert intake.condition is None and intake.reported["condition"]["pain"] == 6
+    assert Condition.objects.filter(client=client).count() == before
+
+
+def test_a_client_actor_may_write_only_their_own_record(carla, dan, front_desk_user):
+    with pytest.raises(PermissionDenied):
+        condition_add(actor=carla[0], client=dan[1], data={"type": "peripheral", "cause": "unknown"})
+    with pytest.raises(PermissionDenied):
+        condition_add(actor=front_desk_user, client=dan[1], data={"type": "peripheral", "cause": "unknown"})
+    assert condition_add(actor=carla[0], client=carla[1], data={"type": "focal", "cause": "injury"}).pk
+
+
+def test_staff_cannot_review_without_clinical_role_and_clients_cannot_review(carla, front_desk_user):
+    user, client = carla
+    login(user).post("/portal/about-you/", INTAKE)
+    intake = ClientIntake.objects.get(client=client)
+    assert (
+        login(front_desk_user)
+        .post(f"/portal/staff/clients/{client.id}/intakes/{intake.id}/review/")
+        .status_code
+        == 403
+    )
+    assert (
+        login(user).post(f"/portal/staff/clients/{client.id}/intakes/{intake.id}/review/").status_code == 403
+    )
+    intake.refresh_from_db()
+    assert intake.reviewed_at is None
