@@ -88,7 +88,9 @@ MEDICAL_LABELS = {
 class ClientIntakeForm(forms.Form):
     """The client's own intake, in plain words. What it means clinically is decided by clients.services."""
 
-    type = forms.ChoiceField(label=_("Where do you feel it?"), choices=TYPE_CHOICES, required=False)
+    type = forms.ChoiceField(
+        label=_("What kind of neuropathy is it, if you know?"), choices=TYPE_CHOICES, required=False
+    )
     cause = forms.ChoiceField(label=_("What caused it, as far as you know?"), choices=CAUSE_CHOICES)
     chemotherapy_agent = forms.CharField(
         label=_("If chemotherapy: the name of the medicine (for example oxaliplatin)"),

@@ -217,7 +217,7 @@ def progress(client: Client) -> dict[str, Any]:
 # --- Booking from the portal ------------------------------------------------------------------------------------
 
 BOOKING_WEEKS = 3
-SLOTS_PER_DAY = 8
+SLOTS_PER_DAY = 10
 
 
 def booking_notice_hours() -> int:
@@ -324,7 +324,7 @@ def booking_options(
     by_day: dict[datetime.date, list[dict[str, Any]]] = {}
     for slot in slots:
         local = slot["starts_at"].astimezone(tz)
-        if local.minute % 30:  # on the hour and half hour: fewer, easier choices
+        if local.minute:  # on the hour: fewer, easier choices spread over the day
             continue
         if any(slot["starts_at"] < e and s < slot["ends_at"] for s, e in held):
             continue
