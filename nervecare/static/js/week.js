@@ -117,6 +117,7 @@
       .replace("%(when)s", t.day.getAttribute("data-label") + ", " + t.time);
     errorBox.textContent = "";
     moveButton.disabled = false;
+    moveButton.hidden = false;
     dialog.showModal();
     moveButton.focus();
   });
@@ -135,7 +136,9 @@
       body: JSON.stringify({ starts_at: pending.startsAt }),
     })
       .then(function (response) {
-        return response.json().then(function (body) { return { ok: response.ok, body: body }; });
+        return response.json()
+          .catch(function () { return { detail: response.status + " " + response.statusText }; })
+          .then(function (body) { return { ok: response.ok, body: body }; });
       })
       .then(function (result) {
         if (result.ok) {
@@ -146,9 +149,12 @@
         var body = result.body || {};
         var reasons = (body.errors || []).map(function (err) { return err.message; });
         errorBox.textContent = grid.getAttribute("data-msg-failed") + ": " + (reasons.length ? reasons.join("; ") : body.detail);
+        moveButton.hidden = true; // the same move would be refused again: drag to another time instead
+        dialog.querySelector("button[value=cancel]").focus();
       })
       .catch(function () {
         errorBox.textContent = grid.getAttribute("data-msg-network");
+        moveButton.disabled = false;
       });
   });
 
