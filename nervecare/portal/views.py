@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from nervecare.clients.selectors import client_get_for_user
@@ -201,8 +202,8 @@ def report_download(request: HttpRequest, client) -> HttpResponse:
 
 
 BOOKING_MESSAGES = {
-    "taken": _("That time was just booked by someone else. Please pick another."),
-    "blocked": _(
+    "taken": gettext_lazy("That time was just booked by someone else. Please pick another."),
+    "blocked": gettext_lazy(
         "Your therapist needs to check something with you before your next session. "
         "Please call the clinic; online booking is paused until then."
     ),

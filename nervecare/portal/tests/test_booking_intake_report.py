@@ -219,10 +219,12 @@ def test_client_intake_goes_through_the_clinical_services_and_shows_on_the_chart
     staff = login(therapist_user)
     chart = staff.get(f"/clients/{client.id}/").content.decode()
     assert "Reported by the client" in chart and "Mark as reviewed" in chart
+    assert "foot wound or ulcer" in chart and "Metformin, Gabapentin" in chart and "Not reviewed yet" in chart
     reviewed = staff.post(f"/portal/staff/clients/{client.id}/intakes/{intake.id}/review/")
     assert reviewed.status_code == 302
     intake.refresh_from_db()
     assert intake.reviewed_by == therapist_user and intake.reviewed_at is not None
+    assert "Not reviewed yet" not in staff.get(f"/clients/{client.id}/").content.decode()
 
 
 def test_client_intake_errors_name_the_field_and_store_nothing(carla):
