@@ -84,7 +84,7 @@ def _booking_conflict(request: HttpRequest, exc: BookingConflictError) -> HttpRe
 
 @api.exception_handler(SessionBlockedError)
 def _session_blocked(request: HttpRequest, exc: SessionBlockedError) -> HttpResponse:
-    if getattr(request.user, "is_clinical", False):
+    if exc.shows_reason_to(request.user):
         body = error_body(str(exc), {f"flags.{f.rule_id}": f"{f.level}: {f.reason}" for f in exc.flags})
     else:  # the front desk is told there is a hold, not the clinical reason
         body = error_body(exc.message_for(request.user), {"client_id": "safety hold: ask the therapist"})
