@@ -203,7 +203,7 @@ def test_front_desk_and_clients_are_403(record, front_desk_user, clinic):
             response, body = get(login(user), url)
             assert response.status_code == 403, (user, url)
             assert_outcome(body, "forbidden")
-    _token, plain = api_token_create(user=front_desk_user, name="desk")
+    _token, plain = api_token_create(user=front_desk_user, name="desk", scopes=["fhir:read"])
     response, body = get(HttpClient(), f"{BASE}/Patient", **bearer(plain))
     assert response.status_code == 403
 
