@@ -234,7 +234,9 @@ def _share_dict(share) -> dict:  # noqa: ANN001
     }
 
 
-@router.get("/clients/{client_id}/shares", response=list[dict], summary="Therapists the record is shared with")
+@router.get(
+    "/clients/{client_id}/shares", response=list[dict], summary="Therapists the record is shared with"
+)
 def list_shares(request: HttpRequest, client_id: int) -> list:
     client = selectors.client_get_for_user(request.user, client_id)
     return [_share_dict(s) for s in selectors.client_shares(client)]

@@ -385,13 +385,12 @@ def client_share(
     """Share the client's clinical record with another therapist of the clinic (audited)."""
     _require_may_share(actor, client)
     errors: dict[str, str] = {}
-    therapist = None
-    try:
-        therapist = Therapist.objects.filter(
-            pk=int(therapist_id), clinic_id=client.clinic_id, active=True
-        ).first()
-    except (TypeError, ValueError):
-        pass
+    wanted = str(therapist_id) if therapist_id is not None else ""
+    therapist = (
+        Therapist.objects.filter(pk=int(wanted), clinic_id=client.clinic_id, active=True).first()
+        if wanted.isdigit()
+        else None
+    )
     if therapist is None:
         errors["therapist_id"] = "choose an active therapist of this clinic"
     elif therapist.pk == client.primary_therapist_id:

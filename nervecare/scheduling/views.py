@@ -12,9 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from nervecare.clients.selectors import can_see_client
 from nervecare.core.errors import FieldErrors
 from nervecare.core.models import Therapist
-from nervecare.clients.selectors import can_see_client
 from nervecare.core.permissions import require_scheduling
 from nervecare.plans.models import CarePlan
 from nervecare.scheduling import availability, selectors, services

@@ -9,8 +9,8 @@ from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
 from nervecare.clients.models import Client
-from nervecare.core.models import User
 from nervecare.clients.selectors import clients_visible_to
+from nervecare.core.models import User
 from nervecare.core.permissions import require_clinical
 from nervecare.core.vocab import load_yaml
 from nervecare.scheduling.models import Appointment

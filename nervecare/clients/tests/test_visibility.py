@@ -79,7 +79,9 @@ def test_primary_therapist_shares_and_unshares_with_audit(world, therapist_user,
     share = client_share(actor=therapist_user, client=ada, therapist_id=bob.id, reason="cover in August")
 
     assert "Ada" in names(junior_therapist_user)
-    assert AuditEvent.objects.filter(object_type="clients.clientshare", action="create", actor=therapist_user).exists()
+    assert AuditEvent.objects.filter(
+        object_type="clients.clientshare", action="create", actor=therapist_user
+    ).exists()
     with pytest.raises(FieldErrors) as exc:
         client_share(actor=therapist_user, client=ada, therapist_id=bob.id)
     assert "already" in exc.value.errors["therapist_id"]
@@ -91,7 +93,9 @@ def test_primary_therapist_shares_and_unshares_with_audit(world, therapist_user,
     assert AuditEvent.objects.filter(object_type="clients.clientshare", action="delete").exists()
 
 
-def test_a_shared_therapist_cannot_share_further_and_others_cannot_share(world, therapist_user, junior_therapist_user):
+def test_a_shared_therapist_cannot_share_further_and_others_cannot_share(
+    world, therapist_user, junior_therapist_user
+):
     from django.core.exceptions import PermissionDenied
 
     ada = world["alices"]
@@ -102,7 +106,9 @@ def test_a_shared_therapist_cannot_share_further_and_others_cannot_share(world, 
 
 def test_share_rejects_another_clinics_therapist(world, therapist_user, other_clinic_user):
     with pytest.raises(FieldErrors) as exc:
-        client_share(actor=therapist_user, client=world["alices"], therapist_id=other_clinic_user.therapist.id)
+        client_share(
+            actor=therapist_user, client=world["alices"], therapist_id=other_clinic_user.therapist.id
+        )
     assert "therapist_id" in exc.value.errors
 
 
@@ -111,7 +117,9 @@ def test_share_api_and_page(world, therapist_user, junior_therapist_user):
     alice, bobs_http = login(therapist_user), login(junior_therapist_user)
     assert bobs_http.get(f"/api/v1/clients/{ada.id}").status_code == 404
 
-    r = alice.post(f"/api/v1/clients/{ada.id}/shares", {"therapist_id": bob.id, "reason": "cover"}, content_type=JSON)
+    r = alice.post(
+        f"/api/v1/clients/{ada.id}/shares", {"therapist_id": bob.id, "reason": "cover"}, content_type=JSON
+    )
     assert r.status_code == 201, r.content
     assert bobs_http.get(f"/api/v1/clients/{ada.id}").status_code == 200
     assert alice.get(f"/api/v1/clients/{ada.id}/shares").json()[0]["therapist"] == "Bob"

@@ -148,7 +148,9 @@ def share_with_bob(zeb):
 
 
 @pytest.mark.parametrize(("name", "method", "path", "body"), ROUTES, ids=ROUTE_IDS)
-def test_a_therapist_of_the_clinic_who_does_not_treat_the_client_gets_404(people, zeb, name, method, path, body):
+def test_a_therapist_of_the_clinic_who_does_not_treat_the_client_gets_404(
+    people, zeb, name, method, path, body
+):
     """Bob works in the same clinic but neither treats Zebediah nor has the record shared with him."""
     before = stored_state(zeb)
 
@@ -417,7 +419,7 @@ def test_every_api_error_is_json(api, clinic):
 
 @pytest.mark.django_db
 def test_an_oversized_body_is_a_json_413_and_stores_nothing(api):
-    from nervecare.clients.models import Client, ClientShare
+    from nervecare.clients.models import Client
 
     intake = {
         "client": {

@@ -72,5 +72,7 @@ def test_demo_therapists_see_their_own_clients_and_the_shared_ones():
     tom = User.objects.get(username="tom")
     shared = ClientShare.objects.filter(therapist__user=tom)
     assert shared.count() == 2
-    assert set(shared.values_list("client", flat=True)) <= set(clients_visible_to(tom).values_list("pk", flat=True))
+    assert set(shared.values_list("client", flat=True)) <= set(
+        clients_visible_to(tom).values_list("pk", flat=True)
+    )
     assert not clients_visible_to(User.objects.get(username="desk")).exists()

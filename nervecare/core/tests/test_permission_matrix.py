@@ -102,7 +102,9 @@ class Route:
     query: str | Callable[[Any], str] = ""
     headers: dict[str, str] = field(default_factory=dict)
     object_free: bool = False  # the route's arguments do not depend on the side (e.g. a code)
-    object_in_body: bool = False  # no object in the path, but the body or query names one (a booking's client)
+    object_in_body: bool = (
+        False  # no object in the path, but the body or query names one (a booking's client)
+    )
 
 
 R = Route
@@ -256,7 +258,9 @@ ROUTES: dict[str, Route] = {
     "interop:export-file": R("requester", args={"filename": lambda s: "Patient.ndjson"}, ok=(200, 404)),
     "interop:search": R("clinic_clinical", args=FHIR_SEARCH, object_free=True),
     "interop:read": R("clinical", args=FHIR_PATIENT),
-    "fhir/R4/^(?P<path>.*)$": R("public", args={"path": lambda s: "nothing/here"}, ok=(404,), object_free=True),
+    "fhir/R4/^(?P<path>.*)$": R(
+        "public", args={"path": lambda s: "nothing/here"}, ok=(404,), object_free=True
+    ),
     # the portal
     "portal:home": R("portal"),
     "portal:consent": R("portal"),
@@ -456,7 +460,11 @@ def world(clinic, other_clinic, therapist_user, junior_therapist_user, front_des
         "foreign": _side(other_clinic_user, other_clinic_user.therapist, "foreign", 0),
     }
     # Tokens to revoke: the own side's is Alice's, the other side's Bob's, the foreign Olga's.
-    for side, user in (("own", therapist_user), ("other", junior_therapist_user), ("foreign", other_clinic_user)):
+    for side, user in (
+        ("own", therapist_user),
+        ("other", junior_therapist_user),
+        ("foreign", other_clinic_user),
+    ):
         sides[side].api_token, _ = api_token_create(user=user, name="matrix", scopes=["clients:read"])
     users = {
         "admin": UserFactory(username="oona", clinic=clinic, role="admin"),
@@ -487,9 +495,9 @@ def _arg(found: Found, param: str, s: SimpleNamespace, route: Route) -> Any:
     }
     if param == "job_id":
         return s.export.pk if found.key.startswith("interop:") else s.report.id
-    if found.key.startswith(("api:get_appointment_note", "api:put_appointment_note", "api:sign_appointment")) or (
-        found.key in ("visits:note", "visits:note_sign")
-    ):
+    if found.key.startswith(
+        ("api:get_appointment_note", "api:put_appointment_note", "api:sign_appointment")
+    ) or (found.key in ("visits:note", "visits:note_sign")):
         return r.past.id  # the session that has a note
     if found.key == "portal:appointment_cancel":
         return r.future.id
@@ -517,7 +525,13 @@ def _query(route: Route, s: SimpleNamespace) -> str:
 
 # --- the database fingerprint -----------------------------------------------------------------------------
 
-_SKIP_MODELS = {"core.auditevent", "sessions.session", "admin.logentry", "axes.accessattempt", "axes.accesslog"}
+_SKIP_MODELS = {
+    "core.auditevent",
+    "sessions.session",
+    "admin.logentry",
+    "axes.accessattempt",
+    "axes.accesslog",
+}
 
 
 def fingerprint() -> dict[str, tuple]:
@@ -525,8 +539,15 @@ def fingerprint() -> dict[str, tuple]:
     out = {}
     for model in apps.get_models():
         label = model._meta.label_lower
-        if label in _SKIP_MODELS or not model.__module__.startswith("nervecare") or label.startswith(
-            tuple(f"{a}.historical" for a in ("clients", "plans", "visits", "scheduling", "core", "screening"))
+        if (
+            label in _SKIP_MODELS
+            or not model.__module__.startswith("nervecare")
+            or label.startswith(
+                tuple(
+                    f"{a}.historical"
+                    for a in ("clients", "plans", "visits", "scheduling", "core", "screening")
+                )
+            )
         ):
             continue
         if label in ("core.apitoken",):
@@ -554,7 +575,9 @@ def _send(http: HttpClient, method: str, url: str, route: Route, found: Found, s
         return http.get(url, **route.headers)
     if is_api or found.key.startswith(("interop:", "fhir/")):
         content_type = "application/fhir+json" if found.key.startswith("interop:") else "application/json"
-        return http.generic(method, url, data=json.dumps(body or {}), content_type=content_type, **route.headers)
+        return http.generic(
+            method, url, data=json.dumps(body or {}), content_type=content_type, **route.headers
+        )
     return getattr(http, method.lower())(url, body or {}, **route.headers)
 
 
@@ -624,7 +647,9 @@ def walk_matrix(world: SimpleNamespace, role: str) -> tuple[int, list[str]]:
                         problems.append(f"{where}: expected {route.ok}, got {response.status_code}")
                     for name in hidden:
                         if _leaks(response, world.sides[name]):
-                            problems.append(f"{where}: shows {world.sides[name].first} {world.sides[name].last}")
+                            problems.append(
+                                f"{where}: shows {world.sides[name].first} {world.sides[name].last}"
+                            )
                 else:
                     if not _is_denied(response):
                         problems.append(f"{where}: expected denial, got {response.status_code}")

@@ -68,7 +68,9 @@ def test_token_with_the_scope_reads(rosa, therapist_user):
 def test_wrong_scope_is_403_naming_the_missing_scope_and_changes_nothing(rosa, therapist_user):
     _, plain = api_token_create(user=therapist_user, name="reader", scopes=["clients:read"])
 
-    r = HttpClient().patch(f"/api/v1/clients/{rosa.id}", {"phone": "555-1"}, content_type=JSON, **bearer(plain))
+    r = HttpClient().patch(
+        f"/api/v1/clients/{rosa.id}", {"phone": "555-1"}, content_type=JSON, **bearer(plain)
+    )
 
     assert r.status_code == 403
     body = r.json()
@@ -119,7 +121,9 @@ def test_revocation_is_immediate(rosa, therapist_user):
 
     assert r.status_code == 401
     assert "Lindqvist" not in r.content.decode()
-    assert AuditEvent.objects.filter(object_type="core.apitoken", object_id=str(token.pk), action="update").exists()
+    assert AuditEvent.objects.filter(
+        object_type="core.apitoken", object_id=str(token.pk), action="update"
+    ).exists()
 
 
 def test_expired_token_is_401(rosa, therapist_user):
@@ -178,7 +182,15 @@ def test_create_rejects_unknown_scopes_and_past_expiry(therapist_user):
 def test_cli_create_list_revoke(rosa, therapist_user):
     out, err = io.StringIO(), io.StringIO()
     call_command(
-        "token", "create", "alice", "--scope", "clients:read,plans:read", "--expires-days", "30", stdout=out, stderr=err
+        "token",
+        "create",
+        "alice",
+        "--scope",
+        "clients:read,plans:read",
+        "--expires-days",
+        "30",
+        stdout=out,
+        stderr=err,
     )
     plain = out.getvalue().strip()
     token = ApiToken.objects.get(prefix=plain[:10])
@@ -214,7 +226,9 @@ def test_cli_errors_name_the_problem(therapist_user, args, message):
 # --- the token API (session only) ---------------------------------------------------------------------------
 
 
-def test_users_list_and_revoke_their_own_tokens_admins_the_clinics(clinic, therapist_user, junior_therapist_user):
+def test_users_list_and_revoke_their_own_tokens_admins_the_clinics(
+    clinic, therapist_user, junior_therapist_user
+):
     mine, _ = api_token_create(user=therapist_user, name="mine", scopes=["clients:read"])
     bobs, bob_plain = api_token_create(user=junior_therapist_user, name="bobs", scopes=["clients:read"])
     admin = UserFactory(username="oona", clinic=clinic, role="admin")

@@ -8,9 +8,9 @@ from django.db import connection
 from django.test import Client as HttpClient
 from django.test.utils import CaptureQueriesContext
 
+from nervecare.clients.models import ClientShare
 from nervecare.conftest import login
 from nervecare.core.models import AuditEvent
-from nervecare.clients.models import ClientShare
 from nervecare.core.services import api_token_create
 from nervecare.core.tests.factories import ClientFactory, UserFactory
 from nervecare.interop import codes

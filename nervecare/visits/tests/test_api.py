@@ -259,7 +259,6 @@ def test_review_lists_clients_with_reasons(api, maria, signed_api):
     ]
 
 
-
 def test_review_lists_only_the_clients_the_therapist_may_see(api, maria, signed_api, junior_therapist_user):
     api.post(
         f"/api/v1/notes/{signed_api['id']}/adverse-events",

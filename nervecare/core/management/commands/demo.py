@@ -478,7 +478,10 @@ class Command(BaseCommand):
         for client in Client.objects.filter(clinic=clinic, primary_therapist=primary.therapist)[:2]:
             if not ClientShare.objects.filter(client=client, therapist=colleague.therapist).exists():
                 client_share(
-                    actor=owner, client=client, therapist_id=colleague.therapist.id, reason="Covers Friday sessions"
+                    actor=owner,
+                    client=client,
+                    therapist_id=colleague.therapist.id,
+                    reason="Covers Friday sessions",
                 )
 
     def _client(

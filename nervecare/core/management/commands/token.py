@@ -1,9 +1,9 @@
 """API bearer tokens, scoped and revocable.
 
-    nervecare token create USERNAME --scope clients:read --scope schedule:read [--expires-days 90] [--name NAME]
-    nervecare token list [USERNAME]
-    nervecare token revoke PREFIX
-    nervecare token scopes
+nervecare token create USERNAME --scope clients:read --scope schedule:read [--expires-days 90] [--name NAME]
+nervecare token list [USERNAME]
+nervecare token revoke PREFIX
+nervecare token scopes
 """
 
 from datetime import timedelta
@@ -34,7 +34,9 @@ class Command(BaseCommand):
             dest="scopes",
             help="what the token may do (repeat, or comma-separate); `nervecare token scopes` lists them",
         )
-        parser.add_argument("--expires-days", type=int, default=None, help="the token stops working after N days")
+        parser.add_argument(
+            "--expires-days", type=int, default=None, help="the token stops working after N days"
+        )
 
     def handle(
         self,
@@ -89,7 +91,9 @@ class Command(BaseCommand):
         try:
             token, plain = api_token_create(user=user, name=name, scopes=wanted, expires_at=expires_at)
         except FieldErrors as exc:
-            raise CommandError("; ".join(f"--{k.replace('_', '-')}: {v}" for k, v in exc.errors.items())) from None
+            raise CommandError(
+                "; ".join(f"--{k.replace('_', '-')}: {v}" for k, v in exc.errors.items())
+            ) from None
         self.stdout.write(plain)
         self.stderr.write(
             f"Scopes: {', '.join(token.scopes)}. Keep it safe: it is shown only once. "
