@@ -7,6 +7,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/v1/", api.urls),
+    path("account/", include("nervecare.core.urls")),
     path("fhir/R4/", include("nervecare.interop.urls")),
     path("portal/", include("nervecare.portal.urls")),
     path("", include("nervecare.outcomes.urls")),

@@ -75,6 +75,10 @@ KINDS: dict[str, Callable[[str, str], bool]] = {
     "staff": lambda role, side: role in STAFF,
     # the portal: a client, their own data only
     "portal": lambda role, side: role == "client" and side == "own",
+    # an API token: its owner; a clinic admin: any token of the clinic's people
+    "token_owner": lambda role, side: (
+        (role == "therapist" and side == "own") or (role == "admin" and side in ("own", "other"))
+    ),
     # only the person who asked for it (a FHIR bulk export job: Alice's own)
     "requester": lambda role, side: role == "therapist" and side == "own",
     # secret-link routes (calendar feed, password-set link): the secret is the credential, not the session
@@ -161,6 +165,9 @@ ROUTES: dict[str, Route] = {
         "public", args={"uidb64": lambda s: "MQ", "token": lambda s: "set-password"}, object_free=True
     ),
     "password_reset_complete": R("public"),
+    # the user's API tokens page
+    "core:tokens": R("signed_in"),
+    "core:token_revoke": R("token_owner", method="POST", body={}),
     # the API: schema and docs are public (no data), the rest below
     "api:openapi-json": R("public"),
     "api:openapi-view": R("public"),
@@ -185,7 +192,7 @@ ROUTES: dict[str, Route] = {
     "api:add_share": R("clinical", body={"therapist_id": 1}),
     "api:delete_share": R("clinical"),
     "api:list_tokens": R("signed_in"),
-    "api:revoke_token": R("signed_in"),
+    "api:revoke_token": R("token_owner"),
     "api:list_instruments": R("signed_in"),
     "api:get_instrument": R("signed_in", args=CODE, object_free=True),
     "api:score_instrument": R("signed_in", args=CODE, body={"answers": {"pain": 3}}, object_free=True),

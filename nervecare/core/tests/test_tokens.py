@@ -270,3 +270,21 @@ def test_every_api_route_of_the_resolver_is_reachable_by_key():
     paths = {api_route_key("GET", r).split(" ", 1)[1] for r in routes}
     for key in route_scopes():
         assert key.split(" ", 1)[1] in paths, key
+
+
+def test_tokens_page_lists_and_revokes_own_tokens_only(therapist_user, junior_therapist_user):
+    mine, plain = api_token_create(user=therapist_user, name="ehr link", scopes=["clients:read"])
+    bobs, _ = api_token_create(user=junior_therapist_user, name="bobs", scopes=["clients:read"])
+    alice = login(therapist_user)
+
+    page = alice.get("/account/tokens/").content.decode()
+    assert "ehr link" in page and mine.prefix in page and "clients:read" in page
+    assert bobs.prefix not in page
+    assert alice.post(f"/account/tokens/{bobs.id}/revoke/").status_code == 404
+
+    r = alice.post(f"/account/tokens/{mine.id}/revoke/")
+
+    assert r.status_code == 302
+    assert HttpClient().get("/api/v1/me", **bearer(plain)).status_code == 401
+    bobs.refresh_from_db()
+    assert bobs.revoked_at is None
