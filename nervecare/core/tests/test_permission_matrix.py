@@ -561,6 +561,9 @@ def fingerprint() -> dict[str, tuple]:
             out[label] = tuple(model.objects.order_by("pk").values_list("pk", "revoked_at", "scopes"))
             continue
         fields = {f.name for f in model._meta.concrete_fields}
+        if model._meta.pk.get_internal_type() not in ("AutoField", "BigAutoField", "SmallAutoField"):
+            out[label] = tuple(sorted(str(pk) for pk in model.objects.values_list("pk", flat=True)))
+            continue  # PostgreSQL has no MAX(uuid)
         agg = {"n": Max("pk")}
         if "updated_at" in fields:
             agg["u"] = Max("updated_at")
