@@ -11,6 +11,7 @@ from nervecare.clients.api import router as clients_router
 from nervecare.core.api import router as core_router
 from nervecare.core.api_support import AUTH, error_body, field_from_loc
 from nervecare.core.errors import FieldErrors
+from nervecare.core.scopes import MissingScopeError
 from nervecare.outcomes.api import router as outcomes_router
 from nervecare.plans.api import router as plans_router
 from nervecare.plans.services import PlanBlockedError
@@ -26,7 +27,9 @@ api = NinjaAPI(
     description=(
         "Intake, validated screening, safety check and care plans for massage therapy clients living with "
         "neuropathy. Authenticate with a session (the web login, plus the CSRF token) or with "
-        "`Authorization: Bearer <token>` (create one with `nervecare token create <username>`). Errors are "
+        "`Authorization: Bearer <token>` (create one with `nervecare token create <username> --scope "
+        "clients:read ...`; a token acts as its user and only on the routes its scopes cover, listed in "
+        "nervecare/core/data/api_scopes.yaml). Errors are "
         'JSON: `{"detail": ..., "errors": [{"field": ..., "message": ...}]}` with a 4xx status.'
     ),
     auth=AUTH,
@@ -84,7 +87,7 @@ def _booking_conflict(request: HttpRequest, exc: BookingConflictError) -> HttpRe
 
 @api.exception_handler(SessionBlockedError)
 def _session_blocked(request: HttpRequest, exc: SessionBlockedError) -> HttpResponse:
-    if getattr(request.user, "is_clinical", False):
+    if exc.shows_reason_to(request.user):
         body = error_body(str(exc), {f"flags.{f.rule_id}": f"{f.level}: {f.reason}" for f in exc.flags})
     else:  # the front desk is told there is a hold, not the clinical reason
         body = error_body(exc.message_for(request.user), {"client_id": "safety hold: ask the therapist"})
@@ -93,6 +96,11 @@ def _session_blocked(request: HttpRequest, exc: SessionBlockedError) -> HttpResp
 
 @api.exception_handler(PermissionDenied)
 def _forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    if isinstance(exc, MissingScopeError):
+        message = f"the token needs the scope '{exc.scope}'" if exc.scope else "not available to API tokens"
+        body = error_body(str(exc), {"scope": message})
+        body["missing_scope"] = exc.scope
+        return api.create_response(request, body, status=403)
     return api.create_response(request, error_body(str(exc) or "Not allowed."), status=403)
 
 

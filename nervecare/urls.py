@@ -7,10 +7,12 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/v1/", api.urls),
+    path("account/", include("nervecare.core.urls")),
     path("fhir/R4/", include("nervecare.interop.urls")),
     path("portal/", include("nervecare.portal.urls")),
     path("", include("nervecare.outcomes.urls")),
     path("", include("nervecare.visits.urls")),
     path("", include("nervecare.scheduling.urls")),
+    path("", include("nervecare.clients.urls")),
     path("", include("nervecare.web.urls")),
 ]

@@ -217,3 +217,54 @@ def add_consent(request: HttpRequest, client_id: int, payload: ConsentIn) -> Sta
             "withdrawn_at": None,
         },
     )
+
+
+class ShareIn(Schema):
+    therapist_id: int
+    reason: str = ""
+
+
+def _share_dict(share) -> dict:  # noqa: ANN001
+    return {
+        "therapist_id": share.therapist_id,
+        "therapist": share.therapist.display_name,
+        "shared_by": share.shared_by.username if share.shared_by else None,
+        "created_at": share.created_at,
+        "reason": share.reason,
+    }
+
+
+@router.get(
+    "/clients/{client_id}/shares", response=list[dict], summary="Therapists the record is shared with"
+)
+def list_shares(request: HttpRequest, client_id: int) -> list:
+    client = selectors.client_get_for_user(request.user, client_id)
+    return [_share_dict(s) for s in selectors.client_shares(client)]
+
+
+@router.post(
+    "/clients/{client_id}/shares",
+    response={201: dict},
+    summary="Share the record with another therapist (admins, primary therapist)",
+)
+def add_share(request: HttpRequest, client_id: int, payload: ShareIn) -> Status:
+    client = selectors.client_get_for_user(request.user, client_id)
+    share = services.client_share(
+        actor=request.user,
+        client=client,
+        therapist_id=payload.therapist_id,
+        reason=payload.reason,
+        request=request,
+    )
+    return Status(201, _share_dict(share))
+
+
+@router.delete(
+    "/clients/{client_id}/shares/{therapist_id}",
+    response={204: None},
+    summary="Stop sharing the record with a therapist",
+)
+def delete_share(request: HttpRequest, client_id: int, therapist_id: int) -> Status:
+    client = selectors.client_get_for_user(request.user, client_id)
+    services.client_unshare(actor=request.user, client=client, therapist_id=therapist_id, request=request)
+    return Status(204, None)

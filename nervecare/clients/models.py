@@ -284,3 +284,23 @@ class BodyMapMark(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sensation} {self.intensity}/10 at {self.side} {self.region}"
+
+
+class ClientShare(models.Model):
+    """A client's clinical record shared with a therapist who is not (yet) treating them: cover, second
+    opinion, supervision. Made and removed by the clinic's admins or the client's primary therapist."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="shares")
+    therapist = models.ForeignKey(Therapist, on_delete=models.CASCADE, related_name="shared_clients")
+    shared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["client", "therapist"], name="clientshare_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.client} shared with {self.therapist}"

@@ -3,7 +3,7 @@
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from nervecare.clients import bodymap
@@ -12,12 +12,55 @@ from nervecare.core.models import User
 from nervecare.core.permissions import require_clinical
 
 
+def clients_visible_to(user: User) -> QuerySet[Client]:
+    """THE rule for whose clinical record a user may see. Every read of clinical data goes through here.
+
+    - admin: every client of their clinic;
+    - therapist: the clients of their clinic they treat — primary therapist, therapist of a proposed or
+      active plan, or the therapist of any appointment (any status) — plus clients shared with them
+      (ClientShare);
+    - front desk, clients, anonymous, staff without a clinic: none (the front desk reaches names and contact
+      details through the scheduling selectors, never the clinical record).
+    """
+    if not getattr(user, "is_authenticated", False) or user.clinic_id is None:
+        return Client.objects.none()
+    qs = Client.objects.filter(clinic_id=user.clinic_id)
+    if user.role == User.Role.ADMIN:
+        return qs
+    if user.role != User.Role.THERAPIST:
+        return Client.objects.none()
+    from nervecare.clients.models import ClientShare
+    from nervecare.plans.models import CarePlan
+    from nervecare.scheduling.models import Appointment
+
+    treats = (
+        Q(primary_therapist__user_id=user.pk)
+        | Q(
+            Exists(
+                CarePlan.objects.filter(
+                    client_id=OuterRef("pk"),
+                    therapist__user_id=user.pk,
+                    status__in=[CarePlan.Status.PROPOSED, CarePlan.Status.ACTIVE],
+                )
+            )
+        )
+        | Q(Exists(Appointment.objects.filter(client_id=OuterRef("pk"), therapist__user_id=user.pk)))
+        | Q(Exists(ClientShare.objects.filter(client_id=OuterRef("pk"), therapist__user_id=user.pk)))
+    )
+    return qs.filter(treats)
+
+
+def can_see_client(user: User, client: Client) -> bool:
+    """May this user see this client's clinical record (same rule as clients_visible_to)?"""
+    return clients_visible_to(user).filter(pk=client.pk).exists()
+
+
 def client_list_for_user(
     user: User, *, search: str = "", neuropathy_type: str = "", cause: str = ""
 ) -> QuerySet[Client]:
-    """Clients of the user's clinic, optionally filtered; therapists and admins only."""
+    """The clients whose record the user may see, optionally filtered; therapists and admins only."""
     require_clinical(user)
-    qs = Client.objects.filter(clinic_id=user.clinic_id).select_related("primary_therapist")
+    qs = clients_visible_to(user).select_related("primary_therapist")
     if search:
         qs = qs.filter(
             Q(first_name__icontains=search) | Q(last_name__icontains=search) | Q(email__icontains=search)
@@ -30,16 +73,21 @@ def client_list_for_user(
 
 
 def client_get_for_user(user: User, client_id: int) -> Client:
-    """One client, if the user may see it; 404 otherwise (never reveal another clinic's records)."""
+    """One client, if the user may see their record; 404 otherwise (never reveal that the record exists)."""
     require_clinical(user)
     client = (
-        Client.objects.filter(pk=client_id, clinic_id=user.clinic_id)
+        clients_visible_to(user)
+        .filter(pk=client_id)
         .select_related("clinic", "primary_therapist", "medical")
         .first()
     )
     if client is None:
         raise Http404("No such client.")
     return client
+
+
+def client_shares(client: Client) -> list:
+    return list(client.shares.select_related("therapist", "shared_by"))
 
 
 def body_map_marks(body_map: BodyMap) -> list[bodymap.Mark]:

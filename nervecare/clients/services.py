@@ -3,8 +3,9 @@
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.utils import timezone
 
 from nervecare.clients import bodymap
@@ -13,6 +14,7 @@ from nervecare.clients.models import (
     BodyMap,
     BodyMapMark,
     Client,
+    ClientShare,
     Condition,
     Consent,
     ConsentText,
@@ -167,6 +169,9 @@ def intake_create(
         if therapist is None:
             errors["primary_therapist_id"] = "choose a therapist of this clinic"
         new_client.primary_therapist = therapist
+    elif actor.role == User.Role.THERAPIST:
+        # A therapist's new client is their own: without this they could not open the record they just made.
+        new_client.primary_therapist = Therapist.objects.filter(user=actor, clinic_id=actor.clinic_id).first()
     if not conditions:
         errors["conditions"] = "record at least one neuropathy (type and cause)"
     new_conditions = []
@@ -355,3 +360,75 @@ def consent_record(
         actor=actor, action="create", obj=consent, summary=f"Consent v{version} ({method})", request=request
     )
     return consent
+
+
+def _require_may_share(actor: User, client: Client) -> None:
+    """Admins of the client's clinic, or the client's primary therapist, decide who else sees the record."""
+    require_clinical(actor)
+    if actor.clinic_id != client.clinic_id:
+        raise PermissionDenied("Only the clinic's admins or the primary therapist may share this client.")
+    if actor.role == User.Role.ADMIN:
+        return
+    if client.primary_therapist_id is None or client.primary_therapist.user_id != actor.pk:
+        raise PermissionDenied("Only the clinic's admins or the primary therapist may share this client.")
+
+
+@transaction.atomic
+def client_share(
+    *,
+    actor: User,
+    client: Client,
+    therapist_id: Any,
+    reason: str = "",
+    request: HttpRequest | None = None,
+) -> ClientShare:
+    """Share the client's clinical record with another therapist of the clinic (audited)."""
+    _require_may_share(actor, client)
+    errors: dict[str, str] = {}
+    wanted = str(therapist_id) if therapist_id is not None else ""
+    therapist = (
+        Therapist.objects.filter(pk=int(wanted), clinic_id=client.clinic_id, active=True).first()
+        if wanted.isdigit()
+        else None
+    )
+    if therapist is None:
+        errors["therapist_id"] = "choose an active therapist of this clinic"
+    elif therapist.pk == client.primary_therapist_id:
+        errors["therapist_id"] = "this therapist is the client's primary therapist already"
+    elif ClientShare.objects.filter(client=client, therapist=therapist).exists():
+        errors["therapist_id"] = "the client is shared with this therapist already"
+    reason = (reason or "").strip()
+    if len(reason) > 300:
+        errors["reason"] = "at most 300 characters"
+    if errors:
+        raise FieldErrors(errors)
+    share = ClientShare.objects.create(client=client, therapist=therapist, shared_by=actor, reason=reason)
+    audit_record(
+        actor=actor,
+        action="create",
+        obj=share,
+        summary=f"Shared client {client.pk} with {therapist.display_name}",
+        changes={"client_id": client.pk, "therapist_id": therapist.pk, "reason": reason},
+        request=request,
+    )
+    return share
+
+
+@transaction.atomic
+def client_unshare(
+    *, actor: User, client: Client, therapist_id: int, request: HttpRequest | None = None
+) -> None:
+    """Stop sharing the client's record with a therapist (audited). 404 if it was not shared with them."""
+    _require_may_share(actor, client)
+    share = ClientShare.objects.filter(client=client, therapist_id=therapist_id).first()
+    if share is None:
+        raise Http404("The client is not shared with this therapist.")
+    audit_record(
+        actor=actor,
+        action="delete",
+        obj=share,
+        summary=f"Stopped sharing client {client.pk} with {share.therapist.display_name}",
+        changes={"client_id": client.pk, "therapist_id": share.therapist_id},
+        request=request,
+    )
+    share.delete()

@@ -1,9 +1,15 @@
 """API routes for the signed-in user and the clinic's therapists."""
 
+import datetime
+
 from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from ninja import Router, Schema
 
+from nervecare.core.models import ApiToken
 from nervecare.core.permissions import require_scheduling
+from nervecare.core.services import api_token_revoke, api_tokens_visible_to
 from nervecare.plans.selectors import therapists_for_clinic
 
 router = Router(tags=["clinic"])
@@ -32,3 +38,45 @@ def me(request: HttpRequest) -> dict:
 def therapists(request: HttpRequest) -> list:
     require_scheduling(request.user)  # names, experience and training: the front desk books with them too
     return therapists_for_clinic(request.user.clinic_id)
+
+
+class TokenOut(Schema):
+    id: int
+    name: str
+    prefix: str
+    username: str
+    scopes: list[str]
+    state: str
+    created_at: datetime.datetime
+    expires_at: datetime.datetime | None
+    last_used_at: datetime.datetime | None
+    revoked_at: datetime.datetime | None
+
+
+def token_as_dict(token: ApiToken, now: datetime.datetime) -> dict:
+    return {
+        "id": token.id,
+        "name": token.name,
+        "prefix": token.prefix,
+        "username": token.user.username,
+        "scopes": token.scopes,
+        "state": token.state_at(now),
+        "created_at": token.created_at,
+        "expires_at": token.expires_at,
+        "last_used_at": token.last_used_at,
+        "revoked_at": token.revoked_at,
+    }
+
+
+@router.get("/tokens", response=list[TokenOut], summary="My API tokens (an admin: the clinic's)")
+def list_tokens(request: HttpRequest) -> list:
+    """Closed to bearer tokens (sign in): a token cannot list or revoke tokens."""
+    now = timezone.now()
+    return [token_as_dict(t, now) for t in api_tokens_visible_to(request.user).order_by("-created_at")]
+
+
+@router.post("/tokens/{token_id}/revoke", response=TokenOut, summary="Revoke an API token at once")
+def revoke_token(request: HttpRequest, token_id: int) -> dict:
+    token = get_object_or_404(api_tokens_visible_to(request.user), pk=token_id)
+    api_token_revoke(token=token, actor=request.user)
+    return token_as_dict(token, timezone.now())

@@ -5,16 +5,25 @@ from typing import Any
 from django.http import HttpRequest
 from ninja.security import HttpBearer, SessionAuth
 
+from nervecare.core.scopes import check_token_scope, required_scope
 from nervecare.core.services import api_token_authenticate
 
 
 class BearerToken(HttpBearer):
-    """`Authorization: Bearer nc_...` with a token made by `nervecare token create`."""
+    """`Authorization: Bearer nc_...` with a token made by `nervecare token create`.
+
+    The token acts as its user AND only on the routes its scopes cover (core/data/api_scopes.yaml); a route
+    without a declared scope is closed to tokens. Revoked, expired or unknown: 401. Valid but without the
+    scope: 403 naming the scope."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         user = api_token_authenticate(token)
-        if user is not None:
-            request.user = user
+        if user is None:
+            return None
+        match = getattr(request, "resolver_match", None)
+        scope = required_scope(request.method or "GET", match.route if match else "")
+        check_token_scope(user.api_token, scope)  # raises MissingScopeError (403)
+        request.user = user
         return user
 
 

@@ -118,6 +118,16 @@ class ApiToken(TimeStampedModel):
     prefix = models.CharField(max_length=12)
     revoked_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
+    # What the token may do: scopes from core/data/api_scopes.yaml (e.g. "clients:read"). Empty: nothing.
+    scopes = models.JSONField(default=list, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+    def state_at(self, now) -> str:  # noqa: ANN001
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at is not None and self.expires_at <= now:
+            return "expired"
+        return "active"

@@ -1,5 +1,6 @@
 """Writes that belong to the core: the audit trail and API tokens."""
 
+import datetime
 import hashlib
 import secrets
 from typing import Any
@@ -9,6 +10,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from nervecare.core.models import ApiToken, AuditEvent, User
+from nervecare.core.scopes import validate_scopes
 
 
 def _client_ip(request: HttpRequest | None) -> str | None:
@@ -55,24 +57,93 @@ def model_changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, li
     return {k: [show(before.get(k)), show(v)] for k, v in after.items() if before.get(k) != v}
 
 
-def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
-    """Create a bearer token; the plain token is returned once and never stored."""
+def api_token_create(
+    *,
+    user: User,
+    name: str,
+    scopes: list[str],
+    expires_at: datetime.datetime | None = None,
+    actor: User | None = None,
+) -> tuple[ApiToken, str]:
+    """Create a bearer token limited to `scopes`; the plain token is returned once and never stored."""
+    from nervecare.core.errors import FieldErrors
+
+    errors: dict[str, str] = {}
+    try:
+        scopes = validate_scopes(list(scopes))
+    except ValueError as exc:
+        errors["scopes"] = str(exc)
+    if not scopes and "scopes" not in errors:
+        errors["scopes"] = "give at least one scope"
+    if expires_at is not None and expires_at <= timezone.now():
+        errors["expires_at"] = "must be in the future"
+    if not name or len(name) > 100:
+        errors["name"] = "give a label of 1 to 100 characters"
+    if errors:
+        raise FieldErrors(errors)
     plain = "nc_" + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
-        user=user, name=name, token_hash=hashlib.sha256(plain.encode()).hexdigest(), prefix=plain[:10]
+        user=user,
+        name=name,
+        token_hash=hashlib.sha256(plain.encode()).hexdigest(),
+        prefix=plain[:10],
+        scopes=scopes,
+        expires_at=expires_at,
+    )
+    audit_record(
+        actor=actor or user,
+        action="create",
+        obj=token,
+        summary=f"API token {token.prefix} created for {user.username}",
+        changes={"scopes": scopes, "expires_at": expires_at.isoformat() if expires_at else None},
     )
     return token, plain
 
 
-def api_token_authenticate(plain: str) -> User | None:
+def api_token_find(plain: str) -> ApiToken | None:
+    """The active token (not revoked, not expired, its user active), or None. Marks it used."""
     digest = hashlib.sha256(plain.encode()).hexdigest()
-    token = ApiToken.objects.select_related("user").filter(token_hash=digest, revoked_at__isnull=True).first()
+    now = timezone.now()
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(token_hash=digest, revoked_at__isnull=True)
+        .filter(models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now))
+        .first()
+    )
     if token is None or not token.user.is_active:
         return None
-    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
-    return token.user
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token
 
 
-def api_token_revoke(*, token: ApiToken) -> None:
+def api_token_authenticate(plain: str) -> User | None:
+    """The token's user, with the token attached as `user.api_token` (its scopes limit what it may do)."""
+    token = api_token_find(plain)
+    if token is None:
+        return None
+    user = token.user
+    user.api_token = token
+    return user
+
+
+def api_tokens_visible_to(user: User) -> models.QuerySet[ApiToken]:
+    """A user's own tokens; a clinic admin's: every token of the clinic's people."""
+    qs = ApiToken.objects.select_related("user")
+    if user.role == User.Role.ADMIN and user.clinic_id is not None:
+        return qs.filter(user__clinic_id=user.clinic_id)
+    return qs.filter(user=user)
+
+
+def api_token_revoke(*, token: ApiToken, actor: User | None = None) -> None:
+    """Revoke at once: the next request with the token gets 401."""
+    if token.revoked_at is not None:
+        return
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at"])
+    audit_record(
+        actor=actor,
+        action="update",
+        obj=token,
+        summary=f"API token {token.prefix} of {token.user.username} revoked",
+        changes={"revoked_at": token.revoked_at.isoformat()},
+    )

@@ -21,6 +21,7 @@ from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from nervecare.clients.models import Client, Condition
+from nervecare.clients.selectors import clients_visible_to
 from nervecare.core.models import Clinic, Therapist, User
 from nervecare.core.permissions import require_clinical
 from nervecare.interop import codes, mapping
@@ -109,7 +110,9 @@ class Param:
 
 
 def _of_clinic(scope: Scope) -> Q:
-    return Q(Exists(Client.objects.filter(pk=OuterRef("client_id"), clinic_id=scope.clinic_id)))
+    """Rows about a client whose record the caller may see (clients_visible_to: the clinic, and for a
+    therapist only their own and shared clients)."""
+    return Q(Exists(clients_visible_to(scope.user).filter(pk=OuterRef("client_id"))))
 
 
 class Source:
@@ -125,7 +128,12 @@ class Source:
             # A correlated EXISTS rather than a join: the database then walks this table in key order and
             # checks each row's client, instead of gathering and sorting the whole clinic for every chunk.
             return self.model.objects.filter(_of_clinic(scope))
-        return self.model.objects.filter(**{self.clinic_field: scope.clinic_id})
+        qs = self.model.objects.filter(**{self.clinic_field: scope.clinic_id})
+        if self.model is Client:
+            qs = qs.filter(Exists(clients_visible_to(scope.user).filter(pk=OuterRef("pk"))))
+        elif self.model is Appointment:
+            qs = qs.filter(_of_clinic(scope))
+        return qs
 
     def to_fhir(self, obj: Any, scope: Scope) -> list[Resource]:
         raise NotImplementedError

@@ -27,6 +27,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from nervecare.clients.models import Client
 from nervecare.core.models import User
+from nervecare.core.scopes import check_token_scope, fhir_scope
 from nervecare.core.services import api_token_authenticate, audit_record
 from nervecare.interop import bulk, capability, mapping, referral, selectors
 from nervecare.interop.models import ExportJob
@@ -85,6 +86,7 @@ def _authenticate(request: HttpRequest) -> User:
         user = api_token_authenticate(token.strip()) if scheme.lower() == "bearer" and token.strip() else None
         if user is None:
             raise NotAuthenticatedError
+        check_token_scope(user.api_token, fhir_scope(request.method or "GET"))  # 403 naming the scope
         request.user = user
         return user
     if not request.user.is_authenticated:

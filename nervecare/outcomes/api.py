@@ -151,7 +151,11 @@ def clinic_outcomes_csv(
     request: HttpRequest, q: Query[ClinicQuery], level: Literal["groups", "clients"] = "groups"
 ) -> HttpResponse:
     result = _clinic(request, q, f"Clinic outcomes exported (API, CSV, {level})", with_model=False)
-    body = exports.clinic_clients_csv(result) if level == "clients" else exports.clinic_csv(result)
+    body = (
+        exports.clinic_clients_csv(selectors.cohort_clients_visible(request.user, result))
+        if level == "clients"
+        else exports.clinic_csv(result)
+    )
     response = HttpResponse(body, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="outcomes-clinic-{level}.csv"'
     return response

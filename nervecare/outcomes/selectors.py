@@ -13,7 +13,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from nervecare.clients.models import Client, Condition
-from nervecare.clients.selectors import client_get_for_user
+from nervecare.clients.selectors import client_get_for_user, clients_visible_to
 from nervecare.core.models import User
 from nervecare.core.permissions import require_clinical
 from nervecare.plans.models import CarePlan
@@ -135,3 +135,13 @@ def report_job_get_for_user(user: User, job_id: int) -> Any:
     if job is None:
         raise Http404("No such report.")
     return job
+
+
+def cohort_clients_visible(user: User, result: dict[str, Any]) -> dict[str, Any]:
+    """The cohort result with its per-client rows cut to the clients whose record the user may see.
+
+    Aggregates (responder rates, means, the model) stay clinic-wide for the clinic's therapists and admins:
+    they name nobody. A row per client is a drill-down, so a therapist gets only their own and shared
+    clients' rows (an admin: all of the clinic)."""
+    visible = set(clients_visible_to(user).values_list("pk", flat=True))
+    return {**result, "clients": [r for r in result["clients"] if r.client_id in visible]}

@@ -136,7 +136,11 @@ def clinic_csv(request: HttpRequest) -> HttpResponse:
     _clinic, _form, result = _clinic_result(
         request, f"Clinic outcomes exported (CSV, {level})", with_model=False
     )
-    body = exports.clinic_clients_csv(result) if level == "clients" else exports.clinic_csv(result)
+    body = (
+        exports.clinic_clients_csv(selectors.cohort_clients_visible(request.user, result))
+        if level == "clients"
+        else exports.clinic_csv(result)
+    )
     response = HttpResponse(body, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="outcomes-clinic-{level}.csv"'
     return response

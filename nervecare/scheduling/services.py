@@ -19,6 +19,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from nervecare.clients.models import Client
+from nervecare.clients.selectors import clients_visible_to
 from nervecare.core.errors import FieldErrors
 from nervecare.core.models import Therapist, User
 from nervecare.core.permissions import require_scheduling
@@ -58,12 +59,24 @@ class SessionBlockedError(Exception):
         self.flags = flags
         super().__init__("No session while a stop flag is open: " + "; ".join(f.title for f in flags))
 
+    def shows_reason_to(self, user: User) -> bool:
+        """Only someone who may see the client's clinical record learns which flag and why."""
+        return bool(self.flags) and _sees_record(user, self.flags[0].client_id)
+
     def message_for(self, user: User) -> str:
-        if getattr(user, "is_clinical", False):
+        if self.shows_reason_to(user):
             return str(self)
         return (
             "A safety hold is open for this client: no session can be booked or started. Ask the therapist."
         )
+
+
+def _sees_record(user: User | None, client_id: int) -> bool:
+    """Scheduling is clinic-wide for the staff; the clinical reasons behind a hold are not: only for those who
+    may see the client's record (clients_visible_to)."""
+    if user is None or not getattr(user, "is_clinical", False):
+        return False
+    return clients_visible_to(user).filter(pk=client_id).exists()
 
 
 @dataclass
@@ -93,7 +106,7 @@ def _clearance_warnings(
     """Warnings for open clearance flags. The front desk learns only that a clearance is pending, not why."""
     flags = open_flags(client) if flags is None else flags
     pending = [f for f in flags if f.level == "clearance"]
-    if actor is not None and not actor.is_clinical:
+    if actor is not None and not _sees_record(actor, client.pk):
         if not pending:
             return []
         return [
@@ -445,7 +458,7 @@ def series_preview(
         "conflicts": sum(1 for r in rows if not r["ok"]),
         "rows": rows,
         "blocked_by_stop_flags": [f.title for f in stops]
-        if actor.is_clinical
+        if _sees_record(actor, client.pk)
         else (["a safety hold"] if stops else []),
         "warnings": _clearance_warnings(client, flags, actor),
     }

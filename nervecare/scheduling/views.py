@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from nervecare.clients.selectors import can_see_client
 from nervecare.core.errors import FieldErrors
 from nervecare.core.models import Therapist
 from nervecare.core.permissions import require_scheduling
@@ -151,7 +152,7 @@ def appointment_detail(request: HttpRequest, appointment_id: int) -> HttpRespons
             "tz": tz.key,
             "form": form,
             "cancel_form": CancelForm(),
-            "clinical": request.user.is_clinical,
+            "clinical": can_see_client(request.user, appointment.client),
         },
         status=status,
     )
@@ -233,7 +234,7 @@ def book_series(request: HttpRequest, client_id: int, plan_id: int) -> HttpRespo
                 )
                 for warning in result["warnings"]:
                     messages.warning(request, warning)
-                if request.user.is_clinical:
+                if can_see_client(request.user, client):
                     return redirect("web:plan", client_id=client.id, plan_id=plan.id)
                 first = result["appointments"][0] if result["appointments"] else None
                 week = first.starts_at.astimezone(tz).date().isoformat() if first else ""
@@ -268,7 +269,7 @@ def book_series(request: HttpRequest, client_id: int, plan_id: int) -> HttpRespo
             "preview": preview,
             "tz": tz.key,
             "progress": progress,
-            "clinical": request.user.is_clinical,
+            "clinical": can_see_client(request.user, client),
         },
         status=status,
     )

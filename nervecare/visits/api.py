@@ -177,5 +177,6 @@ def list_client_notes(request: HttpRequest, client_id: int) -> list:
 def review_clients(request: HttpRequest) -> list:
     require_clinical(request.user)
     return [
-        selectors.review_item_as_dict(i) for i in selectors.clients_needing_review(request.user.clinic_id)
+        selectors.review_item_as_dict(i)
+        for i in selectors.clients_needing_review(request.user.clinic_id, user=request.user)
     ]

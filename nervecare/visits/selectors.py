@@ -9,6 +9,7 @@ from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
 from nervecare.clients.models import Client
+from nervecare.clients.selectors import clients_visible_to
 from nervecare.core.models import User
 from nervecare.core.permissions import require_clinical
 from nervecare.core.vocab import load_yaml
@@ -229,9 +230,10 @@ def soreness_reasons(newest_first: list[int | None], rules: dict[str, Any]) -> l
     return reasons
 
 
-def clients_needing_review(clinic_id: int) -> list[ReviewItem]:
+def clients_needing_review(clinic_id: int, *, user: User | None = None) -> list[ReviewItem]:
     """Clients of the clinic whose soreness does not settle or who have an unresolved adverse event, with
-    the reasons. Amended soreness counts as amended. A fixed number of queries, however many clients."""
+    the reasons. Amended soreness counts as amended. A fixed number of queries, however many clients.
+    With `user`, only the clients whose record that user may see (clients_visible_to)."""
     rules = review_rules()
     depth = max(rules["soreness"]["high_sessions"], rules["soreness"]["rising_sessions"])
     signed = (
@@ -266,6 +268,8 @@ def clients_needing_review(clinic_id: int) -> list[ReviewItem]:
             )
     flagged = {client_id: found for client_id, found in reasons.items() if found}
     clients = Client.objects.filter(pk__in=flagged, clinic_id=clinic_id).select_related("primary_therapist")
+    if user is not None:
+        clients = clients.filter(pk__in=clients_visible_to(user).values("pk"))
     return [
         ReviewItem(
             client=client,

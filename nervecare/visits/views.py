@@ -231,7 +231,7 @@ def adverse_event_follow_up(request: HttpRequest, note_id: int, event_id: int) -
 def review(request: HttpRequest) -> HttpResponse:
     require_clinical(request.user)
     context = {
-        "items": selectors.clients_needing_review(request.user.clinic_id),
+        "items": selectors.clients_needing_review(request.user.clinic_id, user=request.user),
         "rules": selectors.review_rules(),
     }
     template = "visits/partials/review_rows.html" if _is_htmx(request) else "visits/review.html"

@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from nervecare.clients.models import Client
+from nervecare.clients.selectors import clients_visible_to
 from nervecare.core.models import User
 from nervecare.core.permissions import require_clinical
 from nervecare.scheduling.models import Appointment
@@ -40,8 +41,10 @@ def dashboard(user: User) -> dict[str, Any]:
     today = timezone.now().astimezone(tz).date()
     start = datetime.datetime.combine(today, datetime.time.min, tzinfo=tz)
     end = start + datetime.timedelta(days=1)
+    # Only the clients whose record the user may see (an admin: the clinic; a therapist: their own).
+    visible = clients_visible_to(user).values("pk")
     todays = list(
-        Appointment.objects.filter(clinic=clinic, starts_at__gte=start, starts_at__lt=end)
+        Appointment.objects.filter(clinic=clinic, client__in=visible, starts_at__gte=start, starts_at__lt=end)
         .exclude(status=Appointment.Status.CANCELLED)
         .select_related("therapist", "client", "service", "room")
         .order_by("therapist__display_name", "starts_at")
@@ -58,20 +61,25 @@ def dashboard(user: User) -> dict[str, Any]:
     week_end = start + datetime.timedelta(days=8)
     reevaluations = (
         Appointment.objects.filter(
-            clinic=clinic, starts_at__gte=start, starts_at__lt=week_end, status=Appointment.Status.BOOKED
+            clinic=clinic,
+            client__in=visible,
+            starts_at__gte=start,
+            starts_at__lt=week_end,
+            status=Appointment.Status.BOOKED,
         )
         .exclude(due_measures=[])
         .select_related("client", "therapist", "plan")
         .order_by("starts_at")[:30]
     )
     unsigned = (
-        SessionNote.objects.filter(client__clinic=clinic, signed_at__isnull=True)
+        SessionNote.objects.filter(client__clinic=clinic, client__in=visible, signed_at__isnull=True)
         .select_related("appointment__therapist", "client")
         .order_by("appointment__starts_at")[:30]
     )
     no_note = (
         Appointment.objects.filter(
             clinic=clinic,
+            client__in=visible,
             status=Appointment.Status.COMPLETED,
             starts_at__gte=start - datetime.timedelta(days=14),
             note__isnull=True,
@@ -86,5 +94,5 @@ def dashboard(user: User) -> dict[str, Any]:
         "reevaluations": reevaluations,
         "unsigned": unsigned,
         "no_note": no_note,
-        "review": clients_needing_review(clinic.id),
+        "review": clients_needing_review(clinic.id, user=user),
     }

@@ -62,6 +62,12 @@ class ClientFactory(factory.django.DjangoModelFactory):
     first_name = factory.Sequence(lambda n: f"Client{n}")
     last_name = "Example"
     date_of_birth = datetime.date(1960, 5, 17)
+    # A client is treated by someone: by default the clinic's first therapist (Alice in the shared fixtures),
+    # so "a client of the clinic" in a test is Alice's client. Pass primary_therapist=None (or another
+    # therapist) where a test is about who may see whom.
+    primary_therapist = factory.LazyAttribute(
+        lambda o: Therapist.objects.filter(clinic=o.clinic).order_by("id").first()
+    )
 
 
 class ConditionFactory(factory.django.DjangoModelFactory):

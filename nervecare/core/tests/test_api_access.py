@@ -7,9 +7,9 @@ from django.conf import settings
 from django.test import Client as HttpClient
 from django.utils import timezone
 
-from nervecare.clients.models import Client
+from nervecare.clients.models import Client, ClientShare
 from nervecare.conftest import login
-from nervecare.core.models import AuditEvent
+from nervecare.core.models import AuditEvent, Therapist
 from nervecare.core.services import api_token_create, api_token_revoke
 from nervecare.core.tests.factories import (
     ClientFactory,
@@ -118,7 +118,10 @@ def people(therapist_user, junior_therapist_user, front_desk_user, other_clinic_
 
 @pytest.mark.parametrize("who", ["alice", "bob", "oona"])
 @pytest.mark.parametrize(("name", "method", "path", "body"), ROUTES, ids=ROUTE_IDS)
-def test_clinical_staff_of_the_clinic_are_allowed(people, zeb, who, name, method, path, body):
+def test_clinical_staff_who_may_see_the_client_are_allowed(people, zeb, who, name, method, path, body):
+    """Alice treats Zebediah, Oona is the clinic's admin, and Bob has the record shared with him."""
+    share_with_bob(zeb)
+
     r = call(people[who], method, path, body, zeb.id)
 
     assert r.status_code == expected_allowed(name, method), r.content
@@ -137,6 +140,31 @@ def test_front_desk_and_clients_get_403_on_clinical_data(people, zeb, who, name,
     assert r.json()["detail"]
     assert_no_name(r)
     assert stored_state(zeb) == before
+
+
+def share_with_bob(zeb):
+    bob = Therapist.objects.get(user__username="bob")
+    ClientShare.objects.create(client=zeb, therapist=bob, reason="cover while Alice is away")
+
+
+@pytest.mark.parametrize(("name", "method", "path", "body"), ROUTES, ids=ROUTE_IDS)
+def test_a_therapist_of_the_clinic_who_does_not_treat_the_client_gets_404(
+    people, zeb, name, method, path, body
+):
+    """Bob works in the same clinic but neither treats Zebediah nor has the record shared with him."""
+    before = stored_state(zeb)
+
+    r = call(people["bob"], method, path, body, zeb.id)
+
+    assert_no_name(r)
+    assert stored_state(zeb) == before
+    if name == "list clients":
+        assert r.status_code == 200
+        assert zeb.id not in {c["id"] for c in r.json()}
+    else:
+        assert r.status_code == 404, r.content
+        missing = call(people["bob"], method, path, body, 999_999)
+        assert (missing.status_code, missing.json()) == (r.status_code, r.json())
 
 
 @pytest.mark.parametrize(("name", "method", "path", "body"), ROUTES, ids=ROUTE_IDS)
@@ -206,12 +234,15 @@ def test_front_desk_is_signed_in_but_not_clinical(people):
 # --- Bearer tokens ------------------------------------------------------------------------------------
 
 
+CLIENTS_RW = ["clients:read", "clients:write"]
+
+
 def bearer(plain):
     return {"HTTP_AUTHORIZATION": f"Bearer {plain}"}
 
 
 def test_bearer_token_reads_and_writes(therapist_user, zeb):
-    _, plain = api_token_create(user=therapist_user, name="practice software")
+    _, plain = api_token_create(user=therapist_user, name="practice software", scopes=CLIENTS_RW)
     http = HttpClient()
 
     read = http.get(f"/api/v1/clients/{zeb.id}", **bearer(plain))
@@ -228,7 +259,7 @@ def test_bearer_token_reads_and_writes(therapist_user, zeb):
 
 
 def test_bearer_token_records_when_it_was_used(therapist_user, zeb):
-    token, plain = api_token_create(user=therapist_user, name="practice software")
+    token, plain = api_token_create(user=therapist_user, name="practice software", scopes=CLIENTS_RW)
 
     HttpClient().get("/api/v1/clients", **bearer(plain))
 
@@ -237,7 +268,7 @@ def test_bearer_token_records_when_it_was_used(therapist_user, zeb):
 
 
 def test_bearer_token_writes_without_a_csrf_cookie(therapist_user):
-    _, plain = api_token_create(user=therapist_user, name="practice software")
+    _, plain = api_token_create(user=therapist_user, name="practice software", scopes=CLIENTS_RW)
     http = HttpClient(enforce_csrf_checks=True)
 
     r = http.post("/api/v1/clients", INTAKE, content_type=JSON, **bearer(plain))
@@ -282,7 +313,7 @@ def test_bad_authorization_header_gets_401(zeb, header):
 
 
 def test_revoked_token_gets_401(therapist_user, zeb):
-    token, plain = api_token_create(user=therapist_user, name="old laptop")
+    token, plain = api_token_create(user=therapist_user, name="old laptop", scopes=["clients:read"])
     http = HttpClient()
     assert http.get(f"/api/v1/clients/{zeb.id}", **bearer(plain)).status_code == 200
 
@@ -294,7 +325,7 @@ def test_revoked_token_gets_401(therapist_user, zeb):
 
 
 def test_token_of_a_deactivated_user_gets_401(therapist_user, zeb):
-    _, plain = api_token_create(user=therapist_user, name="laptop")
+    _, plain = api_token_create(user=therapist_user, name="laptop", scopes=["clients:read"])
     therapist_user.is_active = False
     therapist_user.save()
 
@@ -304,7 +335,7 @@ def test_token_of_a_deactivated_user_gets_401(therapist_user, zeb):
 
 
 def test_front_desk_token_gets_403(front_desk_user, zeb):
-    _, plain = api_token_create(user=front_desk_user, name="desk")
+    _, plain = api_token_create(user=front_desk_user, name="desk", scopes=["clients:read"])
 
     r = HttpClient().get(f"/api/v1/clients/{zeb.id}", **bearer(plain))
 
@@ -313,7 +344,7 @@ def test_front_desk_token_gets_403(front_desk_user, zeb):
 
 
 def test_other_clinics_token_gets_404(other_clinic_user, zeb):
-    _, plain = api_token_create(user=other_clinic_user, name="olga")
+    _, plain = api_token_create(user=other_clinic_user, name="olga", scopes=["clients:read"])
 
     r = HttpClient().get(f"/api/v1/clients/{zeb.id}", **bearer(plain))
 

@@ -53,3 +53,26 @@ def test_demo_seeds_a_realistic_clinic_and_a_second_run_adds_nothing():
     )
     call_command("demo", stdout=StringIO())
     assert snapshot() == first
+
+
+@pytest.mark.django_db
+def test_demo_therapists_see_their_own_clients_and_the_shared_ones():
+    from nervecare.clients.models import ClientShare
+    from nervecare.clients.selectors import clients_visible_to
+
+    call_command("demo", stdout=StringIO())
+    everyone = Client.objects.count()
+    owner = User.objects.get(username="owner")
+    assert clients_visible_to(owner).count() == everyone
+    for username in ("maria", "james", "lena"):
+        user = User.objects.get(username=username)
+        seen = clients_visible_to(user)
+        assert 0 < seen.count() < everyone, username
+        assert seen.filter(primary_therapist__user=user).exists()
+    tom = User.objects.get(username="tom")
+    shared = ClientShare.objects.filter(therapist__user=tom)
+    assert shared.count() == 2
+    assert set(shared.values_list("client", flat=True)) <= set(
+        clients_visible_to(tom).values_list("pk", flat=True)
+    )
+    assert not clients_visible_to(User.objects.get(username="desk")).exists()

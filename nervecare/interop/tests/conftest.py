@@ -92,7 +92,7 @@ def admin_user(clinic):
 
 @pytest.fixture
 def token(therapist_user):
-    _token, plain = api_token_create(user=therapist_user, name="ehr")
+    _token, plain = api_token_create(user=therapist_user, name="ehr", scopes=["fhir:read", "fhir:write"])
     return plain
 
 

@@ -8,6 +8,7 @@ from django.db import connection
 from django.test import Client as HttpClient
 from django.test.utils import CaptureQueriesContext
 
+from nervecare.clients.models import ClientShare
 from nervecare.conftest import login
 from nervecare.core.models import AuditEvent
 from nervecare.core.services import api_token_create
@@ -203,7 +204,7 @@ def test_front_desk_and_clients_are_403(record, front_desk_user, clinic):
             response, body = get(login(user), url)
             assert response.status_code == 403, (user, url)
             assert_outcome(body, "forbidden")
-    _token, plain = api_token_create(user=front_desk_user, name="desk")
+    _token, plain = api_token_create(user=front_desk_user, name="desk", scopes=["fhir:read"])
     response, body = get(HttpClient(), f"{BASE}/Patient", **bearer(plain))
     assert response.status_code == 403
 
@@ -223,6 +224,10 @@ def test_another_clinics_resources_are_404(record, other_clinic_user, therapist_
 def test_a_therapist_reads_only_the_notes_of_their_own_sessions(record, junior_therapist_user, admin_user):
     n = record.note.pk
     bob = login(junior_therapist_user)
+    assert bob.get(f"{BASE}/Patient/{record.client.pk}").status_code == 404  # not his client
+    # Shared with Bob (cover): he sees the record, but still not the notes of Alice's sessions.
+    ClientShare.objects.create(client=record.client, therapist=junior_therapist_user.therapist)
+    assert bob.get(f"{BASE}/Patient/{record.client.pk}").status_code == 200
     for url in (f"{BASE}/Procedure/{n}", f"{BASE}/Observation/note-{n}-pain-before"):
         assert bob.get(url).status_code == 404
     assert bob.get(f"{BASE}/Encounter/{record.past.pk}").status_code == 200  # the visit itself is no note

@@ -14,6 +14,7 @@ from django.test import Client as HttpClient
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from nervecare.clients.models import ClientShare
 from nervecare.conftest import login
 from nervecare.core.models import AuditEvent, User
 from nervecare.interop import bulk, selectors
@@ -320,6 +321,11 @@ def test_exports_hold_only_what_the_caller_may_see(
 ):
     make_record(other_clinic_user, first="Otto", last="Elsewhere")
     bob = login(junior_therapist_user)
+    _poll, manifest = finished_manifest(bob, kickoff(bob))
+    assert "Patient" not in everything(bob, manifest)  # Alice's client is not Bob's
+    ExportJob.objects.all().delete()
+    # Shared with Bob: the record is in his export, Alice's session notes still are not.
+    ClientShare.objects.create(client=record.client, therapist=junior_therapist_user.therapist)
     _poll, manifest = finished_manifest(bob, kickoff(bob))
     files = everything(bob, manifest)
     assert [p["id"] for p in files["Patient"]] == [str(record.client.pk)]  # not the other clinic's client

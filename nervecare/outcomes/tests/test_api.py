@@ -31,7 +31,7 @@ def test_client_outcomes_json(rosa, api):
 
 
 def test_bearer_token_works_and_anonymous_is_401(rosa, therapist_user):
-    _token, plain = api_token_create(user=therapist_user, name="t")
+    _token, plain = api_token_create(user=therapist_user, name="t", scopes=["outcomes:read"])
     r = HttpClient().get(f"/api/v1/clients/{rosa.id}/outcomes", HTTP_AUTHORIZATION=f"Bearer {plain}")
     assert r.status_code == 200
     r = HttpClient().get(f"/api/v1/clients/{rosa.id}/outcomes")

@@ -250,13 +250,26 @@ def test_review_lists_clients_with_reasons(api, maria, signed_api):
             "client_id": maria.id,
             "first_name": "Maria",
             "last_name": "Lopez",
-            "primary_therapist": None,
+            "primary_therapist": "Alice",
             "recent_soreness": [1],
             "reasons": [
                 {"code": "adverse_event_unresolved", "message": r.json()[0]["reasons"][0]["message"]}
             ],
         }
     ]
+
+
+def test_review_lists_only_the_clients_the_therapist_may_see(api, maria, signed_api, junior_therapist_user):
+    api.post(
+        f"/api/v1/notes/{signed_api['id']}/adverse-events",
+        {"kind": "fall", "severity": "moderate", "description": "Slipped leaving"},
+        content_type=JSON,
+    )
+
+    r = login(junior_therapist_user).get("/api/v1/review/clients")
+
+    assert r.status_code == 200
+    assert r.json() == []  # Maria is Alice's client
 
 
 # --- Who may call -----------------------------------------------------------------------------------------

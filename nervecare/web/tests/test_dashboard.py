@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 
 from nervecare.conftest import login
-from nervecare.core.tests.factories import ClientFactory, ConditionFactory, MedicalContextFactory
+from nervecare.core.tests.factories import ClientFactory, ConditionFactory, MedicalContextFactory, UserFactory
 from nervecare.plans.models import CarePlan
 from nervecare.portal.tests.conftest import portal_user
 from nervecare.scheduling.tests.factories import AppointmentFactory
@@ -58,7 +58,9 @@ def test_client_list_filters_and_htmx_partial(therapist_user, junior_therapist_u
         sessions_per_week=1,
         course_weeks=6,
     )
-    http = login(therapist_user)
+    # An admin sees the whole clinic and can filter by therapist (Alice sees only her own clients).
+    http = login(UserFactory(username="oona", clinic=clinic, role="admin"))
+    assert "Boris" not in login(therapist_user).get("/clients/").content.decode()
 
     def rows(query: str) -> str:
         return http.get(f"/clients/?{query}", HTTP_HX_REQUEST="true").content.decode()

@@ -12,8 +12,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from nervecare.clients.models import Client, ConsentText
-from nervecare.clients.services import intake_create
+from nervecare.clients.models import Client, ClientShare, ConsentText
+from nervecare.clients.services import client_share, intake_create
 from nervecare.core.models import Clinic, Therapist, User
 from nervecare.plans.services import PlanBlockedError, plan_activate, plan_propose
 from nervecare.scheduling.demo import seed_schedule
@@ -421,6 +421,7 @@ class Command(BaseCommand):
             created += 1
         appointments = seed_schedule(clinic, people["desk"], rng)
         notes = seed_notes(clinic, owner, rng)
+        self._shares(clinic, owner, people["maria"], people["tom"])
         total = Client.objects.filter(clinic=clinic).count()
         flagged = (
             SafetyFlag.objects.filter(client__clinic=clinic, status="open")
@@ -471,6 +472,17 @@ class Command(BaseCommand):
                 },
             )
         return user
+
+    def _shares(self, clinic: Clinic, owner: User, primary: User, colleague: User) -> None:
+        """Two of Maria's clients shared with Tom (he covers her Friday sessions): he sees their records."""
+        for client in Client.objects.filter(clinic=clinic, primary_therapist=primary.therapist)[:2]:
+            if not ClientShare.objects.filter(client=client, therapist=colleague.therapist).exists():
+                client_share(
+                    actor=owner,
+                    client=client,
+                    therapist_id=colleague.therapist.id,
+                    reason="Covers Friday sessions",
+                )
 
     def _client(
         self,

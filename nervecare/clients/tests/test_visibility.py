@@ -1,0 +1,156 @@
+"""Who sees which client: the therapist's own clients (primary, plan, appointment), shares, admins."""
+
+import pytest
+
+from nervecare.clients.models import ClientShare
+from nervecare.clients.selectors import clients_visible_to
+from nervecare.clients.services import client_share, client_unshare
+from nervecare.conftest import login
+from nervecare.core.errors import FieldErrors
+from nervecare.core.models import AuditEvent
+from nervecare.core.tests.factories import ClientFactory, UserFactory
+from nervecare.plans.models import CarePlan
+from nervecare.scheduling.tests.factories import AppointmentFactory
+
+pytestmark = pytest.mark.django_db
+JSON = "application/json"
+
+
+@pytest.fixture
+def world(clinic, therapist_user, junior_therapist_user, front_desk_user, other_clinic_user):
+    alice, bob = therapist_user.therapist, junior_therapist_user.therapist
+    return {
+        "alices": ClientFactory(clinic=clinic, first_name="Ada", primary_therapist=alice),
+        "bobs": ClientFactory(clinic=clinic, first_name="Bea", primary_therapist=bob),
+        "nobodys": ClientFactory(clinic=clinic, first_name="Cy", primary_therapist=None),
+        "admin": UserFactory(username="oona", clinic=clinic, role="admin"),
+    }
+
+
+def names(user):
+    return set(clients_visible_to(user).values_list("first_name", flat=True))
+
+
+def test_primary_therapist_sees_own_clients_only(world, therapist_user, junior_therapist_user):
+    assert names(therapist_user) == {"Ada"}
+    assert names(junior_therapist_user) == {"Bea"}
+
+
+def test_admin_sees_the_whole_clinic_and_no_other(world, other_clinic):
+    ClientFactory(clinic=other_clinic, first_name="Zed")
+    assert names(world["admin"]) == {"Ada", "Bea", "Cy"}
+
+
+def test_front_desk_client_and_other_clinic_see_no_clinical_record(
+    world, front_desk_user, other_clinic_user, clinic
+):
+    portal = UserFactory(username="cleo", clinic=clinic, role="client")
+    assert names(front_desk_user) == set()
+    assert names(portal) == set()
+    assert names(other_clinic_user) == set()
+
+
+def test_plan_therapist_sees_the_client_while_the_plan_is_proposed_or_active(world, therapist_user):
+    plan = CarePlan.objects.create(
+        client=world["nobodys"],
+        therapist=therapist_user.therapist,
+        modality="swedish",
+        scope="hand_and_foot",
+        pressure="light",
+        session_minutes=30,
+        sessions_per_week=1,
+        course_weeks=6,
+    )
+    assert "Cy" in names(therapist_user)
+    plan.status = CarePlan.Status.CANCELLED
+    plan.save()
+    assert "Cy" not in names(therapist_user)
+
+
+def test_appointment_therapist_sees_the_client(world, clinic, therapist_user):
+    AppointmentFactory(client=world["bobs"], therapist=therapist_user.therapist, status="cancelled")
+    assert "Bea" in names(therapist_user)
+
+
+def test_primary_therapist_shares_and_unshares_with_audit(world, therapist_user, junior_therapist_user):
+    ada = world["alices"]
+    bob = junior_therapist_user.therapist
+
+    share = client_share(actor=therapist_user, client=ada, therapist_id=bob.id, reason="cover in August")
+
+    assert "Ada" in names(junior_therapist_user)
+    assert AuditEvent.objects.filter(
+        object_type="clients.clientshare", action="create", actor=therapist_user
+    ).exists()
+    with pytest.raises(FieldErrors) as exc:
+        client_share(actor=therapist_user, client=ada, therapist_id=bob.id)
+    assert "already" in exc.value.errors["therapist_id"]
+
+    client_unshare(actor=therapist_user, client=ada, therapist_id=bob.id)
+
+    assert "Ada" not in names(junior_therapist_user)
+    assert not ClientShare.objects.filter(pk=share.pk).exists()
+    assert AuditEvent.objects.filter(object_type="clients.clientshare", action="delete").exists()
+
+
+def test_a_shared_therapist_cannot_share_further_and_others_cannot_share(
+    world, therapist_user, junior_therapist_user
+):
+    from django.core.exceptions import PermissionDenied
+
+    ada = world["alices"]
+    client_share(actor=world["admin"], client=ada, therapist_id=junior_therapist_user.therapist.id)
+    with pytest.raises(PermissionDenied):
+        client_share(actor=junior_therapist_user, client=ada, therapist_id=therapist_user.therapist.id)
+
+
+def test_share_rejects_another_clinics_therapist(world, therapist_user, other_clinic_user):
+    with pytest.raises(FieldErrors) as exc:
+        client_share(
+            actor=therapist_user, client=world["alices"], therapist_id=other_clinic_user.therapist.id
+        )
+    assert "therapist_id" in exc.value.errors
+
+
+def test_share_api_and_page(world, therapist_user, junior_therapist_user):
+    ada, bob = world["alices"], junior_therapist_user.therapist
+    alice, bobs_http = login(therapist_user), login(junior_therapist_user)
+    assert bobs_http.get(f"/api/v1/clients/{ada.id}").status_code == 404
+
+    r = alice.post(
+        f"/api/v1/clients/{ada.id}/shares", {"therapist_id": bob.id, "reason": "cover"}, content_type=JSON
+    )
+    assert r.status_code == 201, r.content
+    assert bobs_http.get(f"/api/v1/clients/{ada.id}").status_code == 200
+    assert alice.get(f"/api/v1/clients/{ada.id}/shares").json()[0]["therapist"] == "Bob"
+    # Bob sees the record but may not share or unshare it.
+    assert bobs_http.delete(f"/api/v1/clients/{ada.id}/shares/{bob.id}").status_code == 403
+    assert alice.delete(f"/api/v1/clients/{ada.id}/shares/{bob.id}").status_code == 204
+    assert bobs_http.get(f"/api/v1/clients/{ada.id}").status_code == 404
+
+    bad = alice.post(f"/api/v1/clients/{ada.id}/shares", {"therapist_id": 999999}, content_type=JSON)
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["field"] == "therapist_id"
+
+    page = alice.get(f"/clients/{ada.id}/")
+    assert "Share the record" in page.content.decode()
+    r = alice.post(f"/clients/{ada.id}/shares/", {"therapist_id": bob.id, "reason": "holiday"})
+    assert r.status_code == 302
+    assert ClientShare.objects.filter(client=ada, therapist=bob, reason="holiday").exists()
+    assert "Shared with Bob" in alice.get(f"/clients/{ada.id}/").content.decode()
+    r = alice.post(f"/clients/{ada.id}/shares/{bob.id}/remove/")
+    assert r.status_code == 302
+    assert not ClientShare.objects.filter(client=ada, therapist=bob).exists()
+
+
+def test_a_therapist_creating_a_client_becomes_the_primary_therapist(therapist_user):
+    r = login(therapist_user).post(
+        "/api/v1/clients",
+        {
+            "client": {"first_name": "Nora", "last_name": "H", "date_of_birth": "1961-07-09"},
+            "conditions": [{"type": "peripheral", "cause": "diabetes_t2"}],
+        },
+        content_type=JSON,
+    )
+    assert r.status_code == 201
+    assert r.json()["primary_therapist_id"] == therapist_user.therapist.id

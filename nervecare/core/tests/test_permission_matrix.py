@@ -1,0 +1,696 @@
+"""The permission matrix: EVERY URL pattern of the project × every role × own / other object.
+
+The routes are enumerated from django.urls.get_resolver() (pages, the ninja API operation by operation,
+FHIR, the portal), so a new route that is not in ROUTES below makes `test_every_route_is_in_the_matrix`
+fail. Each route has a KIND that says who may use it; the arguments are built from the route's parameter
+names for the object of the side asked for:
+
+- own: Alice's client Ada Quillfeather (Alice is her primary therapist; the portal user "ada" is her);
+- other: Bob's client Bea Marchbanks in the same clinic (not shared with Alice; portal user "bea");
+- foreign: Olga's client Otto Vandersloot in another clinic.
+
+For every case the test asserts allowed (200, or the route's own success status) or denied (401/403/404,
+or a redirect to sign in / to the role's home page) — and when denied, that the body names nobody of the
+object asked for (no leak). Writes (POST/PUT/PATCH/DELETE) are sent only for the roles that may not write,
+and the database must be unchanged afterwards. Reads are GET.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from django.apps import apps
+from django.db.models import Max
+from django.test import Client as HttpClient
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from nervecare.conftest import login
+from nervecare.core.models import AuditEvent
+from nervecare.core.tests.factories import UserFactory
+from nervecare.interop.models import ExportJob
+from nervecare.interop.tests.conftest import make_record
+from nervecare.outcomes.models import ReportJob
+from nervecare.plans.models import CarePlan
+from nervecare.portal.models import ClientAccount
+from nervecare.scheduling.calendar import calendar_token_create
+from nervecare.scheduling.models import WaitlistEntry
+from nervecare.visits import services as visit_services
+
+pytestmark = pytest.mark.django_db
+
+# --- who may do what: the kinds ------------------------------------------------------------------------------
+
+STAFF = {"admin", "therapist", "front_desk"}
+CLINICAL_ROLES = {"admin", "therapist"}
+
+
+def _clinical(role: str, side: str) -> bool:
+    """The clinical record: the clinic's admins; a therapist only for their own (or shared) clients."""
+    return (role == "admin" and side in ("own", "other")) or (role == "therapist" and side == "own")
+
+
+KINDS: dict[str, Callable[[str, str], bool]] = {
+    # anyone, signed in or not (sign-in pages, FHIR capability statement, API schema)
+    "public": lambda role, side: True,
+    # any signed-in person (who am I, own tokens, change own password)
+    "signed_in": lambda role, side: role != "anonymous",
+    # the clinical record of one client (and everything hanging off it: plans, notes, outcomes, FHIR reads)
+    "clinical": _clinical,
+    # clinic-wide clinical pages and aggregates without a client in the URL (lists are filtered)
+    "clinic_clinical": lambda role, side: role in CLINICAL_ROLES,
+    # a clinic object only clinical staff use (a clinic report job) — never another clinic's
+    "clinic_clinical_object": lambda role, side: role in CLINICAL_ROLES and side != "foreign",
+    # scheduling: the clinic's staff, front desk included (names, contact, times; no clinical content)
+    "scheduling": lambda role, side: role in STAFF and side != "foreign",
+    # clinic-wide scheduling pages and lists
+    "staff": lambda role, side: role in STAFF,
+    # the portal: a client, their own data only
+    "portal": lambda role, side: role == "client" and side == "own",
+    # an API token: its owner; a clinic admin: any token of the clinic's people
+    "token_owner": lambda role, side: (
+        (role == "therapist" and side == "own") or (role == "admin" and side in ("own", "other"))
+    ),
+    # only the person who asked for it (a FHIR bulk export job: Alice's own)
+    "requester": lambda role, side: role == "therapist" and side == "own",
+    # secret-link routes (calendar feed, password-set link): the secret is the credential, not the session
+    "secret_link": lambda role, side: True,
+}
+
+ROLES = ["anonymous", "admin", "therapist", "front_desk", "client", "other_admin"]
+SIDES_FOR_OBJECT_ROUTES = {
+    "anonymous": ["own"],
+    "admin": ["own", "other", "foreign"],
+    "therapist": ["own", "other", "foreign"],
+    "front_desk": ["own", "foreign"],
+    "client": ["own", "other"],
+    "other_admin": ["own"],
+}
+
+
+@dataclass(frozen=True)
+class Route:
+    kind: str
+    method: str = "GET"  # for pages: the method tested; API operations take theirs from ninja
+    body: dict[str, Any] | Callable[[Any], dict[str, Any]] | None = None  # callable: f(side objects)
+    args: dict[str, Callable[[Any], Any]] = field(default_factory=dict)  # param -> f(side objects)
+    ok: tuple[int, ...] = (200,)
+    query: str | Callable[[Any], str] = ""
+    headers: dict[str, str] = field(default_factory=dict)
+    object_free: bool = False  # the route's arguments do not depend on the side (e.g. a code)
+    object_in_body: bool = (
+        False  # no object in the path, but the body or query names one (a booking's client)
+    )
+
+
+R = Route
+CODE = {"code": lambda s: "nrs_pain"}
+FHIR_PATIENT = {"resource_type": lambda s: "Patient", "resource_id": lambda s: str(s.client.id)}
+ASYNC = {"HTTP_ACCEPT": "application/fhir+json", "HTTP_PREFER": "respond-async"}
+INTAKE = {
+    "client": {"first_name": "Nora", "last_name": "Halvorsen", "date_of_birth": "1961-07-09"},
+    "conditions": [{"type": "peripheral", "cause": "diabetes_t2"}],
+}
+
+
+def _booking(s: Any) -> dict[str, Any]:
+    return {
+        "client_id": s.client.id,
+        "therapist_id": s.therapist.id,
+        "service_id": s.record.past.service_id,
+        "starts_at": "2030-01-07T10:00:00Z",
+    }
+
+
+def _series(s: Any) -> dict[str, Any]:
+    return {
+        "client_id": s.client.id,
+        "therapist_id": s.therapist.id,
+        "service_id": s.record.past.service_id,
+        "first_date": "2030-01-07",
+        "local_time": "10:00",
+        "count": 2,
+    }
+
+
+def _waitlist(s: Any) -> dict[str, Any]:
+    return {
+        "client_id": s.client.id,
+        "service_id": s.record.past.service_id,
+        "earliest": "2030-01-07T09:00:00Z",
+        "latest": "2030-01-14T09:00:00Z",
+    }
+
+
+FHIR_SEARCH = {"resource_type": lambda s: "Condition"}
+
+# key: "namespace:name" (API operations: "api:<operation>"), or the route pattern when it has no name.
+ROUTES: dict[str, Route] = {
+    # Django's sign-in pages
+    "login": R("public"),
+    "logout": R("signed_in", method="POST", ok=(200, 302)),
+    "password_change": R("signed_in", ok=(200,)),
+    "password_change_done": R("signed_in"),
+    "password_reset": R("public"),
+    "password_reset_done": R("public"),
+    "password_reset_confirm": R(
+        "public", args={"uidb64": lambda s: "MQ", "token": lambda s: "set-password"}, object_free=True
+    ),
+    "password_reset_complete": R("public"),
+    # the user's API tokens page
+    "core:tokens": R("signed_in"),
+    "core:token_revoke": R("token_owner", method="POST", body={}),
+    # the API: schema and docs are public (no data), the rest below
+    "api:openapi-json": R("public"),
+    "api:openapi-view": R("public"),
+    "api:api-root": R("public", ok=(200, 404)),
+    "api:me": R("signed_in"),
+    "api:therapists": R("staff"),
+    "api:list_clients": R("clinic_clinical"),
+    "api:create_client": R("clinic_clinical", body=INTAKE),
+    "api:get_client": R("clinical"),
+    "api:patch_client": R("clinical", body={"phone": "555-0000"}),
+    "api:client_history": R("clinical"),
+    "api:add_condition": R("clinical", body={"type": "peripheral", "cause": "diabetes_t2"}),
+    "api:patch_condition": R("clinical", body={"notes": "changed"}),
+    "api:put_medical": R("clinical", body={}),
+    "api:patch_medical": R("clinical", body={"pregnant": True}),
+    "api:list_body_maps": R("clinical"),
+    "api:add_body_map": R("clinical", body={"marks": []}),
+    "api:vocabularies": R("clinic_clinical"),
+    "api:body_map_vocabulary": R("signed_in"),
+    "api:add_consent": R("clinical", body={"version": "1.0", "method": "verbal"}),
+    "api:list_shares": R("clinical"),
+    "api:add_share": R("clinical", body={"therapist_id": 1}),
+    "api:delete_share": R("clinical"),
+    "api:list_tokens": R("signed_in"),
+    "api:revoke_token": R("token_owner"),
+    "api:list_instruments": R("signed_in"),
+    "api:get_instrument": R("signed_in", args=CODE, object_free=True),
+    "api:score_instrument": R("signed_in", args=CODE, body={"answers": {"pain": 3}}, object_free=True),
+    "api:list_responses": R("clinical"),
+    "api:add_response": R("clinical", body={"instrument": "nrs_pain", "answers": {"pain": 2}}),
+    "api:run_safety_check": R("clinical"),
+    "api:list_flags": R("clinical"),
+    "api:record_clearance": R("clinical", body={"clinician": "Dr X", "clearance_date": "2026-01-05"}),
+    "api:list_rules": R("clinic_clinical"),
+    "api:list_plans": R("clinical"),
+    "api:propose_plan": R("clinical"),
+    "api:get_plan": R("clinical"),
+    "api:update_plan": R("clinical", body={"reason": "x", "changes": {}}),
+    "api:activate_plan": R("clinical"),
+    "api:cancel_plan": R("clinical", body={"reason": "x"}),
+    "api:plan_progress": R("scheduling"),
+    "api:list_services": R("staff"),
+    "api:booking_clients": R("staff"),
+    "api:list_rooms": R("staff"),
+    "api:get_hours": R("scheduling"),
+    "api:put_hours": R("scheduling", body={"hours": []}),
+    "api:add_exception": R(
+        "scheduling",
+        body={"kind": "time_off", "starts_at": "2030-01-07T09:00:00Z", "ends_at": "2030-01-07T12:00:00Z"},
+    ),
+    "api:find_slots": R(
+        "scheduling", query=lambda s: f"?service_id={s.record.past.service_id}", object_in_body=True
+    ),
+    "api:list_appointments": R("staff", query="?start=2026-01-01T00:00:00Z&end=2026-03-01T00:00:00Z"),
+    "api:book": R("scheduling", body=lambda s: _booking(s), object_in_body=True),
+    "api:get_appointment": R("scheduling"),
+    "api:reschedule": R("scheduling", body={"starts_at": "2030-01-07T10:00:00Z"}),
+    "api:reschedule_rest": R("scheduling", body={"local_time": "10:00"}),
+    "api:cancel": R("scheduling", body={"reason": "unwell"}),
+    "api:no_show": R("scheduling"),
+    "api:check_in": R("scheduling"),
+    "api:preview_series": R("scheduling", body=lambda s: _series(s), object_in_body=True),
+    "api:book_series": R("scheduling", body=lambda s: _series(s), object_in_body=True),
+    "api:add_waitlist": R("scheduling", body=lambda s: _waitlist(s), object_in_body=True),
+    "api:list_waitlist": R("staff"),
+    "api:accept_waitlist": R("scheduling", body={}),
+    "api:calendar_therapist_feed": R("secret_link"),
+    "api:client_appointments_ics": R("scheduling"),
+    "api:calendar_token_new": R("scheduling"),
+    "api:calendar_token_delete": R("scheduling"),
+    "api:get_appointment_note": R("clinical"),
+    "api:put_appointment_note": R("clinical", body={}),
+    "api:sign_appointment_note": R("clinical"),
+    "api:get_note": R("clinical"),
+    "api:amend_note": R("clinical", body={"reason": "x", "changes": {"pain_after": 1}}),
+    "api:add_adverse_event": R("clinical", body={"kind": "fall", "severity": "mild", "description": "x"}),
+    "api:patch_adverse_event": R("clinical", body={"resolved": True}),
+    "api:list_client_notes": R("clinical"),
+    "api:review_clients": R("clinic_clinical"),
+    "api:client_outcomes_get": R("clinical"),
+    "api:client_outcomes_csv": R("clinical"),
+    "api:client_report": R("clinical"),
+    "api:decision_create": R("clinical", body={"plan_id": 1, "week": 4, "decision": "accepted"}),
+    "api:clinic_outcomes_get": R("clinic_clinical", query="?model=false"),
+    "api:clinic_outcomes_csv": R("clinic_clinical"),
+    "api:report_create": R("clinic_clinical", body={}),
+    "api:report_status": R("clinic_clinical_object"),
+    "api:report_download": R("clinic_clinical_object", ok=(200, 404, 409)),
+    # FHIR
+    "interop:base": R("clinic_clinical", method="POST", body={}),
+    "interop:metadata": R("public"),
+    "interop:export": R("clinic_clinical", ok=(202,), headers=ASYNC),
+    "interop:patient-export": R("clinic_clinical", ok=(202,), headers=ASYNC),
+    "interop:export-status": R("requester", ok=(200, 202)),
+    "interop:export-file": R("requester", args={"filename": lambda s: "Patient.ndjson"}, ok=(200, 404)),
+    "interop:search": R("clinic_clinical", args=FHIR_SEARCH, object_free=True),
+    "interop:read": R("clinical", args=FHIR_PATIENT),
+    "fhir/R4/^(?P<path>.*)$": R(
+        "public", args={"path": lambda s: "nothing/here"}, ok=(404,), object_free=True
+    ),
+    # the portal
+    "portal:home": R("portal"),
+    "portal:consent": R("portal"),
+    "portal:questionnaire": R("portal", args=CODE, object_free=True),
+    "portal:diary": R("portal"),
+    "portal:appointments": R("portal"),
+    "portal:appointment_cancel": R("portal", method="POST", body={}),
+    "portal:calendar": R("portal"),
+    "portal:progress": R("portal"),
+    "portal:set_password": R(
+        "public", args={"uidb64": lambda s: "MQ", "token": lambda s: "set-password"}, object_free=True
+    ),
+    "portal:password_set": R("public"),
+    # outcomes pages
+    "outcomes:client": R("clinical"),
+    "outcomes:client_decide": R("clinical", method="POST", body={}),
+    "outcomes:client_csv": R("clinical"),
+    "outcomes:client_pdf": R("clinical"),
+    "outcomes:clinic": R("clinic_clinical"),
+    "outcomes:clinic_csv": R("clinic_clinical"),
+    "outcomes:report_start": R("clinic_clinical", method="POST", body={}),
+    "outcomes:report_job": R("clinic_clinical_object"),
+    "outcomes:report_download": R("clinic_clinical_object", ok=(200, 302, 404, 409)),
+    # session notes pages
+    "visits:note": R("clinical"),
+    "visits:note_sign": R("clinical", method="POST", body={}),
+    "visits:amendment_add": R("clinical", method="POST", body={}),
+    "visits:adverse_event_add": R("clinical", method="POST", body={}),
+    "visits:adverse_event_follow_up": R("clinical", method="POST", body={}),
+    "visits:review": R("clinic_clinical"),
+    # scheduling pages
+    "scheduling:week": R("staff"),
+    "scheduling:book": R("staff"),
+    "scheduling:appointment": R("scheduling"),
+    "scheduling:appointment_action": R(
+        "scheduling", method="POST", body={}, args={"action": lambda s: "no-show"}
+    ),
+    "scheduling:book_series": R("scheduling"),
+    # sharing (clients app pages)
+    "clients:share_add": R("clinical", method="POST", body={}),
+    "clients:share_remove": R("clinical", method="POST", body={}),
+    # staff pages
+    "web:dashboard": R("clinic_clinical"),
+    "web:clients": R("clinic_clinical"),
+    "web:client_new": R("clinic_clinical"),
+    "web:client": R("clinical"),
+    "web:client_edit": R("clinical"),
+    "web:history": R("clinical"),
+    "web:condition_new": R("clinical"),
+    "web:condition_edit": R("clinical"),
+    "web:medical": R("clinical"),
+    "web:body_map": R("clinical"),
+    "web:screen": R("clinical", args=CODE),
+    "web:safety_check": R("clinical", method="POST", body={}),
+    "web:clearance": R("clinical", method="POST", body={}),
+    "web:plan_propose": R("clinical", method="POST", body={}),
+    "web:plan": R("clinical"),
+    "web:plan_activate": R("clinical", method="POST", body={}),
+    "web:plan_cancel": R("clinical", method="POST", body={}),
+    "web:portal_invite": R("clinical", method="POST", body={}),
+    "web:instruments": R("clinic_clinical"),
+}
+
+# Prefixes left out of the matrix on purpose: Django's admin site (superusers only, its own permission system).
+EXCLUDED_PREFIXES = ("admin/",)
+
+# --- enumerating every route ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Found:
+    key: str
+    route: str
+    params: tuple[str, ...]
+    methods: tuple[str, ...] | None  # known for API operations
+
+
+def _ninja_methods(callback: Any, name: str) -> tuple[str, ...] | None:
+    # ninja's URL pattern calls a closure over its PathView, which lists the operations and their methods
+    cells = [c.cell_contents for c in (getattr(callback, "__closure__", None) or ())]
+    path_view = next((c for c in cells if hasattr(c, "operations")), getattr(callback, "__self__", None))
+    operations = getattr(path_view, "operations", None)
+    if not operations:
+        return None
+    for operation in operations:
+        url_name = getattr(operation, "url_name", None) or operation.view_func.__name__
+        if url_name == name:
+            return tuple(operation.methods)
+    return None
+
+
+def all_routes() -> list[Found]:
+    found: list[Found] = []
+
+    def walk(patterns: list[Any], prefix: str, namespace: str) -> None:
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                ns = p.namespace or namespace
+                walk(p.url_patterns, prefix + str(p.pattern), ns)
+            elif isinstance(p, URLPattern):
+                route = prefix + str(p.pattern)
+                if route.startswith(EXCLUDED_PREFIXES):
+                    continue
+                key = (f"{namespace}:{p.name}" if namespace else p.name) if p.name else route
+                params = tuple(_params(route))
+                found.append(Found(key, route, params, _ninja_methods(p.callback, p.name or "")))
+
+    walk(get_resolver().url_patterns, "", "")
+    return found
+
+
+def _params(route: str) -> list[str]:
+    names = []
+    for a, b in re.findall(r"<(?:\w+:)?(\w+)>|\(\?P<(\w+)>", route):
+        names.append(a or b)
+    return names
+
+
+def test_every_route_is_in_the_matrix():
+    routes = all_routes()
+    keys = [r.key for r in routes]
+    missing = sorted(set(keys) - set(ROUTES))
+    assert not missing, f"routes without a row in the permission matrix: {missing}"
+    stale = sorted(set(ROUTES) - set(keys))
+    assert not stale, f"matrix rows for routes that no longer exist: {stale}"
+    assert len(routes) > 120, len(routes)  # the walk really reached the API, FHIR and the portal
+    assert {"api:get_client", "interop:read", "portal:home", "web:client"} <= set(keys)
+
+
+# --- the world --------------------------------------------------------------------------------------------
+
+
+NAMES = {
+    "own": ("Ada", "Quillfeather"),
+    "other": ("Bea", "Marchbanks"),
+    "foreign": ("Otto", "Vandersloot"),
+}
+
+
+def _side(actor: Any, therapist: Any, who: str, hours_earlier: int) -> SimpleNamespace:
+    first, last = NAMES[who]
+    record = make_record(actor, first=first, last=last, hours_earlier=hours_earlier)
+    client = record.client
+    assert client.primary_therapist_id == therapist.id
+    CarePlan.objects.filter(pk=record.plan.pk).update(therapist=therapist)
+    event = visit_services.adverse_event_add(
+        actor=actor, note=record.note, data={"kind": "bruising", "severity": "mild", "description": "Bruise"}
+    )
+    portal_user = UserFactory(
+        username=first.lower(), clinic=client.clinic, role="client", email=f"{first.lower()}@example.org"
+    )
+    ClientAccount.objects.create(user=portal_user, client=client)
+    waitlist = WaitlistEntry.objects.create(
+        client=client,
+        service=record.past.service,
+        earliest=timezone.now() + datetime.timedelta(days=20),
+        latest=timezone.now() + datetime.timedelta(days=40),
+    )
+    _token, calendar_plain = calendar_token_create(therapist=therapist, actor=actor)
+    report = ReportJob.objects.create(clinic=client.clinic, requested_by=actor, params={})
+    export = ExportJob.objects.create(
+        clinic=client.clinic,
+        expires_at=timezone.now() + datetime.timedelta(days=1),
+        requested_by=actor,
+        level="system",
+        request_url="http://testserver/fhir/R4/$export",
+        resource_types=["Patient"],
+        status=ExportJob.Status.COMPLETED,
+    )
+    api_token = None
+    return SimpleNamespace(
+        who=who,
+        first=first,
+        last=last,
+        client=client,
+        record=record,
+        therapist=therapist,
+        event=event,
+        waitlist=waitlist,
+        calendar_plain=calendar_plain,
+        report=report,
+        export=export,
+        portal_user=portal_user,
+        api_token=api_token,
+    )
+
+
+@pytest.fixture
+def world(clinic, other_clinic, therapist_user, junior_therapist_user, front_desk_user, other_clinic_user):
+    from nervecare.core.services import api_token_create
+    from nervecare.core.tests.factories import ConsentTextFactory
+
+    ConsentTextFactory(clinic=other_clinic, version="1.0")
+    sides = {
+        "own": _side(therapist_user, therapist_user.therapist, "own", 0),
+        "other": _side(junior_therapist_user, junior_therapist_user.therapist, "other", 3),
+        "foreign": _side(other_clinic_user, other_clinic_user.therapist, "foreign", 0),
+    }
+    # Tokens to revoke: the own side's is Alice's, the other side's Bob's, the foreign Olga's.
+    for side, user in (
+        ("own", therapist_user),
+        ("other", junior_therapist_user),
+        ("foreign", other_clinic_user),
+    ):
+        sides[side].api_token, _ = api_token_create(user=user, name="matrix", scopes=["clients:read"])
+    users = {
+        "admin": UserFactory(username="oona", clinic=clinic, role="admin"),
+        "therapist": therapist_user,
+        "front_desk": front_desk_user,
+        "client": sides["own"].portal_user,
+        "other_admin": UserFactory(username="oscar", clinic=other_clinic, role="admin"),
+    }
+    return SimpleNamespace(sides=sides, users=users)
+
+
+def _arg(found: Found, param: str, s: SimpleNamespace, route: Route) -> Any:
+    if param in route.args:
+        return route.args[param](s)
+    r = s.record
+    table = {
+        "client_id": s.client.id,
+        "condition_id": r.conditions[0].id,
+        "plan_id": r.plan.id,
+        "flag_id": r.flags[0].id if r.flags else 0,
+        "appointment_id": r.future.id,
+        "note_id": r.note.id,
+        "event_id": s.event.id,
+        "therapist_id": s.therapist.id,
+        "entry_id": s.waitlist.id,
+        "token_id": s.api_token.id,
+        "token": s.calendar_plain,
+    }
+    if param == "job_id":
+        return s.export.pk if found.key.startswith("interop:") else s.report.id
+    if found.key.startswith(
+        ("api:get_appointment_note", "api:put_appointment_note", "api:sign_appointment")
+    ) or (found.key in ("visits:note", "visits:note_sign")):
+        return r.past.id  # the session that has a note
+    if found.key == "portal:appointment_cancel":
+        return r.future.id
+    if found.key == "api:delete_share":
+        return s.therapist.id
+    return table[param]
+
+
+def _url(found: Found, s: SimpleNamespace, route: Route) -> str:
+    kwargs = {p: _arg(found, p, s, route) for p in found.params}
+    if found.key.endswith(".ics") or found.key == "api:calendar_therapist_feed":
+        pass
+    if ":" in found.key and not found.key.startswith("fhir/"):
+        if found.key == "api:calendar_therapist_feed":
+            return f"/api/v1/calendars/therapists/{kwargs['token']}.ics"
+        return reverse(found.key, kwargs=kwargs) + _query(route, s)
+    if found.key.startswith("fhir/"):
+        return "/fhir/R4/" + kwargs["path"]
+    return reverse(found.key, kwargs=kwargs) + _query(route, s)
+
+
+def _query(route: Route, s: SimpleNamespace) -> str:
+    return route.query(s) if callable(route.query) else route.query
+
+
+# --- the database fingerprint -----------------------------------------------------------------------------
+
+_SKIP_MODELS = {
+    "core.auditevent",
+    "sessions.session",
+    "admin.logentry",
+    "axes.accessattempt",
+    "axes.accesslog",
+}
+
+
+def fingerprint() -> dict[str, tuple]:
+    """Row counts and the newest change of every project model (denied requests must not move them)."""
+    out = {}
+    for model in apps.get_models():
+        label = model._meta.label_lower
+        if (
+            label in _SKIP_MODELS
+            or not model.__module__.startswith("nervecare")
+            or label.startswith(
+                tuple(
+                    f"{a}.historical"
+                    for a in ("clients", "plans", "visits", "scheduling", "core", "screening")
+                )
+            )
+        ):
+            continue
+        if label in ("core.apitoken",):
+            out[label] = tuple(model.objects.order_by("pk").values_list("pk", "revoked_at", "scopes"))
+            continue
+        fields = {f.name for f in model._meta.concrete_fields}
+        if model._meta.pk.get_internal_type() not in ("AutoField", "BigAutoField", "SmallAutoField"):
+            out[label] = tuple(sorted(str(pk) for pk in model.objects.values_list("pk", flat=True)))
+            continue  # PostgreSQL has no MAX(uuid)
+        agg = {"n": Max("pk")}
+        if "updated_at" in fields:
+            agg["u"] = Max("updated_at")
+        out[label] = (model.objects.count(), *model.objects.aggregate(**agg).values())
+    return out
+
+
+# --- the walk ---------------------------------------------------------------------------------------------
+
+
+def _http(world: SimpleNamespace, role: str) -> HttpClient:
+    return HttpClient() if role == "anonymous" else login(world.users[role])
+
+
+def _send(http: HttpClient, method: str, url: str, route: Route, found: Found, side: Any) -> Any:
+    is_api = found.route.startswith("api/")
+    body = route.body(side) if callable(route.body) else route.body
+    if method == "GET":
+        return http.get(url, **route.headers)
+    if is_api or found.key.startswith(("interop:", "fhir/")):
+        content_type = "application/fhir+json" if found.key.startswith("interop:") else "application/json"
+        return http.generic(
+            method, url, data=json.dumps(body or {}), content_type=content_type, **route.headers
+        )
+    return getattr(http, method.lower())(url, body or {}, **route.headers)
+
+
+DENIED = {401, 403, 404}
+HOME_REDIRECTS = ("/accounts/login/", "/calendar/", "/portal/", "/")
+
+
+def _is_denied(response: Any) -> bool:
+    if response.status_code in DENIED:
+        return True
+    if response.status_code in (302, 303):
+        location = response.headers.get("Location", "")
+        return location.split("?")[0] in HOME_REDIRECTS or location.startswith("/accounts/login/")
+    return False
+
+
+def _leaks(response: Any, side: SimpleNamespace) -> bool:
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    text = body.decode("utf-8", "replace")
+    return side.last in text or side.first + " " in text
+
+
+def _cases(found: Found, route: Route, role: str) -> list[str]:
+    if route.object_free or not (found.params or route.object_in_body):
+        return ["own"]
+    return SIDES_FOR_OBJECT_ROUTES[role]
+
+
+def _methods(found: Found, route: Route) -> tuple[str, ...]:
+    return found.methods or (route.method,)
+
+
+def _expectation(found: Found, route: Route, role: str, side_name: str) -> tuple[bool, list[str]]:
+    """(allowed?, the sides whose names must not appear even when allowed)."""
+    object_route = not route.object_free and bool(found.params or route.object_in_body)
+    if role == "other_admin" and not object_route:
+        # Another clinic's admin on a clinic-wide route works in their own clinic: allowed as an admin,
+        # and nothing of ours may show.
+        return KINDS[route.kind]("admin", "own"), ["own", "other"]
+    allowed = KINDS[route.kind](role, side_name)
+    hidden = [] if route.kind in ("public", "secret_link") else ["foreign"]
+    if allowed and role == "therapist" and route.kind in ("clinic_clinical", "clinical"):
+        hidden.append("other")  # clinic-wide clinical lists never show Bob's client to Alice
+    return allowed, hidden
+
+
+def walk_matrix(world: SimpleNamespace, role: str) -> tuple[int, list[str]]:
+    http = _http(world, role)
+    problems: list[str] = []
+    requests = 0
+    for found in all_routes():
+        route = ROUTES[found.key]
+        for method in _methods(found, route):
+            write = method not in ("GET", "HEAD")
+            for side_name in _cases(found, route, role):
+                side = world.sides[side_name]
+                allowed, hidden = _expectation(found, route, role, side_name)
+                if write and allowed:
+                    continue  # allowed writes are the apps' own tests; the matrix checks refusals
+                url = _url(found, side, route)
+                before = fingerprint() if write else None
+                response = _send(http, method, url, route, found, side)
+                requests += 1
+                where = f"{role} {method} {url} ({found.key}, {side_name})"
+                if allowed:
+                    if response.status_code not in route.ok:
+                        problems.append(f"{where}: expected {route.ok}, got {response.status_code}")
+                    for name in hidden:
+                        if _leaks(response, world.sides[name]):
+                            problems.append(
+                                f"{where}: shows {world.sides[name].first} {world.sides[name].last}"
+                            )
+                else:
+                    if not _is_denied(response):
+                        problems.append(f"{where}: expected denial, got {response.status_code}")
+                    if _leaks(response, side):
+                        problems.append(f"{where}: denied but the body names {side.first} {side.last}")
+                    if write and fingerprint() != before:
+                        changed = {k for k, v in fingerprint().items() if before.get(k) != v}
+                        problems.append(f"{where}: denied but the database changed: {sorted(changed)}")
+    return requests, problems
+
+
+def test_permission_matrix(world, settings):
+    """One world, every role in turn (denied requests change nothing, so the world stays the same)."""
+    settings.NERVECARE_PUBLIC_URL = "http://testserver"
+    total, problems = 0, []
+    for role in ROLES:
+        requests, found = walk_matrix(world, role)
+        assert requests > 20, role
+        total += requests
+        problems += found
+    assert not problems, f"{len(problems)} problems in {total} requests:\n" + "\n".join(problems)
+
+
+def test_the_matrix_sees_a_leak_and_a_wrong_answer(world):
+    """The checks themselves can fail: a page that names the client is a leak; a 200 is not a denial."""
+    from django.http import HttpResponse
+
+    side = world.sides["other"]
+    assert _leaks(HttpResponse(f"<p>{side.first} {side.last}</p>"), side)
+    assert not _leaks(HttpResponse("<p>Not found.</p>"), side)
+    assert not _is_denied(HttpResponse("ok"))
+    assert _is_denied(HttpResponse(status=404))
+    assert AuditEvent.objects.exists()
+    assert uuid.UUID(str(side.export.pk))
