@@ -2,6 +2,7 @@
 
 import hashlib
 import secrets
+from datetime import timedelta
 from typing import Any
 
 from django.db import models
@@ -55,6 +56,9 @@ def model_changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, li
     return {k: [show(before.get(k)), show(v)] for k, v in after.items() if before.get(k) != v}
 
 
+TOKEN_LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
 def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
     """Create a bearer token; the plain token is returned once and never stored."""
     plain = "nc_" + secrets.token_urlsafe(32)
@@ -69,7 +73,10 @@ def api_token_authenticate(plain: str) -> User | None:
     token = ApiToken.objects.select_related("user").filter(token_hash=digest, revoked_at__isnull=True).first()
     if token is None or not token.user.is_active:
         return None
-    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    now = timezone.now()
+    # "Last used" to the minute: an update (and a commit) on every request would make each API read a write.
+    if token.last_used_at is None or now - token.last_used_at >= TOKEN_LAST_USED_RESOLUTION:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
 
 
