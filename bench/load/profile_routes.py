@@ -5,7 +5,8 @@ Run after bench/load/run.py has left its seeded database (nc_load) behind:
     uv run python bench/load/profile_routes.py [--repeat 30] [--database-url ...] [--cprofile "GET /clients/{id}"]
 
 Counts the queries each route makes (an N+1 shows as a count that grows with the data) and times it
-(median of --repeat, after one warm-up call). --cprofile prints the top functions for one route.
+(median of --repeat, after one warm-up call): wall time, and the CPU time of this process alone (the app's
+share, without PostgreSQL's), which depends less on what else the machine is doing. --cprofile prints the top functions for one route.
 """
 
 from __future__ import annotations
@@ -115,21 +116,22 @@ def main() -> None:
         prof.disable()
         pstats.Stats(prof).sort_stats("cumulative").print_stats(35)
         return
-    print(f"{'route':<32}{'status':>7}{'queries':>9}{'median ms':>11}{'p95 ms':>9}")
+    print(f"{'route':<32}{'status':>7}{'queries':>9}{'median ms':>11}{'p95 ms':>9}{'app CPU ms':>12}")
     for name, fn in routes.items():
         fn()  # warm-up (imports, caches)
-        times, queries, status = [], [], None
+        times, queries, cpu, status = [], [], [], None
         for _ in range(args.repeat):
             with CaptureQueriesContext(connection) as ctx:
-                t = time.perf_counter()
+                t, c = time.perf_counter(), time.process_time()
                 r = fn()
                 times.append((time.perf_counter() - t) * 1000)
+                cpu.append((time.process_time() - c) * 1000)
             queries.append(len(ctx.captured_queries))
             status = r.status_code
         times.sort()
         print(
             f"{name:<32}{status:>7}{statistics.median(queries):>9.0f}{statistics.median(times):>11.1f}"
-            f"{times[int(len(times) * 0.95) - 1]:>9.1f}"
+            f"{times[int(len(times) * 0.95) - 1]:>9.1f}{statistics.median(cpu):>12.1f}"
         )
 
 

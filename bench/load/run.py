@@ -612,6 +612,12 @@ def main() -> None:
 
 def compare(on: dict, off: dict) -> None:
     print("\nThe audit trail's cost (p95, audit on vs off; aim: under 10%)")
+    from django.conf import settings
+
+    if not hasattr(settings, "NERVECARE_AUDIT"):
+        print(
+            "   NOTE: this code has no NERVECARE_AUDIT setting: both runs had the audit trail on (noise only)"
+        )
     for cat in on["summary"]["categories"]:
         a = on["summary"]["categories"][cat]["p95_ms"]
         b = off["summary"]["categories"].get(cat, {}).get("p95_ms")
