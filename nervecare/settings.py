@@ -109,7 +109,16 @@ DATA_DIR = Path(os.environ.get("NERVECARE_DATA_DIR", PROJECT_DIR / "var"))
 _default_db = f"sqlite:///{DATA_DIR / 'nervecare.sqlite3'}"
 if "DATABASE_URL" not in os.environ:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
-DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL", _default_db), conn_max_age=0)}
+# CONN_MAX_AGE: seconds an app process keeps its database connection between requests (0: a new one per
+# request). Reusing it saves PostgreSQL a backend start per request (see bench/load); health checks drop a
+# connection the database closed (a restart) before a request uses it.
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL", _default_db),
+        conn_max_age=env_int("CONN_MAX_AGE", 0),
+        conn_health_checks=True,
+    )
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE transactions take the write lock up front, so concurrent writers queue (busy timeout)
     # instead of failing with "database is locked" half-way through a transaction.

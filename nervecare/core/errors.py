@@ -30,9 +30,13 @@ def errors_from_validation(exc: ValidationError, prefix: str = "") -> dict[str, 
 
 
 def full_clean_or_collect(
-    obj: Any, errors: dict[str, str], prefix: str = "", exclude: list[str] | None = None
+    obj: Any,
+    errors: dict[str, str],
+    prefix: str = "",
+    exclude: list[str] | None = None,
+    validate_constraints: bool = True,
 ) -> None:
     try:
-        obj.full_clean(exclude=exclude)
+        obj.full_clean(exclude=exclude, validate_constraints=validate_constraints)
     except ValidationError as exc:
         errors.update(errors_from_validation(exc, prefix))

@@ -57,6 +57,9 @@ def model_changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, li
     return {k: [show(before.get(k)), show(v)] for k, v in after.items() if before.get(k) != v}
 
 
+TOKEN_LAST_USED_RESOLUTION = datetime.timedelta(minutes=1)
+
+
 def api_token_create(
     *,
     user: User,
@@ -112,7 +115,9 @@ def api_token_find(plain: str) -> ApiToken | None:
     )
     if token is None or not token.user.is_active:
         return None
-    ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    # "Last used" to the minute: an update (and a commit) on every request would make each API read a write.
+    if token.last_used_at is None or now - token.last_used_at >= TOKEN_LAST_USED_RESOLUTION:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token
 
 

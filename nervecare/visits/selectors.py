@@ -5,7 +5,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, QuerySet, Window
+from django.db.models.functions import RowNumber
 from django.http import Http404
 
 from nervecare.clients.models import Client
@@ -236,18 +237,31 @@ def clients_needing_review(clinic_id: int, *, user: User | None = None) -> list[
     With `user`, only the clients whose record that user may see (clients_visible_to)."""
     rules = review_rules()
     depth = max(rules["soreness"]["high_sessions"], rules["soreness"]["rising_sessions"])
-    signed = (
+    # Only each client's `depth` latest signed notes leave the database (a window function), as plain rows:
+    # the page is read on every sign-in, and a clinic's whole note history is large.
+    latest = (
         SessionNote.objects.filter(client__clinic_id=clinic_id, signed_at__isnull=False)
-        .only("id", "client_id", "soreness_after")
-        .order_by("client_id", "-appointment__starts_at", "-signed_at", "-id")
-        .prefetch_related(
-            Prefetch("amendments", queryset=NoteAmendment.objects.only("id", "note_id", "changes"))
+        .annotate(
+            recency=Window(
+                RowNumber(),
+                partition_by=[F("client_id")],
+                order_by=[F("appointment__starts_at").desc(), F("signed_at").desc(), F("id").desc()],
+            )
         )
+        .filter(recency__lte=depth)
+        .order_by("client_id", "recency")
+        .values_list("id", "client_id", "soreness_after")
     )
+    # Amended soreness counts as amended (amendments in order, the last one wins; they are few).
+    amended_soreness: dict[int, Any] = {}
+    for note_id, changes in NoteAmendment.objects.filter(
+        note__client__clinic_id=clinic_id, note__signed_at__isnull=False
+    ).values_list("note_id", "changes"):
+        if "soreness_after" in changes:
+            amended_soreness[note_id] = changes["soreness_after"][1]
     soreness: dict[int, list[int | None]] = defaultdict(list)
-    for note in signed:
-        if len(soreness[note.client_id]) < depth:
-            soreness[note.client_id].append(current_value(note, "soreness_after"))
+    for note_id, client_id, value in latest:
+        soreness[client_id].append(amended_soreness.get(note_id, value))
     reasons: dict[int, list[ReviewReason]] = defaultdict(list)
     for client_id, newest_first in soreness.items():
         reasons[client_id].extend(soreness_reasons(newest_first, rules))

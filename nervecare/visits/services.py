@@ -181,7 +181,10 @@ def _check_complete(values: dict[str, Any], errors: dict[str, str], prefix: str 
 def _full_clean(obj: Any, errors: dict[str, str], prefix: str = "", only: set[str] | None = None) -> None:
     """full_clean, keeping the first message per field (a type error found earlier stays)."""
     found: dict[str, str] = {}
-    full_clean_or_collect(obj, found, prefix.rstrip("."), exclude=NOT_CLEANED)
+    # The note's check constraints (ratings 0–10, minutes 1–240) repeat its field validators, which name the
+    # field; validating them again would cost a database round trip each (8) on every save. The database
+    # still enforces them.
+    full_clean_or_collect(obj, found, prefix.rstrip("."), exclude=NOT_CLEANED, validate_constraints=False)
     for key, message in found.items():
         if only is None or key.removeprefix(prefix) in only:
             errors.setdefault(key, message)

@@ -1,0 +1,40 @@
+"""Gunicorn settings for one NerveCare app process group (`gunicorn -c deploy/gunicorn.conf.py`).
+
+Every value can be changed by the environment (the systemd unit's env file) or on the command line. The app
+keeps no state in its processes (sessions and data in PostgreSQL, the cache and job queue in Redis), so any
+number of these can run behind the proxy; see deploy/README.md.
+"""
+
+import os
+
+wsgi_app = "nervecare.wsgi:application"
+# One instance per systemd unit nervecare-web@<port>: the unit passes the port (see nervecare-web@.service).
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+# Threads: a request spends much of its time waiting for PostgreSQL, so a few threads per process keep the
+# CPU busy with less memory than more processes. On 2 cores (bench/load, a busy machine): 2 workers × 4 threads
+# served more, with shorter tails, than 3 × 4 or 3 sync workers.
+worker_class = "gthread"
+workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+# Import Django and every view (numpy, SciPy, statsmodels, matplotlib…) once in the master, before forking:
+# workers start answering at once and share those pages of memory.
+preload_app = True
+backlog = 2048
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))  # a PDF report is the slowest request
+graceful_timeout = 20
+keepalive = 5  # behind nginx's upstream keepalive
+# Recycle workers now and then (memory growth in long-lived processes); jitter so they do not all go at once.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "5000"))
+max_requests_jitter = 500
+accesslog = os.environ.get("GUNICORN_ACCESSLOG") or None  # nginx keeps the access log
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOGLEVEL", "warning")
+# The proxy on this host terminates TLS and sets X-Forwarded-Proto (SECURE_PROXY_SSL_HEADER=1 in the env).
+forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def on_starting(server):  # noqa: ANN001, ANN201
+    """With preload_app the app is loaded; import the URL configuration too, which pulls in every view."""
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018 - importing is the point
