@@ -62,6 +62,7 @@ def seed(
 
     from nervecare.clients.models import Client
     from nervecare.core.models import Clinic, Therapist, User
+    from nervecare.core.scopes import vocabulary
     from nervecare.core.services import api_token_create
     from nervecare.scheduling.models import Appointment, Room, Service, WorkingHours
     from nervecare.visits.models import SessionNote
@@ -192,7 +193,7 @@ def seed(
             by_therapist[a.therapist_id].append(a.id)
         plan_users = []
         for i, (user, therapist) in enumerate(zip(users, therapist_rows, strict=True)):
-            _token, plain = api_token_create(user=user, name="load test")
+            _token, plain = api_token_create(user=user, name="load test", scopes=sorted(vocabulary()))
             plan_users.append(
                 {
                     "index": i,

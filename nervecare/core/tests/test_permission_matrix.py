@@ -40,7 +40,7 @@ from nervecare.interop.models import ExportJob
 from nervecare.interop.tests.conftest import make_record
 from nervecare.outcomes.models import ReportJob
 from nervecare.plans.models import CarePlan
-from nervecare.portal.models import ClientAccount
+from nervecare.portal.models import ClientAccount, ClientIntake
 from nervecare.scheduling.calendar import calendar_token_create
 from nervecare.scheduling.models import WaitlistEntry
 from nervecare.visits import services as visit_services
@@ -281,6 +281,15 @@ ROUTES: dict[str, Route] = {
         "public", args={"uidb64": lambda s: "MQ", "token": lambda s: "set-password"}, object_free=True
     ),
     "portal:password_set": R("public"),
+    "portal:book": R("portal"),
+    # without a chosen time the client is sent back to the list of free times
+    "portal:book_confirm": R("portal", ok=(302,)),
+    "portal:intake": R("portal"),
+    "portal:report": R("portal"),
+    # staff mark a client-reported intake as reviewed (from the client's chart)
+    "portal:intake_review": R(
+        "clinical", method="POST", body={}, args={"intake_id": lambda s: _intake(s).id}
+    ),
     # outcomes pages
     "outcomes:client": R("clinical"),
     "outcomes:client_decide": R("clinical", method="POST", body={}),
@@ -481,6 +490,12 @@ def world(clinic, other_clinic, therapist_user, junior_therapist_user, front_des
         "other_admin": UserFactory(username="oscar", clinic=other_clinic, role="admin"),
     }
     return SimpleNamespace(sides=sides, users=users)
+
+
+def _intake(s: SimpleNamespace) -> ClientIntake:
+    """The intake the side's client reported in the portal (made on first use)."""
+    intake, _ = ClientIntake.objects.get_or_create(client=s.client, defaults={"reported": {"goals": "walk"}})
+    return intake
 
 
 def _arg(found: Found, param: str, s: SimpleNamespace, route: Route) -> Any:

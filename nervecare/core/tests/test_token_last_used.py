@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_last_used_is_recorded_to_the_minute(therapist_user):
-    token, plain = api_token_create(user=therapist_user, name="practice software")
+    token, plain = api_token_create(user=therapist_user, name="practice software", scopes=["clients:read"])
     start = timezone.now()
     with time_machine.travel(start, tick=False):
         assert api_token_authenticate(plain) == therapist_user
