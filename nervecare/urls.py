@@ -12,5 +12,6 @@ urlpatterns = [
     path("", include("nervecare.outcomes.urls")),
     path("", include("nervecare.visits.urls")),
     path("", include("nervecare.scheduling.urls")),
+    path("", include("nervecare.clients.urls")),
     path("", include("nervecare.web.urls")),
 ]

@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema, Status
 
-from nervecare.clients import bodymap, selectors, services
+from nervecare.clients import bodymap, privacy_api, selectors, services
 from nervecare.clients.models import Condition, ConsentText
 from nervecare.clients.schemas import (
     BodyMapIn,
@@ -217,3 +217,14 @@ def add_consent(request: HttpRequest, client_id: int, payload: ConsentIn) -> Sta
             "withdrawn_at": None,
         },
     )
+
+
+# DELETE shares its path with GET/PATCH above, so it lives on this router; the service and the other privacy
+# routes are in privacy.py and privacy_api.py.
+router.add_api_operation(
+    "/clients/{client_id}",
+    ["DELETE"],
+    privacy_api.delete_client,
+    response=dict,
+    summary="Delete a client (soft; admins only)",
+)

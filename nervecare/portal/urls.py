@@ -1,5 +1,6 @@
 from django.urls import path
 
+from nervecare.clients.privacy_views import portal_export
 from nervecare.portal import views
 
 app_name = "portal"
@@ -12,6 +13,7 @@ urlpatterns = [
     path("appointments/<int:appointment_id>/cancel/", views.appointment_cancel, name="appointment_cancel"),
     path("appointments.ics", views.calendar_download, name="calendar"),
     path("progress/", views.progress, name="progress"),
+    path("my-data/", portal_export, name="my_data"),
     path("welcome/<uidb64>/<token>/", views.SetPasswordView.as_view(), name="set_password"),
     path("welcome/done/", views.password_set, name="password_set"),
 ]

@@ -41,7 +41,9 @@ def dashboard(user: User) -> dict[str, Any]:
     start = datetime.datetime.combine(today, datetime.time.min, tzinfo=tz)
     end = start + datetime.timedelta(days=1)
     todays = list(
-        Appointment.objects.filter(clinic=clinic, starts_at__gte=start, starts_at__lt=end)
+        Appointment.objects.filter(
+            clinic=clinic, starts_at__gte=start, starts_at__lt=end, client__deleted_at__isnull=True
+        )
         .exclude(status=Appointment.Status.CANCELLED)
         .select_related("therapist", "client", "service", "room")
         .order_by("therapist__display_name", "starts_at")
@@ -58,14 +60,18 @@ def dashboard(user: User) -> dict[str, Any]:
     week_end = start + datetime.timedelta(days=8)
     reevaluations = (
         Appointment.objects.filter(
-            clinic=clinic, starts_at__gte=start, starts_at__lt=week_end, status=Appointment.Status.BOOKED
+            clinic=clinic,
+            starts_at__gte=start,
+            starts_at__lt=week_end,
+            status=Appointment.Status.BOOKED,
+            client__deleted_at__isnull=True,
         )
         .exclude(due_measures=[])
         .select_related("client", "therapist", "plan")
         .order_by("starts_at")[:30]
     )
     unsigned = (
-        SessionNote.objects.filter(client__clinic=clinic, signed_at__isnull=True)
+        SessionNote.objects.filter(client__clinic=clinic, client__deleted_at__isnull=True, signed_at__isnull=True)
         .select_related("appointment__therapist", "client")
         .order_by("appointment__starts_at")[:30]
     )
@@ -73,6 +79,7 @@ def dashboard(user: User) -> dict[str, Any]:
         Appointment.objects.filter(
             clinic=clinic,
             status=Appointment.Status.COMPLETED,
+            client__deleted_at__isnull=True,
             starts_at__gte=start - datetime.timedelta(days=14),
             note__isnull=True,
         )
