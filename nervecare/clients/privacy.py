@@ -115,11 +115,13 @@ def client_get_for_export(user: User, client_id: int) -> Client:
 
 
 def last_visit_at(client: Client) -> dt.datetime | None:
-    """When the client was last seen (the latest appointment that took place or was due to)."""
+    """When the client was last seen: the latest appointment that took place (checked in or completed)."""
     Appointment = apps.get_model("scheduling", "Appointment")  # noqa: N806
-    return Appointment.objects.filter(client_id=client.pk, starts_at__lte=timezone.now()).aggregate(
-        m=Max("starts_at")
-    )["m"]
+    return Appointment.objects.filter(
+        client_id=client.pk,
+        starts_at__lte=timezone.now(),
+        status__in=(Appointment.Status.CHECKED_IN, Appointment.Status.COMPLETED),
+    ).aggregate(m=Max("starts_at"))["m"]
 
 
 def _add_years(day: dt.date, years: int) -> dt.date:
@@ -272,7 +274,8 @@ def client_erase(
 
     def gone(label: str, result: tuple[int, dict[str, int]]) -> None:
         for model_label, n in result[1].items():
-            counts[model_label] = counts.get(model_label, 0) + n
+            key = model_label.lower()
+            counts[key] = counts.get(key, 0) + n
 
     # Session notes and appointments are PROTECTed (a clinical record is never lost by accident): remove them
     # explicitly, children first.
