@@ -22,7 +22,7 @@ from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from nervecare.clients.models import BodyMap, Client, Consent, Condition, MedicalContext
+from nervecare.clients.models import BodyMap, Client, Condition, Consent, MedicalContext
 from nervecare.core.errors import FieldErrors
 from nervecare.core.models import User
 from nervecare.core.services import audit_record
@@ -58,7 +58,9 @@ def require_admin(user: User) -> None:
 def deleted_client_get_for_admin(user: User, client_id: int) -> Client:
     """A client of the admin's clinic, deleted or not (404 for another clinic's)."""
     require_admin(user)
-    client = Client.all_objects.filter(pk=client_id, clinic_id=user.clinic_id).select_related("clinic").first()
+    client = (
+        Client.all_objects.filter(pk=client_id, clinic_id=user.clinic_id).select_related("clinic").first()
+    )
     if client is None:
         raise Http404(_("No such client."))
     return client
@@ -67,7 +69,9 @@ def deleted_client_get_for_admin(user: User, client_id: int) -> Client:
 def deleted_clients_for_admin(user: User) -> models.QuerySet[Client]:
     """The clinic's deleted clients, newest deletion first (the admin's restore / purge list)."""
     require_admin(user)
-    return Client.all_objects.filter(clinic_id=user.clinic_id, deleted_at__isnull=False).order_by("-deleted_at")
+    return Client.all_objects.filter(clinic_id=user.clinic_id, deleted_at__isnull=False).order_by(
+        "-deleted_at"
+    )
 
 
 def may_export(user: User, client: Client) -> bool:
@@ -87,9 +91,10 @@ def may_export(user: User, client: Client) -> bool:
     therapist_id = getattr(getattr(user, "therapist", None), "id", None)
     if therapist_id is None:
         return False
-    return client.primary_therapist_id == therapist_id or client.appointments.filter(
-        therapist_id=therapist_id
-    ).exists()
+    return (
+        client.primary_therapist_id == therapist_id
+        or client.appointments.filter(therapist_id=therapist_id).exists()
+    )
 
 
 def _portal_account(user: User) -> Any:
@@ -403,10 +408,13 @@ def client_export(client: Client) -> dict[str, Any]:
         "medical_context": _row(medical) if medical else None,
         "body_maps": [
             {**_row(b), "marks": [_row(m, skip=("body_map",)) for m in b.marks.all()]}
-            for b in BodyMap.objects.filter(client=client).prefetch_related("marks").order_by("recorded_at", "id")
+            for b in BodyMap.objects.filter(client=client)
+            .prefetch_related("marks")
+            .order_by("recorded_at", "id")
         ],
         "screenings": [
-            _row(r) for r in InstrumentResponse.objects.filter(client=client).order_by("administered_at", "id")
+            _row(r)
+            for r in InstrumentResponse.objects.filter(client=client).order_by("administered_at", "id")
         ],
         "safety_flags": [_row(f) for f in SafetyFlag.objects.filter(client=client).order_by("id")],
         "care_plans": [

@@ -45,9 +45,10 @@ def client_delete(request: HttpRequest, client_id: int) -> HttpResponse:
             for field, message in exc.errors.items():
                 form.add_error(field if field in form.fields else None, message)
         else:
-            messages.success(request, _("%(name)s was deleted. An admin can restore the record.") % {
-                "name": client.full_name
-            })
+            messages.success(
+                request,
+                _("%(name)s was deleted. An admin can restore the record.") % {"name": client.full_name},
+            )
             return redirect("web:clients")
     upcoming = client.appointments.filter(status__in=("booked", "checked_in")).count()
     years = client.clinic.record_retention_years
@@ -120,6 +121,6 @@ def client_export(request: HttpRequest, client_id: int) -> HttpResponse:
 
 @login_required
 def portal_export(request: HttpRequest) -> HttpResponse:
-    """"Download my data" in the portal: the signed-in client's own record."""
+    """ "Download my data" in the portal: the signed-in client's own record."""
     client = portal_selectors.client_for_portal_user(request.user)
     return export_response(request, client, _export_format(request))

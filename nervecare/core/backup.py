@@ -127,7 +127,9 @@ class _Writer:
         self.stream.write(data)
 
 
-def backup(path: str | Path, *, alias: str = "default", progress: Callable[[str, int], None] | None = None) -> dict:
+def backup(
+    path: str | Path, *, alias: str = "default", progress: Callable[[str, int], None] | None = None
+) -> dict:
     """Write every table of the database to `path`; returns the manifest (rows per table and the checksum).
 
     One read transaction (REPEATABLE READ on PostgreSQL) so the copy is consistent while the clinic works."""
@@ -198,11 +200,15 @@ def verify(path: str | Path) -> tuple[dict, dict]:
     try:
         manifest = json.loads(last)["manifest"]
     except (ValueError, KeyError, TypeError) as exc:
-        raise BackupError(f"{path} is incomplete: the manifest at the end is missing (truncated file?).") from exc
+        raise BackupError(
+            f"{path} is incomplete: the manifest at the end is missing (truncated file?)."
+        ) from exc
     if manifest.get("sha256") != digest.hexdigest():
         raise BackupError(f"{path} is damaged: its SHA-256 does not match the manifest.")
     if header.get("version") != VERSION:
-        raise BackupError(f"{path} has backup format version {header.get('version')}; this NerveCare reads {VERSION}.")
+        raise BackupError(
+            f"{path} has backup format version {header.get('version')}; this NerveCare reads {VERSION}."
+        )
     return header, manifest
 
 
@@ -307,7 +313,7 @@ def restore(
                 flush()
         if model is not None and progress:
             progress(model._meta.label_lower, counts[model._meta.label_lower])
-        expected = {k: v for k, v in manifest["counts"].items()}
+        expected = dict(manifest["counts"])
         if counts != expected:
             diff = {k: (counts.get(k), v) for k, v in expected.items() if counts.get(k) != v}
             raise BackupError(f"Row counts do not match the manifest: {diff}.")

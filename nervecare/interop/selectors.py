@@ -125,7 +125,10 @@ class Source:
             # A correlated EXISTS rather than a join: the database then walks this table in key order and
             # checks each row's client, instead of gathering and sorting the whole clinic for every chunk.
             return self.model.objects.filter(_of_clinic(scope))
-        return self.model.objects.filter(**{self.clinic_field: scope.clinic_id})
+        qs = self.model.objects.filter(**{self.clinic_field: scope.clinic_id})
+        if self.patient_field == "client_id":
+            qs = qs.filter(_of_clinic(scope))  # a deleted client's rows (appointments) stay out of FHIR
+        return qs
 
     def to_fhir(self, obj: Any, scope: Scope) -> list[Resource]:
         raise NotImplementedError

@@ -427,7 +427,9 @@ def client_rows(clinic: Clinic, *, now: dt.datetime | None = None) -> dict[int, 
     )
     attendance = {a["client_id"]: a for a in appts}
     for cid, n in (
-        SessionNote.objects.filter(client__clinic=clinic, client__deleted_at__isnull=True, signed_at__isnull=False)
+        SessionNote.objects.filter(
+            client__clinic=clinic, client__deleted_at__isnull=True, signed_at__isnull=False
+        )
         .values("client_id")
         .annotate(n=Count("id"))
         .values_list("client_id", "n")

@@ -71,7 +71,9 @@ def dashboard(user: User) -> dict[str, Any]:
         .order_by("starts_at")[:30]
     )
     unsigned = (
-        SessionNote.objects.filter(client__clinic=clinic, client__deleted_at__isnull=True, signed_at__isnull=True)
+        SessionNote.objects.filter(
+            client__clinic=clinic, client__deleted_at__isnull=True, signed_at__isnull=True
+        )
         .select_related("appointment__therapist", "client")
         .order_by("appointment__starts_at")[:30]
     )

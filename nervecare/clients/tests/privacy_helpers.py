@@ -52,7 +52,11 @@ def full_client(clinic, therapist_user, *, seen_days_ago: int = 3):
     appointment, a portal account with a diary."""
     therapist = therapist_user.therapist
     client = ClientFactory(
-        clinic=clinic, first_name="Rosa", last_name="Marquez", email="rosa@example.org", primary_therapist=therapist
+        clinic=clinic,
+        first_name="Rosa",
+        last_name="Marquez",
+        email="rosa@example.org",
+        primary_therapist=therapist,
     )
     ConditionFactory(client=client, diagnosis="Diabetic polyneuropathy", pain=6)
     MedicalContextFactory(client=client, on_anticoagulants=True, notes="Warfarin since 2024")
@@ -60,7 +64,9 @@ def full_client(clinic, therapist_user, *, seen_days_ago: int = 3):
         client=client, text=ConsentText.objects.get(clinic=clinic), given_at=timezone.now(), method="written"
     )
     body_map = BodyMap.objects.create(client=client, recorded_at=timezone.now(), pattern="stocking")
-    BodyMapMark.objects.create(body_map=body_map, region="foot", side="left", sensation="burning", intensity=6)
+    BodyMapMark.objects.create(
+        body_map=body_map, region="foot", side="left", sensation="burning", intensity=6
+    )
     response_create(actor=therapist_user, client=client, instrument="mnsi_history", answers=MNSI_NORMAL)
     safety_check_run(actor=therapist_user, client=client)
     start = timezone.now().replace(second=0, microsecond=0) - dt.timedelta(days=seen_days_ago)
@@ -81,5 +87,7 @@ def full_client(clinic, therapist_user, *, seen_days_ago: int = 3):
     )
     portal = UserFactory(username="rosa", clinic=clinic, role="client", email="rosa@example.org")
     ClientAccount.objects.create(user=portal, client=client)
-    DiaryEntry.objects.create(client=client, day=timezone.localdate(), pain=4, numbness=5, tingling=3, sleep=2)
+    DiaryEntry.objects.create(
+        client=client, day=timezone.localdate(), pain=4, numbness=5, tingling=3, sleep=2
+    )
     return client

@@ -1,3 +1,4 @@
+# ruff: noqa: F811 - the shared fixtures are imported from privacy_helpers and used as arguments
 """Deleting a client (soft): admins only, hidden everywhere, future appointments cancelled, audited,
 restorable."""
 
@@ -44,12 +45,15 @@ def test_admin_deletes_a_client_and_it_disappears_from_every_listing(rosa, admin
     assert api.get(f"/clients/{rosa.id}/").status_code == 404
     page = api.get("/clients/?q=Rosa")
     assert "Marquez" not in page.content.decode()
-    assert api.get("/fhir/R4/Patient/%d" % rosa.id).status_code == 404
+    assert api.get(f"/fhir/R4/Patient/{rosa.id}").status_code == 404
     # The outcomes cohort and the calendar leave the client out (past visits included).
     assert rosa.id not in client_rows(rosa.clinic)
     now = timezone.now()
     in_range = appointments_in_range(
-        rosa.clinic_id, now - timezone.timedelta(days=30), now + timezone.timedelta(days=30), include_cancelled=True
+        rosa.clinic_id,
+        now - timezone.timedelta(days=30),
+        now + timezone.timedelta(days=30),
+        include_cancelled=True,
     )
     assert not [a for a in in_range if a.client_id == rosa.id]
     # Still there for admins and retention work.
@@ -64,7 +68,9 @@ def test_deleting_cancels_future_appointments_only_in_the_same_transaction(rosa,
     assert after[future.id] == "cancelled"
     assert future.cancelled_by == admin_user
     assert all(after[i] == before[i] for i in before if i != future.id)  # the completed visit is untouched
-    event = AuditEvent.objects.filter(object_type="clients.client", object_id=str(rosa.id), action="delete").get()
+    event = AuditEvent.objects.filter(
+        object_type="clients.client", object_id=str(rosa.id), action="delete"
+    ).get()
     assert event.actor == admin_user
     assert "1 future appointment(s) cancelled" in event.summary
 
@@ -105,7 +111,9 @@ def test_admin_restores_a_deleted_client(rosa, admin_user, api):
     assert response.status_code == 200
     assert response.json()["deleted_at"] is None
     assert api.get(f"/api/v1/clients/{rosa.id}").status_code == 200
-    assert AuditEvent.objects.filter(object_id=str(rosa.id), summary="Client restored after deletion").exists()
+    assert AuditEvent.objects.filter(
+        object_id=str(rosa.id), summary="Client restored after deletion"
+    ).exists()
     # Restoring twice is a clear error, not a silent success.
     again = http.post(f"/api/v1/clients/{rosa.id}/restore")
     assert again.status_code == 422
@@ -149,3 +157,14 @@ def test_therapists_see_no_delete_link_and_cannot_open_the_pages(rosa, therapist
     assert f"/clients/{rosa.id}/delete/" not in http.get(f"/clients/{rosa.id}/").content.decode()
     assert http.get(f"/clients/{rosa.id}/delete/").status_code == 403
     assert http.get("/clients/deleted/").status_code == 403
+
+
+def test_fhir_leaves_out_a_deleted_clients_appointments_and_conditions(rosa, admin_user, api):
+    appointment = Appointment.objects.filter(client=rosa).first()
+    condition = rosa.conditions.first()
+    assert api.get(f"/fhir/R4/Appointment/{appointment.id}").status_code == 200
+    privacy.client_soft_delete(actor=admin_user, client=rosa, reason="Moved away")
+    assert api.get(f"/fhir/R4/Appointment/{appointment.id}").status_code == 404
+    assert api.get(f"/fhir/R4/Condition/{condition.id}").status_code == 404
+    bundle = api.get("/fhir/R4/Appointment").json()
+    assert not [e for e in bundle.get("entry", []) if e["resource"]["id"] == str(appointment.id)]

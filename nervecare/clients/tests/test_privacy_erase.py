@@ -1,3 +1,4 @@
+# ruff: noqa: F811 - the shared fixtures are imported from privacy_helpers and used as arguments
 """Erasure: refused inside the retention period (naming the rule and the date), then removes everything about
 the client in one transaction and leaves the audit trail as it was, plus one event. `nervecare purge`."""
 
@@ -121,7 +122,9 @@ def test_after_the_retention_period_erasure_removes_everything_and_keeps_the_aud
     (erase_event,) = trail_after[len(trail_before) :]
     assert erase_event["action"] == "delete" and erase_event["object_id"] == str(rosa.id)
     assert erase_event["summary"] == f"Client #{rosa.id} erased: retention period passed"
-    assert "Rosa" not in json.dumps(erase_event["changes"]) and "Warfarin" not in json.dumps(erase_event["changes"])
+    assert "Rosa" not in json.dumps(erase_event["changes"]) and "Warfarin" not in json.dumps(
+        erase_event["changes"]
+    )
     # The portal sign-in is kept (audit events name it) but anonymised and disabled.
     portal = User.objects.get(pk=portal_user_id)
     assert not portal.is_active and not portal.has_usable_password()
@@ -136,9 +139,9 @@ def test_a_failure_during_erasure_changes_nothing(rosa, admin_user, monkeypatch)
         raise RuntimeError("audit store down")
 
     monkeypatch.setattr(privacy, "audit_record", boom)
-    with time_machine.travel(timezone.now() + dt.timedelta(days=7 * 366), tick=False):
-        with pytest.raises(RuntimeError):
-            privacy.client_erase(actor=admin_user, client=rosa)
+    later = time_machine.travel(timezone.now() + dt.timedelta(days=7 * 366), tick=False)
+    with later, pytest.raises(RuntimeError):
+        privacy.client_erase(actor=admin_user, client=rosa)
     assert rows_about(rosa.id) == before
     assert User.objects.get(username="rosa").is_active
 

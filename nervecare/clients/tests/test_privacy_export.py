@@ -1,3 +1,4 @@
+# ruff: noqa: F811 - the shared fixtures are imported from privacy_helpers and used as arguments
 """Right of access: everything held about a client as JSON and as a readable PDF, for admins, the client's
 therapist and the client themself; audited."""
 
@@ -38,7 +39,9 @@ def rosa(clinic, therapist_user):
 
 def test_the_json_export_holds_every_part_of_the_record(rosa):
     doc = privacy.client_export(rosa)
-    assert doc["schema"] == "nervecare-client-export" and doc["schema_version"] == privacy.EXPORT_SCHEMA_VERSION
+    assert (
+        doc["schema"] == "nervecare-client-export" and doc["schema_version"] == privacy.EXPORT_SCHEMA_VERSION
+    )
     assert doc["generated_at"]
     assert doc["client"]["first_name"] == "Rosa" and doc["client"]["email"] == "rosa@example.org"
     assert "deleted_at" not in doc["client"]
@@ -81,7 +84,13 @@ def test_admin_downloads_json_and_pdf_and_each_download_is_audited(rosa, admin_u
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF")
     text = pdf_text(pdf.content)
-    for expected in ("Rosa Marquez", "Neuropathies", "Diabetic polyneuropathy", "Small bruise", "Left foot worse"):
+    for expected in (
+        "Rosa Marquez",
+        "Neuropathies",
+        "Diabetic polyneuropathy",
+        "Small bruise",
+        "Left foot worse",
+    ):
         assert expected in text, expected
 
     events = AuditEvent.objects.filter(object_type="clients.client", object_id=str(rosa.id), actor=admin_user)

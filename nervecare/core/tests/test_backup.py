@@ -65,7 +65,9 @@ def add_the_rarer_rows():
         action_flag=1,
     )
     ReportJob.objects.create(clinic=clinic, requested_by=owner, pdf=b"%PDF-1.4\x00\xff binary", status="done")
-    ExportJob.objects.create(clinic=clinic, requested_by=owner, level="system", request_url="/fhir/R4/$export")
+    ExportJob.objects.create(
+        clinic=clinic, requested_by=owner, level="system", request_url="/fhir/R4/$export"
+    )
     therapist = owner.clinic.therapists.first()
     AvailabilityException.objects.create(
         therapist=therapist,

@@ -27,7 +27,9 @@ class Command(BaseCommand):
         started = time.perf_counter()
         verbose = options.get("verbosity", 1) > 1
         manifest = backup.backup(
-            path, alias=database, progress=(lambda t, n: self.stderr.write(f"  {t}: {n}")) if verbose else None
+            path,
+            alias=database,
+            progress=(lambda t, n: self.stderr.write(f"  {t}: {n}")) if verbose else None,
         )
         rows = sum(manifest["counts"].values())
         self.stdout.write(

@@ -15,7 +15,9 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--dry-run", action="store_true", help="list what would be erased; change nothing")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="list what would be erased; change nothing"
+        )
 
     def handle(self, *args: Any, dry_run: bool, **options: Any) -> None:
         due = privacy.clients_due_for_purge()
