@@ -158,6 +158,35 @@ def clients_due_for_purge(*, today: dt.date | None = None) -> list[Client]:
     return [c for c in deleted if retention_passed(c, today=today)]
 
 
+@transaction.atomic
+def clinic_retention_set(*, actor: User, years: Any, request: HttpRequest | None = None) -> int:
+    """Change the clinic's record_retention_years (admins). What it must be is a legal question for the clinic's
+    jurisdiction, not a clinical one; the default is 7."""
+    from nervecare.core.models import Clinic
+
+    require_admin(actor)
+    try:
+        value = int(years)
+    except (TypeError, ValueError):
+        raise FieldErrors({"record_retention_years": _("enter a whole number of years")}) from None
+    if not 1 <= value <= 100:
+        raise FieldErrors({"record_retention_years": _("must be between 1 and 100 years")})
+    clinic = Clinic.objects.select_for_update().get(pk=actor.clinic_id)
+    before = clinic.record_retention_years
+    if before != value:
+        clinic.record_retention_years = value
+        clinic.save(update_fields=["record_retention_years", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="update",
+            obj=clinic,
+            summary="Record retention period changed",
+            changes={"record_retention_years": [before, value]},
+            request=request,
+        )
+    return value
+
+
 # --- soft delete and restore -----------------------------------------------------------------------------------
 
 

@@ -62,12 +62,37 @@ def client_delete(request: HttpRequest, client_id: int) -> HttpResponse:
 
 @login_required
 def deleted_clients(request: HttpRequest) -> HttpResponse:
-    """The clinic's deleted clients: restore, or erase once the retention period has passed (admins)."""
+    """The clinic's deleted clients: restore, or erase once the retention period has passed (admins); and the
+    clinic's retention setting."""
+    clients = privacy.deleted_clients_for_admin(request.user).select_related("clinic", "deleted_by")
+    error = ""
+    if request.method == "POST":
+        try:
+            years = privacy.clinic_retention_set(
+                actor=request.user, years=request.POST.get("record_retention_years"), request=request
+            )
+        except FieldErrors as exc:
+            error = exc.errors["record_retention_years"]
+        else:
+            messages.success(request, _("Records are now kept for %(years)s years.") % {"years": years})
+            return redirect("privacy:deleted")
     rows = [
         {"client": c, "erasable_from": privacy.retention_ends_on(c), "erasable": privacy.retention_passed(c)}
-        for c in privacy.deleted_clients_for_admin(request.user).select_related("clinic", "deleted_by")
+        for c in clients
     ]
-    return render(request, "clients/deleted_list.html", {"rows": rows})
+    request.user.clinic.refresh_from_db()
+    return render(
+        request,
+        "clients/deleted_list.html",
+        {
+            "rows": rows,
+            "years": request.POST.get("record_retention_years")
+            if error
+            else request.user.clinic.record_retention_years,
+            "error": error,
+        },
+        status=422 if error else 200,
+    )
 
 
 @login_required

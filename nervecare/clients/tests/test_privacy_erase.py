@@ -201,3 +201,19 @@ def test_purge_with_nothing_due_says_so(db):
     out = io.StringIO()
     call_command("purge", dry_run=True, stdout=out)
     assert "No deleted client is past its retention period." in out.getvalue()
+
+
+def test_admin_sets_the_retention_period_and_bad_values_are_refused(clinic, admin_user, therapist_user):
+    http = login(admin_user)
+    assert "/clients/deleted/" in http.get("/clients/").content.decode()
+    bad = http.post("/clients/deleted/", {"record_retention_years": "0"})
+    assert bad.status_code == 422
+    assert "must be between 1 and 100 years" in bad.content.decode()
+    assert http.post("/clients/deleted/", {"record_retention_years": "10"}).status_code == 302
+    clinic.refresh_from_db()
+    assert clinic.record_retention_years == 10
+    event = AuditEvent.objects.get(summary="Record retention period changed")
+    assert event.changes == {"record_retention_years": [7, 10]}
+    assert login(therapist_user).post("/clients/deleted/", {"record_retention_years": "1"}).status_code == 403
+    clinic.refresh_from_db()
+    assert clinic.record_retention_years == 10
