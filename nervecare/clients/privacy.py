@@ -23,8 +23,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from nervecare.clients.models import BodyMap, Client, Condition, Consent, MedicalContext
+from nervecare.clients.selectors import client_history
 from nervecare.core.errors import FieldErrors
-from nervecare.core.models import User
+from nervecare.core.models import AuditEvent, User
 from nervecare.core.services import audit_record
 
 EXPORT_SCHEMA_VERSION = "1.0"
@@ -468,6 +469,19 @@ def client_export(client: Client) -> dict[str, Any]:
         ],
         "diary_entries": [_row(d) for d in DiaryEntry.objects.filter(client=client).order_by("id")],
         "outcome_summary": outcome_summary,
+        "change_history": [_plain(row) for row in client_history(client)],
+        "access_log": [
+            {
+                "at": _plain(e.at),
+                "by": e.actor.username if e.actor else None,
+                "role": e.actor.role if e.actor else None,
+                "action": e.action,
+                "summary": e.summary,
+            }
+            for e in AuditEvent.objects.filter(object_type="clients.client", object_id=str(client.pk))
+            .select_related("actor")
+            .order_by("at", "id")
+        ],
     }
 
 
@@ -500,6 +514,8 @@ SECTION_TITLES = {
     "session_notes": "Session notes, amendments and adverse events",
     "diary_entries": "Diary entries",
     "outcome_summary": "Outcome summary",
+    "change_history": "Changes to the record (who, when)",
+    "access_log": "Who opened or changed the record",
 }
 
 

@@ -69,6 +69,9 @@ def test_the_json_export_holds_every_part_of_the_record(rosa):
     assert doc["diary_entries"][0]["pain"] == 4
     assert doc["portal_account"]["username"] == "rosa"
     assert isinstance(doc["outcome_summary"]["summary"], list)
+    assert {"record": "client", "change": "created"}.items() <= doc["change_history"][-1].items()
+    # Only Alice has touched the record so far (her screening and safety check).
+    assert {(e["by"], e["role"]) for e in doc["access_log"]} == {("alice", "therapist")}
     json.dumps(doc)  # plain JSON all the way down
 
 
@@ -93,8 +96,14 @@ def test_admin_downloads_json_and_pdf_and_each_download_is_audited(rosa, admin_u
     ):
         assert expected in text, expected
 
+    # The second download lists the first in the client's access log.
+    assert any(
+        e["summary"] == "Right-of-access export (json)"
+        for e in http.get(f"/api/v1/clients/{rosa.id}/export").json()["access_log"]
+    )
     events = AuditEvent.objects.filter(object_type="clients.client", object_id=str(rosa.id), actor=admin_user)
     assert sorted(events.filter(summary__startswith="Right-of-access").values_list("summary", flat=True)) == [
+        "Right-of-access export (json)",
         "Right-of-access export (json)",
         "Right-of-access export (pdf)",
     ]
