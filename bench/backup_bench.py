@@ -29,7 +29,9 @@ def nervecare(url: str, *args: str) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--pg", help="an EMPTY PostgreSQL database URL to restore into as well")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
