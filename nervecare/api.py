@@ -8,6 +8,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from nervecare.clients.api import router as clients_router
+from nervecare.clients.privacy_api import router as client_privacy_router
 from nervecare.core.api import router as core_router
 from nervecare.core.api_support import AUTH, error_body, field_from_loc
 from nervecare.core.errors import FieldErrors
@@ -37,6 +38,7 @@ api = NinjaAPI(
 )
 api.add_router("", core_router)
 api.add_router("", clients_router)
+api.add_router("", client_privacy_router)
 api.add_router("", screening_router)
 api.add_router("", plans_router)
 api.add_router("", scheduling_router)

@@ -7,3 +7,11 @@ os.environ.setdefault("NERVECARE_TESTING", "1")
 from nervecare.settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast; never used outside tests
+
+# A second, empty database of the same kind for the backup/restore round trip (nervecare/core/tests/
+# test_backup.py). pytest-django creates it only when a collected test asks for it (databases=[...]).
+DATABASES["restore_target"] = {  # noqa: F405
+    **DATABASES["default"],  # noqa: F405
+    "NAME": f"{DATABASES['default']['NAME']}_restore",  # noqa: F405
+    "TEST": {"NAME": None},
+}

@@ -14,5 +14,6 @@ urlpatterns = [
     path("", include("nervecare.visits.urls")),
     path("", include("nervecare.scheduling.urls")),
     path("", include("nervecare.clients.urls")),
+    path("", include("nervecare.clients.privacy_urls")),
     path("", include("nervecare.web.urls")),
 ]

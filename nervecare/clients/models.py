@@ -25,6 +25,13 @@ CLIENT_FIELDS = (
 )
 
 
+class ActiveClientManager(models.Manager["Client"]):
+    """The default manager: clients that have not been deleted. Every listing, search and lookup uses it."""
+
+    def get_queryset(self) -> models.QuerySet["Client"]:
+        return super().get_queryset().filter(deleted_at__isnull=True)
+
+
 class Client(TimeStampedModel):
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="clients")
     first_name = models.CharField(max_length=100)
@@ -44,10 +51,24 @@ class Client(TimeStampedModel):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Soft delete (nervecare/clients/privacy.py): hidden everywhere, restorable by an admin until the
+    # clinic's retention period has passed, then erased by `nervecare purge`.
+    deleted_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    deletion_reason = models.CharField(max_length=300, blank=True)
     history = HistoricalRecords()
+
+    objects = ActiveClientManager()
+    # Deleted clients too: for admins' restore, retention, erasure and backups only.
+    all_objects = models.Manager()
 
     class Meta:
         ordering = ["last_name", "first_name", "id"]
+        # Related lookups (appointment.client) must still reach a deleted client's row.
+        base_manager_name = "all_objects"
+        default_manager_name = "objects"
 
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name}"

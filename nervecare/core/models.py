@@ -39,6 +39,12 @@ class Clinic(TimeStampedModel):
         validators=[MinValueValidator(Decimal("36.0")), MaxValueValidator(Decimal("42.0"))],
     )
     dvt_history_months = models.PositiveSmallIntegerField(default=6)
+    # How long a deleted client's record is kept before it may be erased, counted from the later of the
+    # last visit and the deletion. Not clinical advice: set it to what the clinic's jurisdiction and
+    # professional body require (many require 7 years for adults; longer for minors).
+    record_retention_years = models.PositiveSmallIntegerField(
+        default=7, validators=[MinValueValidator(1), MaxValueValidator(100)]
+    )
 
     def __str__(self) -> str:
         return self.name

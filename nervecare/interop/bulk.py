@@ -162,11 +162,12 @@ def export_cancel(*, user: User, job_id: uuid.UUID) -> None:
     """Cancel a running export, or delete a finished one's files (DELETE on the status URL)."""
     scope_for(user)
     job = export_get_for_user(user, job_id)
-    ExportJob.objects.filter(pk=job.pk).exclude(status=ExportJob.Status.CANCELLED).update(
-        status=ExportJob.Status.CANCELLED, finished_at=timezone.now()
-    )
-    _remove_files(job)
-    audit_record(actor=user, action="delete", obj=job, summary="FHIR bulk export cancelled or deleted")
+    with transaction.atomic():  # the status change and its audit event together
+        ExportJob.objects.filter(pk=job.pk).exclude(status=ExportJob.Status.CANCELLED).update(
+            status=ExportJob.Status.CANCELLED, finished_at=timezone.now()
+        )
+        audit_record(actor=user, action="delete", obj=job, summary="FHIR bulk export cancelled or deleted")
+    _remove_files(job)  # files only once the cancellation is committed
 
 
 def export_purge_expired() -> int:

@@ -131,7 +131,8 @@ class Source:
         qs = self.model.objects.filter(**{self.clinic_field: scope.clinic_id})
         if self.model is Client:
             qs = qs.filter(Exists(clients_visible_to(scope.user).filter(pk=OuterRef("pk"))))
-        elif self.model is Appointment:
+        elif self.patient_field == "client_id":
+            # a client the caller may not see, or a deleted client: their rows (appointments) stay out of FHIR
             qs = qs.filter(_of_clinic(scope))
         return qs
 

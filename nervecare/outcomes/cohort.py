@@ -391,7 +391,7 @@ def client_rows(clinic: Clinic, *, now: dt.datetime | None = None) -> dict[int, 
     rows = {cid: ClientRow(cid) for cid in Client.objects.filter(clinic=clinic).values_list("id", flat=True)}
     seen: set[int] = set()
     for cid, ntype, cause in (
-        Condition.objects.filter(client__clinic=clinic)
+        Condition.objects.filter(client__clinic=clinic, client__deleted_at__isnull=True)
         .order_by("client_id", "id")
         .values_list("client_id", "type", "cause")
     ):
@@ -427,14 +427,18 @@ def client_rows(clinic: Clinic, *, now: dt.datetime | None = None) -> dict[int, 
     )
     attendance = {a["client_id"]: a for a in appts}
     for cid, n in (
-        SessionNote.objects.filter(client__clinic=clinic, signed_at__isnull=False)
+        SessionNote.objects.filter(
+            client__clinic=clinic, client__deleted_at__isnull=True, signed_at__isnull=False
+        )
         .values("client_id")
         .annotate(n=Count("id"))
         .values_list("client_id", "n")
     ):
         rows[cid].signed_notes = n
     for cid, n, severe in (
-        AdverseEvent.objects.filter(note__client__clinic=clinic, note__signed_at__isnull=False)
+        AdverseEvent.objects.filter(
+            note__client__clinic=clinic, note__client__deleted_at__isnull=True, note__signed_at__isnull=False
+        )
         .values("note__client_id")
         .annotate(n=Count("id"), severe=Count("id", filter=Q(severity="severe")))
         .values_list("note__client_id", "n", "severe")

@@ -96,6 +96,7 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
+@transaction.atomic
 def report_job_create(
     *, actor: User, params: dict[str, Any], request: HttpRequest | None = None
 ) -> ReportJob:

@@ -50,7 +50,11 @@ def require_portal_user(user: User) -> None:
 def client_for_portal_user(user: User) -> Client:
     """The one client record this signed-in client may see."""
     require_portal_user(user)
-    account = ClientAccount.objects.select_related("client__clinic").filter(user=user).first()
+    account = (
+        ClientAccount.objects.select_related("client__clinic")
+        .filter(user=user, client__deleted_at__isnull=True)
+        .first()
+    )
     if account is None:
         raise Http404("No client record is linked to this account.")
     return account.client

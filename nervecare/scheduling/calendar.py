@@ -106,6 +106,8 @@ def therapist_feed_appointments(therapist: Therapist, *, now: datetime.datetime)
             | Q(status=cancelled, cancelled_at__gte=recent)
             | Q(status=cancelled, cancelled_at__isnull=True, updated_at__gte=recent)
         )
+        # A deleted client's visits leave the feed; their cancellations stay long enough to reach the phone.
+        .exclude(Q(client__deleted_at__isnull=False) & ~Q(status=cancelled))
         .select_related("client", "service", "room", "clinic")
         .order_by("starts_at", "id")
     )

@@ -63,7 +63,7 @@ def appointments_in_range(
     include_cancelled: bool = False,
 ) -> QuerySet[Appointment]:
     qs = Appointment.objects.filter(
-        clinic_id=clinic_id, starts_at__lt=end, blocked_until__gt=start
+        clinic_id=clinic_id, starts_at__lt=end, blocked_until__gt=start, client__deleted_at__isnull=True
     ).select_related("client", "therapist", "service", "room")
     if therapist_id:
         qs = qs.filter(therapist_id=therapist_id)

@@ -44,7 +44,13 @@ def dashboard(user: User) -> dict[str, Any]:
     # Only the clients whose record the user may see (an admin: the clinic; a therapist: their own).
     visible = clients_visible_to(user).values("pk")
     todays = list(
-        Appointment.objects.filter(clinic=clinic, client__in=visible, starts_at__gte=start, starts_at__lt=end)
+        Appointment.objects.filter(
+            clinic=clinic,
+            client__in=visible,
+            starts_at__gte=start,
+            starts_at__lt=end,
+            client__deleted_at__isnull=True,
+        )
         .exclude(status=Appointment.Status.CANCELLED)
         .select_related("therapist", "client", "service", "room")
         .order_by("therapist__display_name", "starts_at")
@@ -66,13 +72,16 @@ def dashboard(user: User) -> dict[str, Any]:
             starts_at__gte=start,
             starts_at__lt=week_end,
             status=Appointment.Status.BOOKED,
+            client__deleted_at__isnull=True,
         )
         .exclude(due_measures=[])
         .select_related("client", "therapist", "plan")
         .order_by("starts_at")[:30]
     )
     unsigned = (
-        SessionNote.objects.filter(client__clinic=clinic, client__in=visible, signed_at__isnull=True)
+        SessionNote.objects.filter(
+            client__clinic=clinic, client__in=visible, client__deleted_at__isnull=True, signed_at__isnull=True
+        )
         .select_related("appointment__therapist", "client")
         .order_by("appointment__starts_at")[:30]
     )
@@ -81,6 +90,7 @@ def dashboard(user: User) -> dict[str, Any]:
             clinic=clinic,
             client__in=visible,
             status=Appointment.Status.COMPLETED,
+            client__deleted_at__isnull=True,
             starts_at__gte=start - datetime.timedelta(days=14),
             note__isnull=True,
         )
