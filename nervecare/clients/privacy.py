@@ -75,46 +75,13 @@ def deleted_clients_for_admin(user: User) -> models.QuerySet[Client]:
     )
 
 
-def may_export(user: User, client: Client) -> bool:
-    """The right-of-access export: the clinic's admins and the client's therapist (primary, or one who has
-    seen them), and the client themself through the portal."""
-    if not user.is_authenticated:
-        return False
-    if user.role == User.Role.CLIENT:
-        account = _portal_account(user)
-        return account is not None and account.client_id == client.pk
-    if user.clinic_id != client.clinic_id:
-        return False
-    if user.role == User.Role.ADMIN:
-        return True
-    if user.role != User.Role.THERAPIST:
-        return False
-    therapist_id = getattr(getattr(user, "therapist", None), "id", None)
-    if therapist_id is None:
-        return False
-    return (
-        client.primary_therapist_id == therapist_id
-        or client.appointments.filter(therapist_id=therapist_id).exists()
-    )
-
-
-def _portal_account(user: User) -> Any:
-    ClientAccount = apps.get_model("portal", "ClientAccount")  # noqa: N806 - a model class
-    return ClientAccount.objects.filter(user=user).first()
-
-
 def client_get_for_export(user: User, client_id: int) -> Client:
-    """The (not deleted) client, if the user may export its record: 404 outside the clinic, 403 for a role."""
-    if not user.is_authenticated:
-        raise PermissionDenied(_("Sign in first."))
-    client = Client.objects.filter(pk=client_id).select_related("clinic", "primary_therapist").first()
-    if client is None or (user.role != User.Role.CLIENT and client.clinic_id != user.clinic_id):
-        raise Http404(_("No such client."))
-    if not may_export(user, client):
-        if user.role == User.Role.CLIENT:
-            raise Http404(_("No such client."))
-        raise PermissionDenied(_("Only the clinic's admins and the client's therapist may export a record."))
-    return client
+    """The (not deleted) client, if the user may see and so export its record: the clinic's admins and the
+    therapists who see the client (clients_visible_to). Clients export their own record through the portal
+    only. 403 for a role without clinical access, 404 for a client the user may not see."""
+    from nervecare.clients.selectors import client_get_for_user
+
+    return client_get_for_user(user, client_id)
 
 
 # --- retention -------------------------------------------------------------------------------------------------

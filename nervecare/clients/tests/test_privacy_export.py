@@ -125,7 +125,8 @@ def test_the_clients_therapist_may_export_from_the_chart(rosa, therapist_user):
 
 
 def test_another_therapist_and_the_front_desk_may_not(rosa, junior_therapist_user, front_desk_user):
-    assert login(junior_therapist_user).get(f"/api/v1/clients/{rosa.id}/export").status_code == 403
+    # a therapist who does not see the client gets 404 (as for a client that does not exist); front desk 403
+    assert login(junior_therapist_user).get(f"/api/v1/clients/{rosa.id}/export").status_code == 404
     assert login(front_desk_user).get(f"/api/v1/clients/{rosa.id}/export").status_code == 403
     assert not AuditEvent.objects.filter(summary__startswith="Right-of-access").exists()
 

@@ -73,6 +73,10 @@ KINDS: dict[str, Callable[[str, str], bool]] = {
     "scheduling": lambda role, side: role in STAFF and side != "foreign",
     # clinic-wide scheduling pages and lists
     "staff": lambda role, side: role in STAFF,
+    # admin-only acts on one client's record (delete, restore, erase): the clinic's admins
+    "admin_clinical": lambda role, side: role == "admin" and side in ("own", "other"),
+    # admin-only clinic pages (deleted clients and the retention setting)
+    "clinic_admin": lambda role, side: role == "admin",
     # the portal: a client, their own data only
     "portal": lambda role, side: role == "client" and side == "own",
     # an API token: its owner; a clinic admin: any token of the clinic's people
@@ -191,6 +195,10 @@ ROUTES: dict[str, Route] = {
     "api:list_shares": R("clinical"),
     "api:add_share": R("clinical", body={"therapist_id": 1}),
     "api:delete_share": R("clinical"),
+    "api:delete_client": R("admin_clinical", body={"reason": "moved away"}),
+    "api:restore_client": R("admin_clinical", body={}),
+    "api:erase_client": R("admin_clinical", body={}),
+    "api:export_client": R("clinical"),
     "api:list_tokens": R("signed_in"),
     "api:revoke_token": R("token_owner"),
     "api:list_instruments": R("signed_in"),
@@ -281,6 +289,7 @@ ROUTES: dict[str, Route] = {
         "public", args={"uidb64": lambda s: "MQ", "token": lambda s: "set-password"}, object_free=True
     ),
     "portal:password_set": R("public"),
+    "portal:my_data": R("portal"),
     "portal:book": R("portal"),
     # without a chosen time the client is sent back to the list of free times
     "portal:book_confirm": R("portal", ok=(302,)),
@@ -315,6 +324,12 @@ ROUTES: dict[str, Route] = {
         "scheduling", method="POST", body={}, args={"action": lambda s: "no-show"}
     ),
     "scheduling:book_series": R("scheduling"),
+    # deletion, retention, erasure and the right-of-access export (clients app pages)
+    "privacy:deleted": R("clinic_admin"),
+    "privacy:delete": R("admin_clinical"),
+    "privacy:restore": R("admin_clinical", method="POST", body={}),
+    "privacy:erase": R("admin_clinical", method="POST", body={}),
+    "privacy:export": R("clinical"),
     # sharing (clients app pages)
     "clients:share_add": R("clinical", method="POST", body={}),
     "clients:share_remove": R("clinical", method="POST", body={}),
