@@ -145,7 +145,10 @@ def test_the_client_downloads_their_own_data_from_the_portal(rosa):
     assert json.loads(response.content)["client"]["id"] == rosa.id
     assert http.get("/portal/my-data/?format=pdf")["Content-Type"] == "application/pdf"
     assert AuditEvent.objects.filter(actor=portal_user, summary="Right-of-access export (json)").exists()
-    # A client reaches only their own record, whichever route they use.
+    # A client reaches their record through the portal only: the staff routes refuse them (their own too).
     other = ClientFactory(clinic=rosa.clinic, first_name="Someone", last_name="Else")
-    assert http.get(f"/api/v1/clients/{other.id}/export").status_code == 404
-    assert http.get(f"/clients/{other.id}/export/").status_code == 404
+    for client_id in (other.id, rosa.id):
+        assert http.get(f"/api/v1/clients/{client_id}/export").status_code == 403
+        response = http.get(f"/clients/{client_id}/export/")
+        assert response.status_code == 403
+        assert b"Someone" not in response.content
