@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import multiprocessing as mp
 import os
 import random
@@ -38,7 +39,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-PG_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/nervecare_outcomes_bench")
+PG_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/nc_outcomes_bench")
 WEEK = dt.timedelta(weeks=1)
 
 
@@ -53,6 +54,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument("--dashboards", type=int, default=200, help="clients whose dashboard is timed")
     p.add_argument("--repeat", type=int, default=3, help="runs of each cohort engine (median reported)")
+    p.add_argument(
+        "--keep",
+        metavar="DIR",
+        default=os.environ.get("BENCH_KEEP"),
+        help="keep the seeded databases (SQLite file in DIR; PostgreSQL database not dropped) and reuse them",
+    )
+    p.add_argument("--seed-only", action="store_true", help="seed (with --keep) and stop")
     return p.parse_args(argv)
 
 
@@ -421,11 +429,22 @@ def bench_pdf(info: dict, runs: int = 5) -> tuple[list[float], list[float]]:
 def run_one(args: argparse.Namespace) -> None:
     db = args.db
     tmp = None
+    keep = Path(args.keep) if args.keep else None
+    marker = keep / f"{db}_n{args.clients}_s{args.sessions}.json" if keep else None
+    reuse = marker is not None and marker.exists()
+    if keep:
+        keep.mkdir(parents=True, exist_ok=True)
     if db == "sqlite":
-        tmp = Path(tempfile.mkdtemp(prefix="nc_outcomes_bench_")) / "bench.sqlite3"
-        os.environ["DATABASE_URL"] = f"sqlite:///{tmp}"
+        if keep:
+            path = keep / f"outcomes_n{args.clients}_s{args.sessions}.sqlite3"
+            if not reuse:
+                path.unlink(missing_ok=True)
+        else:
+            tmp = path = Path(tempfile.mkdtemp(prefix="nc_outcomes_bench_")) / "bench.sqlite3"
+        os.environ["DATABASE_URL"] = f"sqlite:///{path}"
     else:
-        recreate_postgres()
+        if not reuse:
+            recreate_postgres()
         os.environ["DATABASE_URL"] = PG_URL
     os.environ.setdefault("NERVECARE_TESTING", "1")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nervecare.settings")
@@ -436,12 +455,25 @@ def run_one(args: argparse.Namespace) -> None:
 
     try:
         t0 = time.perf_counter()
-        info = seed(args.clients, args.sessions)
+        if reuse:
+            from django.core.management import call_command
+
+            call_command("migrate", verbosity=0)  # a kept database gets any newer migrations
+            info = json.loads(marker.read_text())
+            how = f"reused from {keep} (seeded in {info['seed_seconds']:.0f} s)"
+        else:
+            info = seed(args.clients, args.sessions)
+            info["seed_seconds"] = time.perf_counter() - t0
+            how = f"in {info['seed_seconds']:.0f} s"
+            if marker is not None:
+                marker.write_text(json.dumps(info))
         ratings = info["notes"] * 7 + info["responses"]
         print(
             f"[{db}] seeded {args.clients:,} clients × {args.sessions} weekly sessions: {info['appointments']:,} appointments, "
-            f"{info['notes']:,} signed notes, {ratings:,} ratings, in {time.perf_counter() - t0:.0f} s ({connection.vendor})"
+            f"{info['notes']:,} signed notes, {ratings:,} ratings, {how} ({connection.vendor})"
         )
+        if args.seed_only:
+            return
         numbers, pages = bench_dashboards(info, args.dashboards)
         print(
             f"[{db}] one client's dashboard, numbers ({len(numbers)} clients): median {statistics.median(numbers):.0f} ms, "
@@ -489,7 +521,7 @@ def run_one(args: argparse.Namespace) -> None:
         connection.close()
         if tmp is not None:
             shutil.rmtree(tmp.parent, ignore_errors=True)
-        else:
+        elif db == "postgres" and keep is None:
             drop_postgres()
 
 
