@@ -140,7 +140,6 @@ def report_job_run(job_id: int) -> ReportJob:
         result = clinic_outcomes(job.clinic, filters, with_model=False)
         report_job_progress(job.id, 25, "Fitting the mixed-effects model")
         from nervecare.outcomes.cohort import clinic_mixed_model
-
         from nervecare.outcomes.summary import eligible_for_model
 
         eligible = eligible_for_model(job.clinic_id, filters, filters.measure)
