@@ -287,33 +287,18 @@ def change_figure(rows: list[dict[str, Any]], title: str) -> Figure:
 
 
 def client_charts_svg(result: dict[str, Any]) -> dict[str, dict[str, str]]:
-    """{measure: {"ratings": svg, "immediate": svg}} plus "soreness" for one client's page."""
+    """{measure: {"ratings": svg, "immediate": svg}} plus "soreness" for one client's page: hand-written SVG
+    (svg.py), about a millisecond each, so a client's page is as fast the first time as the next."""
+    from nervecare.outcomes import svg
+
     weeks = [p["week"] for p in result["reevaluations"]]
     out: dict[str, Any] = {}
     for m, measure in result["measures"].items():
         if measure["baseline"] is None and not measure["immediate"]["sessions"]:
             continue
-        out[m] = {
-            "ratings": cached(
-                "ratings.svg",
-                (measure["label"], measure["baseline"], measure["points"], measure["weekly"], weeks),
-                lambda measure=measure: to_svg(ratings_figure(measure, weeks), ratings_alt(measure)),
-            ),
-            "immediate": cached(
-                "immediate.svg",
-                (measure["label"], measure["immediate"]["sessions"]),
-                lambda measure=measure: to_svg(immediate_figure(measure), immediate_alt(measure)),
-            ),
-        }
+        out[m] = {"ratings": svg.ratings_svg(measure, weeks), "immediate": svg.immediate_svg(measure)}
     if result["soreness"]["points"]:
-        soreness = result["soreness"]
-        out["soreness"] = {
-            "chart": cached(
-                "soreness.svg",
-                soreness["points"],
-                lambda: to_svg(soreness_figure(soreness), "Soreness after each session."),
-            )
-        }
+        out["soreness"] = {"chart": svg.soreness_svg(result["soreness"])}
     return out
 
 

@@ -13,6 +13,7 @@ import hashlib
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ from django.utils import timezone
 
 from nervecare.clients.models import Client, Condition
 from nervecare.core.models import Clinic, Therapist
-from nervecare.outcomes import stats
+from nervecare.outcomes import stats, summary
 from nervecare.outcomes.analysis import dropped_out
 from nervecare.outcomes.mixed import mixed_model_fit, sample_clients
 from nervecare.outcomes.rules import outcome_rules, session_band
@@ -325,31 +326,6 @@ def client_summaries(
     }
 
 
-def data_fingerprint(clinic_id: int) -> str:
-    """Changes whenever anything the per-client summaries read changes (counts and latest changes of notes,
-    amendments, screenings, conditions, appointments): a few indexed aggregates, far cheaper than the summaries."""
-    parts = [
-        SessionNote.objects.filter(client__clinic_id=clinic_id, signed_at__isnull=False).aggregate(
-            n=Count("id"), t=Max("updated_at")
-        ),
-        NoteAmendment.objects.filter(note__client__clinic_id=clinic_id).aggregate(n=Count("id"), m=Max("id")),
-        InstrumentResponse.objects.filter(client__clinic_id=clinic_id).aggregate(n=Count("id"), m=Max("id")),
-        Condition.objects.filter(client__clinic_id=clinic_id).aggregate(n=Count("id"), t=Max("updated_at")),
-        Appointment.objects.filter(clinic_id=clinic_id).aggregate(n=Count("id"), t=Max("updated_at")),
-    ]
-    raw = repr((clinic_id, outcome_rules().version, parts))
-    return hashlib.sha256(raw.encode()).hexdigest()
-
-
-def clinic_summaries(
-    clinic_id: int, *, engine: str = DEFAULT_ENGINE, fingerprint: str | None = None
-) -> dict[tuple[int, str], tuple[float, float | None, int, int | None]]:
-    """client_summaries for the whole clinic, kept in the cache until the clinic's data change (changing the
-    filters or the measure on the clinic page then costs nothing)."""
-    key = f"outcomes:summaries:{engine}:{fingerprint or data_fingerprint(clinic_id)}"
-    return cache.get_or_set(key, lambda: client_summaries(clinic_id, engine=engine), SUMMARY_CACHE_SECONDS)
-
-
 def weekly_rows(
     clinic_id: int, measure: str, *, engine: str = DEFAULT_ENGINE, client_ids: list[int] | None = None
 ) -> list[tuple[int, int, float]]:
@@ -547,38 +523,228 @@ class CohortFilters:
         )
 
 
+def group_from_sums(s: dict[str, float]) -> dict[str, Any]:
+    """group_stats from the counts and sums grouped over the summary table (summary.group_sums)."""
+    n = {k: int(round(v)) for k, v in s.items() if k not in ("ch_sum", "ch_sq", "pc_sum", "pc_sq")}
+    completed, due = n["completed"], n["completed"] + n["no_show"]
+    sessions, events = n["signed_notes"], n["adverse_events"]
+    return {
+        "clients": n["clients"],
+        "evaluable": n["evaluable"],
+        "insufficient": n["insufficient"],
+        "no_data": n["no_data"],
+        "baseline_zero": n["baseline_zero"],
+        "responders": n["responders"],
+        "worse": n["worse"],
+        "responder_rate": stats.wilson(n["responders"], n["evaluable"]),
+        "worse_rate": stats.wilson(n["worse"], n["evaluable"]),
+        "mean_change": stats.mean_ci_from_sums(n["ch_n"], s["ch_sum"], s["ch_sq"]),
+        "mean_percent_change": stats.mean_ci_from_sums(n["pc_n"], s["pc_sum"], s["pc_sq"]),
+        "sessions_completed": completed,
+        "attendance_rate": completed / due if due else None,
+        "no_show_rate": (due - completed) / due if due else None,
+        "dropout": stats.wilson(n["dropped"], n["started"]),
+        "clients_with_adverse_event": stats.wilson(n["noted_with_event"], n["noted"]),
+        "adverse_events": events,
+        "adverse_events_per_100_sessions": events / sessions * 100 if sessions else None,
+    }
+
+
+def _add(into: dict[str, float], more: dict[str, float]) -> dict[str, float]:
+    for k, v in more.items():
+        into[k] = into.get(k, 0.0) + v
+    return into
+
+
+class SummaryClients(Sequence):
+    """The selected clients' rows (ClientRow), read from the summary table on first use: the clinic page does
+    not need them; the per-client CSV, the report job and the model's selection do."""
+
+    def __init__(self, clinic: Clinic, filters: "CohortFilters", now: dt.datetime):
+        self.clinic, self.filters, self.now = clinic, filters, now
+        self._rows: list[ClientRow] | None = None
+
+    def _load(self) -> list[ClientRow]:
+        if self._rows is not None:
+            return self._rows
+        rules = outcome_rules()
+        m = self.filters.measure
+        names = dict(Therapist.objects.filter(clinic=self.clinic).values_list("id", "display_name"))
+        where, params = summary.where_clause(self.clinic.id, self.filters)
+        columns = (
+            "client_id, type, cause, modality, therapist_id, completed, no_show, cancelled, signed_notes, "
+            "adverse_events, severe_events, plan_status, planned, last_completed_ts, last_booked_ts, "
+            f"{m}_baseline, {m}_current, {m}_weeks"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {columns} FROM {summary.TABLE} WHERE {where} ORDER BY client_id", params)  # noqa: S608 - constants only
+            raw = cursor.fetchall()
+        now_ts, rows = self.now.timestamp(), []
+        for (cid, ntype, cause, modality, tid, completed, no_show, cancelled, notes, events, severe, plan_status,
+             planned, last_ts, booked_ts, baseline, current, n_weeks) in raw:  # fmt: skip
+            upcoming = 1 if booked_ts is not None and booked_ts > now_ts else 0
+            last = dt.datetime.fromtimestamp(last_ts, dt.UTC) if last_ts is not None else None
+            row = ClientRow(
+                int(cid),
+                type=ntype,
+                cause=cause,
+                modality=modality,
+                therapist=names.get(tid, "none") if tid else "none",
+                therapist_id=tid,
+                completed=completed,
+                no_show=no_show,
+                cancelled=cancelled,
+                upcoming=upcoming,
+                signed_notes=notes,
+                adverse_events=events,
+                severe_events=severe,
+                sessions=session_band(completed),
+                baseline=baseline,
+                current=current,
+                n_weeks=n_weeks,
+            )
+            row.dropped_out = dropped_out(
+                plan_status=plan_status or None,
+                completed=completed,
+                planned=planned,
+                last_completed=last,
+                upcoming=upcoming,
+                now=self.now,
+                dropout_weeks=rules.data.dropout_weeks,
+            )
+            row.status = _classify(baseline, current, n_weeks)
+            rows.append(row)
+        self._rows = rows
+        return rows
+
+    def __getitem__(self, index):  # noqa: ANN001, ANN204 - Sequence protocol
+        return self._load()[index]
+
+    def __len__(self) -> int:
+        return len(self._load())
+
+
+def _classify(baseline: float | None, current: float | None, n_weeks: int) -> str:
+    rules = outcome_rules()
+    return stats.classify(
+        baseline,
+        current,
+        n_weeks,
+        points=rules.responder.points,
+        percent=rules.responder.percent,
+        worse_points=rules.worsening.points,
+        min_weeks=rules.data.min_weeks_for_verdict,
+        rule=rules.responder.rule,
+    )
+
+
 def clinic_outcomes(
     clinic: Clinic,
     filters: CohortFilters | None = None,
     *,
-    engine: str = DEFAULT_ENGINE,
+    engine: str = summary.DEFAULT_AGG_ENGINE,
     now: dt.datetime | None = None,
     with_model: bool = True,
 ) -> dict[str, Any]:
-    """The clinic's outcome comparison (plain data), with the observational caveat and the counts it rests on."""
+    """The clinic's outcome comparison (plain data), with the observational caveat and the counts it rests on.
+
+    Grouped over the per-client summary table (stale rows recomputed first); `engine` is where the grouping
+    runs: "sql" in the database, "duckdb" on the rows read out."""
     filters = filters or CohortFilters()
     if filters.measure not in MEASURES:
         filters.measure = "pain"
     rules = outcome_rules()
     started = time.perf_counter()
+    now = now or timezone.now()
+    summary.ensure_fresh(clinic.id)
+    sums = summary.group_sums(clinic.id, filters, filters.measure, now=now, engine=engine)
+    names = dict(Therapist.objects.filter(clinic=clinic).values_list("id", "display_name"))
+    empty = dict.fromkeys(summary.SUMS, 0.0)
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for dimension in DIMENSIONS:
+        labels = _labels(dimension)
+        by_key: dict[str, dict[str, float]] = {}
+        for (dim, raw_key), values in sums.items():
+            if dim != dimension:
+                continue
+            if dimension == "therapist":
+                key = names.get(int(raw_key), "none") if raw_key not in (None, "") else "none"
+            elif dimension == "sessions":
+                key = session_band(int(raw_key))
+            else:
+                key = raw_key if raw_key not in (None, "") else "none"
+            _add(by_key.setdefault(key, {}), values)
+        order = [b.label for b in rules.session_bands] if dimension == "sessions" else sorted(by_key)
+        groups[dimension] = [
+            {
+                "key": key,
+                "label": labels.get(key, "None" if key == "none" else key),
+                **group_from_sums(by_key[key]),
+            }
+            for key in order
+            if key in by_key
+        ]
+    overall = group_from_sums(sums.get(("all", ""), empty))
+    result = {
+        "clinic": {"id": clinic.id, "name": clinic.name},
+        "filters": filters.as_dict() | {"measure": filters.measure},
+        "measure": filters.measure,
+        "engine": engine,
+        "generated_at": now,
+        "rules_version": rules.version,
+        "overall": overall,
+        "groups": groups,
+        "dimensions": DIMENSIONS,
+        "clients": SummaryClients(clinic, filters, now),
+        "caveat": OBSERVATIONAL_NOTE,
+        "rests_on": (
+            f"{overall['clients']} clients in this selection; {overall['evaluable']} with enough "
+            f"{filters.measure} ratings for a verdict (at least {rules.data.min_weeks_for_verdict} weeks after "
+            f"baseline), {overall['insufficient']} not yet, {overall['no_data']} with no rating, "
+            f"{overall['baseline_zero']} with a baseline of 0."
+        ),
+        "thresholds": {
+            "points": rules.responder.points,
+            "percent": rules.responder.percent,
+            "min_weeks": rules.data.min_weeks_for_verdict,
+            "source": rules.responder.source,
+        },
+    }
+    result["compute_seconds"] = time.perf_counter() - started
+    if with_model:
+        eligible = summary.eligible_for_model(clinic.id, filters, filters.measure)
+        # The same clients and data give the same fit: keep it until a summary row is recomputed.
+        key = hashlib.sha256(
+            repr((clinic.id, summary.version(clinic.id), rules.version, filters.measure, eligible)).encode()
+        ).hexdigest()
+        result["model"] = cache.get_or_set(
+            f"outcomes:model:{key}",
+            lambda: clinic_mixed_model(clinic.id, filters.measure, eligible),
+            SUMMARY_CACHE_SECONDS,
+        )
+    return result
+
+
+def clinic_outcomes_from_scratch(
+    clinic: Clinic,
+    filters: CohortFilters | None = None,
+    *,
+    engine: str = DEFAULT_ENGINE,
+    now: dt.datetime | None = None,
+) -> dict[str, Any]:
+    """The same comparison computed from the raw notes and screenings, without the summary table (what the
+    summary rows are checked against, and what `rebuild` runs client by client)."""
+    filters = filters or CohortFilters()
+    rules = outcome_rules()
     rows_by_id = client_rows(clinic, now=now)
-    fingerprint = data_fingerprint(clinic.id)
-    summaries = clinic_summaries(clinic.id, engine=engine, fingerprint=fingerprint)
-    for (cid, measure), (baseline, current, n_weeks, _last) in summaries.items():
+    for (cid, measure), (baseline, current, n_weeks, _last) in client_summaries(
+        clinic.id, engine=engine
+    ).items():
         if measure != filters.measure or cid not in rows_by_id:
             continue
         row = rows_by_id[cid]
         row.baseline, row.current, row.n_weeks = baseline, current, n_weeks
-        row.status = stats.classify(
-            baseline,
-            current,
-            n_weeks,
-            points=rules.responder.points,
-            percent=rules.responder.percent,
-            worse_points=rules.worsening.points,
-            min_weeks=rules.data.min_weeks_for_verdict,
-            rule=rules.responder.rule,
-        )
+        row.status = _classify(baseline, current, n_weeks)
     rows = [r for r in rows_by_id.values() if filters.keep(r)]
     groups: dict[str, list[dict[str, Any]]] = {}
     for dimension in DIMENSIONS:
@@ -596,43 +762,7 @@ def clinic_outcomes(
             for key in order
             if key in by_key
         ]
-    overall = group_stats(rows)
-    result = {
-        "clinic": {"id": clinic.id, "name": clinic.name},
-        "filters": filters.as_dict() | {"measure": filters.measure},
-        "measure": filters.measure,
-        "engine": engine,
-        "generated_at": now or timezone.now(),
-        "rules_version": rules.version,
-        "overall": overall,
-        "groups": groups,
-        "dimensions": DIMENSIONS,
-        "clients": rows,
-        "caveat": OBSERVATIONAL_NOTE,
-        "rests_on": (
-            f"{overall['clients']} clients in this selection; {overall['evaluable']} with enough "
-            f"{filters.measure} ratings for a verdict (at least {rules.data.min_weeks_for_verdict} weeks after "
-            f"baseline), {overall['insufficient']} not yet, {overall['no_data']} with no rating, "
-            f"{overall['baseline_zero']} with a baseline of 0."
-        ),
-        "thresholds": {
-            "points": rules.responder.points,
-            "percent": rules.responder.percent,
-            "min_weeks": rules.data.min_weeks_for_verdict,
-            "source": rules.responder.source,
-        },
-    }
-    result["compute_seconds"] = time.perf_counter() - started
-    if with_model:
-        eligible = [r.client_id for r in rows if r.baseline is not None and r.n_weeks >= 1]
-        # The same clients and data give the same fit: keep it with the summaries.
-        key = hashlib.sha256(repr((fingerprint, filters.measure, sorted(eligible))).encode()).hexdigest()
-        result["model"] = cache.get_or_set(
-            f"outcomes:model:{key}",
-            lambda: clinic_mixed_model(clinic.id, filters.measure, eligible, engine=engine),
-            SUMMARY_CACHE_SECONDS,
-        )
-    return result
+    return {"overall": group_stats(rows), "groups": groups, "clients": rows}
 
 
 # --- Mixed-effects model ----------------------------------------------------------------------------------------

@@ -1,8 +1,15 @@
-"""CSV exports of the numbers behind the outcome pages: one client's, and the clinic's (groups or clients)."""
+"""CSV exports of the numbers behind the outcome pages: one client's, and the clinic's (groups or clients).
+
+Every export starts with comment lines ("# " first) that carry the caveat the pages show: observational data
+from routine care, no control group, and how many clients the numbers rest on. Then comes the header row and
+the data. Read them with `pandas.read_csv(path, comment="#")`, R's `read.csv(path, comment.char = "#")`, or
+skip the lines that start with "#"; spreadsheets show them as the first rows."""
 
 import csv
 import io
 from typing import Any
+
+from django.utils.translation import gettext as _
 
 from nervecare.outcomes.stats import Estimate
 
@@ -84,8 +91,14 @@ def _at(value: Any) -> str:
     return value.isoformat() if value is not None else ""
 
 
-def _write(columns: list[str], rows: list[dict[str, Any]]) -> str:
+def caveat_lines(*lines: str) -> list[str]:
+    return [" ".join(str(line).split()) for line in lines if line]
+
+
+def _write(columns: list[str], rows: list[dict[str, Any]], caveat: list[str] | None = None) -> str:
     buf = io.StringIO()
+    for line in caveat or []:
+        buf.write(f"# {line}\n")
     writer = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for row in rows:
@@ -209,7 +222,14 @@ def client_csv(result: dict[str, Any]) -> str:
                     "source": "reached" if p["reached"] else f"preview as of week {p['as_of_week']}",
                 }
             )
-    return _write(CLIENT_COLUMNS, rows)
+    return _write(
+        CLIENT_COLUMNS,
+        rows,
+        caveat_lines(
+            _("NerveCare outcomes of one client (observational data, no control group)."),
+            result.get("caveat", ""),
+        ),
+    )
 
 
 def _group_row(measure: str, dimension: str, group: str, g: dict[str, Any]) -> dict[str, Any]:
@@ -240,12 +260,22 @@ def _group_row(measure: str, dimension: str, group: str, g: dict[str, Any]) -> d
     }
 
 
+def _clinic_caveat(result: dict[str, Any]) -> list[str]:
+    overall = result["overall"]
+    return caveat_lines(
+        _("NerveCare clinic outcomes: observational data, no control group; N = %(n)s clients.")
+        % {"n": overall["clients"]},
+        result.get("caveat", ""),
+        result.get("rests_on", ""),
+    )
+
+
 def clinic_csv(result: dict[str, Any]) -> str:
     measure = result["measure"]
     rows = [_group_row(measure, "all", "all", result["overall"])]
     for dimension, groups in result["groups"].items():
         rows += [_group_row(measure, dimension, g["key"], g) for g in groups]
-    return _write(CLINIC_COLUMNS, rows)
+    return _write(CLINIC_COLUMNS, rows, _clinic_caveat(result))
 
 
 def clinic_clients_csv(result: dict[str, Any]) -> str:
@@ -273,4 +303,4 @@ def clinic_clients_csv(result: dict[str, Any]) -> str:
         }
         for r in sorted(result["clients"], key=lambda r: r.client_id)
     ]
-    return _write(CLINIC_CLIENT_COLUMNS, rows)
+    return _write(CLINIC_CLIENT_COLUMNS, rows, _clinic_caveat(result))

@@ -95,3 +95,55 @@ class ReportJob(models.Model):
             "created_at": self.created_at.isoformat() if self.created_at else None,
             "finished_at": self.finished_at.isoformat() if self.finished_at else None,
         }
+
+
+class ClientOutcomeSummary(models.Model):
+    """One client's outcome numbers and grouping keys, kept so the clinic page is one GROUP BY.
+
+    The values are what the from-scratch computation (cohort.client_summaries, series.py) gives; a row is
+    marked stale when anything it was computed from changes (signals in nervecare/outcomes/summary.py) and
+    recomputed before the clinic page reads it (and by the job queue after the change). `nervecare outcomes
+    rebuild` recomputes every row. Times are epoch seconds so every engine compares them the same way."""
+
+    client = models.OneToOneField(
+        Client, primary_key=True, on_delete=models.CASCADE, related_name="outcome_summary"
+    )
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="+")
+    stale = models.BooleanField(default=False)
+    marked_at = models.DateTimeField(null=True, blank=True)  # when last marked stale
+    refreshed_at = models.DateTimeField()
+    # Grouping keys ("none" when there is nothing to group by).
+    type = models.CharField(max_length=20, default="none")
+    cause = models.CharField(max_length=20, default="none")
+    modality = models.CharField(max_length=20, default="none")
+    therapist_id = models.IntegerField(null=True, blank=True)  # the plan's therapist (names read when shown)
+    # The plan and attendance (drop-out is decided when read, as it depends on the day).
+    plan_status = models.CharField(max_length=20, blank=True)
+    planned = models.IntegerField(null=True, blank=True)
+    completed = models.IntegerField(default=0)
+    no_show = models.IntegerField(default=0)
+    cancelled = models.IntegerField(default=0)
+    last_completed_ts = models.FloatField(null=True, blank=True)
+    last_booked_ts = models.FloatField(null=True, blank=True)  # latest booked or checked-in start
+    signed_notes = models.IntegerField(default=0)
+    adverse_events = models.IntegerField(default=0)
+    severe_events = models.IntegerField(default=0)
+    # Per measure: baseline, "now", weeks with a value after baseline, last such week (series.py).
+    pain_baseline = models.FloatField(null=True, blank=True)
+    pain_current = models.FloatField(null=True, blank=True)
+    pain_weeks = models.IntegerField(default=0)
+    pain_last_week = models.IntegerField(null=True, blank=True)
+    numbness_baseline = models.FloatField(null=True, blank=True)
+    numbness_current = models.FloatField(null=True, blank=True)
+    numbness_weeks = models.IntegerField(default=0)
+    numbness_last_week = models.IntegerField(null=True, blank=True)
+    tingling_baseline = models.FloatField(null=True, blank=True)
+    tingling_current = models.FloatField(null=True, blank=True)
+    tingling_weeks = models.IntegerField(default=0)
+    tingling_last_week = models.IntegerField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["clinic", "stale"], name="outcomes_summary_stale")]
+
+    def __str__(self) -> str:
+        return f"Outcome summary of client {self.client_id}{' (stale)' if self.stale else ''}"

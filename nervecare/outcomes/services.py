@@ -141,8 +141,9 @@ def report_job_run(job_id: int) -> ReportJob:
         result = clinic_outcomes(job.clinic, filters, with_model=False)
         report_job_progress(job.id, 25, "Fitting the mixed-effects model")
         from nervecare.outcomes.cohort import clinic_mixed_model
+        from nervecare.outcomes.summary import eligible_for_model
 
-        eligible = [r.client_id for r in result["clients"] if r.baseline is not None and r.n_weeks >= 1]
+        eligible = eligible_for_model(job.clinic_id, filters, filters.measure)
         result["model"] = clinic_mixed_model(job.clinic_id, filters.measure, eligible)
         pdf = clinic_report_pdf(result, progress=lambda pct, msg: report_job_progress(job.id, pct, msg))
     except Exception as exc:  # noqa: BLE001 - a failed report is shown to the user, never lost silently

@@ -160,6 +160,27 @@ def wilson(successes: int, n: int, confidence: float = CONFIDENCE) -> Estimate:
     return Estimate(successes / n, float(low), float(high), n=n, method="Wilson")
 
 
+def mean_ci_from_sums(n: int, total: float, squares: float, confidence: float = CONFIDENCE) -> Estimate:
+    """mean_ci from the count, sum and sum of squares of the values (grouped in a database): the same
+    estimate, interval and notes. A spread below 1e-12 of the values' scale counts as none (rounding)."""
+    n = int(n)
+    if n == 0:
+        return Estimate(None, n=0, method="mean", note="No values.")
+    mean = total / n
+    if n == 1:
+        return Estimate(mean, n=1, method="mean", note="Only one value: no interval can be given.")
+    variance = (squares - total * total / n) / (n - 1)
+    if variance <= 1e-12 * max(1.0, squares / n):
+        return Estimate(
+            mean,
+            n=n,
+            method="mean",
+            note="All values are the same (no variation), so no interval can be given.",
+        )
+    low, high = stats.t.interval(confidence, n - 1, loc=mean, scale=math.sqrt(variance) / math.sqrt(n))
+    return Estimate(mean, float(low), float(high), n=n, method="one-sample t")
+
+
 def summary_ci(n: int, mean: float, sd: float, confidence: float = CONFIDENCE) -> Estimate:
     """A t interval from summary numbers (n, mean, SD), for groups aggregated elsewhere."""
     if n <= 0:

@@ -174,3 +174,10 @@ def rosa(clinic, alice_therapist):
         plan=plan,
     )
     return client
+
+
+def csv_body(text: str) -> str:
+    """A CSV export without its leading "# " caveat lines (what a reader skips with comment="#")."""
+    lines = text.splitlines(keepends=True)
+    assert lines and lines[0].startswith("# "), "the export starts with its caveat"
+    return "".join(line for line in lines if not line.startswith("#"))

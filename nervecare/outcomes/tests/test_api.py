@@ -11,6 +11,7 @@ from nervecare.core.models import AuditEvent
 from nervecare.core.services import api_token_create
 from nervecare.outcomes import exports
 from nervecare.outcomes.models import ReportJob
+from nervecare.outcomes.tests.conftest import csv_body
 
 pytestmark = pytest.mark.django_db
 
@@ -49,7 +50,7 @@ def test_wrong_role_403_and_other_clinic_404(rosa, front_desk_user, other_clinic
 def test_client_csv_and_pdf_routes(rosa, api):
     r = api.get(f"/api/v1/clients/{rosa.id}/outcomes.csv")
     assert r.status_code == 200
-    assert next(csv.reader(io.StringIO(r.content.decode()))) == exports.CLIENT_COLUMNS
+    assert next(csv.reader(io.StringIO(csv_body(r.content.decode())))) == exports.CLIENT_COLUMNS
     r = api.get(f"/api/v1/clients/{rosa.id}/report.pdf?audience=clinician")
     assert r.status_code == 200 and r.content.startswith(b"%PDF")
     r = api.get(f"/api/v1/clients/{rosa.id}/report.pdf?audience=nobody")
@@ -85,7 +86,7 @@ def test_clinic_routes_refuse_the_front_desk(front_desk_user):
 
 def test_clinic_csv_route(rosa, api):
     r = api.get("/api/v1/outcomes/clinic.csv?level=clients")
-    rows = list(csv.DictReader(io.StringIO(r.content.decode())))
+    rows = list(csv.DictReader(io.StringIO(csv_body(r.content.decode()))))
     assert list(rows[0].keys()) == exports.CLINIC_CLIENT_COLUMNS and rows[0]["status"] == "responder"
 
 

@@ -15,6 +15,7 @@ from nervecare.core.models import AuditEvent
 from nervecare.core.tests.factories import ClientFactory
 from nervecare.outcomes import exports
 from nervecare.outcomes.models import ReevaluationDecision, ReportJob
+from nervecare.outcomes.tests.conftest import csv_body
 
 pytestmark = pytest.mark.django_db
 
@@ -80,7 +81,7 @@ def test_login_is_required(rosa, client):
 def test_client_csv_has_the_documented_columns_and_numbers(rosa, therapist_user):
     r = login(therapist_user).get(reverse("outcomes:client_csv", args=[rosa.id]))
     assert r.status_code == 200 and r["Content-Type"].startswith("text/csv")
-    rows = list(csv.DictReader(io.StringIO(r.content.decode())))
+    rows = list(csv.DictReader(io.StringIO(csv_body(r.content.decode()))))
     assert list(rows[0].keys()) == exports.CLIENT_COLUMNS
     summary = next(x for x in rows if x["section"] == "summary" and x["measure"] == "pain")
     assert summary["baseline"] == "6.0" and summary["status"] == "responder"
@@ -206,13 +207,17 @@ def test_clinic_views_refuse_the_front_desk(front_desk_user):
 
 def test_clinic_csv_groups_and_clients(rosa, therapist_user):
     http = login(therapist_user)
-    groups = list(csv.DictReader(io.StringIO(http.get(reverse("outcomes:clinic_csv")).content.decode())))
+    groups = list(
+        csv.DictReader(io.StringIO(csv_body(http.get(reverse("outcomes:clinic_csv")).content.decode())))
+    )
     assert list(groups[0].keys()) == exports.CLINIC_COLUMNS
     assert groups[0]["dimension"] == "all" and groups[0]["responders"] == "1"
     assert {g["dimension"] for g in groups} == {"all", "type", "cause", "modality", "therapist", "sessions"}
     clients = list(
         csv.DictReader(
-            io.StringIO(http.get(reverse("outcomes:clinic_csv") + "?level=clients").content.decode())
+            io.StringIO(
+                csv_body(http.get(reverse("outcomes:clinic_csv") + "?level=clients").content.decode())
+            )
         )
     )
     assert list(clients[0].keys()) == exports.CLINIC_CLIENT_COLUMNS
@@ -249,3 +254,26 @@ def test_a_running_report_polls_and_a_failed_one_says_why(clinic, therapist_user
 def test_another_clinics_report_is_not_found(clinic, therapist_user, other_clinic_user):
     job = ReportJob.objects.create(clinic=clinic, requested_by=therapist_user)
     assert login(other_clinic_user).get(reverse("outcomes:report_job", args=[job.id])).status_code == 404
+
+
+def test_every_csv_export_carries_the_caveat(rosa, therapist_user):
+    import pandas as pd
+
+    http = login(therapist_user)
+    exports_ = {
+        "client": http.get(reverse("outcomes:client_csv", args=[rosa.id])).content.decode(),
+        "groups": http.get(reverse("outcomes:clinic_csv")).content.decode(),
+        "clients": http.get(reverse("outcomes:clinic_csv") + "?level=clients").content.decode(),
+    }
+    for name, text in exports_.items():
+        comments = [line for line in text.splitlines() if line.startswith("#")]
+        caveat = " ".join(comments)
+        assert text.startswith("# ") and comments, name
+        assert "no control group" in caveat and "observational" in caveat.lower(), name
+        if name != "client":
+            assert "N = 1 clients" in caveat and "1 clients in this selection" in caveat, name
+        # Standard readers skip the comment lines and read the header and the data.
+        frame = pd.read_csv(io.StringIO(text), comment="#")
+        columns = {"client": exports.CLIENT_COLUMNS, "groups": exports.CLINIC_COLUMNS}
+        assert list(frame.columns) == columns.get(name, exports.CLINIC_CLIENT_COLUMNS), name
+        assert len(frame) >= 1, name
