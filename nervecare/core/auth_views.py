@@ -104,7 +104,7 @@ def mfa_setup(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "next": next_url,
-        "qr_svg": mfa.qr_svg(device.config_url),
+        "qr_svg": mfa.qr_svg(device.config_url, label=str(_("QR code for your authenticator app"))),
         "secret": mfa.secret_base32(device),
     }
     return render(request, "registration/mfa_setup.html", context, status=400 if form.errors else 200)

@@ -52,7 +52,9 @@ def test_first_staff_sign_in_enrols_an_authenticator_app_with_a_qr_code(therapis
     assert not device.confirmed and key == device.bin_key
 
     # A wrong code: the page says what is wrong with which field, and nothing is confirmed.
-    wrong = http.post("/accounts/mfa/setup/", {"code": "000000" if code_for(device) != "000000" else "111111"})
+    wrong = http.post(
+        "/accounts/mfa/setup/", {"code": "000000" if code_for(device) != "000000" else "111111"}
+    )
     assert wrong.status_code == 400
     assert wrong.context["form"].errors["code"] == [
         "That code is not right. Enter the 6-digit code your authenticator app shows now."
@@ -72,7 +74,9 @@ def test_first_staff_sign_in_enrols_an_authenticator_app_with_a_qr_code(therapis
         device.refresh_from_db()
         assert device.confirmed
         assert http.get("/clients/").status_code == 200
-    assert AuditEvent.objects.filter(summary="Two-factor authentication set up", actor=therapist_user).exists()
+    assert AuditEvent.objects.filter(
+        summary="Two-factor authentication set up", actor=therapist_user
+    ).exists()
 
 
 def test_later_sign_ins_ask_for_the_code_and_enrolment_is_closed(therapist_user):
@@ -211,7 +215,9 @@ def test_the_cli_resets_a_lost_device_and_shows_codes_only_for_demo_devices(ther
     call_command("mfa", "reset", "alice", stdout=out)
     assert "Removed 2" in out.getvalue()
     assert not TOTPDevice.objects.filter(pk=device.pk).exists()
-    assert AuditEvent.objects.filter(summary="Two-factor devices reset", object_id=str(therapist_user.pk)).exists()
+    assert AuditEvent.objects.filter(
+        summary="Two-factor devices reset", object_id=str(therapist_user.pk)
+    ).exists()
     # At the next sign-in Alice enrols a new phone.
     http = HttpClient()
     sign_in(http, "alice")

@@ -66,7 +66,9 @@ def test_password_reset_by_email_then_sign_in_with_the_new_password(maria):
     mismatch = http.post(set_url, {"new_password1": "lanterns over the bay", "new_password2": "lanterns"})
     assert "The two password fields didn" in mismatch.context["form"].errors["new_password2"][0]
 
-    done = http.post(set_url, {"new_password1": "lanterns over the bay", "new_password2": "lanterns over the bay"})
+    done = http.post(
+        set_url, {"new_password1": "lanterns over the bay", "new_password2": "lanterns over the bay"}
+    )
     assert done.status_code == 302 and done["Location"] == "/accounts/reset/done/"
     assert "_auth_user_id" not in http.session  # no sign-in by email link alone: password + two-step code
     signed_in = http.post("/accounts/login/", {"username": "maria", "password": "lanterns over the bay"})

@@ -1,9 +1,9 @@
 """`nervecare mfa status|reset|code USERNAME`: staff two-step sign-in from the command line.
 
-  status  whether the user has a confirmed authenticator app and how many backup codes are left
-  reset   remove the user's authenticator app and backup codes (lost phone); they enrol again at next sign-in
-  code    print the current code of a *demo* device (`nervecare demo`), for trying the demo without an app.
-          Refused for every other device: the server never hands out codes for real accounts.
+status  whether the user has a confirmed authenticator app and how many backup codes are left
+reset   remove the user's authenticator app and backup codes (lost phone); they enrol again at next sign-in
+code    print the current code of a *demo* device (`nervecare demo`), for trying the demo without an app.
+        Refused for every other device: the server never hands out codes for real accounts.
 """
 
 from typing import Any
@@ -31,7 +31,9 @@ class Command(BaseCommand):
             backups = StaticToken.objects.filter(device__user=user).count()
             required = "required" if mfa.mfa_required_for(user) else "not required"
             app = "set up" if device is not None else "not set up"
-            self.stdout.write(f"{username}: two-step sign-in {required}; authenticator app {app}; {backups} backup codes left.")
+            self.stdout.write(
+                f"{username}: two-step sign-in {required}; authenticator app {app}; {backups} backup codes left."
+            )
             return
         if action == "reset":
             removed = mfa.mfa_reset(user)
