@@ -26,6 +26,10 @@ from nervecare.core import mfa
 
 
 class CodeForm(forms.Form):
+    # No `required` attribute: leaving the empty field to press "Sign out" must not raise an inline error (the
+    # server still says when the code is missing).
+    use_required_attribute = False
+
     code = forms.CharField(
         label=_("6-digit code"),
         max_length=20,
