@@ -62,6 +62,11 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "simple_history",
     "ninja",
+    # Authentication (see the "Authentication" block below): TOTP two-factor with backup codes, lockout.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     "nervecare.core",
     "nervecare.clients",
     "nervecare.screening",
@@ -82,9 +87,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): passed the two-factor step
     "django.contrib.messages.middleware.MessageMiddleware",
+    "nervecare.core.middleware.IdleSessionMiddleware",  # signs out idle sessions (needs messages)
+    "nervecare.core.middleware.StaffMfaRequiredMiddleware",  # staff must pass the two-factor step
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out sign-in into the lockout page
 ]
 
 ROOT_URLCONF = "nervecare.urls"
@@ -130,6 +139,9 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "core.User"
 
+# --- Authentication -------------------------------------------------------------------------------------
+# Passwords: Argon2id first (new and changed passwords are stored with it; PBKDF2 hashes still verify and are
+# upgraded on the next sign-in).
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -140,9 +152,39 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# django-axes checks every sign-in first (lockout), then Django's own backend checks the password.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"  # the dashboard; the front desk and clients are sent on from there
 LOGOUT_REDIRECT_URL = "login"
+# Two-factor (django-otp, TOTP authenticator apps + one-time backup codes). Staff (admin, therapist, front
+# desk) must enrol and enter a code after their password before any staff page or the session-signed API;
+# portal clients are not asked. API bearer tokens (issued from the CLI) are not affected.
+NERVECARE_REQUIRE_MFA = env_bool("NERVECARE_REQUIRE_MFA", True)
+OTP_TOTP_ISSUER = "NerveCare"
+OTP_TOTP_THROTTLE_FACTOR = 1  # after n wrong codes in a row, wait 2^(n-1) seconds before the next try
+OTP_STATIC_THROTTLE_FACTOR = 1
+# Lockout (django-axes): 5 failed sign-ins (passwords or two-factor codes) for one username from one IP
+# address lock that pair for 15 minutes. `nervecare axes_reset` (or axes_reset_username) lifts it early.
+AXES_FAILURE_LIMIT = env_int("NERVECARE_LOGIN_FAILURE_LIMIT", 5)
+NERVECARE_LOCKOUT_MINUTES = env_int("NERVECARE_LOCKOUT_MINUTES", 15)
+AXES_COOLOFF_TIME = NERVECARE_LOCKOUT_MINUTES / 60  # hours, as a float (axes reads an int as whole hours)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = False  # a correct password must not wipe the count of wrong two-factor codes
+AXES_LOCKOUT_CALLABLE = "nervecare.core.auth_views.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+# The IP address is REMOTE_ADDR (axes' default). Behind a reverse proxy, set AXES_IPWARE_PROXY_COUNT and
+# AXES_IPWARE_META_PRECEDENCE_ORDER as django-axes documents, or every user shares the proxy's address.
+# Idle sessions are signed out (middleware in core/middleware.py); SESSION_COOKIE_AGE stays the absolute
+# limit. Staff: 15 minutes by default; portal clients: 60.
+NERVECARE_IDLE_MINUTES = env_int("NERVECARE_IDLE_MINUTES", 15)
+NERVECARE_CLIENT_IDLE_MINUTES = env_int("NERVECARE_CLIENT_IDLE_MINUTES", 60)
+# Password reset by email (Django's views): the link is valid for 1 hour.
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 60 * 60)
+# --- end of Authentication -----------------------------------------------------------------------------
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"

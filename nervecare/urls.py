@@ -5,6 +5,7 @@ from nervecare.api import api
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("accounts/mfa/", include("nervecare.core.auth_urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/v1/", api.urls),
     path("account/", include("nervecare.core.urls")),

@@ -259,8 +259,9 @@ def test_review_page_htmx_partial_and_empty_state(therapist_user):
 
 def test_review_page_query_count_is_pinned(sore_client, therapist_user, django_assert_num_queries):
     http = login(therapist_user)
-    # session + user, then the selector's 4 queries (notes, amendments, adverse events, clients)
-    with django_assert_num_queries(6):
+    # session + user + two-step device (django-otp), then the selector's 4 queries (notes, amendments, adverse
+    # events, clients)
+    with django_assert_num_queries(7):
         r = http.get(reverse("visits:review"), **HTMX)
     assert r.status_code == 200
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from nervecare.clients.models import Client, ClientShare, ConsentText
 from nervecare.clients.services import client_share, intake_create
+from nervecare.core.mfa import demo_device_ensure, demo_secret_base32
 from nervecare.core.models import Clinic, Therapist, User
 from nervecare.plans.services import PlanBlockedError, plan_activate, plan_propose
 from nervecare.scheduling.demo import seed_schedule
@@ -441,7 +442,9 @@ class Command(BaseCommand):
             "  maria  — therapist, 12 years, oncology massage + lymphatic drainage\n"
             "  james  — therapist, 6 years, diabetic foot + neurological training\n"
             "  owner  — clinic owner (admin; also /admin/)\n"
-            "  desk   — front desk (no clinical data)"
+            "  desk   — front desk (no clinical data)\n"
+            "Staff sign-in asks for a two-step code after the password: run `./dev mfa code maria` (any demo\n"
+            f"username) for the current one, or add the demo key {demo_secret_base32()} to an authenticator app."
         )
 
     def _person(self, clinic: Clinic, username: str, first: str, last: str, role: str, profile: Any) -> User:
@@ -460,6 +463,7 @@ class Command(BaseCommand):
         if created:
             user.set_password(DEMO_PASSWORD)
             user.save()
+        demo_device_ensure(user)  # two-step sign-in with the published demo key
         if profile is not None:
             years, certs = profile
             Therapist.objects.get_or_create(
