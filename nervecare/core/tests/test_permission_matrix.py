@@ -276,6 +276,9 @@ ROUTES: dict[str, Route] = {
     "fhir/R4/^(?P<path>.*)$": R(
         "public", args={"path": lambda s: "nothing/here"}, ok=(404,), object_free=True
     ),
+    # the second sign-in step (TOTP): set up a device, or enter a code; a signed-in person only
+    "mfa_setup": R("signed_in", ok=(200, 302), object_free=True),
+    "mfa_verify": R("signed_in", ok=(200, 302), object_free=True),
     # the portal
     "portal:home": R("portal"),
     "portal:consent": R("portal"),
