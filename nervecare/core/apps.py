@@ -5,3 +5,10 @@ class CoreConfig(AppConfig):
     name = "nervecare.core"
     label = "core"
     verbose_name = "NerveCare core"
+
+    def ready(self) -> None:
+        from django.db.backends.signals import connection_created
+
+        from nervecare.core import audit, checks  # noqa: F401 - checks registers the system checks
+
+        connection_created.connect(audit.install_sqlite_function, dispatch_uid="nervecare_audit_sqlite")
