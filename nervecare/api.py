@@ -10,6 +10,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from nervecare.clients.api import router as clients_router
 from nervecare.core.api import router as core_router
 from nervecare.core.api_support import AUTH, error_body, field_from_loc
+from nervecare.core.audit_api import router as audit_router
 from nervecare.core.errors import FieldErrors
 from nervecare.outcomes.api import router as outcomes_router
 from nervecare.plans.api import router as plans_router
@@ -40,6 +41,7 @@ api.add_router("", scheduling_router)
 api.add_router("", calendar_router)
 api.add_router("", visits_router)
 api.add_router("", outcomes_router)
+api.add_router("", audit_router)
 
 
 @api.exception_handler(FieldErrors)

@@ -9,6 +9,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("fhir/R4/", include("nervecare.interop.urls")),
     path("portal/", include("nervecare.portal.urls")),
+    path("audit/", include("nervecare.core.audit_urls")),
     path("", include("nervecare.outcomes.urls")),
     path("", include("nervecare.visits.urls")),
     path("", include("nervecare.scheduling.urls")),

@@ -162,7 +162,9 @@ def append(
     )
     with transaction.atomic():
         _lock_chain(event.chain)
-        head = AuditEvent.objects.filter(chain=event.chain).order_by("-seq").values_list("seq", "hash").first()
+        head = (
+            AuditEvent.objects.filter(chain=event.chain).order_by("-seq").values_list("seq", "hash").first()
+        )
         event.seq, event.prev_hash = (head[0] + 1, head[1]) if head else (1, GENESIS)
         event.at = timezone.now()
         event.hash = event_hash(_fields_of(event))
@@ -236,10 +238,13 @@ def audit_list(
     request: HttpRequest | None = None,
     summary: str = "List viewed",
 ) -> AuditEvent | None:
-    """One event for a list page or route: which records of `model` were shown (ids and count)."""
+    """One event for a list page or route: which records of `model` were shown (ids and count). An empty
+    list showed no one's data and records nothing."""
     if not enabled():
         return None
     shown = [str(i) for i in ids]
+    if not shown:
+        return None
     return append(
         actor=actor,
         action=AuditEvent.Action.VIEW,
@@ -265,11 +270,12 @@ def _bulk_event(
     changes: dict[str, Any],
     request: HttpRequest | None,
     clinic_id: int | None,
+    client_id: int | None = None,
 ) -> None:
     if not enabled() or not ids:
         return
-    client_ids = set()
-    if any(f.attname == "client_id" for f in qs_model._meta.concrete_fields):
+    client_ids = {client_id} if client_id is not None else set()
+    if not client_ids and any(f.attname == "client_id" for f in qs_model._meta.concrete_fields):
         client_ids = set(qs_model._default_manager.filter(pk__in=ids).values_list("client_id", flat=True))
     append(
         actor=actor,
@@ -351,20 +357,25 @@ def audited_bulk_create(
     summary: str = "Bulk create",
     request: HttpRequest | None = None,
     clinic_id: int | None = None,
+    client_id: int | None = None,
 ) -> list[models.Model]:
-    """`bulk_create` plus one audit event listing the new ids."""
+    """`bulk_create` plus one audit event listing the new ids and their values."""
     with transaction.atomic():
         created = model._default_manager.bulk_create(objs)
         ids = [o.pk for o in created if o.pk is not None]
+        fields = [f.attname for f in model._meta.concrete_fields if not f.primary_key]
         _bulk_event(
             model,
             ids,
             actor=actor,
             action=AuditEvent.Action.CREATE,
             summary=summary,
-            changes={},
+            changes={
+                "created": _json_safe({"rows": [{f: getattr(o, f) for f in fields} for o in created]})["rows"]
+            },
             request=request,
             clinic_id=clinic_id,
+            client_id=client_id,
         )
     return created
 
@@ -402,13 +413,19 @@ def verify_chain(chain: int) -> ChainReport:
         count += 1
         problem = None
         if event.seq != expected_seq:
-            problem = f"expected seq {expected_seq}, found {event.seq} (an event is missing or was re-numbered)"
+            problem = (
+                f"expected seq {expected_seq}, found {event.seq} (an event is missing or was re-numbered)"
+            )
         elif event.prev_hash != prev:
-            problem = "prev_hash does not match the previous event's hash (an event was removed or re-ordered)"
+            problem = (
+                "prev_hash does not match the previous event's hash (an event was removed or re-ordered)"
+            )
         elif event_hash(_fields_of(event)) != event.hash:
             problem = "the event's content does not match its hash (it was changed)"
         if problem:
-            return ChainReport(chain, count, expected_seq - 1, prev, Break(chain, event.seq, event.pk, problem))
+            return ChainReport(
+                chain, count, expected_seq - 1, prev, Break(chain, event.seq, event.pk, problem)
+            )
         expected_seq, prev = event.seq + 1, event.hash
     return ChainReport(chain, count, expected_seq - 1, prev, None)
 
@@ -459,3 +476,92 @@ def require_audit_admin(user: User) -> None:
     """The audit trail is for the clinic's admins only."""
     if not user.is_authenticated or user.clinic_id is None or user.role != user.Role.ADMIN:
         raise PermissionDenied("Only the clinic's admins may see the audit trail.")
+
+
+def expected_head_present(chain: int, seq: int, digest: str) -> bool:
+    """A head recorded earlier (`nervecare audit head`) is still in the chain with the same hash."""
+    return AuditEvent.objects.filter(chain=chain, seq=seq, hash=digest).exists()
+
+
+# --- searching (the admin page, the CSV export and GET /api/v1/audit) --------------------------------
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    actor: str = ""
+    action: str = ""
+    object_type: str = ""
+    object_id: str = ""
+    client: int | None = None
+    date_from: datetime.date | None = None
+    date_to: datetime.date | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            k: (str(v) if v is not None else None) for k, v in self.__dict__.items() if v not in ("", None)
+        }
+
+
+def search(*, clinic_id: int, tz_name: str, filters: SearchFilters) -> models.QuerySet[AuditEvent]:
+    """One clinic's events matching the filters, newest first. Dates are whole days in the clinic's zone."""
+    from zoneinfo import ZoneInfo
+
+    qs = AuditEvent.objects.filter(clinic_id=clinic_id)
+    if filters.actor:
+        qs = qs.filter(actor_username=filters.actor)
+    if filters.action:
+        qs = qs.filter(action=filters.action)
+    if filters.object_type:
+        qs = qs.filter(object_type=filters.object_type)
+    if filters.object_id:
+        qs = qs.filter(object_id=filters.object_id)
+    if filters.client is not None:
+        qs = qs.filter(client_id=filters.client)
+    tz = ZoneInfo(tz_name)
+    if filters.date_from:
+        qs = qs.filter(at__gte=datetime.datetime.combine(filters.date_from, datetime.time.min, tzinfo=tz))
+    if filters.date_to:
+        day_after = filters.date_to + datetime.timedelta(days=1)
+        qs = qs.filter(at__lt=datetime.datetime.combine(day_after, datetime.time.min, tzinfo=tz))
+    return qs.order_by("-at", "-id")
+
+
+CSV_COLUMNS = (
+    "id", "at", "actor_id", "actor_username", "action", "object_type", "object_id", "client_id", "summary",
+    "changes", "ip_address", "chain", "seq", "prev_hash", "hash",
+)  # fmt: skip
+
+
+def _csv_cell(value: Any) -> Any:
+    if isinstance(value, dict | list):
+        return json.dumps(value, sort_keys=True, ensure_ascii=False)
+    if isinstance(value, datetime.datetime):
+        return value.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    text = "" if value is None else str(value)
+    # A cell starting with = + - @ would run as a formula in a spreadsheet (CSV injection).
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def csv_rows(events: models.QuerySet[AuditEvent]) -> Iterator[list[Any]]:
+    """The header, then one row per event with the hash columns (the export can be re-verified)."""
+    yield list(CSV_COLUMNS)
+    for event in events.iterator(chunk_size=2000):
+        yield [_csv_cell(getattr(event, c)) for c in CSV_COLUMNS]
+
+
+def audit_trail_read(
+    *, actor: User, summary: str, filters: SearchFilters, request: HttpRequest | None = None
+) -> AuditEvent | None:
+    """Reading or exporting the trail is itself recorded, with the filters used."""
+    if not enabled():
+        return None
+    return append(
+        actor=actor,
+        action=AuditEvent.Action.VIEW,
+        object_type=AuditEvent._meta.label_lower,
+        object_id="*",
+        clinic_id=actor.clinic_id,
+        summary=summary,
+        changes={"filters": filters.as_dict()},
+        ip_address=client_ip(request),
+    )

@@ -13,8 +13,10 @@ def audit_trail_on(app_configs: Any = None, **kwargs: Any) -> list[Warning]:
         return []
     return [
         Warning(
-            _("The audit trail is switched off (NERVECARE_AUDIT=0): reads and changes of clinical data are "
-              "not recorded."),
+            _(
+                "The audit trail is switched off (NERVECARE_AUDIT=0): reads and changes of clinical data are "
+                "not recorded."
+            ),
             hint=_("Unset NERVECARE_AUDIT or set it to 1. Switch it off only to measure its cost."),
             id="nervecare.W001",
         )

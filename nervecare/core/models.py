@@ -86,16 +86,16 @@ class AuditEventQuerySet(models.QuerySet):
     """The audit trail is append-only: bulk changes are refused here, and by a database trigger below."""
 
     def update(self, **kwargs: object) -> int:
-        raise AuditTrailIsAppendOnly("audit events cannot be updated")
+        raise AuditTrailAppendOnlyError("audit events cannot be updated")
 
     def delete(self) -> tuple[int, dict[str, int]]:
-        raise AuditTrailIsAppendOnly("audit events cannot be deleted")
+        raise AuditTrailAppendOnlyError("audit events cannot be deleted")
 
     def bulk_update(self, *args: object, **kwargs: object) -> int:
-        raise AuditTrailIsAppendOnly("audit events cannot be updated")
+        raise AuditTrailAppendOnlyError("audit events cannot be updated")
 
 
-class AuditTrailIsAppendOnly(Exception):
+class AuditTrailAppendOnlyError(Exception):
     """Raised on any attempt to change or remove an audit event."""
 
 
@@ -149,18 +149,20 @@ class AuditEvent(models.Model):
             models.Index(fields=["object_type", "object_id"]),
             models.Index(fields=["clinic", "at"], name="core_audit_clinic_at_idx"),
         ]
-        constraints = [models.UniqueConstraint(fields=["chain", "seq"], name="core_auditevent_chain_seq_uniq")]
+        constraints = [
+            models.UniqueConstraint(fields=["chain", "seq"], name="core_auditevent_chain_seq_uniq")
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_username} {self.action} {self.object_type}#{self.object_id}"
 
     def save(self, *args: object, **kwargs: object) -> None:
         if not self._state.adding:
-            raise AuditTrailIsAppendOnly("audit events cannot be changed")
+            raise AuditTrailAppendOnlyError("audit events cannot be changed")
         super().save(*args, **kwargs)
 
     def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
-        raise AuditTrailIsAppendOnly("audit events cannot be deleted")
+        raise AuditTrailAppendOnlyError("audit events cannot be deleted")
 
 
 class ApiToken(TimeStampedModel):

@@ -26,7 +26,9 @@ def audit_record(
     Call it as the last step of a service: the append holds its clinic's chain lock until the service's
     transaction ends. Bulk writes go through `nervecare.core.audit.audited_update` and friends, reads
     through `audit_view` / `audit_list`. Returns None when the trail is switched off (NERVECARE_AUDIT)."""
-    return audit.record(actor=actor, action=action, obj=obj, summary=summary, changes=changes, request=request)
+    return audit.record(
+        actor=actor, action=action, obj=obj, summary=summary, changes=changes, request=request
+    )
 
 
 def model_changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
