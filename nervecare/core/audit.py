@@ -133,7 +133,7 @@ def _lock_chain(chain: int) -> None:
     # SQLite: the transaction is IMMEDIATE (settings.py), so it already holds the only write lock.
 
 
-def append(
+def new_event(
     *,
     actor: User | None,
     action: str,
@@ -145,9 +145,9 @@ def append(
     changes: dict[str, Any] | None = None,
     ip_address: str | None = None,
 ) -> AuditEvent:
-    """Append one event to its clinic's chain. Safe under concurrent writers (see the module docstring)."""
+    """An unsaved event with its content normalised the way it will be read back (for hashing)."""
     authenticated = actor is not None and actor.is_authenticated
-    event = AuditEvent(
+    return AuditEvent(
         actor_id=actor.pk if authenticated else None,
         actor_username=actor.get_username() if authenticated else "",
         clinic_id=clinic_id,
@@ -160,16 +160,33 @@ def append(
         ip_address=_normal_ip(ip_address),
         chain=clinic_id or 0,
     )
-    with transaction.atomic():
-        _lock_chain(event.chain)
-        head = (
-            AuditEvent.objects.filter(chain=event.chain).order_by("-seq").values_list("seq", "hash").first()
-        )
-        event.seq, event.prev_hash = (head[0] + 1, head[1]) if head else (1, GENESIS)
-        event.at = timezone.now()
-        event.hash = event_hash(_fields_of(event))
-        event.save(force_insert=True)
-    return event
+
+
+def append_events(events: list[AuditEvent]) -> list[AuditEvent]:
+    """Chain and insert events: per chain, take the lock, read the head once, insert them all at once.
+
+    No savepoint: inside a service's transaction a failure here fails the whole service (no change without
+    its event); on its own it is a transaction of its own."""
+    by_chain: dict[int, list[AuditEvent]] = {}
+    for event in events:
+        by_chain.setdefault(event.chain, []).append(event)
+    with transaction.atomic(savepoint=False):
+        for chain in sorted(by_chain):  # a fixed lock order: two multi-chain appends cannot deadlock
+            _lock_chain(chain)
+            head = AuditEvent.objects.filter(chain=chain).order_by("-seq").values_list("seq", "hash").first()
+            seq, prev = head if head else (0, GENESIS)
+            now = timezone.now()
+            for event in by_chain[chain]:
+                seq += 1
+                event.seq, event.prev_hash, event.at = seq, prev, now
+                event.hash = prev = event_hash(_fields_of(event))
+            AuditEvent.objects.bulk_create(by_chain[chain])
+    return events
+
+
+def append(**fields: Any) -> AuditEvent:
+    """Append one event (fields as for `new_event`) to its clinic's chain; safe under concurrent writers."""
+    return append_events([new_event(**fields)])[0]
 
 
 def _clinic_and_client(obj: models.Model) -> tuple[int | None, int | None]:
@@ -210,6 +227,36 @@ def record(
         changes=changes,
         ip_address=client_ip(request),
     )
+
+
+def record_many(
+    *,
+    actor: User | None,
+    action: str,
+    objs: Iterable[models.Model],
+    summary: str = "",
+    request: HttpRequest | None = None,
+) -> list[AuditEvent]:
+    """One event per object (e.g. each client a FHIR search returned), appended in one go."""
+    if not enabled():
+        return []
+    ip = client_ip(request)
+    events = []
+    for obj in objs:
+        clinic_id, client_id = _clinic_and_client(obj)
+        events.append(
+            new_event(
+                actor=actor,
+                action=action,
+                object_type=obj._meta.label_lower,
+                object_id=str(obj.pk),
+                clinic_id=clinic_id if clinic_id is not None else getattr(actor, "clinic_id", None),
+                client_id=client_id,
+                summary=summary,
+                ip_address=ip,
+            )
+        )
+    return append_events(events) if events else []
 
 
 # --- reads -------------------------------------------------------------------------------------------
