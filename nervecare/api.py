@@ -11,6 +11,7 @@ from nervecare.clients.api import router as clients_router
 from nervecare.clients.privacy_api import router as client_privacy_router
 from nervecare.core.api import router as core_router
 from nervecare.core.api_support import AUTH, error_body, field_from_loc
+from nervecare.core.audit_api import router as audit_router
 from nervecare.core.errors import FieldErrors
 from nervecare.core.scopes import MissingScopeError
 from nervecare.outcomes.api import router as outcomes_router
@@ -45,6 +46,7 @@ api.add_router("", scheduling_router)
 api.add_router("", calendar_router)
 api.add_router("", visits_router)
 api.add_router("", outcomes_router)
+api.add_router("", audit_router)
 
 
 @api.exception_handler(FieldErrors)

@@ -225,6 +225,8 @@ NERVECARE_REMINDER_MAX_ATTEMPTS = env_int("NERVECARE_REMINDER_MAX_ATTEMPTS", 5)
 NERVECARE_CANCEL_POLICY_HOURS = env_int("NERVECARE_CANCEL_POLICY_HOURS", 24)
 # Absolute calendar feed URLs (e.g. https://care.example.org); empty: the request's host.
 NERVECARE_PUBLIC_URL = os.environ.get("NERVECARE_PUBLIC_URL", "")
+# The audit trail of reads and writes of clinical data. Switch off only to measure its cost (load test).
+NERVECARE_AUDIT = env_bool("NERVECARE_AUDIT", True)
 # Email. Without EMAIL_HOST, DEBUG prints emails to the console.
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",

@@ -11,6 +11,7 @@ urlpatterns = [
     path("account/", include("nervecare.core.urls")),
     path("fhir/R4/", include("nervecare.interop.urls")),
     path("portal/", include("nervecare.portal.urls")),
+    path("audit/", include("nervecare.core.audit_urls")),
     path("", include("nervecare.outcomes.urls")),
     path("", include("nervecare.visits.urls")),
     path("", include("nervecare.scheduling.urls")),

@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema, Status
 
 from nervecare.clients import bodymap, privacy_api, selectors, services
-from nervecare.clients.models import Condition, ConsentText
+from nervecare.clients.models import Client, Condition, ConsentText
 from nervecare.clients.schemas import (
     BodyMapIn,
     BodyMapOut,
@@ -25,6 +25,7 @@ from nervecare.clients.schemas import (
     MedicalIn,
     NeuropathyType,
 )
+from nervecare.core.audit import audit_list, audit_view
 from nervecare.core.permissions import require_clinical
 from nervecare.core.services import audit_record
 from nervecare.core.vocab import load_yaml
@@ -50,6 +51,7 @@ def list_clients(request: HttpRequest, filters: Query[ClientFilters]) -> list:
     clients = selectors.client_list_for_user(
         request.user, search=filters.search, neuropathy_type=filters.type, cause=filters.cause
     )
+    audit_list(request.user, Client, [c.id for c in clients], request, "Clients listed (API)")
     return [
         {
             "id": c.id,
@@ -151,6 +153,7 @@ def patch_medical(request: HttpRequest, client_id: int, payload: MedicalIn) -> d
 )
 def list_body_maps(request: HttpRequest, client_id: int) -> list:
     client = selectors.client_get_for_user(request.user, client_id)
+    audit_view(request.user, client, request, "Body maps viewed (API)")
     return selectors.body_maps_for_client(client)
 
 

@@ -20,6 +20,7 @@ from nervecare.clients.models import (
     ConsentText,
     MedicalContext,
 )
+from nervecare.core.audit import audited_bulk_create
 from nervecare.core.errors import FieldErrors, full_clean_or_collect
 from nervecare.core.models import Therapist, User
 from nervecare.core.permissions import require_clinical
@@ -134,11 +135,18 @@ def _save_body_map(
         pattern=pattern["pattern"],
         pattern_detail=pattern,
     )
-    BodyMapMark.objects.bulk_create(
-        BodyMapMark(
-            body_map=body_map, region=m.region, side=m.side, sensation=m.sensation, intensity=m.intensity
-        )
-        for m in marks
+    audited_bulk_create(
+        BodyMapMark,
+        [
+            BodyMapMark(
+                body_map=body_map, region=m.region, side=m.side, sensation=m.sensation, intensity=m.intensity
+            )
+            for m in marks
+        ],
+        actor=actor,
+        summary=f"Body map {body_map.pk} marks",
+        clinic_id=client.clinic_id,
+        client_id=client.pk,
     )
     return body_map
 

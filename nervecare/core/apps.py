@@ -7,4 +7,8 @@ class CoreConfig(AppConfig):
     verbose_name = "NerveCare core"
 
     def ready(self) -> None:
-        from nervecare.core import auth_signals  # noqa: F401 - connects the sign-in receivers
+        from django.db.backends.signals import connection_created
+
+        from nervecare.core import audit, auth_signals, checks  # noqa: F401 - sign-in receivers, system checks
+
+        connection_created.connect(audit.install_sqlite_function, dispatch_uid="nervecare_audit_sqlite")

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class TimeStampedModel(models.Model):
@@ -86,33 +88,87 @@ class Therapist(TimeStampedModel):
         return self.display_name
 
 
+class AuditEventQuerySet(models.QuerySet):
+    """The audit trail is append-only: bulk changes are refused here, and by a database trigger below."""
+
+    def update(self, **kwargs: object) -> int:
+        raise AuditTrailAppendOnlyError("audit events cannot be updated")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AuditTrailAppendOnlyError("audit events cannot be deleted")
+
+    def bulk_update(self, *args: object, **kwargs: object) -> int:
+        raise AuditTrailAppendOnlyError("audit events cannot be updated")
+
+
+class AuditTrailAppendOnlyError(Exception):
+    """Raised on any attempt to change or remove an audit event."""
+
+
 class AuditEvent(models.Model):
-    """Append-only record of who read or changed clinical data, when, from where."""
+    """Append-only record of who read or changed clinical data, when, what record, what changed, from where.
+
+    Written only by `nervecare.core.audit.append` (through `services.audit_record`). Each clinic has its own
+    hash chain (`chain` = clinic id, 0 for events without a clinic): `hash` is SHA-256 over the canonical
+    JSON of the event's fields and `prev_hash`, so changing, removing or re-ordering an event breaks the
+    chain (`nervecare audit verify`). Who and which clinic are kept as plain values: the foreign keys have
+    no database constraint and never cascade, so deleting a user, a client or their data leaves the trail
+    as it was (a SET NULL would be an UPDATE, which the append-only trigger refuses).
+    """
 
     class Action(models.TextChoices):
-        VIEW = "view"
-        CREATE = "create"
-        UPDATE = "update"
-        DELETE = "delete"
+        VIEW = "view", _("view")
+        CREATE = "create", _("create")
+        UPDATE = "update", _("update")
+        DELETE = "delete", _("delete")
 
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="audit_events"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="audit_events",
     )
-    clinic = models.ForeignKey(Clinic, null=True, on_delete=models.SET_NULL, related_name="audit_events")
+    actor_username = models.CharField(max_length=150, blank=True)
+    clinic = models.ForeignKey(
+        Clinic, null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="audit_events"
+    )
+    # The client whose data this is (plain id: it outlives the client's erasure).
+    client_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     action = models.CharField(max_length=10, choices=Action.choices)
     object_type = models.CharField(max_length=100)
     object_id = models.CharField(max_length=64)
     summary = models.CharField(max_length=300, blank=True)
     changes = models.JSONField(default=dict, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
+    chain = models.BigIntegerField(default=0)
+    seq = models.BigIntegerField(default=0)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["object_type", "object_id"])]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"]),
+            models.Index(fields=["clinic", "at"], name="core_audit_clinic_at_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["chain", "seq"], name="core_auditevent_chain_seq_uniq")
+        ]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.object_type}#{self.object_id}"
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_username} {self.action} {self.object_type}#{self.object_id}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if not self._state.adding:
+            raise AuditTrailAppendOnlyError("audit events cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise AuditTrailAppendOnlyError("audit events cannot be deleted")
 
 
 class ApiToken(TimeStampedModel):

@@ -9,14 +9,9 @@ from django.db import models
 from django.http import HttpRequest
 from django.utils import timezone
 
+from nervecare.core import audit
 from nervecare.core.models import ApiToken, AuditEvent, User
 from nervecare.core.scopes import validate_scopes
-
-
-def _client_ip(request: HttpRequest | None) -> str | None:
-    if request is None:
-        return None
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def audit_record(
@@ -27,20 +22,14 @@ def audit_record(
     summary: str = "",
     changes: dict[str, Any] | None = None,
     request: HttpRequest | None = None,
-) -> AuditEvent:
-    """Append one event to the audit trail (who, what record, what changed, from where)."""
-    clinic_id = getattr(obj, "clinic_id", None)
-    if clinic_id is None and hasattr(obj, "client"):
-        clinic_id = obj.client.clinic_id
-    return AuditEvent.objects.create(
-        actor=actor if actor is not None and actor.is_authenticated else None,
-        clinic_id=clinic_id if clinic_id is not None else getattr(actor, "clinic_id", None),
-        action=action,
-        object_type=obj._meta.label_lower,
-        object_id=str(obj.pk),
-        summary=summary[:300],
-        changes=changes or {},
-        ip_address=_client_ip(request),
+) -> AuditEvent | None:
+    """Append one event to the audit trail (who, what record, what changed, from where).
+
+    Call it as the last step of a service: the append holds its clinic's chain lock until the service's
+    transaction ends. Bulk writes go through `nervecare.core.audit.audited_update` and friends, reads
+    through `audit_view` / `audit_list`. Returns None when the trail is switched off (NERVECARE_AUDIT)."""
+    return audit.record(
+        actor=actor, action=action, obj=obj, summary=summary, changes=changes, request=request
     )
 
 

@@ -26,6 +26,7 @@ from django.utils.http import http_date
 from django.views.decorators.csrf import csrf_exempt
 
 from nervecare.clients.models import Client
+from nervecare.core import audit
 from nervecare.core.models import User
 from nervecare.core.scopes import check_token_scope, fhir_scope
 from nervecare.core.services import api_token_authenticate, audit_record
@@ -167,14 +168,8 @@ def _strict(request: HttpRequest) -> bool:
 
 def _audit(user: User, client_ids: set[int], summary: str, request: HttpRequest) -> None:
     """One "view" event per client whose data was read (a reference to the client is enough)."""
-    for client_id in sorted(client_ids):
-        audit_record(
-            actor=user,
-            action="view",
-            obj=Client(pk=client_id, clinic_id=user.clinic_id),
-            summary=summary,
-            request=request,
-        )
+    objs = [Client(pk=client_id, clinic_id=user.clinic_id) for client_id in sorted(client_ids)]
+    audit.record_many(actor=user, action="view", objs=objs, summary=summary, request=request)
 
 
 # --- metadata, read, search --------------------------------------------------------------------------------

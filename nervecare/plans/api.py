@@ -8,6 +8,7 @@ from ninja import Router, Schema, Status
 from pydantic import ConfigDict, Field
 
 from nervecare.clients.selectors import client_get_for_user
+from nervecare.core.audit import audit_view
 from nervecare.core.errors import FieldErrors
 from nervecare.core.services import audit_record
 from nervecare.plans import selectors, services
@@ -105,7 +106,9 @@ def propose_plan(request: HttpRequest, client_id: int) -> Status:
 
 @router.get("/clients/{client_id}/plans/{plan_id}", response=dict, summary="One plan")
 def get_plan(request: HttpRequest, client_id: int, plan_id: int) -> dict:
-    return plan_as_dict(_plan(request, client_id, plan_id))
+    plan = _plan(request, client_id, plan_id)
+    audit_view(request.user, plan, request, "Plan viewed (API)")
+    return plan_as_dict(plan)
 
 
 @router.patch("/clients/{client_id}/plans/{plan_id}", response=dict, summary="Change a plan (say why)")

@@ -9,6 +9,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import ConfigDict, Field
 
 from nervecare.clients.models import Client
+from nervecare.core.audit import audit_view
 from nervecare.core.errors import FieldErrors
 from nervecare.core.models import Therapist
 from nervecare.core.permissions import require_scheduling
@@ -372,6 +373,7 @@ def book_series(request: HttpRequest, payload: SeriesIn) -> Status:
 def plan_progress(request: HttpRequest, client_id: int, plan_id: int) -> dict:
     client = _client(request, client_id)
     plan = get_object_or_404(CarePlan, pk=plan_id, client=client)
+    audit_view(request.user, plan, request, "Plan progress viewed (API)")
     return selectors.plan_progress(plan)
 
 

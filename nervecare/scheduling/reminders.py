@@ -22,6 +22,7 @@ from django.db.models import F, Q, QuerySet
 from django.template.loader import render_to_string
 from django.utils import dateformat, timezone
 
+from nervecare.core.audit import audited_update
 from nervecare.core.errors import FieldErrors
 from nervecare.scheduling.models import Appointment, Reminder
 
@@ -71,9 +72,18 @@ def on_moved(appointment: Appointment, old_start: datetime.datetime) -> None:
     now = timezone.now()
     # Every pending reminder not for the new start (normally just the one for old_start), and any notice not
     # yet sent: the new "moved" notice supersedes them.
-    Reminder.objects.filter(appointment=appointment, status=Status.PENDING).filter(
-        (Q(kind=Kind.REMINDER) & ~Q(for_start=appointment.starts_at)) | Q(kind__in=[Kind.MOVED, Kind.BOOKED])
-    ).update(status=Status.SKIPPED, next_attempt_at=None, last_error="Superseded: the appointment moved.")
+    audited_update(
+        Reminder.objects.filter(appointment=appointment, status=Status.PENDING).filter(
+            (Q(kind=Kind.REMINDER) & ~Q(for_start=appointment.starts_at))
+            | Q(kind__in=[Kind.MOVED, Kind.BOOKED])
+        ),
+        actor=None,
+        summary="Reminders superseded (appointment moved)",
+        clinic_id=appointment.clinic_id,
+        status=Status.SKIPPED,
+        next_attempt_at=None,
+        last_error="Superseded: the appointment moved.",
+    )
     if appointment.status != Appointment.Status.BOOKED or appointment.starts_at <= now:
         return
     _plan_reminder(appointment, now=now)
@@ -86,12 +96,18 @@ def on_moved(appointment: Appointment, old_start: datetime.datetime) -> None:
 def on_cancelled(appointment: Appointment) -> None:
     """The appointment was cancelled: drop its reminder and tell the client."""
     now = timezone.now()
-    Reminder.objects.filter(
-        appointment=appointment,
-        status=Status.PENDING,
-        kind__in=[Kind.REMINDER, Kind.MOVED, Kind.BOOKED],
-    ).update(
-        status=Status.SKIPPED, next_attempt_at=None, last_error="Superseded: the appointment was cancelled."
+    audited_update(
+        Reminder.objects.filter(
+            appointment=appointment,
+            status=Status.PENDING,
+            kind__in=[Kind.REMINDER, Kind.MOVED, Kind.BOOKED],
+        ),
+        actor=None,
+        summary="Reminders superseded (appointment cancelled)",
+        clinic_id=appointment.clinic_id,
+        status=Status.SKIPPED,
+        next_attempt_at=None,
+        last_error="Superseded: the appointment was cancelled.",
     )
     if appointment.starts_at <= now:
         return  # a past appointment tidied up later: nothing to tell the client

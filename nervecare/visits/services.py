@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from nervecare.clients import bodymap
 from nervecare.clients.models import Client
+from nervecare.core.audit import audited_delete
 from nervecare.core.errors import FieldErrors, full_clean_or_collect
 from nervecare.core.models import User
 from nervecare.core.services import audit_record, model_changes
@@ -335,7 +336,9 @@ def note_save(
         changes = model_changes(before, {name: _plain(getattr(note, name)) for name in NOTE_FIELDS})
         if new_events is not None:
             removed = note.adverse_events.count()
-            note.adverse_events.all().delete()
+            audited_delete(
+                note.adverse_events.all(), actor=actor, summary="Adverse events replaced", request=request
+            )
             for event in new_events:
                 event.note = note
                 event.save()

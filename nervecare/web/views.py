@@ -13,7 +13,8 @@ from django.views.decorators.http import require_POST
 
 from nervecare.clients import bodymap, selectors
 from nervecare.clients import services as client_services
-from nervecare.clients.models import Condition, MedicalContext
+from nervecare.clients.models import Client, Condition, MedicalContext
+from nervecare.core.audit import audit_list, audit_view
 from nervecare.core.errors import FieldErrors
 from nervecare.core.permissions import require_clinical
 from nervecare.core.services import audit_record
@@ -104,6 +105,7 @@ def client_list(request: HttpRequest) -> HttpResponse:
     clients = dashboard_selectors.client_list_filter(
         clients, therapist_id=filters.get("therapist"), plan_status=filters.get("plan_status", "")
     )
+    audit_list(request.user, Client, [c.id for c in clients], request, "Clients listed")
     context = {"clients": clients, "form": form}
     if _is_htmx(request):
         return render(request, "web/partials/client_rows.html", context)
@@ -293,6 +295,7 @@ def client_history(request: HttpRequest, client_id: int) -> HttpResponse:
 def client_edit_medical(request: HttpRequest, client_id: int) -> HttpResponse:
     client = selectors.client_get_for_user(request.user, client_id)
     medical, _created = MedicalContext.objects.get_or_create(client=client)
+    audit_view(request.user, medical, request, "Medical context viewed")
     form = MedicalForm(request.POST or None, instance=medical, prefix="medical")
     if request.method == "POST" and form.is_valid():
         data = form.service_data()
@@ -455,6 +458,7 @@ def _plan_or_404(request: HttpRequest, client_id: int, plan_id: int) -> CarePlan
 @login_required
 def plan_detail(request: HttpRequest, client_id: int, plan_id: int) -> HttpResponse:
     plan = _plan_or_404(request, client_id, plan_id)
+    audit_view(request.user, plan, request, "Plan viewed")
     therapists = therapists_for_clinic(request.user.clinic_id)
     form = PlanEditForm(request.POST or None, plan=plan, therapists=therapists)
     status = 200

@@ -1,0 +1,78 @@
+"""`nervecare audit verify [--clinic SLUG] [--expect CHAIN:SEQ:HASH]` / `nervecare audit head`."""
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from nervecare.core import audit
+from nervecare.core.models import Clinic
+
+
+def _expectation(text: str) -> tuple[int, int, str]:
+    try:
+        chain, seq, digest = text.split(":")
+        return int(chain), int(seq), digest.lower()
+    except ValueError as exc:
+        raise CommandError(f"--expect: {text!r} is not CHAIN:SEQ:HASH (as printed by `audit head`)") from exc
+
+
+class Command(BaseCommand):
+    help = (
+        "Verify the audit trail's hash chains (exit status 1 at the first broken link), or print each "
+        "chain's head to keep somewhere else."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("action", choices=["verify", "head"])
+        parser.add_argument("--clinic", help="only this clinic's chain (its slug)")
+        parser.add_argument(
+            "--expect",
+            action="append",
+            default=[],
+            metavar="CHAIN:SEQ:HASH",
+            help="a head recorded earlier by `audit head`: that event must still be in the chain, unchanged",
+        )
+
+    def handle(self, *args: Any, action: str, clinic: str | None, expect: list[str], **options: Any) -> None:
+        only = None
+        if clinic is not None:
+            found = Clinic.objects.filter(slug=clinic).values_list("id", flat=True).first()
+            if found is None:
+                raise CommandError(f"--clinic: no clinic with the slug {clinic!r}")
+            only = [found]
+        expectations = [_expectation(e) for e in expect]
+        reports = list(audit.verify(only))
+        if action == "head":
+            for report in reports:
+                self.stdout.write(f"{report.chain}:{report.head_seq}:{report.head_hash}")
+            return
+        failures = []
+        for report in reports:
+            if report.broken is None:
+                self.stdout.write(
+                    f"chain {report.chain}: {report.events} events verified, head {report.head_seq}:"
+                    f"{report.head_hash}"
+                )
+            else:
+                b = report.broken
+                failures.append(
+                    f"chain {b.chain}: broken at seq {b.seq} (audit event id {b.event_id}): {b.reason}. "
+                    f"Events up to seq {report.head_seq} verify."
+                )
+        heads = {r.chain: r for r in reports}
+        for chain, seq, digest in expectations:
+            if only is not None and chain not in only:
+                continue
+            if audit.expected_head_present(chain, seq, digest):
+                self.stdout.write(f"chain {chain}: recorded head {seq} is present and unchanged")
+            else:
+                report = heads.get(chain)
+                now = f"{report.head_seq}:{report.head_hash}" if report else "empty"
+                failures.append(
+                    f"chain {chain}: the recorded head {seq}:{digest} is missing or changed (the chain is now "
+                    f"{now}); events were removed or rewritten"
+                )
+        if failures:
+            raise CommandError("\n".join(failures), returncode=1)
+        if not reports:
+            self.stdout.write("The audit trail is empty.")

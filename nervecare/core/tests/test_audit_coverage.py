@@ -1,0 +1,170 @@
+"""Reads and writes of clinical data leave events: who, what record, what changed, from where."""
+
+import datetime
+
+import pytest
+from django.test import override_settings
+from django.urls import reverse
+from django.utils import timezone
+
+from nervecare.clients.models import BodyMapMark, Condition
+from nervecare.clients.services import client_update, condition_update
+from nervecare.conftest import login
+from nervecare.core import audit
+from nervecare.core.models import AuditEvent
+from nervecare.core.tests.factories import ClientFactory, ConditionFactory
+from nervecare.scheduling.models import Reminder
+from nervecare.scheduling.reminders import on_booked
+from nervecare.scheduling.services import appointment_cancel
+from nervecare.scheduling.tests.factories import AppointmentFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def rosa(clinic):
+    return ClientFactory(clinic=clinic, first_name="Rosa", last_name="Diaz")
+
+
+def test_a_change_to_a_client_records_the_fields_before_and_after(therapist_user, rosa):
+    client_update(actor=therapist_user, client=rosa, data={"phone": "555-0199"})
+    event = AuditEvent.objects.get(action="update", object_type="clients.client", object_id=str(rosa.pk))
+    assert event.changes["phone"][1] == "555-0199"
+    assert (event.actor_username, event.client_id, event.clinic_id) == ("alice", rosa.pk, rosa.clinic_id)
+
+
+def test_a_change_to_a_condition_records_it_against_the_client(therapist_user, rosa):
+    condition = ConditionFactory(client=rosa, cause="diabetes_t2")
+    condition_update(
+        actor=therapist_user,
+        condition=condition,
+        data={"cause": "chemotherapy", "chemotherapy_agent": "oxaliplatin"},
+    )
+    event = AuditEvent.objects.get(action="update", object_type="clients.condition")
+    assert event.changes["cause"] == ["diabetes_t2", "chemotherapy"]
+    assert event.client_id == rosa.pk
+
+
+def test_the_api_patch_is_recorded_with_the_address(api, rosa):
+    response = api.patch(
+        f"/api/v1/clients/{rosa.pk}",
+        {"phone": "555-0100"},
+        content_type="application/json",
+        REMOTE_ADDR="198.51.100.20",
+    )
+    assert response.status_code == 200
+    event = AuditEvent.objects.get(action="update", object_id=str(rosa.pk))
+    assert event.ip_address == "198.51.100.20"
+    assert event.changes["phone"][1] == "555-0100"
+
+
+def test_opening_the_chart_records_a_view_with_the_address(therapist_user, rosa):
+    http = login(therapist_user)
+    response = http.get(reverse("web:client", args=[rosa.pk]), REMOTE_ADDR="2001:db8:0:0::7")
+    assert response.status_code == 200
+    event = AuditEvent.objects.get(action="view", object_type="clients.client", object_id=str(rosa.pk))
+    assert (event.actor_username, event.ip_address, event.summary) == (
+        "alice",
+        "2001:db8::7",
+        "Record viewed",
+    )
+
+
+def test_a_plan_read_through_the_api_is_recorded(api, therapist_user, rosa):
+    from nervecare.plans.services import plan_propose
+
+    ConditionFactory(client=rosa, cause="diabetes_t2")
+    plan = plan_propose(actor=therapist_user, client=rosa)[0]
+    assert api.get(f"/api/v1/clients/{rosa.pk}/plans/{plan.pk}").status_code == 200
+    assert AuditEvent.objects.filter(
+        action="view", object_type="plans.careplan", object_id=str(plan.pk), client_id=rosa.pk
+    ).exists()
+
+
+def test_a_list_records_one_event_naming_the_clients_shown(api, clinic, rosa):
+    other = ClientFactory(clinic=clinic)
+    assert api.get("/api/v1/clients").status_code == 200
+    event = AuditEvent.objects.get(action="view", object_type="clients.client", object_id="*")
+    assert sorted(event.changes["ids"]) == sorted([str(rosa.pk), str(other.pk)])
+    assert event.changes["count"] == 2
+
+
+def test_one_event_per_object_per_request(therapist_user, rosa, rf):
+    request = rf.get("/")
+    request.user = therapist_user
+    first = audit.audit_view(therapist_user, rosa, request)
+    again = audit.audit_view(therapist_user, rosa, request)
+    assert first is not None and again is None
+    assert AuditEvent.objects.filter(action="view").count() == 1
+    assert audit.audit_view(therapist_user, rosa, rf.get("/")) is not None  # a new request: a new event
+
+
+def test_a_bulk_update_records_one_event_with_the_ids_and_values(therapist_user, rosa):
+    conditions = [ConditionFactory(client=rosa, cause="diabetes_t2") for _ in range(3)]
+    changed = audit.audited_update(
+        Condition.objects.filter(client=rosa),
+        actor=therapist_user,
+        summary="Causes corrected",
+        cause="chemotherapy",
+    )
+    assert changed == 3
+    assert set(Condition.objects.values_list("cause", flat=True)) == {"chemotherapy"}
+    event = AuditEvent.objects.get(action="update", object_type="clients.condition")
+    assert sorted(event.changes["ids"]) == sorted(str(c.pk) for c in conditions)
+    assert event.changes["set"] == {"cause": "chemotherapy"}
+    assert (event.client_id, event.summary) == (rosa.pk, "Causes corrected (3)")
+
+
+def test_a_bulk_delete_records_the_ids_removed(therapist_user, rosa):
+    keep = ConditionFactory(client=rosa)
+    gone = ConditionFactory(client=rosa)
+    assert audit.audited_delete(Condition.objects.filter(pk=gone.pk), actor=therapist_user) == 1
+    assert list(Condition.objects.all()) == [keep]
+    event = AuditEvent.objects.get(action="delete")
+    assert (event.object_type, event.object_id, event.changes["ids"]) == (
+        "clients.condition",
+        str(gone.pk),
+        [str(gone.pk)],
+    )
+    assert event.client_id == rosa.pk
+
+
+def test_an_empty_bulk_operation_records_nothing(therapist_user):
+    assert audit.audited_update(Condition.objects.none(), actor=therapist_user, cause="x") == 0
+    assert not AuditEvent.objects.exists()
+
+
+def test_cancelling_an_appointment_records_the_reminders_it_superseded(therapist_user, rosa):
+    appointment = AppointmentFactory(client=rosa, starts_at=timezone.now() + datetime.timedelta(days=3))
+    on_booked(appointment)
+    pending = list(
+        Reminder.objects.filter(appointment=appointment, status="pending").values_list("pk", flat=True)
+    )
+    assert pending
+    appointment_cancel(actor=therapist_user, appointment=appointment, reason="unwell")
+    event = AuditEvent.objects.get(object_type="scheduling.reminder", action="update")
+    assert sorted(event.changes["ids"]) == sorted(str(pk) for pk in pending)
+    assert event.changes["set"]["status"] == "skipped"
+    assert event.clinic_id == rosa.clinic_id
+
+
+def test_body_map_marks_written_in_bulk_are_recorded(api, rosa):
+    response = api.post(
+        f"/api/v1/clients/{rosa.pk}/body-maps",
+        {"marks": [{"region": "sole", "side": "left", "sensation": "numbness", "intensity": 6}]},
+        content_type="application/json",
+    )
+    assert response.status_code == 201, response.content
+    mark = BodyMapMark.objects.get()
+    event = AuditEvent.objects.get(object_type="clients.bodymapmark")
+    assert event.changes["ids"] == [str(mark.pk)]
+    assert event.changes["created"][0]["sensation"] == "numbness"
+    assert event.client_id == rosa.pk
+
+
+@override_settings(NERVECARE_AUDIT=False)
+def test_switched_off_nothing_is_recorded(api, therapist_user, rosa):
+    assert api.get(reverse("web:client", args=[rosa.pk])).status_code == 200
+    client_update(actor=therapist_user, client=rosa, data={"phone": "555-0101"})
+    assert audit.audited_update(Condition.objects.filter(client=rosa), actor=therapist_user, cause="x") == 0
+    assert not AuditEvent.objects.exists()
