@@ -1,9 +1,32 @@
-"""Every response under /api/ is JSON, errors included (404 for an unknown route, 405 for a wrong method)."""
+"""Every response under /api/ is JSON, errors included (404 for an unknown route, 405 for a wrong method).
+
+Request limits for the API, checked before a view runs: a body must be JSON (415 otherwise; the API takes no
+forms or file uploads), and a query string may hold at most DATA_UPLOAD_MAX_NUMBER_FIELDS parameters (the
+body size limit, DATA_UPLOAD_MAX_MEMORY_SIZE, is answered with 413 by the API's exception handler)."""
 
 from collections.abc import Callable
 from http import HTTPStatus
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
+
+JSON_TYPES = {"application/json", "application/merge-patch+json"}
+
+
+def _refuse_request(request: HttpRequest) -> JsonResponse | None:
+    if request.method in {"POST", "PUT", "PATCH"} and request.META.get("CONTENT_LENGTH") not in (None, "", "0"):
+        content_type = request.META.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
+        if content_type not in JSON_TYPES:
+            message = f"Send the body as application/json, not {content_type or 'without a Content-Type'}."
+            return JsonResponse(
+                {"detail": message, "errors": [{"field": "body", "message": message}]}, status=415
+            )
+    limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+    query = request.META.get("QUERY_STRING", "")
+    if limit is not None and query and query.count("&") + 1 > limit:
+        message = f"At most {limit} query parameters."
+        return JsonResponse({"detail": message, "errors": [{"field": "query", "message": message}]}, status=400)
+    return None
 
 
 class ApiJsonErrorsMiddleware:
@@ -11,6 +34,10 @@ class ApiJsonErrorsMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith("/api/"):
+            refused = _refuse_request(request)
+            if refused is not None:
+                return refused
         response = self.get_response(request)
         if (
             request.path.startswith("/api/")
