@@ -8,7 +8,7 @@ The app runs on pytest-django's live server on loopback with the demo clinic; th
 - a success for a schema-violating request is allowed (the schema is stricter than the server in places,
   e.g. unknown fields are ignored), but a success must still be JSON when the operation says so.
 Examples are derandomized (the same run every time) and bounded for CI: FUZZ_EXAMPLES per operation and
-mode (default 12), raise it for a deeper local run: FUZZ_EXAMPLES=100 uv run pytest nervecare/core/tests/test_api_fuzz.py
+mode (default 10), raise it for a deeper local run: FUZZ_EXAMPLES=100 uv run pytest nervecare/core/tests/test_api_fuzz.py
 """
 
 import os
@@ -27,7 +27,7 @@ from nervecare.core.services import api_token_create
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "12"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "10"))
 
 
 @pytest.fixture
