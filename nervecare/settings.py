@@ -215,8 +215,10 @@ CACHES = {
 # API rate limits, "<requests>/<s|m|h|d>": per signed-in user (token or session), and per IP address for
 # requests without valid credentials. A person clicking through the pages makes a few requests a minute;
 # raise NERVECARE_API_RATE for integrations or a load test that shares one account between many workers.
-NERVECARE_API_RATE = os.environ.get("NERVECARE_API_RATE", "600/m")
-NERVECARE_API_ANON_RATE = os.environ.get("NERVECARE_API_ANON_RATE", "60/m")
+# "off" switches a limit off; the test suite runs without them unless a test sets one (user ids repeat
+# between tests, so their counters would add up across the suite).
+NERVECARE_API_RATE = os.environ.get("NERVECARE_API_RATE", "off" if TESTING else "600/m")
+NERVECARE_API_ANON_RATE = os.environ.get("NERVECARE_API_ANON_RATE", "off" if TESTING else "60/m")
 
 LOGGING = {
     "version": 1,

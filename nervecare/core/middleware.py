@@ -14,7 +14,11 @@ JSON_TYPES = {"application/json", "application/merge-patch+json"}
 
 
 def _refuse_request(request: HttpRequest) -> JsonResponse | None:
-    if request.method in {"POST", "PUT", "PATCH"} and request.META.get("CONTENT_LENGTH") not in (None, "", "0"):
+    if request.method in {"POST", "PUT", "PATCH"} and request.META.get("CONTENT_LENGTH") not in (
+        None,
+        "",
+        "0",
+    ):
         content_type = request.META.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
         if content_type not in JSON_TYPES:
             message = f"Send the body as application/json, not {content_type or 'without a Content-Type'}."
@@ -25,7 +29,9 @@ def _refuse_request(request: HttpRequest) -> JsonResponse | None:
     query = request.META.get("QUERY_STRING", "")
     if limit is not None and query and query.count("&") + 1 > limit:
         message = f"At most {limit} query parameters."
-        return JsonResponse({"detail": message, "errors": [{"field": "query", "message": message}]}, status=400)
+        return JsonResponse(
+            {"detail": message, "errors": [{"field": "query", "message": message}]}, status=400
+        )
     return None
 
 

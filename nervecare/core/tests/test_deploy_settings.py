@@ -15,7 +15,11 @@ HOST = "care.example.org"
 
 
 def _production_env(tmp_path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "NERVECARE_TESTING", "DJANGO_SETTINGS_MODULE"}}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DEBUG", "NERVECARE_TESTING", "DJANGO_SETTINGS_MODULE"}
+    }
     env.pop("SECURE_SSL_REDIRECT", None)
     env.pop("SECURE_COOKIES", None)
     env.pop("DATABASE_URL", None)

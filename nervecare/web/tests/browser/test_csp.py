@@ -55,7 +55,9 @@ def assert_clean(page, where: str) -> None:
 def test_the_violation_watch_catches_an_inline_style(strict, live_server, clinic_setup):
     """The check below can fail: an inline style attribute added to a page is reported."""
     visit(strict, "/accounts/login/")
-    strict.evaluate("() => { document.body.insertAdjacentHTML('beforeend', '<p style=\"color:red\">x</p>'); }")
+    strict.evaluate(
+        "() => { document.body.insertAdjacentHTML('beforeend', '<p style=\"color:red\">x</p>'); }"
+    )
     strict.wait_for_timeout(200)
     assert any("style-src" in v for v in strict.evaluate("() => window.__cspViolations"))
 
@@ -116,5 +118,11 @@ def test_portal_pages_under_the_policy(strict, live_server, clinic_setup):
     ClientAccount.objects.create(user=person, client=rosa)
     log_in(strict, "rosa")
     assert_clean(strict, "after signing in to the portal")
-    for path in ("/portal/", "/portal/consent/", "/portal/diary/", "/portal/appointments/", "/portal/progress/"):
+    for path in (
+        "/portal/",
+        "/portal/consent/",
+        "/portal/diary/",
+        "/portal/appointments/",
+        "/portal/progress/",
+    ):
         visit(strict, path)
