@@ -4,13 +4,17 @@ Request limits for the API, checked before a view runs: a body must be JSON (415
 forms or file uploads), and a query string may hold at most DATA_UPLOAD_MAX_NUMBER_FIELDS parameters (the
 body size limit, DATA_UPLOAD_MAX_MEMORY_SIZE, is answered with 413 by the API's exception handler)."""
 
+import re
 from collections.abc import Callable
 from http import HTTPStatus
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 JSON_TYPES = {"application/json", "application/merge-patch+json"}
+FORM_TYPES = {"multipart/form-data", "application/x-www-form-urlencoded"}
+_EMPTY_FORM = re.compile(rb"\s*(--[^\r\n]*--)?\s*")  # no fields: nothing, or only the closing boundary
 
 
 def _refuse_request(request: HttpRequest) -> JsonResponse | None:
@@ -20,6 +24,14 @@ def _refuse_request(request: HttpRequest) -> JsonResponse | None:
         "0",
     ):
         content_type = request.META.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
+        if content_type in FORM_TYPES:
+            try:
+                body = request.body  # kept in memory: the view can still read it
+            except RequestDataTooBig:
+                message = f"The request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes."
+                return JsonResponse({"detail": message, "errors": []}, status=413)
+            if _EMPTY_FORM.fullmatch(body):
+                content_type = "application/json"  # an empty form: what some clients send without a body
         if content_type not in JSON_TYPES:
             message = f"Send the body as application/json, not {content_type or 'without a Content-Type'}."
             return JsonResponse(

@@ -38,6 +38,12 @@ def test_an_api_body_that_is_not_json_is_415(api, content_type):
     assert body["errors"] == [{"field": "body", "message": body["detail"]}]
 
 
+def test_a_post_without_a_body_is_not_refused(api):
+    """Clients (Django's test client, some HTTP libraries) send an empty form for a POST without a body."""
+    r = api.post("/api/v1/me")  # an empty multipart form; the route only has GET
+    assert r.status_code == 405
+
+
 def test_a_json_body_with_a_charset_is_accepted(api):
     r = api.post("/api/v1/clients", "{}", content_type="application/json; charset=utf-8")
     assert r.status_code == 422  # reached the validation: the fields are named
