@@ -4,6 +4,8 @@ The app runs on pytest-django's live server on loopback with the demo clinic; th
 /api/v1/openapi.json; every operation gets schema-valid requests (positive) and schema-violating ones
 (negative), sent with a therapist's and with the owner's bearer token. Checks for every response:
 - never a 5xx (schemathesis' not_a_server_error);
+- a documented response matches its schema and content type (response_schema_conformance,
+  content_type_conformance);
 - every error (4xx) is JSON with a "detail" message and an "errors" list of {field, message};
 - a success for a schema-violating request is allowed (the schema is stricter than the server in places,
   e.g. unknown fields are ignored), but a success must still be JSON when the operation says so.
@@ -19,7 +21,7 @@ import schemathesis
 from django.core.management import call_command
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
-from schemathesis.checks import not_a_server_error
+from schemathesis.checks import content_type_conformance, not_a_server_error, response_schema_conformance
 from schemathesis.generation.modes import GenerationMode
 
 from nervecare.core.models import User
@@ -28,6 +30,12 @@ from nervecare.core.services import api_token_create
 pytestmark = pytest.mark.django_db(transaction=True)
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "10"))
+# Successful responses must match their documented schema and content type (FUZZ_CONFORMANCE=0: only 5xx).
+CHECKS = [not_a_server_error] + (
+    []
+    if os.environ.get("FUZZ_CONFORMANCE") == "0"
+    else [response_schema_conformance, content_type_conformance]
+)
 
 
 @pytest.fixture
@@ -74,9 +82,9 @@ def _fuzz_operation(base_url: str, session: requests.Session, operation, mode: G
         response = case.call(base_url=base_url, session=session, timeout=60)
         problem = _error_problems(response)
         try:
-            case.validate_response(response, checks=[not_a_server_error])
+            case.validate_response(response, checks=CHECKS)
         except AssertionError as exc:
-            problem = f"server error: {str(exc)[:300]}"
+            problem = f"{str(exc)[:400]}"
         if problem and len(seen) < 3:
             seen.append(f"{operation.label} [{mode.value}] {case.method} {case.formatted_path}: {problem}")
 
