@@ -26,6 +26,7 @@ from django.utils.http import http_date
 from django.views.decorators.csrf import csrf_exempt
 
 from nervecare.clients.models import Client
+from nervecare.core.middleware import NUL_MESSAGE, nul_fields
 from nervecare.core.models import User
 from nervecare.core.services import api_token_authenticate, audit_record
 from nervecare.interop import bulk, capability, mapping, referral, selectors
@@ -295,6 +296,9 @@ def base(request: HttpRequest, user: User) -> HttpResponse:
         bundle = json.loads(request.body or b"")
     except (ValueError, UnicodeDecodeError) as exc:
         raise FhirError(400, "structure", f"The body is not JSON: {exc}") from None
+    nul = next(nul_fields(bundle), None)
+    if nul is not None:  # no text column can store NUL (PostgreSQL refuses it)
+        raise FhirError(422, "invalid", f"{nul} {NUL_MESSAGE}", expression=nul)
     try:
         report = referral.referral_import(actor=user, bundle=bundle, request=request)
     except referral.BundleError as exc:

@@ -115,3 +115,52 @@ def test_refused_credentials_are_rate_limited_per_address(db, settings):
 def test_rate_limits_can_be_switched_off(api, settings):
     settings.NERVECARE_API_RATE = "off"
     assert {api.get("/api/v1/me").status_code for _ in range(30)} == {200}
+
+
+# --- NUL characters (found by the fuzzing on PostgreSQL: "text fields cannot contain NUL" was a 500) -------
+
+
+def test_a_nul_character_in_a_json_field_is_422_naming_the_field(api):
+    body = json.dumps(
+        {"client": {"first_name": "Ro\x00sa"}, "conditions": [{"note": "ok"}, {"note": "\x00"}]}
+    )
+    r = api.post("/api/v1/clients", body, content_type="application/json")
+    assert r.status_code == 422
+    errors = {e["field"]: e["message"] for e in r.json()["errors"]}
+    assert errors == {
+        "client.first_name": "must not contain NUL (\\u0000) characters",
+        "conditions[1].note": "must not contain NUL (\\u0000) characters",
+    }
+
+
+def test_a_nul_character_in_a_query_parameter_is_422(api):
+    r = api.get("/api/v1/clients", {"q": "Ro\x00sa"})
+    assert r.status_code == 422
+    assert r.json()["errors"] == [{"field": "q", "message": "must not contain NUL (\\u0000) characters"}]
+
+
+def test_cancelling_with_a_nul_in_the_reason_is_422_not_a_server_error(therapist_user, clinic):
+    """The fuzzing's finding: POST /appointments/{id}/cancel with a NUL in `reason` was a 500 on PostgreSQL."""
+    from nervecare.core.tests.factories import ClientFactory
+    from nervecare.scheduling.tests.factories import AppointmentFactory
+
+    appointment = AppointmentFactory(client=ClientFactory(clinic=clinic), therapist=therapist_user.therapist)
+    http = HttpClient()
+    http.force_login(therapist_user)
+    r = http.post(
+        f"/api/v1/appointments/{appointment.id}/cancel",
+        json.dumps({"reason": "\x00"}),
+        content_type="application/json",
+    )
+    assert r.status_code == 422
+    assert r.json()["errors"] == [{"field": "reason", "message": "must not contain NUL (\\u0000) characters"}]
+    appointment.refresh_from_db()
+    assert appointment.status == "booked"
+
+
+def test_a_fhir_referral_with_a_nul_character_is_refused(api):
+    bundle = {"resourceType": "Bundle", "type": "transaction", "entry": [{"resource": {"name": "\x00"}}]}
+    r = api.post("/fhir/R4/", json.dumps(bundle), content_type="application/fhir+json")
+    assert r.status_code == 422
+    issue = r.json()["issue"][0]
+    assert issue["expression"] == ["entry[0].resource.name"]
