@@ -1,5 +1,7 @@
 """The JSON API under /api/v1/: one NinjaAPI mounting each app's router. Schema: /api/v1/openapi.json."""
 
+import math
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
@@ -14,6 +16,7 @@ from nervecare.core.api_support import AUTH, error_body, field_from_loc
 from nervecare.core.audit_api import router as audit_router
 from nervecare.core.errors import FieldErrors
 from nervecare.core.scopes import MissingScopeError
+from nervecare.core.throttling import API_THROTTLES, FailedAuthThrottle
 from nervecare.outcomes.api import router as outcomes_router
 from nervecare.plans.api import router as plans_router
 from nervecare.plans.services import PlanBlockedError
@@ -35,6 +38,7 @@ api = NinjaAPI(
         'JSON: `{"detail": ..., "errors": [{"field": ..., "message": ...}]}` with a 4xx status.'
     ),
     auth=AUTH,
+    throttle=API_THROTTLES,  # NERVECARE_API_RATE / NERVECARE_API_ANON_RATE: 429 with Retry-After
     urls_namespace="api",
 )
 api.add_router("", core_router)
@@ -115,6 +119,12 @@ def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 @api.exception_handler(AuthenticationError)
 def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    throttle = FailedAuthThrottle()
+    if not throttle.allow_request(request):  # many refused credentials from one address: slow it down
+        wait = throttle.wait()
+        response = api.create_response(request, error_body("Too many requests."), status=429)
+        response["Retry-After"] = str(math.ceil(wait or 60))
+        return response
     return api.create_response(request, error_body("Sign in or send a valid bearer token."), status=401)
 
 

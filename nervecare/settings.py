@@ -81,6 +81,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",  # Content-Security-Policy header (see "Security headers" below)
     "nervecare.core.middleware.ApiJsonErrorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -199,13 +200,76 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
+# ---------------------------------------------------------------------------------------------------------
+# Security headers, cookies, CSP, request size limits, API rate limits (`nervecare check --deploy` is clean).
+# Production is "DEBUG off and not the test suite"; each switch can still be set by its environment variable.
+# ---------------------------------------------------------------------------------------------------------
+PRODUCTION = not DEBUG and not TESTING
+
+# HTTPS: redirect plain HTTP. Behind a reverse proxy that terminates TLS, set SECURE_PROXY_SSL_HEADER=1 and
+# make the proxy set X-Forwarded-Proto (and strip it from clients), or the redirect loops.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", PRODUCTION)
+if env_bool("SECURE_PROXY_SSL_HEADER", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# HSTS: one year, subdomains, preload list. SECURE_HSTS_SECONDS=0 switches it off (e.g. while trying TLS out).
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 60 * 60 if PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+
+# Cookies: Secure over HTTPS, never readable from JavaScript (HTMX reads the CSRF token from the page), and
+# not sent on cross-site requests.
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 60 * 60)
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG and not TESTING)
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", PRODUCTION)
+SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# Content-Security-Policy (django-csp 4): nothing inline, nothing from another origin. Templates keep
+# scripts in nervecare/static/js and styles in nervecare/static/css; charts are SVG without <style>.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    },
+}
+
+# Request size: form and JSON bodies up to 2.5 MB (a FHIR referral bundle is well under that), uploads
+# held in memory up to the same size, at most 2000 form fields.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
+FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env_int("DATA_UPLOAD_MAX_NUMBER_FIELDS", 2000)
+
+# The cache holds the API rate-limit counters (and drawn charts). Several app processes must share the
+# counters: with REDIS_URL set the cache is Redis, otherwise it is local to the process.
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["REDIS_URL"]}
+        if os.environ.get("REDIS_URL")
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "nervecare"}
+    )
+}
+# API rate limits, "<requests>/<s|m|h|d>": per signed-in user (token or session), and per IP address for
+# requests without valid credentials. A person clicking through the pages makes a few requests a minute;
+# raise NERVECARE_API_RATE for integrations or a load test that shares one account between many workers.
+# "off" switches a limit off; the test suite runs without them unless a test sets one (user ids repeat
+# between tests, so their counters would add up across the suite).
+NERVECARE_API_RATE = os.environ.get("NERVECARE_API_RATE", "off" if TESTING else "600/m")
+NERVECARE_API_ANON_RATE = os.environ.get("NERVECARE_API_ANON_RATE", "off" if TESTING else "60/m")
 
 LOGGING = {
     "version": 1,

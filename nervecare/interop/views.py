@@ -27,6 +27,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from nervecare.clients.models import Client
 from nervecare.core import audit
+from nervecare.core.middleware import NUL_MESSAGE, nul_fields
 from nervecare.core.models import User
 from nervecare.core.scopes import check_token_scope, fhir_scope
 from nervecare.core.services import api_token_authenticate, audit_record
@@ -292,6 +293,9 @@ def base(request: HttpRequest, user: User) -> HttpResponse:
         bundle = json.loads(request.body or b"")
     except (ValueError, UnicodeDecodeError) as exc:
         raise FhirError(400, "structure", f"The body is not JSON: {exc}") from None
+    nul = next(nul_fields(bundle), None)
+    if nul is not None:  # no text column can store NUL (PostgreSQL refuses it)
+        raise FhirError(422, "invalid", f"{nul} {NUL_MESSAGE}", expression=nul)
     try:
         report = referral.referral_import(actor=user, bundle=bundle, request=request)
     except referral.BundleError as exc:

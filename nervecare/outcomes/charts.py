@@ -19,6 +19,7 @@ from matplotlib.ticker import MaxNLocator  # noqa: E402
 from nervecare.outcomes.rules import outcome_rules  # noqa: E402
 
 CACHE_SECONDS = 24 * 3600
+SVG_FORMAT = 2  # bumped when to_svg() changes, so a shared cache does not serve charts drawn the old way
 
 BRAND = "#1f5f8b"
 MUTED = "#5b6776"
@@ -29,6 +30,8 @@ COLOURS = {"pain": "#a4161a", "numbness": "#1f5f8b", "tingling": "#8a4b00"}
 
 _SVG_START = re.compile(r"^.*?(<svg\b)", re.S)
 _SIZE = re.compile(r'\s(width|height)="[^"]*"')
+_STYLE_ELEMENT = re.compile(r"<style\b[^>]*>.*?</style>", re.S)
+_STYLE_ATTR = re.compile(r'\sstyle="([^"]*)"')
 
 
 def _figure(width: float = 6.4, height: float = 3.2, left: float = 0.75, bottom: float = 0.55) -> Figure:
@@ -48,17 +51,34 @@ def _style(ax: Any) -> None:
     ax.set_axisbelow(True)
 
 
+def _presentation_attributes(match: re.Match) -> str:
+    """style="fill: #fff; stroke-width: 0.8" -> fill="#fff" stroke-width="0.8" (matplotlib writes only
+    properties that are also SVG presentation attributes)."""
+    attrs = []
+    for declaration in match.group(1).split(";"):
+        name, _sep, value = declaration.partition(":")
+        if name.strip() and value.strip():
+            attrs.append(f'{name.strip()}="{value.strip()}"')
+    return " " + " ".join(attrs)
+
+
 def to_svg(fig: Figure, title: str) -> str:
-    """Inline SVG: no XML prologue, scales to its container, announced as an image with a title."""
+    """Inline SVG: no XML prologue, scales to its container, announced as an image with a title.
+
+    No <style> element and no style="" attributes, which the Content-Security-Policy (style-src 'self')
+    would refuse: matplotlib's styles become presentation attributes, its global rule (round line joins,
+    butt caps) attributes of the root element, inherited by every shape; the size comes from csp.css."""
     buf = io.StringIO()
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "nervecare"}):
         fig.savefig(buf, format="svg")
     svg = _SVG_START.sub(r"\1", buf.getvalue(), count=1)
+    svg = _STYLE_ELEMENT.sub("", svg)
+    svg = _STYLE_ATTR.sub(_presentation_attributes, svg)
     head, _sep, rest = svg.partition(">")
     head = _SIZE.sub("", head)
     safe = title.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
     return (
-        f'{head} role="img" aria-label="{safe}" style="width:100%;height:auto;max-width:720px">'
+        f'{head} role="img" aria-label="{safe}" class="chart-svg" stroke-linejoin="round" stroke-linecap="butt">'
         f"<title>{safe}</title>{rest}"
     )
 
@@ -71,7 +91,7 @@ def to_png(fig: Figure, dpi: int = 120) -> bytes:
 
 def cached(kind: str, inputs: Any, build: Callable[[], Any]) -> Any:
     """A chart drawn once per distinct input (drawing costs tens of milliseconds; the inputs are small)."""
-    digest = hashlib.sha256(repr((kind, inputs, outcome_rules().version)).encode()).hexdigest()
+    digest = hashlib.sha256(repr((kind, inputs, outcome_rules().version, SVG_FORMAT)).encode()).hexdigest()
     return cache.get_or_set(f"outcomes:chart:{digest}", build, CACHE_SECONDS)
 
 

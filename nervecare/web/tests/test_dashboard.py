@@ -96,7 +96,7 @@ def test_chart_shows_this_visits_map_beside_the_first(therapist_user, clinic):
         )
     html = login(therapist_user).get(f"/clients/{client.id}/").content.decode()
     assert "First map" in html and "Latest map" in html
-    assert html.count('class="region marked"') == 2
+    assert html.count('class="region marked i7"') == 1 and html.count('class="region marked i4"') == 1
     assert "Numbness 7/10" in html and "Numbness 4/10" in html
 
 
