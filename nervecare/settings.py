@@ -177,8 +177,13 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = False  # a correct password must not wipe the count of wrong two-factor codes
 AXES_LOCKOUT_CALLABLE = "nervecare.core.auth_views.lockout_response"
 AXES_HTTP_RESPONSE_CODE = 429
-# The IP address is REMOTE_ADDR (axes' default). Behind a reverse proxy, set AXES_IPWARE_PROXY_COUNT and
-# AXES_IPWARE_META_PRECEDENCE_ORDER as django-axes documents, or every user shares the proxy's address.
+# The IP address is REMOTE_ADDR (axes' default). Behind a reverse proxy every user would share the proxy's
+# address, so AXES_PROXY_COUNT (the number of trusted proxies in front of the app, e.g. 1 for deploy/nginx.conf)
+# makes axes read X-Forwarded-For from the right, skipping only addresses the proxies added (not spoofable).
+_AXES_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 0)
+if _AXES_PROXY_COUNT:
+    AXES_IPWARE_PROXY_COUNT = _AXES_PROXY_COUNT
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
 # Idle sessions are signed out (middleware in core/middleware.py); SESSION_COOKIE_AGE stays the absolute
 # limit. Staff: 15 minutes by default; portal clients: 60.
 NERVECARE_IDLE_MINUTES = env_int("NERVECARE_IDLE_MINUTES", 15)

@@ -108,7 +108,7 @@ class Therapist(FastHttpUser):
 
     def do_read(self) -> None:
         r = self.rng.random()
-        client_id = self.rng.choice(PLAN["client_ids"])
+        client_id = self.rng.choice(self.me["client_ids"])
         if r < 0.30:
             self.call("read", "GET /clients/{id}", "GET", f"/api/v1/clients/{client_id}")
         elif r < 0.50:
@@ -127,7 +127,7 @@ class Therapist(FastHttpUser):
                 f"&therapist_id={therapist}",
             )
         else:
-            client_id = self.rng.choice(PLAN["history_client_ids"] or PLAN["client_ids"])
+            client_id = self.rng.choice(self.me["history_client_ids"] or self.me["client_ids"])
             self.call("read", "GET /clients/{id}/outcomes", "GET", f"/api/v1/clients/{client_id}/outcomes")
 
     def do_booking(self) -> None:
@@ -192,7 +192,7 @@ class Therapist(FastHttpUser):
             self.ack("note", body | {"appointment_id": appointment_id}, {"id": data["id"]})
 
     def do_screening(self) -> None:
-        client_id = self.rng.choice(PLAN["client_ids"])
+        client_id = self.rng.choice(self.me["client_ids"])
         if self.rng.random() < 0.5:
             body = {
                 "instrument": "nrs_pain",

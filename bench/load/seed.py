@@ -203,6 +203,14 @@ def seed(
                     "token": plain,
                     "session": _session_for(user),
                     "note_pool": by_therapist[therapist.id],
+                    # A therapist sees the clinical record of their own clients only (clients_visible_to):
+                    # the clinical reads and questionnaires use these; bookings stay clinic-wide.
+                    "client_ids": [c.id for j, c in enumerate(client_rows) if j % therapists == i],
+                    "history_client_ids": [
+                        c.id
+                        for j, c in enumerate(client_rows[: min(history_clients, clients)])
+                        if j % therapists == i
+                    ],
                 }
             )
     return {

@@ -25,6 +25,7 @@ from schemathesis.checks import content_type_conformance, not_a_server_error, re
 from schemathesis.generation.modes import GenerationMode
 
 from nervecare.core.models import User
+from nervecare.core.scopes import vocabulary
 from nervecare.core.services import api_token_create
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -44,7 +45,9 @@ def fuzz_server(live_server, settings):  # noqa: ANN001 - pytest-django's settin
     settings.NERVECARE_API_ANON_RATE = "off"
     call_command("demo", stdout=open(os.devnull, "w"))  # noqa: SIM115 - the demo clinic, through the services
     tokens = {
-        username: api_token_create(user=User.objects.get(username=username), name="fuzz")[1]
+        username: api_token_create(
+            user=User.objects.get(username=username), name="fuzz", scopes=sorted(vocabulary())
+        )[1]
         for username in ("maria", "owner")
     }
     schema = schemathesis.openapi.from_url(f"{live_server.url}/api/v1/openapi.json", timeout=120)

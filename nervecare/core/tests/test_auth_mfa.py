@@ -171,7 +171,7 @@ def test_unverified_sessions_get_a_json_401_from_the_api_but_bearer_tokens_work(
     assert response.status_code == 401
     assert response.json()["detail"].startswith("Finish signing in first")
     assert response.json()["errors"] == []
-    _token, plain = api_token_create(user=therapist_user, name="cli")
+    _token, plain = api_token_create(user=therapist_user, name="cli", scopes=["clients:read"])
     with_token = HttpClient().get("/api/v1/clients", headers={"Authorization": f"Bearer {plain}"})
     assert with_token.status_code == 200
     # The half-signed-in session does not stand in for a wrong token.

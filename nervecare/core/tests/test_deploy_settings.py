@@ -18,7 +18,8 @@ def _production_env(tmp_path, **extra: str) -> dict[str, str]:
     env = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"DEBUG", "NERVECARE_TESTING", "DJANGO_SETTINGS_MODULE"}
+        # DJANGO_ALLOW_ASYNC_UNSAFE: set by the browser tests for their own process, never in production
+        if k not in {"DEBUG", "NERVECARE_TESTING", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     }
     env.pop("SECURE_SSL_REDIRECT", None)
     env.pop("SECURE_COOKIES", None)

@@ -84,8 +84,8 @@ def test_a_page_form_with_too_many_fields_is_refused(api, settings):
 
 def test_the_api_rate_per_user_answers_429_with_retry_after(therapist_user, junior_therapist_user, settings):
     settings.NERVECARE_API_RATE = "3/m"
-    _, alice = api_token_create(user=therapist_user, name="t")
-    _, bob = api_token_create(user=junior_therapist_user, name="t")
+    _, alice = api_token_create(user=therapist_user, name="t", scopes=["clients:read"])
+    _, bob = api_token_create(user=junior_therapist_user, name="t", scopes=["clients:read"])
     http = HttpClient()
     statuses = [http.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {alice}").status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]

@@ -161,8 +161,8 @@ def test_create_rejects_unknown_scopes_and_past_expiry(therapist_user):
     from nervecare.core.errors import FieldErrors
 
     with pytest.raises(FieldErrors) as exc:
-        api_token_create(user=therapist_user, name="x", scopes=["clients:delete"])
-    assert "clients:delete" in exc.value.errors["scopes"]
+        api_token_create(user=therapist_user, name="x", scopes=["clients:destroy"])
+    assert "clients:destroy" in exc.value.errors["scopes"]
     with pytest.raises(FieldErrors) as exc:
         api_token_create(user=therapist_user, name="x", scopes=[])
     assert "scopes" in exc.value.errors

@@ -216,6 +216,9 @@ def test_client_intake_goes_through_the_clinical_services_and_shows_on_the_chart
     assert client.flags.filter(rule_id="foot_ulcer_wound_infection", status="open").exists()
     assert AuditEvent.objects.filter(actor=user, summary="Intake filled in by the client").exists()
 
+    type(client).objects.filter(pk=client.pk).update(
+        primary_therapist=therapist_user.therapist
+    )  # Alice's client
     staff = login(therapist_user)
     chart = staff.get(f"/clients/{client.id}/").content.decode()
     assert "Reported by the client" in chart and "Mark as reviewed" in chart
