@@ -195,6 +195,7 @@ ROUTES: dict[str, Route] = {
     "api:list_shares": R("clinical"),
     "api:add_share": R("clinical", body={"therapist_id": 1}),
     "api:delete_share": R("clinical"),
+    "api:audit_search": R("clinic_admin"),
     "api:delete_client": R("admin_clinical", body={"reason": "moved away"}),
     "api:restore_client": R("admin_clinical", body={}),
     "api:erase_client": R("admin_clinical", body={}),
@@ -327,6 +328,9 @@ ROUTES: dict[str, Route] = {
         "scheduling", method="POST", body={}, args={"action": lambda s: "no-show"}
     ),
     "scheduling:book_series": R("scheduling"),
+    # the audit trail: a clinic's admins only, never another clinic's events
+    "audit:events": R("clinic_admin"),
+    "audit:export": R("clinic_admin"),
     # deletion, retention, erasure and the right-of-access export (clients app pages)
     "privacy:deleted": R("clinic_admin"),
     "privacy:delete": R("admin_clinical"),
