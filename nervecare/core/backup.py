@@ -326,10 +326,20 @@ def restore(
 
 def _clear(connection: Any, to_clear: list[type[models.Model]]) -> None:
     """Empty the tables, children first (raw statements: no signals, no cascades in Python). PostgreSQL
-    truncates, which append-only row triggers (the audit trail) do not block."""
+    truncates. The append-only audit table is left alone (it must already be empty)."""
     if not to_clear:
         return
     quote = connection.ops.quote_name
+    audit = [m for m in to_clear if m._meta.label_lower == "core.auditevent"]
+    if audit:
+        # The audit trail is append-only (triggers refuse UPDATE, DELETE and TRUNCATE): it can be restored into,
+        # never emptied. It has no foreign-key constraints, so the other tables can be emptied without it.
+        if audit[0]._base_manager.using(connection.alias).exists():
+            raise BackupError(
+                "The database already holds an audit trail, which is append-only and cannot be replaced: "
+                "restore into a new, empty database (nervecare migrate, then nervecare restore)."
+            )
+        to_clear = [m for m in to_clear if m not in audit]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             tables = ", ".join(quote(m._meta.db_table) for m in to_clear)

@@ -193,6 +193,12 @@ def test_a_database_with_data_is_refused_unless_forced(small_backup):
     assert Client.objects.using(TARGET).count() == 3
     assert AuditEvent.objects.using(TARGET).count() == 1
 
+    # Now the target holds an audit trail: append-only, so even --force will not replace it.
+    with pytest.raises(CommandError, match="already holds an audit trail, which is append-only"):
+        call_command("restore", str(small_backup), database=TARGET, force=True, stdout=open("/dev/null", "w"))  # noqa: SIM115, PTH123
+    assert Client.objects.using(TARGET).count() == 3
+    assert AuditEvent.objects.using(TARGET).count() == 1
+
 
 @pytest.mark.django_db(databases=BOTH)
 def test_a_backup_of_another_schema_is_refused_with_the_migration_named(small_backup):
