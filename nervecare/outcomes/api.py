@@ -197,8 +197,4 @@ def report_download(request: HttpRequest, job_id: int) -> HttpResponse:
         summary="Clinic outcome report downloaded (API)",
         request=request,
     )
-    response = HttpResponse(bytes(job.pdf), content_type="application/pdf")
-    response["Content-Disposition"] = (
-        f'attachment; filename="{reports.report_filename("clinic-outcomes", job.created_at)}"'
-    )
-    return response
+    return reports.clinic_report_download(job)

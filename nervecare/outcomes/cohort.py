@@ -375,21 +375,7 @@ def client_rows(clinic: Clinic, *, now: dt.datetime | None = None) -> dict[int, 
             seen.add(cid)
             rows[cid].type, rows[cid].cause = ntype, cause
     names = dict(Therapist.objects.filter(clinic=clinic).values_list("id", "display_name"))
-    order = {"active": 0, "completed": 1, "cancelled": 1, "proposed": 2}
-    best: dict[int, tuple] = {}
-    for plan in CarePlan.objects.filter(client__clinic=clinic).values(
-        "id",
-        "client_id",
-        "status",
-        "modality",
-        "therapist_id",
-        "course_weeks",
-        "sessions_per_week",
-        "created_at",
-    ):
-        key = (order.get(plan["status"], 3), -plan["created_at"].timestamp(), -plan["id"])
-        if plan["client_id"] not in best or key < best[plan["client_id"]][0]:
-            best[plan["client_id"]] = (key, plan)
+    best = summary.plans_that_count(CarePlan.objects.filter(client__clinic=clinic))
     appts = (
         Appointment.objects.filter(clinic=clinic)
         .values("client_id")

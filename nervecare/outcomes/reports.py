@@ -460,3 +460,14 @@ def clinic_report_pdf(result: dict[str, Any], *, progress: Progress | None = Non
 
 def report_filename(prefix: str, when: dt.datetime) -> str:
     return f"{prefix}-{when:%Y%m%d-%H%M}.pdf"
+
+
+def clinic_report_download(job: Any) -> Any:
+    """The finished clinic report of a job as a PDF download (the page and the API answer the same)."""
+    from django.http import HttpResponse
+
+    response = HttpResponse(bytes(job.pdf), content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="{report_filename("clinic-outcomes", job.created_at)}"'
+    )
+    return response

@@ -110,21 +110,7 @@ def _attributes(clinic_id: int, ids: list[int]) -> dict[int, dict[str, Any]]:
         if cid not in seen:
             seen.add(cid)
             out[cid] |= {"type": ntype, "cause": cause}
-    order = {"active": 0, "completed": 1, "cancelled": 1, "proposed": 2}
-    best: dict[int, tuple] = {}
-    for plan in CarePlan.objects.filter(client_id__in=ids).values(
-        "id",
-        "client_id",
-        "status",
-        "modality",
-        "therapist_id",
-        "course_weeks",
-        "sessions_per_week",
-        "created_at",
-    ):
-        key = (order.get(plan["status"], 3), -plan["created_at"].timestamp(), -plan["id"])
-        if plan["client_id"] not in best or key < best[plan["client_id"]][0]:
-            best[plan["client_id"]] = (key, plan)
+    best = plans_that_count(CarePlan.objects.filter(client_id__in=ids))
     for cid, (_key, plan) in best.items():
         out[cid] |= {
             "modality": plan["modality"],
@@ -440,3 +426,26 @@ def version(clinic_id: int) -> tuple:
         n=Count("client_id"), t=Max("refreshed_at")
     )
     return (agg["n"], agg["t"].isoformat() if agg["t"] else None)
+
+
+PLAN_STATUS_ORDER = {"active": 0, "completed": 1, "cancelled": 1, "proposed": 2}
+
+
+def plans_that_count(plans: Any) -> dict[int, tuple]:
+    """{client_id: (key, plan values)}: the plan a client's outcomes are grouped by — the active one, else
+    the newest completed or cancelled, else the newest proposed. Shared by the cohort and the summary table."""
+    best: dict[int, tuple] = {}
+    for plan in plans.values(
+        "id",
+        "client_id",
+        "status",
+        "modality",
+        "therapist_id",
+        "course_weeks",
+        "sessions_per_week",
+        "created_at",
+    ):
+        key = (PLAN_STATUS_ORDER.get(plan["status"], 3), -plan["created_at"].timestamp(), -plan["id"])
+        if plan["client_id"] not in best or key < best[plan["client_id"]][0]:
+            best[plan["client_id"]] = (key, plan)
+    return best

@@ -177,8 +177,4 @@ def report_job_download(request: HttpRequest, job_id: int) -> HttpResponse:
         summary="Clinic outcome report downloaded",
         request=request,
     )
-    response = HttpResponse(bytes(job.pdf), content_type="application/pdf")
-    response["Content-Disposition"] = (
-        f'attachment; filename="{reports.report_filename("clinic-outcomes", job.created_at)}"'
-    )
-    return response
+    return reports.clinic_report_download(job)
