@@ -64,14 +64,14 @@ def main() -> None:
         ).isoformat()
 
     routes = {
-        "GET /clients/{id}": lambda: client.get(f"/api/v1/clients/{rng.choice(plan['client_ids'])}"),
+        "GET /clients/{id}": lambda: client.get(f"/api/v1/clients/{rng.choice(me['client_ids'])}"),
         "GET /clients?search": lambda: client.get("/api/v1/clients?search=Client001"),
         "GET /appointments?range": lambda: client.get(
             f"/api/v1/appointments?start={first}T00:00:00Z&end={first + dt.timedelta(days=1)}T00:00:00Z"
             f"&therapist_id={me['therapist_id']}"
         ),
         "GET /clients/{id}/outcomes": lambda: client.get(
-            f"/api/v1/clients/{rng.choice(plan['history_client_ids'])}/outcomes"
+            f"/api/v1/clients/{rng.choice(me['history_client_ids'] or me['client_ids'])}/outcomes"
         ),
         "POST /appointments": lambda: client.post(
             "/api/v1/appointments",
@@ -97,7 +97,7 @@ def main() -> None:
             content_type="application/json",
         ),  # fmt: skip
         "POST /clients/{id}/responses": lambda: client.post(
-            f"/api/v1/clients/{rng.choice(plan['client_ids'])}/responses",
+            f"/api/v1/clients/{rng.choice(me['client_ids'])}/responses",
             {"instrument": "nrs_pain", "answers": {"pain": 4}},
             content_type="application/json",
         ),

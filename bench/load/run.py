@@ -94,6 +94,19 @@ def parse_args() -> argparse.Namespace:
 # --- database and server ----------------------------------------------------------------------------------
 
 
+def interpreter() -> str:
+    """Which Python serves, and how fast it is: the figures depend on it. (A source build without PGO/LTO, e.g.
+    pyenv's default, runs Django about twice as slowly as Debian's python3.11; ./dev prefers the latter.)"""
+    import platform
+    import timeit
+
+    ms = min(timeit.repeat("sum(range(1000))", number=20000, repeat=3)) * 1000
+    return (
+        f"{os.path.realpath(sys.executable)} (Python {platform.python_version()}; "
+        f"speed check: 20,000 x sum(range(1000)) in {ms:.0f} ms)"
+    )
+
+
 def app_env(args: argparse.Namespace, data_dir: Path, audit: bool) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
@@ -483,6 +496,7 @@ def one_run(args: argparse.Namespace, *, audit: bool, label: str) -> dict:
         if args.threads > 1
         else f"sync, {args.workers} workers"
     )
+    print(f"   interpreter: {interpreter()}")
     print(
         f"   gunicorn up ({kind}, CONN_MAX_AGE={args.conn_max_age}, cache {'local' if args.no_redis else 'Redis'})"
     )
@@ -568,7 +582,7 @@ def one_run(args: argparse.Namespace, *, audit: bool, label: str) -> dict:
     result = {
         "label": label,
         "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "machine": {"cpus": os.cpu_count(), "load_average_at_end": os.getloadavg()},
+        "machine": {"cpus": os.cpu_count(), "load_average_at_end": os.getloadavg(), "python": interpreter()},
         "config": {
             "users": args.users,
             "duration_s": args.duration,
