@@ -275,6 +275,12 @@ CACHES = {
 # between tests, so their counters would add up across the suite).
 NERVECARE_API_RATE = os.environ.get("NERVECARE_API_RATE", "off" if TESTING else "600/m")
 NERVECARE_API_ANON_RATE = os.environ.get("NERVECARE_API_ANON_RATE", "off" if TESTING else "60/m")
+# Seconds an API token (with its user) stays in the cache between database lookups; 0 = look up every request.
+# On by default only with Redis: every app process shares it, so revoking a token or changing its user (which
+# drops the entry) takes effect at once everywhere. A cache local to each process could not promise that.
+NERVECARE_TOKEN_CACHE_SECONDS = int(
+    os.environ.get("NERVECARE_TOKEN_CACHE_SECONDS", "300" if os.environ.get("REDIS_URL") else "0")
+)
 
 LOGGING = {
     "version": 1,

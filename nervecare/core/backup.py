@@ -29,6 +29,8 @@ from django.db import connections, models, transaction
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 
+from nervecare.core.services import token_cache_forget
+
 FORMAT = "nervecare-backup"
 VERSION = 1
 BATCH = 500
@@ -271,6 +273,7 @@ def restore(
                 f"The database is not empty: {listed}. Restore into an empty, migrated database, or pass "
                 "--force to replace its data."
             )
+        replaced_tokens = _token_digests(alias)
         # Every table (they are empty, or --force asked to replace them), so references never dangle.
         _clear(connection, list(reversed(backup_models())))
         model: Any = None
@@ -321,7 +324,15 @@ def restore(
     from django.contrib.contenttypes.models import ContentType
 
     ContentType.objects.clear_cache()
+    # API tokens cached before the restore (they may be gone, or belong to other users now), and the restored.
+    token_cache_forget(replaced_tokens + _token_digests(alias))
     return counts
+
+
+def _token_digests(alias: str) -> list[str]:
+    from nervecare.core.models import ApiToken
+
+    return list(ApiToken.objects.using(alias).values_list("token_hash", flat=True))
 
 
 def _clear(connection: Any, to_clear: list[type[models.Model]]) -> None:

@@ -3,8 +3,11 @@
 import datetime
 import hashlib
 import secrets
+from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import models
 from django.http import HttpRequest
 from django.utils import timezone
@@ -92,10 +95,18 @@ def api_token_create(
     return token, plain
 
 
-def api_token_find(plain: str) -> ApiToken | None:
-    """The active token (not revoked, not expired, its user active), or None. Marks it used."""
-    digest = hashlib.sha256(plain.encode()).hexdigest()
-    now = timezone.now()
+def _token_cache_key(digest: str) -> str:
+    return f"nc:apitoken:{digest}"
+
+
+def token_cache_forget(digests: Iterable[str]) -> None:
+    """Drop cached tokens (revoked, edited, or their user changed): the next request reads the database."""
+    keys = [_token_cache_key(d) for d in digests]
+    if keys:
+        cache.delete_many(keys)
+
+
+def _token_lookup(digest: str, now: datetime.datetime) -> ApiToken | None:
     token = (
         ApiToken.objects.select_related("user")
         .filter(token_hash=digest, revoked_at__isnull=True)
@@ -104,9 +115,36 @@ def api_token_find(plain: str) -> ApiToken | None:
     )
     if token is None or not token.user.is_active:
         return None
+    return token
+
+
+def api_token_find(plain: str) -> ApiToken | None:
+    """The active token (not revoked, not expired, its user active), or None. Marks it used.
+
+    With NERVECARE_TOKEN_CACHE_SECONDS (on when the cache is Redis, shared by every app process) the token and
+    its user come from the cache: every request of an integration would otherwise pay for the same lookup.
+    Only valid tokens are cached; a token's or its user's change or deletion drops the entry at once
+    (signals in core/auth_signals.py), so a revoked token or a deactivated user gets 401 on the next request
+    in every process; expiry is checked on each request."""
+    digest = hashlib.sha256(plain.encode()).hexdigest()
+    now = timezone.now()
+    ttl = settings.NERVECARE_TOKEN_CACHE_SECONDS
+    key = _token_cache_key(digest)
+    token = cache.get(key) if ttl else None
+    if token is not None and (token.expires_at is not None and token.expires_at <= now):
+        token = None  # expired while cached (the database query below agrees and returns None)
+    if token is None:
+        token = _token_lookup(digest, now)
+        if token is None:
+            return None
+        if ttl:
+            cache.set(key, token, ttl)
     # "Last used" to the minute: an update (and a commit) on every request would make each API read a write.
     if token.last_used_at is None or now - token.last_used_at >= TOKEN_LAST_USED_RESOLUTION:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+        if ttl:
+            cache.set(key, token, ttl)
     return token
 
 
