@@ -132,7 +132,7 @@ def test_with_redis_a_revocation_clears_the_shared_entry(settings, therapist_use
         redis.Redis.from_url(REDIS_URL).ping()
     except redis.RedisError:  # pragma: no cover - CI starts Redis (.ci/run)
         pytest.skip("Redis is not running on 127.0.0.1:6379")
-    shared = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    shared = {"default": {"BACKEND": "nervecare.core.cache.RedisCache", "LOCATION": REDIS_URL}}
     with override_settings(CACHES=shared):
         caches["default"].clear()
         token, plain = api_token_create(user=therapist_user, name="sync", scopes=["clients:read"])
