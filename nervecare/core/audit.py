@@ -168,8 +168,8 @@ def _head(chain: int) -> tuple[int, str]:
     qn = connection.ops.quote_name
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT {qn('seq')}, {qn('hash')} FROM {qn(meta.db_table)} WHERE {qn('chain')} = %s "
-            f"ORDER BY {qn('seq')} DESC LIMIT 1",
+            f"SELECT {qn('seq')}, {qn('hash')} FROM {qn(meta.db_table)} WHERE {qn('chain')} = %s "  # noqa: S608
+            f"ORDER BY {qn('seq')} DESC LIMIT 1",  # identifiers from the model; the value is a parameter
             [chain],
         )
         row = cursor.fetchone()
@@ -186,8 +186,8 @@ def _insert(events: list[AuditEvent]) -> None:
     qn = connection.ops.quote_name
     fields = [f for f in meta.concrete_fields if not f.primary_key]
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    sql = (
-        f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
+    sql = (  # identifiers from the model, values as parameters
+        f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "  # noqa: S608
         f"VALUES {', '.join([row] * len(events))} RETURNING {qn(meta.pk.column)}"
     )
     params = [f.get_db_prep_save(f.pre_save(e, True), connection) for e in events for f in fields]
