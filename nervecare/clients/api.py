@@ -48,21 +48,11 @@ def _medical_payload(payload: MedicalIn, *, partial: bool) -> dict:
 
 @router.get("/clients", response=list[ClientSummaryOut], summary="List clients")
 def list_clients(request: HttpRequest, filters: Query[ClientFilters]) -> list:
-    clients = selectors.client_list_for_user(
+    rows = selectors.client_summaries_for_user(
         request.user, search=filters.search, neuropathy_type=filters.type, cause=filters.cause
     )
-    audit_list(request.user, Client, [c.id for c in clients], request, "Clients listed (API)")
-    return [
-        {
-            "id": c.id,
-            "first_name": c.first_name,
-            "last_name": c.last_name,
-            "date_of_birth": c.date_of_birth,
-            "primary_therapist_id": c.primary_therapist_id,
-            "conditions": [str(x) for x in c.conditions.all()],
-        }
-        for c in clients
-    ]
+    audit_list(request.user, Client, [row["id"] for row in rows], request, "Clients listed (API)")
+    return rows
 
 
 @router.post("/clients", response={201: ClientOut}, summary="Create a client with the whole intake")
@@ -83,11 +73,12 @@ def create_client(request: HttpRequest, payload: IntakeIn) -> Status:
 
 @router.get("/clients/{client_id}", response=ClientOut, summary="A client's whole record")
 def get_client(request: HttpRequest, client_id: int) -> dict:
-    client = selectors.client_get_for_user(request.user, client_id)
+    # The record uses the client's own columns and its medical context, not the clinic or the therapist.
+    client = selectors.client_get_for_user(request.user, client_id, related=("medical",))
     audit_record(
         actor=request.user, action="view", obj=client, summary="Record viewed (API)", request=request
     )
-    return selectors.client_record(client)
+    return selectors.client_record(client, medical=getattr(client, "medical", None))
 
 
 @router.patch("/clients/{client_id}", response=ClientOut, summary="Change a client's details")

@@ -184,7 +184,17 @@ class Condition(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_type_display()} neuropathy ({self.get_cause_display()})"
+        return self.describe(self.type, self.cause)
+
+    @classmethod
+    def describe(cls, type_: str, cause: str) -> str:
+        """What str() of a condition with this type and cause says (lists use it without loading the rows);
+        an unknown code shows as itself, as get_FOO_display() does."""
+        return f"{_TYPE_LABELS.get(type_, type_)} neuropathy ({_CAUSE_LABELS.get(cause, cause)})"
+
+
+_TYPE_LABELS = dict(Condition.Type.choices)
+_CAUSE_LABELS = dict(Condition.Cause.choices)
 
 
 class MedicalContext(TimeStampedModel):

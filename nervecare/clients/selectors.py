@@ -7,7 +7,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from nervecare.clients import bodymap
-from nervecare.clients.models import CLIENT_FIELDS, BodyMap, Client, MedicalContext
+from nervecare.clients.models import CLIENT_FIELDS, BodyMap, Client, Condition, MedicalContext
 from nervecare.core.models import User
 from nervecare.core.permissions import require_clinical
 
@@ -60,7 +60,13 @@ def client_list_for_user(
 ) -> QuerySet[Client]:
     """The clients whose record the user may see, optionally filtered; therapists and admins only."""
     require_clinical(user)
-    qs = clients_visible_to(user).select_related("primary_therapist")
+    qs = _client_filters(
+        clients_visible_to(user).select_related("primary_therapist"), search, neuropathy_type, cause
+    )
+    return qs.prefetch_related("conditions").distinct()
+
+
+def _client_filters(qs: QuerySet[Client], search: str, neuropathy_type: str, cause: str) -> QuerySet[Client]:
     if search:
         qs = qs.filter(
             Q(first_name__icontains=search) | Q(last_name__icontains=search) | Q(email__icontains=search)
@@ -69,18 +75,46 @@ def client_list_for_user(
         qs = qs.filter(conditions__type=neuropathy_type)
     if cause:
         qs = qs.filter(conditions__cause=cause)
-    return qs.prefetch_related("conditions").distinct()
+    return qs
 
 
-def client_get_for_user(user: User, client_id: int) -> Client:
-    """One client, if the user may see their record; 404 otherwise (never reveal that the record exists)."""
+def client_summaries_for_user(
+    user: User, *, search: str = "", neuropathy_type: str = "", cause: str = ""
+) -> list[dict[str, Any]]:
+    """The API's client list: the same clients, filters and order as client_list_for_user, as plain rows
+    (id, names, date of birth, primary therapist id, each condition's str()) in two narrow queries."""
     require_clinical(user)
-    client = (
-        clients_visible_to(user)
-        .filter(pk=client_id)
-        .select_related("clinic", "primary_therapist", "medical")
-        .first()
-    )
+    qs = _client_filters(clients_visible_to(user), search, neuropathy_type, cause)
+    if neuropathy_type or cause:
+        qs = qs.distinct()  # the condition filters join conditions: one row per matching condition
+    rows = list(qs.values_list("id", "first_name", "last_name", "date_of_birth", "primary_therapist_id"))
+    conditions: dict[int, list[str]] = {}
+    if rows:
+        for client_id, type_, cause_ in Condition.objects.filter(
+            client_id__in=[r[0] for r in rows]
+        ).values_list("client_id", "type", "cause"):
+            conditions.setdefault(client_id, []).append(Condition.describe(type_, cause_))
+    return [
+        {
+            "id": pk,
+            "first_name": first_name,
+            "last_name": last_name,
+            "date_of_birth": date_of_birth,
+            "primary_therapist_id": primary_therapist_id,
+            "conditions": conditions.get(pk, []),
+        }
+        for pk, first_name, last_name, date_of_birth, primary_therapist_id in rows
+    ]
+
+
+def client_get_for_user(
+    user: User, client_id: int, *, related: tuple[str, ...] = ("clinic", "primary_therapist", "medical")
+) -> Client:
+    """One client, if the user may see their record; 404 otherwise (never reveal that the record exists).
+
+    `related`: the relations loaded with it (a read that uses none of the default ones can name fewer)."""
+    require_clinical(user)
+    client = clients_visible_to(user).filter(pk=client_id).select_related(*related).first()
     if client is None:
         raise Http404("No such client.")
     return client
@@ -101,37 +135,66 @@ def body_map_latest_two(client: Client) -> tuple[BodyMap | None, BodyMap | None]
 
 
 def body_map_comparison(client: Client) -> dict | None:
-    latest, previous = body_map_latest_two(client)
+    return _comparison(*body_map_latest_two(client))
+
+
+def _comparison(latest: BodyMap | None, previous: BodyMap | None) -> dict | None:
     if latest is None or previous is None:
         return None
     return bodymap.compare(body_map_marks(previous), body_map_marks(latest))
 
 
-def client_record(client: Client) -> dict[str, Any]:
-    """The whole clinical record of one client as plain data (API and pages)."""
+# The condition fields of the record (schemas.ConditionOut), read as plain values.
+CONDITION_RECORD_FIELDS = (
+    "id",
+    "type",
+    "cause",
+    "diagnosis",
+    "diagnosis_code",
+    "phase",
+    "chemotherapy_agent",
+    "chemotherapy_start",
+    "chemotherapy_end",
+    "onset_date",
+    "diagnosis_date",
+    *Condition.SYMPTOMS,
+    "notes",
+)
+
+_NOT_LOADED: Any = object()
+
+
+def client_record(client: Client, *, medical: MedicalContext | None = _NOT_LOADED) -> dict[str, Any]:
+    """The whole clinical record of one client as plain data (API and pages).
+
+    `medical`: the client's medical context when the caller has just loaded it with the client (None: the
+    client has none); by default it is read here, so a caller that has just changed it gets the new state."""
     from nervecare.screening.selectors import flag_as_dict, latest_responses, open_flags, response_as_dict
 
-    medical = MedicalContext.objects.filter(client=client).first()
-    latest_map, _ = body_map_latest_two(client)
+    if medical is _NOT_LOADED:
+        medical = MedicalContext.objects.filter(client=client).first()
+    latest_map, previous_map = body_map_latest_two(client)
     return {
         **{
             f: getattr(client, f)
             for f in ("id", *CLIENT_FIELDS, "primary_therapist_id", "created_at", "updated_at")
         },
-        "conditions": list(client.conditions.all()),
+        "conditions": list(client.conditions.values(*CONDITION_RECORD_FIELDS)),
         "medical": _medical_dict(medical) if medical else None,
         "consents": [
             {
-                "id": c.id,
-                "version": c.text.version,
-                "method": c.method,
-                "given_at": c.given_at,
-                "withdrawn_at": c.withdrawn_at,
+                "id": pk,
+                "version": version,
+                "method": method,
+                "given_at": given_at,
+                "withdrawn_at": withdrawn_at,
             }
-            for c in client.consents.select_related("text")
+            for pk, version, method, given_at, withdrawn_at in client.consents.values_list(
+                "id", "text__version", "method", "given_at", "withdrawn_at"
+            )
         ],
         "body_map": _body_map_dict(latest_map) if latest_map else None,
-        "body_map_comparison": body_map_comparison(client),
+        "body_map_comparison": _comparison(latest_map, previous_map),
         "open_flags": [flag_as_dict(f) for f in open_flags(client)],
         "latest_screenings": {code: response_as_dict(r) for code, r in latest_responses(client).items()},
     }
