@@ -58,11 +58,17 @@ def _flag_view(flag: SafetyFlag) -> recommend.FlagView:
     )
 
 
-def flags_in_force(client: Client) -> list[SafetyFlag]:
+def flags_in_force(
+    client: Client, *, fired: set[str] | None = None, open_now: list[SafetyFlag] | None = None
+) -> list[SafetyFlag]:
     """Open flags, plus cleared ones whose rule still fires: a clearance lets treatment start, but its
-    precautions (avoid the limb, moderate pressure) still apply to the plan."""
-    fired = {f.rule.id for f in safety_evaluate(client)}
-    flags = open_flags(client)
+    precautions (avoid the limb, moderate pressure) still apply to the plan.
+
+    A caller that has just run the rules (`fired`: the ids of the rules that fired) or read the open flags
+    (`open_now`, as open_flags returns them) passes them instead of having them computed again."""
+    if fired is None:
+        fired = {f.rule.id for f in safety_evaluate(client)}
+    flags = open_flags(client) if open_now is None else list(open_now)
     seen = {f.rule_id for f in flags}
     for flag in client.flags.filter(resolution=SafetyFlag.Resolution.CLEARED).order_by("-resolved_at"):
         if flag.rule_id in fired and flag.rule_id not in seen:

@@ -63,8 +63,8 @@ def retry_delay(failed_attempts: int) -> datetime.timedelta:
 
 
 def on_booked(appointment: Appointment) -> None:
-    """Plan the reminder for a new appointment."""
-    _plan_reminder(appointment, now=timezone.now())
+    """Plan the reminder for a new appointment (just inserted: it has no reminder rows yet)."""
+    _plan_reminder(appointment, now=timezone.now(), new=True)
 
 
 def on_moved(appointment: Appointment, old_start: datetime.datetime) -> None:
@@ -116,13 +116,17 @@ def on_cancelled(appointment: Appointment) -> None:
     )
 
 
-def _plan_reminder(appointment: Appointment, *, now: datetime.datetime) -> Reminder | None:
+def _plan_reminder(appointment: Appointment, *, now: datetime.datetime, new: bool = False) -> Reminder | None:
     if appointment.status != Appointment.Status.BOOKED or appointment.starts_at <= now:
         return None
     due_at = max(appointment.starts_at - reminder_lead(), now)
-    existing = Reminder.objects.filter(
-        appointment=appointment, kind=Kind.REMINDER, for_start=appointment.starts_at
-    ).first()
+    existing = (
+        None
+        if new
+        else Reminder.objects.filter(
+            appointment=appointment, kind=Kind.REMINDER, for_start=appointment.starts_at
+        ).first()
+    )
     if existing is None:
         return Reminder.objects.create(
             appointment=appointment, kind=Kind.REMINDER, for_start=appointment.starts_at, due_at=due_at

@@ -105,22 +105,26 @@ def busy_intervals(
 def therapist_working_intervals(
     therapist: Therapist, day: date, tz: ZoneInfo
 ) -> list[tuple[datetime, datetime]]:
-    hours = [(h.weekday, h.start, h.end) for h in therapist.working_hours.filter(weekday=day.weekday())]
+    # One therapist: the model's order (therapist's name, weekday, start) is weekday and start, without the
+    # join to the therapist the name would need.
+    hours = list(
+        WorkingHours.objects.filter(therapist=therapist, weekday=day.weekday())
+        .order_by("weekday", "start")
+        .values_list("weekday", "start", "end")
+    )
     day_start = availability.local_to_utc(day, datetime.min.time(), tz)
     day_end = day_start + timedelta(days=1, hours=2)
     exceptions = list(
         AvailabilityException.objects.filter(
             therapist=therapist, starts_at__lt=day_end, ends_at__gt=day_start - timedelta(hours=2)
-        )
+        ).values_list("kind", "starts_at", "ends_at")
     )
     return availability.working_intervals(
         day=day,
         tz=tz,
         hours=hours,
-        extra=[(e.starts_at, e.ends_at) for e in exceptions if e.kind == AvailabilityException.Kind.EXTRA],
-        time_off=[
-            (e.starts_at, e.ends_at) for e in exceptions if e.kind == AvailabilityException.Kind.TIME_OFF
-        ],
+        extra=[(s, e) for kind, s, e in exceptions if kind == AvailabilityException.Kind.EXTRA],
+        time_off=[(s, e) for kind, s, e in exceptions if kind == AvailabilityException.Kind.TIME_OFF],
     )
 
 

@@ -106,9 +106,9 @@ def _clearance_warnings(
     """Warnings for open clearance flags. The front desk learns only that a clearance is pending, not why."""
     flags = open_flags(client) if flags is None else flags
     pending = [f for f in flags if f.level == "clearance"]
+    if not pending:
+        return []  # nothing pending: no warning, whoever asks (so no need to ask who may see the record)
     if actor is not None and not _sees_record(actor, client.pk):
-        if not pending:
-            return []
         return [
             "A clinician's clearance is pending for this client: the therapist confirms it before the session."
         ]
@@ -144,15 +144,19 @@ def _resolve(
     clinic_id = actor.clinic_id
     if client.clinic_id != clinic_id:
         errors["client_id"] = "no such client in this clinic"
+    # The therapist's clinic is the client's (both must be the actor's): share the row read with the client
+    # rather than join it again.
+    share_clinic = Client.clinic.is_cached(client)
+    therapists = Therapist.objects.filter(pk=therapist_id, clinic_id=clinic_id, active=True)
     therapist = (
-        Therapist.objects.filter(pk=therapist_id, clinic_id=clinic_id, active=True)
-        .select_related("clinic")
-        .first()
+        (therapists if share_clinic else therapists.select_related("clinic")).first()
         if therapist_id
         else None
     )
     if therapist is None:
         errors["therapist_id"] = "unknown therapist: choose an active therapist of this clinic"
+    elif share_clinic and therapist.clinic_id == client.clinic_id:
+        therapist.clinic = client.clinic
     service = (
         Service.objects.filter(pk=service_id, clinic_id=clinic_id, active=True).first()
         if service_id
@@ -273,10 +277,15 @@ def _insert(
     index: int | None = None,
     due_measures: list[str] | None = None,
 ) -> Appointment:
+    clinic = {"clinic": req.client.clinic} if Client.clinic.is_cached(req.client) else {}
     try:
-        with transaction.atomic():
+        # No savepoint: every caller runs inside a transaction (appointment_book, series_book) and lets the
+        # BookingConflictError below leave it, so the whole booking rolls back either way (a caller that is
+        # itself nested rolls back to its own savepoint). Saves two round trips per booking.
+        with transaction.atomic(savepoint=False):
             appointment = Appointment.objects.create(
                 clinic_id=req.client.clinic_id,
+                **clinic,
                 client=req.client,
                 therapist=req.therapist,
                 room=req.room,

@@ -16,6 +16,7 @@ Facts available to rule expressions (`when:`), all derived here and nowhere else
 from __future__ import annotations
 
 import hashlib
+import re
 import string
 from dataclasses import dataclass, field
 from datetime import date
@@ -57,6 +58,23 @@ class RuleSet:
     sha256: str
     rules: list[SafetyRule]
     compiled: dict[str, rule_engine.Rule] = field(default_factory=dict)
+    # The answers the rules read, when every mention of `answers` in a rule is a literal `answers["key"]`
+    # (None: a rule reads answers otherwise, so the engine gets them all). See evaluate.
+    answer_keys: frozenset[str] | None = None
+
+
+_ANSWERS = re.compile(r"\banswers\b")
+_ANSWER_LOOKUP = re.compile(r"""\banswers\s*\[\s*(?:"([^"\\]*)"|'([^'\\]*)')\s*\]""")
+
+
+def _answer_keys(expressions: list[str]) -> frozenset[str] | None:
+    keys: set[str] = set()
+    for text in expressions:
+        lookups = _ANSWER_LOOKUP.findall(text)
+        if len(lookups) != len(_ANSWERS.findall(text)):
+            return None
+        keys.update(double or single for double, single in lookups)
+    return frozenset(keys)
 
 
 @cache
@@ -69,7 +87,13 @@ def ruleset() -> RuleSet:
     context = rule_engine.Context(default_value=None)
     compiled = {r.id: rule_engine.Rule(r.when, context=context) for r in rules}
     sha = hashlib.sha256((PACKAGE_DIR / RULES_FILE).read_bytes()).hexdigest()
-    return RuleSet(version=str(raw["version"]), sha256=sha, rules=rules, compiled=compiled)
+    return RuleSet(
+        version=str(raw["version"]),
+        sha256=sha,
+        rules=rules,
+        compiled=compiled,
+        answer_keys=_answer_keys([r.when for r in rules]),
+    )
 
 
 @dataclass(frozen=True)
@@ -207,9 +231,15 @@ def _plain(value: Any) -> Any:
 def evaluate(facts: dict[str, Any]) -> list[FiredRule]:
     """Every rule whose condition holds, most severe first."""
     rs = ruleset()
+    # The engine converts a mapping it reads whole on every lookup (`answers[...]`: every item of every
+    # instrument); it gets only the answers the rules name, which are all a literal lookup can reach.
+    engine_facts = facts
+    if rs.answer_keys is not None and isinstance(facts.get("answers"), dict):
+        answers = facts["answers"]
+        engine_facts = facts | {"answers": {k: answers[k] for k in rs.answer_keys if k in answers}}
     fired = []
     for rule in rs.rules:
-        if rs.compiled[rule.id].matches(facts):
+        if rs.compiled[rule.id].matches(engine_facts):
             level = facts["settings"][rule.level_setting] if rule.level_setting else rule.level
             area, reason = _fill(rule.area, facts), _fill(rule.reason, facts)
             # A rule may name the facts that identify its situation; otherwise the filled-in area and reason do.

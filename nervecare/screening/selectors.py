@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.db import connection
 from django.db.models import QuerySet
 
 from nervecare.clients.models import Client
@@ -26,19 +27,29 @@ def latest_answers(client: Client) -> dict[str, dict[str, Any]]:
     from nervecare.screening.instruments import all_definitions
 
     definitions = all_definitions()
-    latest = latest_responses(client)
-    answers = {code: dict(r.answers) for code, r in latest.items()}
-    families: dict[str, list[InstrumentResponse]] = {}
-    for code, response in latest.items():
+    # The newest response per instrument, as plain rows (only the columns used): the same rows as
+    # latest_responses; on PostgreSQL only those leave the database (DISTINCT ON), elsewhere the first per
+    # instrument in this order is kept.
+    qs = client.responses.order_by("instrument", "-administered_at", "-id")
+    if connection.features.can_distinct_on_fields:
+        qs = qs.distinct("instrument")
+    latest: dict[str, tuple[Any, int, dict[str, Any]]] = {}
+    for code, administered_at, response_id, given in qs.values_list(
+        "instrument", "administered_at", "id", "answers"
+    ):
+        latest.setdefault(code, (administered_at, response_id, given))
+    answers = {code: dict(given) for code, (_at, _id, given) in latest.items()}
+    families: dict[str, list[str]] = {}
+    for code in latest:
         family = definitions[code].family if code in definitions else None
         if family:
-            families.setdefault(family, []).append(response)
+            families.setdefault(family, []).append(code)
     for members in families.values():
         merged: dict[str, Any] = {}
-        for response in sorted(members, key=lambda r: (r.administered_at, r.id)):
-            merged.update(response.answers)
-        for response in members:
-            answers[response.instrument] = merged
+        for code in sorted(members, key=lambda c: latest[c][:2]):
+            merged.update(latest[code][2])
+        for code in members:
+            answers[code] = merged
     return answers
 
 

@@ -2,7 +2,9 @@
 
 import hashlib
 import json
+from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -36,8 +38,12 @@ def require_clinical_or_own_record(actor: User, client: Client) -> None:
     require_clinical(actor)
 
 
+@cache
 def definition_sha(code: str) -> str:
-    """SHA-256 of the instrument's definition file, stored with each response (which wording was asked)."""
+    """SHA-256 of the instrument's definition file, stored with each response (which wording was asked).
+
+    Read once per process, as the definitions themselves are (instruments.all_definitions): the files are
+    read-only at run time, and the hash stays that of the wording the process scores with."""
     return hashlib.sha256((PACKAGE_DIR / instruments.definition_file(code)).read_bytes()).hexdigest()
 
 
@@ -92,7 +98,9 @@ def response_create(
         summary=f"{definition.short_title}: {result['total']} — {result['interpretation']['summary']}",
         request=request,
     )
-    safety_check_run(actor=actor, client=client, request=request)
+    # Already inside this service's transaction: the check runs in it directly (no savepoint of its own; an
+    # error leaves the whole service, as before).
+    _safety_check(actor=actor, client=client, request=request)
     return response
 
 
@@ -133,19 +141,34 @@ def safety_check_run(
     A rule that fires opens a flag (or refreshes the open one). A clearance already recorded for a rule keeps
     it closed. A flag whose rule no longer fires closes as "no longer applies".
     """
+    return _safety_check(actor=actor, client=client, request=request).open_flags
+
+
+@dataclass
+class SafetyCheck:
+    open_flags: list[SafetyFlag]  # after the check, most severe first
+    fired: set[str]  # the ids of the rules that fired
+
+
+def safety_check_run_with_rules(
+    *, actor: User | None, client: Client, request: HttpRequest | None = None
+) -> SafetyCheck:
+    """safety_check_run (its own transaction), also returning which rules fired."""
+    with transaction.atomic():
+        return _safety_check(actor=actor, client=client, request=request)
+
+
+def _safety_check(*, actor: User | None, client: Client, request: HttpRequest | None = None) -> SafetyCheck:
+    """safety_check_run's body; the caller holds a transaction."""
     if actor is not None:
         require_clinical_or_own_record(actor, client)
-    Client.objects.select_for_update().filter(pk=client.pk).first()  # serialise checks of one client
+    # Serialise checks of one client (the lock is all this read is for).
+    Client.objects.select_for_update().filter(pk=client.pk).values_list("pk", flat=True).first()
     now = timezone.now()
     rs = safety.ruleset()
     fired = {f.rule.id: f for f in safety_evaluate(client)}
     current = {f.rule_id: f for f in client.flags.filter(status=SafetyFlag.Status.OPEN)}
-    cleared = {
-        (rule_id, _basis_key(basis))
-        for rule_id, basis in client.flags.filter(resolution=SafetyFlag.Resolution.CLEARED).values_list(
-            "rule_id", "basis"
-        )
-    }
+    cleared: set[tuple[str, str]] | None = None  # read only when a clearance rule fires without an open flag
     for rule_id, flag in current.items():
         if rule_id not in fired:
             flag.status = SafetyFlag.Status.RESOLVED
@@ -171,11 +194,21 @@ def safety_check_run(
             for key, value in values.items():
                 setattr(current[rule_id], key, value)
             current[rule_id].save()
-        elif hit.level == "clearance" and (rule_id, _basis_key(hit.basis)) in cleared:
             continue
-        else:
-            SafetyFlag.objects.create(client=client, rule_id=rule_id, raised_at=now, **values)
-    flags = open_flags(client)
+        if hit.level == "clearance":
+            if cleared is None:
+                cleared = {
+                    (cleared_rule, _basis_key(basis))
+                    for cleared_rule, basis in client.flags.filter(
+                        resolution=SafetyFlag.Resolution.CLEARED
+                    ).values_list("rule_id", "basis")
+                }
+            if (rule_id, _basis_key(hit.basis)) in cleared:
+                continue
+        SafetyFlag.objects.create(client=client, rule_id=rule_id, raised_at=now, **values)
+    # No rule fired: every open flag was just resolved and none was opened, so none is open (in this
+    # transaction, which holds the client's lock).
+    flags = open_flags(client) if fired else []
     audit_record(
         actor=actor,
         action="update",
@@ -184,7 +217,7 @@ def safety_check_run(
         changes={"open_flags": [f"{f.level}:{f.rule_id}" for f in flags]},
         request=request,
     )
-    return flags
+    return SafetyCheck(open_flags=flags, fired=set(fired))
 
 
 @transaction.atomic

@@ -79,7 +79,7 @@ def put_appointment_note(request: HttpRequest, appointment_id: int, payload: Not
     note = services.note_save(
         actor=request.user, appointment=appointment, data=data, adverse_events=events, request=request
     )
-    return selectors.note_as_dict(selectors.note_for_appointment(appointment) or note)
+    return selectors.note_as_dict(selectors.note_for_answer(appointment) or note)
 
 
 @router.post(

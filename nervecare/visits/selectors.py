@@ -87,6 +87,19 @@ def note_for_appointment(appointment: Appointment) -> SessionNote | None:
     return _notes().filter(appointment=appointment).first()
 
 
+def note_for_answer(appointment: Appointment) -> SessionNote | None:
+    """The note of an appointment with exactly what note_as_dict reads (a write's answer, as stored)."""
+    return (
+        SessionNote.objects.select_related("appointment__therapist", "signed_by")
+        .prefetch_related(
+            Prefetch("amendments", queryset=NoteAmendment.objects.select_related("author")),
+            Prefetch("adverse_events", queryset=AdverseEvent.objects.select_related("recorded_by")),
+        )
+        .filter(appointment=appointment)
+        .first()
+    )
+
+
 def notes_for_client(user: User, client: Client) -> list[SessionNote]:
     """The client's notes the user may open (an admin: all; a therapist: those of their own sessions),
     newest session first."""

@@ -22,7 +22,7 @@ from nervecare.scheduling.models import Appointment
 from nervecare.scheduling.services import appointment_complete
 from nervecare.screening.models import SafetyFlag
 from nervecare.screening.selectors import open_flags
-from nervecare.screening.services import safety_check_run
+from nervecare.screening.services import safety_check_run, safety_check_run_with_rules
 from nervecare.visits.models import (
     NOTE_FIELDS,
     RATING_FIELDS,
@@ -75,11 +75,13 @@ class SessionBlockedError(NoteStateError):
 # --- Checks -----------------------------------------------------------------------------------------------
 
 
-def _stop_flags(client: Client, modality: str | None) -> list[SafetyFlag]:
-    """Open stop flags that concern every modality, or this one."""
+def _stop_flags(
+    client: Client, modality: str | None, flags: list[SafetyFlag] | None = None
+) -> list[SafetyFlag]:
+    """Open stop flags that concern every modality, or this one (`flags`: the open flags, if just read)."""
     return [
         f
-        for f in open_flags(client)
+        for f in (open_flags(client) if flags is None else flags)
         if f.level == SafetyFlag.Level.STOP
         and (not f.applies_to or (modality is not None and modality in f.applies_to))
     ]
@@ -299,10 +301,17 @@ def note_save(
     """
     note_access_check(actor, appointment)
     _refuse_if_no_session(appointment)
-    safety_check_run(actor=actor, client=appointment.client, request=request)
+    client = appointment.client
+    if (
+        Appointment.clinic.is_cached(appointment)
+        and not Client.clinic.is_cached(client)
+        and client.clinic_id == appointment.clinic_id
+    ):
+        client.clinic = appointment.clinic  # the same row, already read with the appointment
+    check = safety_check_run_with_rules(actor=actor, client=client, request=request)
     with transaction.atomic():
         # Serialise writers of one appointment's note (the one-to-one also guards creation).
-        Appointment.objects.select_for_update().filter(pk=appointment.pk).first()
+        Appointment.objects.select_for_update().filter(pk=appointment.pk).values_list("pk", flat=True).first()
         note = SessionNote.objects.select_for_update().filter(appointment=appointment).first()
         if note is not None and note.is_signed:
             raise NoteLockedError(note)
@@ -318,10 +327,13 @@ def note_save(
             setattr(note, name, value)
         _full_clean(note, errors)
         modality_ok = "modality" not in errors
-        blockers = _stop_flags(appointment.client, note.modality if modality_ok else None)
+        open_now = open_flags(client)
+        blockers = _stop_flags(client, note.modality if modality_ok else None, open_now)
         if blockers:
             raise SessionBlockedError(blockers)
-        flags = [flag_snapshot(f) for f in flags_in_force(appointment.client)]
+        # The rules were run on the client's record by the safety check just above (this request); the open
+        # flags are the ones just read in this transaction.
+        flags = [flag_snapshot(f) for f in flags_in_force(client, fired=check.fired, open_now=open_now)]
         if "pressure" not in errors:
             _check_pressure(note.pressure, flags, errors, "pressure")
         new_events = (
