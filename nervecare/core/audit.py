@@ -235,7 +235,11 @@ def _clinic_and_client(obj: models.Model) -> tuple[int | None, int | None]:
     client_id = getattr(obj, "client_id", None)
     clinic_id = getattr(obj, "clinic_id", None)
     if clinic_id is None and client_id is not None:
-        clinic_id = Client.objects.filter(pk=client_id).values_list("clinic_id", flat=True).first()
+        loaded = obj._state.fields_cache.get("client")  # the client the caller already read, if any
+        if isinstance(loaded, Client) and loaded.pk == client_id:
+            clinic_id = loaded.clinic_id
+        else:
+            clinic_id = Client.objects.filter(pk=client_id).values_list("clinic_id", flat=True).first()
     return clinic_id, client_id
 
 
