@@ -3,7 +3,7 @@
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from nervecare.clients import bodymap
@@ -19,6 +19,7 @@ def clients_visible_to(user: User) -> QuerySet[Client]:
     - therapist: the clients of their clinic they treat — primary therapist, therapist of a proposed or
       active plan, or the therapist of any appointment (any status) — plus clients shared with them
       (ClientShare);
+      (client_get_for_user settles "primary therapist" from the client row before asking the whole rule)
     - front desk, clients, anonymous, staff without a clinic: none (the front desk reaches names and contact
       details through the scheduling selectors, never the clinical record).
     """
@@ -114,6 +115,20 @@ def client_get_for_user(
 
     `related`: the relations loaded with it (a read that uses none of the default ones can name fewer)."""
     require_clinical(user)
+    if user.role == User.Role.THERAPIST and user.clinic_id is not None:
+        # The common case first: the therapist's own client (primary therapist, which clients_visible_to
+        # always allows) is settled by the row itself; anyone else's goes through the whole rule.
+        client = (
+            Client.objects.filter(pk=client_id, clinic_id=user.clinic_id)
+            .annotate(_primary_user_id=F("primary_therapist__user_id"))
+            .select_related(*related)
+            .first()
+        )
+        if client is not None and (
+            client._primary_user_id == user.pk or clients_visible_to(user).filter(pk=client_id).exists()
+        ):
+            return client
+        raise Http404("No such client.")
     client = clients_visible_to(user).filter(pk=client_id).select_related(*related).first()
     if client is None:
         raise Http404("No such client.")

@@ -154,3 +154,41 @@ def test_a_therapist_creating_a_client_becomes_the_primary_therapist(therapist_u
     )
     assert r.status_code == 201
     assert r.json()["primary_therapist_id"] == therapist_user.therapist.id
+
+
+def test_opening_one_record_agrees_with_the_rule_for_every_relationship(
+    world, clinic, therapist_user, junior_therapist_user, other_clinic, other_clinic_user
+):
+    """client_get_for_user settles the primary therapist from the row and asks the rule otherwise: for every
+    user and client (own, shared, through a plan or an appointment, nobody's, another clinic's, deleted) it
+    opens exactly the records clients_visible_to allows."""
+    from django.http import Http404
+    from django.utils import timezone
+
+    from nervecare.clients.models import Client
+    from nervecare.clients.selectors import client_get_for_user
+
+    alice, bob = therapist_user.therapist, junior_therapist_user.therapist
+    shared = ClientFactory(clinic=clinic, first_name="Sal", primary_therapist=bob)
+    ClientShare.objects.create(client=shared, therapist=alice, shared_by=junior_therapist_user)
+    via_appointment = ClientFactory(clinic=clinic, first_name="Apu", primary_therapist=None)
+    AppointmentFactory(client=via_appointment, therapist=alice)
+    gone = ClientFactory(clinic=clinic, first_name="Del", primary_therapist=alice)
+    Client.all_objects.filter(pk=gone.pk).update(deleted_at=timezone.now())
+    elsewhere = ClientFactory(
+        clinic=other_clinic, first_name="Far", primary_therapist=other_clinic_user.therapist
+    )
+    clients = [*[c for k, c in world.items() if k != "admin"], shared, via_appointment, gone, elsewhere]
+    for user in (therapist_user, junior_therapist_user, world["admin"], other_clinic_user):
+        allowed = set(clients_visible_to(user).values_list("pk", flat=True))
+        for client in clients:
+            try:
+                opened = client_get_for_user(user, client.pk).pk == client.pk
+            except Http404:
+                opened = False
+            assert opened == (client.pk in allowed), (user.username, client.first_name)
+    assert {
+        c.first_name
+        for c in clients
+        if c.pk in set(clients_visible_to(therapist_user).values_list("pk", flat=True))
+    } == {"Ada", "Sal", "Apu"}
