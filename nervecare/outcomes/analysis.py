@@ -456,9 +456,12 @@ def client_outcomes(data: ClientData, decisions: dict[tuple[int, int], Any] | No
     measures = {m: measure_summary(s, data.notes) for m, s in series.items()}
     pgic = pgic_summary(data, t0)
     if decisions is None:
-        from nervecare.outcomes.models import ReevaluationDecision
+        if plan is not None and t0 is not None and plan.reevaluation_weeks:
+            from nervecare.outcomes.models import ReevaluationDecision
 
-        decisions = ReevaluationDecision.latest_for_client(data.client)
+            decisions = ReevaluationDecision.latest_for_client(data.client)
+        else:
+            decisions = {}  # no re-evaluation point to decide on (reevaluations() reads none)
     attendance = attendance_summary(data, plan)
     reeval = reevaluations(data, plan, series, pgic["points"], t0, decisions, attendance["stopped"])
     condition = data.conditions[0] if data.conditions else None

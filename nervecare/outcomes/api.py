@@ -27,8 +27,16 @@ router = Router(tags=["outcomes"])
 Measure = Literal["pain", "numbness", "tingling"]
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+_ESTIMATE_FIELDS = tuple(f.name for f in dataclasses.fields(Estimate))
+
+
 def to_json(value: Any) -> Any:
     """Plain JSON from the analysis' data (dates as ISO 8601, intervals as objects)."""
+    if type(value) in _PLAIN:  # most of the values: returned as they are (checked first, for speed)
+        return value
+    if type(value) is Estimate:  # Estimate.as_dict() without dataclasses.asdict's deep copy
+        return {name: to_json(getattr(value, name)) for name in _ESTIMATE_FIELDS}
     if isinstance(value, Estimate | Trend):
         return to_json(value.as_dict())
     if isinstance(value, ReevaluationDecision):

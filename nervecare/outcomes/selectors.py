@@ -8,7 +8,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Prefetch
 from django.http import Http404
 from django.utils import timezone
 
@@ -20,7 +19,6 @@ from nervecare.plans.models import CarePlan
 from nervecare.scheduling.models import Appointment
 from nervecare.screening.models import InstrumentResponse, SafetyFlag
 from nervecare.visits.models import AdverseEvent, NoteAmendment, SessionNote
-from nervecare.visits.selectors import current_value
 
 RATING_NOTE_FIELDS = (
     "pain_before",
@@ -48,7 +46,9 @@ class NoteRatings:
 
 @dataclass
 class ClientData:
-    """Everything one client's outcome analysis reads, fetched in a fixed number of queries."""
+    """Everything one client's outcome analysis reads, fetched in a fixed number of queries.
+
+    The count of open stop flags is read when first asked for: only a plan's re-evaluation points use it."""
 
     client: Client
     conditions: list[Condition]
@@ -56,8 +56,16 @@ class ClientData:
     notes: list[NoteRatings]
     appointments: list[Appointment]
     plans: list[CarePlan]
-    open_stop_flags: int
     now: dt.datetime
+    _open_stop_flags: int | None = None
+
+    @property
+    def open_stop_flags(self) -> int:
+        if self._open_stop_flags is None:
+            self._open_stop_flags = self.client.flags.filter(
+                status=SafetyFlag.Status.OPEN, level=SafetyFlag.Level.STOP
+            ).count()
+        return self._open_stop_flags
 
 
 def choose_plan(plans: list[CarePlan]) -> CarePlan | None:
@@ -70,39 +78,85 @@ def choose_plan(plans: list[CarePlan]) -> CarePlan | None:
     return None
 
 
+# What the analysis reads of each row (analysis.py, reevaluation.py), and client_id (the related manager sets
+# each row's client from it): the rest stays in the database.
+RESPONSE_FIELDS = (
+    "id",
+    "client_id",
+    "instrument",
+    "context",
+    "administered_at",
+    "total",
+    "max_total",
+    "interpretation",
+)
+ADVERSE_EVENT_FIELDS = ("id", "note_id", "kind", "severity", "resolved", "created_at")
+
+
+def _amended(value: Any, name: str, changes: list[dict[str, Any]]) -> Any:
+    """visits.selectors.current_value on plain rows: the amendments in order, the last change wins."""
+    for change in changes:
+        if name in change:
+            value = change[name][1]
+    return value
+
+
 def client_data(client: Client, *, now: dt.datetime | None = None) -> ClientData:
     """Read one client's outcome data (no permission check: callers use client_outcomes_for_user)."""
-    notes = (
+    rows = list(
         SessionNote.objects.filter(client=client, signed_at__isnull=False)
-        .select_related("appointment__therapist")
-        .prefetch_related(
-            Prefetch("amendments", queryset=NoteAmendment.objects.order_by("created_at", "id")),
-            Prefetch("adverse_events", queryset=AdverseEvent.objects.order_by("created_at", "id")),
-        )
         .order_by("appointment__starts_at", "id")
-    )
-    rows = [
-        NoteRatings(
-            id=n.id,
-            appointment_id=n.appointment_id,
-            starts_at=n.appointment.starts_at,
-            therapist=n.appointment.therapist.display_name,
-            modality=str(current_value(n, "modality")),
-            ratings={f: _int_or_none(current_value(n, f)) for f in RATING_NOTE_FIELDS},
-            adverse_events=list(n.adverse_events.all()),
+        .values_list(
+            "id",
+            "appointment_id",
+            "appointment__starts_at",
+            "appointment__therapist__display_name",
+            "modality",
+            *RATING_NOTE_FIELDS,
         )
-        for n in notes
-    ]
+    )
+    changes: dict[int, list[dict[str, Any]]] = {}
+    events: dict[int, list[AdverseEvent]] = {}
+    if rows:
+        ids = [r[0] for r in rows]
+        for note_id, change in (
+            NoteAmendment.objects.filter(note_id__in=ids)
+            .order_by("created_at", "id")
+            .values_list("note_id", "changes")
+        ):
+            changes.setdefault(note_id, []).append(change)
+        for event in (
+            AdverseEvent.objects.filter(note_id__in=ids)
+            .order_by("created_at", "id")
+            .only(*ADVERSE_EVENT_FIELDS)
+        ):
+            events.setdefault(event.note_id, []).append(event)
+    notes = []
+    for note_id, appointment_id, starts_at, therapist, modality, *ratings in rows:
+        amendments = changes.get(note_id, [])
+        notes.append(
+            NoteRatings(
+                id=note_id,
+                appointment_id=appointment_id,
+                starts_at=starts_at,
+                therapist=therapist,
+                modality=str(_amended(modality, "modality", amendments)),
+                ratings={
+                    f: _int_or_none(_amended(v, f, amendments))
+                    for f, v in zip(RATING_NOTE_FIELDS, ratings, strict=True)
+                },
+                adverse_events=events.get(note_id, []),
+            )
+        )
     return ClientData(
         client=client,
         conditions=list(client.conditions.order_by("id")),
-        responses=list(client.responses.order_by("administered_at", "id")),
-        notes=rows,
-        appointments=list(client.appointments.select_related("therapist").order_by("starts_at", "id")),
+        responses=list(client.responses.order_by("administered_at", "id").only(*RESPONSE_FIELDS)),
+        notes=notes,
+        appointments=list(
+            client.appointments.order_by("starts_at", "id").only("id", "client_id", "starts_at", "status")
+        ),
         plans=list(client.plans.select_related("therapist")),
-        open_stop_flags=client.flags.filter(
-            status=SafetyFlag.Status.OPEN, level=SafetyFlag.Level.STOP
-        ).count(),
         now=now or timezone.now(),
     )
 

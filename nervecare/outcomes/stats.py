@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
-from scipy import stats
+from scipy import special
 from statsmodels.stats.proportion import proportion_confint
 
 CONFIDENCE = 0.95
@@ -34,6 +34,63 @@ class Estimate:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def t_interval(confidence: float, df: int, loc: float, scale: float) -> tuple[float, float]:
+    """SciPy's `stats.t.interval(confidence, df, loc=loc, scale=scale)` for scale > 0: the same quantile
+    function (special.stdtrit) and the same arithmetic in the same order, so the very same floats, without
+    the distribution machinery's per-call argument handling (most of the time of a client's outcomes)."""
+    q1 = (1.0 - confidence) / 2
+    q2 = (1.0 + confidence) / 2
+    return float(special.stdtrit(df, q1) * scale + loc), float(special.stdtrit(df, q2) * scale + loc)
+
+
+def t_quantile(q: float, df: int) -> float:
+    """SciPy's `stats.t.ppf(q, df)` (the same function underneath, the same float)."""
+    return float(special.stdtrit(df, q))
+
+
+def paired_t_interval(diff: np.ndarray, confidence: float = CONFIDENCE) -> tuple[float, float]:
+    """SciPy's `stats.ttest_rel(a, b).confidence_interval(confidence)` for diff = a - b (finite, n >= 2,
+    varying): its steps in its order (mean, mean squared deviation times n / (n - 1), standard error, the
+    two t quantiles), so the very same floats, without the array-API and NaN-policy wrappers."""
+    n = diff.shape[0]
+    mean = np.mean(diff, axis=0)
+    var = np.mean((diff - np.mean(diff, axis=0, keepdims=True)) ** 2, axis=0)
+    nf = np.asarray(n, dtype=diff.dtype)
+    var *= nf / (nf - 1)
+    denom = np.sqrt(var / n)
+    tail = (1 - np.asarray(confidence, dtype=diff.dtype)) / 2
+    ci = special.stdtrit(n - 1, np.stack((tail, 1 - tail)))
+    return float(ci[0] * denom + mean), float(ci[1] * denom + mean)
+
+
+def linear_fit(x: np.ndarray, y: np.ndarray) -> tuple[float, float, float, float]:
+    """SciPy's `stats.linregress(x, y)` (two-sided) for finite x and y of n >= 2 values, x varying: (slope,
+    intercept, p value, standard error of the slope). Its steps in its order (np.cov, the clamped r, the t
+    statistic and its p value), so the very same floats, without the array-API and NaN-policy wrappers."""
+    tiny = 1.0e-20
+    n = len(x)
+    xmean = np.mean(x, None)
+    ymean = np.mean(y, None)
+    ssxm, ssxym, _, ssym = np.cov(x, y, bias=1).flat
+    if ssxm == 0.0 or ssym == 0.0:
+        r = np.asarray(np.nan if ssxym == 0 else 0.0)[()]
+    else:
+        r = ssxym / np.sqrt(ssxm * ssym)
+        if r > 1.0:
+            r = 1.0
+        elif r < -1.0:
+            r = -1.0
+    slope = ssxym / ssxm
+    intercept = ymean - slope * xmean
+    if n == 2:
+        return float(slope), float(intercept), 1.0 if y[0] == y[1] else 0.0, 0.0
+    df = n - 2
+    t = r * np.sqrt(df / ((1.0 - r + tiny) * (1.0 + r + tiny)))
+    prob = 2 * special.stdtr(df, -np.abs(t))
+    slope_stderr = np.sqrt((1 - r**2) * ssym / ssxm / df)
+    return float(slope), float(intercept), float(prob), float(slope_stderr)
 
 
 def _clean(values: Sequence[float] | np.ndarray) -> np.ndarray:
@@ -59,7 +116,7 @@ def mean_ci(values: Sequence[float] | np.ndarray, confidence: float = CONFIDENCE
             note="All values are the same (no variation), so no interval can be given.",
         )
     sem = sd / math.sqrt(n)
-    low, high = stats.t.interval(confidence, n - 1, loc=mean, scale=sem)
+    low, high = t_interval(confidence, n - 1, mean, sem)
     return Estimate(mean, float(low), float(high), n=n, method="one-sample t")
 
 
@@ -95,8 +152,8 @@ def paired_change(before: Sequence[float], after: Sequence[float]) -> Estimate:
             method="paired t",
             note="The change was the same in every session (no variation), so no interval can be given.",
         )
-    ci = stats.ttest_rel(a, b).confidence_interval(CONFIDENCE)
-    return Estimate(mean, float(ci.low), float(ci.high), n=n, method="paired t")
+    low, high = paired_t_interval(diff)
+    return Estimate(mean, low, high, n=n, method="paired t")
 
 
 @dataclass(frozen=True)
@@ -135,21 +192,15 @@ def ols_trend(weeks: Sequence[float], values: Sequence[float]) -> Trend:
             float(y[0]),
             None,
         )
-    fit = stats.linregress(x, y)
+    slope, intercept, p_value, stderr = linear_fit(x, y)
     if n < 3:
         return Trend(
-            Estimate(
-                float(fit.slope), n=n, method="OLS", note="Only two points: a line fits exactly; no interval."
-            ),
-            float(fit.intercept),
+            Estimate(slope, n=n, method="OLS", note="Only two points: a line fits exactly; no interval."),
+            intercept,
             None,
         )
-    half = float(stats.t.ppf(0.5 + CONFIDENCE / 2, n - 2)) * float(fit.stderr)
-    return Trend(
-        Estimate(float(fit.slope), float(fit.slope) - half, float(fit.slope) + half, n=n, method="OLS"),
-        float(fit.intercept),
-        float(fit.pvalue),
-    )
+    half = t_quantile(0.5 + CONFIDENCE / 2, n - 2) * stderr
+    return Trend(Estimate(slope, slope - half, slope + half, n=n, method="OLS"), intercept, p_value)
 
 
 def wilson(successes: int, n: int, confidence: float = CONFIDENCE) -> Estimate:
@@ -177,7 +228,7 @@ def mean_ci_from_sums(n: int, total: float, squares: float, confidence: float = 
             method="mean",
             note="All values are the same (no variation), so no interval can be given.",
         )
-    low, high = stats.t.interval(confidence, n - 1, loc=mean, scale=math.sqrt(variance) / math.sqrt(n))
+    low, high = t_interval(confidence, n - 1, mean, math.sqrt(variance) / math.sqrt(n))
     return Estimate(mean, float(low), float(high), n=n, method="one-sample t")
 
 
@@ -191,7 +242,7 @@ def summary_ci(n: int, mean: float, sd: float, confidence: float = CONFIDENCE) -
         return Estimate(
             mean, n=n, method="mean", note="All values are the same, so no interval can be given."
         )
-    low, high = stats.t.interval(confidence, n - 1, loc=mean, scale=sd / math.sqrt(n))
+    low, high = t_interval(confidence, n - 1, mean, sd / math.sqrt(n))
     return Estimate(mean, float(low), float(high), n=n, method="one-sample t")
 
 

@@ -32,6 +32,19 @@ def client_list_filter(
     return clients.distinct()
 
 
+# What the dashboard template shows of each row (the rest stays in the database).
+SESSION_FIELDS = (
+    "starts_at",
+    "status",
+    "client__first_name",
+    "client__last_name",
+    "therapist__display_name",
+    "service__name",
+    "room__name",
+)
+FLAG_FIELDS = ("client_id", "level", "title", "reason")
+
+
 def dashboard(user: User) -> dict[str, Any]:
     """Today's sessions per therapist (with each client's open flags), re-evaluations due in the coming week,
     notes waiting for a signature and clients whose soreness or adverse events need review."""
@@ -53,13 +66,15 @@ def dashboard(user: User) -> dict[str, Any]:
         )
         .exclude(status=Appointment.Status.CANCELLED)
         .select_related("therapist", "client", "service", "room")
+        .only(*SESSION_FIELDS)
         .order_by("therapist__display_name", "starts_at")
     )
     flags: dict[int, list[SafetyFlag]] = defaultdict(list)
-    for flag in SafetyFlag.objects.filter(
-        client_id__in={a.client_id for a in todays}, status=SafetyFlag.Status.OPEN
-    ):
-        flags[flag.client_id].append(flag)
+    if todays:
+        for flag in SafetyFlag.objects.filter(
+            client_id__in={a.client_id for a in todays}, status=SafetyFlag.Status.OPEN
+        ).only(*FLAG_FIELDS):
+            flags[flag.client_id].append(flag)
     by_therapist: dict[Any, list[dict[str, Any]]] = defaultdict(list)
     for appointment in todays:
         client_flags = sorted(flags[appointment.client_id], key=lambda f: LEVEL_ORDER.get(f.level, 9))
@@ -75,7 +90,8 @@ def dashboard(user: User) -> dict[str, Any]:
             client__deleted_at__isnull=True,
         )
         .exclude(due_measures=[])
-        .select_related("client", "therapist", "plan")
+        .select_related("client")
+        .only("starts_at", "due_measures", "client__first_name", "client__last_name")
         .order_by("starts_at")[:30]
     )
     unsigned = (
@@ -83,6 +99,12 @@ def dashboard(user: User) -> dict[str, Any]:
             client__clinic=clinic, client__in=visible, client__deleted_at__isnull=True, signed_at__isnull=True
         )
         .select_related("appointment__therapist", "client")
+        .only(
+            "appointment__starts_at",
+            "appointment__therapist__display_name",
+            "client__first_name",
+            "client__last_name",
+        )
         .order_by("appointment__starts_at")[:30]
     )
     no_note = (
@@ -95,6 +117,7 @@ def dashboard(user: User) -> dict[str, Any]:
             note__isnull=True,
         )
         .select_related("client", "therapist")
+        .only("starts_at", "client__first_name", "client__last_name", "therapist__display_name")
         .order_by("starts_at")[:30]
     )
     return {

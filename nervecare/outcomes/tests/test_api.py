@@ -132,3 +132,52 @@ def test_report_jobs_via_the_api(rosa, api, django_capture_on_commit_callbacks, 
     waiting = ReportJob.objects.create(clinic_id=rosa.clinic_id, status="queued")
     r = api.get(f"/api/v1/outcomes/reports/{waiting.id}/report.pdf")
     assert r.status_code == 409 and "not ready" in r.json()["detail"]
+
+
+# --- Query counts: fixed however long the history (no N+1); the two plan-only reads only with a plan -------
+
+
+def _outcome_queries(client) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from nervecare.outcomes.analysis import client_outcomes
+    from nervecare.outcomes.selectors import client_data
+
+    with CaptureQueriesContext(connection) as ctx:
+        client_outcomes(client_data(client))
+    return len(ctx.captured_queries)
+
+
+def test_client_outcomes_query_count_is_fixed(rosa, alice_therapist, clinic):
+    from nervecare.core.tests.factories import ClientFactory
+    from nervecare.outcomes.models import ReevaluationDecision
+    from nervecare.outcomes.tests.conftest import course
+    from nervecare.visits.models import AdverseEvent, NoteAmendment, SessionNote
+
+    # Notes, their amendments, their adverse events, conditions, responses, appointments, plans, open stop
+    # flags, decisions.
+    assert _outcome_queries(rosa) == 9
+    notes = list(SessionNote.objects.filter(client=rosa))
+    for note in notes:
+        NoteAmendment.objects.create(note=note, reason="typo", changes={"pain_after": [None, 1]})
+        AdverseEvent.objects.create(note=note, kind="other", severity="mild", description="x")
+    plan = rosa.plans.get()
+    ReevaluationDecision.objects.create(
+        client=rosa, plan=plan, week=4, suggested="continue", decision="accepted", action="continue"
+    )
+    assert _outcome_queries(rosa) == 9
+    # No plan: neither the stop flags nor the decisions are read.
+    bea = ClientFactory(clinic=clinic)
+    course(bea, alice_therapist, [5, 4, 4, 3], pain_after=[4, 3, 3, 2])
+    assert _outcome_queries(bea) == 7
+    # Nothing recorded: no amendments or adverse events to read either.
+    assert _outcome_queries(ClientFactory(clinic=clinic)) == 5
+
+
+def test_client_outcomes_route_query_count(rosa, api, django_assert_max_num_queries):
+    api.get(f"/api/v1/clients/{rosa.id}/outcomes")
+    # The session (user, two-step device), the client, the audit append (its lock on PostgreSQL) and the
+    # nine reads above: 15 on SQLite, 16 on PostgreSQL.
+    with django_assert_max_num_queries(16):
+        assert api.get(f"/api/v1/clients/{rosa.id}/outcomes").status_code == 200

@@ -244,3 +244,79 @@ def test_every_suggestion_rule_cites_a_basis_and_the_most_serious_action_wins():
     result = suggest(facts)
     assert result["action"] == "refer"
     assert [r["id"] for r in result["reasons"]] == ["worse_rating", "responder"]
+
+
+# --- The fast paths give SciPy's very floats (not just close ones): the outcome JSON must not change ----------
+
+
+def _ratings(draw_from: np.random.Generator, n: int) -> np.ndarray:
+    kind = draw_from.integers(3)
+    if kind == 0:
+        return draw_from.integers(0, 11, size=n).astype(float)  # 0-10 ratings, as recorded
+    if kind == 1:
+        return draw_from.integers(0, 21, size=n) / 2  # weekly means of two sessions
+    return draw_from.normal(0, draw_from.uniform(0.01, 50), size=n) + draw_from.uniform(-1e3, 1e3)
+
+
+def test_t_interval_and_quantile_are_scipys_floats_exactly():
+    rng = np.random.default_rng(20261125)
+    for _ in range(3000):
+        df = int(rng.integers(1, 400))
+        loc = float(rng.choice([rng.normal(0, 5), rng.integers(-10, 11), rng.uniform(-1e6, 1e6)]))
+        scale = float(rng.choice([rng.uniform(1e-9, 1e-3), rng.uniform(0.01, 10), rng.uniform(10, 1e6)]))
+        confidence = float(rng.choice([0.95, 0.9, 0.99, rng.uniform(0.01, 0.999)]))
+        low, high = sps.t.interval(confidence, df, loc=loc, scale=scale)
+        assert stats.t_interval(confidence, df, loc, scale) == (float(low), float(high))
+        q = float(rng.choice([0.5 + 0.95 / 2, rng.uniform(0.001, 0.999)]))
+        assert stats.t_quantile(q, df) == float(sps.t.ppf(q, df))
+
+
+def test_paired_interval_is_scipys_ttest_rel_exactly():
+    rng = np.random.default_rng(7)
+    for _ in range(3000):
+        n = int(rng.integers(2, 60))
+        before, after = _ratings(rng, n), _ratings(rng, n)
+        diff = after - before
+        if float(diff.std(ddof=1)) == 0.0:
+            continue
+        ci = sps.ttest_rel(after, before).confidence_interval(0.95)
+        assert stats.paired_t_interval(diff) == (float(ci.low), float(ci.high))
+        est = stats.paired_change(before.tolist(), after.tolist())
+        assert (est.low, est.high) == (float(ci.low), float(ci.high))
+
+
+def test_mean_and_trend_intervals_are_scipys_exactly():
+    rng = np.random.default_rng(11)
+    for _ in range(1500):
+        n = int(rng.integers(3, 40))
+        values = _ratings(rng, n)
+        est = stats.mean_ci(values)
+        if est.has_ci:
+            sem = float(values.std(ddof=1)) / math.sqrt(n)
+            low, high = sps.t.interval(0.95, n - 1, loc=float(values.mean()), scale=sem)
+            assert (est.low, est.high) == (float(low), float(high))
+        weeks = np.sort(rng.integers(0, 30, size=n)).astype(float)
+        trend = stats.ols_trend(weeks.tolist(), values.tolist())
+        if trend.slope.has_ci:
+            fit = sps.linregress(weeks, values)
+            half = float(sps.t.ppf(0.5 + 0.95 / 2, n - 2)) * float(fit.stderr)
+            assert (trend.slope.low, trend.slope.high) == (float(fit.slope) - half, float(fit.slope) + half)
+
+
+def test_linear_fit_is_scipys_linregress_exactly():
+    rng = np.random.default_rng(3)
+    for _ in range(3000):
+        n = int(rng.integers(2, 40))
+        x = np.sort(rng.integers(0, 30, size=n)).astype(float)
+        if rng.integers(4) == 0:
+            x = rng.normal(0, 10, size=n)
+        y = _ratings(rng, n)
+        if float(np.ptp(x)) == 0.0:
+            continue
+        fit = sps.linregress(x, y)
+        slope, intercept, p_value, stderr = stats.linear_fit(x, y)
+        expected = [float(fit.slope), float(fit.intercept), float(fit.stderr)] + (
+            [float(fit.pvalue)] if n > 2 else []
+        )
+        got = [slope, intercept, stderr] + ([p_value] if n > 2 else [])
+        assert all(a == b or (math.isnan(a) and math.isnan(b)) for a, b in zip(got, expected, strict=True))

@@ -112,3 +112,49 @@ def test_every_drawn_region_is_in_the_vocabulary():
 def test_intake_page_has_the_picture_and_warns_before_losing_input(therapist_user):
     html = login(therapist_user).get("/clients/new/").content.decode()
     assert 'data-region="toes"' in html and "data-warn-unsaved" in html and "js/nervecare.js" in html
+
+
+def test_dashboard_query_count_does_not_grow_with_rows(therapist_user, clinic, django_assert_max_num_queries):
+    """Sessions today (with flags), notes to sign, sessions without a note: a fixed number of queries, and
+    only the fields the page shows (a deferred field read by the template would add a query per row)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from nervecare.visits.models import SessionNote
+
+    now = timezone.now().replace(second=0, microsecond=0)
+    http = login(therapist_user)
+
+    def add_clients(n: int, offset: int) -> None:
+        for i in range(n):
+            c = ClientFactory(clinic=clinic, first_name=f"C{offset + i}", last_name="Row")
+            MedicalContextFactory(client=c, on_anticoagulants=True)
+            safety_check_run(actor=therapist_user, client=c)
+            AppointmentFactory(
+                client=c,
+                therapist=therapist_user.therapist,
+                starts_at=max(now, now.replace(hour=0)) + datetime.timedelta(minutes=90 * (offset + i) % 600),
+            )
+            done = AppointmentFactory(
+                client=c,
+                therapist=therapist_user.therapist,
+                starts_at=now - datetime.timedelta(days=2, minutes=90 * (offset + i)),
+                status="completed",
+            )
+            if i % 2:
+                SessionNote.objects.create(appointment=done, client=c, modality="swedish", minutes=60)
+
+    def queries() -> tuple[int, str]:
+        with CaptureQueriesContext(connection) as ctx:
+            page = http.get("/")
+        assert page.status_code == 200
+        return len(ctx.captured_queries), page.content.decode()
+
+    add_clients(2, 0)
+    few, _html = queries()
+    add_clients(4, 2)
+    many, html = queries()
+    assert "C5 Row" in html and "badge-modify" in html and "draft" in html and "no note yet" in html
+    assert many == few
+    with django_assert_max_num_queries(13):
+        http.get("/")
