@@ -157,9 +157,11 @@ def start_server(args: argparse.Namespace, env: dict[str, str], log: Path) -> su
         "--error-logfile", str(log),
     ]  # fmt: skip
     # A new session: the server is its own process group, so --fault can kill master and workers at once.
-    proc = subprocess.Popen(  # noqa: S603 - gunicorn from this venv, with the arguments above
-        cmd, cwd=ROOT, env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+    # Django's own log (a 500's traceback) goes to the same file as gunicorn's.
+    with log.open("a") as out:
+        proc = subprocess.Popen(  # noqa: S603 - gunicorn from this venv, with the arguments above
+            cmd, cwd=ROOT, env=env, start_new_session=True, stdout=out, stderr=out
+        )
     wait_ready(args.port, proc)
     return proc
 

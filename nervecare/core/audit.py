@@ -208,6 +208,13 @@ def append_events(events: list[AuditEvent]) -> list[AuditEvent]:
     by_chain: dict[int, list[AuditEvent]] = {}
     for event in events:
         by_chain.setdefault(event.chain, []).append(event)
+    if connection.vendor == "postgresql" and connection.in_atomic_block:
+        # Check the service's deferred foreign keys now, before the chain lock. At COMMIT they would lock the
+        # referenced rows (FOR KEY SHARE) while this transaction holds the chain lock: if another service
+        # holds one of those rows (a client locked FOR UPDATE) and waits for the chain lock, that is a
+        # deadlock (seen under the load test).
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     with transaction.atomic(savepoint=False):
         for chain in sorted(by_chain):  # a fixed lock order: two multi-chain appends cannot deadlock
             _lock_chain(chain)

@@ -162,8 +162,10 @@ def _safety_check(*, actor: User | None, client: Client, request: HttpRequest | 
     """safety_check_run's body; the caller holds a transaction."""
     if actor is not None:
         require_clinical_or_own_record(actor, client)
-    # Serialise checks of one client (the lock is all this read is for).
-    Client.objects.select_for_update().filter(pk=client.pk).values_list("pk", flat=True).first()
+    # Serialise checks of one client (the lock is all this read is for). NO KEY UPDATE: it excludes other
+    # checks of this client but not the foreign-key checks of rows that refer to the client (a booking's
+    # appointment, a note), which take KEY SHARE on it.
+    Client.objects.select_for_update(no_key=True).filter(pk=client.pk).values_list("pk", flat=True).first()
     now = timezone.now()
     rs = safety.ruleset()
     fired = {f.rule.id: f for f in safety_evaluate(client)}

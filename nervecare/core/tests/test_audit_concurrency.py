@@ -57,3 +57,55 @@ def test_concurrent_appends_keep_each_chain_whole(therapist_user, other_clinic_u
         assert report.broken is None, report.broken
         assert report.events == report.head_seq == THREADS // 2 * PER_THREAD
     assert AuditEvent.objects.count() == THREADS * PER_THREAD
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_write_referring_to_a_locked_client_does_not_deadlock_with_the_chain_lock(therapist_user, clinic):
+    """A service that inserts a row referring to a client appends its audit event (taking the chain lock)
+    while another service holds that client FOR UPDATE and is about to append its own. The first one's
+    foreign-key check must not wait for the client row while holding the chain lock (PostgreSQL would then
+    report a deadlock and fail one of them): both finish, and the chain stays whole."""
+    import time
+
+    from django.db import transaction
+
+    from nervecare.clients.models import Client, ClientShare
+
+    client = ClientFactory(clinic=clinic)
+    therapist = therapist_user.therapist
+    holder_has_row = threading.Event()
+
+    def holder() -> None:  # e.g. a service serialising on the client with FOR UPDATE
+        with transaction.atomic():
+            Client.objects.select_for_update().filter(pk=client.pk).values_list("pk", flat=True).first()
+            holder_has_row.set()
+            time.sleep(0.5)  # the other service inserts and appends meanwhile
+            audit.record(actor=therapist_user, action="update", obj=client, summary="holder")
+
+    def writer() -> None:  # a service inserting a row that refers to the client (deferred foreign key)
+        holder_has_row.wait(10)
+        with transaction.atomic():
+            share = ClientShare.objects.create(
+                client_id=client.pk, therapist=therapist, shared_by=therapist_user
+            )
+            audit.record(actor=therapist_user, action="create", obj=share, summary="writer")
+
+    errors: list = []
+
+    def run(fn) -> None:
+        try:
+            fn()
+        except Exception as exc:  # noqa: BLE001 - asserted below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(fn,)) for fn in (holder, writer)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert errors == []
+    assert ClientShare.objects.filter(client=client).count() == 1
+    report = audit.verify_chain(clinic.id)
+    assert report.broken is None and report.events >= 2

@@ -19,7 +19,8 @@ NOW = dt.datetime(2027, 3, 1, 8, 0, tzinfo=dt.UTC)  # Monday
 # POST /api/v1/appointments, signed in with a session. PostgreSQL: session, user, two-step device; client;
 # BEGIN; therapist; service; working hours; exceptions; held times; open flags; INSERT appointment; outcome
 # summary marked stale; INSERT reminder; audit (lock, head, INSERT); COMMIT. SQLite: no advisory lock.
-BOOK_QUERIES = {"postgresql": 18, "sqlite": 17}
+# PostgreSQL: + SET CONSTRAINTS ALL IMMEDIATE before the audit append (core/audit.py).
+BOOK_QUERIES = {"postgresql": 19, "sqlite": 17}
 
 
 @pytest.fixture(autouse=True)
