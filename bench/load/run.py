@@ -461,6 +461,10 @@ def one_run(args: argparse.Namespace, *, audit: bool, label: str) -> dict:
 
     print(f"== {label}: database {args.database_url} (dropped and created), audit {'on' if audit else 'off'}")
     recreate_database(args.database_url)
+    if not args.no_redis:  # the cache described the dropped database (API tokens): empty the test's Redis db
+        import redis
+
+        redis.Redis.from_url(args.redis_url).flushdb()
     from django.db import connections
 
     connections.close_all()
