@@ -10,12 +10,13 @@ import os
 wsgi_app = "nervecare.wsgi:application"
 # One instance per systemd unit nervecare-web@<port>: the unit passes the port (see nervecare-web@.service).
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
-# Threads: a request spends much of its time waiting for PostgreSQL, so a few threads per process keep the
-# CPU busy with less memory than more processes. On 2 cores (bench/load, a busy machine): 2 workers × 4 threads
-# served more, with shorter tails, than 3 × 4 or 3 sync workers.
-worker_class = "gthread"
-workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+# Sync workers, two per core: nginx in front buffers slow clients, so a worker is only busy while the app works
+# on a request, and processes do not share one GIL. On 2 cores (bench/load, 50 users, locust and PostgreSQL on
+# the same cores): 4 sync workers served 94 req/s, 3 sync 89, gthread 2 workers x 4 threads 77.
+# GUNICORN_WORKER_CLASS=gthread with GUNICORN_THREADS for long-polling or slow-client set-ups without a proxy.
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
+workers = int(os.environ.get("GUNICORN_WORKERS", str(2 * (os.cpu_count() or 1))))
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 # Import Django and every view (numpy, SciPy, statsmodels, matplotlib…) once in the master, before forking:
 # workers start answering at once and share those pages of memory.
 preload_app = True

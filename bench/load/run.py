@@ -68,8 +68,8 @@ def parse_args() -> argparse.Namespace:
         default=os.environ.get("LOAD_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/nc_load"),
     )
     p.add_argument("--port", type=int, default=8106)
-    p.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
-    p.add_argument("--threads", type=int, default=4, help="threads per worker (gthread); 1 = sync workers")
+    p.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    p.add_argument("--threads", type=int, default=1, help="threads per worker: 1 = sync workers, more = gthread")
     p.add_argument(
         "--conn-max-age", type=int, default=60, help="CONN_MAX_AGE (seconds; 0 = a connection per request)"
     )
