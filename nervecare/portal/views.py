@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from nervecare.clients.selectors import client_get_for_user
+from nervecare.core.audit import audit_view
 from nervecare.core.errors import FieldErrors
 from nervecare.core.models import Therapist, User
 from nervecare.core.services import audit_record
@@ -31,15 +32,25 @@ from nervecare.web.forms import MarkFormSet, instrument_form_fields, marks_from_
 
 
 def client_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Signed in as a client: the view gets the client's own record as its second argument."""
+    """Signed in as a client: the view gets the client's own record as its second argument.
+
+    Every page of the portal shows some of the client's own health data (diary, questionnaires, progress,
+    appointments), so each one shown is a read in the audit trail, like a therapist's; the changes the client
+    makes are recorded by the services they go through."""
 
     @login_required
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         client = selectors.client_for_portal_user(request.user)
-        return view(request, client, *args, **kwargs)
+        response = view(request, client, *args, **kwargs)
+        if request.method == "GET" and response.status_code == 200 and view.__name__ not in AUDITED_BY_VIEW:
+            audit_view(request.user, client, request, summary=f"Own record in the portal: {view.__name__}")
+        return response
 
     return wrapper
+
+
+AUDITED_BY_VIEW = {"report_download"}  # records its own, more specific event
 
 
 @client_view

@@ -189,3 +189,32 @@ def test_set_password_link_is_for_clients_only(therapist_user, client):
     token = default_token_generator.make_token(therapist_user)
     page = client.get(f"/portal/welcome/{uid}/{token}/", follow=True)
     assert "This link has expired" in page.content.decode()
+
+
+@pytest.mark.parametrize(
+    "page, view",
+    [
+        ("/portal/", "home"),
+        ("/portal/diary/", "diary"),
+        ("/portal/progress/", "progress"),
+        ("/portal/appointments/", "appointments"),
+        ("/portal/appointments.ics", "calendar_download"),
+        ("/portal/about-you/", "intake"),
+    ],
+)
+def test_each_portal_page_a_client_sees_is_a_read_in_the_audit_trail(carla, dan, page, view):
+    user, client = carla
+    response = login(user).get(page)
+    assert response.status_code == 200
+    event = AuditEvent.objects.get(actor=user, action="view", client_id=client.pk)
+    assert event.summary == f"Own record in the portal: {view}"
+    assert event.object_id == str(client.pk) and event.ip_address == "127.0.0.1"
+    assert not AuditEvent.objects.filter(client_id=dan[1].pk).exists()
+
+
+def test_the_report_download_keeps_its_own_single_event(carla):
+    user, client = carla
+    response = login(user).get("/portal/progress/report.pdf")
+    assert response.status_code == 200
+    summaries = list(AuditEvent.objects.filter(actor=user, action="view").values_list("summary", flat=True))
+    assert summaries == ["Own progress report downloaded"]
