@@ -69,7 +69,9 @@ def parse_args() -> argparse.Namespace:
     )
     p.add_argument("--port", type=int, default=8106)
     p.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
-    p.add_argument("--threads", type=int, default=1, help="threads per worker: 1 = sync workers, more = gthread")
+    p.add_argument(
+        "--threads", type=int, default=1, help="threads per worker: 1 = sync workers, more = gthread"
+    )
     p.add_argument(
         "--conn-max-age", type=int, default=60, help="CONN_MAX_AGE (seconds; 0 = a connection per request)"
     )

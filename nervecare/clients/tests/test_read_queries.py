@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 # Sign-in (session, user, two-step device, token) and the audit trail's append are not the route's own.
 NOT_OWN = ("django_session", "core_user", "otp_", "core_apitoken", "core_auditevent", "axes_")
-CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "SELECT PG_ADVISORY")
+CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "SELECT PG_ADVISORY", "SET CONSTRAINTS")
 
 
 def own_queries(ctx) -> list[str]:
