@@ -197,6 +197,23 @@ _TYPE_LABELS = dict(Condition.Type.choices)
 _CAUSE_LABELS = dict(Condition.Cause.choices)
 
 
+# The fields of a condition a person enters (forms, API, services); the record reads them plus the id.
+CONDITION_FIELDS = (
+    "type",
+    "cause",
+    "diagnosis",
+    "diagnosis_code",
+    "phase",
+    "chemotherapy_agent",
+    "chemotherapy_start",
+    "chemotherapy_end",
+    "onset_date",
+    "diagnosis_date",
+    *Condition.SYMPTOMS,
+    "notes",
+)
+
+
 class MedicalContext(TimeStampedModel):
     """What massage safety depends on. One per client, kept current; history keeps earlier states."""
 

@@ -7,7 +7,14 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from nervecare.clients import bodymap
-from nervecare.clients.models import CLIENT_FIELDS, BodyMap, Client, Condition, MedicalContext
+from nervecare.clients.models import (
+    CLIENT_FIELDS,
+    CONDITION_FIELDS,
+    BodyMap,
+    Client,
+    Condition,
+    MedicalContext,
+)
 from nervecare.core.models import User
 from nervecare.core.permissions import require_clinical
 
@@ -160,21 +167,7 @@ def _comparison(latest: BodyMap | None, previous: BodyMap | None) -> dict | None
 
 
 # The condition fields of the record (schemas.ConditionOut), read as plain values.
-CONDITION_RECORD_FIELDS = (
-    "id",
-    "type",
-    "cause",
-    "diagnosis",
-    "diagnosis_code",
-    "phase",
-    "chemotherapy_agent",
-    "chemotherapy_start",
-    "chemotherapy_end",
-    "onset_date",
-    "diagnosis_date",
-    *Condition.SYMPTOMS,
-    "notes",
-)
+CONDITION_RECORD_FIELDS = ("id", *CONDITION_FIELDS)
 
 _NOT_LOADED: Any = object()
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from nervecare.clients import bodymap
 from nervecare.clients.models import (
     CLIENT_FIELDS,
+    CONDITION_FIELDS,
     BodyMap,
     BodyMapMark,
     Client,
@@ -28,20 +29,6 @@ from nervecare.core.services import audit_record, model_changes
 from nervecare.core.vocab import load_yaml
 from nervecare.screening.services import require_clinical_or_own_record, safety_check_run
 
-CONDITION_FIELDS = (
-    "type",
-    "cause",
-    "diagnosis",
-    "diagnosis_code",
-    "phase",
-    "chemotherapy_agent",
-    "chemotherapy_start",
-    "chemotherapy_end",
-    "onset_date",
-    "diagnosis_date",
-    *Condition.SYMPTOMS,
-    "notes",
-)
 MEDICAL_FIELDS = tuple(
     f.name
     for f in MedicalContext._meta.concrete_fields
