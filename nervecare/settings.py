@@ -302,6 +302,19 @@ NERVECARE_CANCEL_POLICY_HOURS = env_int("NERVECARE_CANCEL_POLICY_HOURS", 24)
 NERVECARE_PUBLIC_URL = os.environ.get("NERVECARE_PUBLIC_URL", "")
 # The audit trail of reads and writes of clinical data. Switch off only to measure its cost (load test).
 NERVECARE_AUDIT = env_bool("NERVECARE_AUDIT", True)
+# How events get their place in the hash chain on PostgreSQL (core/audit.py): "deferred" (stored at once,
+# sealed just after the request, at most once per NERVECARE_AUDIT_SEAL_INTERVAL seconds per app process,
+# and every minute by the job queue) or "inline" (sealed by the request under the chain's lock: every
+# audited request of a clinic waits for the one before to commit). SQLite always seals inline.
+NERVECARE_AUDIT_SEAL = os.environ.get("NERVECARE_AUDIT_SEAL", "deferred")
+if NERVECARE_AUDIT_SEAL not in {"deferred", "inline"}:
+    raise ImproperlyConfigured(
+        f"NERVECARE_AUDIT_SEAL must be deferred or inline, got {NERVECARE_AUDIT_SEAL!r}"
+    )
+try:
+    NERVECARE_AUDIT_SEAL_INTERVAL = float(os.environ.get("NERVECARE_AUDIT_SEAL_INTERVAL") or 1.0)
+except ValueError as exc:
+    raise ImproperlyConfigured("NERVECARE_AUDIT_SEAL_INTERVAL must be a number of seconds") from exc
 # Email. Without EMAIL_HOST, DEBUG prints emails to the console.
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",

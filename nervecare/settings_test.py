@@ -15,3 +15,8 @@ DATABASES["restore_target"] = {  # noqa: F405
     "NAME": f"{DATABASES['default']['NAME']}_restore",  # noqa: F405
     "TEST": {"NAME": None},
 }
+
+# Deferred audit sealing (PostgreSQL) after requests happens at most once a second per process: that would
+# make a test's statements depend on the clock. Tests seal explicitly (audit.seal, audit.verify), and
+# core/tests/test_audit_seal.py sets an interval to test sealing after a request.
+NERVECARE_AUDIT_SEAL_INTERVAL = 0

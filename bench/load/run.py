@@ -404,6 +404,21 @@ def verify(acks: list[dict], plan: dict, audit: bool) -> dict:
                     f"{len(gone)} acknowledged {kind}s without their audit event, e.g. {gone[:5]}"
                 )
 
+    # The audit trail: every event sealed into its clinic's chain, and the chains verify. Deferred sealing
+    # leaves the last second's events pending when the load stops (and those of a killed server): count
+    # them, seal them as the job queue would, then verify every chain from the first event.
+    chain = {}
+    if audit:
+        from nervecare.core import audit as audit_trail
+
+        chain["pending_at_end"] = audit_trail.pending_count()
+        chain["sealed_now"] = audit_trail.seal()
+        reports = list(audit_trail.verify(seal_first=False))
+        chain["events_verified"] = sum(r.events for r in reports)
+        chain["broken"] = [str(r.broken) for r in reports if r.broken is not None]
+        if chain["broken"] or any(r.pending for r in reports):
+            problems.append(f"audit chain: {chain}")
+
     # No double booking: with rows in start order, a row starting before the latest end of the rows before it
     # (same therapist, or same room) overlaps one of them. Active statuses only; half-open intervals.
     blocking = "('booked', 'checked_in', 'completed', 'no_show')"
@@ -429,6 +444,7 @@ def verify(acks: list[dict], plan: dict, audit: bool) -> dict:
     return {
         "acknowledged": {k: len(v) for k, v in by_kind.items()},
         "missing_audit_events": missing_audit if audit else None,
+        "audit_chain": chain or None,
         "overlaps": overlaps,
         "problems": problems,
         "ok": not problems,
@@ -507,7 +523,8 @@ def one_run(args: argparse.Namespace, *, audit: bool, label: str) -> dict:
     )
     print(f"   interpreter: {interpreter()}")
     print(
-        f"   gunicorn up ({kind}, CONN_MAX_AGE={args.conn_max_age}, cache {'local' if args.no_redis else 'Redis'})"
+        f"   gunicorn up ({kind}, CONN_MAX_AGE={args.conn_max_age}, cache {'local' if args.no_redis else 'Redis'}"
+        f", audit sealing {env.get('NERVECARE_AUDIT_SEAL', 'deferred') if audit else '-'})"
     )
     if args.no_dashboard:
         rates["dashboard"] = 0
@@ -582,6 +599,12 @@ def one_run(args: argparse.Namespace, *, audit: bool, label: str) -> dict:
         f"   overlapping active appointments: therapist {check['overlaps']['therapist']}, room {check['overlaps']['room']}"
         f" (clients, new bookings: {check['overlaps']['client']})"
     )
+    if check["audit_chain"]:
+        c = check["audit_chain"]
+        print(
+            f"   audit trail: {c['pending_at_end']} events waiting for their seal when the load stopped, sealed "
+            f"{c['sealed_now']}; {c['events_verified']} events verified, broken links: {len(c['broken'])}"
+        )
     for p in check["problems"][:20]:
         print(f"   PROBLEM: {p}")
     print(

@@ -7,8 +7,11 @@ class CoreConfig(AppConfig):
     verbose_name = "NerveCare core"
 
     def ready(self) -> None:
+        from django.core.signals import request_finished
         from django.db.backends.signals import connection_created
 
-        from nervecare.core import audit, auth_signals, checks  # noqa: F401 - sign-in receivers, system checks
+        from nervecare.core import audit, auth_signals, checks, tasks  # noqa: F401 - receivers, checks, jobs
 
         connection_created.connect(audit.install_sqlite_function, dispatch_uid="nervecare_audit_sqlite")
+        # Deferred sealing: after the response has gone out, at most once per interval per process.
+        request_finished.connect(audit.seal_if_due, dispatch_uid="nervecare_audit_seal")

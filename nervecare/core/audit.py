@@ -18,10 +18,23 @@ The chain
 ---------
 Each clinic has its own chain (`chain` = clinic id; 0 for events without a clinic). Clinics are the
 tenancy boundary: a clinic admin's export is a complete chain that verifies on its own, and clinics never
-wait on each other's lock. An append takes the chain's lock (`pg_advisory_xact_lock` on PostgreSQL; on
-SQLite the IMMEDIATE transaction already holds the database's write lock), reads the head and inserts:
-three short statements. The lock is released when the surrounding transaction ends, so services record
-the event as their last step.
+wait on each other's lock. An event's place in its chain (`seq`, `prev_hash`, `hash`) is its seal. Two
+ways of sealing (`seal_mode()`, setting NERVECARE_AUDIT_SEAL):
+
+- inline (SQLite, and PostgreSQL when asked): the append takes the chain's lock, reads the head and
+  inserts the event sealed. On SQLite the IMMEDIATE transaction already holds the database's only write
+  lock, so this costs one extra read.
+- deferred (PostgreSQL's default): the append is one INSERT of the event with its content and no seal
+  (`seq` NULL), in the caller's transaction, with no lock. `seal()` then gives the pending events of a
+  chain their places in one transaction under the chain's lock: head, pending rows in id order, one
+  UPDATE. The database trigger lets exactly that UPDATE through (a pending row's seal columns, once;
+  nothing else). On PostgreSQL the inline lock was held through each writer's COMMIT (its WAL flush),
+  so every audited request of a clinic queued behind the one before, and a read cost five statements
+  instead of one (bench/load: the audit trail's cost). Sealing runs after a request at most once per
+  NERVECARE_AUDIT_SEAL_INTERVAL seconds per process (the response is sent first), every minute in the
+  job queue, and before `audit verify` / `audit head` and the export. A pending event is already
+  durable and append-only (the trigger refuses to change or delete it); until its seal, only someone
+  able to switch off the trigger could alter it without `verify` noticing.
 
 A hash chain shows that events were changed, removed or re-ordered inside the chain; removing the newest
 events (truncating the tail) leaves a shorter chain that still verifies. `nervecare audit head` prints
@@ -37,6 +50,8 @@ import datetime
 import hashlib
 import ipaddress
 import json
+import logging
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -44,7 +59,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, models, transaction
+from django.db import DatabaseError, connection, models, transaction
 from django.utils import timezone
 
 from nervecare.core.models import AuditEvent
@@ -53,6 +68,8 @@ if TYPE_CHECKING:
     from django.http import HttpRequest
 
     from nervecare.core.models import User
+
+logger = logging.getLogger(__name__)
 
 # Two-int advisory lock key: this namespace plus the chain id.
 _LOCK_NAMESPACE = 0x4E43  # "NC"
@@ -78,6 +95,14 @@ HASHED_FIELDS = (
 def enabled() -> bool:
     """NERVECARE_AUDIT (default on). Off only to measure the audit trail's cost in the load test."""
     return getattr(settings, "NERVECARE_AUDIT", True)
+
+
+def seal_mode() -> str:
+    """ "deferred" on PostgreSQL unless NERVECARE_AUDIT_SEAL is "inline"; always "inline" on SQLite (one
+    writer at a time: nothing to gain, and its trigger refuses every UPDATE)."""
+    if connection.vendor != "postgresql":
+        return "inline"
+    return "inline" if getattr(settings, "NERVECARE_AUDIT_SEAL", "deferred") == "inline" else "deferred"
 
 
 # --- hashing -----------------------------------------------------------------------------------------
@@ -169,6 +194,7 @@ def _head(chain: int) -> tuple[int, str]:
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {qn('seq')}, {qn('hash')} FROM {qn(meta.db_table)} WHERE {qn('chain')} = %s "  # noqa: S608
+            f"AND {qn('seq')} IS NOT NULL "  # pending events (deferred sealing) are not in the chain yet
             f"ORDER BY {qn('seq')} DESC LIMIT 1",  # identifiers from the model; the value is a parameter
             [chain],
         )
@@ -201,10 +227,13 @@ def _insert(events: list[AuditEvent]) -> None:
 
 
 def append_events(events: list[AuditEvent]) -> list[AuditEvent]:
-    """Chain and insert events: per chain, take the lock, read the head once, insert them all at once.
+    """Insert events. Inline sealing: per chain, take the lock, read the head once, insert them all sealed.
+    Deferred sealing: insert them pending (see the module's docstring).
 
     No savepoint: inside a service's transaction a failure here fails the whole service (no change without
     its event); on its own it is a transaction of its own."""
+    if seal_mode() == "deferred":
+        return _append_pending(events)
     by_chain: dict[int, list[AuditEvent]] = {}
     for event in events:
         by_chain.setdefault(event.chain, []).append(event)
@@ -227,6 +256,114 @@ def append_events(events: list[AuditEvent]) -> list[AuditEvent]:
             for start in range(0, len(by_chain[chain]), 500):  # within every database's parameter limit
                 _insert(by_chain[chain][start : start + 500])
     return events
+
+
+def _append_pending(events: list[AuditEvent]) -> list[AuditEvent]:
+    """One INSERT, no lock: in the caller's transaction (or committed at once outside one)."""
+    global _pending_here
+    now = timezone.now()
+    for event in events:
+        event.seq, event.prev_hash, event.hash, event.at = None, "", "", now
+    for start in range(0, len(events), 500):  # within every database's parameter limit
+        _insert(events[start : start + 500])
+    _pending_here = True
+    return events
+
+
+# --- sealing (deferred mode) -------------------------------------------------------------------------
+
+SEAL_BATCH = 2000
+_pending_here = False  # this process appended pending events since its last seal
+_last_seal = time.monotonic()
+
+
+def _try_lock_chain(chain: int) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", [_LOCK_NAMESPACE, chain % 2**31])
+        return bool(cursor.fetchone()[0])
+
+
+def _seal_batch(chain: int, *, wait: bool) -> int | None:
+    """Seal up to SEAL_BATCH pending events of one chain, oldest first. None: another process holds the
+    chain's lock (and is sealing it) and `wait` is False."""
+    with transaction.atomic():
+        if wait:
+            _lock_chain(chain)
+        elif not _try_lock_chain(chain):
+            return None
+        seq, prev = _head(chain)
+        # Read back from the database, as `verify` will read them: the hash covers the stored values.
+        rows = list(
+            AuditEvent.objects.filter(chain=chain, seq__isnull=True)
+            .order_by("id")
+            .values("id", *HASHED_FIELDS)[:SEAL_BATCH]
+        )
+        if not rows:
+            return 0
+        seals = []
+        for row in rows:
+            seq += 1
+            row["seq"], row["prev_hash"] = seq, prev
+            prev = event_hash(row)
+            seals.extend([row["id"], seq, row["prev_hash"], prev])
+        table = connection.ops.quote_name(AuditEvent._meta.db_table)
+        values = ", ".join(["(%s::bigint, %s::bigint, %s, %s)"] * len(rows))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} AS e SET seq = v.seq, prev_hash = v.prev_hash, hash = v.hash "  # noqa: S608
+                f"FROM (VALUES {values}) AS v(id, seq, prev_hash, hash) "  # the table's name from the model
+                "WHERE e.id = v.id AND e.seq IS NULL",
+                seals,
+            )
+            if cursor.rowcount != len(rows):  # pragma: no cover - the chain's lock makes this impossible
+                raise DatabaseError(f"audit chain {chain}: sealed {cursor.rowcount} of {len(rows)} events")
+        return len(rows)
+
+
+def seal(*, only: Iterable[int] | None = None, wait: bool = True) -> int:
+    """Seal every pending event (deferred mode), chain by chain; returns how many were sealed. With
+    wait=False a chain that another process is sealing is left to it. A no-op where sealing is inline."""
+    global _pending_here, _last_seal
+    if connection.vendor != "postgresql":
+        return 0
+    _pending_here, _last_seal = False, time.monotonic()
+    if only is None:
+        with connection.cursor() as cursor:
+            table = connection.ops.quote_name(AuditEvent._meta.db_table)
+            cursor.execute(f"SELECT DISTINCT chain FROM {table} WHERE seq IS NULL")  # noqa: S608
+            only = sorted(row[0] for row in cursor.fetchall())
+    total = 0
+    for chain in only:
+        while True:
+            done = _seal_batch(chain, wait=wait)
+            if not done:
+                break
+            total += done
+            if done < SEAL_BATCH:
+                break
+    return total
+
+
+def seal_if_due(**kwargs: Any) -> None:
+    """After a request (Django's request_finished, once the response is sent): seal if this process
+    appended pending events and its last seal is NERVECARE_AUDIT_SEAL_INTERVAL seconds old (0: never here).
+    A failure is logged and left for the next seal: the events are stored, only their seal waits."""
+    interval = getattr(settings, "NERVECARE_AUDIT_SEAL_INTERVAL", 1.0)
+    if not _pending_here or interval <= 0 or time.monotonic() - _last_seal < interval:
+        return
+    was_closed = connection.connection is None  # closed at the request's end (CONN_MAX_AGE=0)
+    try:
+        seal(wait=False)
+    except DatabaseError:
+        logger.exception("sealing the audit trail failed; the next seal will take these events")
+    finally:
+        if was_closed:
+            connection.close()
+
+
+def pending_count(chain: int | None = None) -> int:
+    qs = AuditEvent.objects.filter(seq__isnull=True)
+    return (qs.filter(chain=chain) if chain is not None else qs).count()
 
 
 def append(**fields: Any) -> AuditEvent:
@@ -494,6 +631,7 @@ class ChainReport:
     head_seq: int
     head_hash: str
     broken: Break | None
+    pending: int = 0  # events stored but not sealed yet (deferred sealing): not verified
 
 
 def chains() -> list[int]:
@@ -501,10 +639,11 @@ def chains() -> list[int]:
 
 
 def verify_chain(chain: int) -> ChainReport:
-    """Walk one chain in seq order; stop at the first broken link."""
+    """Walk one chain's sealed events in seq order; stop at the first broken link. Pending events (not
+    sealed yet) are counted, not verified: `verify` seals them first."""
     expected_seq, prev = 1, GENESIS
     rows = (
-        AuditEvent.objects.filter(chain=chain)
+        AuditEvent.objects.filter(chain=chain, seq__isnull=False)
         .order_by("seq")
         .values("id", "hash", *HASHED_FIELDS)
         .iterator(chunk_size=5000)
@@ -525,13 +664,21 @@ def verify_chain(chain: int) -> ChainReport:
             problem = "the event's content does not match its hash (it was changed)"
         if problem:
             return ChainReport(
-                chain, count, expected_seq - 1, prev, Break(chain, event["seq"], event["id"], problem)
+                chain,
+                count,
+                expected_seq - 1,
+                prev,
+                Break(chain, event["seq"], event["id"], problem),
+                pending_count(chain),
             )
         expected_seq, prev = event["seq"] + 1, event["hash"]
-    return ChainReport(chain, count, expected_seq - 1, prev, None)
+    return ChainReport(chain, count, expected_seq - 1, prev, None, pending_count(chain))
 
 
-def verify(only: Iterable[int] | None = None) -> Iterator[ChainReport]:
+def verify(only: Iterable[int] | None = None, *, seal_first: bool = True) -> Iterator[ChainReport]:
+    only = list(only) if only is not None else None
+    if seal_first:
+        seal(only=only)
     for chain in only if only is not None else chains():
         yield verify_chain(chain)
 
@@ -653,10 +800,11 @@ def csv_rows(events: models.QuerySet[AuditEvent]) -> Iterator[list[Any]]:
 def audit_trail_read(
     *, actor: User, summary: str, filters: SearchFilters, request: HttpRequest | None = None
 ) -> AuditEvent | None:
-    """Reading or exporting the trail is itself recorded, with the filters used."""
+    """Reading or exporting the trail is itself recorded, with the filters used. The clinic's pending events
+    are sealed first, so what the admin sees and exports is the whole chain up to this read."""
     if not enabled():
         return None
-    return append(
+    event = append(
         actor=actor,
         action=AuditEvent.Action.VIEW,
         object_type=AuditEvent._meta.label_lower,
@@ -666,3 +814,5 @@ def audit_trail_read(
         changes={"filters": filters.as_dict()},
         ip_address=client_ip(request),
     )
+    seal(only=[event.chain])
+    return event

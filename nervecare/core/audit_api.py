@@ -38,7 +38,7 @@ class AuditEventOut(Schema):
     changes: dict[str, Any]
     ip_address: str | None
     chain: int
-    seq: int
+    seq: int | None = Field(description="the event's place in its chain; null while it waits for its seal")
     prev_hash: str
     hash: str
 

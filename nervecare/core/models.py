@@ -122,17 +122,23 @@ class AuditEvent(models.Model):
         UPDATE = "update", _("update")
         DELETE = "delete", _("delete")
 
-    at = models.DateTimeField(default=timezone.now, db_index=True)
+    at = models.DateTimeField(default=timezone.now)  # searched per clinic: the (clinic, at) index below
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         on_delete=models.DO_NOTHING,
         db_constraint=False,
+        db_index=False,  # nothing looks events up by user id (searches use the username); one index less
         related_name="audit_events",
     )
     actor_username = models.CharField(max_length=150, blank=True)
-    clinic = models.ForeignKey(
-        Clinic, null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="audit_events"
+    clinic = models.ForeignKey(  # indexed by the (clinic, at) index below
+        Clinic,
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="audit_events",
     )
     # The client whose data this is (plain id: it outlives the client's erasure).
     client_id = models.BigIntegerField(null=True, blank=True, db_index=True)
@@ -143,7 +149,8 @@ class AuditEvent(models.Model):
     changes = models.JSONField(default=dict, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     chain = models.BigIntegerField(default=0)
-    seq = models.BigIntegerField(default=0)
+    # The event's place in its chain; NULL while it waits for its seal (deferred sealing, core/audit.py).
+    seq = models.BigIntegerField(null=True, blank=True, default=None)
     prev_hash = models.CharField(max_length=64, blank=True)
     hash = models.CharField(max_length=64, blank=True)
 
@@ -154,6 +161,10 @@ class AuditEvent(models.Model):
         indexes = [
             models.Index(fields=["object_type", "object_id"]),
             models.Index(fields=["clinic", "at"], name="core_audit_clinic_at_idx"),
+            # The events waiting for their seal (deferred sealing): found without reading the whole trail.
+            models.Index(
+                fields=["chain", "id"], condition=models.Q(seq__isnull=True), name="core_audit_pending_idx"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["chain", "seq"], name="core_auditevent_chain_seq_uniq")

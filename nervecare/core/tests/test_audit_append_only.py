@@ -10,9 +10,13 @@ from nervecare.core.tests.factories import ClientFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def event(therapist_user, clinic):
-    return audit.record(actor=therapist_user, action="view", obj=ClientFactory(clinic=clinic))
+@pytest.fixture(params=["sealed", "pending"])
+def event(request, therapist_user, clinic):
+    """An event as stored: sealed, or (deferred sealing, PostgreSQL) still waiting for its seal."""
+    event = audit.record(actor=therapist_user, action="view", obj=ClientFactory(clinic=clinic))
+    if request.param == "sealed":
+        audit.seal()
+    return AuditEvent.objects.get(pk=event.pk)
 
 
 def test_the_model_refuses_save_and_delete(event):
@@ -38,6 +42,9 @@ def test_querysets_refuse_update_and_delete(event):
     [
         "UPDATE core_auditevent SET summary = 'changed' WHERE id = %s",
         "DELETE FROM core_auditevent WHERE id = %s",
+        # What the seal may do, and more: content changed along with the seal, or a seal given twice.
+        "UPDATE core_auditevent SET seq = 99, hash = 'x', summary = 'changed' WHERE id = %s",
+        "UPDATE core_auditevent SET seq = NULL, hash = '' WHERE id = %s",
     ],
 )
 def test_the_database_refuses_update_and_delete(event, sql):
@@ -47,7 +54,23 @@ def test_the_database_refuses_update_and_delete(event, sql):
         connection.cursor() as cursor,
     ):
         cursor.execute(sql, [event.pk])
-    assert AuditEvent.objects.filter(pk=event.pk, summary=event.summary).exists()
+    stored = AuditEvent.objects.get(pk=event.pk)
+    assert (stored.summary, stored.seq, stored.hash) == (event.summary, event.seq, event.hash)
+
+
+def test_a_seal_is_given_once(therapist_user, clinic):
+    """The one UPDATE the trigger lets through fills a pending event's seal; a sealed event's seal is final."""
+    audit.record(actor=therapist_user, action="view", obj=ClientFactory(clinic=clinic))
+    audit.seal()
+    sealed = AuditEvent.objects.get()
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("UPDATE core_auditevent SET seq = 2, hash = 'x' WHERE id = %s", [sealed.pk])
+    assert AuditEvent.objects.get().seq == 1
+    assert audit.verify_chain(clinic.id).broken is None
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="TRUNCATE is PostgreSQL's")

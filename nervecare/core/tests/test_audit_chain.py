@@ -13,8 +13,23 @@ from nervecare.core.tests.factories import ClientFactory
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True, params=["deferred", "inline"])
+def seal_mode(request, settings):
+    """Every test here runs with both ways of sealing (PostgreSQL; SQLite always seals inline)."""
+    settings.NERVECARE_AUDIT_SEAL = request.param
+    return audit.seal_mode()
+
+
+def _sealed(events):
+    """The events as stored once sealed (deferred sealing: `seal` gives them their places)."""
+    audit.seal()
+    return [AuditEvent.objects.get(pk=e.pk) for e in events]
+
+
 def _events(actor, client, n):
-    return [audit.record(actor=actor, action="view", obj=client, summary=f"read {i}") for i in range(n)]
+    return _sealed(
+        [audit.record(actor=actor, action="view", obj=client, summary=f"read {i}") for i in range(n)]
+    )
 
 
 def _raw(sql, params):
@@ -26,8 +41,12 @@ def _raw(sql, params):
 def test_each_clinic_has_its_own_contiguous_chain(therapist_user, other_clinic_user, clinic, other_clinic):
     mine, theirs = ClientFactory(clinic=clinic), ClientFactory(clinic=other_clinic)
     a1, a2 = _events(therapist_user, mine, 2)
-    b1 = audit.record(actor=other_clinic_user, action="view", obj=theirs)
-    a3 = audit.record(actor=therapist_user, action="view", obj=mine)
+    b1, a3 = _sealed(
+        [
+            audit.record(actor=other_clinic_user, action="view", obj=theirs),
+            audit.record(actor=therapist_user, action="view", obj=mine),
+        ]
+    )
     assert (a1.chain, a1.seq, a1.prev_hash) == (clinic.id, 1, audit.GENESIS)
     assert (a2.seq, a2.prev_hash) == (2, a1.hash)
     assert (a3.seq, a3.prev_hash) == (3, a2.hash)
@@ -43,8 +62,9 @@ def test_the_stored_event_hashes_to_its_hash(therapist_user, clinic):
         obj=ClientFactory(clinic=clinic),
         changes={"first_name": ["Ann", "Anne"], "weight": [1.5, 2.25]},
     )
-    stored = AuditEvent.objects.get(pk=event.pk)
-    assert audit.event_hash({f: getattr(stored, f) for f in audit.HASHED_FIELDS}) == stored.hash == event.hash
+    (stored,) = _sealed([event])
+    assert stored.seq == 1
+    assert audit.event_hash({f: getattr(stored, f) for f in audit.HASHED_FIELDS}) == stored.hash
     assert stored.actor_username == "alice"
     assert stored.changes == {"first_name": ["Ann", "Anne"], "weight": [1.5, 2.25]}
 

@@ -41,17 +41,28 @@ def run_concurrently(target, n: int) -> list:
     return errors
 
 
+@pytest.fixture(autouse=True, params=["deferred", "inline"])
+def seal_mode(request, settings):
+    settings.NERVECARE_AUDIT_SEAL = request.param
+    return request.param
+
+
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_appends_keep_each_chain_whole(therapist_user, other_clinic_user, clinic, other_clinic):
+    """Many writers at once; with deferred sealing each of them also seals now and then, as app processes
+    do after their requests (a chain that another one is sealing is left to it)."""
     mine, theirs = ClientFactory(clinic=clinic), ClientFactory(clinic=other_clinic)
 
     def append(i: int) -> None:
         actor, client = (therapist_user, mine) if i % 2 else (other_clinic_user, theirs)
         for n in range(PER_THREAD):
             audit.record(actor=actor, action="view", obj=client, summary=f"thread {i} read {n}")
+            if n % 5 == i % 5:
+                audit.seal(wait=False)
 
     errors = run_concurrently(append, THREADS)
     assert errors == []
+    audit.seal()
     for chain in (clinic.id, other_clinic.id):
         report = audit.verify_chain(chain)
         assert report.broken is None, report.broken
@@ -107,5 +118,52 @@ def test_a_write_referring_to_a_locked_client_does_not_deadlock_with_the_chain_l
         t.join(timeout=60)
     assert errors == []
     assert ClientShare.objects.filter(client=client).count() == 1
-    report = audit.verify_chain(clinic.id)
+    (report,) = audit.verify([clinic.id])
     assert report.broken is None and report.events >= 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_event_committed_after_a_seal_gets_the_next_place(therapist_user, clinic, seal_mode):
+    """Deferred sealing: a sealer does not see an event whose transaction is still open; that event joins
+    the chain at the next seal, after events stored (and sealed) later. Nothing is skipped or lost."""
+    import time
+
+    from django.db import transaction
+
+    if seal_mode != "deferred":
+        pytest.skip("inline sealing seals in the writer's own transaction")
+    client = ClientFactory(clinic=clinic)
+    stored = threading.Event()
+
+    def slow_writer() -> None:
+        with transaction.atomic():
+            audit.record(actor=therapist_user, action="update", obj=client, summary="slow")
+            stored.set()
+            time.sleep(0.5)  # another request stores and seals its event meanwhile
+
+    def quick_writer() -> None:
+        stored.wait(10)
+        audit.record(actor=therapist_user, action="view", obj=client, summary="quick")
+        audit.seal()
+
+    errors: list = []
+
+    def run(fn) -> None:
+        try:
+            fn()
+        except Exception as exc:  # noqa: BLE001 - asserted below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(fn,)) for fn in (slow_writer, quick_writer)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert errors == []
+    assert audit.pending_count(clinic.id) == 1  # the slow one, committed after the seal
+    assert audit.seal() == 1
+    chain = list(AuditEvent.objects.filter(chain=clinic.id).order_by("seq").values_list("summary", "seq"))
+    assert chain == [("quick", 1), ("slow", 2)]
+    assert audit.verify_chain(clinic.id).broken is None

@@ -347,7 +347,7 @@ def test_the_periodic_task_delivers_in_immediate_mode(smtp, traveller, jane):
     # Scheduled every minute.
     for minute in (17, 18):
         due = huey.read_periodic(datetime.datetime(2026, 3, 5, 12, minute))
-        assert [task.name for task in due] == ["deliver_reminders"]
+        assert "deliver_reminders" in [task.name for task in due]
 
 
 def test_run_jobs_refuses_when_jobs_run_inline():
