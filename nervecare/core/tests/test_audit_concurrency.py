@@ -41,6 +41,26 @@ def run_concurrently(target, n: int) -> list:
     return errors
 
 
+def run_each(*fns) -> list:
+    """Run each function in its own thread (its own database connection); the exceptions they raised."""
+    errors: list = []
+
+    def run(fn) -> None:
+        try:
+            fn()
+        except Exception as exc:  # noqa: BLE001 - every failure is collected and asserted on
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(fn,)) for fn in fns]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    return errors
+
+
 @pytest.fixture(autouse=True, params=["deferred", "inline"])
 def seal_mode(request, settings):
     settings.NERVECARE_AUDIT_SEAL = request.param
@@ -101,22 +121,7 @@ def test_a_write_referring_to_a_locked_client_does_not_deadlock_with_the_chain_l
             )
             audit.record(actor=therapist_user, action="create", obj=share, summary="writer")
 
-    errors: list = []
-
-    def run(fn) -> None:
-        try:
-            fn()
-        except Exception as exc:  # noqa: BLE001 - asserted below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(fn,)) for fn in (holder, writer)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert errors == []
+    assert run_each(holder, writer) == []
     assert ClientShare.objects.filter(client=client).count() == 1
     (report,) = audit.verify([clinic.id])
     assert report.broken is None and report.events >= 2
@@ -146,22 +151,7 @@ def test_an_event_committed_after_a_seal_gets_the_next_place(therapist_user, cli
         audit.record(actor=therapist_user, action="view", obj=client, summary="quick")
         audit.seal()
 
-    errors: list = []
-
-    def run(fn) -> None:
-        try:
-            fn()
-        except Exception as exc:  # noqa: BLE001 - asserted below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(fn,)) for fn in (slow_writer, quick_writer)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert errors == []
+    assert run_each(slow_writer, quick_writer) == []
     assert audit.pending_count(clinic.id) == 1  # the slow one, committed after the seal
     assert audit.seal() == 1
     chain = list(AuditEvent.objects.filter(chain=clinic.id).order_by("seq").values_list("summary", "seq"))
