@@ -114,7 +114,9 @@ def main() -> None:
         for _ in range(args.repeat):
             fn()
         prof.disable()
-        pstats.Stats(prof).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(int(os.environ.get("PROFILE_LINES", "35")))
+        pstats.Stats(prof).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(
+            int(os.environ.get("PROFILE_LINES", "35"))
+        )
         return
     print(f"{'route':<32}{'status':>7}{'queries':>9}{'median ms':>11}{'p95 ms':>9}{'app CPU ms':>12}")
     for name, fn in routes.items():
