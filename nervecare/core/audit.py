@@ -137,9 +137,13 @@ def _normal_ip(ip: str | None) -> str | None:
     if not ip:
         return None
     try:
-        return ipaddress.ip_address(ip.strip()).compressed
+        address = ipaddress.ip_address(ip.strip())
     except ValueError:
         return None
+    # An IPv4 client seen through an IPv6 socket (::ffff:10.0.0.5) is that IPv4 address. Stored as written
+    # otherwise: the databases spell a mapped address differently from Python (the hash must match).
+    mapped = getattr(address, "ipv4_mapped", None)
+    return (mapped or address).compressed
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
@@ -227,25 +231,33 @@ def _insert(events: list[AuditEvent]) -> None:
 
 
 def append_events(events: list[AuditEvent]) -> list[AuditEvent]:
-    """Insert events. Inline sealing: per chain, take the lock, read the head once, insert them all sealed.
-    Deferred sealing: insert them pending (see the module's docstring).
+    """Insert events. Deferred sealing: insert them pending (see the module's docstring). Inline sealing on
+    SQLite: per chain, take the lock, read the head once, insert them all sealed. Inline on PostgreSQL:
+    insert them pending and seal their chains at once, in the same transaction, under the chains' locks (the
+    hashes come from the stored values, as deferred sealing's do: PostgreSQL normalises JSON numbers and
+    addresses, so hashing Python's values could differ from what `verify` reads back).
 
     No savepoint: inside a service's transaction a failure here fails the whole service (no change without
     its event); on its own it is a transaction of its own."""
     if seal_mode() == "deferred":
         return _append_pending(events)
+    if connection.vendor == "postgresql":
+        if connection.in_atomic_block:
+            # Check the service's deferred foreign keys now, before the chain lock. At COMMIT they would lock
+            # the referenced rows (FOR KEY SHARE) while this transaction holds the chain lock: if another
+            # service holds one of those rows (a client locked FOR UPDATE) and waits for the chain lock, that
+            # is a deadlock (seen under the load test).
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        with transaction.atomic(savepoint=False):
+            _append_pending(events)
+            seal(only=sorted({e.chain for e in events}))  # sorted: a fixed lock order, no deadlock
+        return events
     by_chain: dict[int, list[AuditEvent]] = {}
     for event in events:
         by_chain.setdefault(event.chain, []).append(event)
-    if connection.vendor == "postgresql" and connection.in_atomic_block:
-        # Check the service's deferred foreign keys now, before the chain lock. At COMMIT they would lock the
-        # referenced rows (FOR KEY SHARE) while this transaction holds the chain lock: if another service
-        # holds one of those rows (a client locked FOR UPDATE) and waits for the chain lock, that is a
-        # deadlock (seen under the load test).
-        with connection.cursor() as cursor:
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     with transaction.atomic(savepoint=False):
-        for chain in sorted(by_chain):  # a fixed lock order: two multi-chain appends cannot deadlock
+        for chain in sorted(by_chain):
             _lock_chain(chain)
             seq, prev = _head(chain)
             now = timezone.now()
@@ -306,32 +318,55 @@ def _seal_batch(chain: int, *, wait: bool) -> int | None:
             row["seq"], row["prev_hash"] = seq, prev
             prev = event_hash(row)
             seals.extend([row["id"], seq, row["prev_hash"], prev])
-        table = connection.ops.quote_name(AuditEvent._meta.db_table)
-        values = ", ".join(["(%s::bigint, %s::bigint, %s, %s)"] * len(rows))
+        table = connection.ops.quote_name(AuditEvent._meta.db_table)  # the table's name from the model
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {table} AS e SET seq = v.seq, prev_hash = v.prev_hash, hash = v.hash "  # noqa: S608
-                f"FROM (VALUES {values}) AS v(id, seq, prev_hash, hash) "  # the table's name from the model
-                "WHERE e.id = v.id AND e.seq IS NULL",
-                seals,
-            )
-            if cursor.rowcount != len(rows):  # pragma: no cover - the chain's lock makes this impossible
-                raise DatabaseError(f"audit chain {chain}: sealed {cursor.rowcount} of {len(rows)} events")
+            if connection.vendor == "postgresql":
+                values = ", ".join(["(%s::bigint, %s::bigint, %s, %s)"] * len(rows))
+                cursor.execute(
+                    f"UPDATE {table} AS e SET seq = v.seq, prev_hash = v.prev_hash, hash = v.hash "  # noqa: S608
+                    f"FROM (VALUES {values}) AS v(id, seq, prev_hash, hash) WHERE e.id = v.id AND e.seq IS NULL",
+                    seals,
+                )
+                updated = cursor.rowcount
+            else:  # SQLite: restored pending events only (see `seal`)
+                updated = 0
+                for i in range(0, len(seals), 4):
+                    event_id, event_seq, event_prev, event_hash_ = seals[i : i + 4]
+                    cursor.execute(
+                        f"UPDATE {table} SET seq = %s, prev_hash = %s, hash = %s "  # noqa: S608
+                        "WHERE id = %s AND seq IS NULL",
+                        [event_seq, event_prev, event_hash_, event_id],
+                    )
+                    updated += cursor.rowcount
+            if updated != len(rows):  # pragma: no cover - the chain's lock makes this impossible
+                raise DatabaseError(f"audit chain {chain}: sealed {updated} of {len(rows)} events")
         return len(rows)
 
 
 def seal(*, only: Iterable[int] | None = None, wait: bool = True) -> int:
-    """Seal every pending event (deferred mode), chain by chain; returns how many were sealed. With
-    wait=False a chain that another process is sealing is left to it. A no-op where sealing is inline."""
+    """Seal every pending event, chain by chain; returns how many were sealed. With wait=False a chain that
+    another process is sealing is left to it.
+
+    SQLite seals inline, so it has pending events only when a PostgreSQL backup taken while the clinic
+    worked was restored into it: those are sealed here too, the trigger let through for this one UPDATE
+    (SQLite's trigger cannot tell a seal from another change)."""
     global _pending_here, _last_seal
-    if connection.vendor != "postgresql":
-        return 0
     _pending_here, _last_seal = False, time.monotonic()
     if only is None:
         with connection.cursor() as cursor:
             table = connection.ops.quote_name(AuditEvent._meta.db_table)
             cursor.execute(f"SELECT DISTINCT chain FROM {table} WHERE seq IS NULL")  # noqa: S608
             only = sorted(row[0] for row in cursor.fetchall())
+    if connection.vendor != "postgresql":
+        only = list(only)
+        if not only or not AuditEvent.objects.filter(chain__in=only, seq__isnull=True).exists():
+            return 0
+        with maintenance():
+            return _seal_chains(only, wait=True)
+    return _seal_chains(only, wait=wait)
+
+
+def _seal_chains(only: Iterable[int], *, wait: bool) -> int:
     total = 0
     for chain in only:
         while True:
@@ -354,7 +389,7 @@ def seal_if_due(**kwargs: Any) -> None:
     was_closed = connection.connection is None  # closed at the request's end (CONN_MAX_AGE=0)
     try:
         seal(wait=False)
-    except DatabaseError:
+    except Exception:  # the response has gone: nothing may escape into the server's close of it
         logger.exception("sealing the audit trail failed; the next seal will take these events")
     finally:
         if was_closed:

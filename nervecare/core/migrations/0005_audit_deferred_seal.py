@@ -11,18 +11,24 @@ from django.db import migrations, models
 
 POSTGRES_FUNCTION = """CREATE OR REPLACE FUNCTION core_auditevent_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF coalesce(current_setting('nervecare.audit_maintenance', true), '') = 'on' THEN
+    -- Maintenance (`nervecare flush`, emptying a whole development or test database): only for a member of
+    -- the table owner's role, who could drop the trigger anyway. Production's role does not own the tables
+    -- (README), so setting the variable gets it nothing.
+    IF coalesce(current_setting('nervecare.audit_maintenance', true), '') = 'on'
+       AND pg_has_role(current_user, (SELECT relowner FROM pg_class WHERE oid = TG_RELID), 'MEMBER') THEN
         IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
         IF TG_OP = 'UPDATE' THEN RETURN NEW; END IF;
         RETURN NULL;
     END IF;
-    -- The seal: a pending event gets its place in the chain once; every other column stays as it was.
-    IF TG_OP = 'UPDATE' AND OLD.seq IS NULL AND NEW.seq IS NOT NULL AND NEW.hash <> ''
+    -- The seal: a pending event gets its place in the chain once; every other column stays as it was
+    -- (changes compared as text: as jsonb, 1 and 1.0 are equal).
+    IF TG_OP = 'UPDATE' AND OLD.seq IS NULL AND NEW.seq IS NOT NULL
+       AND NEW.hash ~ '^[0-9a-f]{64}$' AND NEW.prev_hash ~ '^[0-9a-f]{64}$'
        AND (NEW.id, NEW.at, NEW.actor_id, NEW.actor_username, NEW.clinic_id, NEW.client_id, NEW.action,
-            NEW.object_type, NEW.object_id, NEW.summary, NEW.changes, NEW.ip_address, NEW.chain)
+            NEW.object_type, NEW.object_id, NEW.summary, NEW.changes::text, NEW.ip_address::text, NEW.chain)
            IS NOT DISTINCT FROM
            (OLD.id, OLD.at, OLD.actor_id, OLD.actor_username, OLD.clinic_id, OLD.client_id, OLD.action,
-            OLD.object_type, OLD.object_id, OLD.summary, OLD.changes, OLD.ip_address, OLD.chain) THEN
+            OLD.object_type, OLD.object_id, OLD.summary, OLD.changes::text, OLD.ip_address::text, OLD.chain) THEN
         RETURN NEW;
     END IF;
     RAISE EXCEPTION 'core_auditevent is append-only (% refused)', TG_OP

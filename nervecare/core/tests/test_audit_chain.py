@@ -130,3 +130,40 @@ def test_verify_command_rejects_bad_arguments(clinic):
         call_command("audit", "verify", "--clinic", "nowhere")
     with pytest.raises(CommandError, match="--expect: 'abc' is not CHAIN:SEQ:HASH"):
         call_command("audit", "verify", "--expect", "abc")
+
+
+def test_values_the_database_normalises_still_verify(therapist_user, clinic):
+    """PostgreSQL stores 1e20 in JSON as a plain number and an IPv4-mapped address in its dotted form: the
+    hash covers what is stored, so the chain verifies in both ways of sealing."""
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/", REMOTE_ADDR="::ffff:10.0.0.5")
+    audit.record(
+        actor=therapist_user,
+        action="update",
+        obj=ClientFactory(clinic=clinic),
+        changes={"big": 1e20, "zero": -0.0, "ratio": 2.50},
+        request=request,
+    )
+    (report,) = audit.verify([clinic.id])
+    assert report.broken is None and report.events == 1
+    assert AuditEvent.objects.get().ip_address == "10.0.0.5"  # the IPv4 client behind the mapped address
+
+
+def test_pending_events_restored_from_a_postgresql_backup_are_sealed_on_any_database(therapist_user, clinic):
+    """A backup taken while the clinic worked may hold events stored but not sealed yet; restored (into
+    SQLite too), they are sealed like any other and the chain verifies."""
+    first = audit.record(actor=therapist_user, action="view", obj=ClientFactory(clinic=clinic))
+    audit.seal()
+    with connection.cursor() as cursor:  # as `nervecare restore` writes rows: a plain INSERT
+        cursor.execute(
+            "INSERT INTO core_auditevent (at, actor_id, actor_username, clinic_id, client_id, action, "
+            "object_type, object_id, summary, changes, ip_address, chain, seq, prev_hash, hash) "
+            "SELECT at, actor_id, actor_username, clinic_id, client_id, action, object_type, object_id, "
+            "'restored pending', changes, ip_address, chain, NULL, '', '' FROM core_auditevent WHERE id = %s",
+            [first.pk],
+        )
+    assert audit.pending_count(clinic.id) == 1
+    assert audit.seal() == 1
+    report = audit.verify_chain(clinic.id)
+    assert (report.broken, report.events, report.pending) == (None, 2, 0)

@@ -7,7 +7,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from nervecare.conftest import login
@@ -96,7 +96,10 @@ def test_a_changed_pending_event_is_caught_once_sealed_content_cannot_change(the
     client = ClientFactory(clinic=clinic)
     event = audit.record(actor=therapist_user, action="view", obj=client)
     with connection.cursor() as cursor:
-        cursor.execute("UPDATE core_auditevent SET seq = 1, hash = %s WHERE id = %s", ["f" * 64, event.pk])
+        cursor.execute(
+            "UPDATE core_auditevent SET seq = 1, prev_hash = %s, hash = %s WHERE id = %s",
+            [audit.GENESIS, "f" * 64, event.pk],
+        )
     report = audit.verify_chain(clinic.id)
     assert report.broken is not None and report.broken.event_id == event.pk
 
@@ -132,3 +135,60 @@ def test_the_admin_reads_a_sealed_trail(admin_user, therapist_user, clinic):
     results = login(admin_user).get("/api/v1/audit").json()["results"]
     assert {r["summary"] for r in results} >= {"read", "Audit trail searched (API)"}
     assert all(r["seq"] is not None and len(r["hash"]) == 64 for r in results)
+
+
+def test_the_seal_may_not_rewrite_a_json_number_that_jsonb_calls_equal(therapist_user, clinic):
+    event = audit.record(
+        actor=therapist_user, action="update", obj=ClientFactory(clinic=clinic), changes={"weight": 1}
+    )
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(
+            "UPDATE core_auditevent SET seq = 1, prev_hash = %s, hash = %s, changes = '{\"weight\": 1.0}' "
+            "WHERE id = %s",
+            [audit.GENESIS, "f" * 64, event.pk],
+        )
+
+
+def test_the_maintenance_switch_is_only_the_table_owners(therapist_user, clinic):
+    """Production runs as a role that does not own the tables (README): for it, setting the maintenance
+    variable lets nothing through. (The role is created inside the test's transaction and goes with it.)"""
+    event = audit.record(actor=therapist_user, action="view", obj=ClientFactory(clinic=clinic))
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE ROLE nervecare_test_app NOLOGIN")
+        cursor.execute("GRANT SELECT, INSERT, UPDATE, DELETE ON core_auditevent TO nervecare_test_app")
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("SET LOCAL ROLE nervecare_test_app")
+        cursor.execute("SET LOCAL nervecare.audit_maintenance = 'on'")
+        cursor.execute("DELETE FROM core_auditevent WHERE id = %s", [event.pk])
+    assert AuditEvent.objects.filter(pk=event.pk).exists()
+
+
+def test_a_backup_seals_the_pending_events_first(tmp_path, therapist_user, clinic):
+    from nervecare.core.backup import backup
+
+    audit.record(actor=therapist_user, action="view", obj=ClientFactory(clinic=clinic))
+    backup(tmp_path / "clinic.ncbak")
+    assert audit.pending_count() == 0
+
+
+def test_a_failed_seal_after_a_request_is_logged_not_raised(
+    monkeypatch, settings, caplog, therapist_user, clinic
+):
+    audit.record(actor=therapist_user, action="view", obj=ClientFactory(clinic=clinic))
+    settings.NERVECARE_AUDIT_SEAL_INTERVAL = 0.000001
+
+    def broken(**kwargs):
+        raise RuntimeError("connection lost")
+
+    monkeypatch.setattr(audit, "seal", broken)
+    audit.seal_if_due()
+    assert "sealing the audit trail failed" in caplog.text
+    assert audit.pending_count() == 1  # stored; the next seal takes it
