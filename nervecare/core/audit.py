@@ -162,6 +162,15 @@ def _lock_chain(chain: int) -> None:
     # SQLite: the transaction is IMMEDIATE (settings.py), so it already holds the only write lock.
 
 
+def actor_name(actor: User) -> str:
+    """Who, as the trail keeps it. Staff by username. A portal client by their account's id, not their
+    username (usually their email address): the trail outlives the client's erasure and cannot be changed,
+    so it must not keep contact details; `client_id` says whose data it was."""
+    if getattr(actor, "role", None) == "client":
+        return f"portal-user-{actor.pk}"
+    return actor.get_username()
+
+
 def new_event(
     *,
     actor: User | None,
@@ -178,7 +187,7 @@ def new_event(
     authenticated = actor is not None and actor.is_authenticated
     return AuditEvent(
         actor_id=actor.pk if authenticated else None,
-        actor_username=actor.get_username() if authenticated else "",
+        actor_username=actor_name(actor) if authenticated else "",
         clinic_id=clinic_id,
         client_id=client_id,
         action=action,

@@ -209,6 +209,8 @@ def test_each_portal_page_a_client_sees_is_a_read_in_the_audit_trail(carla, dan,
     event = AuditEvent.objects.get(actor=user, action="view", client_id=client.pk)
     assert event.summary == f"Own record in the portal: {view}"
     assert event.object_id == str(client.pk) and event.ip_address == "127.0.0.1"
+    # Not the client's username (their email): the trail outlives their erasure.
+    assert event.actor_username == f"portal-user-{user.pk}" != user.get_username()
     assert not AuditEvent.objects.filter(client_id=dan[1].pk).exists()
 
 
@@ -218,3 +220,16 @@ def test_the_report_download_keeps_its_own_single_event(carla):
     assert response.status_code == 200
     summaries = list(AuditEvent.objects.filter(actor=user, action="view").values_list("summary", flat=True))
     assert summaries == ["Own progress report downloaded"]
+
+
+def test_the_audit_trail_keeps_no_contact_details_of_a_portal_client(clinic):
+    """Portal sign-ins are usually the client's email address; the trail, which outlives the client's
+    erasure and cannot be changed, names the account by id instead."""
+    from nervecare.portal.tests.conftest import portal_user
+
+    user, client = portal_user(clinic, "Erin", "erin@example.org")
+    assert login(user).get("/portal/").status_code == 200
+    events = AuditEvent.objects.filter(client_id=client.pk)
+    assert events.exists()
+    assert not events.filter(actor_username__icontains="erin").exists()
+    assert not AuditEvent.objects.filter(summary__icontains="example.org").exists()
