@@ -21,9 +21,10 @@ tenancy boundary: a clinic admin's export is a complete chain that verifies on i
 wait on each other's lock. An event's place in its chain (`seq`, `prev_hash`, `hash`) is its seal. Two
 ways of sealing (`seal_mode()`, setting NERVECARE_AUDIT_SEAL):
 
-- inline (SQLite, and PostgreSQL when asked): the append takes the chain's lock, reads the head and
-  inserts the event sealed. On SQLite the IMMEDIATE transaction already holds the database's only write
-  lock, so this costs one extra read.
+- inline (SQLite, and PostgreSQL when asked): the event is sealed by the append itself, under the chain's
+  lock, which is held until the caller's transaction ends. SQLite reads the head and inserts the event
+  sealed (its IMMEDIATE transaction already holds the database's only write lock: one extra read);
+  PostgreSQL stores it pending and seals it at once, from the stored values as below.
 - deferred (PostgreSQL's default): the append is one INSERT of the event with its content and no seal
   (`seq` NULL), in the caller's transaction, with no lock. `seal()` then gives the pending events of a
   chain their places in one transaction under the chain's lock: head, pending rows in id order, one
@@ -33,8 +34,8 @@ ways of sealing (`seal_mode()`, setting NERVECARE_AUDIT_SEAL):
   instead of one (bench/load: the audit trail's cost). Sealing runs after a request at most once per
   NERVECARE_AUDIT_SEAL_INTERVAL seconds per process (the response is sent first), every minute in the
   job queue, and before `audit verify` / `audit head` and the export. A pending event is already
-  durable and append-only (the trigger refuses to change or delete it); until its seal, only someone
-  able to switch off the trigger could alter it without `verify` noticing.
+  durable and append-only (the trigger refuses to change or delete it); until its seal, only the
+  tables' owner (who can drop the trigger anyway) could alter it without `verify` noticing.
 
 A hash chain shows that events were changed, removed or re-ordered inside the chain; removing the newest
 events (truncating the tail) leaves a shorter chain that still verifies. `nervecare audit head` prints
@@ -361,18 +362,16 @@ def seal(*, only: Iterable[int] | None = None, wait: bool = True) -> int:
     (SQLite's trigger cannot tell a seal from another change)."""
     global _pending_here, _last_seal
     _pending_here, _last_seal = False, time.monotonic()
-    if only is None:
-        with connection.cursor() as cursor:
-            table = connection.ops.quote_name(AuditEvent._meta.db_table)
-            cursor.execute(f"SELECT DISTINCT chain FROM {table} WHERE seq IS NULL")  # noqa: S608
-            only = sorted(row[0] for row in cursor.fetchall())
+    pending = AuditEvent.objects.filter(seq__isnull=True)
+    if only is not None:
+        pending = pending.filter(chain__in=list(only))
+    chains_with_pending = sorted(pending.order_by().values_list("chain", flat=True).distinct())
+    if not chains_with_pending:
+        return 0
     if connection.vendor != "postgresql":
-        only = list(only)
-        if not only or not AuditEvent.objects.filter(chain__in=only, seq__isnull=True).exists():
-            return 0
         with maintenance():
-            return _seal_chains(only, wait=True)
-    return _seal_chains(only, wait=wait)
+            return _seal_chains(chains_with_pending, wait=True)
+    return _seal_chains(chains_with_pending, wait=wait)
 
 
 def _seal_chains(only: Iterable[int], *, wait: bool) -> int:
