@@ -17,6 +17,7 @@ from nervecare.core.audit_api import router as audit_router
 from nervecare.core.errors import FieldErrors
 from nervecare.core.scopes import MissingScopeError
 from nervecare.core.throttling import API_THROTTLES, FailedAuthThrottle
+from nervecare.interop.api import router as interop_router
 from nervecare.outcomes.api import router as outcomes_router
 from nervecare.plans.api import router as plans_router
 from nervecare.plans.services import PlanBlockedError
@@ -51,6 +52,7 @@ api.add_router("", calendar_router)
 api.add_router("", visits_router)
 api.add_router("", outcomes_router)
 api.add_router("", audit_router)
+api.add_router("", interop_router)
 
 
 @api.exception_handler(FieldErrors)

@@ -87,3 +87,37 @@ class PatientIdentifier(models.Model):
 
     def __str__(self) -> str:
         return f"{self.system}|{self.value}"
+
+
+class ContactChangeProposal(models.Model):
+    """Contact details an import found different from an existing client's, waiting for staff to review.
+
+    An import never overwrites how a client is reached (a wrong or hostile referral could redirect their
+    letters and calls): the differences wait here until someone who may see the client accepts or rejects
+    them. `changes` is {field: {"current": value when proposed, "proposed": value from the import}}."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        ACCEPTED = "accepted"
+        REJECTED = "rejected"
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="+")
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="contact_proposals")
+    source = models.CharField(max_length=100, default="FHIR referral import")
+    changes = models.JSONField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["clinic", "status"], name="contactproposal_clinic_status")]
+
+    def __str__(self) -> str:
+        return f"Contact change proposal {self.pk} ({self.status})"

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.http import HttpRequest
 
 from nervecare.clients.models import CLIENT_FIELDS, Client, Condition
+from nervecare.clients.selectors import clients_visible_to
 from nervecare.clients.services import client_update, condition_add, intake_create
 from nervecare.core.errors import FieldErrors
 from nervecare.core.models import User
@@ -24,6 +25,7 @@ from nervecare.core.permissions import require_clinical
 from nervecare.core.services import audit_record
 from nervecare.interop import codes, mapping
 from nervecare.interop.models import PatientIdentifier
+from nervecare.interop.services import CONTACT_FIELDS, contact_change_propose
 from nervecare.screening.instruments import get_definition
 from nervecare.screening.services import response_create
 
@@ -303,21 +305,28 @@ def _rating_symptom(resource: dict[str, Any]) -> str | None:
 def _match(
     actor: User, fields: dict[str, Any], identifiers: list[tuple[str, str, str | None]], where: str
 ) -> Client | None:
-    clinic_id = actor.clinic_id
-    own_org = f"Organization/{clinic_id}"
+    """The existing client this referral is about, among the clients the actor may see; None: a new client.
+
+    Only visible clients are candidates: a client the actor may not see is never changed, and the answer
+    (a new client, 201) is the same whether such a client exists or not, so the import cannot be used to
+    learn who is on the clinic's books or their birth dates."""
+    visible = clients_visible_to(actor)
+    own_org = f"Organization/{actor.clinic_id}"
+    client_ids = [
+        int(value)
+        for system, value, assigner in identifiers
+        if system == codes.SID_CLIENT and assigner == own_org and value.isdigit() and len(value) < 18
+    ]
+    others = [(system, value) for system, value, _a in identifiers if system != codes.SID_CLIENT]
     candidates: set[int] = set()
-    for system, value, assigner in identifiers:
-        if system == codes.SID_CLIENT:
-            if assigner == own_org and value.isdigit():
-                candidates.update(
-                    Client.objects.filter(pk=int(value), clinic_id=clinic_id).values_list("pk", flat=True)
-                )
-        else:
-            candidates.update(
-                PatientIdentifier.objects.filter(clinic_id=clinic_id, system=system, value=value).values_list(
-                    "client_id", flat=True
-                )
-            )
+    if client_ids:
+        candidates.update(visible.filter(pk__in=client_ids).values_list("pk", flat=True))
+    for system, value in others:
+        candidates.update(
+            PatientIdentifier.objects.filter(
+                clinic_id=actor.clinic_id, system=system, value=value, client__in=visible
+            ).values_list("client_id", flat=True)
+        )
     if len(candidates) > 1:
         raise BundleError(
             422,
@@ -331,8 +340,8 @@ def _match(
             ],
         )
     if candidates:
-        client = Client.objects.get(pk=candidates.pop())
-        if client.date_of_birth != fields["date_of_birth"]:
+        client = visible.get(pk=candidates.pop())
+        if client.date_of_birth != fields["date_of_birth"]:  # the actor may see this client: no oracle
             raise BundleError(
                 422,
                 [
@@ -346,8 +355,7 @@ def _match(
             )
         return client
     same = list(
-        Client.objects.filter(
-            clinic_id=clinic_id,
+        visible.filter(
             first_name__iexact=fields["first_name"],
             last_name__iexact=fields["last_name"],
             date_of_birth=fields["date_of_birth"],
@@ -487,8 +495,15 @@ def referral_import(*, actor: User, bundle: Any, request: HttpRequest | None = N
                 issues.append(_taken(c))
         else:
             changes = {k: v for k, v in fields.items() if k in CLIENT_FIELDS and getattr(client, k) != v}
+            # How the client is reached is never overwritten by an import: staff review the difference.
+            contact = {k: changes.pop(k) for k in CONTACT_FIELDS if k in changes}
             if changes:
                 client = client_update(actor=actor, client=client, data=changes, request=request)
+            proposal = (
+                contact_change_propose(actor=actor, client=client, proposed=contact, request=request)
+                if contact
+                else None
+            )
             issues.insert(
                 0,
                 (
@@ -499,6 +514,17 @@ def referral_import(*, actor: User, bundle: Any, request: HttpRequest | None = N
                     p_where,
                 ),
             )
+            if proposal is not None:
+                issues.insert(
+                    1,
+                    (
+                        "information",
+                        "informational",
+                        f"Contact details differ ({', '.join(sorted(contact))}): not changed, proposed for "
+                        f"review as contact change proposal {proposal.pk} (GET /api/v1/contact-proposals).",
+                        f"{p_where}.telecom",
+                    ),
+                )
             existing = {(c.type, c.cause, c.diagnosis_code) for c in client.conditions.all()}
             for c in conditions:
                 if (c["type"], c["cause"], c["diagnosis_code"]) in existing:

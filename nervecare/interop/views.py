@@ -11,6 +11,7 @@ import datetime as dt
 import functools
 import gzip
 import json
+import math
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -31,7 +32,8 @@ from nervecare.core.middleware import NUL_MESSAGE, nul_fields
 from nervecare.core.models import User
 from nervecare.core.scopes import check_token_scope, fhir_scope
 from nervecare.core.services import api_token_authenticate, audit_record
-from nervecare.interop import bulk, capability, mapping, referral, selectors
+from nervecare.core.throttling import ApiAnonThrottle, ApiUserThrottle, FailedAuthThrottle
+from nervecare.interop import bulk, capability, limits, mapping, referral, selectors
 from nervecare.interop.models import ExportJob
 from nervecare.interop.search import Cursor, SearchError, split_values
 
@@ -59,6 +61,18 @@ class FhirError(Exception):
 
 class NotAuthenticatedError(Exception):
     pass
+
+
+def _throttle(throttle: ApiAnonThrottle | ApiUserThrottle | FailedAuthThrottle, request: HttpRequest) -> None:
+    """The JSON API's rate limits (and counters) apply to FHIR too: 429 with Retry-After."""
+    if not throttle.allow_request(request):
+        wait = throttle.wait()
+        raise FhirError(
+            429,
+            "throttled",
+            "Too many requests: try again later.",
+            {"Retry-After": str(math.ceil(wait or 60))},
+        )
 
 
 def fhir_response(
@@ -119,7 +133,13 @@ def fhir_view(methods: tuple[str, ...], *, public: bool = False) -> Callable:
                     {"Allow": ", ".join(methods)},
                 )
             try:
-                user = None if public else _authenticate(request)
+                try:
+                    user = None if public else _authenticate(request)
+                except NotAuthenticatedError:
+                    _throttle(FailedAuthThrottle(), request)  # guessing tokens from one address
+                    raise
+                # As /api/v1: per user when signed in, per address for the routes open without credentials.
+                _throttle(ApiAnonThrottle() if user is None else ApiUserThrottle(), request)
                 return view(request, user, *args, **kwargs) if not public else view(request, *args, **kwargs)
             except NotAuthenticatedError:
                 return outcome(
@@ -139,6 +159,8 @@ def fhir_view(methods: tuple[str, ...], *, public: bool = False) -> Callable:
             except RequestDataTooBig:
                 limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
                 return outcome(413, "too-costly", f"The request body is larger than {limit} bytes.")
+            except limits.LimitError as exc:
+                return outcome(exc.status, "too-costly", str(exc), expression=exc.expression)
 
         return wrapper
 
@@ -289,10 +311,18 @@ def base(request: HttpRequest, user: User) -> HttpResponse:
     content_type = request.META.get("CONTENT_TYPE", "").split(";")[0].strip()
     if content_type not in ("application/fhir+json", "application/json"):
         raise FhirError(415, "not-supported", "Send the Bundle as application/fhir+json.")
+    limits.check_declared_size(request.META.get("CONTENT_LENGTH"))  # before the body is read
+    body = request.body or b""
+    limits.check_body_size(body)
     try:
-        bundle = json.loads(request.body or b"")
+        bundle = json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise FhirError(400, "structure", f"The body is not JSON: {exc}") from None
+    except RecursionError:  # nested deeper than the parser goes: far beyond the limit
+        raise limits.LimitError(
+            422, f"The Bundle is nested more than {limits.MAX_DEPTH} levels deep."
+        ) from None
+    limits.check_structure(bundle)  # cheap bounds before any validation
     nul = next(nul_fields(bundle), None)
     if nul is not None:  # no text column can store NUL (PostgreSQL refuses it)
         raise FhirError(422, "invalid", f"{nul} {NUL_MESSAGE}", expression=nul)

@@ -36,7 +36,7 @@ from django.utils import timezone
 from nervecare.conftest import login
 from nervecare.core.models import AuditEvent
 from nervecare.core.tests.factories import UserFactory
-from nervecare.interop.models import ExportJob
+from nervecare.interop.models import ContactChangeProposal, ExportJob
 from nervecare.interop.tests.conftest import make_record
 from nervecare.outcomes.models import ReportJob
 from nervecare.plans.models import CarePlan
@@ -265,6 +265,10 @@ ROUTES: dict[str, Route] = {
     "api:report_create": R("clinic_clinical", body={}),
     "api:report_status": R("clinic_clinical_object"),
     "api:report_download": R("clinic_clinical_object", ok=(200, 404, 409)),
+    # contact details a referral import proposed: whoever may see the client reviews them
+    "api:list_contact_proposals": R("clinic_clinical"),
+    "api:accept_contact_proposal": R("clinical", args={"proposal_id": lambda s: _proposal(s).id}),
+    "api:reject_contact_proposal": R("clinical", args={"proposal_id": lambda s: _proposal(s).id}),
     # FHIR
     "interop:base": R("clinic_clinical", method="POST", body={}),
     "interop:metadata": R("public"),
@@ -518,6 +522,16 @@ def _intake(s: SimpleNamespace) -> ClientIntake:
     """The intake the side's client reported in the portal (made on first use)."""
     intake, _ = ClientIntake.objects.get_or_create(client=s.client, defaults={"reported": {"goals": "walk"}})
     return intake
+
+
+def _proposal(s: SimpleNamespace) -> ContactChangeProposal:
+    """A pending contact-change proposal for the side's client (made on first use)."""
+    proposal, _ = ContactChangeProposal.objects.get_or_create(
+        client=s.client,
+        clinic_id=s.client.clinic_id,
+        defaults={"changes": {"phone": {"current": s.client.phone, "proposed": "+44 20 7946 0999"}}},
+    )
+    return proposal
 
 
 def _arg(found: Found, param: str, s: SimpleNamespace, route: Route) -> Any:

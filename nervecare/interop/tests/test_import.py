@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from nervecare.clients.models import Client, Condition
 from nervecare.conftest import login
 from nervecare.interop import codes
-from nervecare.interop.models import PatientIdentifier
+from nervecare.interop.models import ContactChangeProposal, PatientIdentifier
 from nervecare.interop.tests.conftest import fhir_valid
 from nervecare.screening.models import InstrumentResponse
 
@@ -134,19 +134,27 @@ def test_the_same_referral_again_updates_the_client(api):
 
     assert response.status_code == 200, outcome
     client.refresh_from_db()
-    assert (client.last_name, client.phone) == ("Okafor-Bell", "0161 000 1111")
+    # The name is updated; the phone is not overwritten but proposed for review (issue 14, finding 3).
+    assert (client.last_name, client.phone) == ("Okafor-Bell", "+44 161 496 0000")
+    proposal = ContactChangeProposal.objects.get(client=client)
+    assert proposal.changes == {"phone": {"current": "+44 161 496 0000", "proposed": "0161 000 1111"}}
     assert Client.objects.count() == 1
     assert sorted(client.conditions.values_list("diagnosis_code", flat=True)) == [
         "diabetic_polyneuropathy_t2",
         "trigeminal_neuralgia",
     ]
     assert any("already recorded" in m for m in messages(outcome))
-    assert "last_name" in messages(outcome)[0] and "phone" in messages(outcome)[0]
+    assert "last_name" in messages(outcome)[0] and "phone" not in messages(outcome)[0]
+    assert "phone" in messages(outcome)[1] and "proposed for review" in messages(outcome)[1]
 
 
-def test_matching_by_name_and_birth_date(api, clinic):
-    existing = Client.objects.create(
-        clinic=clinic, first_name="grace ada", last_name="OKAFOR", date_of_birth=datetime.date(1962, 4, 9)
+def test_matching_by_name_and_birth_date(api, clinic, therapist_user):
+    existing = Client.objects.create(  # Alice's own client: only clients she may see are matched
+        clinic=clinic,
+        first_name="grace ada",
+        last_name="OKAFOR",
+        date_of_birth=datetime.date(1962, 4, 9),
+        primary_therapist=therapist_user.therapist,
     )
 
     response, _outcome = post(
