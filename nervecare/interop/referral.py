@@ -542,12 +542,18 @@ def referral_import(*, actor: User, bundle: Any, request: HttpRequest | None = N
     except FieldErrors as exc:
         raise BundleError(422, _field_issues(exc)) from None
 
-    for system, value, _assigner in identifiers:
-        if system == codes.SID_CLIENT:
-            continue
-        PatientIdentifier.objects.get_or_create(
-            clinic_id=actor.clinic_id, system=system[:255], value=value[:255], defaults={"client": client}
-        )
+    # One INSERT that skips identifiers already held (by this client, or by one the actor may not see): the
+    # same statement either way, so neither the answer nor its timing says whether another client has it.
+    PatientIdentifier.objects.bulk_create(
+        [
+            PatientIdentifier(
+                clinic_id=actor.clinic_id, client=client, system=system[:255], value=value[:255]
+            )
+            for system, value, _assigner in identifiers
+            if system != codes.SID_CLIENT
+        ],
+        ignore_conflicts=True,
+    )
 
     for i, _url, r in entries:
         if r["resourceType"] == "Observation" and id(r) not in used_as_evidence:
