@@ -14,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 
-# Bytes of the request body; NERVECARE_FHIR_MAX_BODY may lower or raise it per deployment.
+# Bytes of the request body; the setting NERVECARE_FHIR_MAX_BODY (an environment variable) may change it.
 MAX_BODY_BYTES = 1_000_000
 MAX_ENTRIES = 100  # entries per Bundle
 MAX_PER_TYPE = {"Patient": 1, "Condition": 20, "Observation": 50}
