@@ -3,8 +3,8 @@
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from nervecare.clients import bodymap
