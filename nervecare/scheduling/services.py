@@ -961,6 +961,7 @@ def waitlist_offer_freed(appointment: Appointment) -> WaitlistEntry | None:
 def waitlist_accept(*, actor: User, entry: WaitlistEntry, request: HttpRequest | None = None) -> Booking:
     """Book the time a waitlist entry was offered."""
     entry = WaitlistEntry.objects.select_for_update(of=("self",)).select_related("client").get(pk=entry.pk)
+    require_scheduling_or_own_record(actor, entry.client)  # before anything about the entry is told
     if entry.status != WaitlistEntry.Status.OFFERED:
         raise FieldErrors({"status": "this waitlist entry has no open offer"})
     booking = appointment_book(
