@@ -71,6 +71,9 @@ def test_plan_therapist_sees_the_client_while_the_plan_is_proposed_or_active(
         session_minutes=30,
         sessions_per_week=1,
         course_weeks=6,
+        reevaluation_weeks=[3],
+        outcome_measures=[{"instrument": "nrs_pain", "when": "reevaluation"}],
+        rationale=["test"],
     )
     admin = world["admin"]
     plan_update(
