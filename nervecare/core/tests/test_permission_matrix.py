@@ -119,6 +119,7 @@ class Route:
     object_in_body: bool = (
         False  # no object in the path, but the body or query names one (a booking's client)
     )
+    bookable_only: bool = False  # a list of clients to book: a therapist sees only their own (issue 14)
 
 
 R = Route
@@ -226,7 +227,7 @@ ROUTES: dict[str, Route] = {
     "api:cancel_plan": R("clinical", body={"reason": "x"}),
     "api:plan_progress": R("booking"),
     "api:list_services": R("staff"),
-    "api:booking_clients": R("staff"),
+    "api:booking_clients": R("staff", bookable_only=True),
     "api:list_rooms": R("staff"),
     "api:get_hours": R("scheduling"),
     "api:put_hours": R("scheduling", body={"hours": []}),
@@ -329,7 +330,7 @@ ROUTES: dict[str, Route] = {
     "visits:review": R("clinic_clinical"),
     # scheduling pages
     "scheduling:week": R("staff"),
-    "scheduling:book": R("staff"),
+    "scheduling:book": R("staff", bookable_only=True),
     "scheduling:appointment": R("scheduling"),
     "scheduling:appointment_action": R(
         "scheduling", method="POST", body={}, args={"action": lambda s: "no-show"}
@@ -675,7 +676,11 @@ def _expectation(found: Found, route: Route, role: str, side_name: str) -> tuple
         return KINDS[route.kind]("admin", "own"), ["own", "other"]
     allowed = KINDS[route.kind](role, side_name)
     hidden = [] if route.kind in ("public", "secret_link") else ["foreign"]
-    if allowed and role == "therapist" and route.kind in ("clinic_clinical", "clinical"):
+    if (
+        allowed
+        and role == "therapist"
+        and (route.kind in ("clinic_clinical", "clinical") or route.bookable_only)
+    ):
         hidden.append("other")  # clinic-wide clinical lists never show Bob's client to Alice
     return allowed, hidden
 
