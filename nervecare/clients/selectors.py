@@ -69,6 +69,15 @@ def clients_bookable_by(user: User) -> QuerySet[Client]:
     return Client.objects.none()
 
 
+def user_may_book(user: User, client: Client) -> bool:
+    """clients_bookable_by for one client already read (the front desk and admins need no query)."""
+    if not getattr(user, "is_authenticated", False) or user.clinic_id is None:
+        return False
+    if user.role in (User.Role.ADMIN, User.Role.FRONT_DESK):
+        return client.clinic_id == user.clinic_id and client.deleted_at is None
+    return user.role == User.Role.THERAPIST and user_sees_client(user, client.pk)
+
+
 def client_get_for_booking(user: User, client_id: int) -> Client:
     """One client the user may book (clients_bookable_by); the same 404 as for a record they cannot see."""
     require_scheduling(user)

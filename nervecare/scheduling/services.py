@@ -19,7 +19,7 @@ from django.http import Http404, HttpRequest
 from django.utils import timezone
 
 from nervecare.clients.models import Client, ClientAccessGrant
-from nervecare.clients.selectors import clients_bookable_by, clients_visible_to, user_sees_client
+from nervecare.clients.selectors import clients_visible_to, user_may_book, user_sees_client
 from nervecare.clients.services import client_access_grant, client_access_revoke
 from nervecare.core.errors import FieldErrors
 from nervecare.core.models import Therapist, User
@@ -96,7 +96,7 @@ def require_scheduling_or_own_record(actor: User, client: Client) -> None:
             raise PermissionDenied("A client may only book for themself.")
         return
     require_scheduling(actor)
-    if not clients_bookable_by(actor).filter(pk=client.pk).exists():
+    if not user_may_book(actor, client):
         raise Http404("No such client.")
 
 
@@ -124,6 +124,8 @@ def _booking_access_grant(
     """The front desk, an admin or the client booked a therapist who does not see the client's record yet: the
     booking grants it (audited, listed for the admins) while a live appointment of theirs with the client
     remains. A therapist's own bookings never grant (they book only therapists who see the client)."""
+    if actor.role == User.Role.THERAPIST:
+        return
     therapist_user = appointment.therapist.user
     if not user_sees_client(therapist_user, appointment.client_id):
         client_access_grant(
@@ -206,7 +208,9 @@ def _resolve(
     # The therapist's clinic is the client's (both must be the actor's): share the row read with the client
     # rather than join it again.
     share_clinic = Client.clinic.is_cached(client)
-    therapists = Therapist.objects.filter(pk=therapist_id, clinic_id=clinic_id, active=True)
+    therapists = Therapist.objects.filter(pk=therapist_id, clinic_id=clinic_id, active=True).select_related(
+        "user"
+    )
     therapist = (
         (therapists if share_clinic else therapists.select_related("clinic")).first()
         if therapist_id
