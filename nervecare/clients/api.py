@@ -264,6 +264,33 @@ def delete_share(request: HttpRequest, client_id: int, therapist_id: int) -> Sta
     return Status(204, None)
 
 
+def _grant_dict(grant) -> dict:  # noqa: ANN001
+    return {
+        "id": grant.id,
+        "user_id": grant.user_id,
+        "user": grant.user.username,
+        "reason": grant.reason,
+        "source_id": grant.source_id,
+        "granted_by": grant.granted_by.username if grant.granted_by else None,
+        "granted_at": grant.granted_at,
+        "revoked_by": grant.revoked_by.username if grant.revoked_by else None,
+        "revoked_at": grant.revoked_at,
+        "live": grant.revoked_at is None,
+    }
+
+
+@router.get(
+    "/clients/{client_id}/access",
+    response=list[dict],
+    summary="Who was granted access to the record by a plan or a booking, and when (admins only)",
+)
+def list_access(request: HttpRequest, client_id: int) -> list:
+    client = selectors.client_get_for_user(request.user, client_id)
+    grants = selectors.client_access_grants(request.user, client)
+    audit_view(request.user, client, request, "Access grants viewed (API)")
+    return [_grant_dict(g) for g in grants]
+
+
 # DELETE shares its path with GET/PATCH above, so it lives on this router; the service and the other privacy
 # routes are in privacy.py and privacy_api.py.
 router.add_api_operation(

@@ -352,3 +352,44 @@ class ClientShare(models.Model):
 
     def __str__(self) -> str:
         return f"{self.client} shared with {self.therapist}"
+
+
+class ClientAccessGrant(models.Model):
+    """Explicit access to a client's clinical record for one member of staff, and why.
+
+    The clinical record never asks the apps above it who treats a client: they grant and revoke here. A plan
+    grants its therapist access while it is proposed or active (reason "plan", source: the plan); a booking made
+    by the front desk, an admin or the client grants the booked therapist access while a live appointment of
+    theirs with the client remains (reason "booking", source: the appointment that granted it). A revoked grant
+    is kept, so an admin can see who had access and when."""
+
+    class Reason(models.TextChoices):
+        PLAN = "plan", "care plan"
+        BOOKING = "booking", "booking"
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="access_grants")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    source_id = models.BigIntegerField(help_text="The plan or appointment that gave the access.")
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    granted_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["granted_at", "id"]
+        indexes = [models.Index(fields=["user", "client"], name="clientaccess_user_client")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client", "user", "reason", "source_id"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="clientaccess_one_live_per_source",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} may see {self.client} ({self.reason} {self.source_id})"

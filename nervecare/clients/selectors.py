@@ -3,6 +3,7 @@
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
 
@@ -12,20 +13,24 @@ from nervecare.clients.models import (
     CONDITION_FIELDS,
     BodyMap,
     Client,
+    ClientAccessGrant,
+    ClientShare,
     Condition,
     MedicalContext,
 )
 from nervecare.core.models import User
-from nervecare.core.permissions import require_clinical
+from nervecare.core.permissions import require_clinical, require_scheduling
 
 
 def clients_visible_to(user: User) -> QuerySet[Client]:
     """THE rule for whose clinical record a user may see. Every read of clinical data goes through here.
 
     - admin: every client of their clinic;
-    - therapist: the clients of their clinic they treat — primary therapist, therapist of a proposed or
-      active plan, or the therapist of any appointment (any status) — plus clients shared with them
-      (ClientShare);
+    - therapist: the clients of their clinic they are the primary therapist of, that are shared with them
+      (ClientShare), or that they hold a live ClientAccessGrant for (granted by the plans and scheduling
+      services: the therapist of a proposed or active plan; the therapist the front desk, an admin or the
+      client booked while a live appointment remains). Booking, cancelling or any appointment status never
+      widens access by itself: only a grant does.
       (client_get_for_user settles "primary therapist" from the client row before asking the whole rule)
     - front desk, clients, anonymous, staff without a clinic: none (the front desk reaches names and contact
       details through the scheduling selectors, never the clinical record).
@@ -37,25 +42,65 @@ def clients_visible_to(user: User) -> QuerySet[Client]:
         return qs
     if user.role != User.Role.THERAPIST:
         return Client.objects.none()
-    from nervecare.clients.models import ClientShare
-    from nervecare.plans.models import CarePlan
-    from nervecare.scheduling.models import Appointment
-
     treats = (
         Q(primary_therapist__user_id=user.pk)
+        | Q(Exists(ClientShare.objects.filter(client_id=OuterRef("pk"), therapist__user_id=user.pk)))
         | Q(
             Exists(
-                CarePlan.objects.filter(
-                    client_id=OuterRef("pk"),
-                    therapist__user_id=user.pk,
-                    status__in=[CarePlan.Status.PROPOSED, CarePlan.Status.ACTIVE],
+                ClientAccessGrant.objects.filter(
+                    client_id=OuterRef("pk"), user_id=user.pk, revoked_at__isnull=True
                 )
             )
         )
-        | Q(Exists(Appointment.objects.filter(client_id=OuterRef("pk"), therapist__user_id=user.pk)))
-        | Q(Exists(ClientShare.objects.filter(client_id=OuterRef("pk"), therapist__user_id=user.pk)))
     )
     return qs.filter(treats)
+
+
+def clients_bookable_by(user: User) -> QuerySet[Client]:
+    """Whom a member of staff may book (with any therapist): the front desk and admins every client of their
+    clinic; a therapist only the clients whose record they already see (clients_visible_to), so booking can
+    never be a way into a record. Everyone else: none (a client books for themself through the portal)."""
+    if not getattr(user, "is_authenticated", False) or user.clinic_id is None:
+        return Client.objects.none()
+    if user.role in (User.Role.ADMIN, User.Role.FRONT_DESK):
+        return Client.objects.filter(clinic_id=user.clinic_id)
+    if user.role == User.Role.THERAPIST:
+        return clients_visible_to(user)
+    return Client.objects.none()
+
+
+def user_may_book(user: User, client: Client) -> bool:
+    """clients_bookable_by for one client already read (the front desk and admins need no query)."""
+    if not getattr(user, "is_authenticated", False) or user.clinic_id is None:
+        return False
+    if user.role in (User.Role.ADMIN, User.Role.FRONT_DESK):
+        return client.clinic_id == user.clinic_id and client.deleted_at is None
+    return user.role == User.Role.THERAPIST and user_sees_client(user, client.pk)
+
+
+def client_get_for_booking(user: User, client_id: int) -> Client:
+    """One client the user may book (clients_bookable_by); the same 404 as for a record they cannot see."""
+    require_scheduling(user)
+    client = clients_bookable_by(user).filter(pk=client_id).select_related("clinic").first()
+    if client is None:
+        raise Http404("No such client.")
+    return client
+
+
+def user_sees_client(user: User, client_id: int) -> bool:
+    """Does this user (e.g. the user of a therapist about to be booked) see the client's record?"""
+    return clients_visible_to(user).filter(pk=client_id).exists()
+
+
+def client_access_grants(user: User, client: Client) -> list[ClientAccessGrant]:
+    """Every grant to the client's record, live and revoked, newest first: for the clinic's admins only."""
+    if not user.is_authenticated or user.role != User.Role.ADMIN or user.clinic_id != client.clinic_id:
+        raise PermissionDenied("Only the clinic's admins may see who was granted access to a record.")
+    return list(
+        ClientAccessGrant.objects.filter(client=client)
+        .select_related("user", "granted_by", "revoked_by")
+        .order_by("-granted_at", "-id")
+    )
 
 
 def can_see_client(user: User, client: Client) -> bool:

@@ -15,6 +15,7 @@ from nervecare.clients.models import (
     BodyMap,
     BodyMapMark,
     Client,
+    ClientAccessGrant,
     ClientShare,
     Condition,
     Consent,
@@ -427,3 +428,78 @@ def client_unshare(
         request=request,
     )
     share.delete()
+
+
+@transaction.atomic
+def client_access_grant(
+    *,
+    actor: User | None,
+    client: Client,
+    user: User,
+    reason: str,
+    source_id: int,
+    request: HttpRequest | None = None,
+) -> ClientAccessGrant:
+    """Give a member of staff access to the client's clinical record because of a plan or a booking (audited).
+
+    Called by the services that decide it (plans, scheduling), never by a view. Granting again for the same
+    source returns the live grant unchanged."""
+    live = ClientAccessGrant.objects.filter(
+        client=client, user=user, reason=reason, source_id=source_id, revoked_at__isnull=True
+    ).first()
+    if live is not None:
+        return live
+    grant = ClientAccessGrant.objects.create(
+        client=client,
+        user=user,
+        reason=reason,
+        source_id=source_id,
+        granted_by=actor if actor is not None and actor.is_authenticated else None,
+        granted_at=timezone.now(),
+    )
+    audit_record(
+        actor=actor,
+        action="create",
+        obj=grant,
+        summary=f"Access to client {client.pk} granted to {user.username} ({reason} {source_id})",
+        changes={"client_id": client.pk, "user_id": user.pk, "reason": reason, "source_id": source_id},
+        request=request,
+    )
+    return grant
+
+
+@transaction.atomic
+def client_access_revoke(
+    *,
+    actor: User | None,
+    client: Client,
+    user: User,
+    reason: str,
+    source_id: int | None = None,
+    request: HttpRequest | None = None,
+) -> int:
+    """End the user's live grants to the client for this reason (and source, if given), audited one by one.
+    Returns how many ended; none live is not an error."""
+    grants = list(
+        ClientAccessGrant.objects.select_for_update().filter(
+            client=client,
+            user=user,
+            reason=reason,
+            revoked_at__isnull=True,
+            **({"source_id": source_id} if source_id is not None else {}),
+        )
+    )
+    now = timezone.now()
+    by = actor if actor is not None and actor.is_authenticated else None
+    for grant in grants:
+        grant.revoked_at, grant.revoked_by = now, by
+        grant.save(update_fields=["revoked_at", "revoked_by"])
+        audit_record(
+            actor=actor,
+            action="update",
+            obj=grant,
+            summary=f"Access to client {client.pk} revoked for {user.username} ({reason} {grant.source_id})",
+            changes={"revoked_at": [None, now.isoformat()]},
+            request=request,
+        )
+    return len(grants)

@@ -7,8 +7,9 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from nervecare.clients.models import Client
+from nervecare.clients.models import Client, ClientAccessGrant
 from nervecare.clients.selectors import body_map_latest_two, body_map_marks
+from nervecare.clients.services import client_access_grant, client_access_revoke
 from nervecare.core.errors import FieldErrors, full_clean_or_collect
 from nervecare.core.models import Therapist, User
 from nervecare.core.permissions import require_clinical
@@ -33,6 +34,37 @@ EDITABLE_FIELDS = (
     "therapist_id",
     "start_date",
 )
+
+
+LIVE_PLAN_STATUSES = (CarePlan.Status.PROPOSED, CarePlan.Status.ACTIVE)
+
+
+def _plan_access_sync(
+    *, actor: User, plan: CarePlan, old_therapist_id: int | None, request: HttpRequest | None
+) -> None:
+    """The plan's therapist sees the client's record while the plan is proposed or active (an explicit grant,
+    audited); a therapist the plan no longer names, or every one once it is cancelled, loses that grant."""
+    live = plan.status in LIVE_PLAN_STATUSES
+    if old_therapist_id is not None and (old_therapist_id != plan.therapist_id or not live):
+        old = Therapist.objects.select_related("user").get(pk=old_therapist_id)
+        client_access_revoke(
+            actor=actor,
+            client=plan.client,
+            user=old.user,
+            reason=ClientAccessGrant.Reason.PLAN,
+            source_id=plan.pk,
+            request=request,
+        )
+    if live and plan.therapist_id is not None:
+        therapist = Therapist.objects.select_related("user").get(pk=plan.therapist_id)
+        client_access_grant(
+            actor=actor,
+            client=plan.client,
+            user=therapist.user,
+            reason=ClientAccessGrant.Reason.PLAN,
+            source_id=plan.pk,
+            request=request,
+        )
 
 
 class PlanBlockedError(Exception):
@@ -140,6 +172,7 @@ def plan_propose(*, actor: User, client: Client, request: HttpRequest | None = N
         created_by=actor,
     )
     audit_record(actor=actor, action="create", obj=plan, summary=f"Plan proposed: {plan}", request=request)
+    _plan_access_sync(actor=actor, plan=plan, old_therapist_id=None, request=request)
     return plan, proposal
 
 
@@ -221,6 +254,7 @@ def plan_update(
     if changes.get("modality") == "mld" and "mld" not in plan.required_certifications:
         plan.required_certifications = [*plan.required_certifications, "mld"]
     before = {k: getattr(plan, k) for k in changes if k in EDITABLE_FIELDS}
+    old_therapist_id = plan.therapist_id
     for key, value in changes.items():
         if key in EDITABLE_FIELDS:
             setattr(plan, key, value)
@@ -247,6 +281,7 @@ def plan_update(
         changes={k: [_json(v), _json(getattr(plan, k))] for k, v in before.items() if v != getattr(plan, k)},
         request=request,
     )
+    _plan_access_sync(actor=actor, plan=plan, old_therapist_id=old_therapist_id, request=request)
     return plan
 
 
@@ -291,6 +326,7 @@ def plan_activate(*, actor: User, plan: CarePlan, request: HttpRequest | None = 
         except IntegrityError:
             raise FieldErrors({"status": "the client already has an active plan"}) from None
         audit_record(actor=actor, action="update", obj=plan, summary="Plan activated", request=request)
+        _plan_access_sync(actor=actor, plan=plan, old_therapist_id=plan.therapist_id, request=request)
     return plan
 
 
@@ -299,7 +335,7 @@ def plan_cancel(*, actor: User, plan: CarePlan, reason: str, request: HttpReques
     require_clinical(actor)
     if not reason.strip():
         raise FieldErrors({"reason": "say why the plan is cancelled"})
-    plan = CarePlan.objects.select_for_update().get(pk=plan.pk)
+    plan = CarePlan.objects.select_for_update().select_related("client").get(pk=plan.pk)
     if plan.status in {CarePlan.Status.CANCELLED, CarePlan.Status.COMPLETED}:
         raise FieldErrors({"status": f"the plan is already {plan.status}"})
     old = plan.status
@@ -320,4 +356,5 @@ def plan_cancel(*, actor: User, plan: CarePlan, reason: str, request: HttpReques
         summary=f"Plan cancelled: {reason.strip()[:200]}",
         request=request,
     )
+    _plan_access_sync(actor=actor, plan=plan, old_therapist_id=plan.therapist_id, request=request)
     return plan

@@ -32,7 +32,12 @@ from nervecare.portal import selectors
 from nervecare.portal.models import ClientAccount, ClientIntake, DiaryEntry
 from nervecare.scheduling import reminders
 from nervecare.scheduling.models import Appointment
-from nervecare.scheduling.services import Booking, appointment_book, waitlist_offer_freed
+from nervecare.scheduling.services import (
+    Booking,
+    appointment_book,
+    booking_access_release,
+    waitlist_offer_freed,
+)
 from nervecare.screening.models import InstrumentResponse
 from nervecare.screening.services import response_create, safety_check_run
 
@@ -227,6 +232,7 @@ def portal_appointment_cancel(
         summary=f"Cancelled: {reason}",
         request=request,
     )
+    booking_access_release(actor=user, client=client, therapist=appointment.therapist, request=request)
     waitlist_offer_freed(appointment)
     return appointment
 

@@ -4,7 +4,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema, Status
 from pydantic import ConfigDict, Field
@@ -134,13 +134,8 @@ def appointment_as_dict(a: Appointment) -> dict[str, Any]:
 
 
 def _client(request: HttpRequest, client_id: int) -> Client:
-    require_scheduling(request.user)
-    client = (
-        Client.objects.filter(pk=client_id, clinic_id=request.user.clinic_id).select_related("clinic").first()
-    )
-    if client is None:
-        raise Http404("No such client.")
-    return client
+    """A client the user may book (every route that uses it books, or reads what booking needs)."""
+    return selectors.client_get_for_scheduling(request.user, client_id)
 
 
 def _therapist(request: HttpRequest, therapist_id: int) -> Therapist:

@@ -11,6 +11,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from nervecare.clients.models import Client
+from nervecare.clients.selectors import client_get_for_booking, clients_bookable_by
 from nervecare.core.models import Clinic, Therapist, User
 from nervecare.core.permissions import require_scheduling
 from nervecare.plans.models import CarePlan
@@ -30,12 +31,9 @@ def clinic_tz(clinic: Clinic) -> ZoneInfo:
 
 
 def client_get_for_scheduling(user: User, client_id: int) -> Client:
-    """A client of the user's clinic, for scheduling (front desk included: contact and bookings only)."""
-    require_scheduling(user)
-    client = Client.objects.filter(pk=client_id, clinic_id=user.clinic_id).select_related("clinic").first()
-    if client is None:
-        raise Http404("No such client.")
-    return client
+    """A client the user may book (front desk and admins: any of their clinic, contact and bookings only; a
+    therapist: only clients whose record they see); 404 otherwise, as for a record they cannot see."""
+    return client_get_for_booking(user, client_id)
 
 
 def appointment_get_for_user(user: User, appointment_id: int) -> Appointment:
@@ -245,9 +243,9 @@ def rooms_for_clinic(clinic_id: int) -> QuerySet[Room]:
 
 def clients_for_booking(user: User, search: str = "") -> list[dict[str, Any]]:
     """What the front desk needs to book: names, contact, and each active plan's sessions left (no clinical
-    detail)."""
+    detail), for the clients the user may book (clients_bookable_by) only."""
     require_scheduling(user)
-    qs = Client.objects.filter(clinic_id=user.clinic_id).order_by("last_name", "first_name")
+    qs = clients_bookable_by(user).order_by("last_name", "first_name")
     if search:
         qs = qs.filter(
             Q(first_name__icontains=search) | Q(last_name__icontains=search) | Q(email__icontains=search)

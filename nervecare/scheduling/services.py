@@ -15,11 +15,12 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.utils import timezone
 
-from nervecare.clients.models import Client
-from nervecare.clients.selectors import clients_visible_to
+from nervecare.clients.models import Client, ClientAccessGrant
+from nervecare.clients.selectors import clients_visible_to, user_may_book, user_sees_client
+from nervecare.clients.services import client_access_grant, client_access_revoke
 from nervecare.core.errors import FieldErrors
 from nervecare.core.models import Therapist, User
 from nervecare.core.permissions import require_scheduling
@@ -86,13 +87,73 @@ class Booking:
 
 
 def require_scheduling_or_own_record(actor: User, client: Client) -> None:
-    """Staff who keep the schedule, or the client booking for themself in the portal (their own record only)."""
+    """Who may book this client: the front desk and admins of the client's clinic, a therapist who already
+    sees the client's record (clients_bookable_by), or the client booking for themself in the portal. A member
+    of staff who may not gets the same 404 as for a record they cannot see: booking is never a way in."""
     if actor.is_authenticated and actor.role == User.Role.CLIENT:
         account = getattr(actor, "portal_account", None)
         if account is None or account.client_id != client.pk:
             raise PermissionDenied("A client may only book for themself.")
         return
     require_scheduling(actor)
+    if not user_may_book(actor, client):
+        raise Http404("No such client.")
+
+
+LIVE_STATUSES = (Appointment.Status.BOOKED, Appointment.Status.CHECKED_IN, Appointment.Status.COMPLETED)
+
+
+def _therapist_access_errors(actor: User, client: Client, therapist: Therapist) -> dict[str, str]:
+    """A therapist books only therapists who already see the client (themself included): handing a colleague
+    the record is the front desk's, an admin's (a booking grant) or the primary therapist's (a share) call."""
+    if (
+        actor.role == User.Role.THERAPIST
+        and therapist.user_id != actor.pk
+        and not user_sees_client(therapist.user, client.pk)
+    ):
+        return {
+            "therapist_id": f"{therapist.display_name} does not see this client's record yet: share it first, "
+            "or ask the front desk to book them"
+        }
+    return {}
+
+
+def _booking_access_grant(
+    *, actor: User, appointment: Appointment, request: HttpRequest | None = None
+) -> None:
+    """The front desk, an admin or the client booked a therapist who does not see the client's record yet: the
+    booking grants it (audited, listed for the admins) while a live appointment of theirs with the client
+    remains. A therapist's own bookings never grant (they book only therapists who see the client)."""
+    if actor.role == User.Role.THERAPIST:
+        return
+    therapist_user = appointment.therapist.user
+    if not user_sees_client(therapist_user, appointment.client_id):
+        client_access_grant(
+            actor=actor,
+            client=appointment.client,
+            user=therapist_user,
+            reason=ClientAccessGrant.Reason.BOOKING,
+            source_id=appointment.pk,
+            request=request,
+        )
+
+
+def booking_access_release(
+    *, actor: User, client: Client, therapist: Therapist, request: HttpRequest | None = None
+) -> None:
+    """After a cancellation, a no-show or a move to another therapist: once no live (booked, checked-in or
+    completed) appointment of this therapist with this client remains, the access their bookings granted ends.
+    A cancelled or never-attended appointment grants nothing."""
+    if not Appointment.objects.filter(
+        client_id=client.pk, therapist_id=therapist.pk, status__in=LIVE_STATUSES
+    ).exists():
+        client_access_revoke(
+            actor=actor,
+            client=client,
+            user=therapist.user,
+            reason=ClientAccessGrant.Reason.BOOKING,
+            request=request,
+        )
 
 
 def _stop_flags(client: Client, modality: str, flags: list[SafetyFlag] | None = None) -> list[SafetyFlag]:
@@ -147,7 +208,9 @@ def _resolve(
     # The therapist's clinic is the client's (both must be the actor's): share the row read with the client
     # rather than join it again.
     share_clinic = Client.clinic.is_cached(client)
-    therapists = Therapist.objects.filter(pk=therapist_id, clinic_id=clinic_id, active=True)
+    therapists = Therapist.objects.filter(pk=therapist_id, clinic_id=clinic_id, active=True).select_related(
+        "user"
+    )
     therapist = (
         (therapists if share_clinic else therapists.select_related("clinic")).first()
         if therapist_id
@@ -340,6 +403,7 @@ def appointment_book(
     if starts_at < timezone.now() - timedelta(minutes=5):
         raise FieldErrors({"starts_at": "cannot be in the past"})
     errors.update(_qualification_errors(therapist, service, plan))
+    errors.update(_therapist_access_errors(actor, client, therapist))
     req = _request(
         client=client, therapist=therapist, service=service, room=room, plan=plan, starts_at=starts_at
     )
@@ -357,6 +421,7 @@ def appointment_book(
     audit_record(
         actor=actor, action="create", obj=appointment, summary=f"Booked {appointment}", request=request
     )
+    _booking_access_grant(actor=actor, appointment=appointment, request=request)
     return Booking(appointment, _clearance_warnings(client, flags, actor))
 
 
@@ -389,6 +454,7 @@ def series_preview(
     """Every date of a weekly series with whether it can be booked and, if not, why and which free times
     nearby could take its place."""
     require_scheduling(actor)
+    require_scheduling_or_own_record(actor, client)
     errors: dict[str, str] = {}
     therapist, service, room, plan = _resolve(
         actor=actor,
@@ -416,6 +482,7 @@ def series_preview(
     if errors:
         raise FieldErrors(errors)
     errors.update(_qualification_errors(therapist, service, plan))
+    errors.update(_therapist_access_errors(actor, client, therapist))
     if errors:
         raise FieldErrors(errors)
     tz = clinic_tz(client.clinic)
@@ -572,6 +639,8 @@ def series_book(
         summary=f"Series booked: {len(booked)} sessions, {len(skipped)} skipped",
         request=request,
     )
+    if booked:
+        _booking_access_grant(actor=actor, appointment=booked[0], request=request)
     return {"series": series, "appointments": booked, "skipped": skipped, "warnings": preview["warnings"]}
 
 
@@ -636,14 +705,22 @@ def appointment_reschedule(
     if starts_at < timezone.now():
         raise FieldErrors({"starts_at": "cannot be in the past"})
     therapist = None
+    old_therapist = appointment.therapist
     if therapist_id is not None and therapist_id != appointment.therapist_id:
-        therapist = Therapist.objects.filter(
-            pk=therapist_id, clinic_id=appointment.clinic_id, active=True
-        ).first()
+        # Another therapist is a new booking of this client with them: the same rule decides who may.
+        require_scheduling_or_own_record(actor, appointment.client)
+        therapist = (
+            Therapist.objects.filter(pk=therapist_id, clinic_id=appointment.clinic_id, active=True)
+            .select_related("user")
+            .first()
+        )
         if therapist is None:
             raise FieldErrors(
                 {"therapist_id": "unknown therapist: choose an active therapist of this clinic"}
             )
+        errors = _therapist_access_errors(actor, appointment.client, therapist)
+        if errors:
+            raise FieldErrors(errors)
     old = appointment.starts_at
     _move(appointment, actor=actor, starts_at=starts_at, therapist=therapist)
     audit_record(
@@ -654,6 +731,11 @@ def appointment_reschedule(
         changes={"starts_at": [old.isoformat(), appointment.starts_at.isoformat()]},
         request=request,
     )
+    if therapist is not None:
+        _booking_access_grant(actor=actor, appointment=appointment, request=request)
+        booking_access_release(
+            actor=actor, client=appointment.client, therapist=old_therapist, request=request
+        )
     return appointment
 
 
@@ -745,6 +827,9 @@ def appointment_cancel(
         summary=f"Cancelled: {appointment.cancel_reason}",
         request=request,
     )
+    booking_access_release(
+        actor=actor, client=appointment.client, therapist=appointment.therapist, request=request
+    )
     waitlist_offer_freed(appointment)
     return appointment
 
@@ -764,6 +849,9 @@ def appointment_no_show(
     appointment.status = Appointment.Status.NO_SHOW
     appointment.save(update_fields=["status", "updated_at"])
     audit_record(actor=actor, action="update", obj=appointment, summary="No-show", request=request)
+    booking_access_release(
+        actor=actor, client=appointment.client, therapist=appointment.therapist, request=request
+    )
     return appointment
 
 
@@ -816,6 +904,7 @@ def waitlist_add(
     note: str = "",
 ) -> WaitlistEntry:
     require_scheduling(actor)
+    require_scheduling_or_own_record(actor, client)
     errors: dict[str, str] = {}
     service = Service.objects.filter(pk=service_id, clinic_id=actor.clinic_id).first()
     if service is None:
@@ -876,6 +965,7 @@ def waitlist_offer_freed(appointment: Appointment) -> WaitlistEntry | None:
 def waitlist_accept(*, actor: User, entry: WaitlistEntry, request: HttpRequest | None = None) -> Booking:
     """Book the time a waitlist entry was offered."""
     entry = WaitlistEntry.objects.select_for_update(of=("self",)).select_related("client").get(pk=entry.pk)
+    require_scheduling_or_own_record(actor, entry.client)  # before anything about the entry is told
     if entry.status != WaitlistEntry.Status.OFFERED:
         raise FieldErrors({"status": "this waitlist entry has no open offer"})
     booking = appointment_book(

@@ -1,12 +1,12 @@
 """`{% client_sharing client %}`: who else sees the record, and (for admins and the primary therapist) the
-form to share it or stop sharing."""
+form to share it or stop sharing; for admins, the access plans and bookings granted (live and ended)."""
 
 from typing import Any
 
 from django import template
 
 from nervecare.clients.models import Client
-from nervecare.clients.selectors import client_shares
+from nervecare.clients.selectors import client_access_grants, client_shares
 from nervecare.core.models import Therapist, User
 
 register = template.Library()
@@ -25,9 +25,12 @@ def client_sharing(context: dict[str, Any], client: Client) -> dict[str, Any]:
         if may_share
         else []
     )
+    is_admin = user.role == User.Role.ADMIN
     return {
         "client": client,
         "shares": shares,
+        "is_admin": is_admin,
+        "grants": client_access_grants(user, client) if is_admin else [],
         "may_share": may_share,
         "candidates": candidates,
         "csrf_token": context.get("csrf_token"),

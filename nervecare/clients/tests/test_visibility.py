@@ -1,15 +1,25 @@
-"""Who sees which client: the therapist's own clients (primary, plan, appointment), shares, admins."""
+"""Who sees which client: the therapist's own clients (primary, a live plan or booking grant), shares, admins.
+
+An appointment by itself never opens a record (issue 14): only an explicit ClientAccessGrant does."""
+
+import datetime as dt
 
 import pytest
 
 from nervecare.clients.models import ClientShare
 from nervecare.clients.selectors import clients_visible_to
-from nervecare.clients.services import client_share, client_unshare
+from nervecare.clients.services import (
+    client_access_grant,
+    client_access_revoke,
+    client_share,
+    client_unshare,
+)
 from nervecare.conftest import login
 from nervecare.core.errors import FieldErrors
 from nervecare.core.models import AuditEvent
 from nervecare.core.tests.factories import ClientFactory, UserFactory
 from nervecare.plans.models import CarePlan
+from nervecare.plans.services import plan_cancel, plan_update
 from nervecare.scheduling.tests.factories import AppointmentFactory
 
 pytestmark = pytest.mark.django_db
@@ -50,26 +60,48 @@ def test_front_desk_client_and_other_clinic_see_no_clinical_record(
     assert names(other_clinic_user) == set()
 
 
-def test_plan_therapist_sees_the_client_while_the_plan_is_proposed_or_active(world, therapist_user):
+def test_plan_therapist_sees_the_client_while_the_plan_is_proposed_or_active(
+    world, therapist_user, junior_therapist_user
+):
+    """The plans services grant the plan's therapist access (audited) and take it back when the plan names
+    someone else or is cancelled."""
     plan = CarePlan.objects.create(
         client=world["nobodys"],
-        therapist=therapist_user.therapist,
         modality="swedish",
         scope="hand_and_foot",
         pressure="light",
         session_minutes=30,
         sessions_per_week=1,
         course_weeks=6,
+        reevaluation_weeks=[3],
+        outcome_measures=[{"instrument": "nrs_pain", "when": "reevaluation"}],
+        rationale=["test"],
+    )
+    admin = world["admin"]
+    plan_update(
+        actor=admin, plan=plan, changes={"therapist_id": therapist_user.therapist.id}, reason="assign"
     )
     assert "Cy" in names(therapist_user)
-    plan.status = CarePlan.Status.CANCELLED
-    plan.save()
+    assert AuditEvent.objects.filter(object_type="clients.clientaccessgrant", action="create").exists()
+    plan_update(
+        actor=admin, plan=plan, changes={"therapist_id": junior_therapist_user.therapist.id}, reason="cover"
+    )
     assert "Cy" not in names(therapist_user)
+    assert "Cy" in names(junior_therapist_user)
+    plan_cancel(actor=admin, plan=plan, reason="moved away")
+    assert "Cy" not in names(junior_therapist_user)
 
 
-def test_appointment_therapist_sees_the_client(world, clinic, therapist_user):
+def test_an_appointment_by_itself_opens_no_record_a_grant_does(world, clinic, therapist_user):
+    """Before issue 14 any appointment (even a cancelled one) opened the record: booking was a way in."""
     AppointmentFactory(client=world["bobs"], therapist=therapist_user.therapist, status="cancelled")
+    AppointmentFactory(client=world["bobs"], therapist=therapist_user.therapist, status="booked")
+    assert "Bea" not in names(therapist_user)
+    kwargs = {"client": world["bobs"], "user": therapist_user, "reason": "booking"}
+    client_access_grant(actor=world["admin"], source_id=1, **kwargs)
     assert "Bea" in names(therapist_user)
+    client_access_revoke(actor=world["admin"], **kwargs)
+    assert "Bea" not in names(therapist_user)
 
 
 def test_primary_therapist_shares_and_unshares_with_audit(world, therapist_user, junior_therapist_user):
@@ -160,7 +192,7 @@ def test_opening_one_record_agrees_with_the_rule_for_every_relationship(
     world, clinic, therapist_user, junior_therapist_user, other_clinic, other_clinic_user
 ):
     """client_get_for_user settles the primary therapist from the row and asks the rule otherwise: for every
-    user and client (own, shared, through a plan or an appointment, nobody's, another clinic's, deleted) it
+    user and client (own, shared, through a grant, only an appointment, nobody's, another clinic's, deleted) it
     opens exactly the records clients_visible_to allows."""
     from django.http import Http404
     from django.utils import timezone
@@ -173,12 +205,22 @@ def test_opening_one_record_agrees_with_the_rule_for_every_relationship(
     ClientShare.objects.create(client=shared, therapist=alice, shared_by=junior_therapist_user)
     via_appointment = ClientFactory(clinic=clinic, first_name="Apu", primary_therapist=None)
     AppointmentFactory(client=via_appointment, therapist=alice)
+    client_access_grant(
+        actor=None, client=via_appointment, user=therapist_user, reason="booking", source_id=1
+    )
+    only_appointment = ClientFactory(clinic=clinic, first_name="Ola", primary_therapist=None)
+    AppointmentFactory(  # booked, later than Apu's: a live appointment alone opens nothing
+        client=only_appointment, therapist=alice, starts_at=timezone.now() + dt.timedelta(hours=3)
+    )
     gone = ClientFactory(clinic=clinic, first_name="Del", primary_therapist=alice)
     Client.all_objects.filter(pk=gone.pk).update(deleted_at=timezone.now())
     elsewhere = ClientFactory(
         clinic=other_clinic, first_name="Far", primary_therapist=other_clinic_user.therapist
     )
-    clients = [*[c for k, c in world.items() if k != "admin"], shared, via_appointment, gone, elsewhere]
+    clients = [
+        *[c for k, c in world.items() if k != "admin"],
+        *(shared, via_appointment, only_appointment, gone, elsewhere),
+    ]
     for user in (therapist_user, junior_therapist_user, world["admin"], other_clinic_user):
         allowed = set(clients_visible_to(user).values_list("pk", flat=True))
         for client in clients:

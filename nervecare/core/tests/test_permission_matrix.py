@@ -33,6 +33,7 @@ from django.test import Client as HttpClient
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from nervecare.clients.models import ClientAccessGrant
 from nervecare.conftest import login
 from nervecare.core.models import AuditEvent
 from nervecare.core.tests.factories import UserFactory
@@ -71,6 +72,11 @@ KINDS: dict[str, Callable[[str, str], bool]] = {
     "clinic_clinical_object": lambda role, side: role in CLINICAL_ROLES and side != "foreign",
     # scheduling: the clinic's staff, front desk included (names, contact, times; no clinical content)
     "scheduling": lambda role, side: role in STAFF and side != "foreign",
+    # booking a client (and what booking needs): the front desk and admins any client of the clinic; a
+    # therapist only the clients whose record they see (booking is never a way into a record: issue 14)
+    "booking": lambda role, side: (
+        (role in ("admin", "front_desk") and side != "foreign") or (role == "therapist" and side == "own")
+    ),
     # clinic-wide scheduling pages and lists
     "staff": lambda role, side: role in STAFF,
     # admin-only acts on one client's record (delete, restore, erase): the clinic's admins
@@ -113,6 +119,7 @@ class Route:
     object_in_body: bool = (
         False  # no object in the path, but the body or query names one (a booking's client)
     )
+    bookable_only: bool = False  # a list of clients to book: a therapist sees only their own (issue 14)
 
 
 R = Route
@@ -193,6 +200,7 @@ ROUTES: dict[str, Route] = {
     "api:body_map_vocabulary": R("signed_in"),
     "api:add_consent": R("clinical", body={"version": "1.0", "method": "verbal"}),
     "api:list_shares": R("clinical"),
+    "api:list_access": R("admin_clinical"),
     "api:add_share": R("clinical", body={"therapist_id": 1}),
     "api:delete_share": R("clinical"),
     "api:audit_search": R("clinic_admin"),
@@ -217,9 +225,9 @@ ROUTES: dict[str, Route] = {
     "api:update_plan": R("clinical", body={"reason": "x", "changes": {}}),
     "api:activate_plan": R("clinical"),
     "api:cancel_plan": R("clinical", body={"reason": "x"}),
-    "api:plan_progress": R("scheduling"),
+    "api:plan_progress": R("booking"),
     "api:list_services": R("staff"),
-    "api:booking_clients": R("staff"),
+    "api:booking_clients": R("staff", bookable_only=True),
     "api:list_rooms": R("staff"),
     "api:get_hours": R("scheduling"),
     "api:put_hours": R("scheduling", body={"hours": []}),
@@ -231,18 +239,18 @@ ROUTES: dict[str, Route] = {
         "scheduling", query=lambda s: f"?service_id={s.record.past.service_id}", object_in_body=True
     ),
     "api:list_appointments": R("staff", query="?start=2026-01-01T00:00:00Z&end=2026-03-01T00:00:00Z"),
-    "api:book": R("scheduling", body=lambda s: _booking(s), object_in_body=True),
+    "api:book": R("booking", body=lambda s: _booking(s), object_in_body=True),
     "api:get_appointment": R("scheduling"),
     "api:reschedule": R("scheduling", body={"starts_at": "2030-01-07T10:00:00Z"}),
     "api:reschedule_rest": R("scheduling", body={"local_time": "10:00"}),
     "api:cancel": R("scheduling", body={"reason": "unwell"}),
     "api:no_show": R("scheduling"),
     "api:check_in": R("scheduling"),
-    "api:preview_series": R("scheduling", body=lambda s: _series(s), object_in_body=True),
-    "api:book_series": R("scheduling", body=lambda s: _series(s), object_in_body=True),
-    "api:add_waitlist": R("scheduling", body=lambda s: _waitlist(s), object_in_body=True),
+    "api:preview_series": R("booking", body=lambda s: _series(s), object_in_body=True),
+    "api:book_series": R("booking", body=lambda s: _series(s), object_in_body=True),
+    "api:add_waitlist": R("booking", body=lambda s: _waitlist(s), object_in_body=True),
     "api:list_waitlist": R("staff"),
-    "api:accept_waitlist": R("scheduling", body={}),
+    "api:accept_waitlist": R("booking", body={}),
     "api:calendar_therapist_feed": R("secret_link"),
     "api:client_appointments_ics": R("scheduling"),
     "api:calendar_token_new": R("scheduling"),
@@ -326,12 +334,12 @@ ROUTES: dict[str, Route] = {
     "visits:review": R("clinic_clinical"),
     # scheduling pages
     "scheduling:week": R("staff"),
-    "scheduling:book": R("staff"),
+    "scheduling:book": R("staff", bookable_only=True),
     "scheduling:appointment": R("scheduling"),
     "scheduling:appointment_action": R(
         "scheduling", method="POST", body={}, args={"action": lambda s: "no-show"}
     ),
-    "scheduling:book_series": R("scheduling"),
+    "scheduling:book_series": R("booking"),
     # the audit trail: a clinic's admins only, never another clinic's events
     "audit:events": R("clinic_admin"),
     "audit:export": R("clinic_admin"),
@@ -448,6 +456,8 @@ def _side(actor: Any, therapist: Any, who: str, hours_earlier: int) -> SimpleNam
     client = record.client
     assert client.primary_therapist_id == therapist.id
     CarePlan.objects.filter(pk=record.plan.pk).update(therapist=therapist)
+    # The plan's therapist changed behind the service's back: its access grant follows it.
+    ClientAccessGrant.objects.filter(reason="plan", source_id=record.plan.pk).update(user=therapist.user)
     event = visit_services.adverse_event_add(
         actor=actor, note=record.note, data={"kind": "bruising", "severity": "mild", "description": "Bruise"}
     )
@@ -680,7 +690,11 @@ def _expectation(found: Found, route: Route, role: str, side_name: str) -> tuple
         return KINDS[route.kind]("admin", "own"), ["own", "other"]
     allowed = KINDS[route.kind](role, side_name)
     hidden = [] if route.kind in ("public", "secret_link") else ["foreign"]
-    if allowed and role == "therapist" and route.kind in ("clinic_clinical", "clinical"):
+    if (
+        allowed
+        and role == "therapist"
+        and (route.kind in ("clinic_clinical", "clinical") or route.bookable_only)
+    ):
         hidden.append("other")  # clinic-wide clinical lists never show Bob's client to Alice
     return allowed, hidden
 

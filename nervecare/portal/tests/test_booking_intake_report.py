@@ -276,3 +276,28 @@ def test_staff_cannot_review_without_clinical_role_and_clients_cannot_review(car
     )
     intake.refresh_from_db()
     assert intake.reviewed_at is None
+
+
+def test_a_client_booking_online_grants_the_therapist_access_and_cancelling_ends_it(
+    carla, plan, therapist_user
+):
+    """The client booking a therapist who does not see their record yet gives that therapist access (issue 14),
+    audited; cancelling online (no other live appointment) ends it."""
+    from nervecare.clients.models import ClientAccessGrant
+
+    user, client = carla
+    alice = login(therapist_user)
+    assert alice.get(f"/api/v1/clients/{client.id}").status_code == 404
+    slot = selectors.booking_options(client)["days"][2]["slots"][0]  # well outside the cancellation policy
+    assert login(user).post("/portal/book/confirm/", {"slot": slot["value"]}).status_code == 302
+    appointment = Appointment.objects.get(client=client)
+    grant = ClientAccessGrant.objects.get(client=client, user=therapist_user, revoked_at__isnull=True)
+    assert grant.granted_by == user and grant.source_id == appointment.id
+    assert alice.get(f"/api/v1/clients/{client.id}").status_code == 200
+
+    assert login(user).post(f"/portal/appointments/{appointment.id}/cancel/").status_code == 302
+    assert Appointment.objects.get(pk=appointment.pk).status == "cancelled"
+    assert alice.get(f"/api/v1/clients/{client.id}").status_code == 404
+    assert AuditEvent.objects.filter(
+        object_type="clients.clientaccessgrant", object_id=str(grant.pk), action="update", actor=user
+    ).exists()

@@ -92,12 +92,14 @@ def test_overlap_with_buffer_is_a_conflict_and_back_to_back_after_buffer_is_fine
 
 
 @pytest.mark.django_db
-def test_a_room_and_a_client_cannot_be_in_two_places(therapist_user, setup):
+def test_a_room_and_a_client_cannot_be_in_two_places(therapist_user, front_desk_user, setup):
+    # Bob does not see Alice's client, so the front desk books him (a therapist books only colleagues who
+    # see the client: issue 14).
     room = RoomFactory(clinic=setup["client"].clinic)
     book(therapist_user, setup, local(TUESDAY, 10), room_id=room.id)
     with pytest.raises(services.BookingConflictError) as exc:
         book(
-            therapist_user,
+            front_desk_user,
             setup,
             local(TUESDAY, 10),
             therapist=setup["bob"],
@@ -106,7 +108,7 @@ def test_a_room_and_a_client_cannot_be_in_two_places(therapist_user, setup):
         )
     assert {c["with"] for c in exc.value.conflicts} == {"room"}
     with pytest.raises(services.BookingConflictError) as exc:
-        book(therapist_user, setup, local(TUESDAY, 10, 30), therapist=setup["bob"])
+        book(front_desk_user, setup, local(TUESDAY, 10, 30), therapist=setup["bob"])
     assert {c["with"] for c in exc.value.conflicts} == {"client"}
 
 

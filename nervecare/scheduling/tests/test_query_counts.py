@@ -20,7 +20,8 @@ NOW = dt.datetime(2027, 3, 1, 8, 0, tzinfo=dt.UTC)  # Monday
 # BEGIN; therapist; service; working hours; exceptions; held times; open flags; INSERT appointment; outcome
 # summary marked stale; INSERT reminder; audit (lock, head, INSERT); COMMIT. SQLite: no advisory lock.
 # PostgreSQL: + SET CONSTRAINTS ALL IMMEDIATE before the audit append (core/audit.py).
-BOOK_QUERIES = {"postgresql": 19, "sqlite": 17}
+# +1 since issue 14: may this therapist book this client (only one whose record they see)
+BOOK_QUERIES = {"postgresql": 20, "sqlite": 18}
 
 
 @pytest.fixture(autouse=True)
