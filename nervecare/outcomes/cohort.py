@@ -24,9 +24,8 @@ from django.utils import timezone
 
 from nervecare.clients.models import Client, Condition
 from nervecare.core.models import Clinic, Therapist
-from nervecare.outcomes import stats, summary
+from nervecare.outcomes import cohort_sql, stats, summary
 from nervecare.outcomes.analysis import dropped_out
-from nervecare.outcomes.cohort_sql import DEFAULT_ENGINE, client_summaries, weekly_rows
 from nervecare.outcomes.mixed import mixed_model_fit, sample_clients
 from nervecare.outcomes.rules import outcome_rules, session_band
 from nervecare.outcomes.series import MEASURES
@@ -433,7 +432,7 @@ def clinic_outcomes_from_scratch(
     clinic: Clinic,
     filters: CohortFilters | None = None,
     *,
-    engine: str = DEFAULT_ENGINE,
+    engine: str = cohort_sql.DEFAULT_ENGINE,
     now: dt.datetime | None = None,
 ) -> dict[str, Any]:
     """The same comparison computed from the raw notes and screenings, without the summary table (what the
@@ -441,7 +440,7 @@ def clinic_outcomes_from_scratch(
     filters = filters or CohortFilters()
     rules = outcome_rules()
     rows_by_id = client_rows(clinic, now=now)
-    for (cid, measure), (baseline, current, n_weeks, _last) in client_summaries(
+    for (cid, measure), (baseline, current, n_weeks, _last) in cohort_sql.client_summaries(
         clinic.id, engine=engine
     ).items():
         if measure != filters.measure or cid not in rows_by_id:
@@ -473,7 +472,7 @@ def clinic_outcomes_from_scratch(
 
 
 def clinic_mixed_model(
-    clinic_id: int, measure: str, client_ids: list[int], *, engine: str = DEFAULT_ENGINE
+    clinic_id: int, measure: str, client_ids: list[int], *, engine: str = cohort_sql.DEFAULT_ENGINE
 ) -> dict[str, Any]:
     """The mixed-effects model on (a reproducible sample of) the selected clients' weekly ratings."""
     rules = outcome_rules()
@@ -490,7 +489,7 @@ def clinic_mixed_model(
             "observations": 0,
             "note": "No client has ratings after baseline yet.",
         }
-    rows = weekly_rows(clinic_id, measure, engine=engine, client_ids=chosen)
+    rows = cohort_sql.weekly_rows(clinic_id, measure, engine=engine, client_ids=chosen)
     arr = np.array(rows, dtype=float).reshape(-1, 3)
     return out | mixed_model_fit(
         arr[:, 0].astype(np.int64), arr[:, 1], arr[:, 2], max_iterations=rules.mixed_model.max_iterations

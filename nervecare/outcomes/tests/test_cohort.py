@@ -245,8 +245,8 @@ def test_clients_of_other_clinics_are_never_counted(network, clinic, other_clini
 
 def test_clinic_summaries_are_cached_until_the_data_change(network, clinic, alice_therapist, monkeypatch):
     calls = []
-    compute = cohort.client_summaries
-    monkeypatch.setattr(cohort, "client_summaries", lambda *a, **k: calls.append(1) or compute(*a, **k))
+    compute = cohort_sql.client_summaries
+    monkeypatch.setattr(cohort_sql, "client_summaries", lambda *a, **k: calls.append(1) or compute(*a, **k))
     first = cohort.clinic_outcomes(clinic, with_model=False)
     again = cohort.clinic_outcomes(
         clinic, cohort.CohortFilters(measure="numbness", type="focal"), with_model=False
