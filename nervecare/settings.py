@@ -140,6 +140,8 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "core.User"
+# The model the audit trail files events under (each event names its clinic and client); core names no app.
+NERVECARE_AUDIT_SUBJECT_MODEL = "clients.Client"
 
 # --- Authentication -------------------------------------------------------------------------------------
 # Passwords: Argon2id first (new and changed passwords are stored with it; PBKDF2 hashes still verify and are

@@ -8,6 +8,7 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from nervecare.clients import bodymap
+from nervecare.clients.hooks import record_sections
 from nervecare.clients.models import (
     CLIENT_FIELDS,
     CONDITION_FIELDS,
@@ -222,8 +223,6 @@ def client_record(client: Client, *, medical: MedicalContext | None = _NOT_LOADE
 
     `medical`: the client's medical context when the caller has just loaded it with the client (None: the
     client has none); by default it is read here, so a caller that has just changed it gets the new state."""
-    from nervecare.screening.selectors import flag_as_dict, latest_responses, open_flags, response_as_dict
-
     if medical is _NOT_LOADED:
         medical = MedicalContext.objects.filter(client=client).first()
     latest_map, previous_map = body_map_latest_two(client)
@@ -248,8 +247,7 @@ def client_record(client: Client, *, medical: MedicalContext | None = _NOT_LOADE
         ],
         "body_map": _body_map_dict(latest_map) if latest_map else None,
         "body_map_comparison": _comparison(latest_map, previous_map),
-        "open_flags": [flag_as_dict(f) for f in open_flags(client)],
-        "latest_screenings": {code: response_as_dict(r) for code, r in latest_responses(client).items()},
+        **record_sections(client),  # the open safety flags and latest screenings (screening fills it)
     }
 
 

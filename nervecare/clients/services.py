@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest
 from django.utils import timezone
 
 from nervecare.clients import bodymap
+from nervecare.clients.hooks import record_changed
 from nervecare.clients.models import (
     CLIENT_FIELDS,
     CONDITION_FIELDS,
@@ -28,7 +29,6 @@ from nervecare.core.models import Therapist, User
 from nervecare.core.permissions import require_clinical
 from nervecare.core.services import audit_record, model_changes
 from nervecare.core.vocab import load_yaml
-from nervecare.screening.services import require_clinical_or_own_record, safety_check_run
 
 MEDICAL_FIELDS = tuple(
     f.name
@@ -36,6 +36,18 @@ MEDICAL_FIELDS = tuple(
     if f.name not in {"id", "client", "created_at", "updated_at"}
 )
 DEVICE_CODES = {"port", "picc", "pacemaker", "insulin_pump", "other"}
+
+
+def require_clinical_or_own_record(actor: User, client: Client) -> None:
+    """Clinical staff, or the client themself writing to their own record through the portal.
+
+    A client's sign-in is linked to exactly one record (portal.ClientAccount); any other record is refused."""
+    if actor.is_authenticated and actor.role == User.Role.CLIENT:
+        account = getattr(actor, "portal_account", None)
+        if account is not None and account.client_id == client.pk:
+            return
+        raise PermissionDenied("A client may only write to their own record.")
+    require_clinical(actor)
 
 
 def _diagnosis_codes() -> set[str]:
@@ -213,7 +225,7 @@ def intake_create(
             recorded_by=actor,
         )
     audit_record(actor=actor, action="create", obj=new_client, summary="Intake recorded", request=request)
-    safety_check_run(actor=actor, client=new_client, request=request)
+    record_changed(actor=actor, client=new_client, request=request)
     return new_client
 
 
@@ -262,7 +274,7 @@ def condition_add(
         raise FieldErrors(errors)
     condition.save()
     audit_record(actor=actor, action="create", obj=condition, summary=str(condition), request=request)
-    safety_check_run(actor=actor, client=client, request=request)
+    record_changed(actor=actor, client=client, request=request)
     return condition
 
 
@@ -281,7 +293,7 @@ def condition_update(
     audit_record(
         actor=actor, action="update", obj=condition, changes=model_changes(before, after), request=request
     )
-    safety_check_run(actor=actor, client=condition.client, request=request)
+    record_changed(actor=actor, client=condition.client, request=request)
     return condition
 
 
@@ -300,7 +312,7 @@ def medical_context_update(
     audit_record(
         actor=actor, action="update", obj=medical, changes=model_changes(before, after), request=request
     )
-    safety_check_run(actor=actor, client=client, request=request)
+    record_changed(actor=actor, client=client, request=request)
     return medical
 
 

@@ -1,4 +1,4 @@
-"""API routes for the signed-in user and the clinic's therapists."""
+"""API routes for the signed-in user and their API tokens (the clinic's therapists: plans/api.py)."""
 
 import datetime
 
@@ -8,9 +8,7 @@ from django.utils import timezone
 from ninja import Router, Schema
 
 from nervecare.core.models import ApiToken
-from nervecare.core.permissions import require_scheduling
 from nervecare.core.services import api_token_revoke, api_tokens_visible_to
-from nervecare.plans.selectors import therapists_for_clinic
 
 router = Router(tags=["clinic"])
 
@@ -21,23 +19,10 @@ class MeOut(Schema):
     clinic: str | None
 
 
-class TherapistOut(Schema):
-    id: int
-    display_name: str
-    years_experience: int
-    certifications: list[str]
-
-
 @router.get("/me", response=MeOut, summary="Who am I")
 def me(request: HttpRequest) -> dict:
     user = request.user
     return {"username": user.username, "role": user.role, "clinic": user.clinic.name if user.clinic else None}
-
-
-@router.get("/therapists", response=list[TherapistOut], summary="The clinic's therapists")
-def therapists(request: HttpRequest) -> list:
-    require_scheduling(request.user)  # names, experience and training: the front desk books with them too
-    return therapists_for_clinic(request.user.clinic_id)
 
 
 class TokenOut(Schema):

@@ -57,18 +57,17 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DatabaseError, connection, models, transaction
 from django.utils import timezone
 
-from nervecare.core.models import AuditEvent
+from nervecare.core.models import AuditEvent, User
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
-
-    from nervecare.core.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -415,7 +414,9 @@ def append(**fields: Any) -> AuditEvent:
 
 
 def _clinic_and_client(obj: models.Model) -> tuple[int | None, int | None]:
-    from nervecare.clients.models import Client
+    # The trail is about clients, yet the platform knows no domain app: the model is named by a setting,
+    # as AUTH_USER_MODEL names the user model.
+    Client = django_apps.get_model(settings.NERVECARE_AUDIT_SUBJECT_MODEL)  # noqa: N806 - a model class
 
     if isinstance(obj, Client):
         return obj.clinic_id, obj.pk

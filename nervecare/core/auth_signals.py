@@ -8,11 +8,13 @@ from django.contrib.auth.signals import user_logged_in
 from django.db.models.signals import post_delete, post_save, pre_delete
 from django.dispatch import receiver
 
+from nervecare.core.middleware import IdleSessionMiddleware
+from nervecare.core.models import ApiToken
+from nervecare.core.services import token_cache_forget
+
 
 @receiver(user_logged_in, dispatch_uid="nervecare_idle_clock_starts")
 def idle_clock_starts(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
-    from nervecare.core.middleware import IdleSessionMiddleware
-
     session = getattr(request, "session", None)
     if session is not None:
         session[IdleSessionMiddleware.SESSION_KEY] = time.time()
@@ -25,8 +27,6 @@ def idle_clock_starts(sender: Any, request: Any, user: Any, **kwargs: Any) -> No
 
 def _forget_tokens(digests: list[str]) -> None:
     from django.db import transaction
-
-    from nervecare.core.services import token_cache_forget
 
     if not digests:
         return
@@ -46,8 +46,6 @@ def token_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
 @receiver(post_save, sender="core.User", dispatch_uid="nervecare_token_cache_user_saved")
 @receiver(pre_delete, sender="core.User", dispatch_uid="nervecare_token_cache_user_deleted")
 def token_user_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
-    from nervecare.core.models import ApiToken
-
     update_fields = kwargs.get("update_fields")
     if update_fields is not None and set(update_fields) <= {"last_login"}:
         return  # signing in changes nothing a token acts with

@@ -29,6 +29,8 @@ from django.db import connections, models, transaction
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 
+from nervecare.core import audit
+from nervecare.core.models import ApiToken
 from nervecare.core.services import token_cache_forget
 
 FORMAT = "nervecare-backup"
@@ -139,8 +141,6 @@ def backup(
     counts: dict[str, int] = {}
     outermost = not connection.in_atomic_block
     if alias == "default":
-        from nervecare.core import audit
-
         audit.seal()  # the audit trail's pending events go into the copy sealed (those of the next second may not)
     with transaction.atomic(using=alias):
         if connection.vendor == "postgresql" and outermost:
@@ -334,8 +334,6 @@ def restore(
 
 
 def _token_digests(alias: str) -> list[str]:
-    from nervecare.core.models import ApiToken
-
     return list(ApiToken.objects.using(alias).values_list("token_hash", flat=True))
 
 

@@ -28,6 +28,8 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy, ngettext
 
+from nervecare.core.mfa import has_confirmed_device, mfa_required_for
+
 JSON_TYPES = {"application/json", "application/merge-patch+json"}
 FORM_TYPES = {"multipart/form-data", "application/x-www-form-urlencoded"}
 _EMPTY_FORM = re.compile(rb"\s*(--[^\r\n]*--)?\s*")  # no fields: nothing, or only the closing boundary
@@ -220,8 +222,6 @@ class StaffMfaRequiredMiddleware:
         return self._open_prefixes
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        from nervecare.core.mfa import has_confirmed_device, mfa_required_for
-
         user = getattr(request, "user", None)
         if user is None or not mfa_required_for(user) or user.is_verified():
             return self.get_response(request)

@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from nervecare.core import audit
+from nervecare.core.errors import FieldErrors
 from nervecare.core.models import ApiToken, AuditEvent, User
 from nervecare.core.scopes import validate_scopes
 
@@ -61,8 +62,6 @@ def api_token_create(
     actor: User | None = None,
 ) -> tuple[ApiToken, str]:
     """Create a bearer token limited to `scopes`; the plain token is returned once and never stored."""
-    from nervecare.core.errors import FieldErrors
-
     errors: dict[str, str] = {}
     try:
         scopes = validate_scopes(list(scopes))

@@ -3,7 +3,7 @@
 from huey import crontab
 
 from nervecare.core import audit
-from nervecare.scheduling.tasks import huey
+from nervecare.core.jobs import huey
 
 
 @huey.periodic_task(crontab(minute="*"))

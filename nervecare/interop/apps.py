@@ -8,4 +8,4 @@ class InteropConfig(AppConfig):
 
     def ready(self) -> None:
         # Register the export job with the queue in every process, the job consumer's included.
-        from nervecare.interop import tasks  # noqa: F401
+        from nervecare.interop import bulk  # noqa: F401 - defines the jobs

@@ -1,5 +1,9 @@
 """Bulk Data export (FHIR Bulk Data Access IG): kick-off, status, cancel, and the job that writes the files.
 
+The jobs (run_export, purge_expired_exports) are defined here, on the project's queue (core/jobs.py),
+registered when the app loads (InteropConfig.ready) so `nervecare run_jobs` runs them. In tests (and with
+NERVECARE_JOBS_IMMEDIATE) the queue runs a task inline, as soon as it is enqueued.
+
 The job streams each resource type to its own gzip-compressed NDJSON file under DATA_DIR/exports/<job id>/:
 rows are read a chunk at a time by keyset (pk > last), turned into resources and written out, so memory
 stays flat however large the clinic. Between chunks the job records its progress (the X-Progress header)
@@ -23,7 +27,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
+from huey import crontab
 
+from nervecare.core.jobs import huey
 from nervecare.core.models import User
 from nervecare.core.services import audit_record
 from nervecare.interop import mapping
@@ -110,8 +116,6 @@ def export_kickoff(
         raise ExportBusyError(running) from None
     audit_record(actor=user, action="create", obj=job, summary=f"FHIR bulk export requested: {request_url}")
     # Not inside a transaction (the view runs in autocommit), so the queue's worker sees the row.
-    from nervecare.interop.tasks import run_export
-
     run_export(str(job.pk))
     job.refresh_from_db()
     return job
@@ -318,3 +322,15 @@ def _write(job: ExportJob) -> None:
         obj=job,
         summary=f"FHIR bulk export written: {state['resources']} resources of {len(outputs)} types",
     )
+
+
+@huey.task()
+def run_export(job_id: str) -> None:
+    """Write a bulk export's NDJSON files (kicked off by GET /fhir/R4/$export)."""
+    export_run(job_id)
+
+
+@huey.periodic_task(crontab(minute="43"))
+def purge_expired_exports() -> int:
+    """Hourly: delete the files of exports past their expiry time."""
+    return export_purge_expired()

@@ -26,6 +26,7 @@ from nervecare.core.models import Clinic, Therapist, User
 from nervecare.core.permissions import require_clinical
 from nervecare.interop import codes, mapping
 from nervecare.interop.mapping import Resource
+from nervecare.interop.models import PatientIdentifier
 from nervecare.interop.search import (
     Cursor,
     SearchError,
@@ -248,8 +249,6 @@ class PatientSource(Source):
         return Criteria(q)
 
     def param_identifier(self, modifier: str, values: list[str], scope: Scope) -> Criteria:
-        from nervecare.interop.models import PatientIdentifier
-
         q = Q(pk__in=[])
         for token in map(parse_token, values):
             if token.system in (None, codes.SID_CLIENT) and token.code and token.code.isdigit():

@@ -11,10 +11,12 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from nervecare.core.models import User
 from nervecare.outcomes import stats
+from nervecare.outcomes.models import ReevaluationDecision
 from nervecare.outcomes.reevaluation import ACTION_LABELS, reevaluations
 from nervecare.outcomes.rules import immpact_label, outcome_rules
-from nervecare.outcomes.selectors import ClientData, choose_plan
+from nervecare.outcomes.selectors import ClientData, choose_plan, client_data, client_for_outcomes
 from nervecare.outcomes.series import (
     MEASURES,
     NRS_INSTRUMENTS,
@@ -457,8 +459,6 @@ def client_outcomes(data: ClientData, decisions: dict[tuple[int, int], Any] | No
     pgic = pgic_summary(data, t0)
     if decisions is None:
         if plan is not None and t0 is not None and plan.reevaluation_weeks:
-            from nervecare.outcomes.models import ReevaluationDecision
-
             decisions = ReevaluationDecision.latest_for_client(data.client)
         else:
             decisions = {}  # no re-evaluation point to decide on (reevaluations() reads none)
@@ -575,3 +575,9 @@ def plain_summary(result: dict[str, Any]) -> list[str]:
     if result["adverse_events"]:
         lines.append(_("%(n)d adverse event(s) recorded.") % {"n": len(result["adverse_events"])})
     return lines
+
+
+def client_outcomes_for_user(user: User, client_id: int, *, now: dt.datetime | None = None) -> dict[str, Any]:
+    """One client's outcome analysis, if the user may see the client."""
+    client = client_for_outcomes(user, client_id)
+    return client_outcomes(client_data(client, now=now))

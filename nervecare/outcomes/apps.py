@@ -6,8 +6,8 @@ class OutcomesConfig(AppConfig):
     label = "outcomes"
 
     def ready(self) -> None:
-        # Register the report task with the job queue, so `nervecare run_jobs` can run it.
-        from nervecare.outcomes import tasks  # noqa: F401
+        # Register the report and summary-refresh jobs with the queue, so `nervecare run_jobs` can run them.
+        from nervecare.outcomes import services  # noqa: F401
         from nervecare.outcomes.summary import connect_signals
 
         # Changes to a client's notes, screenings, conditions, plans or appointments mark their outcome

@@ -306,22 +306,6 @@ def change_figure(rows: list[dict[str, Any]], title: str) -> Figure:
     return fig
 
 
-def client_charts_svg(result: dict[str, Any]) -> dict[str, dict[str, str]]:
-    """{measure: {"ratings": svg, "immediate": svg}} plus "soreness" for one client's page: hand-written SVG
-    (svg.py), about a millisecond each, so a client's page is as fast the first time as the next."""
-    from nervecare.outcomes import svg
-
-    weeks = [p["week"] for p in result["reevaluations"]]
-    out: dict[str, Any] = {}
-    for m, measure in result["measures"].items():
-        if measure["baseline"] is None and not measure["immediate"]["sessions"]:
-            continue
-        out[m] = {"ratings": svg.ratings_svg(measure, weeks), "immediate": svg.immediate_svg(measure)}
-    if result["soreness"]["points"]:
-        out["soreness"] = {"chart": svg.soreness_svg(result["soreness"])}
-    return out
-
-
 def group_key(rows: list[dict[str, Any]]) -> list[tuple]:
     return [(r["label"], r["evaluable"], r["responder_rate"], r["mean_change"]) for r in rows]
 

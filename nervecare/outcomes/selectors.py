@@ -15,6 +15,7 @@ from nervecare.clients.models import Client, Condition
 from nervecare.clients.selectors import client_get_for_user, clients_visible_to
 from nervecare.core.models import User
 from nervecare.core.permissions import require_clinical
+from nervecare.outcomes.models import ReportJob
 from nervecare.plans.models import CarePlan
 from nervecare.scheduling.models import Appointment
 from nervecare.screening.models import InstrumentResponse, SafetyFlag
@@ -102,7 +103,7 @@ def _amended(value: Any, name: str, changes: list[dict[str, Any]]) -> Any:
 
 
 def client_data(client: Client, *, now: dt.datetime | None = None) -> ClientData:
-    """Read one client's outcome data (no permission check: callers use client_outcomes_for_user)."""
+    """Read one client's outcome data (no permission check: callers use analysis.client_outcomes_for_user)."""
     rows = list(
         SessionNote.objects.filter(client=client, signed_at__isnull=False)
         .order_by("appointment__starts_at", "id")
@@ -172,18 +173,8 @@ def client_for_outcomes(user: User, client_id: int) -> Client:
     return client_get_for_user(user, client_id)
 
 
-def client_outcomes_for_user(user: User, client_id: int, *, now: dt.datetime | None = None) -> dict[str, Any]:
-    """One client's outcome analysis, if the user may see the client."""
-    from nervecare.outcomes.analysis import client_outcomes
-
-    client = client_for_outcomes(user, client_id)
-    return client_outcomes(client_data(client, now=now))
-
-
 def report_job_get_for_user(user: User, job_id: int) -> Any:
     """A clinic report job of the user's own clinic (404 otherwise)."""
-    from nervecare.outcomes.models import ReportJob
-
     require_clinical(user)
     job = ReportJob.objects.filter(pk=job_id, clinic_id=user.clinic_id).first()
     if job is None:

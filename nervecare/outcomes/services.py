@@ -1,4 +1,5 @@
-"""Writes for outcomes: the therapist's decision on a re-evaluation suggestion, and clinic report jobs."""
+"""Writes for outcomes: the therapist's decision on a re-evaluation suggestion, and clinic report jobs (with
+the queue's task that builds them: large clinics take a while)."""
 
 from typing import Any
 
@@ -8,11 +9,16 @@ from django.utils import timezone
 
 from nervecare.clients.models import Client
 from nervecare.core.errors import FieldErrors
+from nervecare.core.jobs import huey
 from nervecare.core.models import User
 from nervecare.core.permissions import require_clinical
 from nervecare.core.services import audit_record
+from nervecare.outcomes.analysis import client_outcomes
+from nervecare.outcomes.cohort import CohortFilters, clinic_mixed_model, clinic_outcomes
 from nervecare.outcomes.models import ReevaluationDecision, ReportJob
+from nervecare.outcomes.reports import clinic_report_pdf
 from nervecare.outcomes.selectors import client_data
+from nervecare.outcomes.summary import eligible_for_model
 
 
 @transaction.atomic
@@ -30,8 +36,6 @@ def reevaluation_decide(
     """Record that the therapist accepted or overruled NerveCare's suggestion at a re-evaluation point.
 
     Accepting takes the suggested action; overruling needs the chosen action and a reason."""
-    from nervecare.outcomes.analysis import client_outcomes
-
     require_clinical(actor)
     if client.clinic_id != actor.clinic_id:
         raise FieldErrors({"client": "not found"})
@@ -101,8 +105,6 @@ def report_job_create(
     *, actor: User, params: dict[str, Any], request: HttpRequest | None = None
 ) -> ReportJob:
     """Queue a clinic outcome report; the job queue builds it and records its progress."""
-    from nervecare.outcomes.tasks import build_clinic_report
-
     require_clinical(actor)
     job = ReportJob.objects.create(
         clinic_id=actor.clinic_id, requested_by=actor, kind="clinic", params=params
@@ -122,9 +124,6 @@ def report_job_progress(job_id: int, progress: int, message: str) -> None:
 
 def report_job_run(job_id: int) -> ReportJob:
     """Build the clinic report for a job (called by the job queue), recording progress as it goes."""
-    from nervecare.outcomes.cohort import CohortFilters, clinic_outcomes
-    from nervecare.outcomes.reports import clinic_report_pdf
-
     job = ReportJob.objects.select_related("clinic").get(pk=job_id)
     if job.status == ReportJob.Status.DONE:
         return job
@@ -140,9 +139,6 @@ def report_job_run(job_id: int) -> ReportJob:
         )
         result = clinic_outcomes(job.clinic, filters, with_model=False)
         report_job_progress(job.id, 25, "Fitting the mixed-effects model")
-        from nervecare.outcomes.cohort import clinic_mixed_model
-        from nervecare.outcomes.summary import eligible_for_model
-
         eligible = eligible_for_model(job.clinic_id, filters, filters.measure)
         result["model"] = clinic_mixed_model(job.clinic_id, filters.measure, eligible)
         pdf = clinic_report_pdf(result, progress=lambda pct, msg: report_job_progress(job.id, pct, msg))
@@ -159,3 +155,9 @@ def report_job_run(job_id: int) -> ReportJob:
     )
     job.refresh_from_db()
     return job
+
+
+@huey.task()
+def build_clinic_report(job_id: int) -> int:
+    """The queue's job: build a queued clinic outcome report; progress is written to the job as it goes."""
+    return report_job_run(job_id).progress

@@ -4,7 +4,7 @@ Keeping it: a signal marks a client's row stale inside the transaction that chan
 computed from (session notes, amendments, adverse events, screenings, conditions, plans, appointments), and
 queues a refresh on commit; `ensure_fresh` recomputes stale and missing rows before the clinic page reads
 them, so the page is right even when the job queue is behind. `rebuild` recomputes every row (the command
-`nervecare outcomes rebuild`). The values come from the from-scratch computation (cohort.client_summaries),
+`nervecare outcomes rebuild`). The values come from the from-scratch computation (cohort_sql.client_summaries),
 so the numbers cannot drift from the client page; a test compares both paths on random data.
 
 Grouping: the clinic comparison is one statement of GROUP BYs over the summary rows that returns, per group,
@@ -23,6 +23,8 @@ from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
 from nervecare.clients.models import Client, Condition
+from nervecare.core.jobs import huey
+from nervecare.outcomes import cohort_sql
 from nervecare.outcomes.models import ClientOutcomeSummary
 from nervecare.outcomes.rules import outcome_rules
 from nervecare.outcomes.series import MEASURES
@@ -55,8 +57,6 @@ def mark_stale(client_ids: Iterable[int | None]) -> None:
 
 
 def _enqueue_refresh() -> None:
-    from nervecare.outcomes.tasks import refresh_outcome_summaries
-
     refresh_outcome_summaries()
 
 
@@ -155,13 +155,13 @@ def _attributes(clinic_id: int, ids: list[int]) -> dict[int, dict[str, Any]]:
 
 def refresh_clients(clinic_id: int, client_ids: list[int], *, engine: str | None = None) -> int:
     """Recompute the rows of these clients of the clinic (one chunk: the caller splits large sets)."""
-    from nervecare.outcomes import cohort
-
     ids = sorted(set(client_ids))
     if not ids:
         return 0
     started = timezone.now()
-    values = cohort.client_summaries(clinic_id, engine=engine or cohort.DEFAULT_ENGINE, client_ids=ids)
+    values = cohort_sql.client_summaries(
+        clinic_id, engine=engine or cohort_sql.DEFAULT_ENGINE, client_ids=ids
+    )
     attributes = _attributes(clinic_id, ids)
     rows = []
     for cid in ids:
@@ -216,6 +216,13 @@ def ensure_fresh(clinic_id: int) -> int:
     for chunk in _in_chunks(needing_refresh(clinic_id)):
         done += refresh_clients(clinic_id, chunk)
     return done
+
+
+@huey.task()
+def refresh_outcome_summaries() -> int:
+    """The queue's job: recompute every stale per-client outcome summary (queued when a client's data change)."""
+    clinics = ClientOutcomeSummary.objects.filter(stale=True).values_list("clinic_id", flat=True).distinct()
+    return sum(ensure_fresh(clinic_id) for clinic_id in list(clinics))
 
 
 def rebuild(

@@ -12,7 +12,7 @@ from nervecare.core.errors import FieldErrors
 from nervecare.core.models import Clinic
 from nervecare.core.permissions import require_clinical
 from nervecare.core.services import audit_record
-from nervecare.outcomes import charts, exports, reports, selectors, services
+from nervecare.outcomes import charts, exports, reports, selectors, services, svg
 from nervecare.outcomes.analysis import ACTION_LABELS, client_outcomes
 from nervecare.outcomes.cohort import clinic_outcomes
 from nervecare.outcomes.forms import ClinicFilterForm, DecisionForm
@@ -36,7 +36,7 @@ def _client_page(
     context = {
         "client": client,
         "r": result,
-        "charts": charts.client_charts_svg(result),
+        "charts": svg.client_charts_svg(result),
         "action_labels": ACTION_LABELS,
         "decision_form": decision_form,
     }

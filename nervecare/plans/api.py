@@ -10,11 +10,33 @@ from pydantic import ConfigDict, Field
 from nervecare.clients.selectors import client_get_for_user
 from nervecare.core.audit import audit_view
 from nervecare.core.errors import FieldErrors
+from nervecare.core.permissions import require_scheduling
 from nervecare.core.services import audit_record
 from nervecare.plans import selectors, services
 from nervecare.plans.models import CarePlan
 
 router = Router(tags=["plans"])
+
+
+class TherapistOut(Schema):
+    id: int
+    display_name: str
+    years_experience: int
+    certifications: list[str]
+
+
+# Plans own the therapist profiles a plan is matched with. The tag and operationId stay those the route had
+# when it lived in core/api.py, so the published API (and clients generated from it) do not change.
+@router.get(
+    "/therapists",
+    response=list[TherapistOut],
+    summary="The clinic's therapists",
+    tags=["clinic"],
+    operation_id="nervecare_core_api_therapists",
+)
+def therapists(request: HttpRequest) -> list:
+    require_scheduling(request.user)  # names, experience and training: the front desk books with them too
+    return selectors.therapists_for_clinic(request.user.clinic_id)
 
 
 class PlanChangesIn(Schema):

@@ -14,6 +14,9 @@ from django.utils.translation import gettext_lazy as _
 
 from nervecare.clients.models import Client, ConsentText
 from nervecare.core.models import Therapist, User
+from nervecare.outcomes.analysis import client_outcomes
+from nervecare.outcomes.reports import client_report_pdf
+from nervecare.outcomes.selectors import client_data
 from nervecare.plans.models import CarePlan
 from nervecare.portal.models import ClientAccount, ClientIntake, DiaryEntry
 from nervecare.scheduling.models import Appointment, Service
@@ -368,10 +371,6 @@ def own_appointment(client: Client, appointment_id: int) -> Appointment:
 
 def own_report_pdf(client: Client) -> bytes:
     """The client's progress report (the outcomes report in its client-facing wording), for this client only."""
-    from nervecare.outcomes.analysis import client_outcomes
-    from nervecare.outcomes.reports import client_report_pdf
-    from nervecare.outcomes.selectors import client_data
-
     result = client_outcomes(client_data(client))
     return client_report_pdf(
         result, audience="client", flags=open_flags(client), clinic_name=client.clinic.name

@@ -22,6 +22,7 @@ urlpatterns = [
         views.intake_review,
         name="intake_review",
     ),
+    path("staff/clients/<int:client_id>/invite/", views.client_invite, name="invite"),
     path("my-data/", portal_export, name="my_data"),
     path("welcome/<uidb64>/<token>/", views.SetPasswordView.as_view(), name="set_password"),
     path("welcome/done/", views.password_set, name="password_set"),

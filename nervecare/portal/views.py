@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from nervecare.clients.forms import MarkFormSet, marks_from_formset
 from nervecare.clients.selectors import client_get_for_user
 from nervecare.core.audit import audit_view
 from nervecare.core.errors import FieldErrors
@@ -28,7 +29,7 @@ from nervecare.portal.models import ClientIntake
 from nervecare.scheduling.calendar import client_ics
 from nervecare.scheduling.services import BookingConflictError, SessionBlockedError
 from nervecare.screening import instruments
-from nervecare.web.forms import MarkFormSet, instrument_form_fields, marks_from_formset
+from nervecare.screening.forms import instrument_form_fields
 
 
 def client_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -358,6 +359,22 @@ def _route_intake_errors(errors: dict[str, str], form: ClientIntakeForm, marks) 
         else:
             leftover.append(f"{field}: {message}")
     return leftover
+
+
+@login_required
+@require_POST
+def client_invite(request: HttpRequest, client_id: int) -> HttpResponse:
+    """Staff: invite the client to the portal (an email with a link to choose a password)."""
+    client = client_get_for_user(request.user, client_id)
+    try:
+        services.client_invite(actor=request.user, client=client, request=request)
+    except FieldErrors as exc:
+        messages.error(request, "; ".join(exc.errors.values()))
+    else:
+        messages.success(
+            request, _("Invitation sent to %(email)s: a link to choose a password.") % {"email": client.email}
+        )
+    return redirect("web:client", client_id=client.id)
 
 
 @login_required

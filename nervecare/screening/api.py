@@ -14,6 +14,7 @@ from nervecare.core.permissions import require_clinical
 from nervecare.core.services import audit_record
 from nervecare.screening import instruments, selectors, services
 from nervecare.screening.models import SafetyFlag
+from nervecare.screening.safety import ruleset
 
 router = Router(tags=["screening"])
 
@@ -130,6 +131,4 @@ def record_clearance(request: HttpRequest, client_id: int, flag_id: int, payload
 @router.get("/safety-rules", response=list[dict], summary="The safety rules and their sources")
 def list_rules(request: HttpRequest) -> list:
     require_clinical(request.user)
-    from nervecare.screening.safety import ruleset
-
     return [r.model_dump() for r in ruleset().rules]

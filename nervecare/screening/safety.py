@@ -27,6 +27,7 @@ from typing import Any, Literal
 import rule_engine
 from pydantic import BaseModel, Field
 
+from nervecare.clients.models import MedicalContext
 from nervecare.core.vocab import PACKAGE_DIR, load_yaml
 from nervecare.screening.instruments import all_definitions
 
@@ -162,8 +163,6 @@ def gather_facts(
             if f.name not in {"id", "client", "created_at", "updated_at", "notes"}:
                 facts[f.name] = getattr(medical, f.name)
     else:
-        from nervecare.clients.models import MedicalContext
-
         blank = MedicalContext()
         for f in blank._meta.concrete_fields:
             if f.name not in {"id", "client", "created_at", "updated_at", "notes"}:

@@ -6,6 +6,7 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from nervecare.clients.models import Client
+from nervecare.screening.instruments import all_definitions
 from nervecare.screening.models import InstrumentResponse, SafetyFlag
 
 
@@ -24,8 +25,6 @@ def latest_answers(client: Client) -> dict[str, dict[str, Any]]:
     examination: each item's answer comes from the newest exam of the family that asked it, so a newer
     exam updates what it re-examined (ulceration, reflexes) and keeps what it did not (the monofilament).
     """
-    from nervecare.screening.instruments import all_definitions
-
     definitions = all_definitions()
     # The newest response per instrument, as plain rows (only the columns used): the same rows as
     # latest_responses; on PostgreSQL only those leave the database (DISTINCT ON), elsewhere the first per
@@ -107,4 +106,13 @@ def response_as_dict(response: InstrumentResponse) -> dict[str, Any]:
         "interpretation": response.interpretation,
         "administered_at": response.administered_at.isoformat(),
         "context": response.context,
+    }
+
+
+def client_record_section(client: Client) -> dict[str, Any]:
+    """What screening adds to a client's record (clients.selectors.client_record): the open safety flags and
+    the latest response to each instrument."""
+    return {
+        "open_flags": [flag_as_dict(f) for f in open_flags(client)],
+        "latest_screenings": {code: response_as_dict(r) for code, r in latest_responses(client).items()},
     }

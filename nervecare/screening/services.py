@@ -8,12 +8,12 @@ from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
 from nervecare.clients.models import Client, MedicalContext
+from nervecare.clients.services import require_clinical_or_own_record
 from nervecare.core.errors import FieldErrors
 from nervecare.core.models import User
 from nervecare.core.permissions import require_clinical
@@ -24,18 +24,6 @@ from nervecare.screening.models import InstrumentResponse, SafetyFlag
 from nervecare.screening.selectors import latest_answers, open_flags
 
 CONTEXTS = {"intake", "visit", "reevaluation"}
-
-
-def require_clinical_or_own_record(actor: User, client: Client) -> None:
-    """Clinical staff, or the client themself writing to their own record through the portal.
-
-    A client's sign-in is linked to exactly one record (portal.ClientAccount); any other record is refused."""
-    if actor.is_authenticated and actor.role == User.Role.CLIENT:
-        account = getattr(actor, "portal_account", None)
-        if account is not None and account.client_id == client.pk:
-            return
-        raise PermissionDenied("A client may only write to their own record.")
-    require_clinical(actor)
 
 
 @cache

@@ -3,7 +3,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from nervecare.clients import bodymap
 from nervecare.clients.models import CLIENT_FIELDS, Client, Condition, Consent, ConsentText, MedicalContext
 from nervecare.clients.services import CONDITION_FIELDS, DEVICE_CODES
 from nervecare.core.vocab import load_yaml
@@ -204,57 +203,6 @@ class MedicalForm(forms.ModelForm):
         return data
 
 
-def _region_choices() -> list[tuple[str, str]]:
-    return [("", "—")] + [(code, r["label"]) for code, r in bodymap.regions().items()]
-
-
-def _sensation_choices() -> list[tuple[str, str]]:
-    return [("", "—")] + list(bodymap.sensations().items())
-
-
-class MarkForm(forms.Form):
-    region = forms.ChoiceField(choices=_region_choices, required=False)
-    side = forms.ChoiceField(
-        choices=[
-            ("", "—"),
-            ("left", _("Left")),
-            ("right", _("Right")),
-            ("both", _("Both sides")),
-            ("midline", _("Midline")),
-        ],
-        required=False,
-    )
-    sensation = forms.ChoiceField(choices=_sensation_choices, required=False)
-    intensity = forms.IntegerField(
-        min_value=0, max_value=10, required=False, widget=forms.NumberInput(attrs={"min": 0, "max": 10})
-    )
-
-    def clean(self):
-        data = super().clean()
-        if self.errors:  # a field already says what is wrong with it
-            return data
-        filled = [data.get(k) not in (None, "") for k in ("region", "sensation", "intensity")]
-        if any(filled) and not all(filled):
-            raise forms.ValidationError(_("Give the region, the sensation and its intensity (0–10)."))
-        return data
-
-
-MarkFormSet = forms.formset_factory(MarkForm, extra=6, max_num=80)
-
-
-def marks_from_formset(formset) -> list[dict]:
-    return [
-        {
-            "region": f.cleaned_data["region"],
-            "side": f.cleaned_data.get("side") or None,
-            "sensation": f.cleaned_data["sensation"],
-            "intensity": f.cleaned_data["intensity"],
-        }
-        for f in formset.forms
-        if f.cleaned_data.get("region")
-    ]
-
-
 class ConsentForm(forms.Form):
     given = forms.BooleanField(required=False, label=_("The client has read and given consent to treatment"))
     version = forms.ModelChoiceField(
@@ -318,23 +266,6 @@ class PlanEditForm(forms.Form):
 
     def changes(self) -> dict:
         return {f: self.cleaned_data[f] for f in self.FIELDS if getattr(self.plan, f) != self.cleaned_data[f]}
-
-
-def instrument_form_fields(definition) -> list[dict]:
-    """The items of an instrument as the template renders them."""
-    return [
-        {
-            "id": item.id,
-            "name": f"item_{item.id}",
-            "text": item.text,
-            "note": item.note,
-            "type": item.answer_type,
-            "min": item.min,
-            "max": item.max,
-            "options": [{"value": o.value, "label": o.label} for o in item.options],
-        }
-        for item in definition.items
-    ]
 
 
 class ClientFilterForm(forms.Form):

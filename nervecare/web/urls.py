@@ -23,6 +23,5 @@ urlpatterns = [
     path("clients/<int:client_id>/plans/<int:plan_id>/", views.plan_detail, name="plan"),
     path("clients/<int:client_id>/plans/<int:plan_id>/activate/", views.plan_activate, name="plan_activate"),
     path("clients/<int:client_id>/plans/<int:plan_id>/cancel/", views.plan_cancel, name="plan_cancel"),
-    path("clients/<int:client_id>/portal-invite/", views.portal_invite, name="portal_invite"),
     path("instruments/", views.instrument_list, name="instruments"),
 ]

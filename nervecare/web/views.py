@@ -13,19 +13,20 @@ from django.views.decorators.http import require_POST
 
 from nervecare.clients import bodymap, selectors
 from nervecare.clients import services as client_services
+from nervecare.clients.forms import MarkFormSet, marks_from_formset
 from nervecare.clients.models import Client, Condition, MedicalContext
 from nervecare.core.audit import audit_list, audit_view
 from nervecare.core.errors import FieldErrors
+from nervecare.core.formatting import score as score_text
 from nervecare.core.permissions import require_clinical
 from nervecare.core.services import audit_record
 from nervecare.plans import services as plan_services
 from nervecare.plans.models import CarePlan
 from nervecare.plans.selectors import plans_for_client, therapists_for_clinic
-from nervecare.portal import selectors as portal_selectors
-from nervecare.portal import services as portal_services
 from nervecare.scheduling.selectors import plan_progress
 from nervecare.screening import instruments
 from nervecare.screening import services as screening_services
+from nervecare.screening.forms import instrument_form_fields
 from nervecare.screening.models import SafetyFlag
 from nervecare.screening.safety import ruleset
 from nervecare.screening.selectors import latest_responses, open_flags
@@ -36,13 +37,9 @@ from nervecare.web.forms import (
     ClientForm,
     ConditionForm,
     ConsentForm,
-    MarkFormSet,
     MedicalForm,
     PlanEditForm,
-    instrument_form_fields,
-    marks_from_formset,
 )
-from nervecare.web.templatetags.nervecare import score as score_text
 
 MARK_KEY = re.compile(r"^(?:body_map|marks)\[(\d+)\]\.(\w+)$")
 
@@ -219,7 +216,6 @@ def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
         "consents": client.consents.select_related("text"),
         "first_map": first_map,
         "first_map_marks": first_map.marks.all() if first_map else [],
-        "portal_account": portal_selectors.account_for_client(client),
         "upcoming": client.appointments.filter(starts_at__gte=timezone.now())
         .exclude(status="cancelled")
         .select_related("therapist")
@@ -540,18 +536,3 @@ def instrument_list(request: HttpRequest) -> HttpResponse:
         "web/instruments.html",
         {"definitions": instruments.all_definitions().values(), "rules": ruleset().rules},
     )
-
-
-@login_required
-@require_POST
-def portal_invite(request: HttpRequest, client_id: int) -> HttpResponse:
-    client = selectors.client_get_for_user(request.user, client_id)
-    try:
-        portal_services.client_invite(actor=request.user, client=client, request=request)
-    except FieldErrors as exc:
-        messages.error(request, "; ".join(exc.errors.values()))
-    else:
-        messages.success(
-            request, _("Invitation sent to %(email)s: a link to choose a password.") % {"email": client.email}
-        )
-    return redirect("web:client", client_id=client.id)

@@ -120,7 +120,7 @@ def test_a_request_seals_after_its_response_once_the_interval_has_passed(setting
 def test_the_job_queue_seals_every_minute(therapist_user, clinic):
     import datetime
 
-    from nervecare.scheduling.tasks import huey
+    from nervecare.core.jobs import huey
 
     for minute in (17, 18):
         due = huey.read_periodic(datetime.datetime(2026, 3, 5, 12, minute))

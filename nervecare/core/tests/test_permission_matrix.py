@@ -370,7 +370,7 @@ ROUTES: dict[str, Route] = {
     "web:plan": R("clinical"),
     "web:plan_activate": R("clinical", method="POST", body={}),
     "web:plan_cancel": R("clinical", method="POST", body={}),
-    "web:portal_invite": R("clinical", method="POST", body={}),
+    "portal:invite": R("clinical", method="POST", body={}),
     "web:instruments": R("clinic_clinical"),
 }
 

@@ -12,7 +12,7 @@ from statsmodels.regression.mixed_linear_model import MixedLM
 from statsmodels.stats.proportion import proportion_confint
 
 from nervecare.core.tests.factories import ClientFactory, ConditionFactory, TherapistFactory, UserFactory
-from nervecare.outcomes import cohort, mixed, stats
+from nervecare.outcomes import cohort, cohort_sql, mixed, stats
 from nervecare.outcomes.analysis import client_outcomes
 from nervecare.outcomes.selectors import client_data
 from nervecare.outcomes.tests.conftest import WEEK, now, plan_for, response, session
@@ -90,9 +90,9 @@ def network(clinic, alice_therapist, junior_therapist_user, therapist_user):
     return clients
 
 
-@pytest.mark.parametrize("engine", cohort.ENGINES)
+@pytest.mark.parametrize("engine", cohort_sql.ENGINES)
 def test_both_engines_agree_with_the_client_page_client_by_client(network, clinic, engine):
-    summaries = cohort.client_summaries(clinic.id, engine=engine)
+    summaries = cohort_sql.client_summaries(clinic.id, engine=engine)
     checked = 0
     for client in network:
         result = client_outcomes(client_data(client))
@@ -177,7 +177,7 @@ def test_mixed_model_matches_statsmodels_on_the_same_data(network, clinic):
     result = cohort.clinic_outcomes(clinic, cohort.CohortFilters(measure="pain"))
     model = result["model"]
     eligible = [r.client_id for r in result["clients"] if r.baseline is not None and r.n_weeks >= 1]
-    rows = np.array(cohort.weekly_rows(clinic.id, "pain", client_ids=eligible), dtype=float)
+    rows = np.array(cohort_sql.weekly_rows(clinic.id, "pain", client_ids=eligible), dtype=float)
     assert model["clients"] == len(eligible) and model["observations"] == len(rows)
     assert model["fitted"]
     exog = np.column_stack([np.ones(len(rows)), rows[:, 1]])
@@ -238,15 +238,15 @@ def test_clients_of_other_clinics_are_never_counted(network, clinic, other_clini
     other = TherapistFactory(user=UserFactory(clinic=other_clinic))
     for w in range(4):
         session(stranger, other, now() - WEEK * (4 - w), pain_before=8)
-    ids = {c for c, _m in cohort.client_summaries(clinic.id)}
+    ids = {c for c, _m in cohort_sql.client_summaries(clinic.id)}
     assert stranger.id not in ids
     assert cohort.clinic_outcomes(clinic, with_model=False)["overall"]["clients"] == 20
 
 
 def test_clinic_summaries_are_cached_until_the_data_change(network, clinic, alice_therapist, monkeypatch):
     calls = []
-    compute = cohort.client_summaries
-    monkeypatch.setattr(cohort, "client_summaries", lambda *a, **k: calls.append(1) or compute(*a, **k))
+    compute = cohort_sql.client_summaries
+    monkeypatch.setattr(cohort_sql, "client_summaries", lambda *a, **k: calls.append(1) or compute(*a, **k))
     first = cohort.clinic_outcomes(clinic, with_model=False)
     again = cohort.clinic_outcomes(
         clinic, cohort.CohortFilters(measure="numbness", type="focal"), with_model=False

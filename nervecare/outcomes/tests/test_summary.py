@@ -12,7 +12,7 @@ from django.core.management.base import CommandError
 from nervecare.core.tests.factories import ClientFactory, ConditionFactory
 from nervecare.outcomes import cohort, stats, summary
 from nervecare.outcomes.models import ClientOutcomeSummary
-from nervecare.outcomes.tasks import refresh_outcome_summaries
+from nervecare.outcomes.summary import refresh_outcome_summaries
 from nervecare.outcomes.tests.conftest import WEEK, now, plan_for, session
 from nervecare.outcomes.tests.test_cohort import network  # noqa: F401 - the random network fixture
 from nervecare.visits import services as visit_services

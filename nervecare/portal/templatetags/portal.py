@@ -6,8 +6,9 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from nervecare.clients.models import Condition, MedicalContext
+from nervecare.core.formatting import score
 from nervecare.portal.models import ClientIntake
-from nervecare.web.templatetags.nervecare import score
+from nervecare.portal.selectors import account_for_client
 
 register = template.Library()
 
@@ -63,3 +64,13 @@ def client_reported(client: Any) -> dict[str, Any]:
             if k not in ("medications", "comorbidities")
         ]
     return {"intakes": intakes}
+
+
+@register.inclusion_tag("portal/partials/chart_account.html", takes_context=True)
+def portal_account_card(context: dict[str, Any], client: Any) -> dict[str, Any]:
+    """On the staff chart: whether the client uses the portal, and the button to invite them."""
+    return {
+        "client": client,
+        "portal_account": account_for_client(client),
+        "csrf_token": context.get("csrf_token"),
+    }

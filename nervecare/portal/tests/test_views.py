@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 def test_staff_invite_then_client_sets_password_and_signs_in(therapist_user, clinic, client):
     person = ClientFactory(clinic=clinic, first_name="Eva", email="Eva@Example.org")
     staff = login(therapist_user)
-    response = staff.post(f"/clients/{person.id}/portal-invite/")
+    response = staff.post(f"/portal/staff/clients/{person.id}/invite/")
     assert response.status_code == 302
     account = ClientAccount.objects.get(client=person)
     assert account.user.role == User.Role.CLIENT and not account.user.has_usable_password()
@@ -45,11 +45,11 @@ def test_staff_invite_then_client_sets_password_and_signs_in(therapist_user, cli
 
 def test_invite_needs_an_email_and_a_clinical_user(therapist_user, front_desk_user, clinic):
     person = ClientFactory(clinic=clinic, email="")
-    response = login(therapist_user).post(f"/clients/{person.id}/portal-invite/", follow=True)
+    response = login(therapist_user).post(f"/portal/staff/clients/{person.id}/invite/", follow=True)
     assert "email" in response.content.decode() and not ClientAccount.objects.exists()
     person.email = "p@example.org"
     person.save()
-    assert login(front_desk_user).post(f"/clients/{person.id}/portal-invite/").status_code == 403
+    assert login(front_desk_user).post(f"/portal/staff/clients/{person.id}/invite/").status_code == 403
 
 
 def test_client_user_gets_403_on_staff_pages_and_staff_get_403_on_the_portal(carla, therapist_user):

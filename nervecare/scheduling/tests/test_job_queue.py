@@ -6,7 +6,7 @@ import socket
 import pytest
 from django.test import override_settings
 
-from nervecare.scheduling.tasks import make_huey
+from nervecare.core.jobs import make_huey
 
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
 

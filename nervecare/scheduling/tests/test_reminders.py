@@ -336,7 +336,8 @@ def test_send_reminders_command_prints_counts(smtp, traveller, jane):
 
 @pytest.mark.django_db
 def test_the_periodic_task_delivers_in_immediate_mode(smtp, traveller, jane):
-    from nervecare.scheduling.tasks import deliver_reminders, huey
+    from nervecare.core.jobs import huey
+    from nervecare.scheduling.tasks import deliver_reminders
 
     assert huey.immediate  # tests run jobs inline, in memory
     book(jane, BEFORE_DST + datetime.timedelta(hours=2))
@@ -358,7 +359,7 @@ def test_run_jobs_refuses_when_jobs_run_inline():
 
 
 def test_the_queue_is_sqlite_in_the_data_dir_by_default(tmp_path):
-    from nervecare.scheduling.tasks import make_huey
+    from nervecare.core.jobs import make_huey
 
     with override_settings(DATA_DIR=tmp_path / "data", NERVECARE_JOBS_IMMEDIATE=False, REDIS_URL=""):
         queue = make_huey()
@@ -367,7 +368,7 @@ def test_the_queue_is_sqlite_in_the_data_dir_by_default(tmp_path):
 
 
 def test_redis_url_chooses_redis(tmp_path):
-    from nervecare.scheduling.tasks import make_huey
+    from nervecare.core.jobs import make_huey
 
     with override_settings(REDIS_URL="redis://127.0.0.1:6379/0", NERVECARE_JOBS_IMMEDIATE=True):
         try:

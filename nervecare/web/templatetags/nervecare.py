@@ -1,19 +1,13 @@
-from decimal import Decimal
-
 from django import template
 
 from nervecare.clients import bodymap
+from nervecare.core.formatting import score
+from nervecare.web import bodymap_svg
 
 register = template.Library()
 
 
-@register.filter
-def score(value: Decimal | float | int | None) -> str:
-    """A score as people write it: 10, 2.5 (never 1E+1 or 10.0)."""
-    if value is None:
-        return "–"
-    d = Decimal(str(value))
-    return str(int(d)) if d == d.to_integral_value() else f"{d.normalize():f}"
+register.filter("score", score)  # shared with the portal's tags (core/formatting.py)
 
 
 @register.filter
@@ -39,8 +33,6 @@ def measure_when(code: str) -> str:
 def body_figure(marks=(), interactive: bool = False, caption: str = "") -> dict:
     """The front and back outlines; with marks, each region is shaded by its intensity; interactive: tappable
     regions that fill the marks form (static/js/nervecare.js)."""
-    from nervecare.web import bodymap_svg
-
     return {
         "shapes": bodymap_svg.figure(marks),
         "outline": bodymap_svg.OUTLINE,

@@ -6,7 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from nervecare.core.models import Clinic
-from nervecare.outcomes import cohort, summary
+from nervecare.outcomes import cohort_sql, summary
 
 
 class Command(BaseCommand):
@@ -20,8 +20,8 @@ class Command(BaseCommand):
         parser.add_argument("--clinic", help="the clinic's slug (default: every clinic)")
         parser.add_argument(
             "--engine",
-            choices=cohort.ENGINES,
-            default=cohort.DEFAULT_ENGINE,
+            choices=cohort_sql.ENGINES,
+            default=cohort_sql.DEFAULT_ENGINE,
             help="where the per-client numbers are computed (default: %(default)s)",
         )
 

@@ -16,11 +16,11 @@ from nervecare.clients.models import Client, ClientShare, ConsentText
 from nervecare.clients.services import client_share, intake_create
 from nervecare.core.mfa import demo_device_ensure, demo_secret_base32
 from nervecare.core.models import Clinic, Therapist, User
+from nervecare.ops.demo.notes import seed_notes
+from nervecare.ops.demo.schedule import seed_schedule
 from nervecare.plans.services import PlanBlockedError, plan_activate, plan_propose
-from nervecare.scheduling.demo import seed_schedule
 from nervecare.screening.models import SafetyFlag
 from nervecare.screening.services import flag_record_clearance, response_create, safety_check_run
-from nervecare.visits.demo import seed_notes
 
 DEMO_PASSWORD = "nervecare-demo"
 CLINIC_SLUG = "riverside-demo"

@@ -6,9 +6,13 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from huey.consumer_options import ConsumerConfig
 
+from nervecare.core.jobs import huey
+
 
 class Command(BaseCommand):
-    help = "Run the background job consumer (reminder emails every minute). Stop it with Ctrl-C."
+    help = (
+        "Run the background job consumer (reminders, reports, exports, audit sealing). Stop it with Ctrl-C."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--workers", type=int, default=1, help="tasks run at once (default 1)")
@@ -22,8 +26,6 @@ class Command(BaseCommand):
     def handle(
         self, *args: Any, workers: int, worker_type: str, no_periodic: bool, verbosity: int, **options: Any
     ) -> None:
-        from nervecare.scheduling.tasks import huey
-
         if huey.immediate:
             raise CommandError("Jobs run inline here (tests or NERVECARE_JOBS_IMMEDIATE): there is no queue.")
         # huey's log levels: None is INFO, True is DEBUG, False is WARNING.

@@ -1,0 +1,1 @@
+"""The demo clinic's seeding (`nervecare demo`): the schedule and the signed session notes."""
