@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema, Status
 
-from nervecare.clients import bodymap, privacy_api, selectors, services
+from nervecare.clients import bodymap, selectors, services
 from nervecare.clients.models import Client, Condition, ConsentText
 from nervecare.clients.schemas import (
     BodyMapIn,
@@ -262,14 +262,3 @@ def delete_share(request: HttpRequest, client_id: int, therapist_id: int) -> Sta
     client = selectors.client_get_for_user(request.user, client_id)
     services.client_unshare(actor=request.user, client=client, therapist_id=therapist_id, request=request)
     return Status(204, None)
-
-
-# DELETE shares its path with GET/PATCH above, so it lives on this router; the service and the other privacy
-# routes are in privacy.py and privacy_api.py.
-router.add_api_operation(
-    "/clients/{client_id}",
-    ["DELETE"],
-    privacy_api.delete_client,
-    response=dict,
-    summary="Delete a client (soft; admins only)",
-)

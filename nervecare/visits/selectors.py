@@ -42,6 +42,31 @@ def note_access_check(user: User, appointment: Appointment) -> None:
         )
 
 
+def notes_visible_to(user: User) -> QuerySet[SessionNote]:
+    """THE rule for which session notes (with their amendments and adverse events) a user may read, as a
+    queryset: the same rule note_access_check applies to one note. An admin: every note of their clinic; a
+    therapist: the notes of their own sessions, even for a client shared with them; anyone else: none.
+
+    Every other path to note content (the record export, FHIR, outcome reports, the dashboard) reads notes
+    through here, so that no path hands out a note its own route refuses."""
+    if not getattr(user, "is_authenticated", False) or not user.is_clinical:
+        return SessionNote.objects.none()
+    qs = SessionNote.objects.filter(client__clinic_id=user.clinic_id, appointment__clinic_id=user.clinic_id)
+    if user.role != User.Role.ADMIN:
+        qs = qs.filter(appointment__therapist__user_id=user.pk)
+    return qs
+
+
+def adverse_events_visible_to(user: User) -> QuerySet[AdverseEvent]:
+    """The adverse events the user may read: those of the notes they may open (notes_visible_to)."""
+    return AdverseEvent.objects.filter(note__in=notes_visible_to(user))
+
+
+def amendments_visible_to(user: User) -> QuerySet[NoteAmendment]:
+    """The amendments the user may read: those of the notes they may open (notes_visible_to)."""
+    return NoteAmendment.objects.filter(note__in=notes_visible_to(user))
+
+
 def _appointments() -> QuerySet[Appointment]:
     return Appointment.objects.select_related("client", "therapist", "service", "clinic")
 
@@ -104,9 +129,7 @@ def notes_for_client(user: User, client: Client) -> list[SessionNote]:
     """The client's notes the user may open (an admin: all; a therapist: those of their own sessions),
     newest session first."""
     require_clinical(user)
-    qs = _notes().filter(client=client, client__clinic_id=user.clinic_id)
-    if user.role != User.Role.ADMIN:
-        qs = qs.filter(appointment__therapist__user=user)
+    qs = _notes().filter(client=client).filter(pk__in=notes_visible_to(user).values("pk"))
     return list(qs.order_by("-appointment__starts_at", "-id"))
 
 
