@@ -287,3 +287,14 @@ def test_the_dashboard_lists_only_drafts_the_notes_route_gives(world):
         unsigned = list(dashboard(user)["unsigned"])
         assert all(http.get(f"/api/v1/notes/{n.id}").status_code == 200 for n in unsigned), role
         assert (draft in unsigned) == (role == "admin")
+
+
+def test_the_review_list_gives_reasons_only_from_notes_the_notes_route_gives(world):
+    # Bob's adverse events (dizziness) on Ada and Bea are unresolved; so are Alice's own (bruising).
+    for role in ("admin", "therapist"):
+        http = login(world.users[role])
+        items = {i["client_id"]: i for i in http.get("/api/v1/review/clients").json()}
+        for side in ("own", "shared"):
+            messages = " ".join(r["message"] for r in items[world.clients[side].id]["reasons"])
+            assert "bruising" in messages
+            assert ("dizziness" in messages) == (role == "admin"), (role, side)
