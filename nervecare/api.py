@@ -10,7 +10,6 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from nervecare.clients.api import router as clients_router
-from nervecare.clients.privacy_api import router as client_privacy_router
 from nervecare.core.api import router as core_router
 from nervecare.core.api_support import AUTH, error_body, field_from_loc
 from nervecare.core.audit_api import router as audit_router
@@ -18,6 +17,7 @@ from nervecare.core.errors import FieldErrors
 from nervecare.core.scopes import MissingScopeError
 from nervecare.core.throttling import API_THROTTLES, FailedAuthThrottle
 from nervecare.interop.api import router as interop_router
+from nervecare.ops import privacy_api
 from nervecare.outcomes.api import router as outcomes_router
 from nervecare.plans.api import router as plans_router
 from nervecare.plans.services import PlanBlockedError
@@ -42,9 +42,18 @@ api = NinjaAPI(
     throttle=API_THROTTLES,  # NERVECARE_API_RATE / NERVECARE_API_ANON_RATE: 429 with Retry-After
     urls_namespace="api",
 )
+# DELETE /clients/{id} shares its path with the clients router's GET/PATCH, so it is added to that router
+# (one path, one router); the service and the other life-cycle routes are in nervecare/ops.
+clients_router.add_api_operation(
+    "/clients/{client_id}",
+    ["DELETE"],
+    privacy_api.delete_client,
+    response=dict,
+    summary="Delete a client (soft; admins only)",
+)
 api.add_router("", core_router)
 api.add_router("", clients_router)
-api.add_router("", client_privacy_router)
+api.add_router("", privacy_api.router)
 api.add_router("", screening_router)
 api.add_router("", plans_router)
 api.add_router("", scheduling_router)

@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 
 from nervecare.api import api
+from nervecare.ops import privacy_urls
+from nervecare.portal import urls as portal_urls
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -10,12 +12,12 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("account/", include("nervecare.core.urls")),
     path("fhir/R4/", include("nervecare.interop.urls")),
-    path("portal/", include("nervecare.portal.urls")),
+    path("portal/", include((portal_urls.urlpatterns + privacy_urls.portal_urlpatterns, "portal"))),
     path("audit/", include("nervecare.core.audit_urls")),
     path("", include("nervecare.outcomes.urls")),
     path("", include("nervecare.visits.urls")),
     path("", include("nervecare.scheduling.urls")),
     path("", include("nervecare.clients.urls")),
-    path("", include("nervecare.clients.privacy_urls")),
+    path("", include("nervecare.ops.privacy_urls")),
     path("", include("nervecare.web.urls")),
 ]

@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema, Status
 
-from nervecare.clients import bodymap, privacy_api, selectors, services
+from nervecare.clients import bodymap, selectors, services
 from nervecare.clients.models import Client, Condition, ConsentText
 from nervecare.clients.schemas import (
     BodyMapIn,
@@ -290,13 +290,3 @@ def list_access(request: HttpRequest, client_id: int) -> list:
     audit_view(request.user, client, request, "Access grants viewed (API)")
     return [_grant_dict(g) for g in grants]
 
-
-# DELETE shares its path with GET/PATCH above, so it lives on this router; the service and the other privacy
-# routes are in privacy.py and privacy_api.py.
-router.add_api_operation(
-    "/clients/{client_id}",
-    ["DELETE"],
-    privacy_api.delete_client,
-    response=dict,
-    summary="Delete a client (soft; admins only)",
-)

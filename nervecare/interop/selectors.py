@@ -41,6 +41,7 @@ from nervecare.scheduling.models import Appointment, Service
 from nervecare.screening.instruments import all_definitions
 from nervecare.screening.models import InstrumentResponse, SafetyFlag
 from nervecare.visits.models import NOTE_FIELDS, RATING_FIELDS, NoteAmendment, SessionNote
+from nervecare.visits.selectors import notes_visible_to
 
 Predicate = Callable[[Resource], bool]
 NOTHING = Q(pk__in=[])
@@ -48,13 +49,11 @@ NOTHING = Q(pk__in=[])
 
 @dataclass(frozen=True)
 class Scope:
-    """Who is reading: their clinic, its time zone, and whose session notes they may open."""
+    """Who is reading: their clinic and its time zone (which notes they may open: notes_visible_to)."""
 
     user: User
     clinic_id: int
     tz: ZoneInfo
-    # A therapist opens only the notes of their own sessions; an admin every note (None).
-    notes_of_user_id: int | None
     ctx: mapping.Context = mapping.Context()
     # The clinic's services and therapists, read once (a handful of rows every appointment refers to).
     lookups: dict[str, dict[int, Any]] = field(default_factory=dict, compare=False, hash=False)
@@ -83,7 +82,6 @@ def scope_for(user: User, site_url: str = "") -> Scope:
         user=user,
         clinic_id=user.clinic_id,
         tz=ZoneInfo(clinic.timezone),
-        notes_of_user_id=None if user.role == User.Role.ADMIN else user.pk,
         ctx=mapping.Context(site_url=site_url.rstrip("/")),
     )
 
@@ -469,13 +467,10 @@ class ConditionObservationSource(ObservationSource):
 
 
 def _signed_notes(scope: Scope) -> QuerySet:
-    qs = SessionNote.objects.filter(_of_clinic(scope), signed_at__isnull=False)
-    if scope.notes_of_user_id is not None:
-        own = Appointment.objects.filter(
-            pk=OuterRef("appointment_id"), therapist__user_id=scope.notes_of_user_id
-        )
-        qs = qs.filter(Exists(own))
-    return qs
+    # The notes route's own rule (visits.selectors.notes_visible_to): a therapist the client is shared with
+    # still gets only the notes of their own sessions, here as on GET /api/v1/notes/{id}.
+    readable = notes_visible_to(scope.user).filter(pk=OuterRef("pk"))
+    return SessionNote.objects.filter(_of_clinic(scope), Exists(readable), signed_at__isnull=False)
 
 
 def _note_since(since: dt.datetime) -> Q:

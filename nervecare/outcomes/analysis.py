@@ -580,4 +580,4 @@ def plain_summary(result: dict[str, Any]) -> list[str]:
 def client_outcomes_for_user(user: User, client_id: int, *, now: dt.datetime | None = None) -> dict[str, Any]:
     """One client's outcome analysis, if the user may see the client."""
     client = client_for_outcomes(user, client_id)
-    return client_outcomes(client_data(client, now=now))
+    return client_outcomes(client_data(client, reader=user, now=now))

@@ -69,7 +69,7 @@ def to_json(value: Any) -> Any:
 def _client_result(request: HttpRequest, client_id: int, summary: str) -> tuple:
     client = selectors.client_for_outcomes(request.user, client_id)
     audit_record(actor=request.user, action="view", obj=client, summary=summary, request=request)
-    return client, client_outcomes(selectors.client_data(client))
+    return client, client_outcomes(selectors.client_data(client, reader=request.user))
 
 
 @router.get("/clients/{client_id}/outcomes", summary="One client's outcomes")

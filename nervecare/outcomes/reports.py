@@ -471,3 +471,21 @@ def clinic_report_download(job: Any) -> Any:
         f'attachment; filename="{report_filename("clinic-outcomes", job.created_at)}"'
     )
     return response
+
+
+# --- Building blocks for other documents (the right-of-access export in nervecare/ops) -------------------------
+
+
+def paragraph(text: Any, style: str = "body") -> Paragraph:
+    """A paragraph in the reports' styles: title, h2, body or small."""
+    return _p(text, style)
+
+
+def table(rows: list[list[Any]], widths: list[float] | None = None) -> Table:
+    """A table in the reports' style (the first row is the header)."""
+    return _table(rows, widths)
+
+
+def build_pdf(story: list[Any], *, title: str, author: str) -> bytes:
+    """A PDF of the story on the reports' page (A4, margins, page-numbered footer)."""
+    return _build(story, title=title, author=author)

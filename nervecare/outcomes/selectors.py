@@ -20,6 +20,7 @@ from nervecare.plans.models import CarePlan
 from nervecare.scheduling.models import Appointment
 from nervecare.screening.models import InstrumentResponse, SafetyFlag
 from nervecare.visits.models import AdverseEvent, NoteAmendment, SessionNote
+from nervecare.visits.selectors import notes_visible_to
 
 RATING_NOTE_FIELDS = (
     "pain_before",
@@ -102,12 +103,17 @@ def _amended(value: Any, name: str, changes: list[dict[str, Any]]) -> Any:
     return value
 
 
-def client_data(client: Client, *, now: dt.datetime | None = None) -> ClientData:
-    """Read one client's outcome data (no permission check: callers use analysis.client_outcomes_for_user)."""
+def client_data(client: Client, *, reader: User | None = None, now: dt.datetime | None = None) -> ClientData:
+    """Read one client's outcome data (no permission check on the client: callers use client_for_outcomes).
+
+    With `reader`, only the session notes that user may open (visits.selectors.notes_visible_to) count, with
+    their amendments and adverse events: a therapist the client is shared with gets the outcomes of their own
+    sessions, as the notes route would give them. Without it (the client's own portal, services), all."""
+    notes = SessionNote.objects.filter(client=client, signed_at__isnull=False)
+    if reader is not None:
+        notes = notes.filter(pk__in=notes_visible_to(reader).values("pk"))
     rows = list(
-        SessionNote.objects.filter(client=client, signed_at__isnull=False)
-        .order_by("appointment__starts_at", "id")
-        .values_list(
+        notes.order_by("appointment__starts_at", "id").values_list(
             "id",
             "appointment_id",
             "appointment__starts_at",

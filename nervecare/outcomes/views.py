@@ -27,7 +27,7 @@ def _is_htmx(request: HttpRequest) -> bool:
 def _client_result(request: HttpRequest, client_id: int, summary: str) -> tuple:
     client = selectors.client_for_outcomes(request.user, client_id)
     audit_record(actor=request.user, action="view", obj=client, summary=summary, request=request)
-    return client, client_outcomes(selectors.client_data(client))
+    return client, client_outcomes(selectors.client_data(client, reader=request.user))
 
 
 def _client_page(
@@ -73,7 +73,7 @@ def client_decide(request: HttpRequest, client_id: int) -> HttpResponse:
         else:
             messages.success(request, _("Decision recorded."))
             return redirect("outcomes:client", client_id=client.id)
-    result = client_outcomes(selectors.client_data(client))
+    result = client_outcomes(selectors.client_data(client, reader=request.user))
     return _client_page(request, client, result, decision_form=form, status=422)
 
 

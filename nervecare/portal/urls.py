@@ -1,6 +1,5 @@
 from django.urls import path
 
-from nervecare.clients.privacy_views import portal_export
 from nervecare.portal import views
 
 app_name = "portal"
@@ -23,7 +22,6 @@ urlpatterns = [
         name="intake_review",
     ),
     path("staff/clients/<int:client_id>/invite/", views.client_invite, name="invite"),
-    path("my-data/", portal_export, name="my_data"),
     path("welcome/<uidb64>/<token>/", views.SetPasswordView.as_view(), name="set_password"),
     path("welcome/done/", views.password_set, name="password_set"),
 ]

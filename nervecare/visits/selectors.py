@@ -42,6 +42,31 @@ def note_access_check(user: User, appointment: Appointment) -> None:
         )
 
 
+def notes_visible_to(user: User) -> QuerySet[SessionNote]:
+    """THE rule for which session notes (with their amendments and adverse events) a user may read, as a
+    queryset: the same rule note_access_check applies to one note. An admin: every note of their clinic; a
+    therapist: the notes of their own sessions, even for a client shared with them; anyone else: none.
+
+    Every other path to note content (the record export, FHIR, outcome reports, the dashboard) reads notes
+    through here, so that no path hands out a note its own route refuses."""
+    if not getattr(user, "is_authenticated", False) or not user.is_clinical:
+        return SessionNote.objects.none()
+    qs = SessionNote.objects.filter(client__clinic_id=user.clinic_id, appointment__clinic_id=user.clinic_id)
+    if user.role != User.Role.ADMIN:
+        qs = qs.filter(appointment__therapist__user_id=user.pk)
+    return qs
+
+
+def adverse_events_visible_to(user: User) -> QuerySet[AdverseEvent]:
+    """The adverse events the user may read: those of the notes they may open (notes_visible_to)."""
+    return AdverseEvent.objects.filter(note__in=notes_visible_to(user))
+
+
+def amendments_visible_to(user: User) -> QuerySet[NoteAmendment]:
+    """The amendments the user may read: those of the notes they may open (notes_visible_to)."""
+    return NoteAmendment.objects.filter(note__in=notes_visible_to(user))
+
+
 def _appointments() -> QuerySet[Appointment]:
     return Appointment.objects.select_related("client", "therapist", "service", "clinic")
 
@@ -104,9 +129,7 @@ def notes_for_client(user: User, client: Client) -> list[SessionNote]:
     """The client's notes the user may open (an admin: all; a therapist: those of their own sessions),
     newest session first."""
     require_clinical(user)
-    qs = _notes().filter(client=client, client__clinic_id=user.clinic_id)
-    if user.role != User.Role.ADMIN:
-        qs = qs.filter(appointment__therapist__user=user)
+    qs = _notes().filter(client=client).filter(pk__in=notes_visible_to(user).values("pk"))
     return list(qs.order_by("-appointment__starts_at", "-id"))
 
 
@@ -247,13 +270,17 @@ def soreness_reasons(newest_first: list[int | None], rules: dict[str, Any]) -> l
 def clients_needing_review(clinic_id: int, *, user: User | None = None) -> list[ReviewItem]:
     """Clients of the clinic whose soreness does not settle or who have an unresolved adverse event, with
     the reasons. Amended soreness counts as amended. A fixed number of queries, however many clients.
-    With `user`, only the clients whose record that user may see (clients_visible_to)."""
+    With `user`, only the clients whose record that user may see (clients_visible_to), and reasons drawn only
+    from the notes that user may open (notes_visible_to), as the notes route would give them."""
     rules = review_rules()
+    notes = SessionNote.objects.filter(client__clinic_id=clinic_id)
+    if user is not None:
+        notes = notes.filter(pk__in=notes_visible_to(user).values("pk"))
     depth = max(rules["soreness"]["high_sessions"], rules["soreness"]["rising_sessions"])
     # Only each client's `depth` latest signed notes leave the database (a window function), as plain rows:
     # the page is read on every sign-in, and a clinic's whole note history is large.
     latest = (
-        SessionNote.objects.filter(client__clinic_id=clinic_id, signed_at__isnull=False)
+        notes.filter(signed_at__isnull=False)
         .annotate(
             recency=Window(
                 RowNumber(),
@@ -268,7 +295,7 @@ def clients_needing_review(clinic_id: int, *, user: User | None = None) -> list[
     # Amended soreness counts as amended (amendments in order, the last one wins; they are few).
     amended_soreness: dict[int, Any] = {}
     for note_id, changes in NoteAmendment.objects.filter(
-        note__client__clinic_id=clinic_id, note__signed_at__isnull=False
+        note__in=notes, note__signed_at__isnull=False
     ).values_list("note_id", "changes"):
         if "soreness_after" in changes:
             amended_soreness[note_id] = changes["soreness_after"][1]
@@ -280,7 +307,7 @@ def clients_needing_review(clinic_id: int, *, user: User | None = None) -> list[
         reasons[client_id].extend(soreness_reasons(newest_first, rules))
     if rules["adverse_events"]["unresolved"]:
         unresolved = (
-            AdverseEvent.objects.filter(note__client__clinic_id=clinic_id, resolved=False)
+            AdverseEvent.objects.filter(note__in=notes, resolved=False)
             .select_related("note__appointment")
             .order_by("note__appointment__starts_at", "id")
         )

@@ -14,8 +14,7 @@ from nervecare.core.models import User
 from nervecare.core.permissions import require_clinical
 from nervecare.scheduling.models import Appointment
 from nervecare.screening.models import SafetyFlag
-from nervecare.visits.models import SessionNote
-from nervecare.visits.selectors import clients_needing_review
+from nervecare.visits.selectors import clients_needing_review, notes_visible_to
 
 LEVEL_ORDER = {"stop": 0, "clearance": 1, "modify": 2, "caution": 3}
 
@@ -94,10 +93,10 @@ def dashboard(user: User) -> dict[str, Any]:
         .only("starts_at", "due_measures", "client__first_name", "client__last_name")
         .order_by("starts_at")[:30]
     )
+    # Notes through the notes route's own rule: a therapist's drafts, not a colleague's of a shared client.
     unsigned = (
-        SessionNote.objects.filter(
-            client__clinic=clinic, client__in=visible, client__deleted_at__isnull=True, signed_at__isnull=True
-        )
+        notes_visible_to(user)
+        .filter(client__in=visible, client__deleted_at__isnull=True, signed_at__isnull=True)
         .select_related("appointment__therapist", "client")
         .only(
             "appointment__starts_at",

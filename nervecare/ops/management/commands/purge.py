@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from nervecare.clients import privacy
+from nervecare.ops import privacy
 
 
 class Command(BaseCommand):

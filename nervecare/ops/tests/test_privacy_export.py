@@ -9,11 +9,11 @@ import zlib
 
 import pytest
 
-from nervecare.clients import privacy
-from nervecare.clients.tests.privacy_helpers import admin_user, full_client, other_admin  # noqa: F401
 from nervecare.conftest import login
 from nervecare.core.models import AuditEvent, User
 from nervecare.core.tests.factories import ClientFactory
+from nervecare.ops import export
+from nervecare.ops.tests.privacy_helpers import admin_user, full_client, other_admin  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -38,9 +38,9 @@ def rosa(clinic, therapist_user):
 
 
 def test_the_json_export_holds_every_part_of_the_record(rosa):
-    doc = privacy.client_export(rosa)
+    doc = export.client_export(rosa)
     assert (
-        doc["schema"] == "nervecare-client-export" and doc["schema_version"] == privacy.EXPORT_SCHEMA_VERSION
+        doc["schema"] == "nervecare-client-export" and doc["schema_version"] == export.EXPORT_SCHEMA_VERSION
     )
     assert doc["generated_at"]
     assert doc["client"]["first_name"] == "Rosa" and doc["client"]["email"] == "rosa@example.org"

@@ -1,5 +1,6 @@
 """Pages for a client's record life cycle: delete (with confirmation), deleted clients (restore, erase) and the
-right-of-access download, for staff and for the client in the portal. Thin: the rules live in privacy.py."""
+right-of-access download, for staff and for the client in the portal. Thin: the rules live in privacy.py and
+export.py."""
 
 from django import forms
 from django.contrib import messages
@@ -10,9 +11,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from nervecare.clients import privacy
-from nervecare.clients.privacy_api import export_response
 from nervecare.core.errors import FieldErrors
+from nervecare.ops import export, privacy
+from nervecare.ops.privacy_api import export_response
 from nervecare.portal import selectors as portal_selectors
 
 
@@ -54,7 +55,7 @@ def client_delete(request: HttpRequest, client_id: int) -> HttpResponse:
     years = client.clinic.record_retention_years
     return render(
         request,
-        "clients/delete_confirm.html",
+        "ops/delete_confirm.html",
         {"client": client, "form": form, "upcoming": upcoming, "years": years},
         status=422 if form.errors else 200,
     )
@@ -83,7 +84,7 @@ def deleted_clients(request: HttpRequest) -> HttpResponse:
     request.user.clinic.refresh_from_db()
     return render(
         request,
-        "clients/deleted_list.html",
+        "ops/deleted_list.html",
         {
             "rows": rows,
             "years": request.POST.get("record_retention_years")
@@ -126,7 +127,7 @@ def client_erase(request: HttpRequest, client_id: int) -> HttpResponse:
                 return redirect("privacy:deleted")
     return render(
         request,
-        "clients/erase_confirm.html",
+        "ops/erase_confirm.html",
         {
             "client": client,
             "error": error,
@@ -139,13 +140,13 @@ def client_erase(request: HttpRequest, client_id: int) -> HttpResponse:
 
 @login_required
 def client_export(request: HttpRequest, client_id: int) -> HttpResponse:
-    """Staff download of the right-of-access export (admins and the client's therapist)."""
-    client = privacy.client_get_for_export(request.user, client_id)
-    return export_response(request, client, _export_format(request))
+    """Staff download of the export: the whole record for admins, their own part for the client's therapist."""
+    client = export.client_get_for_export(request.user, client_id)
+    return export_response(request, client, _export_format(request), staff=request.user)
 
 
 @login_required
 def portal_export(request: HttpRequest) -> HttpResponse:
     """ "Download my data" in the portal: the signed-in client's own record."""
     client = portal_selectors.client_for_portal_user(request.user)
-    return export_response(request, client, _export_format(request))
+    return export_response(request, client, _export_format(request), staff=None)

@@ -7,7 +7,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema
 
-from nervecare.clients import privacy
+from nervecare.core.models import User
+from nervecare.ops import export, privacy
 
 router = Router(tags=["client privacy"])
 
@@ -30,7 +31,7 @@ def _state(client) -> dict:
     }
 
 
-# Registered on the clients router (nervecare/clients/api.py), which owns the /clients/{client_id} path.
+# Added to the clients router by nervecare/api.py: that router owns the /clients/{client_id} path.
 def delete_client(request: HttpRequest, client_id: int, payload: DeleteIn) -> dict:
     client = privacy.deleted_client_get_for_admin(request.user, client_id)
     client = privacy.client_soft_delete(
@@ -62,17 +63,18 @@ def erase_client(request: HttpRequest, client_id: int) -> dict:
     summary="Everything held about a client (right of access), as JSON or PDF",
 )
 def export_client(request: HttpRequest, client_id: int, query: Query[ExportQuery]) -> HttpResponse:
-    client = privacy.client_get_for_export(request.user, client_id)
-    return export_response(request, client, query.format)
+    client = export.client_get_for_export(request.user, client_id)
+    return export_response(request, client, query.format, staff=request.user)
 
 
-def export_response(request: HttpRequest, client, fmt: str) -> HttpResponse:
-    """The export as a download (shared by the API, the staff pages and the portal); audited."""
-    document = privacy.client_export(client)
-    privacy.client_export_audit(actor=request.user, client=client, fmt=fmt, request=request)
+def export_response(request: HttpRequest, client, fmt: str, *, staff: User | None) -> HttpResponse:
+    """The export as a download (shared by the API, the staff pages and the portal); audited. `staff`: the
+    staff member exporting (their part of the record), or None for the client's own export (all of it)."""
+    document = export.client_export(client, staff=staff)
+    export.client_export_audit(actor=request.user, client=client, fmt=fmt, request=request)
     stamp = document["generated_at"][:10]
     if fmt == "pdf":
-        response = HttpResponse(privacy.client_export_pdf(document), content_type="application/pdf")
+        response = HttpResponse(export.client_export_pdf(document), content_type="application/pdf")
         name = f"nervecare-client-{client.id}-{stamp}.pdf"
     else:
         body = json.dumps(document, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)

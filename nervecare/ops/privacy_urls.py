@@ -1,6 +1,6 @@
 from django.urls import path
 
-from nervecare.clients import privacy_views as views
+from nervecare.ops import privacy_views as views
 
 app_name = "privacy"
 urlpatterns = [
@@ -9,4 +9,10 @@ urlpatterns = [
     path("clients/<int:client_id>/restore/", views.client_restore, name="restore"),
     path("clients/<int:client_id>/erase/", views.client_erase, name="erase"),
     path("clients/<int:client_id>/export/", views.client_export, name="export"),
+]
+
+# "Download my data" lives in the portal's namespace and under /portal/ (nervecare/urls.py adds it there), so the
+# portal itself does not import ops, the layer above it.
+portal_urlpatterns = [
+    path("my-data/", views.portal_export, name="my_data"),
 ]

@@ -12,13 +12,13 @@ from django.apps import apps
 from django.core.management import call_command
 from django.utils import timezone
 
-from nervecare.clients import privacy
 from nervecare.clients.models import Client
-from nervecare.clients.tests.privacy_helpers import admin_user, full_client, other_admin  # noqa: F401
 from nervecare.conftest import login
 from nervecare.core.errors import FieldErrors
 from nervecare.core.models import AuditEvent, User
 from nervecare.core.tests.factories import ClientFactory
+from nervecare.ops import privacy
+from nervecare.ops.tests.privacy_helpers import admin_user, full_client, other_admin  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

@@ -7,12 +7,12 @@ import json
 import pytest
 from django.utils import timezone
 
-from nervecare.clients import privacy
 from nervecare.clients.models import Client
-from nervecare.clients.tests.privacy_helpers import admin_user, full_client, other_admin  # noqa: F401
 from nervecare.conftest import login
 from nervecare.core.models import AuditEvent
 from nervecare.core.tests.factories import ClientFactory
+from nervecare.ops import privacy
+from nervecare.ops.tests.privacy_helpers import admin_user, full_client, other_admin  # noqa: F401
 from nervecare.outcomes.cohort import client_rows
 from nervecare.scheduling.models import Appointment
 from nervecare.scheduling.selectors import appointments_in_range
