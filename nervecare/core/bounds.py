@@ -4,7 +4,8 @@ Why: the database stores year 1 or year 9999 happily, but the arithmetic done on
 (a buffer added to 9999-12-31 overflows, a "+14:00" instant in year 1 has no UTC equivalent), so one stored
 value made a page a 500 for the whole clinic. Every boundary takes its date types from here: the API schemas
 and query parameters (the pydantic types below), the pages (BoundedDateField), FHIR search and $export
-(DateBound.check through interop.search) and the CLI options (DateBound.parse_option).
+(DateBound.contains through interop.search). No CLI option takes a date; `token --expires-days` is
+bounded where it is read.
 
 The ranges, chosen for what a clinic does ("today" is the clinic's today wherever it is: the upper limits are
 read from the latest calendar date on Earth, UTC+14, the lower ones from the earliest, UTC-12):
@@ -81,16 +82,6 @@ class DateBound:
             raise ValueError(self.message())
         return value
 
-    def parse_option(self, text: str) -> dt.date:
-        """A CLI option: YYYY-MM-DD in range, or ValueError with a message for the operator."""
-        try:
-            day = dt.date.fromisoformat(text)
-        except ValueError:
-            raise ValueError(f"{text!r} is not a date written as YYYY-MM-DD") from None
-        if not self.contains(day):
-            raise ValueError(f"{text}: {self.message()}")
-        return day
-
 
 BIRTH = DateBound("birth", _fixed(dt.date(1900, 1, 1)), lambda today: today)
 HISTORY = DateBound("history", _fixed(dt.date(1900, 1, 1)), lambda today: add_years(today, 1))
@@ -109,22 +100,14 @@ def _written_as_text(value: Any) -> Any:
     return value
 
 
-def _date(bound: DateBound) -> Any:
-    return Annotated[dt.date, BeforeValidator(_written_as_text), AfterValidator(bound.check)]
-
-
-def _datetime(bound: DateBound) -> Any:
-    return Annotated[dt.datetime, BeforeValidator(_written_as_text), AfterValidator(bound.check)]
-
-
-BirthDate = _date(BIRTH)
-HistoryDate = _date(HISTORY)
-HistoryDateTime = _datetime(HISTORY)
-ScheduleDate = _date(SCHEDULE)
-ScheduleDateTime = _datetime(SCHEDULE)
-SearchDate = _date(SEARCH)
-SearchDateTime = _datetime(SEARCH)
-AuditDate = _date(AUDIT)
+_Text = BeforeValidator(_written_as_text)
+BirthDate = Annotated[dt.date, _Text, AfterValidator(BIRTH.check)]
+HistoryDate = Annotated[dt.date, _Text, AfterValidator(HISTORY.check)]
+HistoryDateTime = Annotated[dt.datetime, _Text, AfterValidator(HISTORY.check)]
+ScheduleDate = Annotated[dt.date, _Text, AfterValidator(SCHEDULE.check)]
+ScheduleDateTime = Annotated[dt.datetime, _Text, AfterValidator(SCHEDULE.check)]
+SearchDateTime = Annotated[dt.datetime, _Text, AfterValidator(SEARCH.check)]
+AuditDate = Annotated[dt.date, _Text, AfterValidator(AUDIT.check)]
 
 
 # --- Django forms (the pages and the portal) --------------------------------------------------------------------
@@ -156,10 +139,6 @@ class HistoryDateField(BoundedDateField):
 
 class ScheduleDateField(BoundedDateField):
     bound = SCHEDULE
-
-
-class SearchDateField(BoundedDateField):
-    bound = SEARCH
 
 
 class AuditDateField(BoundedDateField):

@@ -22,7 +22,7 @@ TYPES = {
     bounds.BIRTH: (bounds.BirthDate, None),
     bounds.HISTORY: (bounds.HistoryDate, bounds.HistoryDateTime),
     bounds.SCHEDULE: (bounds.ScheduleDate, bounds.ScheduleDateTime),
-    bounds.SEARCH: (bounds.SearchDate, bounds.SearchDateTime),
+    bounds.SEARCH: (None, bounds.SearchDateTime),
     bounds.AUDIT: (bounds.AuditDate, None),
 }
 OFFSETS = st.integers(min_value=-14 * 60, max_value=14 * 60).map(
@@ -47,12 +47,13 @@ def test_a_bounded_type_accepts_exactly_its_range_and_what_it_accepts_is_safe_to
     date_type, datetime_type = TYPES[bound]
     earliest, latest = bound.limits()
     inside = earliest <= day <= latest
-    try:
-        TypeAdapter(date_type).validate_python(day.isoformat())
-    except ValidationError as exc:
-        assert not inside and "must be between" in str(exc)
-    else:
-        assert inside
+    if date_type is not None:
+        try:
+            TypeAdapter(date_type).validate_python(day.isoformat())
+        except ValidationError as exc:
+            assert not inside and "must be between" in str(exc)
+        else:
+            assert inside
     if datetime_type is None:
         return
     text = dt.datetime.combine(day, dt.time(23, 59), tzinfo=offset).isoformat()
