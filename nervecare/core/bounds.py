@@ -60,6 +60,7 @@ class DateBound:
     name: str
     earliest_from: Callable[[dt.date], dt.date]
     latest_from: Callable[[dt.date], dt.date]
+    too_late: str = ""  # a plainer message for a date after the range ("cannot be in the future")
 
     def limits(self, now: dt.datetime | None = None) -> tuple[dt.date, dt.date]:
         now = now or timezone.now()
@@ -72,18 +73,24 @@ class DateBound:
         return f"must be between {earliest.isoformat()} and {latest.isoformat()}"
 
     def contains(self, value: dt.date | dt.datetime) -> bool:
+        return self.problem(value) is None
+
+    def problem(self, value: dt.date | dt.datetime) -> str | None:
+        """What is wrong with the value ("must be between ..."), or None when it is in range."""
         day = value.date() if isinstance(value, dt.datetime) else value
         earliest, latest = self.limits()
-        return earliest <= day <= latest
+        if day > latest and self.too_late:
+            return self.too_late
+        return None if earliest <= day <= latest else self.message()
 
     def check(self, value: Any) -> Any:
-        """The value itself, or ValueError naming the range (a pydantic validator; forms use `validate`)."""
-        if isinstance(value, dt.date) and not self.contains(value):
-            raise ValueError(self.message())
+        """The value itself, or ValueError naming the range (the pydantic validator)."""
+        if isinstance(value, dt.date) and (problem := self.problem(value)):
+            raise ValueError(problem)
         return value
 
 
-BIRTH = DateBound("birth", _fixed(dt.date(1900, 1, 1)), lambda today: today)
+BIRTH = DateBound("birth", _fixed(dt.date(1900, 1, 1)), lambda today: today, "cannot be in the future")
 HISTORY = DateBound("history", _fixed(dt.date(1900, 1, 1)), lambda today: add_years(today, 1))
 SCHEDULE = DateBound("schedule", lambda today: add_years(today, -2), lambda today: add_years(today, 5))
 SEARCH = DateBound("search", _fixed(dt.date(1900, 1, 1)), lambda today: add_years(today, 5))
@@ -125,8 +132,8 @@ class BoundedDateField(forms.DateField):
 
     def validate(self, value: Any) -> None:
         super().validate(value)
-        if isinstance(value, dt.date) and not self.bound.contains(value):
-            raise ValidationError(self.bound.message().capitalize() + ".", code="out_of_range")
+        if isinstance(value, dt.date) and (problem := self.bound.problem(value)):
+            raise ValidationError(problem, code="out_of_range")  # worded as the services word theirs
 
 
 class BirthDateField(BoundedDateField):
