@@ -276,3 +276,13 @@ def test_staff_cannot_review_without_clinical_role_and_clients_cannot_review(car
     )
     intake.refresh_from_db()
     assert intake.reviewed_at is None
+
+
+@pytest.mark.parametrize("when", ["9999-12-31T23:00:00-14:00", "0001-01-01T00:00:00+14:00"])
+def test_a_slot_in_year_9999_or_1_is_not_a_free_time(carla, plan, alice, when):
+    """Issue 14, finding 4: the slot a client posts is bounded like every other appointment date."""
+    user, client = carla
+    http = login(user)
+    response = http.post("/portal/book/confirm/", {"slot": f"{alice.id}@{when}"})
+    assert response.status_code == 302 and not Appointment.objects.filter(client=client).exists()
+    assert http.get("/portal/book/").status_code == 200
