@@ -11,8 +11,9 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from nervecare.clients.api import router as clients_router
 from nervecare.core.api import router as core_router
-from nervecare.core.api_support import AUTH, error_body, field_from_loc
+from nervecare.core.api_support import AUTH, FiniteJsonParser, error_body, field_from_loc
 from nervecare.core.audit_api import router as audit_router
+from nervecare.core.bounds import NonFiniteNumberError
 from nervecare.core.errors import FieldErrors
 from nervecare.core.scopes import MissingScopeError
 from nervecare.core.throttling import API_THROTTLES, FailedAuthThrottle
@@ -39,6 +40,7 @@ api = NinjaAPI(
         'JSON: `{"detail": ..., "errors": [{"field": ..., "message": ...}]}` with a 4xx status.'
     ),
     auth=AUTH,
+    parser=FiniteJsonParser(),  # 1e999, NaN, Infinity: 422 naming the field
     throttle=API_THROTTLES,  # NERVECARE_API_RATE / NERVECARE_API_ANON_RATE: 429 with Retry-After
     urls_namespace="api",
 )
@@ -149,4 +151,7 @@ def _too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if isinstance(exc.__cause__, NonFiniteNumberError):  # raised by FiniteJsonParser while parsing the body
+        errors = {exc.__cause__.field: "must be a finite number"}
+        return api.create_response(request, error_body("Invalid input.", errors), status=422)
     return api.create_response(request, error_body(str(exc)), status=exc.status_code)

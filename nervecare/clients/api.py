@@ -289,4 +289,3 @@ def list_access(request: HttpRequest, client_id: int) -> list:
     grants = selectors.client_access_grants(request.user, client)
     audit_view(request.user, client, request, "Access grants viewed (API)")
     return [_grant_dict(g) for g in grants]
-

@@ -5,20 +5,14 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from ninja import Schema
-from pydantic import BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
+
+from nervecare.core.bounds import BirthDate, HistoryDate, HistoryDateTime
 
 # A 0-10 rating: a JSON whole number only (true, "5" and 5.5 are refused).
 Rating = Annotated[int, Field(strict=True, ge=0, le=10)]
 
 
-# Dates as ISO strings only (a bare number would otherwise be read as seconds since 1970).
-def _iso_date_only(value: Any) -> Any:
-    if not isinstance(value, str | date):
-        raise ValueError("must be a date written as YYYY-MM-DD")
-    return value
-
-
-IsoDate = Annotated[date, BeforeValidator(_iso_date_only)]
 NeuropathyType = Literal["peripheral", "focal", "cranial", "autoimmune"]
 Cause = Literal[
     "diabetes_t1",
@@ -56,7 +50,7 @@ class Strict(Schema):
 class ClientIn(Strict):
     first_name: str = Field(min_length=1, max_length=100)
     last_name: str = Field(min_length=1, max_length=100)
-    date_of_birth: IsoDate
+    date_of_birth: BirthDate
     email: str = Field("", max_length=254)
     phone: str = Field("", max_length=40)
     address: str = ""
@@ -70,7 +64,7 @@ class ClientIn(Strict):
 class ClientPatch(Strict):
     first_name: str | None = Field(None, min_length=1, max_length=100)
     last_name: str | None = Field(None, min_length=1, max_length=100)
-    date_of_birth: IsoDate | None = None
+    date_of_birth: BirthDate | None = None
     email: str | None = Field(None, max_length=254)
     phone: str | None = Field(None, max_length=40)
     address: str | None = None
@@ -88,10 +82,10 @@ class ConditionIn(Strict):
     diagnosis_code: str = ""
     phase: Literal["", "acute", "recovery", "chronic"] = ""
     chemotherapy_agent: str = Field("", max_length=100)
-    chemotherapy_start: date | None = None
-    chemotherapy_end: date | None = None
-    onset_date: date | None = None
-    diagnosis_date: date | None = None
+    chemotherapy_start: HistoryDate | None = None
+    chemotherapy_end: HistoryDate | None = None
+    onset_date: HistoryDate | None = None
+    diagnosis_date: HistoryDate | None = None
     numbness: Rating | None = None
     pain: Rating | None = None
     tingling: Rating | None = None
@@ -109,10 +103,10 @@ class ConditionPatch(Strict):
     diagnosis_code: str | None = None
     phase: Literal["", "acute", "recovery", "chronic"] | None = None
     chemotherapy_agent: str | None = Field(None, max_length=100)
-    chemotherapy_start: date | None = None
-    chemotherapy_end: date | None = None
-    onset_date: date | None = None
-    diagnosis_date: date | None = None
+    chemotherapy_start: HistoryDate | None = None
+    chemotherapy_end: HistoryDate | None = None
+    onset_date: HistoryDate | None = None
+    diagnosis_date: HistoryDate | None = None
     numbness: Rating | None = None
     pain: Rating | None = None
     tingling: Rating | None = None
@@ -138,7 +132,7 @@ class MedicalIn(Strict):
     comorbidities: list[str] = []
     heart_failure_uncontrolled: bool = False
     dvt_history: bool = False
-    dvt_date: date | None = None
+    dvt_date: HistoryDate | None = None
     dvt_site: str = ""
     dvt_signs_now: bool = False
     lymph_nodes_removed: bool = False
@@ -160,7 +154,7 @@ class MedicalIn(Strict):
     platelets_per_ul: int | None = Field(None, ge=0, le=2_000_000)
     neutrophils_per_ul: int | None = Field(None, ge=0, le=200_000)
     hba1c_percent: Decimal | None = Field(None, ge=3, le=20, decimal_places=1)
-    labs_date: date | None = None
+    labs_date: HistoryDate | None = None
     in_chemotherapy: bool = False
     chemotherapy_cycle: int | None = Field(None, ge=1, le=100)
     temperature_celsius: Decimal | None = Field(None, ge=30, le=45, decimal_places=1)
@@ -190,7 +184,7 @@ class BodyMapIn(Strict):
 class ConsentIn(Strict):
     version: str
     method: Literal["written", "electronic", "verbal"]
-    given_at: datetime | None = None
+    given_at: HistoryDateTime | None = None
 
 
 class IntakeIn(Strict):
@@ -228,7 +222,7 @@ class ClientSummaryOut(Schema):
     id: int
     first_name: str
     last_name: str
-    date_of_birth: IsoDate
+    date_of_birth: date
     primary_therapist_id: int | None
     conditions: list[str]
 
@@ -261,7 +255,7 @@ class ClientOut(Schema):
     id: int
     first_name: str
     last_name: str
-    date_of_birth: IsoDate
+    date_of_birth: date
     email: str
     phone: str
     address: str

@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
 from nervecare.core import audit
+from nervecare.core.bounds import AuditDate
 from nervecare.core.errors import FieldErrors
 from nervecare.core.models import Clinic
 
@@ -19,8 +20,8 @@ class AuditQuery(Schema):
     object_type: str = Field("", max_length=100, description="e.g. clients.client")
     object_id: str = Field("", max_length=64)
     client: int | None = Field(None, ge=1, description="the client's id")
-    date_from: datetime.date | None = Field(None, description="first day (the clinic's time zone)")
-    date_to: datetime.date | None = Field(None, description="last day, inclusive")
+    date_from: AuditDate | None = Field(None, description="first day (the clinic's time zone)")
+    date_to: AuditDate | None = Field(None, description="last day, inclusive")
     limit: int = Field(100, ge=1, le=1000)
     offset: int = Field(0, ge=0)
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from nervecare.core import audit
+from nervecare.core.bounds import AuditDateField
 from nervecare.core.models import AuditEvent
 
 PAGE_SIZE = 50
@@ -33,8 +34,8 @@ class AuditFilterForm(forms.Form):
     )
     object_id = forms.CharField(label=gettext_lazy("Record id"), required=False, max_length=64)
     client = forms.IntegerField(label=gettext_lazy("Client id"), required=False, min_value=1)
-    date_from = forms.DateField(label=gettext_lazy("From"), required=False, widget=DateInput)
-    date_to = forms.DateField(label=gettext_lazy("To"), required=False, widget=DateInput)
+    date_from = AuditDateField(label=gettext_lazy("From"), required=False, widget=DateInput)
+    date_to = AuditDateField(label=gettext_lazy("To"), required=False, widget=DateInput)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Q
 
+from nervecare.core.bounds import SEARCH
+
 
 class SearchError(ValueError):
     """A search the server cannot carry out as asked (400 with an OperationOutcome)."""
@@ -80,7 +82,7 @@ def parse_date(value: str, tz: ZoneInfo, name: str = "date") -> DateRange:
     """ "ge2024-05-17" -> DateRange("ge", 2024-05-17T00:00 local, 2024-05-18T00:00 local).
 
     A value's precision sets its range (a year, a month, a day, a second). A value without a time zone is
-    read in the clinic's zone."""
+    read in the clinic's zone. The date must lie in core.bounds.SEARCH (1900 to five years ahead)."""
     m = _DATE.match(value.strip())
     if not m:
         raise SearchError(f"{name}: {value!r} is not a FHIR date (e.g. 2024-05-17, ge2024-05, le2024)", name)
@@ -94,6 +96,8 @@ def parse_date(value: str, tz: ZoneInfo, name: str = "date") -> DateRange:
         zone = dt.UTC if m["tz"] == "Z" else _offset(m["tz"])
     try:
         year, month, day = int(m["year"]), int(m["month"] or 1), int(m["day"] or 1)
+        if not SEARCH.contains(dt.date(year, month, day)):  # the range's end must be computable
+            raise SearchError(f"{name}: {value!r}: the date {SEARCH.message()}", name)
         if m["hour"] is not None:
             micro = int((m["fraction"] or "0")[:6].ljust(6, "0"))
             start = dt.datetime(

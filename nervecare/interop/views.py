@@ -28,6 +28,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from nervecare.clients.models import Client
 from nervecare.core import audit
+from nervecare.core.bounds import SEARCH, non_finite_path
 from nervecare.core.middleware import NUL_MESSAGE, nul_fields
 from nervecare.core.models import User
 from nervecare.core.scopes import check_token_scope, fhir_scope
@@ -323,6 +324,9 @@ def base(request: HttpRequest, user: User) -> HttpResponse:
             422, f"The Bundle is nested more than {limits.MAX_DEPTH} levels deep."
         ) from None
     limits.check_structure(bundle)  # cheap bounds before any validation
+    bad_number = non_finite_path(bundle)
+    if bad_number is not None:  # 1e999 reads as infinity: no column stores it, no calculation survives it
+        raise FhirError(422, "invalid", f"{bad_number} must be a finite number", expression=bad_number)
     nul = next(nul_fields(bundle), None)
     if nul is not None:  # no text column can store NUL (PostgreSQL refuses it)
         raise FhirError(422, "invalid", f"{nul} {NUL_MESSAGE}", expression=nul)
@@ -353,6 +357,8 @@ def _instant(value: str, name: str) -> dt.datetime:
             f"{name}: {value!r} is not a FHIR instant (e.g. 2024-05-17T10:00:00Z).",
             expression=name,
         )
+    if not SEARCH.contains(parsed):  # year 1 at +14:00 has no UTC equivalent; the job would fail forever
+        raise FhirError(400, "invalid", f"{name}: {value!r}: the date {SEARCH.message()}.", expression=name)
     return parsed
 
 

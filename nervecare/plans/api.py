@@ -1,6 +1,5 @@
 """API routes for care plans."""
 
-from datetime import date
 from typing import Any, Literal
 
 from django.http import Http404, HttpRequest
@@ -9,6 +8,7 @@ from pydantic import ConfigDict, Field
 
 from nervecare.clients.selectors import client_get_for_user
 from nervecare.core.audit import audit_view
+from nervecare.core.bounds import ScheduleDate
 from nervecare.core.errors import FieldErrors
 from nervecare.core.permissions import require_scheduling
 from nervecare.core.services import audit_record
@@ -51,7 +51,7 @@ class PlanChangesIn(Schema):
     avoid_areas: list[str] | None = None
     precautions: list[str] | None = None
     therapist_id: int | None = None
-    start_date: date | None = None
+    start_date: ScheduleDate | None = None
 
 
 class PlanUpdateIn(Schema):

@@ -3,11 +3,13 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from nervecare.core.bounds import HistoryDateField
+
 RATING_CHOICES = [(i, str(i)) for i in range(11)]
 
 
 class DiaryForm(forms.Form):
-    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    day = HistoryDateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
     pain = forms.TypedChoiceField(
         label=_("Pain (0 = none, 10 = worst)"), choices=RATING_CHOICES, coerce=int, widget=forms.RadioSelect
     )
@@ -97,7 +99,7 @@ class ClientIntakeForm(forms.Form):
         max_length=100,
         required=False,
     )
-    onset_date = forms.DateField(
+    onset_date = HistoryDateField(
         label=_("When did it start? (roughly is fine)"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
@@ -116,7 +118,7 @@ class ClientIntakeForm(forms.Form):
         max_value=2_000_000,
         required=False,
     )
-    labs_date = forms.DateField(
+    labs_date = HistoryDateField(
         label=_("Date of that blood test"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     lymphedema_site = forms.CharField(label=_("Where is the lymphedema?"), max_length=200, required=False)

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from nervecare.clients.models import Client, ConsentText
+from nervecare.core.bounds import SCHEDULE
 from nervecare.core.models import Therapist, User
 from nervecare.outcomes.analysis import client_outcomes
 from nervecare.outcomes.reports import client_report_pdf
@@ -354,7 +355,7 @@ def parse_slot(value: str) -> tuple[int, datetime.datetime] | None:
         therapist_id = int(therapist)
     except ValueError:
         return None
-    if timezone.is_naive(starts_at):
+    if timezone.is_naive(starts_at) or not SCHEDULE.contains(starts_at):
         return None
     return therapist_id, starts_at
 

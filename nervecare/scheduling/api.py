@@ -1,6 +1,6 @@
 """API routes for services, hours, slots, appointments, series and the waitlist."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -11,6 +11,7 @@ from pydantic import ConfigDict, Field
 
 from nervecare.clients.models import Client
 from nervecare.core.audit import audit_view
+from nervecare.core.bounds import ScheduleDate, ScheduleDateTime, SearchDateTime
 from nervecare.core.errors import FieldErrors
 from nervecare.core.models import Therapist
 from nervecare.core.permissions import require_scheduling
@@ -29,7 +30,7 @@ class BookIn(Strict):
     client_id: int
     therapist_id: int
     service_id: int
-    starts_at: datetime = Field(
+    starts_at: ScheduleDateTime = Field(
         description="ISO 8601; without an offset it is read in the clinic's time zone"
     )
     room_id: int | None = None
@@ -40,17 +41,21 @@ class SeriesIn(Strict):
     client_id: int
     therapist_id: int
     service_id: int
-    first_date: date = Field(description="the local date of the first session; the series keeps its weekday")
+    first_date: ScheduleDate = Field(
+        description="the local date of the first session; the series keeps its weekday"
+    )
     local_time: time
     count: int | None = Field(None, ge=1, le=104, description="defaults to the plan's course")
     plan_id: int | None = None
     room_id: int | None = None
     skip_conflicts: bool = False
-    replacements: dict[int, datetime] = Field(default_factory=dict, description="index → another start")
+    replacements: dict[int, ScheduleDateTime] = Field(
+        default_factory=dict, description="index → another start"
+    )
 
 
 class RescheduleIn(Strict):
-    starts_at: datetime
+    starts_at: ScheduleDateTime
     therapist_id: int | None = None
 
 
@@ -75,16 +80,16 @@ class HoursIn(Strict):
 
 class ExceptionIn(Strict):
     kind: Literal["time_off", "extra"]
-    starts_at: datetime
-    ends_at: datetime
+    starts_at: ScheduleDateTime
+    ends_at: ScheduleDateTime
     note: str = Field("", max_length=200)
 
 
 class WaitlistIn(Strict):
     client_id: int
     service_id: int
-    earliest: datetime
-    latest: datetime
+    earliest: ScheduleDateTime
+    latest: ScheduleDateTime
     therapist_id: int | None = None
     note: str = Field("", max_length=300)
 
@@ -93,14 +98,14 @@ class SlotQuery(Schema):
     service_id: int
     therapist_id: int | None = None
     plan_id: int | None = None
-    start: date | None = None
-    end: date | None = None
+    start: ScheduleDate | None = None
+    end: ScheduleDate | None = None
     limit: int = Field(10, ge=1, le=100)
 
 
 class RangeQuery(Schema):
-    start: datetime
-    end: datetime
+    start: SearchDateTime
+    end: SearchDateTime
     therapist_id: int | None = None
     room_id: int | None = None
     client_id: int | None = None

@@ -5,6 +5,8 @@ from datetime import date
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from nervecare.core.bounds import ScheduleDateField
+
 
 class DateInput(forms.DateInput):
     input_type = "date"
@@ -17,7 +19,7 @@ class TimeInput(forms.TimeInput):
 class SeriesForm(forms.Form):
     therapist_id = forms.TypedChoiceField(coerce=int, label=_("Therapist"))
     service_id = forms.TypedChoiceField(coerce=int, label=_("Service"))
-    first_date = forms.DateField(widget=DateInput(), label=_("First session (its weekday repeats)"))
+    first_date = ScheduleDateField(widget=DateInput(), label=_("First session (its weekday repeats)"))
     local_time = forms.TimeField(widget=TimeInput(), label=_("Time"))
     count = forms.IntegerField(min_value=1, max_value=104, label=_("Number of weekly sessions"))
 
@@ -28,7 +30,7 @@ class SeriesForm(forms.Form):
 
 
 class RescheduleForm(forms.Form):
-    day = forms.DateField(widget=DateInput(), label=_("New date"))
+    day = ScheduleDateField(widget=DateInput(), label=_("New date"))
     at = forms.TimeField(widget=TimeInput(), label=_("New time"))
 
 
@@ -44,7 +46,7 @@ class BookOneForm(forms.Form):
     client_id = forms.TypedChoiceField(coerce=int, label=_("Client"))
     service_id = forms.TypedChoiceField(coerce=int, label=_("Service"))
     therapist_id = forms.TypedChoiceField(coerce=int, label=_("Therapist"))
-    day = forms.DateField(widget=DateInput(), label=_("Date"))
+    day = ScheduleDateField(widget=DateInput(), label=_("Date"))
     at = forms.TimeField(widget=TimeInput(), label=_("Time"))
 
     def __init__(self, *args, clients=(), services=(), therapists=(), **kwargs):

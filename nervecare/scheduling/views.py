@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from nervecare.clients.selectors import can_see_client
+from nervecare.core.bounds import SCHEDULE, SEARCH
 from nervecare.core.errors import FieldErrors
 from nervecare.core.models import Therapist
 from nervecare.core.permissions import require_scheduling
@@ -39,6 +40,8 @@ def week_calendar(request: HttpRequest) -> HttpResponse:
             else timezone.localdate(timezone=tz)
         )
     except ValueError:
+        day = timezone.localdate(timezone=tz)
+    if not SEARCH.contains(day):  # year 9999 has no week after it to show
         day = timezone.localdate(timezone=tz)
     monday = week_start(day)
     room = None
@@ -188,6 +191,21 @@ def appointment_action(request: HttpRequest, appointment_id: int, action: str) -
     return redirect("scheduling:appointment", appointment_id=appointment.id)
 
 
+def _replacements(post: QueryDict) -> dict[int, datetime]:
+    """The other starts picked in the series preview (replace_<index> = ISO start), each a bookable date."""
+    out: dict[int, datetime] = {}
+    for key, value in post.items():
+        if key.startswith("replace_") and value and value != "skip":
+            try:
+                index, starts_at = int(key.removeprefix("replace_")), datetime.fromisoformat(value)
+            except ValueError:
+                raise FieldErrors({"replacements": _("Pick one of the offered times.")}) from None
+            if not SCHEDULE.contains(starts_at):
+                raise FieldErrors({"replacements": _("A replacement time %s.") % SCHEDULE.message()})
+            out[index] = starts_at
+    return out
+
+
 @login_required
 def book_series(request: HttpRequest, client_id: int, plan_id: int) -> HttpResponse:
     """Book a plan's weekly course: preview the dates, see conflicts with alternatives, then book."""
@@ -220,10 +238,7 @@ def book_series(request: HttpRequest, client_id: int, plan_id: int) -> HttpRespo
         }
         try:
             if request.POST.get("action") == "book":
-                replacements = {}
-                for key, value in request.POST.items():
-                    if key.startswith("replace_") and value and value != "skip":
-                        replacements[int(key.removeprefix("replace_"))] = datetime.fromisoformat(value)
+                replacements = _replacements(request.POST)
                 result = services.series_book(
                     **args, skip_conflicts=True, replacements=replacements, request=request
                 )

@@ -1,6 +1,5 @@
 """API routes for instruments, responses, the safety check and flags."""
 
-from datetime import date, datetime
 from typing import Any
 
 from django.http import Http404, HttpRequest
@@ -9,6 +8,7 @@ from ninja import Router, Schema, Status
 from pydantic import ConfigDict, Field
 
 from nervecare.clients.selectors import client_get_for_user
+from nervecare.core.bounds import HistoryDate, HistoryDateTime
 from nervecare.core.errors import FieldErrors
 from nervecare.core.permissions import require_clinical
 from nervecare.core.services import audit_record
@@ -26,14 +26,14 @@ class AnswersIn(Schema):
 
 class ResponseIn(AnswersIn):
     instrument: str
-    administered_at: datetime | None = None
+    administered_at: HistoryDateTime | None = None
     context: str = "intake"
 
 
 class ClearanceIn(Schema):
     model_config = ConfigDict(extra="forbid")
     clinician: str = Field(min_length=1, max_length=200)
-    clearance_date: date
+    clearance_date: HistoryDate
     note: str = ""
 
 

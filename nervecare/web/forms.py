@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from nervecare.clients.models import CLIENT_FIELDS, Client, Condition, Consent, ConsentText, MedicalContext
 from nervecare.clients.services import CONDITION_FIELDS, DEVICE_CODES
+from nervecare.core.bounds import BirthDateField, HistoryDateField
 from nervecare.core.vocab import load_yaml
 from nervecare.plans.models import CarePlan
 
@@ -17,6 +18,7 @@ class ClientForm(forms.ModelForm):
     class Meta:
         model = Client
         fields = CLIENT_FIELDS
+        field_classes = {"date_of_birth": BirthDateField}
         widgets = {
             "date_of_birth": DateInput(),
             "address": forms.Textarea(attrs={"rows": 2}),
@@ -37,6 +39,9 @@ class ConditionForm(forms.ModelForm):
     class Meta:
         model = Condition
         fields = CONDITION_FIELDS
+        field_classes = dict.fromkeys(
+            ("chemotherapy_start", "chemotherapy_end", "onset_date", "diagnosis_date"), HistoryDateField
+        )
         widgets = {
             "chemotherapy_start": DateInput(),
             "chemotherapy_end": DateInput(),
@@ -170,6 +175,7 @@ class MedicalForm(forms.ModelForm):
     class Meta:
         model = MedicalContext
         fields = MEDICAL_FORM_FIELDS
+        field_classes = {"dvt_date": HistoryDateField, "labs_date": HistoryDateField}
         widgets = {
             "dvt_date": DateInput(),
             "labs_date": DateInput(),
@@ -223,7 +229,7 @@ class ConsentForm(forms.Form):
 
 class ClearanceForm(forms.Form):
     clinician = forms.CharField(max_length=200, label=_("Clinician who gave clearance"))
-    clearance_date = forms.DateField(widget=DateInput(), label=_("Date of clearance"))
+    clearance_date = HistoryDateField(widget=DateInput(), label=_("Date of clearance"))
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 

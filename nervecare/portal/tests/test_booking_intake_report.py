@@ -301,3 +301,13 @@ def test_a_client_booking_online_grants_the_therapist_access_and_cancelling_ends
     assert AuditEvent.objects.filter(
         object_type="clients.clientaccessgrant", object_id=str(grant.pk), action="update", actor=user
     ).exists()
+
+
+@pytest.mark.parametrize("when", ["9999-12-31T23:00:00-14:00", "0001-01-01T00:00:00+14:00"])
+def test_a_slot_in_year_9999_or_1_is_not_a_free_time(carla, plan, alice, when):
+    """Issue 14, finding 4: the slot a client posts is bounded like every other appointment date."""
+    user, client = carla
+    http = login(user)
+    response = http.post("/portal/book/confirm/", {"slot": f"{alice.id}@{when}"})
+    assert response.status_code == 302 and not Appointment.objects.filter(client=client).exists()
+    assert http.get("/portal/book/").status_code == 200

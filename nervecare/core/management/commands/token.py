@@ -17,6 +17,8 @@ from nervecare.core.models import ApiToken, User
 from nervecare.core.scopes import vocabulary
 from nervecare.core.services import api_token_create, api_token_revoke
 
+MAX_TOKEN_DAYS = 3653  # ten years: a longer life is no expiry at all, and 10**9 days overflows a date
+
 
 class Command(BaseCommand):
     help = "Create, list or revoke API bearer tokens, or list the scopes a token can carry."
@@ -85,8 +87,8 @@ class Command(BaseCommand):
             raise CommandError(
                 "--scope: give at least one scope (repeat --scope); known: " + ", ".join(vocabulary())
             )
-        if expires_days is not None and expires_days < 1:
-            raise CommandError("--expires-days: must be 1 or more")
+        if expires_days is not None and not 1 <= expires_days <= MAX_TOKEN_DAYS:
+            raise CommandError(f"--expires-days: must be between 1 and {MAX_TOKEN_DAYS} (ten years)")
         expires_at = timezone.now() + timedelta(days=expires_days) if expires_days else None
         try:
             token, plain = api_token_create(user=user, name=name, scopes=wanted, expires_at=expires_at)
