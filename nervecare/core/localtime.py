@@ -52,11 +52,8 @@ def to_utc(value: datetime, tz: tzinfo, *, field: str) -> datetime:
     """An instant in UTC from what a user gave: a naive value is a wall-clock time in `tz`.
 
     Raises FieldErrors({field: ...}) for a local time that does not exist (see the module's rule)."""
-    if value.tzinfo is None:
-        aware = value.replace(tzinfo=tz, fold=0)
-    else:
-        aware = value
-    if aware.tzinfo is not None and _has_gap(aware):
+    aware = value.replace(tzinfo=tz, fold=0) if value.tzinfo is None else value
+    if _has_gap(aware):
         raise FieldErrors({field: nonexistent_message(value.replace(tzinfo=None), aware.tzinfo)})
     return aware.astimezone(UTC)
 

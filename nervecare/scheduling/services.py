@@ -458,7 +458,9 @@ def series_preview(
             client=client, therapist=therapist, service=service, room=room, plan=plan, starts_at=starts_at
         )
         time_errors, conflicts = _check_time(req)
-        problem = missing or time_errors.get("starts_at") or (_conflict_message(conflicts) if conflicts else "")
+        problem = (
+            missing or time_errors.get("starts_at") or (_conflict_message(conflicts) if conflicts else "")
+        )
         if starts_at < timezone.now():
             problem = "this date and time has already passed"
         alternatives = []
