@@ -146,7 +146,7 @@ def test_every_booking_path_answers_409_naming_the_client(world, front_desk_user
 @on_postgres
 @pytest.mark.django_db
 def test_the_database_refuses_an_overlapping_client_row(world):
-    alice, bob, _ = world["therapists"]
+    alice, bob, carol = world["therapists"]
     start = dt.datetime(2027, 3, 2, 10, tzinfo=dt.UTC)
     AppointmentFactory(client=world["client"], therapist=alice, service=world["service"], starts_at=start)
     # Right after the session, in Alice's buffer, with Bob: allowed.
@@ -159,7 +159,7 @@ def test_the_database_refuses_an_overlapping_client_row(world):
     with pytest.raises(IntegrityError, match="appointment_no_client_overlap"), transaction.atomic():
         AppointmentFactory(
             client=world["client"],
-            therapist=bob,
+            therapist=carol,
             service=world["service"],
             starts_at=start + dt.timedelta(minutes=30),
         )
@@ -179,11 +179,11 @@ def test_the_migration_stops_on_existing_overlaps_and_names_them(world):
     migration = importlib.import_module("nervecare.scheduling.migrations.0002_appointment_no_client_overlap")
     alice, bob, _ = world["therapists"]
     start = dt.datetime(2027, 3, 2, 10, tzinfo=dt.UTC)
+    with connection.cursor() as cursor:  # as before the migration (rolled back with the test)
+        cursor.execute("ALTER TABLE scheduling_appointment DROP CONSTRAINT appointment_no_client_overlap")
     first = AppointmentFactory(
         client=world["client"], therapist=alice, service=world["service"], starts_at=start
     )
-    with connection.cursor() as cursor:  # as before the migration (rolled back with the test)
-        cursor.execute("ALTER TABLE scheduling_appointment DROP CONSTRAINT appointment_no_client_overlap")
     with connection.schema_editor(atomic=False) as editor:
         migration.refuse_existing_overlaps(apps, editor)  # no overlap: nothing to say
     second = AppointmentFactory(
