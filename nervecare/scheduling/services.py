@@ -3,8 +3,8 @@
 No double booking, ever. On PostgreSQL exclusion constraints are the last word: over [start, blocked_until)
 per therapist and per room, and over [start, end) per client (the buffer is the therapist's and the room's
 time to reset, not the client's). A race the check below misses ends in an IntegrityError that becomes a
-clean conflict naming what was taken. On SQLite every transaction is BEGIN IMMEDIATE (settings), so the check and the insert run while no
-other writer can, which serialises conflicting bookings.
+clean conflict naming what was taken. On SQLite every transaction is BEGIN IMMEDIATE (settings), so the
+check and the insert run while no other writer can, which serialises conflicting bookings.
 """
 
 from __future__ import annotations
@@ -381,7 +381,12 @@ def appointment_book(
     return Booking(appointment, _clearance_warnings(client, flags, actor))
 
 
-def _occurrences(first_date: date, local_time: time, count: int, tz) -> list[tuple[datetime, str]]:  # noqa: ANN001
+def _occurrences(
+    first_date: date,
+    local_time: time,
+    count: int,
+    tz,  # noqa: ANN001
+) -> list[tuple[datetime, str]]:
     """Same weekday and wall-clock time every week: across a daylight-saving change the local time holds.
     Each as (start in UTC, problem): a date on which the time does not exist (the clocks go forward) is a
     problem to skip or replace, shown at the time it would move to; a repeated time is its first occurrence
@@ -579,8 +584,9 @@ def series_book(
     booked, skipped = [], []
     for row in preview["rows"]:
         starts_at = row["starts_at"]
+        key = f"replacements.{row['index']}"
         if row["index"] in replacements:
-            starts_at = localtime.to_utc(replacements[row["index"]], tz, field=f"replacements.{row['index']}")
+            starts_at = localtime.to_utc(replacements[row["index"]], tz, field=key)
         elif not row["ok"]:
             skipped.append(row["index"])
             continue
@@ -588,7 +594,6 @@ def series_book(
             client=client, therapist=therapist, service=service, room=room, plan=plan, starts_at=starts_at
         )
         errors, conflicts = _check_time(req)
-        key = f"replacements.{row['index']}"
         if starts_at < timezone.now():
             raise FieldErrors({key: "cannot be in the past"})
         if errors:
