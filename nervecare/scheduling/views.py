@@ -229,7 +229,10 @@ def book_series(request: HttpRequest, client_id: int, plan_id: int) -> HttpRespo
                 replacements = {}
                 for key, value in request.POST.items():
                     if key.startswith("replace_") and value and value != "skip":
-                        replacements[int(key.removeprefix("replace_"))] = datetime.fromisoformat(value)
+                        try:
+                            replacements[int(key.removeprefix("replace_"))] = datetime.fromisoformat(value)
+                        except ValueError:
+                            raise FieldErrors({key: "choose one of the offered times, or skip"}) from None
                 result = services.series_book(
                     **args, skip_conflicts=True, replacements=replacements, request=request
                 )

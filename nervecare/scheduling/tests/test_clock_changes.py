@@ -317,6 +317,8 @@ def test_series_page_shows_the_missing_date_and_books_the_rest(world, therapist_
     preview = http.post(url, form | {"action": "preview"})
     assert preview.status_code == 200
     assert "does not exist" in preview.content.decode()
+    tampered = http.post(url, form | {"action": "book", "replace_1": "28 March, 01:30"})
+    assert tampered.status_code == 422 and not Appointment.objects.exists()
     r = http.post(url, form | {"action": "book"})
     assert r.status_code == 302
     booked = list(Appointment.objects.order_by("starts_at"))
