@@ -24,7 +24,6 @@ from nervecare.core.errors import FieldErrors
 
 def _has_gap(value: datetime) -> bool:
     """A zone-aware value that does not exist: it does not survive a round trip through UTC."""
-    assert value.tzinfo is not None
     back = value.astimezone(UTC).astimezone(value.tzinfo)
     return back.replace(tzinfo=None, fold=0) != value.replace(tzinfo=None, fold=0)
 
