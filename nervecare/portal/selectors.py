@@ -323,8 +323,8 @@ def booking_options(
         limit=2000,
         now=not_before,
     )
-    held = [
-        (a.starts_at, a.blocked_until)
+    held = [  # the client's own time is the session (the buffer is the therapist's), as when booking
+        (a.starts_at, a.ends_at)
         for a in Appointment.objects.filter(
             client=client, status__in=(Appointment.Status.BOOKED, Appointment.Status.CHECKED_IN)
         )

@@ -215,6 +215,7 @@ def report_download(request: HttpRequest, client) -> HttpResponse:
 
 BOOKING_MESSAGES = {
     "taken": gettext_lazy("That time was just booked by someone else. Please pick another."),
+    "overlap": gettext_lazy("You already have an appointment at that time. Please pick another."),
     "blocked": gettext_lazy(
         "Your therapist needs to check something with you before your next session. "
         "Please call the clinic; online booking is paused until then."
@@ -274,9 +275,10 @@ def book_confirm(request: HttpRequest, client) -> HttpResponse:
             services.portal_appointment_book(
                 user=request.user, slot=slot, replace_id=replace, request=request
             )
-        except BookingConflictError:
+        except BookingConflictError as exc:
             sep = "&" if "?" in back else "?"
-            return redirect(f"{back}{sep}error=taken")
+            own = any(c.get("with") == "client" for c in exc.conflicts)
+            return redirect(f"{back}{sep}error={'overlap' if own else 'taken'}")
         except SessionBlockedError:
             error, status = BOOKING_MESSAGES["blocked"], 409
         except FieldErrors as exc:

@@ -6,23 +6,13 @@ Intervals are half-open [start, end) pairs of aware datetimes in UTC.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+from nervecare.core.localtime import boundary_to_utc
 
 Interval = tuple[datetime, datetime]
 SLOT_STEP = timedelta(minutes=15)
-
-
-def local_to_utc(day: date, at: time, tz: ZoneInfo) -> datetime:
-    """A wall-clock time in the clinic's zone as UTC. Times that do not exist (spring forward) move
-    forward by the gap; ambiguous times (fall back) take the first occurrence."""
-    naive = datetime.combine(day, at)
-    aware = naive.replace(tzinfo=tz, fold=0)
-    # A non-existent local time does not round-trip: shift it by the size of the gap.
-    roundtrip = aware.astimezone(UTC).astimezone(tz)
-    if roundtrip.replace(tzinfo=None) != naive:
-        aware = (naive + (roundtrip.replace(tzinfo=None) - naive)).replace(tzinfo=tz)
-    return aware.astimezone(UTC)
 
 
 def overlaps(a: Interval, b: Interval) -> bool:
@@ -66,12 +56,12 @@ def working_intervals(
     """When a therapist works on one local day: regular hours of that weekday, plus extra hours, minus
     time off. `hours` are (weekday, start, end) in local time."""
     regular = [
-        (local_to_utc(day, start, tz), local_to_utc(day, end, tz))
+        (boundary_to_utc(day, start, tz), boundary_to_utc(day, end, tz))
         for wd, start, end in hours
         if wd == day.weekday()
     ]
-    day_start = local_to_utc(day, time(0), tz)
-    day_end = local_to_utc(day + timedelta(days=1), time(0), tz)
+    day_start = boundary_to_utc(day, time(0), tz)
+    day_end = boundary_to_utc(day + timedelta(days=1), time(0), tz)
     extras = [
         (max(s, day_start), min(e, day_end)) for s, e in extra if overlaps((s, e), (day_start, day_end))
     ]

@@ -124,7 +124,8 @@ BLOCKING_STATUSES = ("booked", "checked_in", "completed", "no_show")
 
 
 class Appointment(TimeStampedModel):
-    """One session. Every status but cancelled holds the therapist's and the room's time (buffer included)."""
+    """One session. Every status but cancelled holds the therapist's and the room's time (buffer included) and
+    the client's (the session itself)."""
 
     class Status(models.TextChoices):
         BOOKED = "booked", "Booked"
@@ -199,6 +200,18 @@ class Appointment(TimeStampedModel):
                 ],
                 condition=models.Q(status__in=BLOCKING_STATUSES, room__isnull=False),
                 violation_error_message="The room is already booked at that time.",
+            ),
+            # A client is in one session at a time. Their range is the session, [start, end): the buffer is
+            # the therapist's and the room's time to reset, so a client may go straight from one session to
+            # another therapist's (the therapist and room ranges above still keep each of those free).
+            ExclusionConstraint(
+                name="appointment_no_client_overlap",
+                expressions=[
+                    ("client", RangeOperators.EQUAL),
+                    (TsTzRange("starts_at", "ends_at", RangeBoundary()), RangeOperators.OVERLAPS),
+                ],
+                condition=models.Q(status__in=BLOCKING_STATUSES),
+                violation_error_message="The client already has an appointment at that time.",
             ),
         ]
 

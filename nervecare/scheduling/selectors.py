@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from nervecare.clients.models import Client
 from nervecare.clients.selectors import client_get_for_booking, clients_bookable_by
+from nervecare.core import localtime
 from nervecare.core.models import Clinic, Therapist, User
 from nervecare.core.permissions import require_scheduling
 from nervecare.plans.models import CarePlan
@@ -82,9 +83,10 @@ def busy_intervals(
     start: datetime,
     end: datetime,
     exclude_id: int | None = None,
-) -> list[tuple[datetime, datetime, int, int, int | None, int]]:
-    """Held time (session plus buffer) of every non-cancelled appointment of the therapist, room or client,
-    as (start, held_until, id, therapist_id, room_id, client_id)."""
+) -> list[tuple[datetime, datetime, datetime, int, int, int | None, int]]:
+    """Held time of every non-cancelled appointment of the therapist, room or client that could touch
+    [start, end), as (start, end, held_until, id, therapist_id, room_id, client_id): the therapist and room
+    are held until held_until (the buffer), the client until the end of the session."""
     cond = Q()
     if therapist_id is not None:
         cond |= Q(therapist_id=therapist_id)
@@ -97,7 +99,9 @@ def busy_intervals(
     )
     if exclude_id is not None:
         qs = qs.exclude(pk=exclude_id)
-    return list(qs.values_list("starts_at", "blocked_until", "id", "therapist_id", "room_id", "client_id"))
+    return list(
+        qs.values_list("starts_at", "ends_at", "blocked_until", "id", "therapist_id", "room_id", "client_id")
+    )
 
 
 def therapist_working_intervals(
@@ -110,7 +114,7 @@ def therapist_working_intervals(
         .order_by("weekday", "start")
         .values_list("weekday", "start", "end")
     )
-    day_start = availability.local_to_utc(day, datetime.min.time(), tz)
+    day_start = localtime.boundary_to_utc(day, datetime.min.time(), tz)
     day_end = day_start + timedelta(days=1, hours=2)
     exceptions = list(
         AvailabilityException.objects.filter(
@@ -153,8 +157,8 @@ def free_slots(
     """The next `limit` free starts for the service, across the given therapists, between two local dates."""
     tz = clinic_tz(clinic)
     now = now or timezone.now()
-    range_start = availability.local_to_utc(start, datetime.min.time(), tz)
-    range_end = availability.local_to_utc(end + timedelta(days=1), datetime.min.time(), tz)
+    range_start = localtime.boundary_to_utc(start, datetime.min.time(), tz)
+    range_end = localtime.boundary_to_utc(end + timedelta(days=1), datetime.min.time(), tz)
     ids = [t.id for t in therapists]
     busy_by_therapist: dict[int, list[tuple[datetime, datetime]]] = {i: [] for i in ids}
     for therapist_id, s, e in Appointment.objects.filter(

@@ -1,9 +1,10 @@
 """Writes for scheduling: book, series, reschedule, cancel, no-show, check-in, waitlist, hours.
 
-No double booking, ever. On PostgreSQL an exclusion constraint over [start, blocked_until) per therapist and
-per room is the last word: a race the check below misses ends in an IntegrityError that becomes a clean
-conflict. On SQLite every transaction is BEGIN IMMEDIATE (settings), so the check and the insert run while no
-other writer can, which serialises conflicting bookings.
+No double booking, ever. On PostgreSQL exclusion constraints are the last word: over [start, blocked_until)
+per therapist and per room, and over [start, end) per client (the buffer is the therapist's and the room's
+time to reset, not the client's). A race the check below misses ends in an IntegrityError that becomes a
+clean conflict naming what was taken. On SQLite every transaction is BEGIN IMMEDIATE (settings), so the
+check and the insert run while no other writer can, which serialises conflicting bookings.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from django.utils import timezone
 from nervecare.clients.models import Client, ClientAccessGrant
 from nervecare.clients.selectors import clients_visible_to, user_may_book, user_sees_client
 from nervecare.clients.services import client_access_grant, client_access_revoke
+from nervecare.core import localtime
 from nervecare.core.errors import FieldErrors
 from nervecare.core.models import Therapist, User
 from nervecare.core.permissions import require_scheduling
@@ -176,10 +178,6 @@ def _clearance_warnings(
     return [f"Clearance needed before the first session: {f.title} ({f.reason})" for f in pending]
 
 
-def _aware(value: datetime, tz) -> datetime:  # noqa: ANN001
-    return value if timezone.is_aware(value) else value.replace(tzinfo=tz)
-
-
 @dataclass
 class _Request:
     client: Client
@@ -276,25 +274,26 @@ def _check_time(
             f"outside {req.therapist.display_name}'s working hours on {local:%A %d %B %Y} ({hours}, {tz.key})"
         )
     conflicts: list[dict[str, Any]] = []
-    span = (req.starts_at, req.blocked_until)
+    held = (req.starts_at, req.blocked_until)  # the therapist's and the room's time: buffer included
+    session = (req.starts_at, req.ends_at)  # the client's time: the session itself (as the constraints)
     # One query for everything that could clash: the therapist's, the room's and the client's held time.
-    for s, e, other_id, therapist_id, room_id, client_id in busy_intervals(
+    for s, e, held_until, other_id, therapist_id, room_id, client_id in busy_intervals(
         therapist_id=req.therapist.id,
         room_id=req.room.id if req.room else None,
         client_id=req.client.id,
-        start=span[0],
-        end=span[1],
+        start=held[0],
+        end=held[1],
         exclude_id=exclude_id,
     ):
-        if not availability.overlaps(span, (s, e)):
-            continue
-        for kind, mine, theirs in (
-            ("therapist", req.therapist.id, therapist_id),
-            ("room", req.room.id if req.room else None, room_id),
-            ("client", req.client.id, client_id),
+        for kind, mine, theirs, span, other in (
+            ("therapist", req.therapist.id, therapist_id, held, (s, held_until)),
+            ("room", req.room.id if req.room else None, room_id, held, (s, held_until)),
+            ("client", req.client.id, client_id, session, (s, e)),
         ):
-            if mine is not None and mine == theirs:
-                conflicts.append({"with": kind, "appointment_id": other_id, "starts_at": s, "held_until": e})
+            if mine is not None and mine == theirs and availability.overlaps(span, other):
+                conflicts.append(
+                    {"with": kind, "appointment_id": other_id, "starts_at": s, "held_until": other[1]}
+                )
     return errors, conflicts
 
 
@@ -307,6 +306,27 @@ def _conflict_message(conflicts: list[dict[str, Any]]) -> str:
             "client": "the client has another appointment",
         }[k]
         for k in kinds
+    )
+
+
+# PostgreSQL's exclusion constraints (models.Appointment) and what each one protects.
+_OVERLAP_CONSTRAINTS = {
+    "appointment_no_therapist_overlap": "therapist",
+    "appointment_no_room_overlap": "room",
+    "appointment_no_client_overlap": "client",
+}
+
+
+def _raced(exc: IntegrityError) -> BookingConflictError | None:
+    """The conflict a concurrent booking caused, named from the constraint the database enforced; None for
+    any other integrity error (a bug to surface, not a taken time)."""
+    diag = getattr(exc.__cause__, "diag", None)
+    kind = _OVERLAP_CONSTRAINTS.get(getattr(diag, "constraint_name", None) or "")
+    if kind is None:
+        return None
+    conflicts: list[dict[str, Any]] = [{"with": kind, "constraint": diag.constraint_name}]
+    return BookingConflictError(
+        {"starts_at": f"{_conflict_message(conflicts)} (booked just now): choose another time"}, conflicts
     )
 
 
@@ -362,10 +382,11 @@ def _insert(
                 due_measures=due_measures or [],
                 created_by=actor,
             )
-    except IntegrityError as exc:  # the PostgreSQL exclusion constraint caught a concurrent booking
-        raise BookingConflictError(
-            {"starts_at": "the time was taken by another booking just now: choose another time"}
-        ) from exc
+    except IntegrityError as exc:  # a PostgreSQL exclusion constraint caught a concurrent booking
+        conflict = _raced(exc)
+        if conflict is None:
+            raise
+        raise conflict from exc
     reminders.on_booked(appointment)
     return appointment
 
@@ -399,7 +420,7 @@ def appointment_book(
     )
     if errors:
         raise FieldErrors(errors)
-    starts_at = _aware(starts_at, clinic_tz(client.clinic))
+    starts_at = localtime.to_utc(starts_at, clinic_tz(client.clinic), field="starts_at")
     if starts_at < timezone.now() - timedelta(minutes=5):
         raise FieldErrors({"starts_at": "cannot be in the past"})
     errors.update(_qualification_errors(therapist, service, plan))
@@ -425,9 +446,24 @@ def appointment_book(
     return Booking(appointment, _clearance_warnings(client, flags, actor))
 
 
-def _occurrences(first_date: date, local_time: time, count: int, tz) -> list[datetime]:  # noqa: ANN001
-    """Same weekday and wall-clock time every week: across a daylight-saving change the local time holds."""
-    return [availability.local_to_utc(first_date + timedelta(weeks=i), local_time, tz) for i in range(count)]
+def _occurrences(
+    first_date: date,
+    local_time: time,
+    count: int,
+    tz,  # noqa: ANN001
+) -> list[tuple[datetime, str]]:
+    """Same weekday and wall-clock time every week: across a daylight-saving change the local time holds.
+    Each as (start in UTC, problem): a date on which the time does not exist (the clocks go forward) is a
+    problem to skip or replace, shown at the time it would move to; a repeated time is its first occurrence
+    (core.localtime)."""
+    out = []
+    for i in range(count):
+        day = first_date + timedelta(weeks=i)
+        try:
+            out.append((localtime.combine_to_utc(day, local_time, tz, field="local_time"), ""))
+        except FieldErrors as exc:
+            out.append((localtime.boundary_to_utc(day, local_time, tz), exc.errors["local_time"]))
+    return out
 
 
 def _due_measures(plan: CarePlan | None, index: int) -> list[str]:
@@ -489,12 +525,14 @@ def series_preview(
     if first_date < timezone.localdate(timezone=tz):
         raise FieldErrors({"first_date": "cannot be in the past"})
     rows = []
-    for index, starts_at in enumerate(_occurrences(first_date, local_time, count, tz)):
+    for index, (starts_at, missing) in enumerate(_occurrences(first_date, local_time, count, tz)):
         req = _request(
             client=client, therapist=therapist, service=service, room=room, plan=plan, starts_at=starts_at
         )
         time_errors, conflicts = _check_time(req)
-        problem = time_errors.get("starts_at") or (_conflict_message(conflicts) if conflicts else "")
+        problem = (
+            missing or time_errors.get("starts_at") or (_conflict_message(conflicts) if conflicts else "")
+        )
         if starts_at < timezone.now():
             problem = "this date and time has already passed"
         alternatives = []
@@ -613,8 +651,9 @@ def series_book(
     booked, skipped = [], []
     for row in preview["rows"]:
         starts_at = row["starts_at"]
+        key = f"replacements.{row['index']}"
         if row["index"] in replacements:
-            starts_at = _aware(replacements[row["index"]], tz)
+            starts_at = localtime.to_utc(replacements[row["index"]], tz, field=key)
         elif not row["ok"]:
             skipped.append(row["index"])
             continue
@@ -622,7 +661,6 @@ def series_book(
             client=client, therapist=therapist, service=service, room=room, plan=plan, starts_at=starts_at
         )
         errors, conflicts = _check_time(req)
-        key = f"replacements.{row['index']}"
         if starts_at < timezone.now():
             raise FieldErrors({key: "cannot be in the past"})
         if errors:
@@ -672,8 +710,11 @@ def _move(
     try:
         with transaction.atomic():
             appointment.save()
-    except IntegrityError as exc:
-        raise BookingConflictError({"starts_at": "the time was taken by another booking just now"}) from exc
+    except IntegrityError as exc:  # a PostgreSQL exclusion constraint caught a concurrent booking
+        conflict = _raced(exc)
+        if conflict is None:
+            raise
+        raise conflict from exc
     reminders.on_moved(appointment, old_start)
 
 
@@ -701,7 +742,7 @@ def appointment_reschedule(
         .get(pk=appointment.pk)
     )
     _require_movable(appointment)
-    starts_at = _aware(starts_at, clinic_tz(appointment.client.clinic))
+    starts_at = localtime.to_utc(starts_at, clinic_tz(appointment.client.clinic), field="starts_at")
     if starts_at < timezone.now():
         raise FieldErrors({"starts_at": "cannot be in the past"})
     therapist = None
@@ -772,7 +813,7 @@ def series_reschedule_rest(
         local_day = item.starts_at.astimezone(tz).date()
         if weekday is not None:
             local_day += timedelta(days=weekday - local_day.weekday())
-        new_start = availability.local_to_utc(local_day, local_time, tz)
+        new_start = localtime.combine_to_utc(local_day, local_time, tz, field="local_time")
         if new_start < timezone.now():
             raise FieldErrors({"local_time": f"the session of {local_day} would move into the past"})
         try:
@@ -917,7 +958,9 @@ def waitlist_add(
     ):
         errors["therapist_id"] = "unknown therapist"
     tz = clinic_tz(client.clinic)
-    earliest, latest = _aware(earliest, tz), _aware(latest, tz)  # no offset: the clinic's local time
+    # No offset: the clinic's local time.
+    earliest = localtime.to_utc(earliest, tz, field="earliest")
+    latest = localtime.to_utc(latest, tz, field="latest")
     if earliest >= latest:
         errors["latest"] = "must be after earliest"
     elif latest <= timezone.now():
@@ -1015,7 +1058,9 @@ def exception_add(
 ) -> AvailabilityException:
     require_scheduling(actor)
     tz = clinic_tz(therapist.clinic)
-    starts_at, ends_at = _aware(starts_at, tz), _aware(ends_at, tz)  # no offset: the clinic's local time
+    # No offset: the clinic's local time.
+    starts_at = localtime.to_utc(starts_at, tz, field="starts_at")
+    ends_at = localtime.to_utc(ends_at, tz, field="ends_at")
     errors: dict[str, str] = {}
     if kind not in AvailabilityException.Kind.values:
         errors["kind"] = "must be time_off or extra"

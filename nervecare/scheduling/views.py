@@ -13,12 +13,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from nervecare.clients.selectors import can_see_client
+from nervecare.core import localtime
 from nervecare.core.bounds import SCHEDULE, SEARCH
 from nervecare.core.errors import FieldErrors
 from nervecare.core.models import Therapist
 from nervecare.core.permissions import require_scheduling
 from nervecare.plans.models import CarePlan
-from nervecare.scheduling import availability, selectors, services
+from nervecare.scheduling import selectors, services
 from nervecare.scheduling.forms import BookOneForm, CancelForm, RescheduleForm, SeriesForm, week_start
 from nervecare.scheduling.models import Room
 
@@ -54,8 +55,8 @@ def week_calendar(request: HttpRequest) -> HttpResponse:
             own.id if own else (therapists[0].id if therapists else None)
         )
         therapist = get_object_or_404(Therapist, pk=wanted, clinic=clinic) if wanted else None
-    start = availability.local_to_utc(monday, datetime.min.time(), tz)
-    end = availability.local_to_utc(monday + timedelta(days=7), datetime.min.time(), tz)
+    start = localtime.boundary_to_utc(monday, datetime.min.time(), tz)
+    end = localtime.boundary_to_utc(monday + timedelta(days=7), datetime.min.time(), tz)
     appointments = list(
         selectors.appointments_in_range(
             clinic.id,
@@ -130,21 +131,26 @@ def appointment_detail(request: HttpRequest, appointment_id: int) -> HttpRespons
     status = 200
     if request.method == "POST":
         if form.is_valid():
-            starts_at = availability.local_to_utc(form.cleaned_data["day"], form.cleaned_data["at"], tz)
             try:
+                starts_at = localtime.combine_to_utc(
+                    form.cleaned_data["day"], form.cleaned_data["at"], tz, field="at"
+                )
                 services.appointment_reschedule(
                     actor=request.user, appointment=appointment, starts_at=starts_at, request=request
                 )
             except FieldErrors as exc:
-                for message in exc.errors.values():
-                    form.add_error(None, message)
+                for key, message in exc.errors.items():
+                    form.add_error(key if key in form.fields else None, message)
+                status = 422
             except services.BookingConflictError as exc:
                 for message in exc.errors.values():
                     form.add_error(None, message)
+                status = 409
             else:
                 messages.success(request, _("Appointment moved."))
                 return redirect("scheduling:appointment", appointment_id=appointment.id)
-        status = 422
+        else:
+            status = 422
     return render(
         request,
         "scheduling/appointment.html",
@@ -316,7 +322,7 @@ def booking_desk(request: HttpRequest) -> HttpResponse:
                     client=client,
                     therapist_id=data["therapist_id"],
                     service_id=data["service_id"],
-                    starts_at=availability.local_to_utc(data["day"], data["at"], tz),
+                    starts_at=localtime.combine_to_utc(data["day"], data["at"], tz, field="at"),
                     request=request,
                 )
             except FieldErrors as exc:

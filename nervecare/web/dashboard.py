@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from nervecare.clients.models import Client
 from nervecare.clients.selectors import clients_visible_to
+from nervecare.core import localtime
 from nervecare.core.models import User
 from nervecare.core.permissions import require_clinical
 from nervecare.scheduling.models import Appointment
@@ -51,8 +52,8 @@ def dashboard(user: User) -> dict[str, Any]:
     clinic = user.clinic
     tz = ZoneInfo(clinic.timezone)
     today = timezone.now().astimezone(tz).date()
-    start = datetime.datetime.combine(today, datetime.time.min, tzinfo=tz)
-    end = start + datetime.timedelta(days=1)
+    start = localtime.boundary_to_utc(today, datetime.time.min, tz)
+    end = localtime.boundary_to_utc(today + datetime.timedelta(days=1), datetime.time.min, tz)
     # Only the clients whose record the user may see (an admin: the clinic; a therapist: their own).
     visible = clients_visible_to(user).values("pk")
     todays = list(

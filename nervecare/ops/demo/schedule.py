@@ -10,9 +10,9 @@ import random
 from django.db import transaction
 from django.utils import timezone
 
+from nervecare.core import localtime
 from nervecare.core.models import Clinic, Therapist, User
 from nervecare.plans.models import CarePlan
-from nervecare.scheduling import availability
 from nervecare.scheduling.models import Appointment, Room, Service, WorkingHours
 from nervecare.scheduling.selectors import clinic_tz
 from nervecare.scheduling.services import series_book
@@ -82,7 +82,7 @@ def seed_schedule(clinic: Clinic, actor: User, rng: random.Random) -> int:
         taken.add((therapist.id, weekday, slot))
         local_time = SLOTS[slot]
         next_day = today + dt.timedelta(days=(weekday - today.weekday()) % 7)
-        if availability.local_to_utc(next_day, local_time, tz) <= timezone.now():
+        if localtime.boundary_to_utc(next_day, local_time, tz) <= timezone.now():
             next_day += dt.timedelta(weeks=1)
         total = plan.course_weeks * plan.sessions_per_week
         with transaction.atomic():
@@ -90,7 +90,7 @@ def seed_schedule(clinic: Clinic, actor: User, rng: random.Random) -> int:
             plan.save(update_fields=["start_date", "updated_at"])
             for week in range(PAST_WEEKS, 0, -1):  # history: the sessions already done
                 day = next_day - dt.timedelta(weeks=week)
-                starts_at = availability.local_to_utc(day, local_time, tz)
+                starts_at = localtime.boundary_to_utc(day, local_time, tz)
                 ends_at = starts_at + dt.timedelta(minutes=service.minutes)
                 Appointment.objects.create(
                     clinic=clinic,

@@ -92,6 +92,21 @@ def test_a_time_taken_meanwhile_sends_the_client_back_with_a_clear_message(carla
     assert not Appointment.objects.filter(client=client).exists()
 
 
+def test_booking_a_time_the_client_already_has_elsewhere_says_so(carla, plan, junior_therapist_user):
+    """Issue 14, finding 5: the client's own overlap is a conflict named as theirs, not "someone else's"."""
+    user, client = carla
+    slot = first_slot(client)
+    bob = Therapist.objects.get(user=junior_therapist_user)
+    AppointmentFactory(
+        client=client, therapist=bob, starts_at=slot["starts_at"] + datetime.timedelta(minutes=30)
+    )
+    http = login(user)
+    response = http.post("/portal/book/confirm/", {"slot": slot["value"]})
+    assert response.status_code == 302 and "error=overlap" in response["Location"]
+    assert "You already have an appointment at that time" in http.get(response["Location"]).content.decode()
+    assert Appointment.objects.filter(client=client).count() == 1
+
+
 def test_booking_inside_the_notice_period_is_refused(carla, plan, alice):
     user, client = carla
     soon = datetime.datetime.now(datetime.UTC).replace(second=0, microsecond=0) + datetime.timedelta(hours=3)

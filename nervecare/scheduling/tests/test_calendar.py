@@ -140,7 +140,9 @@ def test_a_cancelled_appointment_stays_as_cancelled_for_30_days(session, alice, 
 
 
 def test_feed_holds_only_this_therapists_appointments(session, alice, junior_therapist_user, jane):
-    AppointmentFactory(client=jane, therapist=junior_therapist_user.therapist, starts_at=START)
+    # Another client: one client cannot be in two sessions at once (the database refuses it on PostgreSQL).
+    other = ClientFactory(clinic=jane.clinic)
+    AppointmentFactory(client=other, therapist=junior_therapist_user.therapist, starts_at=START)
     assert list(events(parse(therapist_feed(alice)))) == [f"appointment-{session.pk}@nervecare"]
 
 

@@ -14,9 +14,10 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from nervecare.core import localtime
 from nervecare.core.errors import FieldErrors
 from nervecare.core.tests.factories import ClientFactory
-from nervecare.scheduling import availability, selectors, services
+from nervecare.scheduling import selectors, services
 from nervecare.scheduling.models import BLOCKING_STATUSES, Appointment
 from nervecare.scheduling.tests.factories import RoomFactory, ServiceFactory, WorkingHoursFactory
 
@@ -48,7 +49,7 @@ def practice(clinic, therapist_user):
 
 
 def _start(p, day: int, step: int) -> dt.datetime:
-    return availability.local_to_utc(p["days"][day], dt.time(9), p["tz"]) + dt.timedelta(minutes=15 * step)
+    return localtime.boundary_to_utc(p["days"][day], dt.time(9), p["tz"]) + dt.timedelta(minutes=15 * step)
 
 
 def _offered(p, day: int) -> set[dt.datetime]:

@@ -70,7 +70,7 @@ def test_moving_onto_a_taken_time_is_refused_and_nothing_moves(world, therapist_
     )
     http = login(therapist_user)
     r = http.post(f"/appointments/{mine.id}/", {"day": "2027-03-03", "at": "10:30"})
-    assert r.status_code == 422 and "the time is taken" in r.content.decode()
+    assert r.status_code == 409 and "the time is taken" in r.content.decode()  # a conflict, as on the API
     mine.refresh_from_db()
     assert mine.starts_at == dt.datetime(2027, 3, 2, 10, tzinfo=dt.UTC)
     r = http.post(f"/appointments/{mine.id}/", {"day": "2027-03-02", "at": "20:00"})
