@@ -216,6 +216,11 @@ def _head(chain: int) -> tuple[int, str]:
     return (row[0], row[1]) if row else (0, GENESIS)
 
 
+def chain_head(chain: int) -> tuple[int, str]:
+    """The chain's newest sealed (seq, hash), or (0, GENESIS)."""
+    return _head(chain)
+
+
 def _insert(events: list[AuditEvent]) -> None:
     """INSERT ... RETURNING id for the events, with each value prepared by its model field exactly as the ORM
     would (JSON, inet, timestamps), without the ORM's per-call query compilation."""
