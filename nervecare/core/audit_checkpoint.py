@@ -205,15 +205,14 @@ def write(path: Path | None = None) -> list[str]:
         existing, bad_lines = read(path)
         problems += bad_lines
         last = _last_per_chain(existing)
-        mismatched = {chain for chain, _problem in check(existing)}
+        mismatches = check(existing)
+        problems += [problem for _chain, problem in mismatches]
+        mismatched = {chain for chain, _problem in mismatches}
         new_lines: dict[int, str] = {}
         for chain in audit.chains():
             head_seq, head_hash = audit.chain_head(chain)
             if chain in mismatched:
-                problems.append(
-                    f"chain {chain}: no longer matches its checkpoints; run `nervecare audit verify`"
-                )
-                continue
+                continue  # never sign a chain that no longer matches its checkpoints
             if head_seq == 0 or (
                 chain in last and (last[chain].seq, last[chain].hash) == (head_seq, head_hash)
             ):
