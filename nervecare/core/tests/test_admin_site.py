@@ -75,3 +75,35 @@ def test_the_demo_clinic_admin_is_neither_superuser_nor_staff():
     assert not owner.is_superuser and not owner.is_staff
     assert not User.objects.filter(clinic__isnull=False, is_superuser=True).exists()
     assert not User.objects.filter(clinic__isnull=False, is_staff=True).exists()
+
+
+def test_the_migration_takes_superuser_and_staff_from_existing_clinic_people(admin_user):
+    """Accounts made before core.0006 (the demo's owner was a superuser) lose both flags."""
+    import importlib
+
+    from django.apps import apps
+    from django.db import connection
+
+    migration = importlib.import_module("nervecare.core.migrations.0006_clinic_people_not_superuser")
+    operator = User.objects.create_superuser("operator", "op@example.org", "a-long-operator-password")
+    with connection.cursor() as cursor:  # the state before core.0006: no constraint yet
+        if connection.vendor == "postgresql":
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no deferred check pending before the ALTER
+            cursor.execute(
+                "ALTER TABLE core_user DROP CONSTRAINT core_user_clinic_member_not_superuser_or_staff"
+            )
+        else:
+            cursor.execute("PRAGMA ignore_check_constraints = ON")
+        cursor.execute(
+            "UPDATE core_user SET is_superuser = TRUE, is_staff = TRUE WHERE id = %s", [admin_user.pk]
+        )
+    try:
+        migration.clinic_people_lose_superuser_and_staff(apps, None)
+    finally:
+        if connection.vendor == "sqlite":
+            with connection.cursor() as cursor:
+                cursor.execute("PRAGMA ignore_check_constraints = OFF")
+    admin_user.refresh_from_db()
+    operator.refresh_from_db()
+    assert (admin_user.is_superuser, admin_user.is_staff, admin_user.role) == (False, False, "admin")
+    assert operator.is_superuser and operator.is_staff  # the operator keeps the admin site
