@@ -52,7 +52,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "nervecare.core.admin_site.OperatorAdminConfig",  # django.contrib.admin, for the operator only
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -321,6 +321,19 @@ try:
     NERVECARE_AUDIT_SEAL_INTERVAL = float(os.environ.get("NERVECARE_AUDIT_SEAL_INTERVAL") or 1.0)
 except ValueError as exc:
     raise ImproperlyConfigured("NERVECARE_AUDIT_SEAL_INTERVAL must be a number of seconds") from exc
+# Signed checkpoints of each audit chain's head, outside the database (core/audit_checkpoint.py): so that
+# removing the newest events, or rewriting and re-sealing the chain, is detected without trusting the database.
+# The file (empty: off; `check --deploy` warns), the HMAC key (not in the database; unset: derived from
+# SECRET_KEY, so set it to rotate SECRET_KEY freely), how often the job queue writes one, and whether each
+# clinic's admins are emailed their chain's checkpoint too.
+NERVECARE_AUDIT_CHECKPOINT_FILE = os.environ.get(
+    "NERVECARE_AUDIT_CHECKPOINT_FILE", str(DATA_DIR / "audit-checkpoints.jsonl")
+)
+NERVECARE_AUDIT_CHECKPOINT_KEY = os.environ.get("NERVECARE_AUDIT_CHECKPOINT_KEY", "")
+NERVECARE_AUDIT_CHECKPOINT_MINUTES = env_int("NERVECARE_AUDIT_CHECKPOINT_MINUTES", 15)
+if not 1 <= NERVECARE_AUDIT_CHECKPOINT_MINUTES <= 60:
+    raise ImproperlyConfigured("NERVECARE_AUDIT_CHECKPOINT_MINUTES must be between 1 and 60")
+NERVECARE_AUDIT_CHECKPOINT_EMAIL = env_bool("NERVECARE_AUDIT_CHECKPOINT_EMAIL", False)
 # Email. Without EMAIL_HOST, DEBUG prints emails to the console.
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",

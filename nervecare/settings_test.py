@@ -20,3 +20,6 @@ DATABASES["restore_target"] = {  # noqa: F405
 # make a test's statements depend on the clock. Tests seal explicitly (audit.seal, audit.verify), and
 # core/tests/test_audit_seal.py sets an interval to test sealing after a request.
 NERVECARE_AUDIT_SEAL_INTERVAL = 0
+
+# Audit checkpoints are written only where a test asks for them (a temporary file): never into ./var.
+NERVECARE_AUDIT_CHECKPOINT_FILE = ""

@@ -233,6 +233,7 @@ def _share_dict(share) -> dict:  # noqa: ANN001
 )
 def list_shares(request: HttpRequest, client_id: int) -> list:
     client = selectors.client_get_for_user(request.user, client_id)
+    audit_view(request.user, client, request, "Who sees this record viewed (API)")
     return [_share_dict(s) for s in selectors.client_shares(client)]
 
 

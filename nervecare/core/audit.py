@@ -40,7 +40,10 @@ ways of sealing (`seal_mode()`, setting NERVECARE_AUDIT_SEAL):
 A hash chain shows that events were changed, removed or re-ordered inside the chain; removing the newest
 events (truncating the tail) leaves a shorter chain that still verifies. `nervecare audit head` prints
 each chain's head (seq and hash) to keep elsewhere (a ticket, an e-mail, a printout) and
-`nervecare audit verify --expect CHAIN:SEQ:HASH` checks against it.
+`nervecare audit verify --expect CHAIN:SEQ:HASH` checks against it. The job queue does the same on its own:
+signed checkpoints of every chain's head in a file outside the database (`audit_checkpoint`), which
+`audit verify` checks, so that even the tables' owner cannot truncate or re-seal a chain unnoticed. The app
+itself runs as a role that does not own the tables (`nervecare db grant`).
 """
 
 from __future__ import annotations
@@ -213,6 +216,11 @@ def _head(chain: int) -> tuple[int, str]:
         )
         row = cursor.fetchone()
     return (row[0], row[1]) if row else (0, GENESIS)
+
+
+def chain_head(chain: int) -> tuple[int, str]:
+    """The chain's newest sealed (seq, hash), or (0, GENESIS)."""
+    return _head(chain)
 
 
 def _insert(events: list[AuditEvent]) -> None:

@@ -64,6 +64,18 @@ class User(AbstractUser):
     clinic = models.ForeignKey(Clinic, null=True, blank=True, on_delete=models.PROTECT, related_name="users")
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.THERAPIST)
 
+    class Meta(AbstractUser.Meta):
+        constraints = [
+            # A clinic's people (its admins included) are never Django superusers or staff: the admin site
+            # and superuser powers span every clinic (issue 14, finding 6). Only the installation's operator,
+            # outside every clinic (`nervecare createsuperuser`), is.
+            models.CheckConstraint(
+                condition=models.Q(clinic__isnull=True) | models.Q(is_superuser=False, is_staff=False),
+                name="core_user_clinic_member_not_superuser_or_staff",
+                violation_error_message="A clinic's people cannot be superusers or staff.",
+            )
+        ]
+
     @property
     def is_clinical(self) -> bool:
         """May read and write clinical data (intake, screenings, flags, plans)."""

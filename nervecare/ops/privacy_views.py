@@ -11,6 +11,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from nervecare.clients.models import Client
+from nervecare.core.audit import audit_list, audit_view
 from nervecare.core.errors import FieldErrors
 from nervecare.ops import export, privacy
 from nervecare.ops.privacy_api import export_response
@@ -36,6 +38,7 @@ def client_delete(request: HttpRequest, client_id: int) -> HttpResponse:
     client = privacy.deleted_client_get_for_admin(request.user, client_id)
     if client.deleted_at is not None:
         return redirect("privacy:deleted")
+    audit_view(request.user, client, request, "Delete page viewed")
     form = DeleteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -82,6 +85,7 @@ def deleted_clients(request: HttpRequest) -> HttpResponse:
         for c in clients
     ]
     request.user.clinic.refresh_from_db()
+    audit_list(request.user, Client, [c.id for c in clients], request, "Deleted clients listed")
     return render(
         request,
         "ops/deleted_list.html",

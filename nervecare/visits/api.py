@@ -7,8 +7,10 @@ from typing import Any
 from django.http import Http404, HttpRequest, JsonResponse
 from ninja import Router, Status
 
+from nervecare.clients.models import Client
 from nervecare.clients.selectors import client_get_for_user
 from nervecare.core.api_support import error_body
+from nervecare.core.audit import audit_list
 from nervecare.core.permissions import require_clinical
 from nervecare.core.services import audit_record
 from nervecare.visits import selectors, services
@@ -176,7 +178,6 @@ def list_client_notes(request: HttpRequest, client_id: int) -> list:
 )
 def review_clients(request: HttpRequest) -> list:
     require_clinical(request.user)
-    return [
-        selectors.review_item_as_dict(i)
-        for i in selectors.clients_needing_review(request.user.clinic_id, user=request.user)
-    ]
+    items = selectors.clients_needing_review(request.user.clinic_id, user=request.user)
+    audit_list(request.user, Client, [i.client.id for i in items], request, "Review list viewed (API)")
+    return [selectors.review_item_as_dict(i) for i in items]

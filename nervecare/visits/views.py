@@ -9,6 +9,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from nervecare.clients.models import Client
+from nervecare.core.audit import audit_list
 from nervecare.core.errors import FieldErrors
 from nervecare.core.permissions import require_clinical
 from nervecare.core.services import audit_record
@@ -230,9 +232,8 @@ def adverse_event_follow_up(request: HttpRequest, note_id: int, event_id: int) -
 @login_required
 def review(request: HttpRequest) -> HttpResponse:
     require_clinical(request.user)
-    context = {
-        "items": selectors.clients_needing_review(request.user.clinic_id, user=request.user),
-        "rules": selectors.review_rules(),
-    }
+    items = selectors.clients_needing_review(request.user.clinic_id, user=request.user)
+    audit_list(request.user, Client, [i.client.id for i in items], request, "Review list viewed")
+    context = {"items": items, "rules": selectors.review_rules()}
     template = "visits/partials/review_rows.html" if _is_htmx(request) else "visits/review.html"
     return render(request, template, context)

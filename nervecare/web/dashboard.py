@@ -129,3 +129,13 @@ def dashboard(user: User) -> dict[str, Any]:
         "no_note": no_note,
         "review": clients_needing_review(clinic.id, user=user),
     }
+
+
+def dashboard_client_ids(context: dict[str, Any]) -> list[int]:
+    """The clients the dashboard shows (for its read event), each once."""
+    ids = [row["appointment"].client_id for _t, rows in context["sessions"] for row in rows]
+    ids += [a.client_id for a in context["reevaluations"]]
+    ids += [n.client_id for n in context["unsigned"]]
+    ids += [a.client_id for a in context["no_note"]]
+    ids += [item.client.id for item in context["review"]]
+    return list(dict.fromkeys(ids))

@@ -84,7 +84,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         return redirect("portal:home")
     if not user.is_clinical:
         return redirect("scheduling:week")  # the front desk works from the calendar, not clinical records
-    return render(request, "web/dashboard.html", dashboard_selectors.dashboard(user))
+    context = dashboard_selectors.dashboard(user)
+    audit_list(user, Client, dashboard_selectors.dashboard_client_ids(context), request, "Dashboard viewed")
+    return render(request, "web/dashboard.html", context)
 
 
 @login_required
@@ -230,6 +232,7 @@ def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
 @login_required
 def client_edit(request: HttpRequest, client_id: int) -> HttpResponse:
     client = selectors.client_get_for_user(request.user, client_id)
+    audit_view(request.user, client, request, "Record edit page viewed")
     form = ClientForm(request.POST or None, initial={f: getattr(client, f) for f in ClientForm.Meta.fields})
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if getattr(client, k) != v}
@@ -253,6 +256,9 @@ def client_edit(request: HttpRequest, client_id: int) -> HttpResponse:
 def condition_form(request: HttpRequest, client_id: int, condition_id: int | None = None) -> HttpResponse:
     client = selectors.client_get_for_user(request.user, client_id)
     condition = get_object_or_404(Condition, pk=condition_id, client=client) if condition_id else None
+    audit_view(
+        request.user, condition or client, request, "Condition viewed" if condition else "Record viewed"
+    )
     initial = {f: getattr(condition, f) for f in ConditionForm.Meta.fields} if condition else None
     form = ConditionForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -317,6 +323,7 @@ def client_edit_medical(request: HttpRequest, client_id: int) -> HttpResponse:
 @login_required
 def body_map_new(request: HttpRequest, client_id: int) -> HttpResponse:
     client = selectors.client_get_for_user(request.user, client_id)
+    audit_view(request.user, client, request, "Body map page viewed")
     marks = MarkFormSet(request.POST or None, prefix="marks")
     leftover: list[str] = []
     if request.method == "POST" and marks.is_valid():
@@ -347,6 +354,7 @@ def screening_new(request: HttpRequest, client_id: int, code: str) -> HttpRespon
     definition = instruments.all_definitions().get(code)
     if definition is None:
         raise Http404("No such instrument.")
+    audit_view(request.user, client, request, f"Screening page viewed ({code})")
     errors: dict[str, str] = {}
     given: dict[str, str] = {}
     if request.method == "POST":

@@ -12,6 +12,7 @@ from nervecare.clients.services import client_update, condition_update
 from nervecare.conftest import login
 from nervecare.core import audit
 from nervecare.core.models import AuditEvent
+from nervecare.core.tests import test_permission_matrix as matrix
 from nervecare.core.tests.factories import ClientFactory, ConditionFactory
 from nervecare.scheduling.models import Reminder
 from nervecare.scheduling.reminders import on_booked
@@ -168,3 +169,97 @@ def test_switched_off_nothing_is_recorded(api, therapist_user, rosa):
     client_update(actor=therapist_user, client=rosa, data={"phone": "555-0101"})
     assert audit.audited_update(Condition.objects.filter(client=rosa), actor=therapist_user, cause="x") == 0
     assert not AuditEvent.objects.exists()
+
+
+# --- every clinical read route writes a read event ----------------------------------------------------------
+
+world = matrix.world  # the permission matrix's world: three sides, each with a full record (a fixture)
+
+# The kinds of route that show clinical data, and who may read them there.
+CLINICAL_READ_KINDS = {
+    "clinical": "admin",
+    "clinic_clinical": "admin",
+    "clinic_clinical_object": "admin",
+    "admin_clinical": "admin",
+    "clinic_admin": "admin",
+    "portal": "client",
+    "requester": "therapist",
+}
+# Clinical-kind GET routes that show no one's clinical data, with the reason. Nothing else may be left out.
+NO_CLINICAL_DATA = {
+    "api:vocabularies": "the coded vocabularies (conditions, causes): no client",
+    "api:list_rules": "the safety rules (data shipped with NerveCare): no client",
+    "web:instruments": "the instrument definitions: no client",
+    "web:client_new": "an empty intake form",
+    "portal:book_confirm": "without a chosen time: a redirect to the free times (the client's own booking)",
+    "api:report_status": "a clinic report job's status (the download is audited: outcomes tests)",
+    "outcomes:report_job": "a clinic report job's status page (the download is audited)",
+    "interop:export-status": "a bulk export's status and file names (each file's download is audited)",
+}
+# Allowed answers that show no data (a download not ready yet, a redirect): no read, no event.
+NO_DATA_STATUSES = {302, 404, 409}
+
+
+def _clinical_reads():
+    for found in matrix.all_routes():
+        route = matrix.ROUTES[found.key]
+        if route.kind in CLINICAL_READ_KINDS and "GET" in matrix._methods(found, route):
+            yield found, route
+
+
+def test_every_clinical_read_route_writes_a_read_event(world, settings):
+    settings.NERVECARE_PUBLIC_URL = "http://testserver"
+    # An empty list shows no one and records nothing: the deleted-clients page needs a deleted client.
+    ClientFactory(clinic=world.users["admin"].clinic, deleted_at=timezone.now())
+    missing, checked = [], 0
+    for found, route in _clinical_reads():
+        if found.key in NO_CLINICAL_DATA:
+            continue
+        role = CLINICAL_READ_KINDS[route.kind]
+        user = world.users[role]
+        before = AuditEvent.objects.filter(actor_id=user.pk, action="view").count()
+        url = matrix._url(found, world.sides["own"], route)
+        response = matrix._send(login(user), "GET", url, route, found, world.sides["own"])
+        checked += 1
+        if response.status_code not in route.ok:
+            missing.append(f"{found.key} GET {url}: status {response.status_code}")
+        elif response.status_code in NO_DATA_STATUSES:
+            continue
+        elif AuditEvent.objects.filter(actor_id=user.pk, action="view").count() == before:
+            missing.append(f"{found.key} GET {url}: no read event")
+    assert checked > 40
+    assert not missing, "clinical reads without an audit event:\n" + "\n".join(missing)
+
+
+def test_the_exemptions_name_real_clinical_routes():
+    keys = {found.key for found, _route in _clinical_reads()}
+    assert set(NO_CLINICAL_DATA) <= keys
+
+
+@pytest.mark.parametrize("url", ["/api/v1/review/clients", "/review/"])
+def test_the_review_list_records_the_clients_it_showed(world, url):
+    admin = world.users["admin"]
+    response = login(admin).get(url)
+    assert response.status_code == 200
+    event = AuditEvent.objects.get(
+        actor_id=admin.pk, action="view", object_type="clients.client", object_id="*"
+    )
+    shown = {str(world.sides["own"].client.id), str(world.sides["other"].client.id)}
+    assert set(event.changes["ids"]) == shown  # both have an unresolved adverse event
+    assert event.summary.startswith("Review list viewed")
+
+
+def test_the_review_list_records_nothing_when_it_shows_no_one(api, therapist_user):
+    assert api.get("/api/v1/review/clients").json() == []
+    assert not AuditEvent.objects.filter(action="view").exists()
+
+
+def test_the_body_map_page_records_a_read_of_the_client(therapist_user, rosa):
+    response = login(therapist_user).get(reverse("web:body_map", args=[rosa.pk]))
+    assert response.status_code == 200
+    event = AuditEvent.objects.get(action="view", object_type="clients.client", object_id=str(rosa.pk))
+    assert (event.actor_username, event.client_id, event.summary) == (
+        "alice",
+        rosa.pk,
+        "Body map page viewed",
+    )

@@ -126,3 +126,23 @@ def test_cookies_are_secure_httponly_and_same_site(production_response):
     assert csrf["httponly"] is True
     assert csrf["samesite"] == "Lax"
     assert production_response["session_cookie"] == {"secure": True, "httponly": True, "samesite": "Lax"}
+
+
+@pytest.mark.parametrize(
+    ("extra", "warning"),
+    [
+        ({"NERVECARE_AUDIT_CHECKPOINT_FILE": ""}, "nervecare.W002"),
+        ({"NERVECARE_AUDIT_CHECKPOINT_FILE": "{tmp}/a-file/audit.jsonl"}, "nervecare.W003"),  # under a file
+        ({"NERVECARE_AUDIT_CHECKPOINT_KEY": "short"}, "nervecare.W004"),
+    ],
+)
+def test_check_deploy_warns_about_the_audit_checkpoints(tmp_path, extra, warning):
+    """Signed audit checkpoints off, unwritable or with a weak key: a warning (issue 14, finding 9b)."""
+    (tmp_path / "a-file").write_text("")
+    extra = {k: v.replace("{tmp}", str(tmp_path)) for k, v in extra.items()}
+    result = _run(
+        [sys.executable, "-m", "nervecare", "check", "--deploy", "--fail-level", "WARNING"],
+        _production_env(tmp_path, **extra),
+    )
+    assert result.returncode == 1
+    assert warning in result.stdout + result.stderr

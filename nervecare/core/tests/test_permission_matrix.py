@@ -374,7 +374,8 @@ ROUTES: dict[str, Route] = {
     "web:instruments": R("clinic_clinical"),
 }
 
-# Prefixes left out of the matrix on purpose: Django's admin site (superusers only, its own permission system).
+# Prefixes left out of the matrix on purpose: Django's admin site (the installation operator only, no clinic:
+# test_admin_site.py).
 EXCLUDED_PREFIXES = ("admin/",)
 
 # --- enumerating every route ----------------------------------------------------------------------------------

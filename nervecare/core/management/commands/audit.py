@@ -1,10 +1,12 @@
-"""`nervecare audit verify [--clinic SLUG] [--expect CHAIN:SEQ:HASH]` / `nervecare audit head`."""
+"""`nervecare audit verify [--clinic SLUG] [--expect CHAIN:SEQ:HASH] [--checkpoints FILE]`,
+`nervecare audit head`, `nervecare audit checkpoint [--checkpoints FILE]`."""
 
+from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from nervecare.core import audit
+from nervecare.core import audit, audit_checkpoint
 from nervecare.core.models import Clinic
 
 
@@ -18,12 +20,13 @@ def _expectation(text: str) -> tuple[int, int, str]:
 
 class Command(BaseCommand):
     help = (
-        "Verify the audit trail's hash chains (exit status 1 at the first broken link), or print each "
-        "chain's head to keep somewhere else."
+        "Verify the audit trail's hash chains and its signed checkpoints (exit status 1 at the first broken "
+        "link or checkpoint that no longer matches), print each chain's head to keep somewhere else, or "
+        "append a signed checkpoint of each chain's head to the checkpoint file."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("action", choices=["verify", "head"])
+        parser.add_argument("action", choices=["verify", "head", "checkpoint"])
         parser.add_argument("--clinic", help="only this clinic's chain (its slug)")
         parser.add_argument(
             "--expect",
@@ -32,8 +35,24 @@ class Command(BaseCommand):
             metavar="CHAIN:SEQ:HASH",
             help="a head recorded earlier by `audit head`: that event must still be in the chain, unchanged",
         )
+        parser.add_argument(
+            "--checkpoints",
+            metavar="FILE",
+            help="the signed checkpoint file (default NERVECARE_AUDIT_CHECKPOINT_FILE), e.g. a copy kept elsewhere",
+        )
 
-    def handle(self, *args: Any, action: str, clinic: str | None, expect: list[str], **options: Any) -> None:
+    def handle(
+        self,
+        *args: Any,
+        action: str,
+        clinic: str | None,
+        expect: list[str],
+        checkpoints: str | None,
+        **options: Any,
+    ) -> None:
+        checkpoint_file = Path(checkpoints) if checkpoints else None
+        if action == "checkpoint":
+            return self._checkpoint(checkpoint_file)
         only = None
         if clinic is not None:
             found = Clinic.objects.filter(slug=clinic).values_list("id", flat=True).first()
@@ -74,7 +93,20 @@ class Command(BaseCommand):
                     f"chain {chain}: the recorded head {seq}:{digest} is missing or changed (the chain is now "
                     f"{now}); events were removed or rewritten"
                 )
+        problems, summary = audit_checkpoint.verify(checkpoint_file, only=only)
+        failures += problems
+        self.stdout.write(summary + ("" if problems else ": all match"))
         if failures:
             raise CommandError("\n".join(failures), returncode=1)
         if not reports:
             self.stdout.write("The audit trail is empty.")
+
+    def _checkpoint(self, path: Path | None) -> None:
+        try:
+            lines = audit_checkpoint.write(path)
+        except audit_checkpoint.CheckpointError as exc:
+            raise CommandError(str(exc), returncode=1) from exc
+        except OSError as exc:
+            raise CommandError(f"The checkpoint file cannot be written: {exc}") from exc
+        target = path or audit_checkpoint.configured_path()
+        self.stdout.write(f"{len(lines)} chain heads checkpointed in {target}")

@@ -441,7 +441,7 @@ class Command(BaseCommand):
             f"{DEMO_PASSWORD}):\n"
             "  maria  — therapist, 12 years, oncology massage + lymphatic drainage\n"
             "  james  — therapist, 6 years, diabetic foot + neurological training\n"
-            "  owner  — clinic owner (admin; also /admin/)\n"
+            "  owner  — clinic owner (admin)\n"
             "  desk   — front desk (no clinical data)\n"
             "Staff sign-in asks for a two-step code after the password: run `./dev mfa code maria` (any demo\n"
             f"username) for the current one, or add the demo key {demo_secret_base32()} to an authenticator app."
@@ -456,8 +456,8 @@ class Command(BaseCommand):
                 "clinic": clinic,
                 "role": role,
                 "email": f"{username}@riverside.example",
-                "is_staff": role == "admin",
-                "is_superuser": role == "admin",
+                "is_staff": False,
+                "is_superuser": False,
             },
         )
         if created:
