@@ -14,7 +14,7 @@ from django.utils import timezone
 from nervecare.clients.models import Client, Condition
 from nervecare.clients.selectors import client_get_for_user, clients_visible_to
 from nervecare.core.models import User
-from nervecare.core.permissions import require_clinical
+from nervecare.core.permissions import require_clinical, clinic_id_of
 from nervecare.plans.models import CarePlan
 from nervecare.scheduling.models import Appointment
 from nervecare.screening.models import InstrumentResponse, SafetyFlag
@@ -185,7 +185,7 @@ def report_job_get_for_user(user: User, job_id: int) -> Any:
     from nervecare.outcomes.models import ReportJob
 
     require_clinical(user)
-    job = ReportJob.objects.filter(pk=job_id, clinic_id=user.clinic_id).first()
+    job = ReportJob.objects.filter(pk=job_id, clinic_id=clinic_id_of(user)).first()
     if job is None:
         raise Http404("No such report.")
     return job
