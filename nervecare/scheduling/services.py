@@ -762,7 +762,7 @@ def series_reschedule_rest(
     rest = list(
         Appointment.objects.select_for_update(of=("self",))
         .filter(
-            series_id=appointment.series_id,
+            series=appointment.series,
             status=Appointment.Status.BOOKED,
             starts_at__gte=appointment.starts_at,
         )
