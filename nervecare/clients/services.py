@@ -25,7 +25,7 @@ from nervecare.clients.models import (
 from nervecare.core.audit import audited_bulk_create
 from nervecare.core.errors import FieldErrors, full_clean_or_collect
 from nervecare.core.models import Therapist, User
-from nervecare.core.permissions import require_clinical, clinic_id_of
+from nervecare.core.permissions import clinic_id_of, require_clinical
 from nervecare.core.services import audit_record, model_changes
 from nervecare.core.vocab import load_yaml
 from nervecare.screening.services import require_clinical_or_own_record, safety_check_run

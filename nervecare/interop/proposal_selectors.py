@@ -8,7 +8,7 @@ from django.http import Http404
 
 from nervecare.clients.selectors import clients_visible_to
 from nervecare.core.models import User
-from nervecare.core.permissions import require_clinical, clinic_id_of
+from nervecare.core.permissions import clinic_id_of, require_clinical
 from nervecare.interop.models import ContactChangeProposal
 
 

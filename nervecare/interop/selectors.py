@@ -23,7 +23,7 @@ from django.http import Http404
 from nervecare.clients.models import Client, Condition
 from nervecare.clients.selectors import clients_visible_to
 from nervecare.core.models import Clinic, Therapist, User
-from nervecare.core.permissions import require_clinical, clinic_id_of
+from nervecare.core.permissions import clinic_id_of, require_clinical
 from nervecare.interop import codes, mapping
 from nervecare.interop.mapping import Resource
 from nervecare.interop.search import (

@@ -14,7 +14,7 @@ from django.utils import timezone
 from nervecare.clients.models import Client, Condition
 from nervecare.clients.selectors import client_get_for_user, clients_visible_to
 from nervecare.core.models import User
-from nervecare.core.permissions import require_clinical, clinic_id_of
+from nervecare.core.permissions import clinic_id_of, require_clinical
 from nervecare.plans.models import CarePlan
 from nervecare.scheduling.models import Appointment
 from nervecare.screening.models import InstrumentResponse, SafetyFlag

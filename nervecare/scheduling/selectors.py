@@ -13,7 +13,7 @@ from django.utils import timezone
 from nervecare.clients.models import Client
 from nervecare.clients.selectors import client_get_for_booking, clients_bookable_by
 from nervecare.core.models import Clinic, Therapist, User
-from nervecare.core.permissions import require_scheduling, clinic_id_of
+from nervecare.core.permissions import clinic_id_of, require_scheduling
 from nervecare.plans.models import CarePlan
 from nervecare.scheduling import availability
 from nervecare.scheduling.models import (

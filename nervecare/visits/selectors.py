@@ -12,7 +12,7 @@ from django.http import Http404
 from nervecare.clients.models import Client
 from nervecare.clients.selectors import clients_visible_to
 from nervecare.core.models import User
-from nervecare.core.permissions import require_clinical, clinic_id_of
+from nervecare.core.permissions import clinic_id_of, require_clinical
 from nervecare.core.vocab import load_yaml
 from nervecare.scheduling.models import Appointment
 from nervecare.screening.models import SafetyFlag
