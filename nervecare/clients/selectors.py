@@ -171,16 +171,16 @@ def client_get_for_user(
     if user.role == User.Role.THERAPIST and user.clinic_id is not None:
         # The common case first: the therapist's own client (primary therapist, which clients_visible_to
         # always allows) is settled by the row itself; anyone else's goes through the whole rule.
-        client = (
+        own = (
             Client.objects.filter(pk=client_id, clinic_id=user.clinic_id)
             .annotate(_primary_user_id=F("primary_therapist__user_id"))
             .select_related(*related)
             .first()
         )
-        if client is not None and (
-            client._primary_user_id == user.pk or clients_visible_to(user).filter(pk=client_id).exists()
+        if own is not None and (
+            own._primary_user_id == user.pk or clients_visible_to(user).filter(pk=client_id).exists()
         ):
-            return client
+            return own
         raise Http404("No such client.")
     client = clients_visible_to(user).filter(pk=client_id).select_related(*related).first()
     if client is None:

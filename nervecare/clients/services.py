@@ -26,7 +26,7 @@ from nervecare.clients.models import (
 from nervecare.core.audit import audited_bulk_create
 from nervecare.core.errors import FieldErrors, full_clean_or_collect
 from nervecare.core.models import Therapist, User
-from nervecare.core.permissions import require_clinical
+from nervecare.core.permissions import clinic_id_of, require_clinical
 from nervecare.core.services import audit_record, model_changes
 from nervecare.core.vocab import load_yaml
 
@@ -165,21 +165,22 @@ def intake_create(
 ) -> Client:
     """Create a client with the whole intake at once: all of it is stored, or none of it."""
     require_clinical(actor)
+    clinic_id = clinic_id_of(actor)
     errors: dict[str, str] = {}
     _unknown_fields(client, CLIENT_FIELDS, "client.", errors)
     new_client = Client(
-        clinic_id=actor.clinic_id, created_by=actor, **{k: v for k, v in client.items() if k in CLIENT_FIELDS}
+        clinic_id=clinic_id, created_by=actor, **{k: v for k, v in client.items() if k in CLIENT_FIELDS}
     )
     full_clean_or_collect(new_client, errors, "client", exclude=["clinic", "primary_therapist", "created_by"])
     _check_birth_date(new_client.date_of_birth, errors, "client.date_of_birth")
     if primary_therapist_id is not None:
-        therapist = Therapist.objects.filter(pk=primary_therapist_id, clinic_id=actor.clinic_id).first()
+        therapist = Therapist.objects.filter(pk=primary_therapist_id, clinic_id=clinic_id).first()
         if therapist is None:
             errors["primary_therapist_id"] = "choose a therapist of this clinic"
         new_client.primary_therapist = therapist
     elif actor.role == User.Role.THERAPIST:
         # A therapist's new client is their own: without this they could not open the record they just made.
-        new_client.primary_therapist = Therapist.objects.filter(user=actor, clinic_id=actor.clinic_id).first()
+        new_client.primary_therapist = Therapist.objects.filter(user=actor, clinic_id=clinic_id).first()
     if not conditions:
         errors["conditions"] = "record at least one neuropathy (type and cause)"
     new_conditions = []
@@ -196,9 +197,7 @@ def intake_create(
     marks = _marks_from(body_map or [], errors, "body_map", rename="marks")
     consent_text = None
     if consent:
-        consent_text = ConsentText.objects.filter(
-            clinic_id=actor.clinic_id, version=consent.get("version")
-        ).first()
+        consent_text = ConsentText.objects.filter(clinic_id=clinic_id, version=consent.get("version")).first()
         if consent_text is None:
             errors["consent.version"] = f"no consent text version {consent.get('version')!r} in this clinic"
         if consent.get("method") not in Consent.Method.values:
@@ -216,7 +215,7 @@ def intake_create(
     now = timezone.now()
     if marks:
         _save_body_map(client=new_client, marks=marks, actor=actor, recorded_at=now, context="intake")
-    if consent_text is not None:
+    if consent and consent_text is not None:
         Consent.objects.create(
             client=new_client,
             text=consent_text,
@@ -359,7 +358,7 @@ def consent_record(
     if method not in Consent.Method.values:
         errors["method"] = f"must be one of {', '.join(Consent.Method.values)}"
     _check_consent_time(given_at, errors, "given_at")
-    if errors:
+    if errors or text is None:  # no text: errors says so
         raise FieldErrors(errors)
     consent = Consent.objects.create(
         client=client, text=text, given_at=given_at or timezone.now(), method=method, recorded_by=actor
@@ -377,7 +376,7 @@ def _require_may_share(actor: User, client: Client) -> None:
         raise PermissionDenied("Only the clinic's admins or the primary therapist may share this client.")
     if actor.role == User.Role.ADMIN:
         return
-    if client.primary_therapist_id is None or client.primary_therapist.user_id != actor.pk:
+    if client.primary_therapist is None or client.primary_therapist.user_id != actor.pk:
         raise PermissionDenied("Only the clinic's admins or the primary therapist may share this client.")
 
 
@@ -408,7 +407,7 @@ def client_share(
     reason = (reason or "").strip()
     if len(reason) > 300:
         errors["reason"] = "at most 300 characters"
-    if errors:
+    if errors or therapist is None:  # no therapist: errors says so
         raise FieldErrors(errors)
     share = ClientShare.objects.create(client=client, therapist=therapist, shared_by=actor, reason=reason)
     audit_record(

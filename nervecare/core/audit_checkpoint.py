@@ -132,9 +132,11 @@ def check(checkpoints: list[Checkpoint]) -> list[tuple[int, str]]:
         stored: dict[int, str] = {}
         for start in range(0, len(wanted), 1000):
             stored.update(
-                AuditEvent.objects.filter(chain=chain, seq__in=wanted[start : start + 1000]).values_list(
-                    "seq", "hash"
-                )
+                (seq, hash_)
+                for seq, hash_ in AuditEvent.objects.filter(
+                    chain=chain, seq__in=wanted[start : start + 1000]
+                ).values_list("seq", "hash")
+                if seq is not None
             )
         for point in points:
             found = stored.get(point.seq)

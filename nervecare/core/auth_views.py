@@ -23,6 +23,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django_otp import login as otp_login
 
 from nervecare.core import mfa
+from nervecare.core.request_types import AuthedHttpRequest
 
 
 class CodeForm(forms.Form):
@@ -78,7 +79,7 @@ def _locked(request: HttpRequest) -> HttpResponse | None:
 @never_cache
 @sensitive_post_parameters("code")
 @login_required
-def mfa_setup(request: HttpRequest) -> HttpResponse:
+def mfa_setup(request: AuthedHttpRequest) -> HttpResponse:
     """Enrol an authenticator app: a QR code (and the secret as text), confirmed with a first code.
 
     Only for someone with no confirmed device: otherwise a password alone could swap in the attacker's phone.
@@ -123,7 +124,7 @@ def _check_enrolment(device: Any, code: str) -> tuple[bool, bool]:
 @never_cache
 @sensitive_post_parameters("code")
 @login_required
-def mfa_verify(request: HttpRequest) -> HttpResponse:
+def mfa_verify(request: AuthedHttpRequest) -> HttpResponse:
     """The second step of every staff sign-in: a code from the authenticator app (or a backup code)."""
     user = request.user
     next_url = _next_url(request)

@@ -108,7 +108,7 @@ def _decoder(field: models.Field) -> Callable[[Any], Any]:
         return lambda v: None if v is None else base64.b64decode(v["$b64"])
     if isinstance(field, models.DurationField):
         return lambda v: None if v is None else dt.timedelta(*v["$td"])
-    target = field.target_field if field.is_relation else field
+    target = field.target_field if isinstance(field, models.ForeignKey) else field  # a concrete relation
     return lambda v: None if v is None else target.to_python(v)
 
 
@@ -121,7 +121,7 @@ def applied_migrations(alias: str) -> dict[str, list[str]]:
 
 
 class _Writer:
-    def __init__(self, stream: IO[bytes]):
+    def __init__(self, stream: IO[bytes] | gzip.GzipFile):
         self.stream = stream
         self.digest = hashlib.sha256()
 

@@ -6,13 +6,22 @@ request makes three (the token, the rate limit's read and write). A `redis.Redis
 between threads (it takes a connection from the pool per command), so one per pool is kept.
 """
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient as DjangoRedisCacheClient
 
 
 class RedisCacheClient(DjangoRedisCacheClient):
+    if TYPE_CHECKING:  # Django's private attributes used below, which django-stubs does not declare
+        _pools: dict[int, Any]
+        _pool_class: Any
+        _pool_options: dict[str, Any]
+        _servers: list[str]
+        _client: Any
+
+        def _get_connection_pool_index(self, write: bool) -> int: ...
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._clients: dict[int, Any] = {}

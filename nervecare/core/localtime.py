@@ -53,7 +53,7 @@ def to_utc(value: datetime, tz: tzinfo, *, field: str) -> datetime:
     Raises FieldErrors({field: ...}) for a local time that does not exist (see the module's rule)."""
     aware = value.replace(tzinfo=tz, fold=0) if value.tzinfo is None else value
     if _has_gap(aware):
-        raise FieldErrors({field: nonexistent_message(value.replace(tzinfo=None), aware.tzinfo)})
+        raise FieldErrors({field: nonexistent_message(value.replace(tzinfo=None), tz)})
     return aware.astimezone(UTC)
 
 

@@ -1,6 +1,8 @@
 """Clinics, people and the audit trail."""
 
+from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -63,6 +65,11 @@ class User(AbstractUser):
 
     clinic = models.ForeignKey(Clinic, null=True, blank=True, on_delete=models.PROTECT, related_name="users")
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.THERAPIST)
+    # Only on a user signed in by an API token (core.services.api_token_authenticate): the token's scopes
+    # limit what the request may do. A type declaration, not a field.
+    api_token: "ApiToken"
+    # Set on each request's user by django-otp's OTPMiddleware: signed in with a second factor.
+    is_verified: Callable[[], bool]
 
     class Meta(AbstractUser.Meta):
         constraints = [
@@ -185,7 +192,7 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_username} {self.action} {self.object_type}#{self.object_id}"
 
-    def save(self, *args: object, **kwargs: object) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             raise AuditTrailAppendOnlyError("audit events cannot be changed")
         super().save(*args, **kwargs)

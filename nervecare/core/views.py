@@ -2,18 +2,19 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from nervecare.core.request_types import AuthedHttpRequest
 from nervecare.core.scopes import vocabulary
 from nervecare.core.services import api_token_revoke, api_tokens_visible_to
 
 
 @login_required
-def tokens(request: HttpRequest) -> HttpResponse:
+def tokens(request: AuthedHttpRequest) -> HttpResponse:
     now = timezone.now()
     rows = [(t, t.state_at(now)) for t in api_tokens_visible_to(request.user).order_by("-created_at")]
     return render(request, "core/tokens.html", {"rows": rows, "scopes": vocabulary()})
@@ -21,7 +22,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+def token_revoke(request: AuthedHttpRequest, token_id: int) -> HttpResponse:
     token = get_object_or_404(api_tokens_visible_to(request.user), pk=token_id)
     api_token_revoke(token=token, actor=request.user)
     messages.success(

@@ -8,7 +8,7 @@ from django.http import Http404
 
 from nervecare.clients.selectors import clients_visible_to
 from nervecare.core.models import User
-from nervecare.core.permissions import require_clinical
+from nervecare.core.permissions import clinic_id_of, require_clinical
 from nervecare.interop.models import ContactChangeProposal
 
 
@@ -17,7 +17,7 @@ def contact_proposals_for_user(user: User, *, status: str = "pending") -> QueryS
     require_clinical(user)
     return (
         ContactChangeProposal.objects.filter(
-            clinic_id=user.clinic_id, status=status, client__in=clients_visible_to(user)
+            clinic_id=clinic_id_of(user), status=status, client__in=clients_visible_to(user)
         )
         .select_related("client", "proposed_by")
         .order_by("created_at", "id")
@@ -29,7 +29,7 @@ def contact_proposal_get_for_user(user: User, proposal_id: int) -> ContactChange
     require_clinical(user)
     proposal = (
         ContactChangeProposal.objects.filter(
-            pk=proposal_id, clinic_id=user.clinic_id, client__in=clients_visible_to(user)
+            pk=proposal_id, clinic_id=clinic_id_of(user), client__in=clients_visible_to(user)
         )
         .select_related("client", "proposed_by")
         .first()

@@ -23,7 +23,7 @@ from django.http import Http404
 from nervecare.clients.models import Client, Condition
 from nervecare.clients.selectors import clients_visible_to
 from nervecare.core.models import Clinic, Therapist, User
-from nervecare.core.permissions import require_clinical
+from nervecare.core.permissions import clinic_id_of, require_clinical
 from nervecare.interop import codes, mapping
 from nervecare.interop.mapping import Resource
 from nervecare.interop.models import PatientIdentifier
@@ -77,10 +77,11 @@ class Scope:
 def scope_for(user: User, site_url: str = "") -> Scope:
     """The caller's scope; only a clinic's therapists and admins may read clinical data."""
     require_clinical(user)
-    clinic = Clinic.objects.only("timezone").get(pk=user.clinic_id)
+    clinic_id = clinic_id_of(user)
+    clinic = Clinic.objects.only("timezone").get(pk=clinic_id)
     return Scope(
         user=user,
-        clinic_id=user.clinic_id,
+        clinic_id=clinic_id,
         tz=ZoneInfo(clinic.timezone),
         ctx=mapping.Context(site_url=site_url.rstrip("/")),
     )
@@ -126,8 +127,8 @@ class Source:
         if self.clinic_field == "client__clinic_id":
             # A correlated EXISTS rather than a join: the database then walks this table in key order and
             # checks each row's client, instead of gathering and sorting the whole clinic for every chunk.
-            return self.model.objects.filter(_of_clinic(scope))
-        qs = self.model.objects.filter(**{self.clinic_field: scope.clinic_id})
+            return self.model._default_manager.filter(_of_clinic(scope))
+        qs = self.model._default_manager.filter(**{self.clinic_field: scope.clinic_id})
         if self.model is Client:
             qs = qs.filter(Exists(clients_visible_to(scope.user).filter(pk=OuterRef("pk"))))
         elif self.patient_field == "client_id":

@@ -14,7 +14,7 @@ from django.utils import timezone
 from nervecare.clients.models import Client, Condition
 from nervecare.clients.selectors import client_get_for_user, clients_visible_to
 from nervecare.core.models import User
-from nervecare.core.permissions import require_clinical
+from nervecare.core.permissions import clinic_id_of, require_clinical
 from nervecare.outcomes.models import ReportJob
 from nervecare.plans.models import CarePlan
 from nervecare.scheduling.models import Appointment
@@ -109,11 +109,11 @@ def client_data(client: Client, *, reader: User | None = None, now: dt.datetime 
     With `reader`, only the session notes that user may open (visits.selectors.notes_visible_to) count, with
     their amendments and adverse events: a therapist the client is shared with gets the outcomes of their own
     sessions, as the notes route would give them. Without it (the client's own portal, services), all."""
-    notes = SessionNote.objects.filter(client=client, signed_at__isnull=False)
+    signed = SessionNote.objects.filter(client=client, signed_at__isnull=False)
     if reader is not None:
-        notes = notes.filter(pk__in=notes_visible_to(reader).values("pk"))
+        signed = signed.filter(pk__in=notes_visible_to(reader).values("pk"))
     rows = list(
-        notes.order_by("appointment__starts_at", "id").values_list(
+        signed.order_by("appointment__starts_at", "id").values_list(
             "id",
             "appointment_id",
             "appointment__starts_at",
@@ -182,7 +182,7 @@ def client_for_outcomes(user: User, client_id: int) -> Client:
 def report_job_get_for_user(user: User, job_id: int) -> Any:
     """A clinic report job of the user's own clinic (404 otherwise)."""
     require_clinical(user)
-    job = ReportJob.objects.filter(pk=job_id, clinic_id=user.clinic_id).first()
+    job = ReportJob.objects.filter(pk=job_id, clinic_id=clinic_id_of(user)).first()
     if job is None:
         raise Http404("No such report.")
     return job

@@ -65,8 +65,8 @@ def reevaluation_decide(
             errors["reason"] = "say why the suggestion is overruled"
     if len(reason) > 2000:
         errors["reason"] = "at most 2000 characters"
-    if errors:
-        raise FieldErrors(errors)
+    if errors or action is None:
+        raise FieldErrors(errors or {"action": "choose continue, adjust or refer"})
     record = ReevaluationDecision(
         client=client,
         plan_id=plan_id,

@@ -304,7 +304,7 @@ def booking_options(
         "days": [],
         "therapists": [],
     }
-    if reason is not None:
+    if reason is not None or plan is None or service is None:  # without a plan or a service, reason says so
         return result
     therapists = booking_therapists(plan, service, others=others)
     result["therapists"] = therapists

@@ -258,7 +258,7 @@ def portal_appointment_book(
     plan = selectors.active_plan(client)
     service = selectors.booking_service(plan) if plan else None
     reason = selectors.booking_block_reason(client, plan, service, rescheduling=replace_id is not None)
-    if reason is not None:
+    if reason is not None or plan is None or service is None:  # without a plan or a service, reason says so
         raise FieldErrors({"slot": str(reason)})
     hours = selectors.booking_notice_hours()
     if starts_at < timezone.now() + datetime.timedelta(hours=hours):

@@ -14,7 +14,7 @@ from nervecare.clients.models import Client
 from nervecare.clients.selectors import client_get_for_booking, clients_bookable_by
 from nervecare.core import localtime
 from nervecare.core.models import Clinic, Therapist, User
-from nervecare.core.permissions import require_scheduling
+from nervecare.core.permissions import clinic_id_of, require_scheduling
 from nervecare.plans.models import CarePlan
 from nervecare.scheduling import availability
 from nervecare.scheduling.models import (
@@ -43,7 +43,7 @@ def appointment_get_for_user(user: User, appointment_id: int) -> Appointment:
         Appointment.objects.select_related(
             "client", "therapist", "service", "room", "clinic", "plan", "series"
         )
-        .filter(pk=appointment_id, clinic_id=user.clinic_id)
+        .filter(pk=appointment_id, clinic_id=clinic_id_of(user))
         .first()
     )
     if appointment is None:
@@ -169,10 +169,10 @@ def free_slots(
     ).values_list("therapist_id", "starts_at", "blocked_until"):
         busy_by_therapist[therapist_id].append((s, e))
     exceptions: dict[int, list[AvailabilityException]] = {i: [] for i in ids}
-    for e in AvailabilityException.objects.filter(
+    for exc in AvailabilityException.objects.filter(
         therapist_id__in=ids, starts_at__lt=range_end, ends_at__gt=range_start
     ):
-        exceptions[e.therapist_id].append(e)
+        exceptions[exc.therapist_id].append(exc)
     hours: dict[int, list[tuple[int, Any, Any]]] = {i: [] for i in ids}
     for h in WorkingHours.objects.filter(therapist_id__in=ids):
         hours[h.therapist_id].append((h.weekday, h.start, h.end))

@@ -25,7 +25,7 @@ from nervecare.clients.services import client_access_grant, client_access_revoke
 from nervecare.core import localtime
 from nervecare.core.errors import FieldErrors
 from nervecare.core.models import Therapist, User
-from nervecare.core.permissions import require_scheduling
+from nervecare.core.permissions import clinic_id_of, require_scheduling
 from nervecare.core.services import audit_record
 from nervecare.plans.models import CarePlan
 from nervecare.scheduling import availability, reminders
@@ -200,20 +200,20 @@ def _resolve(
     plan_id: int | None,
     errors: dict[str, str],
 ) -> tuple[Therapist | None, Service | None, Room | None, CarePlan | None]:
-    clinic_id = actor.clinic_id
+    clinic_id = clinic_id_of(actor)
     if client.clinic_id != clinic_id:
         errors["client_id"] = "no such client in this clinic"
     # The therapist's clinic is the client's (both must be the actor's): share the row read with the client
     # rather than join it again.
     share_clinic = Client.clinic.is_cached(client)
-    therapists = Therapist.objects.filter(pk=therapist_id, clinic_id=clinic_id, active=True).select_related(
-        "user"
-    )
-    therapist = (
-        (therapists if share_clinic else therapists.select_related("clinic")).first()
-        if therapist_id
-        else None
-    )
+    therapist = None
+    if therapist_id:
+        therapists = Therapist.objects.filter(pk=therapist_id, clinic_id=clinic_id, active=True)
+        therapist = (
+            (therapists if share_clinic else therapists.select_related("clinic"))
+            .select_related("user")
+            .first()
+        )
     if therapist is None:
         errors["therapist_id"] = "unknown therapist: choose an active therapist of this clinic"
     elif share_clinic and therapist.clinic_id == client.clinic_id:
@@ -324,7 +324,7 @@ def _raced(exc: IntegrityError) -> BookingConflictError | None:
     kind = _OVERLAP_CONSTRAINTS.get(getattr(diag, "constraint_name", None) or "")
     if kind is None:
         return None
-    conflicts: list[dict[str, Any]] = [{"with": kind, "constraint": diag.constraint_name}]
+    conflicts: list[dict[str, Any]] = [{"with": kind, "constraint": getattr(diag, "constraint_name", "")}]
     return BookingConflictError(
         {"starts_at": f"{_conflict_message(conflicts)} (booked just now): choose another time"}, conflicts
     )
@@ -418,7 +418,7 @@ def appointment_book(
         plan_id=plan_id,
         errors=errors,
     )
-    if errors:
+    if errors or therapist is None or service is None:  # neither is None without an error
         raise FieldErrors(errors)
     starts_at = localtime.to_utc(starts_at, clinic_tz(client.clinic), field="starts_at")
     if starts_at < timezone.now() - timedelta(minutes=5):
@@ -515,7 +515,7 @@ def series_preview(
         count = 0
     if not errors and not 1 <= count <= 104:
         errors["count"] = "a series has 1 to 104 weekly sessions"
-    if errors:
+    if errors or therapist is None or service is None:  # neither is None without an error
         raise FieldErrors(errors)
     errors.update(_qualification_errors(therapist, service, plan))
     errors.update(_therapist_access_errors(actor, client, therapist))
@@ -607,6 +607,8 @@ def series_book(
         plan_id=plan_id,
         room_id=room_id,
     )
+    if therapist_id is None or service_id is None:  # never: the preview refuses a missing one (422)
+        raise FieldErrors({"therapist_id" if therapist_id is None else "service_id": "choose one"})
     if preview["blocked_by_stop_flags"]:
         raise SessionBlockedError(_stop_flags(client, Service.objects.get(pk=service_id).modality))
     replacements = replacements or {}
@@ -792,7 +794,7 @@ def series_reschedule_rest(
     """Move this appointment and every later booked one of its series to a new local time (and weekday).
     All of them move, or none."""
     require_scheduling(actor)
-    if appointment.series_id is None:
+    if appointment.series is None:
         raise FieldErrors({"appointment": "this appointment is not part of a series"})
     _require_movable(appointment)
     if weekday is not None and not 0 <= weekday <= 6:
@@ -801,7 +803,7 @@ def series_reschedule_rest(
     rest = list(
         Appointment.objects.select_for_update(of=("self",))
         .filter(
-            series_id=appointment.series_id,
+            series=appointment.series,
             status=Appointment.Status.BOOKED,
             starts_at__gte=appointment.starts_at,
         )
@@ -947,14 +949,14 @@ def waitlist_add(
     require_scheduling(actor)
     require_scheduling_or_own_record(actor, client)
     errors: dict[str, str] = {}
-    service = Service.objects.filter(pk=service_id, clinic_id=actor.clinic_id).first()
+    service = Service.objects.filter(pk=service_id, clinic_id=clinic_id_of(actor)).first()
     if service is None:
         errors["service_id"] = "unknown service"
     if client.clinic_id != actor.clinic_id:
         errors["client_id"] = "no such client in this clinic"
     if (
         therapist_id is not None
-        and not Therapist.objects.filter(pk=therapist_id, clinic_id=actor.clinic_id).exists()
+        and not Therapist.objects.filter(pk=therapist_id, clinic_id=clinic_id_of(actor)).exists()
     ):
         errors["therapist_id"] = "unknown therapist"
     tz = clinic_tz(client.clinic)
@@ -965,7 +967,7 @@ def waitlist_add(
         errors["latest"] = "must be after earliest"
     elif latest <= timezone.now():
         errors["latest"] = "the window has already passed"
-    if errors:
+    if errors or service is None:  # no service: errors says so
         raise FieldErrors(errors)
     entry = WaitlistEntry.objects.create(
         client=client,
@@ -1009,7 +1011,7 @@ def waitlist_accept(*, actor: User, entry: WaitlistEntry, request: HttpRequest |
     """Book the time a waitlist entry was offered."""
     entry = WaitlistEntry.objects.select_for_update(of=("self",)).select_related("client").get(pk=entry.pk)
     require_scheduling_or_own_record(actor, entry.client)  # before anything about the entry is told
-    if entry.status != WaitlistEntry.Status.OFFERED:
+    if entry.status != WaitlistEntry.Status.OFFERED or entry.offered_appointment_start is None:
         raise FieldErrors({"status": "this waitlist entry has no open offer"})
     booking = appointment_book(
         actor=actor,

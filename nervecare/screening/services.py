@@ -3,7 +3,7 @@
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -61,7 +61,7 @@ def response_create(
     if timezone.is_naive(administered_at):
         # A time without an offset is read as the clinic's local time.
         administered_at = timezone.make_aware(administered_at, ZoneInfo(client.clinic.timezone))
-    if administered_at > timezone.now() + timezone.timedelta(minutes=5):
+    if administered_at > timezone.now() + timedelta(minutes=5):
         raise FieldErrors({"administered_at": "cannot be in the future"})
     if administered_at.date() < client.date_of_birth:
         raise FieldErrors({"administered_at": "cannot be before the client was born"})

@@ -12,7 +12,7 @@ from django.http import Http404
 from nervecare.clients.models import Client
 from nervecare.clients.selectors import clients_visible_to
 from nervecare.core.models import User
-from nervecare.core.permissions import require_clinical
+from nervecare.core.permissions import clinic_id_of, require_clinical
 from nervecare.core.vocab import load_yaml
 from nervecare.scheduling.models import Appointment
 from nervecare.screening.models import SafetyFlag
@@ -49,9 +49,10 @@ def notes_visible_to(user: User) -> QuerySet[SessionNote]:
 
     Every other path to note content (the record export, FHIR, outcome reports, the dashboard) reads notes
     through here, so that no path hands out a note its own route refuses."""
-    if not getattr(user, "is_authenticated", False) or not user.is_clinical:
+    clinic_id = user.clinic_id if getattr(user, "is_authenticated", False) and user.is_clinical else None
+    if clinic_id is None:
         return SessionNote.objects.none()
-    qs = SessionNote.objects.filter(client__clinic_id=user.clinic_id, appointment__clinic_id=user.clinic_id)
+    qs = SessionNote.objects.filter(client__clinic_id=clinic_id, appointment__clinic_id=clinic_id)
     if user.role != User.Role.ADMIN:
         qs = qs.filter(appointment__therapist__user_id=user.pk)
     return qs
@@ -83,7 +84,7 @@ def _notes() -> QuerySet[SessionNote]:
 def appointment_get_for_note(user: User, appointment_id: int) -> Appointment:
     """The appointment whose note the user wants to open: 404 for another clinic, 403 for the wrong person."""
     require_clinical(user)
-    appointment = _appointments().filter(pk=appointment_id, clinic_id=user.clinic_id).first()
+    appointment = _appointments().filter(pk=appointment_id, clinic_id=clinic_id_of(user)).first()
     if appointment is None:
         raise Http404("No such appointment.")
     note_access_check(user, appointment)
@@ -93,7 +94,7 @@ def appointment_get_for_note(user: User, appointment_id: int) -> Appointment:
 def note_get_for_user(user: User, note_id: int) -> SessionNote:
     """One note with its amendments and adverse events, if the user may open it."""
     require_clinical(user)
-    note = _notes().filter(pk=note_id, client__clinic_id=user.clinic_id).first()
+    note = _notes().filter(pk=note_id, client__clinic_id=clinic_id_of(user)).first()
     if note is None:
         raise Http404("No such session note.")
     note_access_check(user, note.appointment)
@@ -252,10 +253,11 @@ def soreness_reasons(newest_first: list[int | None], rules: dict[str, Any]) -> l
                 f"({', '.join(str(s) for s in reversed(last))}).",
             )
         )
-    run = list(reversed(newest_first[:rising_n]))
+    window = list(reversed(newest_first[:rising_n]))
+    run = [s for s in window if s is not None]  # a session without a score breaks the run
     if (
-        len(run) == rising_n
-        and all(s is not None for s in run)
+        len(window) == rising_n
+        and len(run) == rising_n
         and all(a < b for a, b in zip(run, run[1:], strict=False))
     ):
         reasons.append(

@@ -7,6 +7,7 @@ before storing anything, and leaves an audit event.
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Field
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -37,7 +38,7 @@ TEXT_FIELDS = (*SOAP_FIELDS, "next_session_plan")
 SIDES = ("left", "right", "both")
 ADVERSE_EVENT_FIELDS = ("kind", "severity", "description", "follow_up", "resolved")
 ADVERSE_EVENT_UPDATE_FIELDS = ("follow_up", "resolved")
-NO_NOTE_STATUSES = {
+NO_NOTE_STATUSES: dict[str, str] = {
     Appointment.Status.CANCELLED: "the appointment was cancelled: there is no session to write up",
     Appointment.Status.NO_SHOW: "the client did not come (no-show): there is no session to write up",
 }
@@ -244,6 +245,12 @@ def _plain(value: Any) -> Any:
     return value if isinstance(value, bool | int | float | str | list | dict) or value is None else str(value)
 
 
+def _field_default(name: str) -> Any:
+    """A note field's default (NOTE_FIELDS are the note's own columns, never relations pointing at it)."""
+    field = SessionNote._meta.get_field(name)
+    return field.get_default() if isinstance(field, Field) else None
+
+
 def _refuse_if_no_session(appointment: Appointment) -> None:
     if appointment.status in NO_NOTE_STATUSES:
         raise FieldErrors({"appointment": NO_NOTE_STATUSES[appointment.status]})
@@ -320,7 +327,7 @@ def note_save(
             note = SessionNote(appointment=appointment, client=appointment.client, created_by=actor)
         before = {name: _plain(getattr(note, name)) for name in NOTE_FIELDS}
         errors: dict[str, str] = {}
-        values = {name: SessionNote._meta.get_field(name).get_default() for name in NOTE_FIELDS}
+        values = {name: _field_default(name) for name in NOTE_FIELDS}
         values["modality"] = appointment.service.modality
         values.update(_clean_values(data, errors))
         for name, value in values.items():

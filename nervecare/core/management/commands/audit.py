@@ -61,6 +61,7 @@ class Command(BaseCommand):
             only = [found]
         expectations = [_expectation(e) for e in expect]
         reports = list(audit.verify(only))
+        report: audit.ChainReport | None  # each chain's report below; None when a recorded chain has none
         if action == "head":
             for report in reports:
                 self.stdout.write(f"{report.chain}:{report.head_seq}:{report.head_hash}")
