@@ -5,11 +5,12 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from nervecare.core.errors import FieldErrors
+from nervecare.core.pages import render_page_or_partial
 from nervecare.core.permissions import require_clinical
 from nervecare.core.services import audit_record
 from nervecare.plans.services import flags_in_force
@@ -27,10 +28,6 @@ from nervecare.visits.forms import (
     note_rows,
 )
 from nervecare.visits.models import SessionNote
-
-
-def _is_htmx(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"
 
 
 def _show_errors(
@@ -96,8 +93,9 @@ def _render_note(
         "follow_up_form": AdverseEventFollowUpForm(),
         **forms,
     }
-    template = "visits/partials/note.html" if _is_htmx(request) else "visits/note.html"
-    return render(request, template, context, status=status)
+    return render_page_or_partial(
+        request, "visits/note.html", "visits/partials/note.html", context, status=status
+    )
 
 
 @login_required
@@ -234,5 +232,4 @@ def review(request: HttpRequest) -> HttpResponse:
         "items": selectors.clients_needing_review(request.user.clinic_id, user=request.user),
         "rules": selectors.review_rules(),
     }
-    template = "visits/partials/review_rows.html" if _is_htmx(request) else "visits/review.html"
-    return render(request, template, context)
+    return render_page_or_partial(request, "visits/review.html", "visits/partials/review_rows.html", context)

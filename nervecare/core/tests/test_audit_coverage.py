@@ -60,7 +60,7 @@ def test_the_api_patch_is_recorded_with_the_address(api, rosa):
 
 def test_opening_the_chart_records_a_view_with_the_address(therapist_user, rosa):
     http = login(therapist_user)
-    response = http.get(reverse("web:client", args=[rosa.pk]), REMOTE_ADDR="2001:db8:0:0::7")
+    response = http.get(reverse("clients:client", args=[rosa.pk]), REMOTE_ADDR="2001:db8:0:0::7")
     assert response.status_code == 200
     event = AuditEvent.objects.get(action="view", object_type="clients.client", object_id=str(rosa.pk))
     assert (event.actor_username, event.ip_address, event.summary) == (
@@ -164,7 +164,7 @@ def test_body_map_marks_written_in_bulk_are_recorded(api, rosa):
 
 @override_settings(NERVECARE_AUDIT=False)
 def test_switched_off_nothing_is_recorded(api, therapist_user, rosa):
-    assert api.get(reverse("web:client", args=[rosa.pk])).status_code == 200
+    assert api.get(reverse("clients:client", args=[rosa.pk])).status_code == 200
     client_update(actor=therapist_user, client=rosa, data={"phone": "555-0101"})
     assert audit.audited_update(Condition.objects.filter(client=rosa), actor=therapist_user, cause="x") == 0
     assert not AuditEvent.objects.exists()
