@@ -5,6 +5,8 @@ import datetime
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -146,3 +148,30 @@ PATHS = [
 @pytest.mark.parametrize(("name", "args", "path"), PATHS)
 def test_page_addresses_are_unchanged(name, args, path):
     assert reverse(name, args=args) == path
+
+
+@pytest.mark.django_db
+def test_the_record_page_queries_do_not_grow_with_the_record(maria, therapist_user):
+    http = login(therapist_user)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert http.get(f"/clients/{maria.id}/").status_code == 200
+        return len(ctx.captured_queries)
+
+    therapist = therapist_user.therapist
+    now = timezone.now()
+    AppointmentFactory(client=maria, therapist=therapist, starts_at=now + datetime.timedelta(days=1))
+    AppointmentFactory(
+        client=maria, therapist=therapist, starts_at=now - datetime.timedelta(days=1), status="completed"
+    )
+    few = queries()
+    for day in range(2, 6):
+        AppointmentFactory(client=maria, therapist=therapist, starts_at=now + datetime.timedelta(days=day))
+        AppointmentFactory(
+            client=maria,
+            therapist=therapist,
+            starts_at=now - datetime.timedelta(days=day),
+            status="completed",
+        )
+    assert queries() == few
