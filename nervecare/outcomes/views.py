@@ -1,6 +1,5 @@
 """Outcome pages. Thin: check who may see what, call one selector or service, render. HTMX gets partials."""
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -8,9 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from nervecare.core.errors import FieldErrors
 from nervecare.core.models import Clinic
-from nervecare.core.pages import csv_download, pdf_download, render_page_or_partial
+from nervecare.core.pages import csv_download, pdf_download, render_page_or_partial, run_service
 from nervecare.core.permissions import require_clinical
 from nervecare.core.services import audit_record
 from nervecare.outcomes import charts, exports, reports, selectors, services, svg
@@ -53,8 +51,9 @@ def client_decide(request: HttpRequest, client_id: int) -> HttpResponse:
     client = selectors.client_for_outcomes(request.user, client_id)
     form = DecisionForm(request.POST)
     if form.is_valid():
-        try:
-            services.reevaluation_decide(
+        done = run_service(
+            request,
+            lambda: services.reevaluation_decide(
                 actor=request.user,
                 client=client,
                 plan_id=form.cleaned_data["plan_id"],
@@ -63,12 +62,11 @@ def client_decide(request: HttpRequest, client_id: int) -> HttpResponse:
                 action=form.cleaned_data["action"] or None,
                 reason=form.cleaned_data["reason"],
                 request=request,
-            )
-        except FieldErrors as exc:
-            for key, message in exc.errors.items():
-                form.add_error(key if key in form.fields else None, message)
-        else:
-            messages.success(request, _("Decision recorded."))
+            ),
+            form=form,
+            success=_("Decision recorded."),
+        )
+        if done.ok:
             return redirect("outcomes:client", client_id=client.id)
     result = client_outcomes(selectors.client_data(client, reader=request.user))
     return _client_page(request, client, result, decision_form=form, status=422)
