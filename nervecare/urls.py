@@ -18,6 +18,8 @@ urlpatterns = [
     path("", include("nervecare.visits.urls")),
     path("", include("nervecare.scheduling.urls")),
     path("", include("nervecare.clients.urls")),
+    path("", include("nervecare.screening.urls")),
+    path("", include("nervecare.plans.urls")),
     path("", include("nervecare.ops.privacy_urls")),
     path("", include("nervecare.web.urls")),
 ]

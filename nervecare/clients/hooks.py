@@ -8,11 +8,22 @@ is a configuration error, never a silent skip: the change would otherwise go unc
 Record sections: the client's record as the API returns it (selectors.client_record) includes the open safety
 flags and the latest screenings; screening registers the function that adds them. Without it the record is
 refused too: a record shown without its safety flags would look safe.
+
+Record page cards: the client's record page (clients.views.client_detail) shows a card per part of the record;
+the apps above clients (screening, plans, scheduling, visits, outcomes, portal, ops) each register theirs,
+a template and the selector that gives its context, so the page needs no import upward. Without the safety
+flags card the page is refused, as above.
+
+List filters: the client list filters by data of the apps above (the plan's status); each registers its filter.
 """
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Protocol
 
+from django import forms
 from django.core.exceptions import ImproperlyConfigured
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from nervecare.clients.models import Client
@@ -71,3 +82,74 @@ def record_sections(client: Client) -> dict[str, Any]:
     for section in _record_sections:
         out.update(section(client))
     return out
+
+
+class CardContext(Protocol):
+    def __call__(self, user: User, client: Client) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class RecordCard:
+    """One card of the client's record page: where it sits (lower first), its template, its selector."""
+
+    name: str
+    order: int
+    template: str
+    context: CardContext
+
+
+_record_cards: dict[str, RecordCard] = {}
+
+# The record page is refused without this card: a record shown without its safety flags would look safe.
+REQUIRED_CARD = "safety_flags"
+
+
+def add_record_card(card: RecordCard) -> RecordCard:
+    """Register a card of the record page (idempotent: by name, the last registration wins)."""
+    _record_cards[card.name] = card
+    return card
+
+
+def record_cards(user: User, client: Client) -> tuple[list[str], dict[str, Any]]:
+    """The registered cards' templates in page order and the context their selectors give, merged.
+
+    Two cards giving the same context key is a configuration error (one would silently hide the other)."""
+    if REQUIRED_CARD not in _record_cards:
+        raise ImproperlyConfigured(
+            "No card shows the safety flags on the client's record page (nervecare.screening missing from "
+            "INSTALLED_APPS?)."
+        )
+    cards = sorted(_record_cards.values(), key=lambda c: (c.order, c.name))
+    context: dict[str, Any] = {}
+    owner: dict[str, str] = {}
+    for card in cards:
+        for key, value in card.context(user, client).items():
+            if key in owner and owner[key] != card.name:
+                raise ImproperlyConfigured(
+                    f"Record page cards {owner[key]!r} and {card.name!r} both set {key!r}."
+                )
+            owner[key] = card.name
+            context[key] = value
+    return [c.template for c in cards], context
+
+
+@dataclass(frozen=True)
+class ListFilter:
+    """A filter of the client list by data of an app above clients: its form field and how it narrows."""
+
+    name: str
+    field: Callable[[], forms.Field]
+    apply: Callable[[QuerySet[Client], Any], QuerySet[Client]]
+
+
+_list_filters: dict[str, ListFilter] = {}
+
+
+def add_list_filter(list_filter: ListFilter) -> ListFilter:
+    """Register a filter of the client list (idempotent: by name)."""
+    _list_filters[list_filter.name] = list_filter
+    return list_filter
+
+
+def list_filters() -> list[ListFilter]:
+    return list(_list_filters.values())

@@ -8,7 +8,7 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from nervecare.clients import bodymap
-from nervecare.clients.hooks import record_sections
+from nervecare.clients.hooks import list_filters, record_cards, record_sections
 from nervecare.clients.models import (
     CLIENT_FIELDS,
     CONDITION_FIELDS,
@@ -19,7 +19,7 @@ from nervecare.clients.models import (
     Condition,
     MedicalContext,
 )
-from nervecare.core.models import User
+from nervecare.core.models import Therapist, User
 from nervecare.core.permissions import require_clinical, require_scheduling
 
 
@@ -312,3 +312,84 @@ def client_history(client: Client) -> list[dict[str, Any]]:
 
 def _plain(value: Any) -> Any:
     return value if isinstance(value, bool | int | float | str | list | dict) or value is None else str(value)
+
+
+def record_card_conditions(user: User, client: Client) -> dict[str, Any]:
+    """The record page's neuropathy card."""
+    return {"conditions": list(client.conditions.all())}
+
+
+def record_card_body_map(user: User, client: Client) -> dict[str, Any]:
+    """The record page's body map card: the latest map, the first one beside it, and what changed."""
+    latest_map, previous_map = body_map_latest_two(client)
+    first_map = client.body_maps.order_by("recorded_at", "id").first() if previous_map else None
+    return {
+        "body_map": latest_map,
+        "body_map_marks": list(latest_map.marks.all()) if latest_map else [],
+        "comparison": body_map_comparison(client),
+        "first_map": first_map,
+        "first_map_marks": list(first_map.marks.all()) if first_map else [],
+    }
+
+
+def record_card_medical(user: User, client: Client) -> dict[str, Any]:
+    """The record page's medical context card."""
+    return {"medical": MedicalContext.objects.filter(client=client).first()}
+
+
+def record_card_contact(user: User, client: Client) -> dict[str, Any]:
+    """The record page's contact and consent card."""
+    return {"consents": list(client.consents.select_related("text"))}
+
+
+def record_card_sharing(user: User, client: Client) -> dict[str, Any]:
+    """The record page's sharing card: who else sees the record and, for admins and the primary therapist,
+    whom it can be shared with; for admins, the access plans and bookings granted (live and ended)."""
+    shares = client_shares(client)
+    is_admin = user.role == User.Role.ADMIN
+    may_share = is_admin or (
+        client.primary_therapist_id is not None and client.primary_therapist.user_id == user.pk
+    )
+    taken = {s.therapist_id for s in shares} | {client.primary_therapist_id}
+    candidates = (
+        [t for t in Therapist.objects.filter(clinic_id=client.clinic_id, active=True) if t.pk not in taken]
+        if may_share
+        else []
+    )
+    return {
+        "shares": shares,
+        "is_admin": is_admin,
+        "grants": client_access_grants(user, client) if is_admin else [],
+        "may_share": may_share,
+        "candidates": candidates,
+    }
+
+
+def client_record_page(user: User, client_id: int) -> dict[str, Any]:
+    """The client's record page: the client (if the user may see them; 404 otherwise) and every registered
+    card's context, with `cards`, the cards' templates in page order (clients/hooks.py)."""
+    client = client_get_for_user(user, client_id)
+    templates, context = record_cards(user, client)
+    return {"client": client, "cards": templates, **context}
+
+
+def client_list_page(user: User, filters: dict[str, Any]) -> QuerySet[Client]:
+    """The client list: the clients the user may see, narrowed by the list's filters (the record's own and
+    those the apps above register, such as the plan's status)."""
+    clients = client_list_for_user(
+        user,
+        search=filters.get("q", ""),
+        neuropathy_type=filters.get("type", ""),
+        cause=filters.get("cause", ""),
+    )
+    if filters.get("therapist"):
+        clients = clients.filter(primary_therapist_id=filters["therapist"])
+    for extra in list_filters():
+        if filters.get(extra.name):
+            clients = extra.apply(clients, filters[extra.name])
+    return clients.distinct()
+
+
+def therapists_for_clinic(clinic_id: int) -> list[Therapist]:
+    """The clinic's active therapists (the list filter and the intake's choice of usual therapist)."""
+    return list(Therapist.objects.filter(clinic_id=clinic_id, active=True).select_related("user"))

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from nervecare.core import audit
 from nervecare.core.bounds import AuditDateField
 from nervecare.core.models import AuditEvent
+from nervecare.core.pages import render_page_or_partial
 
 PAGE_SIZE = 50
 
@@ -77,10 +78,13 @@ def events(request: HttpRequest) -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     context = {"form": form, "page": page, "query": query.urlencode(), "tz": request.user.clinic.timezone}
-    template = (
-        "audit/partials/rows.html" if request.headers.get("HX-Request") == "true" else "audit/events.html"
+    return render_page_or_partial(
+        request,
+        "audit/events.html",
+        "audit/partials/rows.html",
+        context,
+        status=200 if found is not None else 422,
     )
-    return render(request, template, context, status=200 if found is not None else 422)
 
 
 class _Echo:

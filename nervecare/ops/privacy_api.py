@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema
 
 from nervecare.core.models import User
+from nervecare.core.pages import file_download, pdf_download
 from nervecare.ops import export, privacy
 
 router = Router(tags=["client privacy"])
@@ -74,12 +75,13 @@ def export_response(request: HttpRequest, client, fmt: str, *, staff: User | Non
     export.client_export_audit(actor=request.user, client=client, fmt=fmt, request=request)
     stamp = document["generated_at"][:10]
     if fmt == "pdf":
-        response = HttpResponse(export.client_export_pdf(document), content_type="application/pdf")
-        name = f"nervecare-client-{client.id}-{stamp}.pdf"
+        response = pdf_download(
+            export.client_export_pdf(document), filename=f"nervecare-client-{client.id}-{stamp}.pdf"
+        )
     else:
         body = json.dumps(document, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
-        response = HttpResponse(body, content_type="application/json")
-        name = f"nervecare-client-{client.id}-{stamp}.json"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
+        response = file_download(
+            body, filename=f"nervecare-client-{client.id}-{stamp}.json", content_type="application/json"
+        )
     response["Cache-Control"] = "no-store"
     return response

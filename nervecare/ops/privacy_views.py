@@ -53,7 +53,7 @@ def client_delete(request: HttpRequest, client_id: int) -> HttpResponse:
                 request,
                 _("%(name)s was deleted. An admin can restore the record.") % {"name": client.full_name},
             )
-            return redirect("web:clients")
+            return redirect("clients:clients")
     upcoming = client.appointments.filter(status__in=("booked", "checked_in")).count()
     years = client.clinic.record_retention_years
     return render(
@@ -110,7 +110,7 @@ def client_restore(request: HttpRequest, client_id: int) -> HttpResponse:
         messages.error(request, "; ".join(exc.errors.values()))
         return redirect("privacy:deleted")
     messages.success(request, _("%(name)s was restored.") % {"name": client.full_name})
-    return redirect("web:client", client_id=client.id)
+    return redirect("clients:client", client_id=client.id)
 
 
 @login_required

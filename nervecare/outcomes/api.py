@@ -13,6 +13,7 @@ from django.utils.functional import Promise
 from ninja import Field, Query, Router, Schema, Status
 
 from nervecare.core.models import Clinic
+from nervecare.core.pages import csv_download, pdf_download
 from nervecare.core.permissions import require_clinical
 from nervecare.core.services import audit_record
 from nervecare.outcomes import exports, reports, selectors, services
@@ -83,9 +84,7 @@ def client_outcomes_get(request: HttpRequest, client_id: int) -> Any:
 @router.get("/clients/{client_id}/outcomes.csv", summary="One client's outcome numbers as CSV")
 def client_outcomes_csv(request: HttpRequest, client_id: int) -> HttpResponse:
     client, result = _client_result(request, client_id, "Outcomes exported (API, CSV)")
-    response = HttpResponse(exports.client_csv(result), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="outcomes-client-{client.id}.csv"'
-    return response
+    return csv_download(exports.client_csv(result), filename=f"outcomes-client-{client.id}.csv")
 
 
 @router.get("/clients/{client_id}/report.pdf", summary="A client's progress report (PDF)")
@@ -98,11 +97,9 @@ def client_report(
     pdf = reports.client_report_pdf(
         result, audience=audience, flags=open_flags(client), clinic_name=client.clinic.name
     )
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = (
-        f'attachment; filename="{reports.report_filename(f"progress-{client.id}-{audience}", timezone.now())}"'
+    return pdf_download(
+        pdf, filename=reports.report_filename(f"progress-{client.id}-{audience}", timezone.now())
     )
-    return response
 
 
 class DecisionIn(Schema):
@@ -164,9 +161,7 @@ def clinic_outcomes_csv(
         if level == "clients"
         else exports.clinic_csv(result)
     )
-    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="outcomes-clinic-{level}.csv"'
-    return response
+    return csv_download(body, filename=f"outcomes-clinic-{level}.csv")
 
 
 class ReportIn(Schema):

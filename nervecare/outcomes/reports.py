@@ -20,6 +20,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Image, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from nervecare.core.pages import pdf_download
 from nervecare.outcomes import charts
 from nervecare.outcomes.analysis import ACTION_LABELS, fmt
 
@@ -464,13 +465,7 @@ def report_filename(prefix: str, when: dt.datetime) -> str:
 
 def clinic_report_download(job: Any) -> Any:
     """The finished clinic report of a job as a PDF download (the page and the API answer the same)."""
-    from django.http import HttpResponse
-
-    response = HttpResponse(bytes(job.pdf), content_type="application/pdf")
-    response["Content-Disposition"] = (
-        f'attachment; filename="{report_filename("clinic-outcomes", job.created_at)}"'
-    )
-    return response
+    return pdf_download(bytes(job.pdf), filename=report_filename("clinic-outcomes", job.created_at))
 
 
 # --- Building blocks for other documents (the right-of-access export in nervecare/ops) -------------------------

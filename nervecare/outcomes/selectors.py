@@ -196,3 +196,8 @@ def cohort_clients_visible(user: User, result: dict[str, Any]) -> dict[str, Any]
     clients' rows (an admin: all of the clinic)."""
     visible = set(clients_visible_to(user).values_list("pk", flat=True))
     return {**result, "clients": [r for r in result["clients"] if r.client_id in visible]}
+
+
+def record_card_outcomes(user: User, client: Client) -> dict[str, Any]:
+    """The record page's outcomes card: links only (the charts and report are computed on their pages)."""
+    return {}

@@ -1,6 +1,5 @@
 """Outcome pages. Thin: check who may see what, call one selector or service, render. HTMX gets partials."""
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -8,8 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from nervecare.core.errors import FieldErrors
 from nervecare.core.models import Clinic
+from nervecare.core.pages import csv_download, pdf_download, render_page_or_partial, run_service
 from nervecare.core.permissions import require_clinical
 from nervecare.core.services import audit_record
 from nervecare.outcomes import charts, exports, reports, selectors, services, svg
@@ -18,10 +17,6 @@ from nervecare.outcomes.cohort import clinic_outcomes
 from nervecare.outcomes.forms import ClinicFilterForm, DecisionForm
 from nervecare.outcomes.models import ReportJob
 from nervecare.screening.selectors import open_flags
-
-
-def _is_htmx(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"
 
 
 def _client_result(request: HttpRequest, client_id: int, summary: str) -> tuple:
@@ -56,8 +51,9 @@ def client_decide(request: HttpRequest, client_id: int) -> HttpResponse:
     client = selectors.client_for_outcomes(request.user, client_id)
     form = DecisionForm(request.POST)
     if form.is_valid():
-        try:
-            services.reevaluation_decide(
+        done = run_service(
+            request,
+            lambda: services.reevaluation_decide(
                 actor=request.user,
                 client=client,
                 plan_id=form.cleaned_data["plan_id"],
@@ -66,12 +62,11 @@ def client_decide(request: HttpRequest, client_id: int) -> HttpResponse:
                 action=form.cleaned_data["action"] or None,
                 reason=form.cleaned_data["reason"],
                 request=request,
-            )
-        except FieldErrors as exc:
-            for key, message in exc.errors.items():
-                form.add_error(key if key in form.fields else None, message)
-        else:
-            messages.success(request, _("Decision recorded."))
+            ),
+            form=form,
+            success=_("Decision recorded."),
+        )
+        if done.ok:
             return redirect("outcomes:client", client_id=client.id)
     result = client_outcomes(selectors.client_data(client, reader=request.user))
     return _client_page(request, client, result, decision_form=form, status=422)
@@ -81,9 +76,7 @@ def client_decide(request: HttpRequest, client_id: int) -> HttpResponse:
 @require_GET
 def client_csv(request: HttpRequest, client_id: int) -> HttpResponse:
     client, result = _client_result(request, client_id, "Outcomes exported (CSV)")
-    response = HttpResponse(exports.client_csv(result), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="outcomes-client-{client.id}.csv"'
-    return response
+    return csv_download(exports.client_csv(result), filename=f"outcomes-client-{client.id}.csv")
 
 
 @login_required
@@ -96,11 +89,9 @@ def client_pdf(request: HttpRequest, client_id: int) -> HttpResponse:
     pdf = reports.client_report_pdf(
         result, audience=audience, flags=open_flags(client), clinic_name=client.clinic.name
     )
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = (
-        f'attachment; filename="{reports.report_filename(f"progress-{client.id}-{audience}", timezone.now())}"'
+    return pdf_download(
+        pdf, filename=reports.report_filename(f"progress-{client.id}-{audience}", timezone.now())
     )
-    return response
 
 
 def _clinic_result(request: HttpRequest, summary: str, *, with_model: bool = True) -> tuple:
@@ -124,9 +115,9 @@ def clinic_page(request: HttpRequest) -> HttpResponse:
         "query": request.GET.urlencode(),
         "jobs": ReportJob.objects.filter(clinic=clinic).defer("pdf")[:5],
     }
-    if _is_htmx(request):
-        return render(request, "outcomes/partials/clinic_results.html", context)
-    return render(request, "outcomes/clinic.html", context)
+    return render_page_or_partial(
+        request, "outcomes/clinic.html", "outcomes/partials/clinic_results.html", context
+    )
 
 
 @login_required
@@ -141,9 +132,7 @@ def clinic_csv(request: HttpRequest) -> HttpResponse:
         if level == "clients"
         else exports.clinic_csv(result)
     )
-    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="outcomes-clinic-{level}.csv"'
-    return response
+    return csv_download(body, filename=f"outcomes-clinic-{level}.csv")
 
 
 @login_required
@@ -160,8 +149,9 @@ def clinic_report_start(request: HttpRequest) -> HttpResponse:
 @require_GET
 def report_job(request: HttpRequest, job_id: int) -> HttpResponse:
     job = selectors.report_job_get_for_user(request.user, job_id)
-    template = "outcomes/partials/job_status.html" if _is_htmx(request) else "outcomes/report_job.html"
-    return render(request, template, {"job": job})
+    return render_page_or_partial(
+        request, "outcomes/report_job.html", "outcomes/partials/job_status.html", {"job": job}
+    )
 
 
 @login_required

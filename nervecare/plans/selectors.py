@@ -1,8 +1,18 @@
 """Reads of care plans."""
 
+from typing import Any
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+
 from nervecare.clients.models import Client
-from nervecare.core.models import Therapist
+from nervecare.clients.selectors import client_get_for_user
+from nervecare.clients.selectors import therapists_for_clinic as therapists_for_clinic  # the API lists them
+from nervecare.core.models import User
+from nervecare.plans.hooks import plan_sections
 from nervecare.plans.models import CarePlan
+from nervecare.plans.services import plan_recommendation
+from nervecare.screening.selectors import open_flags
 
 
 def plans_for_client(client: Client) -> list[CarePlan]:
@@ -13,5 +23,43 @@ def plan_get_for_client(client: Client, plan_id: int) -> CarePlan | None:
     return client.plans.select_related("therapist").filter(pk=plan_id).first()
 
 
-def therapists_for_clinic(clinic_id: int) -> list[Therapist]:
-    return list(Therapist.objects.filter(clinic_id=clinic_id, active=True).select_related("user"))
+def plan_get_for_user(user: User, client_id: int, plan_id: int) -> CarePlan:
+    """A plan of a client the user may see (404 otherwise), with its therapist and client."""
+    client = client_get_for_user(user, client_id)
+    return get_object_or_404(
+        CarePlan.objects.select_related("therapist", "client"), pk=plan_id, client=client
+    )
+
+
+def plan_page(user: User, plan: CarePlan) -> dict[str, Any]:
+    """The plan page: the plan, the flags that block it, the therapist ranking, the change log and what the
+    apps above add (the course's progress, from scheduling)."""
+    flags = open_flags(plan.client)
+    recommendation = plan_recommendation(plan.client, flags)
+    return {
+        "plan": plan,
+        "client": plan.client,
+        "flags": flags,
+        "blocking": [
+            f
+            for f in flags
+            if f.level in ("stop", "clearance") and (not f.applies_to or plan.modality in f.applies_to)
+        ],
+        "ranking": recommendation["therapist_ranking"],
+        "changes": plan.changes.select_related("changed_by"),
+        **plan_sections(plan),
+    }
+
+
+def record_card_plans(user: User, client: Client) -> dict[str, Any]:
+    """The record page's care plan card."""
+    return {"plans": plans_for_client(client)}
+
+
+def client_list_plan_status(clients: QuerySet[Client], status: str) -> QuerySet[Client]:
+    """The client list narrowed to clients with a plan in `status` ("none": no plan yet)."""
+    if status == "none":
+        return clients.filter(plans__isnull=True)
+    if status:
+        return clients.filter(plans__status=status)
+    return clients

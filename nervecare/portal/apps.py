@@ -5,3 +5,16 @@ class PortalConfig(AppConfig):
     name = "nervecare.portal"
     label = "portal"
     verbose_name = "Client portal"
+
+    def ready(self) -> None:
+        # The record page's cards of what the client reported in the portal and of their portal account
+        # (clients/hooks.py).
+        from nervecare.clients.hooks import RecordCard, add_record_card
+        from nervecare.portal.selectors import record_card_account, record_card_reported
+
+        add_record_card(
+            RecordCard("portal_reported", 15, "portal/partials/chart_reported.html", record_card_reported)
+        )
+        add_record_card(
+            RecordCard("portal_account", 120, "portal/partials/chart_account.html", record_card_account)
+        )

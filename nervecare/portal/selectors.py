@@ -6,13 +6,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from nervecare.clients.models import Client, ConsentText
+from nervecare.clients.models import Client, Condition, ConsentText, MedicalContext
 from nervecare.core.bounds import SCHEDULE
 from nervecare.core.models import Therapist, User
 from nervecare.outcomes.analysis import client_outcomes
@@ -376,3 +376,41 @@ def own_report_pdf(client: Client) -> bytes:
     return client_report_pdf(
         result, audience="client", flags=open_flags(client), clinic_name=client.clinic.name
     )
+
+
+def _field_label(model: Any, name: str) -> str:
+    try:
+        return str(model._meta.get_field(name).verbose_name)
+    except FieldDoesNotExist:  # an unknown key is shown as it was stored
+        return name
+
+
+def record_card_reported(user: User, client: Client) -> dict[str, Any]:
+    """The record page's cards of what the client reported about themselves in the portal, marked as such."""
+    intakes = list(
+        ClientIntake.objects.filter(client=client)
+        .select_related("condition", "body_map", "reviewed_by")
+        .order_by("-created_at", "-id")[:3]
+    )
+    for intake in intakes:
+        reported = intake.reported or {}
+        condition = reported.get("condition") or {}
+        intake.condition_lines = [
+            f"{_field_label(Condition, k)}: {v}" for k, v in condition.items() if k not in ("type", "cause")
+        ]
+        intake.unknown_type_cause = (
+            dict(Condition.Cause.choices).get(condition.get("cause"), condition.get("cause"))
+            if condition and not condition.get("type")
+            else ""
+        )
+        intake.medical_lines = [
+            _field_label(MedicalContext, k) if v is True else f"{_field_label(MedicalContext, k)}: {v}"
+            for k, v in (reported.get("medical") or {}).items()
+            if k not in ("medications", "comorbidities")
+        ]
+    return {"intakes": intakes}
+
+
+def record_card_account(user: User, client: Client) -> dict[str, Any]:
+    """The record page's portal card: whether the client uses the portal (and the button to invite them)."""
+    return {"portal_account": account_for_client(client)}

@@ -22,6 +22,7 @@ from nervecare.clients.selectors import client_get_for_user
 from nervecare.core.audit import audit_view
 from nervecare.core.errors import FieldErrors
 from nervecare.core.models import Therapist, User
+from nervecare.core.pages import file_download, pdf_download
 from nervecare.core.services import audit_record
 from nervecare.portal import selectors, services
 from nervecare.portal.forms import RATING_CHOICES, ClientIntakeForm, DiaryForm
@@ -187,9 +188,9 @@ def appointment_cancel(request: HttpRequest, client, appointment_id: int) -> Htt
 
 @client_view
 def calendar_download(request: HttpRequest, client) -> HttpResponse:
-    response = HttpResponse(client_ics(client), content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="nervecare-appointments.ics"'
-    return response
+    return file_download(
+        client_ics(client), filename="nervecare-appointments.ics", content_type="text/calendar; charset=utf-8"
+    )
 
 
 @client_view
@@ -208,9 +209,7 @@ def report_download(request: HttpRequest, client) -> HttpResponse:
         summary="Own progress report downloaded",
         request=request,
     )
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = 'attachment; filename="my-progress-report.pdf"'
-    return response
+    return pdf_download(pdf, filename="my-progress-report.pdf")
 
 
 BOOKING_MESSAGES = {
@@ -376,7 +375,7 @@ def client_invite(request: HttpRequest, client_id: int) -> HttpResponse:
         messages.success(
             request, _("Invitation sent to %(email)s: a link to choose a password.") % {"email": client.email}
         )
-    return redirect("web:client", client_id=client.id)
+    return redirect("clients:client", client_id=client.id)
 
 
 @login_required
@@ -391,7 +390,7 @@ def intake_review(request: HttpRequest, client_id: int, intake_id: int) -> HttpR
         messages.error(request, " ".join(exc.errors.values()))
     else:
         messages.success(request, _("Marked as reviewed."))
-    return redirect("web:client", client_id=client.id)
+    return redirect("clients:client", client_id=client.id)
 
 
 class SetPasswordView(auth_views.PasswordResetConfirmView):

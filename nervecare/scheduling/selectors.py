@@ -280,3 +280,20 @@ def clients_for_booking(user: User, search: str = "") -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def record_card_upcoming(user: User, client: Client) -> dict[str, Any]:
+    """The record page's sessions card: the next five sessions booked (not cancelled)."""
+    return {
+        "upcoming": list(
+            client.appointments.filter(starts_at__gte=timezone.now())
+            .exclude(status="cancelled")
+            .select_related("therapist")
+            .order_by("starts_at")[:5]
+        )
+    }
+
+
+def plan_page_progress(plan: CarePlan) -> dict[str, Any]:
+    """What the plan page shows of the course's progress (plans/hooks.py)."""
+    return {"progress": plan_progress(plan)}

@@ -256,7 +256,7 @@ def book_series(request: HttpRequest, client_id: int, plan_id: int) -> HttpRespo
                 for warning in result["warnings"]:
                     messages.warning(request, warning)
                 if can_see_client(request.user, client):
-                    return redirect("web:plan", client_id=client.id, plan_id=plan.id)
+                    return redirect("plans:plan", client_id=client.id, plan_id=plan.id)
                 first = result["appointments"][0] if result["appointments"] else None
                 week = first.starts_at.astimezone(tz).date().isoformat() if first else ""
                 return redirect(

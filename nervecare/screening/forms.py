@@ -1,5 +1,10 @@
-"""Form helpers for questionnaires, shared by the staff pages (web) and the client portal."""
+"""Forms of the screening pages, and the questionnaire helper the client portal shares."""
 
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from nervecare.core.bounds import HistoryDateField
+from nervecare.core.pages import DateInput
 from nervecare.screening.instruments import InstrumentDefinition
 
 
@@ -18,3 +23,9 @@ def instrument_form_fields(definition: InstrumentDefinition) -> list[dict]:
         }
         for item in definition.items
     ]
+
+
+class ClearanceForm(forms.Form):
+    clinician = forms.CharField(max_length=200, label=_("Clinician who gave clearance"))
+    clearance_date = HistoryDateField(widget=DateInput(), label=_("Date of clearance"))
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))

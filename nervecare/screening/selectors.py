@@ -6,8 +6,11 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from nervecare.clients.models import Client
-from nervecare.screening.instruments import all_definitions
+from nervecare.core.models import User
+from nervecare.screening.forms import ClearanceForm, instrument_form_fields
+from nervecare.screening.instruments import InstrumentDefinition, all_definitions
 from nervecare.screening.models import InstrumentResponse, SafetyFlag
+from nervecare.screening.safety import ruleset
 
 
 def latest_responses(client: Client) -> dict[str, InstrumentResponse]:
@@ -116,3 +119,39 @@ def client_record_section(client: Client) -> dict[str, Any]:
         "open_flags": [flag_as_dict(f) for f in open_flags(client)],
         "latest_screenings": {code: response_as_dict(r) for code, r in latest_responses(client).items()},
     }
+
+
+def record_card_flags(user: User, client: Client) -> dict[str, Any]:
+    """The record page's safety card: open flags, the last resolved ones and the clearance form."""
+    return {
+        "flags": open_flags(client),
+        "resolved_flags": list(client.flags.filter(status=SafetyFlag.Status.RESOLVED)[:10]),
+        "clearance_form": ClearanceForm(),
+    }
+
+
+def record_card_screenings(user: User, client: Client) -> dict[str, Any]:
+    """The record page's screenings card: the last responses and the instruments to screen with."""
+    return {"responses": list(client.responses.all()[:30]), "instruments": all_definitions().values()}
+
+
+def screening_form_page(
+    client: Client, definition: InstrumentDefinition, *, errors: dict[str, str], given: dict[str, str]
+) -> dict[str, Any]:
+    """The questionnaire page: the instrument's items with what was given and each item's error."""
+    items = instrument_form_fields(definition)
+    for item in items:
+        item["error"] = errors.get(item["id"])
+        item["given"] = given.get(item["id"], "")
+    return {
+        "client": client,
+        "definition": definition,
+        "items": items,
+        "errors": errors,
+        "sections": {s.id: s for s in definition.sections},
+    }
+
+
+def instruments_page() -> dict[str, Any]:
+    """The instruments and the safety rules in use, with their sources."""
+    return {"definitions": all_definitions().values(), "rules": ruleset().rules}

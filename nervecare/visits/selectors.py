@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import F, Prefetch, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404
+from django.utils import timezone
 
 from nervecare.clients.models import Client
 from nervecare.clients.selectors import clients_visible_to
@@ -346,4 +347,15 @@ def review_item_as_dict(item: ReviewItem) -> dict[str, Any]:
         else None,
         "recent_soreness": item.recent_soreness,
         "reasons": [{"code": r.code, "message": r.message} for r in item.reasons],
+    }
+
+
+def record_card_past_sessions(user: User, client: Client) -> dict[str, Any]:
+    """The record page's past sessions card: the last ten sessions with their notes."""
+    return {
+        "past": list(
+            client.appointments.filter(starts_at__lt=timezone.now())
+            .select_related("therapist", "note")
+            .order_by("-starts_at")[:10]
+        )
     }

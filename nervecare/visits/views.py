@@ -5,13 +5,14 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from nervecare.clients.models import Client
 from nervecare.core.audit import audit_list
 from nervecare.core.errors import FieldErrors
+from nervecare.core.pages import render_page_or_partial
 from nervecare.core.permissions import require_clinical
 from nervecare.core.services import audit_record
 from nervecare.plans.services import flags_in_force
@@ -29,10 +30,6 @@ from nervecare.visits.forms import (
     note_rows,
 )
 from nervecare.visits.models import SessionNote
-
-
-def _is_htmx(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"
 
 
 def _show_errors(
@@ -98,8 +95,9 @@ def _render_note(
         "follow_up_form": AdverseEventFollowUpForm(),
         **forms,
     }
-    template = "visits/partials/note.html" if _is_htmx(request) else "visits/note.html"
-    return render(request, template, context, status=status)
+    return render_page_or_partial(
+        request, "visits/note.html", "visits/partials/note.html", context, status=status
+    )
 
 
 @login_required
@@ -235,5 +233,4 @@ def review(request: HttpRequest) -> HttpResponse:
     items = selectors.clients_needing_review(request.user.clinic_id, user=request.user)
     audit_list(request.user, Client, [i.client.id for i in items], request, "Review list viewed")
     context = {"items": items, "rules": selectors.review_rules()}
-    template = "visits/partials/review_rows.html" if _is_htmx(request) else "visits/review.html"
-    return render(request, template, context)
+    return render_page_or_partial(request, "visits/review.html", "visits/partials/review_rows.html", context)

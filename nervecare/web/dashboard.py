@@ -1,14 +1,12 @@
-"""Reads for the staff dashboard and the client list filters (selectors; they choose the joins)."""
+"""Reads for the staff dashboard (selectors; they choose the joins)."""
 
 import datetime
 from collections import defaultdict
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import QuerySet
 from django.utils import timezone
 
-from nervecare.clients.models import Client
 from nervecare.clients.selectors import clients_visible_to
 from nervecare.core import localtime
 from nervecare.core.models import User
@@ -18,18 +16,6 @@ from nervecare.screening.models import SafetyFlag
 from nervecare.visits.selectors import clients_needing_review, notes_visible_to
 
 LEVEL_ORDER = {"stop": 0, "clearance": 1, "modify": 2, "caution": 3}
-
-
-def client_list_filter(
-    clients: QuerySet[Client], *, therapist_id: int | None = None, plan_status: str = ""
-) -> QuerySet[Client]:
-    if therapist_id:
-        clients = clients.filter(primary_therapist_id=therapist_id)
-    if plan_status == "none":
-        clients = clients.filter(plans__isnull=True)
-    elif plan_status:
-        clients = clients.filter(plans__status=plan_status)
-    return clients.distinct()
 
 
 # What the dashboard template shows of each row (the rest stays in the database).

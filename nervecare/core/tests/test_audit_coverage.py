@@ -61,7 +61,7 @@ def test_the_api_patch_is_recorded_with_the_address(api, rosa):
 
 def test_opening_the_chart_records_a_view_with_the_address(therapist_user, rosa):
     http = login(therapist_user)
-    response = http.get(reverse("web:client", args=[rosa.pk]), REMOTE_ADDR="2001:db8:0:0::7")
+    response = http.get(reverse("clients:client", args=[rosa.pk]), REMOTE_ADDR="2001:db8:0:0::7")
     assert response.status_code == 200
     event = AuditEvent.objects.get(action="view", object_type="clients.client", object_id=str(rosa.pk))
     assert (event.actor_username, event.ip_address, event.summary) == (
@@ -165,7 +165,7 @@ def test_body_map_marks_written_in_bulk_are_recorded(api, rosa):
 
 @override_settings(NERVECARE_AUDIT=False)
 def test_switched_off_nothing_is_recorded(api, therapist_user, rosa):
-    assert api.get(reverse("web:client", args=[rosa.pk])).status_code == 200
+    assert api.get(reverse("clients:client", args=[rosa.pk])).status_code == 200
     client_update(actor=therapist_user, client=rosa, data={"phone": "555-0101"})
     assert audit.audited_update(Condition.objects.filter(client=rosa), actor=therapist_user, cause="x") == 0
     assert not AuditEvent.objects.exists()
@@ -189,8 +189,8 @@ CLINICAL_READ_KINDS = {
 NO_CLINICAL_DATA = {
     "api:vocabularies": "the coded vocabularies (conditions, causes): no client",
     "api:list_rules": "the safety rules (data shipped with NerveCare): no client",
-    "web:instruments": "the instrument definitions: no client",
-    "web:client_new": "an empty intake form",
+    "screening:instruments": "the instrument definitions: no client",
+    "clients:client_new": "an empty intake form",
     "portal:book_confirm": "without a chosen time: a redirect to the free times (the client's own booking)",
     "api:report_status": "a clinic report job's status (the download is audited: outcomes tests)",
     "outcomes:report_job": "a clinic report job's status page (the download is audited)",
@@ -255,7 +255,7 @@ def test_the_review_list_records_nothing_when_it_shows_no_one(api, therapist_use
 
 
 def test_the_body_map_page_records_a_read_of_the_client(therapist_user, rosa):
-    response = login(therapist_user).get(reverse("web:body_map", args=[rosa.pk]))
+    response = login(therapist_user).get(reverse("clients:body_map", args=[rosa.pk]))
     assert response.status_code == 200
     event = AuditEvent.objects.get(action="view", object_type="clients.client", object_id=str(rosa.pk))
     assert (event.actor_username, event.client_id, event.summary) == (

@@ -354,24 +354,24 @@ ROUTES: dict[str, Route] = {
     "clients:share_remove": R("clinical", method="POST", body={}),
     # staff pages
     "web:dashboard": R("clinic_clinical"),
-    "web:clients": R("clinic_clinical"),
-    "web:client_new": R("clinic_clinical"),
-    "web:client": R("clinical"),
-    "web:client_edit": R("clinical"),
-    "web:history": R("clinical"),
-    "web:condition_new": R("clinical"),
-    "web:condition_edit": R("clinical"),
-    "web:medical": R("clinical"),
-    "web:body_map": R("clinical"),
-    "web:screen": R("clinical", args=CODE),
-    "web:safety_check": R("clinical", method="POST", body={}),
-    "web:clearance": R("clinical", method="POST", body={}),
-    "web:plan_propose": R("clinical", method="POST", body={}),
-    "web:plan": R("clinical"),
-    "web:plan_activate": R("clinical", method="POST", body={}),
-    "web:plan_cancel": R("clinical", method="POST", body={}),
+    "clients:clients": R("clinic_clinical"),
+    "clients:client_new": R("clinic_clinical"),
+    "clients:client": R("clinical"),
+    "clients:client_edit": R("clinical"),
+    "clients:history": R("clinical"),
+    "clients:condition_new": R("clinical"),
+    "clients:condition_edit": R("clinical"),
+    "clients:medical": R("clinical"),
+    "clients:body_map": R("clinical"),
+    "screening:screen": R("clinical", args=CODE),
+    "screening:safety_check": R("clinical", method="POST", body={}),
+    "screening:clearance": R("clinical", method="POST", body={}),
+    "plans:plan_propose": R("clinical", method="POST", body={}),
+    "plans:plan": R("clinical"),
+    "plans:plan_activate": R("clinical", method="POST", body={}),
+    "plans:plan_cancel": R("clinical", method="POST", body={}),
     "portal:invite": R("clinical", method="POST", body={}),
-    "web:instruments": R("clinic_clinical"),
+    "screening:instruments": R("clinic_clinical"),
 }
 
 # Prefixes left out of the matrix on purpose: Django's admin site (the installation operator only, no clinic:
@@ -438,7 +438,7 @@ def test_every_route_is_in_the_matrix():
     stale = sorted(set(ROUTES) - set(keys))
     assert not stale, f"matrix rows for routes that no longer exist: {stale}"
     assert len(routes) > 120, len(routes)  # the walk really reached the API, FHIR and the portal
-    assert {"api:get_client", "interop:read", "portal:home", "web:client"} <= set(keys)
+    assert {"api:get_client", "interop:read", "portal:home", "clients:client"} <= set(keys)
 
 
 # --- the world --------------------------------------------------------------------------------------------

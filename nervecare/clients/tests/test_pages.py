@@ -235,8 +235,8 @@ def test_scores_are_written_as_people_write_them(therapist_user, clinic):
 
 
 def test_every_medical_fact_can_be_entered_on_the_page():
+    from nervecare.clients.forms import MEDICAL_FORM_FIELDS
     from nervecare.clients.services import MEDICAL_FIELDS
-    from nervecare.web.forms import MEDICAL_FORM_FIELDS
 
     assert sorted({*MEDICAL_FORM_FIELDS, "medications", "comorbidities", "devices"}) == sorted(MEDICAL_FIELDS)
 
