@@ -11,6 +11,8 @@ from nervecare.clients.models import Client, Condition, ConsentText
 from nervecare.clients.schemas import (
     BodyMapIn,
     BodyMapOut,
+    BodyMapRecordedOut,
+    BodyMapVocabularyOut,
     Cause,
     ClientOut,
     ClientPatch,
@@ -23,8 +25,12 @@ from nervecare.clients.schemas import (
     HistoryOut,
     IntakeIn,
     MedicalIn,
+    MedicalOut,
     NeuropathyType,
+    ShareOut,
+    VocabulariesOut,
 )
+from nervecare.core.api_support import BODY, error_responses
 from nervecare.core.audit import audit_list, audit_view
 from nervecare.core.permissions import require_clinical
 from nervecare.core.services import audit_record
@@ -46,7 +52,7 @@ def _medical_payload(payload: MedicalIn, *, partial: bool) -> dict:
     return data
 
 
-@router.get("/clients", response=list[ClientSummaryOut], summary="List clients")
+@router.get("/clients", response={200: list[ClientSummaryOut], **error_responses()}, summary="List clients")
 def list_clients(request: HttpRequest, filters: Query[ClientFilters]) -> list:
     rows = selectors.client_summaries_for_user(
         request.user, search=filters.search, neuropathy_type=filters.type, cause=filters.cause
@@ -55,7 +61,11 @@ def list_clients(request: HttpRequest, filters: Query[ClientFilters]) -> list:
     return rows
 
 
-@router.post("/clients", response={201: ClientOut}, summary="Create a client with the whole intake")
+@router.post(
+    "/clients",
+    response={201: ClientOut, **error_responses(*BODY)},
+    summary="Create a client with the whole intake",
+)
 def create_client(request: HttpRequest, payload: IntakeIn) -> Status:
     medical = _medical_payload(payload.medical, partial=False) if payload.medical else None
     client = services.intake_create(
@@ -71,7 +81,11 @@ def create_client(request: HttpRequest, payload: IntakeIn) -> Status:
     return Status(201, selectors.client_record(client))
 
 
-@router.get("/clients/{client_id}", response=ClientOut, summary="A client's whole record")
+@router.get(
+    "/clients/{client_id}",
+    response={200: ClientOut, **error_responses(404)},
+    summary="A client's whole record",
+)
 def get_client(request: HttpRequest, client_id: int) -> dict:
     # The record uses the client's own columns and its medical context, not the clinic or the therapist.
     client = selectors.client_get_for_user(request.user, client_id, related=("medical",))
@@ -81,7 +95,11 @@ def get_client(request: HttpRequest, client_id: int) -> dict:
     return selectors.client_record(client, medical=getattr(client, "medical", None))
 
 
-@router.patch("/clients/{client_id}", response=ClientOut, summary="Change a client's details")
+@router.patch(
+    "/clients/{client_id}",
+    response={200: ClientOut, **error_responses(404, *BODY)},
+    summary="Change a client's details",
+)
 def patch_client(request: HttpRequest, client_id: int, payload: ClientPatch) -> dict:
     client = selectors.client_get_for_user(request.user, client_id)
     client = services.client_update(
@@ -90,7 +108,11 @@ def patch_client(request: HttpRequest, client_id: int, payload: ClientPatch) -> 
     return selectors.client_record(client)
 
 
-@router.get("/clients/{client_id}/history", response=list[HistoryOut], summary="Who changed what, when")
+@router.get(
+    "/clients/{client_id}/history",
+    response={200: list[HistoryOut], **error_responses(404)},
+    summary="Who changed what, when",
+)
 def client_history(request: HttpRequest, client_id: int) -> list:
     client = selectors.client_get_for_user(request.user, client_id)
     audit_record(
@@ -99,7 +121,11 @@ def client_history(request: HttpRequest, client_id: int) -> list:
     return selectors.client_history(client)
 
 
-@router.post("/clients/{client_id}/conditions", response={201: ConditionOut}, summary="Add a neuropathy")
+@router.post(
+    "/clients/{client_id}/conditions",
+    response={201: ConditionOut, **error_responses(404, *BODY)},
+    summary="Add a neuropathy",
+)
 def add_condition(request: HttpRequest, client_id: int, payload: ConditionIn) -> Status:
     client = selectors.client_get_for_user(request.user, client_id)
     return Status(
@@ -109,7 +135,9 @@ def add_condition(request: HttpRequest, client_id: int, payload: ConditionIn) ->
 
 
 @router.patch(
-    "/clients/{client_id}/conditions/{condition_id}", response=ConditionOut, summary="Change a neuropathy"
+    "/clients/{client_id}/conditions/{condition_id}",
+    response={200: ConditionOut, **error_responses(404, *BODY)},
+    summary="Change a neuropathy",
 )
 def patch_condition(
     request: HttpRequest, client_id: int, condition_id: int, payload: ConditionPatch
@@ -121,7 +149,11 @@ def patch_condition(
     )
 
 
-@router.put("/clients/{client_id}/medical", response=dict, summary="Replace the medical context")
+@router.put(
+    "/clients/{client_id}/medical",
+    response={200: MedicalOut, **error_responses(404, *BODY)},
+    summary="Replace the medical context",
+)
 def put_medical(request: HttpRequest, client_id: int, payload: MedicalIn) -> dict:
     client = selectors.client_get_for_user(request.user, client_id)
     services.medical_context_update(
@@ -130,7 +162,11 @@ def put_medical(request: HttpRequest, client_id: int, payload: MedicalIn) -> dic
     return selectors.client_record(client)["medical"]
 
 
-@router.patch("/clients/{client_id}/medical", response=dict, summary="Change part of the medical context")
+@router.patch(
+    "/clients/{client_id}/medical",
+    response={200: MedicalOut, **error_responses(404, *BODY)},
+    summary="Change part of the medical context",
+)
 def patch_medical(request: HttpRequest, client_id: int, payload: MedicalIn) -> dict:
     client = selectors.client_get_for_user(request.user, client_id)
     services.medical_context_update(
@@ -140,7 +176,9 @@ def patch_medical(request: HttpRequest, client_id: int, payload: MedicalIn) -> d
 
 
 @router.get(
-    "/clients/{client_id}/body-maps", response=list[BodyMapOut], summary="Every body map, newest first"
+    "/clients/{client_id}/body-maps",
+    response={200: list[BodyMapOut], **error_responses(404)},
+    summary="Every body map, newest first",
 )
 def list_body_maps(request: HttpRequest, client_id: int) -> list:
     client = selectors.client_get_for_user(request.user, client_id)
@@ -148,7 +186,11 @@ def list_body_maps(request: HttpRequest, client_id: int) -> list:
     return selectors.body_maps_for_client(client)
 
 
-@router.post("/clients/{client_id}/body-maps", response={201: dict}, summary="Record the body map again")
+@router.post(
+    "/clients/{client_id}/body-maps",
+    response={201: BodyMapRecordedOut, **error_responses(404, *BODY)},
+    summary="Record the body map again",
+)
 def add_body_map(request: HttpRequest, client_id: int, payload: BodyMapIn) -> Status:
     client = selectors.client_get_for_user(request.user, client_id)
     body_map = services.body_map_record(
@@ -167,7 +209,9 @@ def add_body_map(request: HttpRequest, client_id: int, payload: BodyMapIn) -> St
     )
 
 
-@router.get("/vocabularies", response=dict, summary="Codes the intake accepts")
+@router.get(
+    "/vocabularies", response={200: VocabulariesOut, **error_responses()}, summary="Codes the intake accepts"
+)
 def vocabularies(request: HttpRequest) -> dict:
     """Diagnosis codes (with ICD-10-CM and SNOMED CT), the clinic's consent versions, devices, body map."""
     require_clinical(request.user)
@@ -183,13 +227,19 @@ def vocabularies(request: HttpRequest) -> dict:
     }
 
 
-@router.get("/body-map/vocabulary", response=dict, summary="Body regions and sensations")
+@router.get(
+    "/body-map/vocabulary",
+    response={200: BodyMapVocabularyOut, **error_responses()},
+    summary="Body regions and sensations",
+)
 def body_map_vocabulary(request: HttpRequest) -> dict:
     return bodymap.vocabulary()
 
 
 @router.post(
-    "/clients/{client_id}/consents", response={201: ConsentOut}, summary="Record consent to treatment"
+    "/clients/{client_id}/consents",
+    response={201: ConsentOut, **error_responses(404, *BODY)},
+    summary="Record consent to treatment",
 )
 def add_consent(request: HttpRequest, client_id: int, payload: ConsentIn) -> Status:
     client = selectors.client_get_for_user(request.user, client_id)
@@ -229,7 +279,9 @@ def _share_dict(share) -> dict:  # noqa: ANN001
 
 
 @router.get(
-    "/clients/{client_id}/shares", response=list[dict], summary="Therapists the record is shared with"
+    "/clients/{client_id}/shares",
+    response={200: list[ShareOut], **error_responses(404)},
+    summary="Therapists the record is shared with",
 )
 def list_shares(request: HttpRequest, client_id: int) -> list:
     client = selectors.client_get_for_user(request.user, client_id)
@@ -238,7 +290,7 @@ def list_shares(request: HttpRequest, client_id: int) -> list:
 
 @router.post(
     "/clients/{client_id}/shares",
-    response={201: dict},
+    response={201: ShareOut, **error_responses(404, *BODY)},
     summary="Share the record with another therapist (admins, primary therapist)",
 )
 def add_share(request: HttpRequest, client_id: int, payload: ShareIn) -> Status:
@@ -255,7 +307,7 @@ def add_share(request: HttpRequest, client_id: int, payload: ShareIn) -> Status:
 
 @router.delete(
     "/clients/{client_id}/shares/{therapist_id}",
-    response={204: None},
+    response={204: None, **error_responses(404)},
     summary="Stop sharing the record with a therapist",
 )
 def delete_share(request: HttpRequest, client_id: int, therapist_id: int) -> Status:
@@ -270,6 +322,6 @@ router.add_api_operation(
     "/clients/{client_id}",
     ["DELETE"],
     privacy_api.delete_client,
-    response=dict,
+    response={200: privacy_api.ClientStateOut, **error_responses(404, *BODY)},
     summary="Delete a client (soft; admins only)",
 )
