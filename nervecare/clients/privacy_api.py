@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema
 
 from nervecare.clients import privacy
-from nervecare.core.api_support import error_responses
+from nervecare.core.api_support import download, error_responses
 
 router = Router(tags=["client privacy"])
 
@@ -110,7 +110,7 @@ def erase_client(request: HttpRequest, client_id: int) -> dict:
 @router.get(
     "/clients/{client_id}/export",
     response={200: ClientExportOut, **error_responses(404)},
-    openapi_extra=_PDF_TOO,
+    openapi_extra=download("application/pdf"),  # format=pdf; the JSON one is ClientExportOut
     summary="Everything held about a client (right of access), as JSON or PDF",
 )
 def export_client(request: HttpRequest, client_id: int, query: Query[ExportQuery]) -> HttpResponse:
