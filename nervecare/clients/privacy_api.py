@@ -111,6 +111,7 @@ def erase_client(request: HttpRequest, client_id: int) -> dict:
     "/clients/{client_id}/export",
     response={200: ClientExportOut, **error_responses(404)},
     openapi_extra=download("application/pdf"),  # format=pdf; the JSON one is ClientExportOut
+    by_alias=True,  # the document's key is "schema" (a name pydantic keeps for itself)
     summary="Everything held about a client (right of access), as JSON or PDF",
 )
 def export_client(request: HttpRequest, client_id: int, query: Query[ExportQuery]) -> HttpResponse:

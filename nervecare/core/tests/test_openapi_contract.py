@@ -107,6 +107,9 @@ def test_error_and_success_bodies_match_what_the_document_promises(api, document
         "components": document["components"],
     }
     assert not list(Draft202012Validator(share_schema).iter_errors(shares.json()))
+    export = api.get(f"/api/v1/clients/{client.id}/export")
+    assert export.status_code == 200
+    assert not list(_validator(document, "ClientExportOut").iter_errors(export.json()))
     vocab = api.get("/api/v1/vocabularies")
     assert vocab.status_code == 200
     assert not list(_validator(document, "VocabulariesOut").iter_errors(vocab.json()))
