@@ -1,9 +1,13 @@
 """What the scheduling API answers (the documented response bodies; the request bodies are in api.py)."""
 
 from datetime import datetime, time
+from typing import Annotated
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import Field, WithJsonSchema
+
+# A wall-clock time in the clinic's zone, written "09:00:00": no UTC offset, so not JSON Schema's "time" format.
+LocalTime = Annotated[time, WithJsonSchema({"type": "string", "pattern": r"^\d\d:\d\d(:\d\d(\.\d+)?)?$"})]
 
 
 class ServiceOut(Schema):
@@ -44,8 +48,8 @@ class RoomOut(Schema):
 
 class HoursOut(Schema):
     weekday: int = Field(description="0 = Monday")
-    start: time
-    end: time
+    start: LocalTime
+    end: LocalTime
 
 
 class ExceptionOut(Schema):
