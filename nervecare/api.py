@@ -11,7 +11,14 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from nervecare.clients.api import router as clients_router
 from nervecare.core.api import router as core_router
-from nervecare.core.api_support import AUTH, FiniteJsonParser, error_body, field_from_loc
+from nervecare.core.api_support import (
+    AUTH,
+    BODY,
+    FiniteJsonParser,
+    error_body,
+    error_responses,
+    field_from_loc,
+)
 from nervecare.core.audit_api import router as audit_router
 from nervecare.core.bounds import NonFiniteNumberError
 from nervecare.core.errors import FieldErrors
@@ -50,7 +57,7 @@ clients_router.add_api_operation(
     "/clients/{client_id}",
     ["DELETE"],
     privacy_api.delete_client,
-    response=dict,
+    response={200: privacy_api.ClientStateOut, **error_responses(404, *BODY)},
     summary="Delete a client (soft; admins only)",
 )
 api.add_router("", core_router)

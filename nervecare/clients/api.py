@@ -1,5 +1,6 @@
 """API routes for clients and their intake record."""
 
+import datetime
 from typing import Literal
 
 from django.http import HttpRequest
@@ -11,6 +12,8 @@ from nervecare.clients.models import Client, Condition, ConsentText
 from nervecare.clients.schemas import (
     BodyMapIn,
     BodyMapOut,
+    BodyMapRecordedOut,
+    BodyMapVocabularyOut,
     Cause,
     ClientOut,
     ClientPatch,
@@ -23,8 +26,12 @@ from nervecare.clients.schemas import (
     HistoryOut,
     IntakeIn,
     MedicalIn,
+    MedicalOut,
     NeuropathyType,
+    ShareOut,
+    VocabulariesOut,
 )
+from nervecare.core.api_support import BODY, error_responses
 from nervecare.core.audit import audit_list, audit_view
 from nervecare.core.permissions import require_clinical
 from nervecare.core.services import audit_record
@@ -46,7 +53,7 @@ def _medical_payload(payload: MedicalIn, *, partial: bool) -> dict:
     return data
 
 
-@router.get("/clients", response=list[ClientSummaryOut], summary="List clients")
+@router.get("/clients", response={200: list[ClientSummaryOut], **error_responses()}, summary="List clients")
 def list_clients(request: HttpRequest, filters: Query[ClientFilters]) -> list:
     rows = selectors.client_summaries_for_user(
         request.user, search=filters.search, neuropathy_type=filters.type, cause=filters.cause
@@ -55,7 +62,11 @@ def list_clients(request: HttpRequest, filters: Query[ClientFilters]) -> list:
     return rows
 
 
-@router.post("/clients", response={201: ClientOut}, summary="Create a client with the whole intake")
+@router.post(
+    "/clients",
+    response={201: ClientOut, **error_responses(*BODY)},
+    summary="Create a client with the whole intake",
+)
 def create_client(request: HttpRequest, payload: IntakeIn) -> Status:
     medical = _medical_payload(payload.medical, partial=False) if payload.medical else None
     client = services.intake_create(
@@ -71,7 +82,11 @@ def create_client(request: HttpRequest, payload: IntakeIn) -> Status:
     return Status(201, selectors.client_record(client))
 
 
-@router.get("/clients/{client_id}", response=ClientOut, summary="A client's whole record")
+@router.get(
+    "/clients/{client_id}",
+    response={200: ClientOut, **error_responses(404)},
+    summary="A client's whole record",
+)
 def get_client(request: HttpRequest, client_id: int) -> dict:
     # The record uses the client's own columns and its medical context, not the clinic or the therapist.
     client = selectors.client_get_for_user(request.user, client_id, related=("medical",))
@@ -81,7 +96,11 @@ def get_client(request: HttpRequest, client_id: int) -> dict:
     return selectors.client_record(client, medical=getattr(client, "medical", None))
 
 
-@router.patch("/clients/{client_id}", response=ClientOut, summary="Change a client's details")
+@router.patch(
+    "/clients/{client_id}",
+    response={200: ClientOut, **error_responses(404, *BODY)},
+    summary="Change a client's details",
+)
 def patch_client(request: HttpRequest, client_id: int, payload: ClientPatch) -> dict:
     client = selectors.client_get_for_user(request.user, client_id)
     client = services.client_update(
@@ -90,7 +109,11 @@ def patch_client(request: HttpRequest, client_id: int, payload: ClientPatch) -> 
     return selectors.client_record(client)
 
 
-@router.get("/clients/{client_id}/history", response=list[HistoryOut], summary="Who changed what, when")
+@router.get(
+    "/clients/{client_id}/history",
+    response={200: list[HistoryOut], **error_responses(404)},
+    summary="Who changed what, when",
+)
 def client_history(request: HttpRequest, client_id: int) -> list:
     client = selectors.client_get_for_user(request.user, client_id)
     audit_record(
@@ -99,7 +122,11 @@ def client_history(request: HttpRequest, client_id: int) -> list:
     return selectors.client_history(client)
 
 
-@router.post("/clients/{client_id}/conditions", response={201: ConditionOut}, summary="Add a neuropathy")
+@router.post(
+    "/clients/{client_id}/conditions",
+    response={201: ConditionOut, **error_responses(404, *BODY)},
+    summary="Add a neuropathy",
+)
 def add_condition(request: HttpRequest, client_id: int, payload: ConditionIn) -> Status:
     client = selectors.client_get_for_user(request.user, client_id)
     return Status(
@@ -109,7 +136,9 @@ def add_condition(request: HttpRequest, client_id: int, payload: ConditionIn) ->
 
 
 @router.patch(
-    "/clients/{client_id}/conditions/{condition_id}", response=ConditionOut, summary="Change a neuropathy"
+    "/clients/{client_id}/conditions/{condition_id}",
+    response={200: ConditionOut, **error_responses(404, *BODY)},
+    summary="Change a neuropathy",
 )
 def patch_condition(
     request: HttpRequest, client_id: int, condition_id: int, payload: ConditionPatch
@@ -121,7 +150,11 @@ def patch_condition(
     )
 
 
-@router.put("/clients/{client_id}/medical", response=dict, summary="Replace the medical context")
+@router.put(
+    "/clients/{client_id}/medical",
+    response={200: MedicalOut, **error_responses(404, *BODY)},
+    summary="Replace the medical context",
+)
 def put_medical(request: HttpRequest, client_id: int, payload: MedicalIn) -> dict:
     client = selectors.client_get_for_user(request.user, client_id)
     services.medical_context_update(
@@ -130,7 +163,11 @@ def put_medical(request: HttpRequest, client_id: int, payload: MedicalIn) -> dic
     return selectors.client_record(client)["medical"]
 
 
-@router.patch("/clients/{client_id}/medical", response=dict, summary="Change part of the medical context")
+@router.patch(
+    "/clients/{client_id}/medical",
+    response={200: MedicalOut, **error_responses(404, *BODY)},
+    summary="Change part of the medical context",
+)
 def patch_medical(request: HttpRequest, client_id: int, payload: MedicalIn) -> dict:
     client = selectors.client_get_for_user(request.user, client_id)
     services.medical_context_update(
@@ -140,7 +177,9 @@ def patch_medical(request: HttpRequest, client_id: int, payload: MedicalIn) -> d
 
 
 @router.get(
-    "/clients/{client_id}/body-maps", response=list[BodyMapOut], summary="Every body map, newest first"
+    "/clients/{client_id}/body-maps",
+    response={200: list[BodyMapOut], **error_responses(404)},
+    summary="Every body map, newest first",
 )
 def list_body_maps(request: HttpRequest, client_id: int) -> list:
     client = selectors.client_get_for_user(request.user, client_id)
@@ -148,7 +187,11 @@ def list_body_maps(request: HttpRequest, client_id: int) -> list:
     return selectors.body_maps_for_client(client)
 
 
-@router.post("/clients/{client_id}/body-maps", response={201: dict}, summary="Record the body map again")
+@router.post(
+    "/clients/{client_id}/body-maps",
+    response={201: BodyMapRecordedOut, **error_responses(404, *BODY)},
+    summary="Record the body map again",
+)
 def add_body_map(request: HttpRequest, client_id: int, payload: BodyMapIn) -> Status:
     client = selectors.client_get_for_user(request.user, client_id)
     body_map = services.body_map_record(
@@ -167,7 +210,9 @@ def add_body_map(request: HttpRequest, client_id: int, payload: BodyMapIn) -> St
     )
 
 
-@router.get("/vocabularies", response=dict, summary="Codes the intake accepts")
+@router.get(
+    "/vocabularies", response={200: VocabulariesOut, **error_responses()}, summary="Codes the intake accepts"
+)
 def vocabularies(request: HttpRequest) -> dict:
     """Diagnosis codes (with ICD-10-CM and SNOMED CT), the clinic's consent versions, devices, body map."""
     require_clinical(request.user)
@@ -183,13 +228,19 @@ def vocabularies(request: HttpRequest) -> dict:
     }
 
 
-@router.get("/body-map/vocabulary", response=dict, summary="Body regions and sensations")
+@router.get(
+    "/body-map/vocabulary",
+    response={200: BodyMapVocabularyOut, **error_responses()},
+    summary="Body regions and sensations",
+)
 def body_map_vocabulary(request: HttpRequest) -> dict:
     return bodymap.vocabulary()
 
 
 @router.post(
-    "/clients/{client_id}/consents", response={201: ConsentOut}, summary="Record consent to treatment"
+    "/clients/{client_id}/consents",
+    response={201: ConsentOut, **error_responses(404, *BODY)},
+    summary="Record consent to treatment",
 )
 def add_consent(request: HttpRequest, client_id: int, payload: ConsentIn) -> Status:
     client = selectors.client_get_for_user(request.user, client_id)
@@ -229,7 +280,9 @@ def _share_dict(share) -> dict:  # noqa: ANN001
 
 
 @router.get(
-    "/clients/{client_id}/shares", response=list[dict], summary="Therapists the record is shared with"
+    "/clients/{client_id}/shares",
+    response={200: list[ShareOut], **error_responses(404)},
+    summary="Therapists the record is shared with",
 )
 def list_shares(request: HttpRequest, client_id: int) -> list:
     client = selectors.client_get_for_user(request.user, client_id)
@@ -239,7 +292,7 @@ def list_shares(request: HttpRequest, client_id: int) -> list:
 
 @router.post(
     "/clients/{client_id}/shares",
-    response={201: dict},
+    response={201: ShareOut, **error_responses(404, *BODY)},
     summary="Share the record with another therapist (admins, primary therapist)",
 )
 def add_share(request: HttpRequest, client_id: int, payload: ShareIn) -> Status:
@@ -256,13 +309,26 @@ def add_share(request: HttpRequest, client_id: int, payload: ShareIn) -> Status:
 
 @router.delete(
     "/clients/{client_id}/shares/{therapist_id}",
-    response={204: None},
+    response={204: None, **error_responses(404)},
     summary="Stop sharing the record with a therapist",
 )
 def delete_share(request: HttpRequest, client_id: int, therapist_id: int) -> Status:
     client = selectors.client_get_for_user(request.user, client_id)
     services.client_unshare(actor=request.user, client=client, therapist_id=therapist_id, request=request)
     return Status(204, None)
+
+
+class AccessGrantOut(Schema):
+    id: int
+    user_id: int
+    user: str
+    reason: str
+    source_id: int
+    granted_by: str | None
+    granted_at: datetime.datetime
+    revoked_by: str | None
+    revoked_at: datetime.datetime | None
+    live: bool
 
 
 def _grant_dict(grant) -> dict:  # noqa: ANN001
@@ -282,7 +348,7 @@ def _grant_dict(grant) -> dict:  # noqa: ANN001
 
 @router.get(
     "/clients/{client_id}/access",
-    response=list[dict],
+    response={200: list[AccessGrantOut], **error_responses(404)},
     summary="Who was granted access to the record by a plan or a booking, and when (admins only)",
 )
 def list_access(request: HttpRequest, client_id: int) -> list:

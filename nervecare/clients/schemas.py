@@ -266,10 +266,10 @@ class ClientOut(Schema):
     goals: str
     primary_therapist_id: int | None
     conditions: list[ConditionOut]
-    medical: dict | None
+    medical: "MedicalOut | None"
     consents: list[ConsentOut]
     body_map: BodyMapOut | None
-    body_map_comparison: dict | None
+    body_map_comparison: "BodyMapComparisonOut | None"
     open_flags: list[dict]
     latest_screenings: dict[str, dict]
     created_at: datetime
@@ -282,3 +282,101 @@ class HistoryOut(Schema):
     by: str | None
     change: str
     fields: dict
+
+
+class MedicalOut(Schema):
+    """The medical context as the record shows it: dates as ISO strings, decimals as strings."""
+
+    created_at: str
+    updated_at: str
+    medications: list[dict[str, str]] = Field(description='[{"name": ..., "class": ...}]')
+    on_anticoagulants: bool
+    bleeding_disorder: bool
+    on_steroids: bool
+    on_insulin_or_sulfonylurea: bool
+    comorbidities: list[str]
+    heart_failure_uncontrolled: bool
+    dvt_history: bool
+    dvt_date: str | None
+    dvt_site: str
+    dvt_signs_now: bool
+    lymph_nodes_removed: bool
+    lymph_nodes_site: str
+    lymphedema: bool
+    lymphedema_site: str
+    radiation: bool
+    radiation_site: str
+    recent_surgery: bool
+    recent_surgery_site: str
+    tumour_or_enlarged_nodes: bool
+    tumour_site: str
+    devices: list[str]
+    devices_site: str
+    foot_wound_or_ulcer: bool
+    foot_wound_site: str
+    foot_red_warm_swollen: bool
+    skin_infection: bool
+    platelets_per_ul: int | None
+    neutrophils_per_ul: int | None
+    hba1c_percent: str | None
+    labs_date: str | None
+    in_chemotherapy: bool
+    chemotherapy_cycle: int | None
+    temperature_celsius: str | None
+    fever_or_infection: bool
+    unstable_glucose: bool
+    pregnant: bool
+    trigeminal_trigger_zones: str
+    weakness_worsening_fast: bool
+    breathing_or_swallowing_trouble: bool
+    new_bladder_bowel_problems: bool
+    sudden_facial_droop: bool
+    notes: str
+
+
+class MarkChangeOut(Schema):
+    region: str
+    side: str
+    sensation: str
+    before: int | None
+    after: int | None
+
+
+class BodyMapComparisonOut(Schema):
+    new: list[MarkChangeOut]
+    resolved: list[MarkChangeOut]
+    changed: list[MarkChangeOut]
+    unchanged: int
+    pattern_before: str
+    pattern_after: str
+    leg_spread_levels: int
+    referral_question: bool
+
+
+class BodyMapRecordedOut(Schema):
+    body_map: BodyMapOut
+    comparison_with_previous: BodyMapComparisonOut | None
+
+
+class BodyMapVocabularyOut(Schema):
+    version: str
+    source: str
+    sensations: list[dict[str, Any]]
+    regions: list[dict[str, Any]]
+
+
+class VocabulariesOut(Schema):
+    diagnoses: list[dict[str, Any]] = Field(description="Diagnosis codes with ICD-10-CM and SNOMED CT.")
+    consent_versions: list[str]
+    devices: list[str]
+    neuropathy_types: list[str]
+    causes: list[str]
+    body_map: BodyMapVocabularyOut
+
+
+class ShareOut(Schema):
+    therapist_id: int
+    therapist: str
+    shared_by: str | None
+    created_at: datetime
+    reason: str

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Router, Schema
 
+from nervecare.core.api_support import error_responses
 from nervecare.core.models import ApiToken
 from nervecare.core.services import api_token_revoke, api_tokens_visible_to
 
@@ -19,7 +20,7 @@ class MeOut(Schema):
     clinic: str | None
 
 
-@router.get("/me", response=MeOut, summary="Who am I")
+@router.get("/me", response={200: MeOut, **error_responses()}, summary="Who am I")
 def me(request: HttpRequest) -> dict:
     user = request.user
     return {"username": user.username, "role": user.role, "clinic": user.clinic.name if user.clinic else None}
@@ -53,14 +54,22 @@ def token_as_dict(token: ApiToken, now: datetime.datetime) -> dict:
     }
 
 
-@router.get("/tokens", response=list[TokenOut], summary="My API tokens (an admin: the clinic's)")
+@router.get(
+    "/tokens",
+    response={200: list[TokenOut], **error_responses()},
+    summary="My API tokens (an admin: the clinic's)",
+)
 def list_tokens(request: HttpRequest) -> list:
     """Closed to bearer tokens (sign in): a token cannot list or revoke tokens."""
     now = timezone.now()
     return [token_as_dict(t, now) for t in api_tokens_visible_to(request.user).order_by("-created_at")]
 
 
-@router.post("/tokens/{token_id}/revoke", response=TokenOut, summary="Revoke an API token at once")
+@router.post(
+    "/tokens/{token_id}/revoke",
+    response={200: TokenOut, **error_responses(404)},
+    summary="Revoke an API token at once",
+)
 def revoke_token(request: HttpRequest, token_id: int) -> dict:
     token = get_object_or_404(api_tokens_visible_to(request.user), pk=token_id)
     api_token_revoke(token=token, actor=request.user)

@@ -1,9 +1,10 @@
-"""Shared pieces of the JSON API: authentication and error handling."""
+"""Shared pieces of the JSON API: authentication, error handling and the documented error responses."""
 
 import json
 from typing import Any, cast
 
 from django.http import HttpRequest
+from ninja import Field, Schema
 from ninja.parser import Parser
 from ninja.security import HttpBearer, SessionAuth
 
@@ -71,3 +72,53 @@ class FiniteJsonParser(Parser):
 
     def parse_body(self, request: HttpRequest) -> dict[str, Any]:
         return cast(dict[str, Any], require_finite(json.loads(request.body)))
+
+
+class FieldErrorOut(Schema):
+    field: str = Field(
+        description="The input it is about, as the request names it (e.g. client.date_of_birth)."
+    )
+    message: str
+
+
+class ErrorOut(Schema):
+    """Every error of the API (4xx): a message, and the fields at fault when there are any."""
+
+    detail: str
+    errors: list[FieldErrorOut]
+
+
+class ForbiddenOut(ErrorOut):
+    missing_scope: str | None = Field(
+        None, description="Only when a bearer token lacks the route's scope (null: closed to tokens)."
+    )
+
+
+class ConflictOut(ErrorOut):
+    conflicts: list[dict[str, Any]] | None = Field(
+        None, description="A booking's clashes: with what (appointment, room…), its id and times."
+    )
+
+
+# Statuses any signed-in route can answer: 400 too many query parameters, 401 no valid sign-in or token, 403
+# the role or the token's scope does not allow it, 422 bad input (also a NUL in the query), 429 rate limit.
+_COMMON = (400, 401, 403, 422, 429)
+_PUBLIC = (400, 422, 429)
+_SCHEMAS: dict[int, type[ErrorOut]] = {403: ForbiddenOut, 409: ConflictOut}
+
+
+def error_responses(*extra: int, public: bool = False) -> dict[int, type[ErrorOut]]:
+    """The documented error responses of a route: the common ones plus `extra` (404 not found or not yours,
+    409 conflict, 413 body too large, 415 body not JSON), each with its JSON shape (ErrorOut)."""
+    codes = sorted({*(_PUBLIC if public else _COMMON), *extra})
+    return {code: _SCHEMAS.get(code, ErrorOut) for code in codes}
+
+
+# A route that takes a JSON body can also answer 413 (too large) and 415 (not JSON).
+BODY = (413, 415)
+
+
+def download(*content_types: str, status: int = 200) -> dict[str, Any]:
+    """`openapi_extra` for a route that answers a file (CSV, PDF, iCalendar): its media types, as bytes."""
+    binary = {"schema": {"type": "string", "format": "binary"}}
+    return {"responses": {status: {"content": dict.fromkeys(content_types, binary)}}}

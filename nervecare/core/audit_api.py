@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
 from nervecare.core import audit
+from nervecare.core.api_support import error_responses
 from nervecare.core.bounds import AuditDate
 from nervecare.core.errors import FieldErrors
 from nervecare.core.models import Clinic
@@ -51,7 +52,9 @@ class AuditPage(Schema):
     results: list[AuditEventOut]
 
 
-@router.get("/audit", response=AuditPage, summary="Search the audit trail (clinic admins)")
+@router.get(
+    "/audit", response={200: AuditPage, **error_responses()}, summary="Search the audit trail (clinic admins)"
+)
 def audit_search(request: HttpRequest, q: Query[AuditQuery]) -> dict[str, Any]:
     audit.require_audit_admin(request.user)
     if q.date_from and q.date_to and q.date_from > q.date_to:

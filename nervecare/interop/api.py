@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 
 from nervecare.core import audit
+from nervecare.core.api_support import error_responses
 from nervecare.interop import proposal_selectors, services
 from nervecare.interop.models import ContactChangeProposal
 
@@ -44,7 +45,7 @@ def _out(proposal: ContactChangeProposal) -> dict[str, Any]:
 
 @router.get(
     "/contact-proposals",
-    response=list[ProposalOut],
+    response={200: list[ProposalOut], **error_responses()},
     summary="Pending contact details proposed by referral imports, for clients you may see",
 )
 def list_contact_proposals(request: HttpRequest) -> list[dict[str, Any]]:
@@ -57,7 +58,7 @@ def list_contact_proposals(request: HttpRequest) -> list[dict[str, Any]]:
 
 @router.post(
     "/contact-proposals/{proposal_id}/accept",
-    response=ProposalOut,
+    response={200: ProposalOut, **error_responses(404)},
     summary="Accept a proposal: the client's contact details become the proposed ones",
 )
 def accept_contact_proposal(request: HttpRequest, proposal_id: int) -> dict[str, Any]:
@@ -66,7 +67,7 @@ def accept_contact_proposal(request: HttpRequest, proposal_id: int) -> dict[str,
 
 @router.post(
     "/contact-proposals/{proposal_id}/reject",
-    response=ProposalOut,
+    response={200: ProposalOut, **error_responses(404)},
     summary="Reject a proposal: the client's contact details stay as they are",
 )
 def reject_contact_proposal(request: HttpRequest, proposal_id: int) -> dict[str, Any]:

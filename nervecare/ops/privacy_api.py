@@ -1,12 +1,14 @@
 """API routes for a client's record life cycle: delete (soft), restore, erase, and the right-of-access export."""
 
+import datetime as dt
 import json
-from typing import Literal
+from typing import Any, Literal
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 
+from nervecare.core.api_support import download, error_responses
 from nervecare.core.models import User
 from nervecare.core.pages import file_download, pdf_download
 from nervecare.ops import export, privacy
@@ -20,6 +22,55 @@ class DeleteIn(Schema):
 
 class ExportQuery(Schema):
     format: Literal["json", "pdf"] = "json"
+
+
+class ClientStateOut(Schema):
+    id: int
+    deleted_at: dt.datetime | None
+    deletion_reason: str
+    erasable_from: dt.date | None = Field(description="The first day the record may be erased.")
+
+
+class ErasedOut(Schema):
+    id: int
+    erased: dict[str, int] = Field(description="Rows erased, by kind.")
+
+
+class ClientExportOut(Schema):
+    """The right-of-access document (format=json; format=pdf gives the same as a PDF)."""
+
+    schema_: str = Field(alias="schema", description="nervecare-client-export")
+    schema_version: str
+    generated_at: str
+    complete: bool = Field(
+        description="False in a staff member's export: it holds only what they may read on its own routes"
+    )
+    omitted: dict[str, str] = Field(description="What a staff export leaves out, and why (empty when complete)")
+    clinic: dict[str, Any]
+    client: dict[str, Any]
+    portal_account: dict[str, Any] | None
+    identifiers: list[dict[str, Any]]
+    consents: list[dict[str, Any]]
+    conditions: list[dict[str, Any]]
+    medical_context: dict[str, Any] | None
+    body_maps: list[dict[str, Any]]
+    screenings: list[dict[str, Any]]
+    safety_flags: list[dict[str, Any]]
+    care_plans: list[dict[str, Any]]
+    reevaluation_decisions: list[dict[str, Any]]
+    series: list[dict[str, Any]]
+    appointments: list[dict[str, Any]]
+    waitlist: list[dict[str, Any]]
+    session_notes: list[dict[str, Any]]
+    diary_entries: list[dict[str, Any]] | None = Field(None, description="Absent from a staff export")
+    outcome_summary: dict[str, Any]
+    change_history: list[dict[str, Any]]
+    access_log: list[dict[str, Any]] | None = Field(None, description="Absent from a staff export")
+
+
+_PDF_TOO = {
+    "responses": {200: {"content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}}
+}
 
 
 def _state(client) -> dict:
@@ -41,7 +92,11 @@ def delete_client(request: HttpRequest, client_id: int, payload: DeleteIn) -> di
     return _state(client)
 
 
-@router.post("/clients/{client_id}/restore", response=dict, summary="Undo a client's deletion (admins only)")
+@router.post(
+    "/clients/{client_id}/restore",
+    response={200: ClientStateOut, **error_responses(404)},
+    summary="Undo a client's deletion (admins only)",
+)
 def restore_client(request: HttpRequest, client_id: int) -> dict:
     client = privacy.deleted_client_get_for_admin(request.user, client_id)
     return _state(privacy.client_restore(actor=request.user, client=client, request=request))
@@ -49,7 +104,7 @@ def restore_client(request: HttpRequest, client_id: int) -> dict:
 
 @router.post(
     "/clients/{client_id}/erase",
-    response=dict,
+    response={200: ErasedOut, **error_responses(404)},
     summary="Erase a deleted client's record once the retention period has passed (admins only)",
 )
 def erase_client(request: HttpRequest, client_id: int) -> dict:
@@ -60,7 +115,9 @@ def erase_client(request: HttpRequest, client_id: int) -> dict:
 
 @router.get(
     "/clients/{client_id}/export",
-    response=dict,
+    response={200: ClientExportOut, **error_responses(404)},
+    openapi_extra=download("application/pdf"),  # format=pdf; the JSON one is ClientExportOut
+    by_alias=True,  # the document's key is "schema" (a name pydantic keeps for itself)
     summary="Everything held about a client (right of access), as JSON or PDF",
 )
 def export_client(request: HttpRequest, client_id: int, query: Query[ExportQuery]) -> HttpResponse:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from ninja import Field, Query, Router, Schema, Status
 
+from nervecare.core.api_support import BODY, download, error_responses
 from nervecare.core.models import Clinic
 from nervecare.core.pages import csv_download, pdf_download
 from nervecare.core.permissions import require_clinical
@@ -67,13 +68,89 @@ def to_json(value: Any) -> Any:
     return value
 
 
+class ClientOutcomesOut(Schema):
+    """One client's outcome analysis (observational: read `caveat`). Dates and times are ISO 8601 strings."""
+
+    client: dict[str, Any]
+    conditions: list[dict[str, Any]]
+    condition: str
+    plan: dict[str, Any] | None
+    generated_at: str
+    rules_version: str
+    course_start: str | None
+    current_week: int | None
+    measures: dict[str, Any] = Field(description="pain, numbness, tingling: trajectory, effects, responder")
+    primary_measure: str | None
+    pgic: dict[str, Any] | None
+    instruments: list[dict[str, Any]]
+    soreness: dict[str, Any] | None
+    attendance: dict[str, Any]
+    adverse_events: list[dict[str, Any]]
+    reevaluations: list[dict[str, Any]]
+    next_reevaluation: dict[str, Any] | None
+    thresholds: dict[str, Any]
+    caveat: str
+    summary: list[Any]
+
+
+class DecisionOut(Schema):
+    id: int
+    decision: str
+    action: str
+    suggested: str
+    reason: str
+    decided_by: str | None
+    decided_at: str
+
+
+class ClinicOutcomesOut(Schema):
+    """The clinic's cohort outcomes (observational, no control group: read `caveat` and `rests_on`)."""
+
+    clinic: dict[str, Any]
+    filters: dict[str, Any]
+    measure: str
+    engine: str
+    generated_at: str
+    rules_version: str
+    overall: dict[str, Any]
+    groups: dict[str, Any]
+    dimensions: dict[str, str]
+    caveat: str
+    rests_on: str
+    thresholds: dict[str, Any]
+    compute_seconds: float
+    model: dict[str, Any] | None = Field(
+        None, description="The mixed-effects model; absent with model=false."
+    )
+
+
+class ReportJobOut(Schema):
+    id: int
+    kind: str
+    params: dict[str, Any]
+    status: str
+    progress: int = Field(description="0-100")
+    message: str
+    error: str
+    created_at: str | None
+    finished_at: str | None
+
+
+_CSV = download("text/csv")
+_PDF = download("application/pdf")
+
+
 def _client_result(request: HttpRequest, client_id: int, summary: str) -> tuple:
     client = selectors.client_for_outcomes(request.user, client_id)
     audit_record(actor=request.user, action="view", obj=client, summary=summary, request=request)
     return client, client_outcomes(selectors.client_data(client, reader=request.user))
 
 
-@router.get("/clients/{client_id}/outcomes", summary="One client's outcomes")
+@router.get(
+    "/clients/{client_id}/outcomes",
+    response={200: ClientOutcomesOut, **error_responses(404)},
+    summary="One client's outcomes",
+)
 def client_outcomes_get(request: HttpRequest, client_id: int) -> Any:
     """Trajectories, immediate and lasting effect, change from baseline with intervals, trend, responder
     status, and the suggestion at each re-evaluation point. Observational data: read `caveat`."""
@@ -81,13 +158,23 @@ def client_outcomes_get(request: HttpRequest, client_id: int) -> Any:
     return to_json(result)
 
 
-@router.get("/clients/{client_id}/outcomes.csv", summary="One client's outcome numbers as CSV")
+@router.get(
+    "/clients/{client_id}/outcomes.csv",
+    response={200: None, **error_responses(404)},
+    openapi_extra=_CSV,
+    summary="One client's outcome numbers as CSV",
+)
 def client_outcomes_csv(request: HttpRequest, client_id: int) -> HttpResponse:
     client, result = _client_result(request, client_id, "Outcomes exported (API, CSV)")
     return csv_download(exports.client_csv(result), filename=f"outcomes-client-{client.id}.csv")
 
 
-@router.get("/clients/{client_id}/report.pdf", summary="A client's progress report (PDF)")
+@router.get(
+    "/clients/{client_id}/report.pdf",
+    response={200: None, **error_responses(404)},
+    openapi_extra=_PDF,
+    summary="A client's progress report (PDF)",
+)
 def client_report(
     request: HttpRequest, client_id: int, audience: Literal["client", "clinician"] = "client"
 ) -> HttpResponse:
@@ -111,7 +198,9 @@ class DecisionIn(Schema):
 
 
 @router.post(
-    "/clients/{client_id}/outcomes/decisions", response={201: dict}, summary="Accept or overrule a suggestion"
+    "/clients/{client_id}/outcomes/decisions",
+    response={201: DecisionOut, **error_responses(404, *BODY)},
+    summary="Accept or overrule a suggestion",
 )
 def decision_create(request: HttpRequest, client_id: int, payload: DecisionIn) -> Status:
     client = selectors.client_for_outcomes(request.user, client_id)
@@ -141,7 +230,12 @@ def _clinic(request: HttpRequest, q: ClinicQuery, summary: str, *, with_model: b
     return result
 
 
-@router.get("/outcomes/clinic", summary="The clinic's cohort outcomes")
+@router.get(
+    "/outcomes/clinic",
+    response={200: ClinicOutcomesOut, **error_responses()},
+    exclude_unset=True,  # no "model" key with model=false
+    summary="The clinic's cohort outcomes",
+)
 def clinic_outcomes_get(request: HttpRequest, q: Query[ClinicQuery]) -> Any:
     """Responder rates (Wilson), mean changes (t), attendance, drop-out and adverse events by neuropathy type,
     cause, modality, therapist and sessions attended, and a mixed-effects model (`model=false` to skip it).
@@ -151,7 +245,12 @@ def clinic_outcomes_get(request: HttpRequest, q: Query[ClinicQuery]) -> Any:
     return to_json(result)
 
 
-@router.get("/outcomes/clinic.csv", summary="The clinic's outcome numbers as CSV")
+@router.get(
+    "/outcomes/clinic.csv",
+    response={200: None, **error_responses()},
+    openapi_extra=_CSV,
+    summary="The clinic's outcome numbers as CSV",
+)
 def clinic_outcomes_csv(
     request: HttpRequest, q: Query[ClinicQuery], level: Literal["groups", "clients"] = "groups"
 ) -> HttpResponse:
@@ -172,7 +271,11 @@ class ReportIn(Schema):
     therapist_id: int | None = None
 
 
-@router.post("/outcomes/reports", response={202: dict}, summary="Queue a clinic outcome report (PDF)")
+@router.post(
+    "/outcomes/reports",
+    response={202: ReportJobOut, **error_responses(*BODY)},
+    summary="Queue a clinic outcome report (PDF)",
+)
 def report_create(request: HttpRequest, payload: ReportIn) -> Status:
     """The report is built by the job queue; poll `GET /outcomes/reports/{id}` for its progress."""
     params = {k: v for k, v in payload.dict().items() if v not in ("", None)}
@@ -181,12 +284,21 @@ def report_create(request: HttpRequest, payload: ReportIn) -> Status:
     return Status(202, job.as_dict())
 
 
-@router.get("/outcomes/reports/{job_id}", summary="A clinic report job: status and progress")
+@router.get(
+    "/outcomes/reports/{job_id}",
+    response={200: ReportJobOut, **error_responses(404)},
+    summary="A clinic report job: status and progress",
+)
 def report_status(request: HttpRequest, job_id: int) -> Any:
     return selectors.report_job_get_for_user(request.user, job_id).as_dict()
 
 
-@router.get("/outcomes/reports/{job_id}/report.pdf", summary="A finished clinic report (PDF)")
+@router.get(
+    "/outcomes/reports/{job_id}/report.pdf",
+    response={200: None, **error_responses(404, 409)},
+    openapi_extra=_PDF,
+    summary="A finished clinic report (PDF)",
+)
 def report_download(request: HttpRequest, job_id: int) -> HttpResponse:
     job = selectors.report_job_get_for_user(request.user, job_id)
     if job.status != ReportJob.Status.DONE or not job.pdf:

@@ -7,6 +7,7 @@ from ninja import Router, Schema, Status
 from pydantic import ConfigDict, Field
 
 from nervecare.clients.selectors import client_get_for_user
+from nervecare.core.api_support import BODY, error_responses
 from nervecare.core.audit import audit_view
 from nervecare.core.bounds import ScheduleDate
 from nervecare.core.errors import FieldErrors
@@ -29,7 +30,7 @@ class TherapistOut(Schema):
 # when it lived in core/api.py, so the published API (and clients generated from it) do not change.
 @router.get(
     "/therapists",
-    response=list[TherapistOut],
+    response={200: list[TherapistOut], **error_responses()},
     summary="The clinic's therapists",
     tags=["clinic"],
     operation_id="nervecare_core_api_therapists",
@@ -63,6 +64,46 @@ class PlanUpdateIn(Schema):
 class CancelIn(Schema):
     model_config = ConfigDict(extra="forbid")
     reason: str = Field(min_length=1, max_length=2000)
+
+
+class PlanChangeOut(Schema):
+    field: str
+    old: Any
+    new: Any
+    reason: str
+    by: str | None
+    at: str
+
+
+class PlanOut(Schema):
+    id: int
+    client_id: int
+    status: str
+    summary: str
+    modality: str
+    scope: str
+    pressure: str
+    session_minutes: int
+    sessions_per_week: int
+    course_weeks: int
+    reevaluation_weeks: list[int]
+    outcome_measures: list[dict[str, Any]] = Field(description='[{"instrument": ..., "when": ...}]')
+    avoid_areas: list[str]
+    precautions: list[str]
+    required_min_years: int
+    required_certifications: list[str]
+    rationale: list[str]
+    therapist_id: int | None
+    therapist: str | None
+    start_date: str | None
+    activated_at: str | None
+    changes: list[PlanChangeOut]
+
+
+class PlanProposalOut(PlanOut):
+    therapist_ranking: list[dict[str, Any]] = Field(
+        description="Each therapist: eligible or not, experience, certifications and the reasons."
+    )
 
 
 def plan_as_dict(plan: CarePlan) -> dict[str, Any]:
@@ -110,7 +151,11 @@ def _plan(request: HttpRequest, client_id: int, plan_id: int) -> CarePlan:
     return plan
 
 
-@router.get("/clients/{client_id}/plans", response=list[dict], summary="A client's plans")
+@router.get(
+    "/clients/{client_id}/plans",
+    response={200: list[PlanOut], **error_responses(404)},
+    summary="A client's plans",
+)
 def list_plans(request: HttpRequest, client_id: int) -> list:
     client = client_get_for_user(request.user, client_id)
     audit_record(actor=request.user, action="view", obj=client, summary="Plans viewed (API)", request=request)
@@ -118,7 +163,9 @@ def list_plans(request: HttpRequest, client_id: int) -> list:
 
 
 @router.post(
-    "/clients/{client_id}/plans", response={201: dict}, summary="Propose a plan (runs the safety check)"
+    "/clients/{client_id}/plans",
+    response={201: PlanProposalOut, **error_responses(404)},
+    summary="Propose a plan (runs the safety check)",
 )
 def propose_plan(request: HttpRequest, client_id: int) -> Status:
     client = client_get_for_user(request.user, client_id)
@@ -126,14 +173,22 @@ def propose_plan(request: HttpRequest, client_id: int) -> Status:
     return Status(201, plan_as_dict(plan) | {"therapist_ranking": proposal["therapist_ranking"]})
 
 
-@router.get("/clients/{client_id}/plans/{plan_id}", response=dict, summary="One plan")
+@router.get(
+    "/clients/{client_id}/plans/{plan_id}",
+    response={200: PlanOut, **error_responses(404)},
+    summary="One plan",
+)
 def get_plan(request: HttpRequest, client_id: int, plan_id: int) -> dict:
     plan = _plan(request, client_id, plan_id)
     audit_view(request.user, plan, request, "Plan viewed (API)")
     return plan_as_dict(plan)
 
 
-@router.patch("/clients/{client_id}/plans/{plan_id}", response=dict, summary="Change a plan (say why)")
+@router.patch(
+    "/clients/{client_id}/plans/{plan_id}",
+    response={200: PlanOut, **error_responses(404, *BODY)},
+    summary="Change a plan (say why)",
+)
 def update_plan(request: HttpRequest, client_id: int, plan_id: int, payload: PlanUpdateIn) -> dict:
     plan = _plan(request, client_id, plan_id)
     try:
@@ -152,7 +207,11 @@ def update_plan(request: HttpRequest, client_id: int, plan_id: int, payload: Pla
     return plan_as_dict(plan)
 
 
-@router.post("/clients/{client_id}/plans/{plan_id}/activate", response=dict, summary="Activate a plan")
+@router.post(
+    "/clients/{client_id}/plans/{plan_id}/activate",
+    response={200: PlanOut, **error_responses(404, 409)},
+    summary="Activate a plan",
+)
 def activate_plan(request: HttpRequest, client_id: int, plan_id: int) -> dict:
     plan = services.plan_activate(
         actor=request.user, plan=_plan(request, client_id, plan_id), request=request
@@ -160,7 +219,11 @@ def activate_plan(request: HttpRequest, client_id: int, plan_id: int) -> dict:
     return plan_as_dict(plan)
 
 
-@router.post("/clients/{client_id}/plans/{plan_id}/cancel", response=dict, summary="Cancel a plan")
+@router.post(
+    "/clients/{client_id}/plans/{plan_id}/cancel",
+    response={200: PlanOut, **error_responses(404, *BODY)},
+    summary="Cancel a plan",
+)
 def cancel_plan(request: HttpRequest, client_id: int, plan_id: int, payload: CancelIn) -> dict:
     plan = services.plan_cancel(
         actor=request.user, plan=_plan(request, client_id, plan_id), reason=payload.reason, request=request

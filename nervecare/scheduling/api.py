@@ -10,6 +10,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import ConfigDict, Field
 
 from nervecare.clients.models import Client
+from nervecare.core.api_support import BODY, error_responses
 from nervecare.core.audit import audit_view
 from nervecare.core.bounds import ScheduleDate, ScheduleDateTime, SearchDateTime
 from nervecare.core.errors import FieldErrors
@@ -18,6 +19,20 @@ from nervecare.core.permissions import require_scheduling
 from nervecare.plans.models import CarePlan
 from nervecare.scheduling import selectors, services
 from nervecare.scheduling.models import Appointment, WaitlistEntry
+from nervecare.scheduling.schemas import (
+    AppointmentOut,
+    BookedOut,
+    BookingClientOut,
+    ExceptionOut,
+    HoursOut,
+    PlanProgressOut,
+    RoomOut,
+    SeriesBookedOut,
+    SeriesPreviewOut,
+    ServiceOut,
+    SlotOut,
+    WaitlistEntryOut,
+)
 
 router = Router(tags=["scheduling"])
 
@@ -148,7 +163,7 @@ def _therapist(request: HttpRequest, therapist_id: int) -> Therapist:
     return get_object_or_404(Therapist, pk=therapist_id, clinic_id=request.user.clinic_id)
 
 
-@router.get("/services", response=list[dict], summary="Bookable services")
+@router.get("/services", response={200: list[ServiceOut], **error_responses()}, summary="Bookable services")
 def list_services(request: HttpRequest) -> list:
     require_scheduling(request.user)
     return [
@@ -166,26 +181,34 @@ def list_services(request: HttpRequest) -> list:
 
 
 @router.get(
-    "/scheduling/clients", response=list[dict], summary="Clients to book (front desk: no clinical detail)"
+    "/scheduling/clients",
+    response={200: list[BookingClientOut], **error_responses()},
+    summary="Clients to book (front desk: no clinical detail)",
 )
 def booking_clients(request: HttpRequest, search: str = "") -> list:
     return selectors.clients_for_booking(request.user, search)
 
 
-@router.get("/rooms", response=list[dict], summary="Rooms")
+@router.get("/rooms", response={200: list[RoomOut], **error_responses()}, summary="Rooms")
 def list_rooms(request: HttpRequest) -> list:
     require_scheduling(request.user)
     return [{"id": r.id, "name": r.name} for r in selectors.rooms_for_clinic(request.user.clinic_id)]
 
 
-@router.get("/therapists/{therapist_id}/hours", response=list[dict], summary="A therapist's weekly hours")
+@router.get(
+    "/therapists/{therapist_id}/hours",
+    response={200: list[HoursOut], **error_responses(404)},
+    summary="A therapist's weekly hours",
+)
 def get_hours(request: HttpRequest, therapist_id: int) -> list:
     therapist = _therapist(request, therapist_id)
     return [{"weekday": h.weekday, "start": h.start, "end": h.end} for h in therapist.working_hours.all()]
 
 
 @router.put(
-    "/therapists/{therapist_id}/hours", response=list[dict], summary="Replace a therapist's weekly hours"
+    "/therapists/{therapist_id}/hours",
+    response={200: list[HoursOut], **error_responses(404, *BODY)},
+    summary="Replace a therapist's weekly hours",
 )
 def put_hours(request: HttpRequest, therapist_id: int, payload: HoursIn) -> list:
     therapist = _therapist(request, therapist_id)
@@ -195,7 +218,11 @@ def put_hours(request: HttpRequest, therapist_id: int, payload: HoursIn) -> list
     return [{"weekday": h.weekday, "start": h.start, "end": h.end} for h in rows]
 
 
-@router.post("/therapists/{therapist_id}/exceptions", response={201: dict}, summary="Time off or extra hours")
+@router.post(
+    "/therapists/{therapist_id}/exceptions",
+    response={201: ExceptionOut, **error_responses(404, *BODY)},
+    summary="Time off or extra hours",
+)
 def add_exception(request: HttpRequest, therapist_id: int, payload: ExceptionIn) -> Status:
     therapist = _therapist(request, therapist_id)
     e = services.exception_add(actor=request.user, therapist=therapist, **payload.model_dump())
@@ -204,7 +231,11 @@ def add_exception(request: HttpRequest, therapist_id: int, payload: ExceptionIn)
     )
 
 
-@router.get("/slots", response=list[dict], summary="The next free slots for a service")
+@router.get(
+    "/slots",
+    response={200: list[SlotOut], **error_responses(404)},
+    summary="The next free slots for a service",
+)
 def find_slots(request: HttpRequest, query: Query[SlotQuery]) -> list:
     require_scheduling(request.user)
     clinic = request.user.clinic
@@ -226,7 +257,11 @@ def find_slots(request: HttpRequest, query: Query[SlotQuery]) -> list:
     )
 
 
-@router.get("/appointments", response=list[dict], summary="Appointments in a time range")
+@router.get(
+    "/appointments",
+    response={200: list[AppointmentOut], **error_responses()},
+    summary="Appointments in a time range",
+)
 def list_appointments(request: HttpRequest, query: Query[RangeQuery]) -> list:
     require_scheduling(request.user)
     if query.end <= query.start or query.end - query.start > timedelta(days=93):
@@ -316,7 +351,11 @@ def _range_row_as_dict(row: tuple) -> dict[str, Any]:
     }
 
 
-@router.post("/appointments", response={201: dict}, summary="Book one appointment")
+@router.post(
+    "/appointments",
+    response={201: BookedOut, **error_responses(404, 409, *BODY)},
+    summary="Book one appointment",
+)
 def book(request: HttpRequest, payload: BookIn) -> Status:
     client = _client(request, payload.client_id)
     booking = services.appointment_book(
@@ -332,12 +371,20 @@ def book(request: HttpRequest, payload: BookIn) -> Status:
     return Status(201, appointment_as_dict(booking.appointment) | {"warnings": booking.warnings})
 
 
-@router.get("/appointments/{appointment_id}", response=dict, summary="One appointment")
+@router.get(
+    "/appointments/{appointment_id}",
+    response={200: AppointmentOut, **error_responses(404)},
+    summary="One appointment",
+)
 def get_appointment(request: HttpRequest, appointment_id: int) -> dict:
     return appointment_as_dict(selectors.appointment_get_for_user(request.user, appointment_id))
 
 
-@router.post("/appointments/{appointment_id}/reschedule", response=dict, summary="Move one appointment")
+@router.post(
+    "/appointments/{appointment_id}/reschedule",
+    response={200: AppointmentOut, **error_responses(404, 409, *BODY)},
+    summary="Move one appointment",
+)
 def reschedule(request: HttpRequest, appointment_id: int, payload: RescheduleIn) -> dict:
     appointment = selectors.appointment_get_for_user(request.user, appointment_id)
     moved = services.appointment_reschedule(
@@ -352,7 +399,7 @@ def reschedule(request: HttpRequest, appointment_id: int, payload: RescheduleIn)
 
 @router.post(
     "/appointments/{appointment_id}/reschedule-rest",
-    response=list[dict],
+    response={200: list[AppointmentOut], **error_responses(404, 409, *BODY)},
     summary="Move this and every later appointment of its series",
 )
 def reschedule_rest(request: HttpRequest, appointment_id: int, payload: RescheduleRestIn) -> list:
@@ -367,7 +414,11 @@ def reschedule_rest(request: HttpRequest, appointment_id: int, payload: Reschedu
     return [appointment_as_dict(selectors.appointment_get_for_user(request.user, a.id)) for a in moved]
 
 
-@router.post("/appointments/{appointment_id}/cancel", response=dict, summary="Cancel (reason required)")
+@router.post(
+    "/appointments/{appointment_id}/cancel",
+    response={200: AppointmentOut, **error_responses(404, *BODY)},
+    summary="Cancel (reason required)",
+)
 def cancel(request: HttpRequest, appointment_id: int, payload: CancelIn) -> dict:
     appointment = selectors.appointment_get_for_user(request.user, appointment_id)
     services.appointment_cancel(
@@ -376,7 +427,11 @@ def cancel(request: HttpRequest, appointment_id: int, payload: CancelIn) -> dict
     return appointment_as_dict(selectors.appointment_get_for_user(request.user, appointment_id))
 
 
-@router.post("/appointments/{appointment_id}/no-show", response=dict, summary="Mark a no-show")
+@router.post(
+    "/appointments/{appointment_id}/no-show",
+    response={200: AppointmentOut, **error_responses(404)},
+    summary="Mark a no-show",
+)
 def no_show(request: HttpRequest, appointment_id: int) -> dict:
     appointment = selectors.appointment_get_for_user(request.user, appointment_id)
     services.appointment_no_show(actor=request.user, appointment=appointment, request=request)
@@ -384,7 +439,9 @@ def no_show(request: HttpRequest, appointment_id: int) -> dict:
 
 
 @router.post(
-    "/appointments/{appointment_id}/check-in", response=dict, summary="Check in (runs the safety check)"
+    "/appointments/{appointment_id}/check-in",
+    response={200: BookedOut, **error_responses(404, 409)},
+    summary="Check in (runs the safety check)",
 )
 def check_in(request: HttpRequest, appointment_id: int) -> dict:
     appointment = selectors.appointment_get_for_user(request.user, appointment_id)
@@ -394,7 +451,11 @@ def check_in(request: HttpRequest, appointment_id: int) -> dict:
     }
 
 
-@router.post("/series/preview", response=dict, summary="Which dates of a weekly series are free")
+@router.post(
+    "/series/preview",
+    response={200: SeriesPreviewOut, **error_responses(404, *BODY)},
+    summary="Which dates of a weekly series are free",
+)
 def preview_series(request: HttpRequest, payload: SeriesIn) -> dict:
     client = _client(request, payload.client_id)
     return services.series_preview(
@@ -410,7 +471,11 @@ def preview_series(request: HttpRequest, payload: SeriesIn) -> dict:
     )
 
 
-@router.post("/series", response={201: dict}, summary="Book a weekly series (whole, or skipping conflicts)")
+@router.post(
+    "/series",
+    response={201: SeriesBookedOut, **error_responses(404, 409, *BODY)},
+    summary="Book a weekly series (whole, or skipping conflicts)",
+)
 def book_series(request: HttpRequest, payload: SeriesIn) -> Status:
     client = _client(request, payload.client_id)
     result = services.series_book(
@@ -442,7 +507,9 @@ def book_series(request: HttpRequest, payload: SeriesIn) -> Status:
 
 
 @router.get(
-    "/clients/{client_id}/plans/{plan_id}/progress", response=dict, summary="Sessions done, booked, left"
+    "/clients/{client_id}/plans/{plan_id}/progress",
+    response={200: PlanProgressOut, **error_responses(404)},
+    summary="Sessions done, booked, left",
 )
 def plan_progress(request: HttpRequest, client_id: int, plan_id: int) -> dict:
     client = _client(request, client_id)
@@ -451,7 +518,11 @@ def plan_progress(request: HttpRequest, client_id: int, plan_id: int) -> dict:
     return selectors.plan_progress(plan)
 
 
-@router.post("/waitlist", response={201: dict}, summary="Put a client on the waitlist")
+@router.post(
+    "/waitlist",
+    response={201: WaitlistEntryOut, **error_responses(404, *BODY)},
+    summary="Put a client on the waitlist",
+)
 def add_waitlist(request: HttpRequest, payload: WaitlistIn) -> Status:
     client = _client(request, payload.client_id)
     entry = services.waitlist_add(
@@ -466,14 +537,16 @@ def add_waitlist(request: HttpRequest, payload: WaitlistIn) -> Status:
     return Status(201, _entry(entry))
 
 
-@router.get("/waitlist", response=list[dict], summary="The waitlist")
+@router.get("/waitlist", response={200: list[WaitlistEntryOut], **error_responses()}, summary="The waitlist")
 def list_waitlist(request: HttpRequest) -> list:
     require_scheduling(request.user)
     return [_entry(e) for e in WaitlistEntry.objects.filter(client__clinic_id=request.user.clinic_id)]
 
 
 @router.post(
-    "/waitlist/{entry_id}/accept", response=dict, summary="Book the time offered to a waitlist entry"
+    "/waitlist/{entry_id}/accept",
+    response={200: BookedOut, **error_responses(404, 409)},
+    summary="Book the time offered to a waitlist entry",
 )
 def accept_waitlist(request: HttpRequest, entry_id: int) -> dict:
     require_scheduling(request.user)

@@ -9,6 +9,7 @@ from django.utils.http import parse_etags
 from ninja import Router, Schema, Status
 
 from nervecare.clients.models import Client
+from nervecare.core.api_support import download, error_responses
 from nervecare.core.models import Therapist, User
 from nervecare.core.permissions import require_scheduling
 from nervecare.scheduling.calendar import (
@@ -62,7 +63,8 @@ def _therapist_for_calendar_admin(user: User, therapist_id: int) -> Therapist:
     auth=None,
     url_name="calendar_therapist_feed",
     summary="A therapist's calendar feed (private URL, no sign-in)",
-    response={200: None, 304: None},
+    response={200: None, 304: None, **error_responses(404, public=True)},
+    openapi_extra=download("text/calendar"),
 )
 def therapist_feed_ics(request: HttpRequest, token: str) -> HttpResponse:
     # The token in the URL is the credential: calendar apps cannot sign in.
@@ -77,7 +79,8 @@ def therapist_feed_ics(request: HttpRequest, token: str) -> HttpResponse:
 @router.get(
     "/clients/{client_id}/appointments.ics",
     summary="A client's upcoming appointments as an .ics file",
-    response={200: None, 304: None},
+    response={200: None, 304: None, **error_responses(404)},
+    openapi_extra=download("text/calendar"),
 )
 def client_appointments_ics(request: HttpRequest, client_id: int) -> HttpResponse:
     require_scheduling(request.user)
@@ -93,7 +96,7 @@ def client_appointments_ics(request: HttpRequest, client_id: int) -> HttpRespons
 
 @router.post(
     "/therapists/{therapist_id}/calendar-token",
-    response={201: FeedTokenOut},
+    response={201: FeedTokenOut, **error_responses(404)},
     summary="A new private calendar feed URL (revokes the previous one)",
 )
 def calendar_token_new(request: HttpRequest, therapist_id: int) -> Status:
@@ -107,7 +110,7 @@ def calendar_token_new(request: HttpRequest, therapist_id: int) -> Status:
 
 @router.delete(
     "/therapists/{therapist_id}/calendar-token",
-    response={204: None},
+    response={204: None, **error_responses(404)},
     summary="Revoke the therapist's calendar feed URL",
 )
 def calendar_token_delete(request: HttpRequest, therapist_id: int) -> Status:

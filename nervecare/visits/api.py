@@ -9,7 +9,7 @@ from ninja import Router, Status
 
 from nervecare.clients.models import Client
 from nervecare.clients.selectors import client_get_for_user
-from nervecare.core.api_support import error_body
+from nervecare.core.api_support import BODY, error_body, error_responses
 from nervecare.core.audit import audit_list
 from nervecare.core.permissions import require_clinical
 from nervecare.core.services import audit_record
@@ -20,15 +20,12 @@ from nervecare.visits.schemas import (
     AdverseEventPatch,
     AmendmentIn,
     AmendmentOut,
-    ErrorOut,
     NoteIn,
     NoteOut,
     ReviewOut,
 )
 
 router = Router(tags=["notes"])
-
-CONFLICT = {409: ErrorOut}
 
 
 def conflict_as_409(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -56,7 +53,9 @@ def _note_payload(payload: NoteIn) -> tuple[dict[str, Any], list[dict[str, Any]]
 
 
 @router.get(
-    "/appointments/{appointment_id}/note", response=NoteOut, summary="The session note of an appointment"
+    "/appointments/{appointment_id}/note",
+    response={200: NoteOut, **error_responses(404)},
+    summary="The session note of an appointment",
 )
 def get_appointment_note(request: HttpRequest, appointment_id: int) -> dict:
     appointment = selectors.appointment_get_for_note(request.user, appointment_id)
@@ -71,7 +70,7 @@ def get_appointment_note(request: HttpRequest, appointment_id: int) -> dict:
 
 @router.put(
     "/appointments/{appointment_id}/note",
-    response={200: NoteOut, **CONFLICT},
+    response={200: NoteOut, **error_responses(404, 409, *BODY)},
     summary="Start or update the draft note (runs the safety check)",
 )
 @conflict_as_409
@@ -86,7 +85,7 @@ def put_appointment_note(request: HttpRequest, appointment_id: int, payload: Not
 
 @router.post(
     "/appointments/{appointment_id}/note/sign",
-    response={200: NoteOut, **CONFLICT},
+    response={200: NoteOut, **error_responses(404, 409)},
     summary="Sign the note (locks it; runs the safety check)",
 )
 @conflict_as_409
@@ -99,7 +98,7 @@ def sign_appointment_note(request: HttpRequest, appointment_id: int) -> dict:
     return selectors.note_as_dict(selectors.note_get_for_user(request.user, note.id))
 
 
-@router.get("/notes/{note_id}", response=NoteOut, summary="One session note")
+@router.get("/notes/{note_id}", response={200: NoteOut, **error_responses(404)}, summary="One session note")
 def get_note(request: HttpRequest, note_id: int) -> dict:
     note = selectors.note_get_for_user(request.user, note_id)
     audit_record(
@@ -110,7 +109,7 @@ def get_note(request: HttpRequest, note_id: int) -> dict:
 
 @router.post(
     "/notes/{note_id}/amendments",
-    response={201: AmendmentOut, **CONFLICT},
+    response={201: AmendmentOut, **error_responses(404, 409, *BODY)},
     summary="Amend a signed note (the original is kept)",
 )
 @conflict_as_409
@@ -129,7 +128,7 @@ def amend_note(request: HttpRequest, note_id: int, payload: AmendmentIn) -> Stat
 
 @router.post(
     "/notes/{note_id}/adverse-events",
-    response={201: AdverseEventOut},
+    response={201: AdverseEventOut, **error_responses(404, *BODY)},
     summary="Record an adverse event (also on a signed note)",
 )
 def add_adverse_event(request: HttpRequest, note_id: int, payload: AdverseEventIn) -> Status:
@@ -142,7 +141,7 @@ def add_adverse_event(request: HttpRequest, note_id: int, payload: AdverseEventI
 
 @router.patch(
     "/notes/{note_id}/adverse-events/{event_id}",
-    response=AdverseEventOut,
+    response={200: AdverseEventOut, **error_responses(404, *BODY)},
     summary="Follow up an adverse event (follow-up text, resolved)",
 )
 def patch_adverse_event(
@@ -160,7 +159,7 @@ def patch_adverse_event(
 
 @router.get(
     "/clients/{client_id}/notes",
-    response=list[NoteOut],
+    response={200: list[NoteOut], **error_responses(404)},
     summary="A client's session notes (those the caller may open), newest first",
 )
 def list_client_notes(request: HttpRequest, client_id: int) -> list:
@@ -173,7 +172,7 @@ def list_client_notes(request: HttpRequest, client_id: int) -> list:
 
 @router.get(
     "/review/clients",
-    response=list[ReviewOut],
+    response={200: list[ReviewOut], **error_responses()},
     summary="Clients whose soreness does not settle, or with an unresolved adverse event",
 )
 def review_clients(request: HttpRequest) -> list:

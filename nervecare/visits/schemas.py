@@ -140,13 +140,3 @@ class ReviewOut(Schema):
     primary_therapist: str | None
     recent_soreness: list[int | None]
     reasons: list[ReviewReasonOut]
-
-
-class ErrorItem(Schema):
-    field: str
-    message: str
-
-
-class ErrorOut(Schema):
-    detail: str
-    errors: list[ErrorItem]
