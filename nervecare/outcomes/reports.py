@@ -148,8 +148,25 @@ def client_report_pdf(
     flags and adverse events, a plain-language summary and the observational caveat."""
     if audience not in AUDIENCES:
         audience = "client"
+    story = [
+        *_report_heading(result, audience, clinic_name),
+        *_report_who(result),
+        *_report_changes(result),
+        *_report_charts(result),
+        *_report_soreness(result),
+        *_report_screenings(result),
+        *_report_safety(result, flags),
+        *_report_reevaluation(result, audience),
+    ]
+    if audience == "clinician":
+        story += _report_methods()
+    story.append(_p(result["caveat"], "caveat"))
+    return _build(story, f"Progress report: {result['client']['name']}", clinic_name or "NerveCare")
+
+
+def _report_heading(result: dict[str, Any], audience: str, clinic_name: str) -> list[Any]:
+    """The title, whom the report is for, and when and under which rules it was made."""
     client = result["client"]
-    plan = result["plan"]
     story: list[Any] = [
         _p(f"Progress report: {client['name']}", "title"),
         _p(
@@ -167,6 +184,13 @@ def client_report_pdf(
         ),
         Spacer(1, 4),
     ]
+    return story
+
+
+def _report_who(result: dict[str, Any]) -> list[Any]:
+    """Who the client is, their neuropathy, plan, course and attendance; the summary and the caveat."""
+    client = result["client"]
+    plan = result["plan"]
     who = [
         ["Client", client["name"]],
         ["Date of birth", f"{client['date_of_birth']:%Y-%m-%d}"],
@@ -193,11 +217,15 @@ def client_report_pdf(
     ]
     if client["goals"]:
         who.append(["Goals", f"“{client['goals']}”"])
-    story += [_table([["", ""], *who][1:], [35 * mm, PAGE_WIDTH - 35 * mm])]
+    story: list[Any] = [_table([["", ""], *who][1:], [35 * mm, PAGE_WIDTH - 35 * mm])]
     story += [_p("In plain words", "h2"), *[_p("• " + line) for line in result["summary"]]]
     story.append(_p(result["caveat"], "caveat"))
+    return story
 
-    story.append(_p("Changes since intake", "h2"))
+
+def _report_changes(result: dict[str, Any]) -> list[Any]:
+    """Each rating's change since intake, with its interval and what it means."""
+    story: list[Any] = [_p("Changes since intake", "h2")]
     rows = [["Rating", "Intake", "Now", "Change", "95% CI (points)", "What it means"]]
     for s in result["measures"].values():
         ch = s["change"]
@@ -227,6 +255,12 @@ def client_report_pdf(
             "small",
         )
     )
+    return story
+
+
+def _report_charts(result: dict[str, Any]) -> list[Any]:
+    """Each rating week by week, its trend, and the immediate effect of the sessions."""
+    story: list[Any] = []
     weeks = [p["week"] for p in result["reevaluations"]]
     for s in result["measures"].values():
         if s["baseline"] is None:
@@ -273,6 +307,12 @@ def client_report_pdf(
                     "small",
                 )
             )
+    return story
+
+
+def _report_soreness(result: dict[str, Any]) -> list[Any]:
+    """Soreness after sessions, and why it may need a review."""
+    story: list[Any] = []
     if result["soreness"]["points"]:
         story.append(
             KeepTogether(
@@ -289,7 +329,12 @@ def client_report_pdf(
         )
         for reason in result["soreness"]["review_reasons"]:
             story.append(_p("• " + reason, "small"))
+    return story
 
+
+def _report_screenings(result: dict[str, Any]) -> list[Any]:
+    """The global impression and each instrument's totals."""
+    story: list[Any] = []
     story.append(_p("Screenings and global impression", "h2"))
     story.append(_p(result["pgic"]["text"]))
     if result["instruments"]:
@@ -306,7 +351,12 @@ def client_report_pdf(
                 ]
             )
         story.append(_table(rows, [28 * mm, 62 * mm, (PAGE_WIDTH - 90 * mm) / 2, (PAGE_WIDTH - 90 * mm) / 2]))
+    return story
 
+
+def _report_safety(result: dict[str, Any], flags: list[Any] | None) -> list[Any]:
+    """Open safety flags and the adverse events recorded."""
+    story: list[Any] = []
     story.append(_p("Safety flags and adverse events", "h2"))
     if flags:
         story += [_p(f"• [{f.level}] {f.title} — {f.area}") for f in flags]
@@ -327,7 +377,12 @@ def client_report_pdf(
         story.append(_table(rows))
     else:
         story.append(_p("No adverse events recorded."))
+    return story
 
+
+def _report_reevaluation(result: dict[str, Any], audience: str) -> list[Any]:
+    """Each re-evaluation point: NerveCare's suggestion, its reasons and the therapist's decision."""
+    story: list[Any] = []
     story.append(_p("Re-evaluation", "h2"))
     if not result["reevaluations"]:
         story.append(_p("The plan has no re-evaluation points."))
@@ -356,21 +411,25 @@ def client_report_pdf(
             story.append(
                 _p(f"• {r['reason']}" + (f" Basis: {r['basis']}" if audience == "clinician" else ""), "small")
             )
-    if audience == "clinician":
-        story.append(_p("Methods", "h2"))
-        story.append(
-            _p(
-                "Baseline: the intake 0-10 screening (else the intake record, else the first pre-session rating). "
-                "Lasting effect: pre-session ratings and later screenings, averaged per course week. Change from "
-                "baseline: mean of the last weeks minus baseline, one-sample t interval (SciPy). Trend: OLS slope "
-                "of weekly values on weeks, t interval on n-2 degrees of freedom. Immediate effect: paired t on "
-                "after minus before per session. Responder: Farrar 2001 thresholds; PGIC 1-2. Suggestions follow "
-                "the rules in outcomes/data/outcome_rules.yaml; the therapist accepts or overrules each one.",
-                "small",
-            )
+    return story
+
+
+def _report_methods() -> list[Any]:
+    """How the figures are computed (the clinician's copy only)."""
+    story: list[Any] = []
+    story.append(_p("Methods", "h2"))
+    story.append(
+        _p(
+            "Baseline: the intake 0-10 screening (else the intake record, else the first pre-session rating). "
+            "Lasting effect: pre-session ratings and later screenings, averaged per course week. Change from "
+            "baseline: mean of the last weeks minus baseline, one-sample t interval (SciPy). Trend: OLS slope "
+            "of weekly values on weeks, t interval on n-2 degrees of freedom. Immediate effect: paired t on "
+            "after minus before per session. Responder: Farrar 2001 thresholds; PGIC 1-2. Suggestions follow "
+            "the rules in outcomes/data/outcome_rules.yaml; the therapist accepts or overrules each one.",
+            "small",
         )
-    story.append(_p(result["caveat"], "caveat"))
-    return _build(story, f"Progress report: {client['name']}", clinic_name or "NerveCare")
+    )
+    return story
 
 
 # --- The clinic's outcome report ------------------------------------------------------------------------------
