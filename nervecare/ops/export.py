@@ -30,7 +30,7 @@ from nervecare.interop.models import PatientIdentifier
 from nervecare.ops.privacy import portal_account_for_client
 from nervecare.outcomes.analysis import client_outcomes, plain_summary
 from nervecare.outcomes.models import ReevaluationDecision
-from nervecare.outcomes.reports import build_pdf, paragraph, table
+from nervecare.outcomes.reports.pdf import build_pdf, paragraph, table
 from nervecare.outcomes.selectors import client_data
 from nervecare.plans.models import CarePlan
 from nervecare.portal.models import DiaryEntry
