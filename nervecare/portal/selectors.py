@@ -16,7 +16,7 @@ from nervecare.clients.models import Client, ConsentText
 from nervecare.core.bounds import SCHEDULE
 from nervecare.core.models import Therapist, User
 from nervecare.outcomes.analysis import client_outcomes
-from nervecare.outcomes.reports import client_report_pdf
+from nervecare.outcomes.reports.client import client_report_pdf
 from nervecare.outcomes.selectors import client_data
 from nervecare.plans.models import CarePlan
 from nervecare.portal.models import ClientAccount, ClientIntake, DiaryEntry
