@@ -347,9 +347,8 @@ def record_card_sharing(user: User, client: Client) -> dict[str, Any]:
     whom it can be shared with; for admins, the access plans and bookings granted (live and ended)."""
     shares = client_shares(client)
     is_admin = user.role == User.Role.ADMIN
-    may_share = is_admin or (
-        client.primary_therapist_id is not None and client.primary_therapist.user_id == user.pk
-    )
+    primary = client.primary_therapist
+    may_share = is_admin or (primary is not None and primary.user_id == user.pk)
     taken = {s.therapist_id for s in shares} | {client.primary_therapist_id}
     candidates = (
         [t for t in Therapist.objects.filter(clinic_id=client.clinic_id, active=True) if t.pk not in taken]

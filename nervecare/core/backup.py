@@ -244,31 +244,11 @@ def restore(
     the existing rows are deleted first, inside the same transaction)."""
     header, manifest = verify(path)
     connection = connections[alias]
-    target = applied_migrations(alias)
-    if target != header["migrations"]:
-        missing = sorted(
-            f"{app}.{name}"
-            for app, names in header["migrations"].items()
-            for name in names
-            if name not in target.get(app, [])
-        )
-        extra = sorted(
-            f"{app}.{name}"
-            for app, names in target.items()
-            for name in names
-            if name not in header["migrations"].get(app, [])
-        )
-        raise BackupError(
-            "The database schema does not match the backup: run `nervecare migrate` on an empty database of "
-            "the same NerveCare version. "
-            + (f"Missing migrations: {', '.join(missing[:10])}. " if missing else "")
-            + (f"Not in the backup: {', '.join(extra[:10])}." if extra else "")
-        )
+    _check_migrations(header["migrations"], applied_migrations(alias))
     models_by_label = {m._meta.label_lower: m for m in backup_models()}
     unknown = sorted(set(manifest["counts"]) - set(models_by_label))
     if unknown:
         raise BackupError(f"The backup holds tables this NerveCare does not have: {', '.join(unknown)}.")
-    counts: dict[str, int] = {}
     with transaction.atomic(using=alias):
         busy = existing_rows(alias)
         if busy and not force:
@@ -280,46 +260,7 @@ def restore(
         replaced_tokens = _token_digests(alias)
         # Every table (they are empty, or --force asked to replace them), so references never dangle.
         _clear(connection, list(reversed(backup_models())))
-        model: Any = None
-        fields: list[models.Field] = []
-        decoders: list[Callable[[Any], Any]] = []
-        names: list[str] = []
-        batch_size = BATCH
-        batch: list[models.Model] = []
-
-        def flush() -> None:
-            if batch:
-                model._base_manager.using(alias)._insert(batch, fields=fields, raw=True, using=alias)
-                batch.clear()
-
-        lines = _read_lines(path)
-        next(lines)  # the header, already checked
-        for raw in lines:
-            item = json.loads(raw)
-            if isinstance(item, dict):
-                flush()
-                if "manifest" in item:
-                    break
-                if model is not None and progress:
-                    progress(model._meta.label_lower, counts[model._meta.label_lower])
-                model = models_by_label[item["table"]]
-                by_name = {f.attname: f for f in _fields(model)}
-                missing = [n for n in item["fields"] if n not in by_name]
-                if missing:
-                    raise BackupError(f"{item['table']}: columns {missing} are not in this database.")
-                fields = [by_name[n] for n in item["fields"]]
-                decoders = [_decoder(f) for f in fields]
-                names = item["fields"]
-                batch_size = max(1, min(BATCH, connection.ops.bulk_batch_size(fields, [None] * BATCH)))
-                counts[item["table"]] = 0
-                continue
-            obj = model(**{n: d(v) for n, d, v in zip(names, decoders, item, strict=True)})
-            batch.append(obj)
-            counts[model._meta.label_lower] += 1
-            if len(batch) >= batch_size:
-                flush()
-        if model is not None and progress:
-            progress(model._meta.label_lower, counts[model._meta.label_lower])
+        counts = _load_rows(path, alias, models_by_label, progress)
         expected = dict(manifest["counts"])
         if counts != expected:
             diff = {k: (counts.get(k), v) for k, v in expected.items() if counts.get(k) != v}
@@ -330,6 +271,76 @@ def restore(
     ContentType.objects.clear_cache()
     # API tokens cached before the restore (they may be gone, or belong to other users now), and the restored.
     token_cache_forget(replaced_tokens + _token_digests(alias))
+    return counts
+
+
+def _check_migrations(backup: dict[str, list[str]], target: dict[str, list[str]]) -> None:
+    """Refuse a database whose applied migrations differ from the backup's, naming the difference."""
+    if target == backup:
+        return
+    missing = sorted(
+        f"{app}.{name}" for app, names in backup.items() for name in names if name not in target.get(app, [])
+    )
+    extra = sorted(
+        f"{app}.{name}" for app, names in target.items() for name in names if name not in backup.get(app, [])
+    )
+    raise BackupError(
+        "The database schema does not match the backup: run `nervecare migrate` on an empty database of "
+        "the same NerveCare version. "
+        + (f"Missing migrations: {', '.join(missing[:10])}. " if missing else "")
+        + (f"Not in the backup: {', '.join(extra[:10])}." if extra else "")
+    )
+
+
+def _load_rows(
+    path: str | Path,
+    alias: str,
+    models_by_label: dict[str, type[models.Model]],
+    progress: Callable[[str, int], None] | None,
+) -> dict[str, int]:
+    """Insert the backup's rows, table by table in batches; returns rows per table."""
+    connection = connections[alias]
+    counts: dict[str, int] = {}
+    model: Any = None
+    fields: list[models.Field] = []
+    decoders: list[Callable[[Any], Any]] = []
+    names: list[str] = []
+    batch_size = BATCH
+    batch: list[models.Model] = []
+
+    def flush() -> None:
+        if batch:
+            model._base_manager.using(alias)._insert(batch, fields=fields, raw=True, using=alias)
+            batch.clear()
+
+    lines = _read_lines(path)
+    next(lines)  # the header, already checked
+    for raw in lines:
+        item = json.loads(raw)
+        if isinstance(item, dict):
+            flush()
+            if "manifest" in item:
+                break
+            if model is not None and progress:
+                progress(model._meta.label_lower, counts[model._meta.label_lower])
+            model = models_by_label[item["table"]]
+            by_name = {f.attname: f for f in _fields(model)}
+            missing = [n for n in item["fields"] if n not in by_name]
+            if missing:
+                raise BackupError(f"{item['table']}: columns {missing} are not in this database.")
+            fields = [by_name[n] for n in item["fields"]]
+            decoders = [_decoder(f) for f in fields]
+            names = item["fields"]
+            batch_size = max(1, min(BATCH, connection.ops.bulk_batch_size(fields, [None] * BATCH)))
+            counts[item["table"]] = 0
+            continue
+        obj = model(**{n: d(v) for n, d, v in zip(names, decoders, item, strict=True)})
+        batch.append(obj)
+        counts[model._meta.label_lower] += 1
+        if len(batch) >= batch_size:
+            flush()
+    if model is not None and progress:
+        progress(model._meta.label_lower, counts[model._meta.label_lower])
     return counts
 
 

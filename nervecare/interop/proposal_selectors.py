@@ -1,4 +1,4 @@
-"""Reads of contact-change proposals. Kept apart from selectors.py (the FHIR read rules): a proposal is seen
+"""Reads of contact-change proposals. Kept apart from selectors/ (the FHIR read rules): a proposal is seen
 by exactly the people who may see its client (nervecare.clients.selectors.clients_visible_to)."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """FHIR search parameter values: dates with prefixes, tokens, references, strings; the paging cursor.
 
-Each parser turns the text of one parameter into something selectors.py can filter on, or raises
+Each parser turns the text of one parameter into something the selectors can filter on, or raises
 SearchError (the view answers 400 with an OperationOutcome).
 """
 

@@ -30,7 +30,7 @@ from nervecare.interop.models import PatientIdentifier
 from nervecare.ops.privacy import portal_account_for_client
 from nervecare.outcomes.analysis import client_outcomes, plain_summary
 from nervecare.outcomes.models import ReevaluationDecision
-from nervecare.outcomes.reports import build_pdf, paragraph, table
+from nervecare.outcomes.reports.pdf import build_pdf, paragraph, table
 from nervecare.outcomes.selectors import client_data
 from nervecare.plans.models import CarePlan
 from nervecare.portal.models import DiaryEntry
@@ -94,16 +94,11 @@ def client_export(client: Client, *, staff: User | None = None) -> dict[str, Any
     `staff` is the staff member exporting (checked by client_get_for_export); None is the client's own
     right of access through the portal (checked by portal.selectors.client_for_portal_user)."""
     complete = export_is_complete(staff)
-    medical = MedicalContext.objects.filter(client=client).first()
     account = portal_account_for_client(client.pk)
     notes = SessionNote.objects.filter(client=client)
     if staff is not None:
         notes = notes.filter(pk__in=notes_visible_to(staff).values("pk"))
-    try:
-        outcome = client_outcomes(client_data(client, reader=staff))
-        outcome_summary = {"summary": plain_summary(outcome)}
-    except Exception as exc:  # noqa: BLE001 - the export must not fail because an analysis cannot be made
-        outcome_summary = {"summary": [], "error": str(exc)[:200]}
+    outcome_summary = _outcome_summary(client, staff)
     document: dict[str, Any] = {
         "schema": "nervecare-client-export",
         "schema_version": EXPORT_SCHEMA_VERSION,
@@ -112,16 +107,49 @@ def client_export(client: Client, *, staff: User | None = None) -> dict[str, Any
         "omitted": {} if complete else dict(STAFF_OMITTED),
         "clinic": {"id": client.clinic_id, "name": client.clinic.name},
         "client": _row(client, skip=("deleted_at", "deleted_by", "deletion_reason")),
-        "portal_account": (
+        "portal_account": _portal_account(account),
+        **_record(client),
+        "session_notes": [
             {
-                "username": account.user.username,
-                "email": account.user.email,
-                "created_at": _plain(account.created_at),
-                "last_login": _plain(account.user.last_login),
+                **_row(n),
+                "amendments": [_row(a, skip=("note",)) for a in n.amendments.all()],
+                "adverse_events": [_row(e, skip=("note",)) for e in n.adverse_events.all()],
             }
-            if account
-            else None
-        ),
+            for n in notes.prefetch_related("amendments", "adverse_events").order_by("created_at", "id")
+        ],
+        "outcome_summary": outcome_summary,
+        "change_history": [_plain(row) for row in client_history(client)],
+    }
+    if complete:
+        document |= _staff_only(client)
+    return document
+
+
+def _portal_account(account: Any) -> dict[str, Any] | None:
+    """The client's portal sign-in, if they have one."""
+    if not account:
+        return None
+    return {
+        "username": account.user.username,
+        "email": account.user.email,
+        "created_at": _plain(account.created_at),
+        "last_login": _plain(account.user.last_login),
+    }
+
+
+def _outcome_summary(client: Client, staff: User | None) -> dict[str, Any]:
+    """The plain-language outcome summary, or why it could not be made."""
+    try:
+        outcome = client_outcomes(client_data(client, reader=staff))
+        return {"summary": plain_summary(outcome)}
+    except Exception as exc:  # noqa: BLE001 - the export must not fail because an analysis cannot be made
+        return {"summary": [], "error": str(exc)[:200]}
+
+
+def _record(client: Client) -> dict[str, Any]:
+    """The clinical record's rows, from identifiers to the waitlist, each in the order they were made."""
+    medical = MedicalContext.objects.filter(client=client).first()
+    return {
         "identifiers": [_row(i) for i in PatientIdentifier.objects.filter(client=client).order_by("id")],
         "consents": [
             {**_row(c), "text_version": c.text.version, "text": c.text.body}
@@ -152,20 +180,14 @@ def client_export(client: Client, *, staff: User | None = None) -> dict[str, Any
             _row(a) for a in Appointment.objects.filter(client=client).order_by("starts_at", "id")
         ],
         "waitlist": [_row(w) for w in WaitlistEntry.objects.filter(client=client).order_by("id")],
-        "session_notes": [
-            {
-                **_row(n),
-                "amendments": [_row(a, skip=("note",)) for a in n.amendments.all()],
-                "adverse_events": [_row(e, skip=("note",)) for e in n.adverse_events.all()],
-            }
-            for n in notes.prefetch_related("amendments", "adverse_events").order_by("created_at", "id")
-        ],
-        "outcome_summary": outcome_summary,
-        "change_history": [_plain(row) for row in client_history(client)],
     }
-    if complete:
-        document["diary_entries"] = [_row(d) for d in DiaryEntry.objects.filter(client=client).order_by("id")]
-        document["access_log"] = [
+
+
+def _staff_only(client: Client) -> dict[str, Any]:
+    """What only a complete export holds: the diary, and who opened the record."""
+    return {
+        "diary_entries": [_row(d) for d in DiaryEntry.objects.filter(client=client).order_by("id")],
+        "access_log": [
             {
                 "at": _plain(e.at),
                 "by": e.actor.username if e.actor else None,
@@ -176,8 +198,8 @@ def client_export(client: Client, *, staff: User | None = None) -> dict[str, Any
             for e in AuditEvent.objects.filter(object_type="clients.client", object_id=str(client.pk))
             .select_related("actor")
             .order_by("at", "id")
-        ]
-    return document
+        ],
+    }
 
 
 def client_export_audit(*, actor: User, client: Client, fmt: str, request: HttpRequest | None = None) -> None:

@@ -45,7 +45,9 @@ class ClientExportOut(Schema):
     complete: bool = Field(
         description="False in a staff member's export: it holds only what they may read on its own routes"
     )
-    omitted: dict[str, str] = Field(description="What a staff export leaves out, and why (empty when complete)")
+    omitted: dict[str, str] = Field(
+        description="What a staff export leaves out, and why (empty when complete)"
+    )
     clinic: dict[str, Any]
     client: dict[str, Any]
     portal_account: dict[str, Any] | None

@@ -196,39 +196,15 @@ def measure_summary(series: MeasureSeries, notes: list[Any]) -> dict[str, Any]:
         for w, o in series.followups
     ]
     recent = [v for _w, v, _n in series.weekly[-window:]]
-    change: dict[str, Any] = {
-        "points": None,
-        "percent": None,
-        "percent_note": "",
-        "ci": None,
-        "percent_ci": None,
-    }
+    change = _change(baseline, series.current, recent)
     course_change = None
     trend = stats.ols_trend([], [])
     if baseline is not None and series.current is not None:
-        ci = stats.change_from_baseline(baseline, recent)
-        change = {
-            "points": series.current - baseline,
-            "percent": stats.percent_change(baseline, series.current),
-            "percent_note": ""
-            if baseline
-            else _("Percent change is undefined because the baseline was 0 (no division by zero)."),
-            "ci": ci,
-            "percent_ci": (ci.low / baseline * 100, ci.high / baseline * 100)
-            if ci.has_ci and baseline
-            else None,
-        }
         course_change = stats.change_from_baseline(baseline, [v for _w, v, _n in series.weekly])
     if baseline is not None:
         trend = stats.ols_trend(
             [0] + [w for w, _v, _n in series.weekly], [baseline] + [v for _w, v, _n in series.weekly]
         )
-    pairs = [
-        (n.starts_at, n.ratings[f"{m}_before"], n.ratings[f"{m}_after"])
-        for n in notes
-        if n.ratings[f"{m}_before"] is not None and n.ratings[f"{m}_after"] is not None
-    ]
-    immediate = stats.paired_change([p[1] for p in pairs], [p[2] for p in pairs])
     reduction_pct = -change["percent"] if change["percent"] is not None else None
     return {
         "measure": m,
@@ -250,19 +226,45 @@ def measure_summary(series: MeasureSeries, notes: list[Any]) -> dict[str, Any]:
         "status_label": stats.STATUS_LABELS[status],
         "immpact": immpact_label(reduction_pct) if reduction_pct is not None and reduction_pct > 0 else "",
         "verdict": _verdict(m, status, baseline, series.current, series.n_weeks),
-        "immediate": {
-            "sessions": [
-                {
-                    "at": at,
-                    "week": course_week(at, series.t0) if series.t0 else None,
-                    "before": b,
-                    "after": a,
-                    "change": a - b,
-                }
-                for at, b, a in pairs
-            ],
-            "mean": immediate,
-        },
+        "immediate": _immediate(series, m, notes),
+    }
+
+
+def _change(baseline: float | None, current: float | None, recent: list[float]) -> dict[str, Any]:
+    """The change from baseline to now: points, percent, and the interval of the recent weeks' change."""
+    if baseline is None or current is None:
+        return {"points": None, "percent": None, "percent_note": "", "ci": None, "percent_ci": None}
+    ci = stats.change_from_baseline(baseline, recent)
+    return {
+        "points": current - baseline,
+        "percent": stats.percent_change(baseline, current),
+        "percent_note": ""
+        if baseline
+        else _("Percent change is undefined because the baseline was 0 (no division by zero)."),
+        "ci": ci,
+        "percent_ci": (ci.low / baseline * 100, ci.high / baseline * 100) if ci.has_ci and baseline else None,
+    }
+
+
+def _immediate(series: MeasureSeries, m: str, notes: list[Any]) -> dict[str, Any]:
+    """The immediate effect: each session's after minus before, and their paired mean."""
+    pairs = [
+        (n.starts_at, n.ratings[f"{m}_before"], n.ratings[f"{m}_after"])
+        for n in notes
+        if n.ratings[f"{m}_before"] is not None and n.ratings[f"{m}_after"] is not None
+    ]
+    return {
+        "sessions": [
+            {
+                "at": at,
+                "week": course_week(at, series.t0) if series.t0 else None,
+                "before": b,
+                "after": a,
+                "change": a - b,
+            }
+            for at, b, a in pairs
+        ],
+        "mean": stats.paired_change([p[1] for p in pairs], [p[2] for p in pairs]),
     }
 
 

@@ -17,10 +17,13 @@ from nervecare.core.models import Clinic
 from nervecare.core.pages import csv_download, pdf_download
 from nervecare.core.permissions import require_clinical
 from nervecare.core.services import audit_record
-from nervecare.outcomes import exports, reports, selectors, services
+from nervecare.outcomes import exports, selectors, services
 from nervecare.outcomes.analysis import client_outcomes
 from nervecare.outcomes.cohort import CohortFilters, clinic_outcomes
 from nervecare.outcomes.models import ReevaluationDecision, ReportJob
+from nervecare.outcomes.reports.client import client_report_pdf
+from nervecare.outcomes.reports.clinic import clinic_report_download
+from nervecare.outcomes.reports.pdf import report_filename
 from nervecare.outcomes.stats import Estimate, Trend
 from nervecare.screening.selectors import open_flags
 
@@ -181,12 +184,10 @@ def client_report(
     """Built on request (a few hundred milliseconds). `audience=clinician` adds the methods and the basis of
     each suggestion."""
     client, result = _client_result(request, client_id, f"Progress report (API, PDF, for the {audience})")
-    pdf = reports.client_report_pdf(
+    pdf = client_report_pdf(
         result, audience=audience, flags=open_flags(client), clinic_name=client.clinic.name
     )
-    return pdf_download(
-        pdf, filename=reports.report_filename(f"progress-{client.id}-{audience}", timezone.now())
-    )
+    return pdf_download(pdf, filename=report_filename(f"progress-{client.id}-{audience}", timezone.now()))
 
 
 class DecisionIn(Schema):
@@ -312,4 +313,4 @@ def report_download(request: HttpRequest, job_id: int) -> HttpResponse:
         summary="Clinic outcome report downloaded (API)",
         request=request,
     )
-    return reports.clinic_report_download(job)
+    return clinic_report_download(job)

@@ -27,7 +27,7 @@ from nervecare.core.models import Clinic, Therapist
 from nervecare.outcomes import cohort_sql, stats, summary
 from nervecare.outcomes.analysis import dropped_out
 from nervecare.outcomes.mixed import mixed_model_fit, sample_clients
-from nervecare.outcomes.rules import outcome_rules, session_band
+from nervecare.outcomes.rules import OutcomeRules, outcome_rules, session_band
 from nervecare.outcomes.series import MEASURES
 from nervecare.plans.models import CarePlan
 from nervecare.scheduling.models import Appointment
@@ -363,30 +363,7 @@ def clinic_outcomes(
     sums = summary.group_sums(clinic.id, filters, filters.measure, now=now, engine=engine)
     names = dict(Therapist.objects.filter(clinic=clinic).values_list("id", "display_name"))
     empty = dict.fromkeys(summary.SUMS, 0.0)
-    groups: dict[str, list[dict[str, Any]]] = {}
-    for dimension in DIMENSIONS:
-        labels = _labels(dimension)
-        by_key: dict[str, dict[str, float]] = {}
-        for (dim, raw_key), values in sums.items():
-            if dim != dimension:
-                continue
-            if dimension == "therapist":
-                key = names.get(int(raw_key), "none") if raw_key not in (None, "") else "none"
-            elif dimension == "sessions":
-                key = session_band(int(raw_key))
-            else:
-                key = raw_key if raw_key not in (None, "") else "none"
-            _add(by_key.setdefault(key, {}), values)
-        order = [b.label for b in rules.session_bands] if dimension == "sessions" else sorted(by_key)
-        groups[dimension] = [
-            {
-                "key": key,
-                "label": labels.get(key, "None" if key == "none" else key),
-                **group_from_sums(by_key[key]),
-            }
-            for key in order
-            if key in by_key
-        ]
+    groups = _groups(sums, names, rules)
     overall = group_from_sums(sums.get(("all", ""), empty))
     result = {
         "clinic": {"id": clinic.id, "name": clinic.name},
@@ -415,17 +392,53 @@ def clinic_outcomes(
     }
     result["compute_seconds"] = time.perf_counter() - started
     if with_model:
-        eligible = summary.eligible_for_model(clinic.id, filters, filters.measure)
-        # The same clients and data give the same fit: keep it until a summary row is recomputed.
-        key = hashlib.sha256(
-            repr((clinic.id, summary.version(clinic.id), rules.version, filters.measure, eligible)).encode()
-        ).hexdigest()
-        result["model"] = cache.get_or_set(
-            f"outcomes:model:{key}",
-            lambda: clinic_mixed_model(clinic.id, filters.measure, eligible),
-            SUMMARY_CACHE_SECONDS,
-        )
+        result["model"] = _cached_model(clinic, filters, rules.version)
     return result
+
+
+def _groups(
+    sums: dict[tuple[str, str | None], dict[str, float]], names: dict[int, str], rules: OutcomeRules
+) -> dict[str, list[dict[str, Any]]]:
+    """Each dimension's groups (therapist names, session bands, labels) from the grouped sums."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for dimension in DIMENSIONS:
+        labels = _labels(dimension)
+        by_key: dict[str, dict[str, float]] = {}
+        for (dim, raw_key), values in sums.items():
+            if dim != dimension:
+                continue
+            if dimension == "therapist":
+                key = names.get(int(raw_key), "none") if raw_key not in (None, "") else "none"
+            elif dimension == "sessions":
+                key = session_band(int(raw_key))
+            else:
+                key = raw_key if raw_key not in (None, "") else "none"
+            _add(by_key.setdefault(key, {}), values)
+        order = [b.label for b in rules.session_bands] if dimension == "sessions" else sorted(by_key)
+        groups[dimension] = [
+            {
+                "key": key,
+                "label": labels.get(key, "None" if key == "none" else key),
+                **group_from_sums(by_key[key]),
+            }
+            for key in order
+            if key in by_key
+        ]
+    return groups
+
+
+def _cached_model(clinic: Clinic, filters: CohortFilters, rules_version: str) -> Any:
+    """The mixed model over the eligible clients, cached."""
+    eligible = summary.eligible_for_model(clinic.id, filters, filters.measure)
+    # The same clients and data give the same fit: keep it until a summary row is recomputed.
+    key = hashlib.sha256(
+        repr((clinic.id, summary.version(clinic.id), rules_version, filters.measure, eligible)).encode()
+    ).hexdigest()
+    return cache.get_or_set(
+        f"outcomes:model:{key}",
+        lambda: clinic_mixed_model(clinic.id, filters.measure, eligible),
+        SUMMARY_CACHE_SECONDS,
+    )
 
 
 def clinic_outcomes_from_scratch(

@@ -115,68 +115,89 @@ def _ci(est: Estimate | None) -> dict[str, str]:
 def client_csv(result: dict[str, Any]) -> str:
     rows: list[dict[str, Any]] = []
     for m, s in result["measures"].items():
-        for p in s["points"]:
-            rows.append(
-                {
-                    "section": "rating",
-                    "measure": m,
-                    "at": _at(p["at"]),
-                    "week": p["week"],
-                    "value": _num(p["value"], 1),
-                    "source": "baseline: " + p["source"] if p["baseline"] else p["source"],
-                }
-            )
-        for w in s["weekly"]:
-            rows.append(
-                {"section": "weekly", "measure": m, "week": w["week"], "value": _num(w["value"]), "n": w["n"]}
-            )
-        change = s["change"]
+        rows += _measure_rows(m, s)
+    rows += _other_rows(result)
+    return _write(
+        CLIENT_COLUMNS,
+        rows,
+        caveat_lines(
+            _("NerveCare outcomes of one client (observational data, no control group)."),
+            result.get("caveat", ""),
+        ),
+    )
+
+
+def _measure_rows(m: str, s: dict[str, Any]) -> list[dict[str, Any]]:
+    """One rating's rows: its points, weekly means, change since intake, trend and immediate effect."""
+    rows: list[dict[str, Any]] = []
+    for p in s["points"]:
         rows.append(
             {
-                "section": "summary",
+                "section": "rating",
                 "measure": m,
-                "baseline": _num(s["baseline"]["value"], 1) if s["baseline"] else "",
-                "now": _num(s["current"]["value"]),
-                "change_points": _num(change["points"]),
-                "change_percent": _num(change["percent"]),
-                "status": s["status"],
-                **_ci(change["ci"]),
-                "note": (change["ci"].note if change["ci"] else "") or change["percent_note"],
-                "source": f"now = mean of the last {s['current']['window_weeks']} weekly values",
+                "at": _at(p["at"]),
+                "week": p["week"],
+                "value": _num(p["value"], 1),
+                "source": "baseline: " + p["source"] if p["baseline"] else p["source"],
             }
         )
-        trend = s["trend"].slope
+    for w in s["weekly"]:
+        rows.append(
+            {"section": "weekly", "measure": m, "week": w["week"], "value": _num(w["value"]), "n": w["n"]}
+        )
+    change = s["change"]
+    rows.append(
+        {
+            "section": "summary",
+            "measure": m,
+            "baseline": _num(s["baseline"]["value"], 1) if s["baseline"] else "",
+            "now": _num(s["current"]["value"]),
+            "change_points": _num(change["points"]),
+            "change_percent": _num(change["percent"]),
+            "status": s["status"],
+            **_ci(change["ci"]),
+            "note": (change["ci"].note if change["ci"] else "") or change["percent_note"],
+            "source": f"now = mean of the last {s['current']['window_weeks']} weekly values",
+        }
+    )
+    trend = s["trend"].slope
+    rows.append(
+        {
+            "section": "trend",
+            "measure": m,
+            "value": _num(trend.value),
+            **_ci(trend),
+            "source": "OLS slope, points per week",
+        }
+    )
+    for sess in s["immediate"]["sessions"]:
         rows.append(
             {
-                "section": "trend",
+                "section": "session",
                 "measure": m,
-                "value": _num(trend.value),
-                **_ci(trend),
-                "source": "OLS slope, points per week",
+                "at": _at(sess["at"]),
+                "week": sess["week"],
+                "before": sess["before"],
+                "after": sess["after"],
+                "value": sess["change"],
             }
         )
-        for sess in s["immediate"]["sessions"]:
-            rows.append(
-                {
-                    "section": "session",
-                    "measure": m,
-                    "at": _at(sess["at"]),
-                    "week": sess["week"],
-                    "before": sess["before"],
-                    "after": sess["after"],
-                    "value": sess["change"],
-                }
-            )
-        imm = s["immediate"]["mean"]
-        rows.append(
-            {
-                "section": "immediate",
-                "measure": m,
-                "value": _num(imm.value),
-                **_ci(imm),
-                "source": "mean of after - before, paired t",
-            }
-        )
+    imm = s["immediate"]["mean"]
+    rows.append(
+        {
+            "section": "immediate",
+            "measure": m,
+            "value": _num(imm.value),
+            **_ci(imm),
+            "source": "mean of after - before, paired t",
+        }
+    )
+    return rows
+
+
+def _other_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """Screening totals, global impressions, soreness and the re-evaluation suggestions."""
+    rows: list[dict[str, Any]] = []
     for inst in result["instruments"]:
         for p in inst["points"]:
             rows.append(
@@ -222,14 +243,7 @@ def client_csv(result: dict[str, Any]) -> str:
                     "source": "reached" if p["reached"] else f"preview as of week {p['as_of_week']}",
                 }
             )
-    return _write(
-        CLIENT_COLUMNS,
-        rows,
-        caveat_lines(
-            _("NerveCare outcomes of one client (observational data, no control group)."),
-            result.get("caveat", ""),
-        ),
-    )
+    return rows
 
 
 def _group_row(measure: str, dimension: str, group: str, g: dict[str, Any]) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from nervecare.core.services import audit_record
 from nervecare.outcomes.analysis import client_outcomes
 from nervecare.outcomes.cohort import CohortFilters, clinic_mixed_model, clinic_outcomes
 from nervecare.outcomes.models import ReevaluationDecision, ReportJob
-from nervecare.outcomes.reports import clinic_report_pdf
+from nervecare.outcomes.reports.clinic import clinic_report_pdf
 from nervecare.outcomes.selectors import client_data
 from nervecare.outcomes.summary import eligible_for_model
 

@@ -11,11 +11,14 @@ from nervecare.core.models import Clinic
 from nervecare.core.pages import csv_download, pdf_download, render_page_or_partial, run_service
 from nervecare.core.permissions import require_clinical
 from nervecare.core.services import audit_record
-from nervecare.outcomes import charts, exports, reports, selectors, services, svg
+from nervecare.outcomes import charts, exports, selectors, services, svg
 from nervecare.outcomes.analysis import ACTION_LABELS, client_outcomes
 from nervecare.outcomes.cohort import clinic_outcomes
 from nervecare.outcomes.forms import ClinicFilterForm, DecisionForm
 from nervecare.outcomes.models import ReportJob
+from nervecare.outcomes.reports.client import AUDIENCES, client_report_pdf
+from nervecare.outcomes.reports.clinic import clinic_report_download
+from nervecare.outcomes.reports.pdf import report_filename
 from nervecare.screening.selectors import open_flags
 
 
@@ -83,15 +86,13 @@ def client_csv(request: HttpRequest, client_id: int) -> HttpResponse:
 @require_GET
 def client_pdf(request: HttpRequest, client_id: int) -> HttpResponse:
     audience = request.GET.get("audience", "client")
-    if audience not in reports.AUDIENCES:
+    if audience not in AUDIENCES:
         audience = "client"
     client, result = _client_result(request, client_id, f"Progress report (PDF, for the {audience})")
-    pdf = reports.client_report_pdf(
+    pdf = client_report_pdf(
         result, audience=audience, flags=open_flags(client), clinic_name=client.clinic.name
     )
-    return pdf_download(
-        pdf, filename=reports.report_filename(f"progress-{client.id}-{audience}", timezone.now())
-    )
+    return pdf_download(pdf, filename=report_filename(f"progress-{client.id}-{audience}", timezone.now()))
 
 
 def _clinic_result(request: HttpRequest, summary: str, *, with_model: bool = True) -> tuple:
@@ -167,4 +168,4 @@ def report_job_download(request: HttpRequest, job_id: int) -> HttpResponse:
         summary="Clinic outcome report downloaded",
         request=request,
     )
-    return reports.clinic_report_download(job)
+    return clinic_report_download(job)

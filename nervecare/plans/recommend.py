@@ -13,6 +13,8 @@ from nervecare.clients import bodymap
 from nervecare.core.vocab import load_yaml
 
 PRESSURE_ORDER = ["light", "moderate", "firm"]
+# Safety rules whose flag means a cancer treatment: the therapist needs oncology-massage training.
+ONCOLOGY_FLAGS = {"vascular_access_device", "radiation_surgery_tumour", "lymphedema_risk", "low_platelets"}
 WHOLE_AREAS = {"whole body", "feet", "foot", "leg"}
 
 
@@ -116,26 +118,8 @@ def recommend(
 
     scope, why_scope = _scope(conditions, marks, flags)
     rationale.append(why_scope)
-
-    excluded = {m for f in flags for m in f.effects.get("exclude_modalities", [])}
-    if has_lymphedema and "mld" not in excluded:
-        modality = "mld"
-        rationale.append("Manual lymphatic drainage: lymphedema is present and nothing rules MLD out.")
-    else:
-        modality = "swedish"
-        if has_lymphedema:
-            rationale.append("Swedish massage: lymphedema is present but MLD is contraindicated now.")
-        else:
-            rationale.append("Swedish massage: the default for neuropathy symptoms.")
-
-    caps = {f.title.lower(): f.effects["max_pressure"] for f in flags if f.effects.get("max_pressure")}
-    pressure = min([defaults["pressure"], *caps.values()], key=PRESSURE_ORDER.index)
-    limiting = sorted(title for title, cap in caps.items() if cap == pressure)
-    if limiting:
-        rationale.append(f"{pressure.capitalize()} pressure because of: {', '.join(limiting)}.")
-    else:
-        rationale.append(f"{pressure.capitalize()} pressure: no flag limits pressure.")
-
+    modality = _modality(flags, has_lymphedema, rationale)
+    pressure = _pressure(flags, defaults["pressure"], rationale)
     avoid_areas = avoid_areas_for(flags)
     if avoid_areas:
         rationale.append(f"Avoid: {', '.join(avoid_areas)}.")
@@ -144,45 +128,9 @@ def recommend(
         if cap and f.area:
             rationale.append(f"{cap.capitalize()} pressure only on the {f.area} ({f.title.lower()}).")
     precautions = precautions_for(flags)
-
-    certifications: list[str] = []
-    if modality == "mld":
-        certifications.append("mld")
-    oncology_flags = {
-        "vascular_access_device",
-        "radiation_surgery_tumour",
-        "lymphedema_risk",
-        "low_platelets",
-    }
-    if "chemotherapy" in causes or any(f.rule_id in oncology_flags for f in flags):
-        certifications.append("oncology_massage")
-        rationale.append(
-            "Oncology-massage training: chemotherapy-related neuropathy or cancer-treatment precautions."
-        )
-    exp = data["experience"]
-    levels = [f.level for f in flags]
-    min_years = exp["base"]
-    if levels:
-        min_years = max(min_years, exp["any_modify_or_caution"])
-    if "clearance" in levels:
-        min_years = max(min_years, exp["clearance_history"])
-    if sum(1 for level in levels if level == "modify") >= 3:
-        min_years = max(min_years, exp["three_or_more_modify"])
-    if "oncology_massage" in certifications:
-        min_years = max(min_years, exp["oncology"])
-    if min_years:
-        rationale.append(
-            f"At least {min_years} years of experience for a case with {len(flags)} safety flag(s)."
-        )
-
-    baseline = set(baseline_instruments)
-    measures = [
-        {"instrument": m["instrument"], "when": m["when"]}
-        for m in data["outcome_measures"]
-        if not m.get("only_if_baseline")
-        or m["instrument"] in baseline
-        or (m["instrument"] == "dn4_interview" and "dn4" in baseline)
-    ]
+    certifications = _certifications(modality, causes, flags, rationale)
+    min_years = _min_years(data["experience"], flags, certifications, rationale)
+    measures = _measures(data["outcome_measures"], set(baseline_instruments))
     rationale.append(
         f"{defaults['session_minutes']}-minute sessions, {defaults['sessions_per_week']} a week for "
         f"{defaults['course_weeks']} weeks, re-evaluated at weeks "
@@ -211,6 +159,78 @@ def recommend(
         "rationale": rationale,
         "therapist_ranking": ranking,
     }
+
+
+def _modality(flags: list[FlagView], has_lymphedema: bool, rationale: list[str]) -> str:
+    """MLD for lymphedema unless a flag rules it out, else Swedish massage."""
+    excluded = {m for f in flags for m in f.effects.get("exclude_modalities", [])}
+    if has_lymphedema and "mld" not in excluded:
+        rationale.append("Manual lymphatic drainage: lymphedema is present and nothing rules MLD out.")
+        return "mld"
+    if has_lymphedema:
+        rationale.append("Swedish massage: lymphedema is present but MLD is contraindicated now.")
+    else:
+        rationale.append("Swedish massage: the default for neuropathy symptoms.")
+    return "swedish"
+
+
+def _pressure(flags: list[FlagView], default: str, rationale: list[str]) -> str:
+    """The lightest of the default pressure and every flag's cap."""
+    caps = {f.title.lower(): f.effects["max_pressure"] for f in flags if f.effects.get("max_pressure")}
+    pressure = min([default, *caps.values()], key=PRESSURE_ORDER.index)
+    limiting = sorted(title for title, cap in caps.items() if cap == pressure)
+    if limiting:
+        rationale.append(f"{pressure.capitalize()} pressure because of: {', '.join(limiting)}.")
+    else:
+        rationale.append(f"{pressure.capitalize()} pressure: no flag limits pressure.")
+    return pressure
+
+
+def _certifications(
+    modality: str, causes: set[str], flags: list[FlagView], rationale: list[str]
+) -> list[str]:
+    """The training the therapist needs: MLD for MLD, oncology massage for cancer-related cases."""
+    certifications: list[str] = []
+    if modality == "mld":
+        certifications.append("mld")
+    if "chemotherapy" in causes or any(f.rule_id in ONCOLOGY_FLAGS for f in flags):
+        certifications.append("oncology_massage")
+        rationale.append(
+            "Oncology-massage training: chemotherapy-related neuropathy or cancer-treatment precautions."
+        )
+    return certifications
+
+
+def _min_years(
+    exp: dict[str, int], flags: list[FlagView], certifications: list[str], rationale: list[str]
+) -> int:
+    """The therapist's least years of experience for the case's flags and training (plan_defaults.yaml)."""
+    levels = [f.level for f in flags]
+    min_years = exp["base"]
+    if levels:
+        min_years = max(min_years, exp["any_modify_or_caution"])
+    if "clearance" in levels:
+        min_years = max(min_years, exp["clearance_history"])
+    if sum(1 for level in levels if level == "modify") >= 3:
+        min_years = max(min_years, exp["three_or_more_modify"])
+    if "oncology_massage" in certifications:
+        min_years = max(min_years, exp["oncology"])
+    if min_years:
+        rationale.append(
+            f"At least {min_years} years of experience for a case with {len(flags)} safety flag(s)."
+        )
+    return min_years
+
+
+def _measures(outcome_measures: list[dict[str, Any]], baseline: set[str]) -> list[dict[str, Any]]:
+    """The outcome measures to repeat; some only when they were taken at baseline."""
+    return [
+        {"instrument": m["instrument"], "when": m["when"]}
+        for m in outcome_measures
+        if not m.get("only_if_baseline")
+        or m["instrument"] in baseline
+        or (m["instrument"] == "dn4_interview" and "dn4" in baseline)
+    ]
 
 
 def _years(n: int) -> str:

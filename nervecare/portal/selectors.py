@@ -16,7 +16,7 @@ from nervecare.clients.models import Client, Condition, ConsentText, MedicalCont
 from nervecare.core.bounds import SCHEDULE
 from nervecare.core.models import Therapist, User
 from nervecare.outcomes.analysis import client_outcomes
-from nervecare.outcomes.reports import client_report_pdf
+from nervecare.outcomes.reports.client import client_report_pdf
 from nervecare.outcomes.selectors import client_data
 from nervecare.plans.models import CarePlan
 from nervecare.portal.models import ClientAccount, ClientIntake, DiaryEntry
@@ -395,15 +395,15 @@ def record_card_reported(user: User, client: Client) -> dict[str, Any]:
     for intake in intakes:
         reported = intake.reported or {}
         condition = reported.get("condition") or {}
-        intake.condition_lines = [
+        # Display-only attributes for the card's template (not fields of the model).
+        intake.condition_lines = [  # type: ignore[attr-defined]
             f"{_field_label(Condition, k)}: {v}" for k, v in condition.items() if k not in ("type", "cause")
         ]
-        intake.unknown_type_cause = (
-            dict(Condition.Cause.choices).get(condition.get("cause"), condition.get("cause"))
-            if condition and not condition.get("type")
-            else ""
+        cause = str(condition.get("cause") or "")
+        intake.unknown_type_cause = (  # type: ignore[attr-defined]
+            dict(Condition.Cause.choices).get(cause, cause) if condition and not condition.get("type") else ""
         )
-        intake.medical_lines = [
+        intake.medical_lines = [  # type: ignore[attr-defined]
             _field_label(MedicalContext, k) if v is True else f"{_field_label(MedicalContext, k)}: {v}"
             for k, v in (reported.get("medical") or {}).items()
             if k not in ("medications", "comorbidities")

@@ -1,6 +1,7 @@
 """Scheduling pages: a week calendar per therapist or room, an appointment page, booking a series from a plan."""
 
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
@@ -12,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from nervecare.clients.models import Client
 from nervecare.clients.selectors import can_see_client
 from nervecare.core import localtime
 from nervecare.core.bounds import SCHEDULE, SEARCH
@@ -21,7 +23,7 @@ from nervecare.core.permissions import require_scheduling
 from nervecare.plans.models import CarePlan
 from nervecare.scheduling import selectors, services
 from nervecare.scheduling.forms import BookOneForm, CancelForm, RescheduleForm, SeriesForm, week_start
-from nervecare.scheduling.models import Room
+from nervecare.scheduling.models import Room, Service
 
 DAY_START_HOUR, DAY_END_HOUR = 7, 21  # the calendar grid, clinic local time
 ROW_MINUTES = 15
@@ -212,11 +214,9 @@ def _replacements(post: QueryDict) -> dict[int, datetime]:
     return out
 
 
-@login_required
-def book_series(request: HttpRequest, client_id: int, plan_id: int) -> HttpResponse:
-    """Book a plan's weekly course: preview the dates, see conflicts with alternatives, then book."""
-    client = selectors.client_get_for_scheduling(request.user, client_id)
-    plan = get_object_or_404(CarePlan, pk=plan_id, client=client)
+def _series_choices(client: Client, plan: CarePlan) -> tuple[list[Service], list[Therapist]]:
+    """The services of the plan's modality (its session length first) and the therapists qualified for
+    the first of them (the plan's therapist first)."""
     svc = sorted(
         (s for s in selectors.services_for_clinic(client.clinic_id) if s.modality == plan.modality),
         key=lambda s: (s.minutes != plan.session_minutes, s.name),
@@ -225,6 +225,38 @@ def book_series(request: HttpRequest, client_id: int, plan_id: int) -> HttpRespo
     if plan.therapist and plan.therapist in therapists:
         therapists.remove(plan.therapist)
         therapists.insert(0, plan.therapist)
+    return svc, therapists
+
+
+def _series_booked(
+    request: HttpRequest,
+    client: Client,
+    plan: CarePlan,
+    result: dict[str, Any],
+    therapist_id: int,
+    tz: ZoneInfo,
+) -> HttpResponse:
+    """After booking: say what was booked, then the plan (for clinical staff) or the therapist's week."""
+    messages.success(
+        request,
+        _("%(n)d sessions booked; %(s)d dates skipped.")
+        % {"n": len(result["appointments"]), "s": len(result["skipped"])},
+    )
+    for warning in result["warnings"]:
+        messages.warning(request, warning)
+    if can_see_client(request.user, client):
+        return redirect("plans:plan", client_id=client.id, plan_id=plan.id)
+    first = result["appointments"][0] if result["appointments"] else None
+    week = first.starts_at.astimezone(tz).date().isoformat() if first else ""
+    return redirect(f"{reverse('scheduling:week')}?therapist={therapist_id}&week={week}")
+
+
+@login_required
+def book_series(request: HttpRequest, client_id: int, plan_id: int) -> HttpResponse:
+    """Book a plan's weekly course: preview the dates, see conflicts with alternatives, then book."""
+    client = selectors.client_get_for_scheduling(request.user, client_id)
+    plan = get_object_or_404(CarePlan, pk=plan_id, client=client)
+    svc, therapists = _series_choices(client, plan)
     tz = selectors.clinic_tz(client.clinic)
     progress = selectors.plan_progress(plan)
     initial = {
@@ -248,20 +280,7 @@ def book_series(request: HttpRequest, client_id: int, plan_id: int) -> HttpRespo
                 result = services.series_book(
                     **args, skip_conflicts=True, replacements=replacements, request=request
                 )
-                messages.success(
-                    request,
-                    _("%(n)d sessions booked; %(s)d dates skipped.")
-                    % {"n": len(result["appointments"]), "s": len(result["skipped"])},
-                )
-                for warning in result["warnings"]:
-                    messages.warning(request, warning)
-                if can_see_client(request.user, client):
-                    return redirect("plans:plan", client_id=client.id, plan_id=plan.id)
-                first = result["appointments"][0] if result["appointments"] else None
-                week = first.starts_at.astimezone(tz).date().isoformat() if first else ""
-                return redirect(
-                    f"{reverse('scheduling:week')}?therapist={form.cleaned_data['therapist_id']}&week={week}"
-                )
+                return _series_booked(request, client, plan, result, form.cleaned_data["therapist_id"], tz)
             preview = services.series_preview(**args)
         except FieldErrors as exc:
             for key, message in exc.errors.items():

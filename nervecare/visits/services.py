@@ -287,6 +287,42 @@ def note_open(
     return flags
 
 
+def _client_of(appointment: Appointment) -> Client:
+    """The appointment's client, with its clinic taken from the appointment when that was read already."""
+    client = appointment.client
+    if (
+        Appointment.clinic.is_cached(appointment)
+        and not Client.clinic.is_cached(client)
+        and client.clinic_id == appointment.clinic_id
+    ):
+        client.clinic = appointment.clinic  # the same row, already read with the appointment
+    return client
+
+
+def _locked_draft(appointment: Appointment, actor: User) -> tuple[SessionNote, bool]:
+    """The appointment's draft note, locked (a new one if none); NoteLockedError once signed."""
+    # Serialise writers of one appointment's note (the one-to-one also guards creation).
+    Appointment.objects.select_for_update().filter(pk=appointment.pk).values_list("pk", flat=True).first()
+    note = SessionNote.objects.select_for_update().filter(appointment=appointment).first()
+    if note is not None and note.is_signed:
+        raise NoteLockedError(note)
+    if note is None:
+        return SessionNote(appointment=appointment, client=appointment.client, created_by=actor), True
+    return note, False
+
+
+def _adverse_events_replace(
+    note: SessionNote, new_events: list[AdverseEvent], actor: User, request: HttpRequest | None
+) -> dict[str, Any]:
+    """Replace the draft's adverse events; the change to audit, if any."""
+    removed = note.adverse_events.count()
+    audited_delete(note.adverse_events.all(), actor=actor, summary="Adverse events replaced", request=request)
+    for event in new_events:
+        event.note = note
+        event.save()
+    return {"adverse_events": [removed, len(new_events)]} if removed or new_events else {}
+
+
 def note_save(
     *,
     actor: User,
@@ -308,23 +344,10 @@ def note_save(
     """
     note_access_check(actor, appointment)
     _refuse_if_no_session(appointment)
-    client = appointment.client
-    if (
-        Appointment.clinic.is_cached(appointment)
-        and not Client.clinic.is_cached(client)
-        and client.clinic_id == appointment.clinic_id
-    ):
-        client.clinic = appointment.clinic  # the same row, already read with the appointment
+    client = _client_of(appointment)
     check = safety_check_run_with_rules(actor=actor, client=client, request=request)
     with transaction.atomic():
-        # Serialise writers of one appointment's note (the one-to-one also guards creation).
-        Appointment.objects.select_for_update().filter(pk=appointment.pk).values_list("pk", flat=True).first()
-        note = SessionNote.objects.select_for_update().filter(appointment=appointment).first()
-        if note is not None and note.is_signed:
-            raise NoteLockedError(note)
-        creating = note is None
-        if note is None:
-            note = SessionNote(appointment=appointment, client=appointment.client, created_by=actor)
+        note, creating = _locked_draft(appointment, actor)
         before = {name: _plain(getattr(note, name)) for name in NOTE_FIELDS}
         errors: dict[str, str] = {}
         values = {name: _field_default(name) for name in NOTE_FIELDS}
@@ -354,15 +377,7 @@ def note_save(
         note.save()
         changes = model_changes(before, {name: _plain(getattr(note, name)) for name in NOTE_FIELDS})
         if new_events is not None:
-            removed = note.adverse_events.count()
-            audited_delete(
-                note.adverse_events.all(), actor=actor, summary="Adverse events replaced", request=request
-            )
-            for event in new_events:
-                event.note = note
-                event.save()
-            if removed or new_events:
-                changes["adverse_events"] = [removed, len(new_events)]
+            changes |= _adverse_events_replace(note, new_events, actor, request)
         audit_record(
             actor=actor,
             action="create" if creating else "update",

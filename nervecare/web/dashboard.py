@@ -5,11 +5,12 @@ from collections import defaultdict
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from nervecare.clients.selectors import clients_visible_to
 from nervecare.core import localtime
-from nervecare.core.models import User
+from nervecare.core.models import Clinic, User
 from nervecare.core.permissions import require_clinical
 from nervecare.scheduling.models import Appointment
 from nervecare.screening.models import SafetyFlag
@@ -42,29 +43,7 @@ def dashboard(user: User) -> dict[str, Any]:
     end = localtime.boundary_to_utc(today + datetime.timedelta(days=1), datetime.time.min, tz)
     # Only the clients whose record the user may see (an admin: the clinic; a therapist: their own).
     visible = clients_visible_to(user).values("pk")
-    todays = list(
-        Appointment.objects.filter(
-            clinic=clinic,
-            client__in=visible,
-            starts_at__gte=start,
-            starts_at__lt=end,
-            client__deleted_at__isnull=True,
-        )
-        .exclude(status=Appointment.Status.CANCELLED)
-        .select_related("therapist", "client", "service", "room")
-        .only(*SESSION_FIELDS)
-        .order_by("therapist__display_name", "starts_at")
-    )
-    flags: dict[int, list[SafetyFlag]] = defaultdict(list)
-    if todays:
-        for flag in SafetyFlag.objects.filter(
-            client_id__in={a.client_id for a in todays}, status=SafetyFlag.Status.OPEN
-        ).only(*FLAG_FIELDS):
-            flags[flag.client_id].append(flag)
-    by_therapist: dict[Any, list[dict[str, Any]]] = defaultdict(list)
-    for appointment in todays:
-        client_flags = sorted(flags[appointment.client_id], key=lambda f: LEVEL_ORDER.get(f.level, 9))
-        by_therapist[appointment.therapist].append({"appointment": appointment, "flags": client_flags})
+    todays, by_therapist = _todays_sessions(clinic, visible, start, end)
     week_end = start + datetime.timedelta(days=8)
     reevaluations = (
         Appointment.objects.filter(
@@ -125,3 +104,33 @@ def dashboard_client_ids(context: dict[str, Any]) -> list[int]:
     ids += [a.client_id for a in context["no_note"]]
     ids += [item.client.id for item in context["review"]]
     return list(dict.fromkeys(ids))
+
+
+def _todays_sessions(
+    clinic: Clinic, visible: QuerySet, start: datetime.datetime, end: datetime.datetime
+) -> tuple[list[Appointment], dict[Any, list[dict[str, Any]]]]:
+    """Today's sessions, and per therapist each session with its client's open flags (most serious first)."""
+    todays = list(
+        Appointment.objects.filter(
+            clinic=clinic,
+            client__in=visible,
+            starts_at__gte=start,
+            starts_at__lt=end,
+            client__deleted_at__isnull=True,
+        )
+        .exclude(status=Appointment.Status.CANCELLED)
+        .select_related("therapist", "client", "service", "room")
+        .only(*SESSION_FIELDS)
+        .order_by("therapist__display_name", "starts_at")
+    )
+    flags: dict[int, list[SafetyFlag]] = defaultdict(list)
+    if todays:
+        for flag in SafetyFlag.objects.filter(
+            client_id__in={a.client_id for a in todays}, status=SafetyFlag.Status.OPEN
+        ).only(*FLAG_FIELDS):
+            flags[flag.client_id].append(flag)
+    by_therapist: dict[Any, list[dict[str, Any]]] = defaultdict(list)
+    for appointment in todays:
+        client_flags = sorted(flags[appointment.client_id], key=lambda f: LEVEL_ORDER.get(f.level, 9))
+        by_therapist[appointment.therapist].append({"appointment": appointment, "flags": client_flags})
+    return todays, by_therapist

@@ -6,6 +6,7 @@ are booked through the booking service like any front desk would.
 
 import datetime as dt
 import random
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.utils import timezone
@@ -29,27 +30,7 @@ PAST_WEEKS = 8  # two re-evaluation points (weeks 4 and 8) already passed: outco
 
 def seed_schedule(clinic: Clinic, actor: User, rng: random.Random) -> int:
     """Returns the number of appointments created (0 when the demo schedule already exists)."""
-    for code, name, modality, minutes, buffer, certs in SERVICES:
-        Service.objects.get_or_create(
-            clinic=clinic,
-            code=code,
-            defaults={
-                "name": name,
-                "modality": modality,
-                "minutes": minutes,
-                "buffer_minutes": buffer,
-                "required_certifications": certs,
-            },
-        )
-    for name in ("Room 1 (treatment)", "Room 2 (lymphatic drainage)"):
-        Room.objects.get_or_create(clinic=clinic, name=name)
-    for therapist in Therapist.objects.filter(clinic=clinic):
-        if not therapist.working_hours.exists():
-            days = range(1, 6) if therapist.display_name.startswith("Tom") else range(5)
-            WorkingHours.objects.bulk_create(
-                WorkingHours(therapist=therapist, weekday=d, start=dt.time(9), end=dt.time(17, 30))
-                for d in days
-            )
+    _seed_catalogue(clinic)
     if Appointment.objects.filter(clinic=clinic).exists():
         return 0
     tz = clinic_tz(clinic)
@@ -84,37 +65,78 @@ def seed_schedule(clinic: Clinic, actor: User, rng: random.Random) -> int:
         next_day = today + dt.timedelta(days=(weekday - today.weekday()) % 7)
         if localtime.boundary_to_utc(next_day, local_time, tz) <= timezone.now():
             next_day += dt.timedelta(weeks=1)
-        total = plan.course_weeks * plan.sessions_per_week
-        with transaction.atomic():
-            plan.start_date = next_day - dt.timedelta(weeks=PAST_WEEKS)
-            plan.save(update_fields=["start_date", "updated_at"])
-            for week in range(PAST_WEEKS, 0, -1):  # history: the sessions already done
-                day = next_day - dt.timedelta(weeks=week)
-                starts_at = localtime.boundary_to_utc(day, local_time, tz)
-                ends_at = starts_at + dt.timedelta(minutes=service.minutes)
-                Appointment.objects.create(
-                    clinic=clinic,
-                    client=plan.client,
-                    therapist=therapist,
-                    service=service,
-                    plan=plan,
-                    starts_at=starts_at,
-                    ends_at=ends_at,
-                    blocked_until=ends_at + dt.timedelta(minutes=service.buffer_minutes),
-                    status="completed",
-                    created_by=actor,
-                )
-                created += 1
-            result = series_book(
-                actor=actor,
-                client=plan.client,
-                therapist_id=therapist.id,
-                service_id=service.id,
-                first_date=next_day,
-                local_time=local_time,
-                count=total - PAST_WEEKS,
-                plan_id=plan.id,
-                skip_conflicts=True,
+        created += _book_plan(clinic, plan, actor, service, next_day, local_time, tz)
+    return created
+
+
+def _seed_catalogue(clinic: Clinic) -> None:
+    """The demo services and rooms, and working hours for each therapist who has none."""
+    for code, name, modality, minutes, buffer, certs in SERVICES:
+        Service.objects.get_or_create(
+            clinic=clinic,
+            code=code,
+            defaults={
+                "name": name,
+                "modality": modality,
+                "minutes": minutes,
+                "buffer_minutes": buffer,
+                "required_certifications": certs,
+            },
+        )
+    for name in ("Room 1 (treatment)", "Room 2 (lymphatic drainage)"):
+        Room.objects.get_or_create(clinic=clinic, name=name)
+    for therapist in Therapist.objects.filter(clinic=clinic):
+        if not therapist.working_hours.exists():
+            days = range(1, 6) if therapist.display_name.startswith("Tom") else range(5)
+            WorkingHours.objects.bulk_create(
+                WorkingHours(therapist=therapist, weekday=d, start=dt.time(9), end=dt.time(17, 30))
+                for d in days
             )
-            created += len(result["appointments"])
+
+
+def _book_plan(
+    clinic: Clinic,
+    plan: CarePlan,
+    actor: User,
+    service: Service,
+    next_day: dt.date,
+    local_time: dt.time,
+    tz: ZoneInfo,
+) -> int:
+    """A plan's past sessions (completed) and the rest of its course (a series); returns how many."""
+    therapist = plan.therapist
+    total = plan.course_weeks * plan.sessions_per_week
+    created = 0
+    with transaction.atomic():
+        plan.start_date = next_day - dt.timedelta(weeks=PAST_WEEKS)
+        plan.save(update_fields=["start_date", "updated_at"])
+        for week in range(PAST_WEEKS, 0, -1):  # history: the sessions already done
+            day = next_day - dt.timedelta(weeks=week)
+            starts_at = localtime.boundary_to_utc(day, local_time, tz)
+            ends_at = starts_at + dt.timedelta(minutes=service.minutes)
+            Appointment.objects.create(
+                clinic=clinic,
+                client=plan.client,
+                therapist=therapist,
+                service=service,
+                plan=plan,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                blocked_until=ends_at + dt.timedelta(minutes=service.buffer_minutes),
+                status="completed",
+                created_by=actor,
+            )
+            created += 1
+        result = series_book(
+            actor=actor,
+            client=plan.client,
+            therapist_id=therapist.id,
+            service_id=service.id,
+            first_date=next_day,
+            local_time=local_time,
+            count=total - PAST_WEEKS,
+            plan_id=plan.id,
+            skip_conflicts=True,
+        )
+        created += len(result["appointments"])
     return created
