@@ -12,7 +12,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from nervecare.clients.api import router as clients_router
 from nervecare.core.api import router as core_router
 from nervecare.core.api_support import AUTH, FiniteJsonParser, error_body, field_from_loc
-from nervecare.core.audit_api import router as audit_router
+from nervecare.core.audit.api import router as audit_router
 from nervecare.core.bounds import NonFiniteNumberError
 from nervecare.core.errors import FieldErrors
 from nervecare.core.scopes import MissingScopeError
