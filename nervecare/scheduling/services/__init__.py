@@ -2,9 +2,14 @@
 
 No double booking, ever. On PostgreSQL exclusion constraints are the last word: over [start, blocked_until)
 per therapist and per room, and over [start, end) per client (the buffer is the therapist's and the room's
-time to reset, not the client's). A race the check below misses ends in an IntegrityError that becomes a
-clean conflict naming what was taken. On SQLite every transaction is BEGIN IMMEDIATE (settings), so the
-check and the insert run while no other writer can, which serialises conflicting bookings.
+time to reset, not the client's). A race the check (checks._check_time) misses ends in an IntegrityError that
+becomes a clean conflict naming what was taken. On SQLite every transaction is BEGIN IMMEDIATE (settings), so
+the check and the insert run while no other writer can, which serialises conflicting bookings.
+
+The package: `checks` (who may book, the therapist, service, room and plan, working hours and conflicts,
+safety flags; the 409 errors), `access` (the record access a booking grants and its end), `booking` (one
+appointment, and moving it), `series` (weekly series), `waitlist`, `status` (check-in, completion,
+cancellation, no-show) and `hours` (working hours, time off). The role checks are core.permissions'.
 """
 
 from nervecare.scheduling.services.access import booking_access_release

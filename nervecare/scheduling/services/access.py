@@ -9,9 +9,7 @@ from nervecare.clients.models import Client, ClientAccessGrant
 from nervecare.clients.selectors import user_sees_client
 from nervecare.clients.services import client_access_grant, client_access_revoke
 from nervecare.core.models import Therapist, User
-from nervecare.scheduling.models import (
-    Appointment,
-)
+from nervecare.scheduling.models import Appointment
 
 LIVE_STATUSES = (Appointment.Status.BOOKED, Appointment.Status.CHECKED_IN, Appointment.Status.COMPLETED)
 

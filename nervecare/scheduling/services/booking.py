@@ -15,10 +15,7 @@ from nervecare.core.models import Therapist, User
 from nervecare.core.permissions import require_scheduling
 from nervecare.core.services import audit_record
 from nervecare.scheduling import reminders
-from nervecare.scheduling.models import (
-    Appointment,
-    Series,
-)
+from nervecare.scheduling.models import Appointment, Series
 from nervecare.scheduling.selectors import clinic_tz
 from nervecare.scheduling.services.access import _booking_access_grant, booking_access_release
 from nervecare.scheduling.services.checks import (

@@ -16,11 +16,7 @@ from nervecare.core.models import Therapist, User
 from nervecare.core.permissions import require_scheduling_or_own_record
 from nervecare.plans.models import CarePlan
 from nervecare.scheduling import availability
-from nervecare.scheduling.models import (
-    Appointment,
-    Room,
-    Service,
-)
+from nervecare.scheduling.models import Appointment, Room, Service
 from nervecare.scheduling.selectors import busy_intervals, clinic_tz, therapist_working_intervals
 from nervecare.screening.models import SafetyFlag
 from nervecare.screening.selectors import open_flags

@@ -12,10 +12,7 @@ from nervecare.core.errors import FieldErrors
 from nervecare.core.models import Therapist, User
 from nervecare.core.permissions import require_scheduling
 from nervecare.core.services import audit_record
-from nervecare.scheduling.models import (
-    AvailabilityException,
-    WorkingHours,
-)
+from nervecare.scheduling.models import AvailabilityException, WorkingHours
 from nervecare.scheduling.selectors import clinic_tz
 
 

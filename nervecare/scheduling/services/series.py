@@ -17,12 +17,7 @@ from nervecare.core.models import Therapist, User
 from nervecare.core.permissions import require_scheduling
 from nervecare.core.services import audit_record
 from nervecare.plans.models import CarePlan
-from nervecare.scheduling.models import (
-    Appointment,
-    Room,
-    Series,
-    Service,
-)
+from nervecare.scheduling.models import Appointment, Room, Series, Service
 from nervecare.scheduling.selectors import clinic_tz, free_slots
 from nervecare.scheduling.services.access import _booking_access_grant
 from nervecare.scheduling.services.booking import _insert, _move, _require_movable
@@ -33,6 +28,7 @@ from nervecare.scheduling.services.checks import (
     _clearance_warnings,
     _conflict_message,
     _qualification_errors,
+    _Request,
     _request,
     _resolve,
     _sees_record,
@@ -72,6 +68,74 @@ def _due_measures(plan: CarePlan | None, index: int) -> list[str]:
     return []
 
 
+def _series_count(plan: CarePlan | None, count: int | None, errors: dict[str, str]) -> tuple[int, int]:
+    """How many sessions the series books, and how many of the plan's are already held or booked: a series
+    continues the course, never repeats it. Problems go into `errors`."""
+    already = 0
+    if plan is not None:
+        already = plan.appointments.exclude(status=Appointment.Status.CANCELLED).count()
+        remaining = plan.course_weeks * plan.sessions_per_week - already
+        if count is None:
+            count = remaining
+        if remaining <= 0:
+            errors["plan_id"] = "every session of this plan's course is already done or booked"
+        elif count > remaining:
+            errors["count"] = f"the plan has {remaining} sessions left to book; {count} asked"
+    if count is None:
+        count = 0
+    if not errors and not 1 <= count <= 104:
+        errors["count"] = "a series has 1 to 104 weekly sessions"
+    return count, already
+
+
+def _alternatives(
+    *, client: Client, service: Service, therapist: Therapist, starts_at: datetime, tz: Any
+) -> list[dict[str, Any]]:
+    """Up to three free times of the same therapist on the day of a date that cannot be booked, or the next."""
+    local_day = starts_at.astimezone(tz).date()
+    return [
+        {
+            "starts_at": s["starts_at"],
+            "local_start": s["local_start"],
+            "therapist_id": s["therapist_id"],
+        }
+        for s in free_slots(
+            clinic=client.clinic,
+            service=service,
+            start=local_day,
+            end=local_day + timedelta(days=2),
+            therapists=[therapist],
+            limit=3,
+        )
+    ]
+
+
+def _preview_row(
+    req: _Request, *, index: int, missing: str, due_measures: list[str], tz: Any
+) -> dict[str, Any]:
+    """One date of the series: can it be booked, and if not, why and what could take its place."""
+    time_errors, conflicts = _check_time(req)
+    problem = missing or time_errors.get("starts_at") or (_conflict_message(conflicts) if conflicts else "")
+    if req.starts_at < timezone.now():
+        problem = "this date and time has already passed"
+    alternatives = (
+        _alternatives(
+            client=req.client, service=req.service, therapist=req.therapist, starts_at=req.starts_at, tz=tz
+        )
+        if problem
+        else []
+    )
+    return {
+        "index": index,
+        "starts_at": req.starts_at,
+        "local_start": req.starts_at.astimezone(tz).isoformat(),
+        "ok": not problem,
+        "problem": problem,
+        "alternatives": alternatives,
+        "due_measures": due_measures,
+    }
+
+
 def series_preview(
     *,
     actor: User,
@@ -98,20 +162,7 @@ def series_preview(
         plan_id=plan_id,
         errors=errors,
     )
-    already = 0  # the plan's sessions already held or booked: a series continues the course, never repeats it
-    if plan is not None:
-        already = plan.appointments.exclude(status=Appointment.Status.CANCELLED).count()
-        remaining = plan.course_weeks * plan.sessions_per_week - already
-        if count is None:
-            count = remaining
-        if remaining <= 0:
-            errors["plan_id"] = "every session of this plan's course is already done or booked"
-        elif count > remaining:
-            errors["count"] = f"the plan has {remaining} sessions left to book; {count} asked"
-    if count is None:
-        count = 0
-    if not errors and not 1 <= count <= 104:
-        errors["count"] = "a series has 1 to 104 weekly sessions"
+    count, already = _series_count(plan, count, errors)
     if errors:
         raise FieldErrors(errors)
     errors.update(_qualification_errors(therapist, service, plan))
@@ -121,46 +172,18 @@ def series_preview(
     tz = clinic_tz(client.clinic)
     if first_date < timezone.localdate(timezone=tz):
         raise FieldErrors({"first_date": "cannot be in the past"})
-    rows = []
-    for index, (starts_at, missing) in enumerate(_occurrences(first_date, local_time, count, tz)):
-        req = _request(
-            client=client, therapist=therapist, service=service, room=room, plan=plan, starts_at=starts_at
+    rows = [
+        _preview_row(
+            _request(
+                client=client, therapist=therapist, service=service, room=room, plan=plan, starts_at=starts_at
+            ),
+            index=index,
+            missing=missing,
+            due_measures=_due_measures(plan, already + index),
+            tz=tz,
         )
-        time_errors, conflicts = _check_time(req)
-        problem = (
-            missing or time_errors.get("starts_at") or (_conflict_message(conflicts) if conflicts else "")
-        )
-        if starts_at < timezone.now():
-            problem = "this date and time has already passed"
-        alternatives = []
-        if problem:
-            local_day = starts_at.astimezone(tz).date()
-            alternatives = [
-                {
-                    "starts_at": s["starts_at"],
-                    "local_start": s["local_start"],
-                    "therapist_id": s["therapist_id"],
-                }
-                for s in free_slots(
-                    clinic=client.clinic,
-                    service=service,
-                    start=local_day,
-                    end=local_day + timedelta(days=2),
-                    therapists=[therapist],
-                    limit=3,
-                )
-            ]
-        rows.append(
-            {
-                "index": index,
-                "starts_at": starts_at,
-                "local_start": starts_at.astimezone(tz).isoformat(),
-                "ok": not problem,
-                "problem": problem,
-                "alternatives": alternatives,
-                "due_measures": _due_measures(plan, already + index),
-            }
-        )
+        for index, (starts_at, missing) in enumerate(_occurrences(first_date, local_time, count, tz))
+    ]
     flags = open_flags(client)
     stops = _stop_flags(client, service.modality, flags)
     return {
@@ -173,6 +196,75 @@ def series_preview(
         else (["a safety hold"] if stops else []),
         "warnings": _clearance_warnings(client, flags, actor),
     }
+
+
+def _check_replacements(preview: dict[str, Any], replacements: dict[int, datetime], *, skip: bool) -> None:
+    """A replacement for a session the series does not have is a 422; a conflicting date neither replaced
+    nor skipped makes the whole series a 409 listing each one with its alternatives."""
+    unknown = sorted(set(replacements) - {r["index"] for r in preview["rows"]})
+    if unknown:
+        raise FieldErrors(
+            {
+                f"replacements.{i}": f"the series has no session {i} (0 to {preview['count'] - 1})"
+                for i in unknown
+            }
+        )
+    unresolved = [r for r in preview["rows"] if not r["ok"] and r["index"] not in replacements]
+    if unresolved and not skip:
+        raise BookingConflictError(
+            {"series": f"{len(unresolved)} of {preview['count']} dates conflict; nothing was booked"},
+            [
+                {
+                    "index": r["index"],
+                    "starts_at": r["starts_at"],
+                    "problem": r["problem"],
+                    "alternatives": r["alternatives"],
+                }
+                for r in unresolved
+            ],
+        )
+
+
+def _book_rows(
+    *,
+    actor: User,
+    series: Series,
+    rows: list[dict[str, Any]],
+    replacements: dict[int, datetime],
+    room: Room | None,
+    plan: CarePlan | None,
+    tz: Any,
+) -> tuple[list[Appointment], list[int]]:
+    """Insert the series' appointments (a replacement's time instead of its date's), checked again now: each
+    one books or the whole series rolls back. Returns the booked appointments and the skipped indexes."""
+    booked, skipped = [], []
+    for row in rows:
+        starts_at = row["starts_at"]
+        key = f"replacements.{row['index']}"
+        if row["index"] in replacements:
+            starts_at = localtime.to_utc(replacements[row["index"]], tz, field=key)
+        elif not row["ok"]:
+            skipped.append(row["index"])
+            continue
+        req = _request(
+            client=series.client,
+            therapist=series.therapist,
+            service=series.service,
+            room=room,
+            plan=plan,
+            starts_at=starts_at,
+        )
+        errors, conflicts = _check_time(req)
+        if starts_at < timezone.now():
+            raise FieldErrors({key: "cannot be in the past"})
+        if errors:
+            raise FieldErrors({key: errors["starts_at"]})
+        if conflicts:
+            raise BookingConflictError({key: _conflict_message(conflicts)}, conflicts)
+        booked.append(
+            _insert(req, actor=actor, series=series, index=row["index"], due_measures=row["due_measures"])
+        )
+    return booked, skipped
 
 
 @transaction.atomic
@@ -207,66 +299,29 @@ def series_book(
     if preview["blocked_by_stop_flags"]:
         raise SessionBlockedError(_stop_flags(client, Service.objects.get(pk=service_id).modality))
     replacements = replacements or {}
-    unknown = sorted(set(replacements) - {r["index"] for r in preview["rows"]})
-    if unknown:
-        raise FieldErrors(
-            {
-                f"replacements.{i}": f"the series has no session {i} (0 to {preview['count'] - 1})"
-                for i in unknown
-            }
-        )
-    unresolved = [r for r in preview["rows"] if not r["ok"] and r["index"] not in replacements]
-    if unresolved and not skip_conflicts:
-        raise BookingConflictError(
-            {"series": f"{len(unresolved)} of {preview['count']} dates conflict; nothing was booked"},
-            [
-                {
-                    "index": r["index"],
-                    "starts_at": r["starts_at"],
-                    "problem": r["problem"],
-                    "alternatives": r["alternatives"],
-                }
-                for r in unresolved
-            ],
-        )
-    therapist = Therapist.objects.get(pk=therapist_id)
-    service = Service.objects.get(pk=service_id)
+    _check_replacements(preview, replacements, skip=skip_conflicts)
     room = Room.objects.get(pk=room_id) if room_id else None
     plan = CarePlan.objects.get(pk=plan_id) if plan_id else None
-    tz = clinic_tz(client.clinic)
     series = Series.objects.create(
         plan=plan,
         client=client,
-        therapist=therapist,
-        service=service,
+        therapist=Therapist.objects.get(pk=therapist_id),
+        service=Service.objects.get(pk=service_id),
         weekday=first_date.weekday(),
         local_time=local_time,
         first_date=first_date,
         count=preview["count"],
         created_by=actor,
     )
-    booked, skipped = [], []
-    for row in preview["rows"]:
-        starts_at = row["starts_at"]
-        key = f"replacements.{row['index']}"
-        if row["index"] in replacements:
-            starts_at = localtime.to_utc(replacements[row["index"]], tz, field=key)
-        elif not row["ok"]:
-            skipped.append(row["index"])
-            continue
-        req = _request(
-            client=client, therapist=therapist, service=service, room=room, plan=plan, starts_at=starts_at
-        )
-        errors, conflicts = _check_time(req)
-        if starts_at < timezone.now():
-            raise FieldErrors({key: "cannot be in the past"})
-        if errors:
-            raise FieldErrors({key: errors["starts_at"]})
-        if conflicts:
-            raise BookingConflictError({key: _conflict_message(conflicts)}, conflicts)
-        booked.append(
-            _insert(req, actor=actor, series=series, index=row["index"], due_measures=row["due_measures"])
-        )
+    booked, skipped = _book_rows(
+        actor=actor,
+        series=series,
+        rows=preview["rows"],
+        replacements=replacements,
+        room=room,
+        plan=plan,
+        tz=clinic_tz(client.clinic),
+    )
     audit_record(
         actor=actor,
         action="create",

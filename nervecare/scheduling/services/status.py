@@ -11,9 +11,7 @@ from nervecare.core.models import User
 from nervecare.core.permissions import require_scheduling
 from nervecare.core.services import audit_record
 from nervecare.scheduling import reminders
-from nervecare.scheduling.models import (
-    Appointment,
-)
+from nervecare.scheduling.models import Appointment
 from nervecare.scheduling.services.access import booking_access_release
 from nervecare.scheduling.services.checks import (
     Booking,

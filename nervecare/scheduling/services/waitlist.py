@@ -15,17 +15,10 @@ from nervecare.core.errors import FieldErrors
 from nervecare.core.models import Therapist, User
 from nervecare.core.permissions import require_scheduling
 from nervecare.core.services import audit_record
-from nervecare.scheduling.models import (
-    Appointment,
-    Service,
-    WaitlistEntry,
-)
+from nervecare.scheduling.models import Appointment, Service, WaitlistEntry
 from nervecare.scheduling.selectors import clinic_tz
 from nervecare.scheduling.services.booking import appointment_book
-from nervecare.scheduling.services.checks import (
-    Booking,
-    check_may_book,
-)
+from nervecare.scheduling.services.checks import Booking, check_may_book
 
 
 @transaction.atomic
