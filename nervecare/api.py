@@ -11,6 +11,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from nervecare.clients.api import router as clients_router
 from nervecare.core.api import router as core_router
+from nervecare.core.api.audit import router as audit_router
 from nervecare.core.api_support import (
     AUTH,
     BODY,
@@ -19,7 +20,6 @@ from nervecare.core.api_support import (
     error_responses,
     field_from_loc,
 )
-from nervecare.core.audit_api import router as audit_router
 from nervecare.core.bounds import NonFiniteNumberError
 from nervecare.core.errors import FieldErrors
 from nervecare.core.scopes import MissingScopeError

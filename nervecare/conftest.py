@@ -46,7 +46,7 @@ def _verify_session(http, user):
     from django_otp import DEVICE_ID_SESSION_KEY
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from nervecare.core.mfa import mfa_required_for
+    from nervecare.core.auth.mfa import mfa_required_for
 
     if not mfa_required_for(user):
         return

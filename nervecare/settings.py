@@ -178,7 +178,7 @@ NERVECARE_LOCKOUT_MINUTES = env_int("NERVECARE_LOCKOUT_MINUTES", 15)
 AXES_COOLOFF_TIME = NERVECARE_LOCKOUT_MINUTES / 60  # hours, as a float (axes reads an int as whole hours)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = False  # a correct password must not wipe the count of wrong two-factor codes
-AXES_LOCKOUT_CALLABLE = "nervecare.core.auth_views.lockout_response"
+AXES_LOCKOUT_CALLABLE = "nervecare.core.auth.views.lockout_response"
 AXES_HTTP_RESPONSE_CODE = 429
 # The IP address is REMOTE_ADDR (axes' default). Behind a reverse proxy every user would share the proxy's
 # address, so AXES_PROXY_COUNT (the number of trusted proxies in front of the app, e.g. 1 for deploy/nginx.conf)
@@ -308,7 +308,7 @@ NERVECARE_CANCEL_POLICY_HOURS = env_int("NERVECARE_CANCEL_POLICY_HOURS", 24)
 NERVECARE_PUBLIC_URL = os.environ.get("NERVECARE_PUBLIC_URL", "")
 # The audit trail of reads and writes of clinical data. Switch off only to measure its cost (load test).
 NERVECARE_AUDIT = env_bool("NERVECARE_AUDIT", True)
-# How events get their place in the hash chain on PostgreSQL (core/audit.py): "deferred" (stored at once,
+# How events get their place in the hash chain on PostgreSQL (core/audit/chain.py): "deferred" (stored at once,
 # sealed just after the request, at most once per NERVECARE_AUDIT_SEAL_INTERVAL seconds per app process,
 # and every minute by the job queue) or "inline" (sealed by the request under the chain's lock: every
 # audited request of a clinic waits for the one before to commit). SQLite always seals inline.
@@ -321,7 +321,7 @@ try:
     NERVECARE_AUDIT_SEAL_INTERVAL = float(os.environ.get("NERVECARE_AUDIT_SEAL_INTERVAL") or 1.0)
 except ValueError as exc:
     raise ImproperlyConfigured("NERVECARE_AUDIT_SEAL_INTERVAL must be a number of seconds") from exc
-# Signed checkpoints of each audit chain's head, outside the database (core/audit_checkpoint.py): so that
+# Signed checkpoints of each audit chain's head, outside the database (core/audit/checkpoint.py): so that
 # removing the newest events, or rewriting and re-sealing the chain, is detected without trusting the database.
 # The file (empty: off; `check --deploy` warns), the HMAC key (not in the database; unset: derived from
 # SECRET_KEY, so set it to rotate SECRET_KEY freely), how often the job queue writes one, and whether each

@@ -7,13 +7,13 @@ from nervecare.portal import urls as portal_urls
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("accounts/mfa/", include("nervecare.core.auth_urls")),
+    path("accounts/mfa/", include("nervecare.core.auth.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/v1/", api.urls),
     path("account/", include("nervecare.core.urls")),
     path("fhir/R4/", include("nervecare.interop.urls")),
     path("portal/", include((portal_urls.urlpatterns + privacy_urls.portal_urlpatterns, "portal"))),
-    path("audit/", include("nervecare.core.audit_urls")),
+    path("audit/", include("nervecare.core.audit.urls")),
     path("", include("nervecare.outcomes.urls")),
     path("", include("nervecare.visits.urls")),
     path("", include("nervecare.scheduling.urls")),

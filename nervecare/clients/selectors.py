@@ -1,5 +1,6 @@
 """Reads of the clinical record. The only place that decides who may see which client."""
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -86,6 +87,18 @@ def client_get_for_booking(user: User, client_id: int) -> Client:
     if client is None:
         raise Http404("No such client.")
     return client
+
+
+def portal_user_id_of(client: Client) -> Callable[[], int | None]:
+    """For core.permissions' "own record" checks: the user id of the client's portal sign-in (None: it has
+    none), looked up only when asked (a member of staff's check needs no query). The portal's ClientAccount is
+    reached through its reverse one-to-one (`portal_account`), so this app does not import the portal."""
+
+    def owner() -> int | None:
+        account = getattr(client, "portal_account", None)
+        return account.user_id if account is not None else None
+
+    return owner
 
 
 def user_sees_client(user: User, client_id: int) -> bool:

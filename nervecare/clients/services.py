@@ -23,10 +23,11 @@ from nervecare.clients.models import (
     ConsentText,
     MedicalContext,
 )
+from nervecare.clients.selectors import portal_user_id_of
 from nervecare.core.audit import audited_bulk_create
 from nervecare.core.errors import FieldErrors, full_clean_or_collect
 from nervecare.core.models import Therapist, User
-from nervecare.core.permissions import clinic_id_of, require_clinical
+from nervecare.core.permissions import clinic_id_of, require_clinical, require_clinical_or_own_record
 from nervecare.core.services import audit_record, model_changes
 from nervecare.core.vocab import load_yaml
 
@@ -36,18 +37,6 @@ MEDICAL_FIELDS = tuple(
     if f.name not in {"id", "client", "created_at", "updated_at"}
 )
 DEVICE_CODES = {"port", "picc", "pacemaker", "insulin_pump", "other"}
-
-
-def require_clinical_or_own_record(actor: User, client: Client) -> None:
-    """Clinical staff, or the client themself writing to their own record through the portal.
-
-    A client's sign-in is linked to exactly one record (portal.ClientAccount); any other record is refused."""
-    if actor.is_authenticated and actor.role == User.Role.CLIENT:
-        account = getattr(actor, "portal_account", None)
-        if account is not None and account.client_id == client.pk:
-            return
-        raise PermissionDenied("A client may only write to their own record.")
-    require_clinical(actor)
 
 
 def _diagnosis_codes() -> set[str]:
@@ -264,7 +253,7 @@ def client_update(
 def condition_add(
     *, actor: User, client: Client, data: dict[str, Any], request: HttpRequest | None = None
 ) -> Condition:
-    require_clinical_or_own_record(actor, client)
+    require_clinical_or_own_record(actor, owner_user_id=portal_user_id_of(client))
     errors: dict[str, str] = {}
     _unknown_fields(data, CONDITION_FIELDS, "", errors)
     condition = Condition(client=client, **{k: v for k, v in data.items() if k in CONDITION_FIELDS})
@@ -300,7 +289,7 @@ def condition_update(
 def medical_context_update(
     *, actor: User, client: Client, data: dict[str, Any], request: HttpRequest | None = None
 ) -> MedicalContext:
-    require_clinical_or_own_record(actor, client)
+    require_clinical_or_own_record(actor, owner_user_id=portal_user_id_of(client))
     medical, _ = MedicalContext.objects.select_for_update().get_or_create(client=client)
     before, errors = _apply_update(medical, data, MEDICAL_FIELDS, "")
     _validate_medical(medical, errors, "")
@@ -326,7 +315,7 @@ def body_map_record(
     request: HttpRequest | None = None,
 ) -> BodyMap:
     """Record the body map again (at any visit); the pattern is recognised and stored with it."""
-    require_clinical_or_own_record(actor, client)
+    require_clinical_or_own_record(actor, owner_user_id=portal_user_id_of(client))
     errors: dict[str, str] = {}
     clean = _marks_from(marks, errors, "marks")
     if errors:

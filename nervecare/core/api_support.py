@@ -8,7 +8,7 @@ from ninja import Field, Schema
 from ninja.parser import Parser
 from ninja.security import HttpBearer, SessionAuth
 
-from nervecare.core.bounds import require_finite
+from nervecare.core.bounds import reject_non_finite
 from nervecare.core.scopes import check_token_scope, required_scope
 from nervecare.core.services import api_token_authenticate
 
@@ -71,7 +71,7 @@ class FiniteJsonParser(Parser):
     answers 422 naming the field)."""
 
     def parse_body(self, request: HttpRequest) -> dict[str, Any]:
-        return cast(dict[str, Any], require_finite(json.loads(request.body)))
+        return cast(dict[str, Any], reject_non_finite(json.loads(request.body)))
 
 
 class FieldErrorOut(Schema):

@@ -10,7 +10,8 @@ class CoreConfig(AppConfig):
         from django.core.signals import request_finished
         from django.db.backends.signals import connection_created
 
-        from nervecare.core import audit, auth_signals, checks, tasks  # noqa: F401 - receivers, checks, jobs
+        from nervecare.core import audit, checks, tasks  # noqa: F401 - receivers, checks, jobs
+        from nervecare.core.auth import signals  # noqa: F401 - sign-in and token-cache receivers
 
         connection_created.connect(audit.install_sqlite_function, dispatch_uid="nervecare_audit_sqlite")
         # Deferred sealing: after the response has gone out, at most once per interval per process.

@@ -180,7 +180,7 @@ def non_finite_path(data: Any, path: str = "") -> str | None:
     return None
 
 
-def require_finite(data: Any) -> Any:
+def reject_non_finite(data: Any) -> Any:
     """The parsed JSON itself, or NonFiniteNumberError naming where the bad number is."""
     path = non_finite_path(data)
     if path is not None:

@@ -36,7 +36,7 @@ def _writable_dir(path: Path) -> bool:
 
 @register(Tags.security, deploy=True)
 def audit_checkpoints(app_configs: Any = None, **kwargs: Any) -> list[Warning]:
-    """Signed checkpoints of the audit chains (core/audit_checkpoint.py) are on, writable and keyed."""
+    """Signed checkpoints of the audit chains (core/audit/checkpoint.py) are on, writable and keyed."""
     problems = []
     value = getattr(settings, "NERVECARE_AUDIT_CHECKPOINT_FILE", "")
     if not value:

@@ -28,7 +28,8 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy, ngettext
 
-from nervecare.core.mfa import has_confirmed_device, mfa_required_for
+from nervecare.core.auth import IDLE_CLOCK_SESSION_KEY
+from nervecare.core.auth.mfa import has_confirmed_device, mfa_required_for
 
 JSON_TYPES = {"application/json", "application/merge-patch+json"}
 FORM_TYPES = {"multipart/form-data", "application/x-www-form-urlencoded"}
@@ -161,7 +162,7 @@ class IdleSessionMiddleware:
     clients) without a request. Every signed-in request counts as activity, HTMX ones included. The absolute
     limit stays SESSION_COOKIE_AGE."""
 
-    SESSION_KEY = "nervecare_last_activity"
+    SESSION_KEY = IDLE_CLOCK_SESSION_KEY
     WRITE_EVERY = 10  # seconds: don't rewrite the session on every request of a burst
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):

@@ -168,7 +168,7 @@ class AuditEvent(models.Model):
     changes = models.JSONField(default=dict, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     chain = models.BigIntegerField(default=0)
-    # The event's place in its chain; NULL while it waits for its seal (deferred sealing, core/audit.py).
+    # The event's place in its chain; NULL while it waits for its seal (deferred sealing, core/audit/chain.py).
     seq = models.BigIntegerField(null=True, blank=True, default=None)
     prev_hash = models.CharField(max_length=64, blank=True)
     hash = models.CharField(max_length=64, blank=True)

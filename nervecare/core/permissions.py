@@ -1,6 +1,39 @@
-"""Who may do what. One place decides; views and API routes ask here."""
+"""Who may do what. One place decides; services, selectors, views and API routes ask here.
+
+Role checks (this module: every `require_*` lives here, and a test keeps it so)
+-------------------------------------------------------------------------------
+- `require_clinical`: the clinical record (intake, screenings, flags, plans, notes): admins and therapists.
+- `require_scheduling`: appointments, hours, calendars (no clinical content): admins, therapists, front desk.
+- `require_admin`: the clinic's admins (deleting, restoring and erasing a client; the audit trail through
+  `require_audit_admin`).
+- `require_portal_user`: the client portal is for clients only.
+- `require_clinical_or_own_record` / `require_scheduling_or_own_record`: staff of the given kind, or the
+  client themself through the portal. The platform knows no client record: "own" means the actor is the
+  record's portal user (`owner_user_id` returns that user's id, asked only when the actor is a client).
+
+Object-level rules (which rows a user may see: in each app's selectors, built on the role checks above)
+------------------------------------------------------------------------------------------------------
+- clients/selectors.py: `clients_visible_to` (THE rule for whose clinical record a user sees),
+  `clients_bookable_by` / `user_may_book` / `client_get_for_booking` (whom staff may book),
+  `user_sees_client`, `client_get_for_user`, `client_list_for_user`, `client_summaries_for_user`,
+  `client_access_grants` (admins only).
+- visits/selectors.py: `notes_visible_to`, `adverse_events_visible_to`, `amendments_visible_to`,
+  `note_get_for_user`, `adverse_event_get_for_user`.
+- scheduling/selectors.py: `appointment_get_for_user`; scheduling/services/checks.py `check_may_book`
+  (the role check plus `user_may_book`: the same 404 as for a record one cannot see).
+- plans/selectors.py: `plan_get_for_client` (after the client was fetched through the rules above).
+- outcomes/selectors.py: `report_job_get_for_user`; outcomes/analysis.py: `client_outcomes_for_user`.
+- portal/selectors.py: `client_for_portal_user` (the one record a signed-in client sees).
+- interop/proposal_selectors.py: `contact_proposals_for_user`, `contact_proposal_get_for_user`;
+  interop/bulk.py: `export_get_for_user`.
+- ops/privacy.py: `deleted_client_get_for_admin`.
+- core/services.py: `api_tokens_visible_to`.
+"""
+
+from collections.abc import Callable
 
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
 
 from nervecare.core.models import User
 
@@ -35,3 +68,55 @@ def require_scheduling(user: User) -> None:
         }
     ):
         raise PermissionDenied("Only a clinic's staff may see its schedule.")
+
+
+def _is_clinic_admin(user: User) -> bool:
+    return bool(user.is_authenticated and user.clinic_id is not None and user.role == User.Role.ADMIN)
+
+
+def require_admin(user: User) -> None:
+    """Deleting, restoring and erasing a client: the clinic's admins only."""
+    if not _is_clinic_admin(user):
+        raise PermissionDenied(_("Only a clinic admin may delete, restore or erase a client."))
+
+
+def require_audit_admin(user: User) -> None:
+    """The audit trail is for the clinic's admins only."""
+    if not _is_clinic_admin(user):
+        raise PermissionDenied("Only the clinic's admins may see the audit trail.")
+
+
+def require_portal_user(user: User) -> None:
+    """The portal is for clients; staff have their own pages (and a client never sees those)."""
+    if not user.is_authenticated or user.role != User.Role.CLIENT:
+        raise PermissionDenied("The portal is for clients.")
+
+
+def _is_portal_user(user: User) -> bool:
+    return bool(user.is_authenticated and user.role == User.Role.CLIENT)
+
+
+def _is_owner(user: User, owner_user_id: Callable[[], int | None]) -> bool:
+    owner = owner_user_id()
+    return owner is not None and owner == user.pk
+
+
+def require_clinical_or_own_record(user: User, *, owner_user_id: Callable[[], int | None]) -> None:
+    """Clinical staff, or the client themself writing to their own record through the portal: a client's
+    sign-in is linked to exactly one record; any other record is refused. `owner_user_id` gives the user id
+    of the record's portal user (None: it has none), asked only when the actor is a client."""
+    if _is_portal_user(user):
+        if not _is_owner(user, owner_user_id):
+            raise PermissionDenied("A client may only write to their own record.")
+        return
+    require_clinical(user)
+
+
+def require_scheduling_or_own_record(user: User, *, owner_user_id: Callable[[], int | None]) -> None:
+    """The clinic's staff (require_scheduling), or the client booking for themself through the portal.
+    Which clients a member of staff may book is an object-level rule (clients.selectors.user_may_book)."""
+    if _is_portal_user(user):
+        if not _is_owner(user, owner_user_id):
+            raise PermissionDenied("A client may only book for themself.")
+        return
+    require_scheduling(user)

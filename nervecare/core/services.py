@@ -123,7 +123,7 @@ def api_token_find(plain: str) -> ApiToken | None:
     With NERVECARE_TOKEN_CACHE_SECONDS (on when the cache is Redis, shared by every app process) the token and
     its user come from the cache: every request of an integration would otherwise pay for the same lookup.
     Only valid tokens are cached; a token's or its user's change or deletion drops the entry at once
-    (signals in core/auth_signals.py), so a revoked token or a deactivated user gets 401 on the next request
+    (signals in core/auth/signals.py), so a revoked token or a deactivated user gets 401 on the next request
     in every process; expiry is checked on each request."""
     digest = hashlib.sha256(plain.encode()).hexdigest()
     now = timezone.now()

@@ -6,7 +6,8 @@ import logging
 from django.conf import settings
 from huey import crontab
 
-from nervecare.core import audit, audit_checkpoint
+from nervecare.core import audit
+from nervecare.core.audit import checkpoint as audit_checkpoint
 from nervecare.core.jobs import huey
 
 logger = logging.getLogger(__name__)
@@ -22,7 +23,7 @@ def seal_audit_trail() -> int:
 @huey.periodic_task(crontab(minute=f"*/{settings.NERVECARE_AUDIT_CHECKPOINT_MINUTES}"))
 def checkpoint_audit_trail() -> int:
     """Every NERVECARE_AUDIT_CHECKPOINT_MINUTES: append each chain's head, signed, to the checkpoint file
-    outside the database (core/audit_checkpoint.py). A chain that no longer matches is logged, not signed."""
+    outside the database (core/audit/checkpoint.py). A chain that no longer matches is logged, not signed."""
     if audit_checkpoint.configured_path() is None:
         return 0
     try:

@@ -16,7 +16,6 @@ import uuid
 from typing import Any
 
 from django.apps import apps
-from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.db.models import Max
 from django.http import Http404, HttpRequest
@@ -26,6 +25,7 @@ from django.utils.translation import gettext as _
 from nervecare.clients.models import Client
 from nervecare.core.errors import FieldErrors
 from nervecare.core.models import Clinic, User
+from nervecare.core.permissions import require_admin
 from nervecare.core.services import audit_record
 from nervecare.portal.models import ClientAccount
 from nervecare.scheduling.models import Appointment
@@ -50,12 +50,6 @@ class RetentionNotPassedError(FieldErrors):
 
 
 # --- who may do what -------------------------------------------------------------------------------------------
-
-
-def require_admin(user: User) -> None:
-    """Deleting, restoring and erasing a client: the clinic's admins only."""
-    if not user.is_authenticated or user.clinic_id is None or user.role != User.Role.ADMIN:
-        raise PermissionDenied(_("Only a clinic admin may delete, restore or erase a client."))
 
 
 def deleted_client_get_for_admin(user: User, client_id: int) -> Client:

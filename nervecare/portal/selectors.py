@@ -6,7 +6,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.exceptions import FieldDoesNotExist, PermissionDenied
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from nervecare.clients.models import Client, Condition, ConsentText, MedicalContext
 from nervecare.core.bounds import SCHEDULE
 from nervecare.core.models import Therapist, User
+from nervecare.core.permissions import require_portal_user
 from nervecare.outcomes.analysis import client_outcomes
 from nervecare.outcomes.reports.client import client_report_pdf
 from nervecare.outcomes.selectors import client_data
@@ -43,12 +44,6 @@ PLAIN_TITLES = {
     "nrs_tingling": _("Your tingling today, from 0 to 10"),
     "pgic": _("How much has changed since your care began"),
 }
-
-
-def require_portal_user(user: User) -> None:
-    """The portal is for clients; staff have their own pages (and a client never sees those)."""
-    if not user.is_authenticated or user.role != User.Role.CLIENT:
-        raise PermissionDenied("The portal is for clients.")
 
 
 def client_for_portal_user(user: User) -> Client:

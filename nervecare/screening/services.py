@@ -13,10 +13,10 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from nervecare.clients.models import Client, MedicalContext
-from nervecare.clients.services import require_clinical_or_own_record
+from nervecare.clients.selectors import portal_user_id_of
 from nervecare.core.errors import FieldErrors
 from nervecare.core.models import User
-from nervecare.core.permissions import require_clinical
+from nervecare.core.permissions import require_clinical, require_clinical_or_own_record
 from nervecare.core.services import audit_record
 from nervecare.core.vocab import PACKAGE_DIR
 from nervecare.screening import instruments, safety
@@ -49,7 +49,7 @@ def response_create(
     """Score and store one completed instrument. A missing or out-of-range answer stores nothing.
 
     The actor is clinical staff, or the client answering about themselves in the portal."""
-    require_clinical_or_own_record(actor, client)
+    require_clinical_or_own_record(actor, owner_user_id=portal_user_id_of(client))
     if context not in CONTEXTS:
         raise FieldErrors({"context": f"must be one of {', '.join(sorted(CONTEXTS))}"})
     try:
@@ -149,7 +149,7 @@ def safety_check_run_with_rules(
 def _safety_check(*, actor: User | None, client: Client, request: HttpRequest | None = None) -> SafetyCheck:
     """safety_check_run's body; the caller holds a transaction."""
     if actor is not None:
-        require_clinical_or_own_record(actor, client)
+        require_clinical_or_own_record(actor, owner_user_id=portal_user_id_of(client))
     # Serialise checks of one client (the lock is all this read is for). NO KEY UPDATE: it excludes other
     # checks of this client but not the foreign-key checks of rows that refer to the client (a booking's
     # appointment, a note), which take KEY SHARE on it.

@@ -11,7 +11,8 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from nervecare.clients.services import client_update
-from nervecare.core import audit, audit_checkpoint, tasks
+from nervecare.core import audit, tasks
+from nervecare.core.audit import checkpoint as audit_checkpoint
 from nervecare.core.models import AuditEvent
 from nervecare.core.tests.factories import ClientFactory, UserFactory
 

@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from nervecare.conftest import login
 from nervecare.core import audit
+from nervecare.core.audit import chain as audit_chain
 from nervecare.core.models import AuditEvent
 from nervecare.core.tasks import seal_audit_trail
 from nervecare.core.tests.factories import ClientFactory
@@ -66,7 +67,7 @@ def test_seal_gives_pending_events_their_places_in_id_order(
 
 
 def test_a_seal_continues_the_chain_in_batches(monkeypatch, therapist_user, clinic):
-    monkeypatch.setattr(audit, "SEAL_BATCH", 4)
+    monkeypatch.setattr(audit_chain, "SEAL_BATCH", 4)
     client = ClientFactory(clinic=clinic)
     for i in range(3):
         audit.record(actor=therapist_user, action="view", obj=client, summary=f"first {i}")
@@ -188,7 +189,7 @@ def test_a_failed_seal_after_a_request_is_logged_not_raised(
     def broken(**kwargs):
         raise RuntimeError("connection lost")
 
-    monkeypatch.setattr(audit, "seal", broken)
+    monkeypatch.setattr(audit_chain, "seal", broken)
     audit.seal_if_due()
     assert "sealing the audit trail failed" in caplog.text
     assert audit.pending_count() == 1  # stored; the next seal takes it

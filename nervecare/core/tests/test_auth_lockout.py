@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.test import Client as HttpClient
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from nervecare.core import mfa
+from nervecare.core.auth import mfa
 
 PASSWORD = "correct-horse-battery"  # UserFactory's
 LOCKED = "Too many failed attempts to sign in with this username from this device"

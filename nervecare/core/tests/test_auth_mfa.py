@@ -14,7 +14,7 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from nervecare.core import mfa
+from nervecare.core.auth import mfa
 from nervecare.core.models import AuditEvent
 from nervecare.core.tests.factories import UserFactory
 

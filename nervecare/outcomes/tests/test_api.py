@@ -181,6 +181,6 @@ def test_client_outcomes_route_query_count(rosa, api, django_assert_max_num_quer
     # The session (user, two-step device), the client, the audit append (its lock on PostgreSQL) and the
     # nine reads above: 15 on SQLite, 16 on PostgreSQL.
     # +1 on PostgreSQL inside the test's transaction: the audit append's SET CONSTRAINTS ALL IMMEDIATE
-    # (core/audit.py; a request outside a transaction, as in production, does not need it).
+    # (core/audit/chain.py; a request outside a transaction, as in production, does not need it).
     with django_assert_max_num_queries(17 if connection.vendor == "postgresql" else 16):
         assert api.get(f"/api/v1/clients/{rosa.id}/outcomes").status_code == 200

@@ -19,7 +19,7 @@ NOW = dt.datetime(2027, 3, 1, 8, 0, tzinfo=dt.UTC)  # Monday
 # POST /api/v1/appointments, signed in with a session. PostgreSQL: session, user, two-step device; client;
 # BEGIN; therapist; service; working hours; exceptions; held times; open flags; INSERT appointment; outcome
 # summary marked stale; INSERT reminder; audit (lock, head, INSERT); COMMIT. SQLite: no advisory lock.
-# PostgreSQL: + SET CONSTRAINTS ALL IMMEDIATE before the audit append (core/audit.py).
+# PostgreSQL: + SET CONSTRAINTS ALL IMMEDIATE before the audit append (core/audit/chain.py).
 # +1 since issue 14: may this therapist book this client (only one whose record they see)
 BOOK_QUERIES = {"postgresql": 20, "sqlite": 18}
 

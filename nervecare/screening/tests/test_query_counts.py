@@ -16,7 +16,7 @@ from nervecare.screening.services import definition_sha
 # Session, user, two-step device; client; BEGIN; INSERT response; outcome summary marked stale; the
 # response's clinic (audit); audit (lock, head, INSERT); the client's lock; medical context; conditions;
 # latest answers; open flags; audit (lock, head, INSERT); COMMIT. SQLite: no advisory locks.
-# PostgreSQL: + SET CONSTRAINTS ALL IMMEDIATE before the audit append (core/audit.py).
+# PostgreSQL: + SET CONSTRAINTS ALL IMMEDIATE before the audit append (core/audit/chain.py).
 NO_FLAG_QUERIES = {"postgresql": 21, "sqlite": 18}
 
 

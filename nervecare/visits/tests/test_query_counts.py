@@ -14,7 +14,7 @@ from nervecare.visits.tests.conftest import GOOD_NOTE
 # COMMIT. The note: BEGIN, appointment lock, note, open flags, cleared flags, INSERT/UPDATE note, outcome
 # summary marked stale, the note's clinic (audit), audit (lock, head, INSERT), COMMIT. The answer: the note
 # with its amendments and adverse events. SQLite: no advisory locks.
-# PostgreSQL: + SET CONSTRAINTS ALL IMMEDIATE before each of its two audit appends (core/audit.py).
+# PostgreSQL: + SET CONSTRAINTS ALL IMMEDIATE before each of its two audit appends (core/audit/chain.py).
 NOTE_QUERIES = {"postgresql": 31, "sqlite": 27}
 
 

@@ -81,7 +81,7 @@ def test_client_list_query_count_is_fixed(therapist_user, clinic, django_assert_
         ConditionFactory(client=ClientFactory(clinic=clinic, first_name=f"P{n}"))
     http = login(therapist_user)
     # 8, +1: the two-step device behind the session (django-otp); +1 on PostgreSQL inside the test's
-    # transaction: the audit append's SET CONSTRAINTS ALL IMMEDIATE (core/audit.py)
+    # transaction: the audit append's SET CONSTRAINTS ALL IMMEDIATE (core/audit/chain.py)
     with django_assert_max_num_queries(10 if connection.vendor == "postgresql" else 9):
         assert http.get("/clients/", HTTP_HX_REQUEST="true").status_code == 200
 

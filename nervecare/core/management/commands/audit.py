@@ -6,7 +6,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from nervecare.core import audit, audit_checkpoint
+from nervecare.core import audit
+from nervecare.core.audit import checkpoint as audit_checkpoint
 from nervecare.core.models import Clinic
 
 

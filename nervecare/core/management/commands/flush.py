@@ -1,7 +1,7 @@
 """Django's `flush`, let through the audit trail's append-only trigger.
 
 Emptying the whole database (development, and the test runner between transactional tests) is the one
-time audit events may go; the application itself never can (see nervecare/core/audit.py)."""
+time audit events may go; the application itself never can (see nervecare/core/audit/__init__.py)."""
 
 from typing import Any
 

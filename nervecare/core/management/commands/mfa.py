@@ -11,7 +11,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django_otp.plugins.otp_static.models import StaticToken
 
-from nervecare.core import mfa
+from nervecare.core.auth import mfa
 from nervecare.core.models import User
 
 

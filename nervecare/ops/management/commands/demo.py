@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from nervecare.clients.models import Client, ClientShare, ConsentText
 from nervecare.clients.services import client_share, intake_create
-from nervecare.core.mfa import demo_device_ensure, demo_secret_base32
+from nervecare.core.auth.mfa import demo_device_ensure, demo_secret_base32
 from nervecare.core.models import Clinic, Therapist, User
 from nervecare.ops.demo.notes import seed_notes
 from nervecare.ops.demo.schedule import seed_schedule

@@ -13,10 +13,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from nervecare.core import audit
+from nervecare.core.audit.search import SearchFilters, audit_trail_read, csv_rows, search
 from nervecare.core.bounds import AuditDateField
 from nervecare.core.models import AuditEvent
 from nervecare.core.pages import render_page_or_partial
+from nervecare.core.permissions import require_audit_admin
 
 PAGE_SIZE = 50
 
@@ -44,9 +45,9 @@ class AuditFilterForm(forms.Form):
             self.add_error("date_to", _("The end date is before the start date."))
         return data
 
-    def filters(self) -> audit.SearchFilters:
+    def filters(self) -> SearchFilters:
         data = self.cleaned_data
-        return audit.SearchFilters(
+        return SearchFilters(
             actor=data.get("actor") or "",
             action=data.get("action") or "",
             object_type=data.get("object_type") or "",
@@ -59,14 +60,14 @@ class AuditFilterForm(forms.Form):
 
 def _search(request: HttpRequest, summary: str) -> tuple[AuditFilterForm, Any]:
     """Validate the filters, record that the trail was read, return the matching events (or None)."""
-    audit.require_audit_admin(request.user)
+    require_audit_admin(request.user)
     form = AuditFilterForm(request.GET)
     if not form.is_valid():
         return form, None
     filters = form.filters()
     clinic = request.user.clinic
-    audit.audit_trail_read(actor=request.user, summary=summary, filters=filters, request=request)
-    return form, audit.search(clinic_id=clinic.id, tz_name=clinic.timezone, filters=filters)
+    audit_trail_read(actor=request.user, summary=summary, filters=filters, request=request)
+    return form, search(clinic_id=clinic.id, tz_name=clinic.timezone, filters=filters)
 
 
 @login_required
@@ -103,7 +104,7 @@ def export_csv(request: HttpRequest) -> HttpResponse:
             status=422,
         )
     writer = csv.writer(_Echo())
-    rows: Iterator[str] = (writer.writerow(row) for row in audit.csv_rows(found))
+    rows: Iterator[str] = (writer.writerow(row) for row in csv_rows(found))
     response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
     stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
     response["Content-Disposition"] = f'attachment; filename="audit-{stamp}.csv"'

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from nervecare.core import audit_views
+from nervecare.core.audit import views as audit_views
 
 app_name = "audit"
 urlpatterns = [

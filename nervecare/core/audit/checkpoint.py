@@ -29,7 +29,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.mail import send_mail
 
-from nervecare.core import audit
+from nervecare.core.audit.chain import GENESIS, HASHED_FIELDS, chain_head, event_hash, seal
+from nervecare.core.audit.verify import chains
 from nervecare.core.models import AuditEvent, User
 
 logger = logging.getLogger(__name__)
@@ -118,7 +119,7 @@ def check(checkpoints: list[Checkpoint]) -> list[tuple[int, str]]:
     for checkpoint in checkpoints:
         by_chain.setdefault(checkpoint.chain, []).append(checkpoint)
     for chain, points in sorted(by_chain.items()):
-        head_seq, _head_hash = audit.chain_head(chain)
+        head_seq, _head_hash = chain_head(chain)
         newest = max(points, key=lambda p: p.seq)
         if head_seq < newest.seq:
             problems.append(
@@ -168,15 +169,15 @@ def _last_per_chain(checkpoints: list[Checkpoint]) -> dict[int, Checkpoint]:
 
 def _links_verify(chain: int, since: Checkpoint | None) -> str | None:
     """The chain's links after its last checkpoint (or from the start) hold: only a sound head is signed."""
-    seq, prev = (since.seq, since.hash) if since else (0, audit.GENESIS)
+    seq, prev = (since.seq, since.hash) if since else (0, GENESIS)
     rows = (
         AuditEvent.objects.filter(chain=chain, seq__gt=seq)
         .order_by("seq")
-        .values("hash", *audit.HASHED_FIELDS)
+        .values("hash", *HASHED_FIELDS)
         .iterator(chunk_size=5000)
     )
     for row in rows:
-        if row["seq"] != seq + 1 or row["prev_hash"] != prev or audit.event_hash(row) != row["hash"]:
+        if row["seq"] != seq + 1 or row["prev_hash"] != prev or event_hash(row) != row["hash"]:
             return f"chain {chain}: broken at seq {row['seq']}; run `nervecare audit verify`"
         seq, prev = row["seq"], row["hash"]
     return None
@@ -200,7 +201,7 @@ def write(path: Path | None = None) -> list[str]:
     path = path or configured_path()
     if path is None:
         raise CheckpointError("audit checkpoints are switched off (NERVECARE_AUDIT_CHECKPOINT_FILE is empty)")
-    audit.seal()
+    seal()
     written: list[str] = []
     problems: list[str] = []
     with _locked(path) as fd:
@@ -211,8 +212,8 @@ def write(path: Path | None = None) -> list[str]:
         problems += [problem for _chain, problem in mismatches]
         mismatched = {chain for chain, _problem in mismatches}
         new_lines: dict[int, str] = {}
-        for chain in audit.chains():
-            head_seq, head_hash = audit.chain_head(chain)
+        for chain in chains():
+            head_seq, head_hash = chain_head(chain)
             if chain in mismatched:
                 continue  # never sign a chain that no longer matches its checkpoints
             if head_seq == 0 or (

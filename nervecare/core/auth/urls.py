@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from nervecare.core import auth_views
+from nervecare.core.auth import views as auth_views
 
 urlpatterns = [
     path("setup/", auth_views.mfa_setup, name="mfa_setup"),

@@ -8,7 +8,7 @@ from django.contrib.auth.signals import user_logged_in
 from django.db.models.signals import post_delete, post_save, pre_delete
 from django.dispatch import receiver
 
-from nervecare.core.middleware import IdleSessionMiddleware
+from nervecare.core.auth import IDLE_CLOCK_SESSION_KEY
 from nervecare.core.models import ApiToken
 from nervecare.core.services import token_cache_forget
 
@@ -17,7 +17,7 @@ from nervecare.core.services import token_cache_forget
 def idle_clock_starts(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     session = getattr(request, "session", None)
     if session is not None:
-        session[IdleSessionMiddleware.SESSION_KEY] = time.time()
+        session[IDLE_CLOCK_SESSION_KEY] = time.time()
 
 
 # --- API tokens cached with their user (core/services.py api_token_find) -----------------------------------

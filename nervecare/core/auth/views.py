@@ -22,7 +22,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django_otp import login as otp_login
 
-from nervecare.core import mfa
+from nervecare.core.auth import mfa
 from nervecare.core.request_types import AuthedHttpRequest
 
 

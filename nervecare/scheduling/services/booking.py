@@ -1,0 +1,229 @@
+"""Booking one appointment and moving it (to another time or therapist)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from nervecare.clients.models import Client
+from nervecare.core import localtime
+from nervecare.core.errors import FieldErrors
+from nervecare.core.models import Therapist, User
+from nervecare.core.permissions import require_scheduling
+from nervecare.core.services import audit_record
+from nervecare.scheduling import reminders
+from nervecare.scheduling.models import Appointment, Series
+from nervecare.scheduling.selectors import clinic_tz
+from nervecare.scheduling.services.access import _booking_access_grant, booking_access_release
+from nervecare.scheduling.services.checks import (
+    Booking,
+    BookingConflictError,
+    SessionBlockedError,
+    _check_time,
+    _clearance_warnings,
+    _conflict_message,
+    _qualification_errors,
+    _raced,
+    _Request,
+    _request,
+    _resolve,
+    _stop_flags,
+    _therapist_access_errors,
+    check_may_book,
+)
+from nervecare.screening.selectors import open_flags
+
+
+def _insert(
+    req: _Request,
+    *,
+    actor: User,
+    series: Series | None = None,
+    index: int | None = None,
+    due_measures: list[str] | None = None,
+) -> Appointment:
+    clinic = {"clinic": req.client.clinic} if Client.clinic.is_cached(req.client) else {}
+    try:
+        # No savepoint: every caller runs inside a transaction (appointment_book, series_book) and lets the
+        # BookingConflictError below leave it, so the whole booking rolls back either way (a caller that is
+        # itself nested rolls back to its own savepoint). Saves two round trips per booking.
+        with transaction.atomic(savepoint=False):
+            appointment = Appointment.objects.create(
+                clinic_id=req.client.clinic_id,
+                **clinic,
+                client=req.client,
+                therapist=req.therapist,
+                room=req.room,
+                service=req.service,
+                plan=req.plan,
+                series=series,
+                series_index=index,
+                starts_at=req.starts_at,
+                ends_at=req.ends_at,
+                blocked_until=req.blocked_until,
+                due_measures=due_measures or [],
+                created_by=actor,
+            )
+    except IntegrityError as exc:  # a PostgreSQL exclusion constraint caught a concurrent booking
+        conflict = _raced(exc)
+        if conflict is None:
+            raise
+        raise conflict from exc
+    reminders.on_booked(appointment)
+    return appointment
+
+
+@transaction.atomic
+def appointment_book(
+    *,
+    actor: User,
+    client: Client,
+    therapist_id: int | None,
+    service_id: int | None,
+    starts_at: datetime,
+    room_id: int | None = None,
+    plan_id: int | None = None,
+    request: HttpRequest | None = None,
+) -> Booking:
+    """Book one appointment. Errors: 422 (FieldErrors) for bad input or hours, 409 for a taken time or an
+    open stop flag. An open clearance flag books with a warning.
+
+    The actor is a member of staff, or the client booking for themself in the portal."""
+    check_may_book(actor, client)
+    errors: dict[str, str] = {}
+    therapist, service, room, plan = _resolve(
+        actor=actor,
+        client=client,
+        therapist_id=therapist_id,
+        service_id=service_id,
+        room_id=room_id,
+        plan_id=plan_id,
+        errors=errors,
+    )
+    if errors or therapist is None or service is None:  # neither is None without an error
+        raise FieldErrors(errors)
+    starts_at = localtime.to_utc(starts_at, clinic_tz(client.clinic), field="starts_at")
+    if starts_at < timezone.now() - timedelta(minutes=5):
+        raise FieldErrors({"starts_at": "cannot be in the past"})
+    errors.update(_qualification_errors(therapist, service, plan))
+    errors.update(_therapist_access_errors(actor, client, therapist))
+    req = _request(
+        client=client, therapist=therapist, service=service, room=room, plan=plan, starts_at=starts_at
+    )
+    time_errors, conflicts = _check_time(req)
+    errors.update(time_errors)
+    if errors:
+        raise FieldErrors(errors)
+    if conflicts:
+        raise BookingConflictError({"starts_at": _conflict_message(conflicts)}, conflicts)
+    flags = open_flags(client)
+    stops = _stop_flags(client, service.modality, flags)
+    if stops:
+        raise SessionBlockedError(stops)
+    appointment = _insert(req, actor=actor)
+    audit_record(
+        actor=actor, action="create", obj=appointment, summary=f"Booked {appointment}", request=request
+    )
+    _booking_access_grant(actor=actor, appointment=appointment, request=request)
+    return Booking(appointment, _clearance_warnings(client, flags, actor))
+
+
+def _move(
+    appointment: Appointment, *, actor: User, starts_at: datetime, therapist: Therapist | None = None
+) -> None:
+    old_start = appointment.starts_at
+    req = _request(
+        client=appointment.client,
+        therapist=therapist or appointment.therapist,
+        service=appointment.service,
+        room=appointment.room,
+        plan=appointment.plan,
+        starts_at=starts_at,
+    )
+    errors, conflicts = _check_time(req, exclude_id=appointment.id)
+    if therapist is not None:
+        errors.update(_qualification_errors(therapist, appointment.service, appointment.plan))
+    if errors:
+        raise FieldErrors(errors)
+    if conflicts:
+        raise BookingConflictError({"starts_at": _conflict_message(conflicts)}, conflicts)
+    appointment.therapist = req.therapist
+    appointment.starts_at, appointment.ends_at, appointment.blocked_until = (
+        req.starts_at,
+        req.ends_at,
+        req.blocked_until,
+    )
+    try:
+        with transaction.atomic():
+            appointment.save()
+    except IntegrityError as exc:  # a PostgreSQL exclusion constraint caught a concurrent booking
+        conflict = _raced(exc)
+        if conflict is None:
+            raise
+        raise conflict from exc
+    reminders.on_moved(appointment, old_start)
+
+
+def _require_movable(appointment: Appointment) -> None:
+    if appointment.status != Appointment.Status.BOOKED:
+        raise FieldErrors(
+            {"status": f"a {appointment.get_status_display().lower()} appointment cannot be changed"}
+        )
+
+
+@transaction.atomic
+def appointment_reschedule(
+    *,
+    actor: User,
+    appointment: Appointment,
+    starts_at: datetime,
+    therapist_id: int | None = None,
+    request: HttpRequest | None = None,
+) -> Appointment:
+    """Move one appointment (same row: no stray duplicate), optionally to another qualified therapist."""
+    require_scheduling(actor)
+    appointment = (
+        Appointment.objects.select_for_update(of=("self",))
+        .select_related("client__clinic", "service", "plan")
+        .get(pk=appointment.pk)
+    )
+    _require_movable(appointment)
+    starts_at = localtime.to_utc(starts_at, clinic_tz(appointment.client.clinic), field="starts_at")
+    if starts_at < timezone.now():
+        raise FieldErrors({"starts_at": "cannot be in the past"})
+    therapist = None
+    old_therapist = appointment.therapist
+    if therapist_id is not None and therapist_id != appointment.therapist_id:
+        # Another therapist is a new booking of this client with them: the same rule decides who may.
+        check_may_book(actor, appointment.client)
+        therapist = (
+            Therapist.objects.filter(pk=therapist_id, clinic_id=appointment.clinic_id, active=True)
+            .select_related("user")
+            .first()
+        )
+        if therapist is None:
+            raise FieldErrors(
+                {"therapist_id": "unknown therapist: choose an active therapist of this clinic"}
+            )
+        errors = _therapist_access_errors(actor, appointment.client, therapist)
+        if errors:
+            raise FieldErrors(errors)
+    old = appointment.starts_at
+    _move(appointment, actor=actor, starts_at=starts_at, therapist=therapist)
+    audit_record(
+        actor=actor,
+        action="update",
+        obj=appointment,
+        summary="Rescheduled",
+        changes={"starts_at": [old.isoformat(), appointment.starts_at.isoformat()]},
+        request=request,
+    )
+    if therapist is not None:
+        _booking_access_grant(actor=actor, appointment=appointment, request=request)
+        booking_access_release(
+            actor=actor, client=appointment.client, therapist=old_therapist, request=request
+        )
+    return appointment

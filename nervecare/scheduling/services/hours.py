@@ -1,0 +1,67 @@
+"""A therapist's weekly working hours and their exceptions (time off, extra hours)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+
+from nervecare.core import localtime
+from nervecare.core.errors import FieldErrors
+from nervecare.core.models import Therapist, User
+from nervecare.core.permissions import require_scheduling
+from nervecare.core.services import audit_record
+from nervecare.scheduling.models import AvailabilityException, WorkingHours
+from nervecare.scheduling.selectors import clinic_tz
+
+
+@transaction.atomic
+def working_hours_set(
+    *, actor: User, therapist: Therapist, hours: list[dict[str, Any]]
+) -> list[WorkingHours]:
+    """Replace a therapist's weekly hours: [{"weekday": 0-6, "start": time, "end": time}, ...]."""
+    require_scheduling(actor)
+    if actor.role not in (User.Role.ADMIN,) and getattr(actor, "therapist", None) != therapist:
+        raise FieldErrors({"therapist_id": "only an admin or the therapist may change these hours"})
+    errors: dict[str, str] = {}
+    rows = []
+    for i, h in enumerate(hours):
+        if not 0 <= h["weekday"] <= 6:
+            errors[f"hours[{i}].weekday"] = "must be 0 (Monday) to 6 (Sunday)"
+        if h["start"] >= h["end"]:
+            errors[f"hours[{i}].end"] = "the end must be after the start"
+        rows.append(WorkingHours(therapist=therapist, weekday=h["weekday"], start=h["start"], end=h["end"]))
+    for i, a in enumerate(rows):
+        for j, b in enumerate(rows[:i]):
+            if a.weekday == b.weekday and a.start < b.end and b.start < a.end:
+                errors[f"hours[{i}]"] = f"overlaps hours[{j}]"
+    if errors:
+        raise FieldErrors(errors)
+    WorkingHours.objects.filter(therapist=therapist).delete()
+    WorkingHours.objects.bulk_create(rows)
+    audit_record(actor=actor, action="update", obj=therapist, summary="Working hours changed")
+    return rows
+
+
+@transaction.atomic
+def exception_add(
+    *, actor: User, therapist: Therapist, kind: str, starts_at: datetime, ends_at: datetime, note: str = ""
+) -> AvailabilityException:
+    require_scheduling(actor)
+    tz = clinic_tz(therapist.clinic)
+    # No offset: the clinic's local time.
+    starts_at = localtime.to_utc(starts_at, tz, field="starts_at")
+    ends_at = localtime.to_utc(ends_at, tz, field="ends_at")
+    errors: dict[str, str] = {}
+    if kind not in AvailabilityException.Kind.values:
+        errors["kind"] = "must be time_off or extra"
+    if starts_at >= ends_at:
+        errors["ends_at"] = "the end must be after the start"
+    if errors:
+        raise FieldErrors(errors)
+    exception = AvailabilityException.objects.create(
+        therapist=therapist, kind=kind, starts_at=starts_at, ends_at=ends_at, note=note[:200]
+    )
+    audit_record(actor=actor, action="create", obj=exception, summary=f"{kind} added")
+    return exception

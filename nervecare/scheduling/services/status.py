@@ -1,0 +1,121 @@
+"""An appointment's day: check-in (the safety check first), completion, cancellation and no-show."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from nervecare.core.errors import FieldErrors
+from nervecare.core.models import User
+from nervecare.core.permissions import require_scheduling
+from nervecare.core.services import audit_record
+from nervecare.scheduling import reminders
+from nervecare.scheduling.models import Appointment
+from nervecare.scheduling.services.access import booking_access_release
+from nervecare.scheduling.services.checks import (
+    Booking,
+    SessionBlockedError,
+    _clearance_warnings,
+    _stop_flags,
+)
+from nervecare.scheduling.services.waitlist import waitlist_offer_freed
+from nervecare.screening.services import safety_check_run
+
+
+def appointment_check_in(
+    *, actor: User, appointment: Appointment, request: HttpRequest | None = None
+) -> Booking:
+    """Check the client in. The safety check runs first (and is kept); an open stop flag blocks the session."""
+    require_scheduling(actor)
+    safety_check_run(actor=None, client=appointment.client, request=request)
+    with transaction.atomic():
+        appointment = (
+            Appointment.objects.select_for_update(of=("self",))
+            .select_related("client", "service")
+            .get(pk=appointment.pk)
+        )
+        _require_status(appointment, (Appointment.Status.BOOKED,), "be checked in")
+        stops = _stop_flags(appointment.client, appointment.service.modality)
+        if stops:
+            raise SessionBlockedError(stops)
+        appointment.status = Appointment.Status.CHECKED_IN
+        appointment.checked_in_at = timezone.now()
+        appointment.save(update_fields=["status", "checked_in_at", "updated_at"])
+        audit_record(actor=actor, action="update", obj=appointment, summary="Checked in", request=request)
+    return Booking(appointment, _clearance_warnings(appointment.client, None, actor))
+
+
+@transaction.atomic
+def appointment_complete(*, actor: User, appointment: Appointment) -> Appointment:
+    """Mark a checked-in (or booked, once started) appointment as done; used when the note is signed."""
+    appointment = Appointment.objects.select_for_update(of=("self",)).get(pk=appointment.pk)
+    if appointment.status in (Appointment.Status.BOOKED, Appointment.Status.CHECKED_IN):
+        appointment.status = Appointment.Status.COMPLETED
+        appointment.save(update_fields=["status", "updated_at"])
+        audit_record(actor=actor, action="update", obj=appointment, summary="Completed")
+    return appointment
+
+
+def _locked(appointment: Appointment) -> Appointment:
+    return Appointment.objects.select_for_update(of=("self",)).get(pk=appointment.pk)
+
+
+def _require_status(appointment: Appointment, allowed: tuple[str, ...], cannot: str) -> None:
+    if appointment.status not in allowed:
+        raise FieldErrors(
+            {"status": f"a {appointment.get_status_display().lower()} appointment cannot {cannot}"}
+        )
+
+
+def _did_not_happen(
+    *, actor: User, appointment: Appointment, summary: str, request: HttpRequest | None
+) -> None:
+    """What a cancellation and a no-show share, once the appointment is saved: the event, and the end of the
+    record access its booking granted (booking_access_release)."""
+    audit_record(actor=actor, action="update", obj=appointment, summary=summary, request=request)
+    booking_access_release(
+        actor=actor, client=appointment.client, therapist=appointment.therapist, request=request
+    )
+
+
+@transaction.atomic
+def appointment_cancel(
+    *, actor: User, appointment: Appointment, reason: str, request: HttpRequest | None = None
+) -> Appointment:
+    """Cancel with a reason and who; the client is told and the freed time is offered to the waitlist."""
+    require_scheduling(actor)
+    appointment = _locked(appointment)
+    if not reason or not reason.strip():
+        raise FieldErrors({"reason": "say why the appointment is cancelled"})
+    _require_status(appointment, (Appointment.Status.BOOKED, Appointment.Status.CHECKED_IN), "be cancelled")
+    appointment.status = Appointment.Status.CANCELLED
+    appointment.cancelled_at = timezone.now()
+    appointment.cancelled_by = actor
+    appointment.cancel_reason = reason.strip()[:300]
+    appointment.save()
+    reminders.on_cancelled(appointment)
+    _did_not_happen(
+        actor=actor,
+        appointment=appointment,
+        summary=f"Cancelled: {appointment.cancel_reason}",
+        request=request,
+    )
+    waitlist_offer_freed(appointment)
+    return appointment
+
+
+@transaction.atomic
+def appointment_no_show(
+    *, actor: User, appointment: Appointment, request: HttpRequest | None = None
+) -> Appointment:
+    """The client did not come: only after the start, and only a booked (not checked-in) appointment."""
+    require_scheduling(actor)
+    appointment = _locked(appointment)
+    _require_status(appointment, (Appointment.Status.BOOKED,), "be a no-show")
+    if appointment.starts_at > timezone.now():
+        raise FieldErrors({"status": "an appointment can be marked a no-show only after its start"})
+    appointment.status = Appointment.Status.NO_SHOW
+    appointment.save(update_fields=["status", "updated_at"])
+    _did_not_happen(actor=actor, appointment=appointment, summary="No-show", request=request)
+    return appointment
