@@ -5,9 +5,9 @@ import threading
 import pytest
 from django.db import connection, connections
 
+from nervecare.clients.tests.factories import ClientFactory
 from nervecare.core import audit
 from nervecare.core.models import AuditEvent
-from nervecare.core.tests.factories import ClientFactory
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql",

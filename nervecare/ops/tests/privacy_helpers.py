@@ -6,12 +6,8 @@ import pytest
 from django.utils import timezone
 
 from nervecare.clients.models import BodyMap, BodyMapMark, Consent, ConsentText
-from nervecare.core.tests.factories import (
-    ClientFactory,
-    ConditionFactory,
-    MedicalContextFactory,
-    UserFactory,
-)
+from nervecare.clients.tests.factories import ClientFactory, ConditionFactory, MedicalContextFactory
+from nervecare.core.tests.factories import UserFactory
 from nervecare.portal.models import ClientAccount, DiaryEntry
 from nervecare.scheduling.tests.factories import AppointmentFactory
 from nervecare.screening.services import response_create, safety_check_run

@@ -11,9 +11,9 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from nervecare.clients.models import Condition, MedicalContext
+from nervecare.clients.tests.factories import ClientFactory, ConditionFactory, MedicalContextFactory
 from nervecare.core.errors import FieldErrors
 from nervecare.core.models import Clinic
-from nervecare.core.tests.factories import ClientFactory, ConditionFactory, MedicalContextFactory
 from nervecare.screening.safety import evaluate, gather_facts, ruleset
 from nervecare.screening.selectors import blocking_flags
 from nervecare.screening.services import flag_record_clearance, response_create, safety_check_run

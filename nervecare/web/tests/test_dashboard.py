@@ -4,8 +4,9 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from nervecare.clients.tests.factories import ClientFactory, ConditionFactory, MedicalContextFactory
 from nervecare.conftest import login
-from nervecare.core.tests.factories import ClientFactory, ConditionFactory, MedicalContextFactory, UserFactory
+from nervecare.core.tests.factories import UserFactory
 from nervecare.plans.models import CarePlan
 from nervecare.portal.tests.conftest import portal_user
 from nervecare.scheduling.tests.factories import AppointmentFactory
