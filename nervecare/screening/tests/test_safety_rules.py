@@ -684,7 +684,7 @@ def open_rule_ids_after_check(actor, client):
     ],
 )
 def test_named_diagnoses_in_free_text_are_recognised(therapist_user, clinic, diagnosis, phase, rule, level):
-    from nervecare.core.tests.factories import ClientFactory, ConditionFactory
+    from nervecare.clients.tests.factories import ClientFactory, ConditionFactory
     from nervecare.screening.services import safety_check_run
 
     client = ClientFactory(clinic=clinic)
