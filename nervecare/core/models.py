@@ -1,7 +1,6 @@
 """Clinics, people and the audit trail."""
 
 from collections.abc import Callable
-from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -21,28 +20,12 @@ class TimeStampedModel(models.Model):
 
 
 class Clinic(TimeStampedModel):
-    """A clinic. Safety thresholds are clinic settings whose defaults come from the clinical reference."""
-
-    class PlateletPolicy(models.TextChoices):
-        MODIFY = "modify", "Gentle touch only (modify)"
-        STOP = "stop", "No massage (stop)"
+    """A clinic: the tenant every record belongs to. Its clinical settings (the safety thresholds) live in
+    the apps that own them (screening.SafetyThresholds)."""
 
     name = models.CharField(max_length=200)
     slug = models.SlugField(unique=True)
     timezone = models.CharField(max_length=64, default="UTC")
-    # Defaults: clinical-reference.md section 2 (Ng et al. 2018; Lopez et al. 2022; Huntsman Cancer Institute).
-    platelets_min_per_ul = models.PositiveIntegerField(default=50_000)
-    platelets_policy = models.CharField(
-        max_length=10, choices=PlateletPolicy.choices, default=PlateletPolicy.MODIFY
-    )
-    neutrophils_min_per_ul = models.PositiveIntegerField(default=500)
-    fever_min_celsius = models.DecimalField(
-        max_digits=4,
-        decimal_places=1,
-        default=Decimal("38.0"),
-        validators=[MinValueValidator(Decimal("36.0")), MaxValueValidator(Decimal("42.0"))],
-    )
-    dvt_history_months = models.PositiveSmallIntegerField(default=6)
     # How long a deleted client's record is kept before it may be erased, counted from the later of the
     # last visit and the deletion. Not clinical advice: set it to what the clinic's jurisdiction and
     # professional body require (many require 7 years for adults; longer for minors).

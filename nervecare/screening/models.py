@@ -1,9 +1,62 @@
-"""Screening responses and safety flags."""
+"""Screening responses, safety flags and each clinic's safety thresholds."""
+
+from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from nervecare.clients.models import Client
+from nervecare.core.models import Clinic
+
+
+class SafetyThresholds(models.Model):
+    """A clinic's safety thresholds, read by the safety rules as `settings.*`.
+
+    The defaults are the published ones (clinical-reference.md section 2: Ng et al., J Integr Oncol 2018;
+    Lopez et al. 2022; Huntsman Cancer Institute patient guidance; MassageMag oncology massage), which also
+    hold for a clinic without a row: read them with `screening.selectors.thresholds_for(clinic)`.
+    """
+
+    class PlateletPolicy(models.TextChoices):
+        MODIFY = "modify", "Gentle touch only (modify)"
+        STOP = "stop", "No massage (stop)"
+
+    clinic = models.OneToOneField(
+        Clinic, on_delete=models.CASCADE, primary_key=True, related_name="safety_thresholds"
+    )
+    platelets_min_per_ul = models.PositiveIntegerField(
+        default=50_000,
+        help_text="Platelets (per µL) below this raise a flag; safe only above 50,000 (Ng et al. 2018; "
+        "Lopez et al. 2022).",
+    )
+    platelets_policy = models.CharField(
+        max_length=10,
+        choices=PlateletPolicy.choices,
+        default=PlateletPolicy.MODIFY,
+        help_text="What low platelets mean: gentle touch only, or no massage.",
+    )
+    neutrophils_min_per_ul = models.PositiveIntegerField(
+        default=500,
+        help_text="Neutrophils (ANC, per µL) below this stop massage (Lopez et al. 2022).",
+    )
+    fever_min_celsius = models.DecimalField(
+        max_digits=4,
+        decimal_places=1,
+        default=Decimal("38.0"),
+        validators=[MinValueValidator(Decimal("36.0")), MaxValueValidator(Decimal("42.0"))],
+        help_text="A temperature (°C) at or above this stops massage (Huntsman Cancer Institute: 38.0 °C).",
+    )
+    dvt_history_months = models.PositiveSmallIntegerField(
+        default=6,
+        help_text="A deep vein thrombosis within this many months needs medical clearance (Ng et al. 2018).",
+    )
+
+    class Meta:
+        verbose_name_plural = "safety thresholds"
+
+    def __str__(self) -> str:
+        return f"Safety thresholds of clinic {self.clinic_id}"
 
 
 class InstrumentResponse(models.Model):

@@ -9,7 +9,7 @@ Facts available to rule expressions (`when:`), all derived here and nowhere else
   dvt_months_ago                            whole months since dvt_date, or null
   answers["<instrument>.<item id>"]         latest answer to every item of every instrument, or null
   foot_ulcer_on_exam                        MNSI exam ulceration "present" on either foot (latest exam)
-  settings.*                                the clinic's thresholds (platelets_min, neutrophils_min,
+  settings.*                                the clinic's SafetyThresholds (platelets_min, neutrophils_min,
                                             fever_min, dvt_history_months, platelets_policy)
 """
 
@@ -30,6 +30,7 @@ from pydantic import BaseModel, Field
 from nervecare.clients.models import MedicalContext
 from nervecare.core.vocab import PACKAGE_DIR, load_yaml
 from nervecare.screening.instruments import all_definitions
+from nervecare.screening.models import SafetyThresholds
 
 RULES_FILE = "screening/data/safety_rules.yaml"
 Level = Literal["stop", "clearance", "modify", "caution"]
@@ -134,7 +135,7 @@ def _site(*parts: str, default: str) -> str:
 
 def gather_facts(
     *,
-    clinic: Any,
+    thresholds: SafetyThresholds,
     conditions: list[Any],
     medical: Any | None,
     latest_answers: dict[str, dict[str, Any]],
@@ -200,11 +201,11 @@ def gather_facts(
     )
     facts["trigger_area"] = _site(facts.get("trigeminal_trigger_zones", ""), default="face (trigger zones)")
     facts["settings"] = {
-        "platelets_min": clinic.platelets_min_per_ul,
-        "platelets_policy": clinic.platelets_policy,
-        "neutrophils_min": clinic.neutrophils_min_per_ul,
-        "fever_min": Decimal(clinic.fever_min_celsius),
-        "dvt_history_months": clinic.dvt_history_months,
+        "platelets_min": thresholds.platelets_min_per_ul,
+        "platelets_policy": thresholds.platelets_policy,
+        "neutrophils_min": thresholds.neutrophils_min_per_ul,
+        "fever_min": Decimal(thresholds.fever_min_celsius),
+        "dvt_history_months": thresholds.dvt_history_months,
     }
     return facts
 

@@ -6,11 +6,19 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from nervecare.clients.models import Client
-from nervecare.core.models import User
+from nervecare.core.models import Clinic, User
 from nervecare.screening.forms import ClearanceForm, instrument_form_fields
 from nervecare.screening.instruments import InstrumentDefinition, all_definitions
-from nervecare.screening.models import InstrumentResponse, SafetyFlag
+from nervecare.screening.models import InstrumentResponse, SafetyFlag, SafetyThresholds
 from nervecare.screening.safety import ruleset
+
+
+def thresholds_for(clinic: Clinic | int) -> SafetyThresholds:
+    """The clinic's safety thresholds; the published defaults (an unsaved row) while it has set none."""
+    clinic_id = clinic if isinstance(clinic, int) else clinic.pk
+    return SafetyThresholds.objects.filter(clinic_id=clinic_id).first() or SafetyThresholds(
+        clinic_id=clinic_id
+    )
 
 
 def latest_responses(client: Client) -> dict[str, InstrumentResponse]:

@@ -21,7 +21,7 @@ from nervecare.core.services import audit_record
 from nervecare.core.vocab import PACKAGE_DIR
 from nervecare.screening import instruments, safety
 from nervecare.screening.models import InstrumentResponse, SafetyFlag
-from nervecare.screening.selectors import latest_answers, open_flags
+from nervecare.screening.selectors import latest_answers, open_flags, thresholds_for
 
 CONTEXTS = {"intake", "visit", "reevaluation"}
 
@@ -107,7 +107,7 @@ def safety_evaluate(client: Client, *, today: date | None = None) -> list[safety
     """What the rules say now, without storing anything."""
     medical = MedicalContext.objects.filter(client=client).first()
     facts = safety.gather_facts(
-        clinic=client.clinic,
+        thresholds=thresholds_for(client.clinic_id),
         conditions=list(client.conditions.all()),
         medical=medical,
         latest_answers=latest_answers(client),

@@ -49,6 +49,7 @@ def add_the_rarer_rows():
     from nervecare.outcomes.models import ReportJob
     from nervecare.portal.models import ClientAccount, DiaryEntry
     from nervecare.scheduling.models import AvailabilityException, CalendarToken
+    from nervecare.screening.models import SafetyThresholds
     from nervecare.visits.models import AdverseEvent, NoteAmendment, SessionNote
 
     clinic = Clinic.objects.get()
@@ -87,8 +88,7 @@ def add_the_rarer_rows():
     AdverseEvent.objects.create(note=note, kind="soreness", severity="mild", description="Sore next day")
     deleted = ClientFactory(clinic=clinic, first_name="Deleted", deleted_at=timezone.now())
     assert not Client.objects.filter(pk=deleted.pk).exists()  # hidden by the default manager, still backed up
-    clinic.fever_min_celsius = Decimal("37.9")
-    clinic.save()
+    SafetyThresholds.objects.update_or_create(clinic=clinic, defaults={"fever_min_celsius": Decimal("37.9")})
 
 
 @pytest.mark.django_db(databases=BOTH)
@@ -121,6 +121,7 @@ def test_a_full_clinic_round_trips_into_an_empty_database_table_by_table(tmp_pat
         "portal.diaryentry",
         "contenttypes.contenttype",
         "admin.logentry",
+        "screening.safetythresholds",  # keyed by its clinic (a one-to-one primary key, no sequence)
     ]:
         model = {m._meta.label_lower: m for m in every_model()}[label]
         assert model._base_manager.using(TARGET).exists(), label

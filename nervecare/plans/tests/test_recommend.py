@@ -11,12 +11,11 @@ from nervecare.clients.models import Condition, MedicalContext
 from nervecare.clients.services import body_map_record
 from nervecare.clients.tests.factories import ClientFactory, ConditionFactory, MedicalContextFactory
 from nervecare.core.errors import FieldErrors
-from nervecare.core.models import Clinic
 from nervecare.core.tests.factories import TherapistFactory, UserFactory
 from nervecare.plans import recommend
 from nervecare.plans.models import CarePlan, PlanChange
 from nervecare.plans.services import PlanBlockedError, plan_activate, plan_cancel, plan_propose, plan_update
-from nervecare.screening.models import SafetyFlag
+from nervecare.screening.models import SafetyFlag, SafetyThresholds
 from nervecare.screening.safety import evaluate, gather_facts
 from nervecare.screening.services import flag_record_clearance, response_create
 
@@ -33,7 +32,7 @@ NUMB_FEET = [
 def flags_for(*, conditions, medical=None, answers=None):
     """The fired safety rules for an unsaved record, as the recommender sees them."""
     facts = gather_facts(
-        clinic=Clinic(),
+        thresholds=SafetyThresholds(),
         conditions=[Condition(**c) for c in conditions],
         medical=MedicalContext(**(medical or {})),
         latest_answers=answers or {},

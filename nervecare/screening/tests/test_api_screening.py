@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from nervecare.clients.tests.factories import ClientFactory, ConditionFactory, MedicalContextFactory
 from nervecare.core.models import AuditEvent
-from nervecare.screening.models import InstrumentResponse, SafetyFlag
+from nervecare.screening.models import InstrumentResponse, SafetyFlag, SafetyThresholds
 
 pytestmark = pytest.mark.django_db
 
@@ -347,9 +347,7 @@ def test_safety_thresholds_follow_the_clinical_reference(api, maria, medical, ru
 
 
 def test_platelet_policy_is_a_clinic_setting(api, clinic, maria):
-    clinic.platelets_policy = "stop"
-    clinic.platelets_min_per_ul = 75_000
-    clinic.save()
+    SafetyThresholds.objects.create(clinic=clinic, platelets_policy="stop", platelets_min_per_ul=75_000)
     MedicalContextFactory(client=maria, platelets_per_ul=60_000)
 
     flags = {f["rule_id"]: f for f in api.post(f"/api/v1/clients/{maria.id}/safety-check").json()}

@@ -13,7 +13,7 @@ from django.utils import timezone
 from nervecare.clients.models import Condition, MedicalContext
 from nervecare.clients.tests.factories import ClientFactory, ConditionFactory, MedicalContextFactory
 from nervecare.core.errors import FieldErrors
-from nervecare.core.models import Clinic
+from nervecare.screening.models import SafetyThresholds
 from nervecare.screening.safety import evaluate, gather_facts, ruleset
 from nervecare.screening.selectors import blocking_flags
 from nervecare.screening.services import flag_record_clearance, response_create, safety_check_run
@@ -35,10 +35,10 @@ EXAM_NORMAL = {
 EXAM_MONO_NORMAL = EXAM_NORMAL | {"right.monofilament": "normal", "left.monofilament": "normal"}
 
 
-def fired(*, medical=None, conditions=None, answers=None, clinic=None, today=TODAY):
+def fired(*, medical=None, conditions=None, answers=None, thresholds=None, today=TODAY):
     """Run the pure engine on an unsaved record; returns {rule id: FiredRule}."""
     facts = gather_facts(
-        clinic=clinic or Clinic(),
+        thresholds=thresholds or SafetyThresholds(),
         conditions=[Condition(**c) for c in (conditions or [])],
         medical=MedicalContext(**medical) if medical is not None else None,
         latest_answers=answers or {},
@@ -171,7 +171,7 @@ def test_dvt_history_window_is_a_clinic_setting():
     hit = only(
         "dvt_history",
         medical={"dvt_history": True, "dvt_date": ten_months_ago},
-        clinic=Clinic(dvt_history_months=12),
+        thresholds=SafetyThresholds(dvt_history_months=12),
     )
     assert "12 months" in hit.reason
 
@@ -193,14 +193,16 @@ def test_platelets_just_below_50000_raise_a_flag_and_50000_does_not():
 
 
 def test_platelet_threshold_and_policy_are_clinic_settings():
-    strict = Clinic(platelets_min_per_ul=75_000, platelets_policy="stop")
-    hit = only("low_platelets", medical={"platelets_per_ul": 60_000}, clinic=strict)
+    strict = SafetyThresholds(platelets_min_per_ul=75_000, platelets_policy="stop")
+    hit = only("low_platelets", medical={"platelets_per_ul": 60_000}, thresholds=strict)
     assert hit.level == "stop"
     assert "75000" in hit.reason
     quiet("low_platelets", medical={"platelets_per_ul": 60_000})  # default clinic: fine
     assert (
         only(
-            "low_platelets", medical={"platelets_per_ul": 40_000}, clinic=Clinic(platelets_policy="stop")
+            "low_platelets",
+            medical={"platelets_per_ul": 40_000},
+            thresholds=SafetyThresholds(platelets_policy="stop"),
         ).level
         == "stop"
     )
@@ -213,8 +215,8 @@ def test_neutrophils_below_500_stop_and_500_does_not():
 
 
 def test_neutrophil_threshold_is_a_clinic_setting():
-    clinic = Clinic(neutrophils_min_per_ul=1000)
-    assert only("neutropenia", medical={"neutrophils_per_ul": 800}, clinic=clinic).level == "stop"
+    thresholds = SafetyThresholds(neutrophils_min_per_ul=1000)
+    assert only("neutropenia", medical={"neutrophils_per_ul": 800}, thresholds=thresholds).level == "stop"
 
 
 def test_fever_of_38_stops_and_37_9_does_not():
@@ -230,9 +232,11 @@ def test_reported_fever_or_infection_stops_without_a_temperature():
 
 
 def test_fever_threshold_is_a_clinic_setting():
-    clinic = Clinic(fever_min_celsius=Decimal("37.5"))
-    assert only("fever", medical={"temperature_celsius": Decimal("37.6")}, clinic=clinic).level == "stop"
-    quiet("fever", medical={"temperature_celsius": Decimal("37.4")}, clinic=clinic)
+    thresholds = SafetyThresholds(fever_min_celsius=Decimal("37.5"))
+    assert (
+        only("fever", medical={"temperature_celsius": Decimal("37.6")}, thresholds=thresholds).level == "stop"
+    )
+    quiet("fever", medical={"temperature_celsius": Decimal("37.4")}, thresholds=thresholds)
 
 
 @pytest.mark.parametrize(
@@ -374,7 +378,7 @@ def test_each_red_flag_stops(fact):
 
 def test_flags_come_most_severe_first():
     facts = gather_facts(
-        clinic=Clinic(),
+        thresholds=SafetyThresholds(),
         conditions=[Condition(type="peripheral", cause="diabetes_t2")],
         medical=MedicalContext(on_insulin_or_sulfonylurea=True, dvt_history=True, dvt_signs_now=True),
         latest_answers={},
@@ -481,7 +485,7 @@ def test_platelet_policy_change_in_the_clinic_changes_the_stored_level(therapist
     client = client_of(platelets_per_ul=49_999)
     (flag,) = safety_check_run(actor=therapist_user, client=client)
     assert flag.level == "modify"
-    Clinic.objects.filter(pk=clinic.pk).update(platelets_policy="stop")
+    SafetyThresholds.objects.create(clinic=clinic, platelets_policy="stop")
     client.refresh_from_db()
     (flag,) = safety_check_run(actor=therapist_user, client=client)
     assert flag.level == "stop"

@@ -19,7 +19,7 @@ from nervecare.core.models import Clinic, Therapist, User
 from nervecare.ops.demo.notes import seed_notes
 from nervecare.ops.demo.schedule import seed_schedule
 from nervecare.plans.services import PlanBlockedError, plan_activate, plan_propose
-from nervecare.screening.models import SafetyFlag
+from nervecare.screening.models import SafetyFlag, SafetyThresholds
 from nervecare.screening.services import flag_record_clearance, response_create, safety_check_run
 
 DEMO_PASSWORD = "nervecare-demo"
@@ -398,6 +398,8 @@ class Command(BaseCommand):
                 slug=CLINIC_SLUG,
                 defaults={"name": "Riverside Neuropathy Massage Clinic", "timezone": "Europe/London"},
             )
+            # The demo clinic keeps the published safety thresholds, stored as its settings row.
+            SafetyThresholds.objects.get_or_create(clinic=clinic)
             ConsentText.objects.get_or_create(
                 clinic=clinic,
                 version="1.0",
