@@ -11,6 +11,7 @@ from nervecare.conftest import login
 from nervecare.screening import safety
 from nervecare.screening.instruments import all_definitions
 from nervecare.screening.models import InstrumentResponse, SafetyFlag
+from nervecare.screening.selectors import thresholds_for
 from nervecare.screening.services import definition_sha
 
 # Session, user, two-step device; client; BEGIN; INSERT response; outcome summary marked stale; the
@@ -88,7 +89,7 @@ def test_rules_give_the_same_verdicts_with_only_the_named_answers(clinic):
                     for item in definition.items
                 }
         facts = safety.gather_facts(
-            clinic=clinic,
+            thresholds=thresholds_for(clinic),
             conditions=[],
             medical=None,
             latest_answers=given,
