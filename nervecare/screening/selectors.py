@@ -14,11 +14,15 @@ from nervecare.screening.safety import ruleset
 
 
 def thresholds_for(clinic: Clinic | int) -> SafetyThresholds:
-    """The clinic's safety thresholds; the published defaults (an unsaved row) while it has set none."""
-    clinic_id = clinic if isinstance(clinic, int) else clinic.pk
-    return SafetyThresholds.objects.filter(clinic_id=clinic_id).first() or SafetyThresholds(
-        clinic_id=clinic_id
-    )
+    """The clinic's safety thresholds; the published defaults (an unsaved row) while it has set none.
+
+    Given a Clinic read with `select_related("safety_thresholds")`, no query is made."""
+    if isinstance(clinic, Clinic):
+        try:
+            return clinic.safety_thresholds
+        except SafetyThresholds.DoesNotExist:
+            return SafetyThresholds(clinic=clinic)
+    return SafetyThresholds.objects.filter(clinic_id=clinic).first() or SafetyThresholds(clinic_id=clinic)
 
 
 def latest_responses(client: Client) -> dict[str, InstrumentResponse]:

@@ -107,7 +107,8 @@ def safety_evaluate(client: Client, *, today: date | None = None) -> list[safety
     """What the rules say now, without storing anything."""
     medical = MedicalContext.objects.filter(client=client).first()
     facts = safety.gather_facts(
-        thresholds=thresholds_for(client.clinic_id),
+        # The clinic read with the client (and its thresholds, when selected with it) saves the queries.
+        thresholds=thresholds_for(client.clinic if Client.clinic.is_cached(client) else client.clinic_id),
         conditions=list(client.conditions.all()),
         medical=medical,
         latest_answers=latest_answers(client),

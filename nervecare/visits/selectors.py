@@ -70,7 +70,8 @@ def amendments_visible_to(user: User) -> QuerySet[NoteAmendment]:
 
 
 def _appointments() -> QuerySet[Appointment]:
-    return Appointment.objects.select_related("client", "therapist", "service", "clinic")
+    # The clinic's safety thresholds come along: the note's safety check reads them (no query of its own).
+    return Appointment.objects.select_related("client", "therapist", "service", "clinic__safety_thresholds")
 
 
 def _notes() -> QuerySet[SessionNote]:
