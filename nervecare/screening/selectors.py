@@ -21,7 +21,7 @@ def thresholds_for(clinic: Clinic | int) -> SafetyThresholds:
         try:
             return clinic.safety_thresholds
         except SafetyThresholds.DoesNotExist:
-            return SafetyThresholds(clinic=clinic)
+            return SafetyThresholds(clinic_id=clinic.pk)
     return SafetyThresholds.objects.filter(clinic_id=clinic).first() or SafetyThresholds(clinic_id=clinic)
 
 
