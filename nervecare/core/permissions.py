@@ -22,6 +22,7 @@ Object-level rules (which rows a user may see: in each app's selectors, built on
 - scheduling/selectors.py: `appointment_get_for_user`; scheduling/services/checks.py `check_may_book`
   (the role check plus `user_may_book`: the same 404 as for a record one cannot see).
 - plans/selectors.py: `plan_get_for_client` (after the client was fetched through the rules above).
+- plans/selectors.py: `plan_get_for_user` (a plan of a client the user may see).
 - outcomes/selectors.py: `report_job_get_for_user`; outcomes/analysis.py: `client_outcomes_for_user`.
 - portal/selectors.py: `client_for_portal_user` (the one record a signed-in client sees).
 - interop/proposal_selectors.py: `contact_proposals_for_user`, `contact_proposal_get_for_user`;
