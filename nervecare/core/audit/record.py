@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models, transaction
 
 from nervecare.core.audit.chain import _json_safe, append, append_events, client_ip, enabled, new_event
+from nervecare.core import request_context
 from nervecare.core.models import AuditEvent, User
 
 if TYPE_CHECKING:
@@ -59,7 +60,7 @@ def record(
         client_id=client_id,
         summary=summary,
         changes=changes,
-        ip_address=client_ip(request),
+        ip_address=client_ip(),
     )
 
 
@@ -74,7 +75,7 @@ def record_many(
     """One event per object (e.g. each client a FHIR search returned), appended in one go."""
     if not enabled():
         return []
-    ip = client_ip(request)
+    ip = client_ip()
     events = []
     for obj in objs:
         clinic_id, client_id = _clinic_and_client(obj)
@@ -103,12 +104,12 @@ def audit_view(
     summary: str = "Viewed",
 ) -> AuditEvent | None:
     """Record that `actor` saw `obj` (a client, a note, a plan…). One event per object per request."""
-    if request is not None:
-        seen: set[tuple[str, Any]] = request.__dict__.setdefault("_audit_seen", set())
+    context = request_context.current()
+    if context is not None:
         key = (obj._meta.label_lower, obj.pk)
-        if key in seen:
+        if key in context.seen:
             return None
-        seen.add(key)
+        context.seen.add(key)
     return record(actor=actor, action=AuditEvent.Action.VIEW, obj=obj, summary=summary, request=request)
 
 
@@ -134,7 +135,7 @@ def audit_list(
         clinic_id=getattr(actor, "clinic_id", None),
         summary=f"{summary} ({len(shown)})",
         changes={"ids": shown, "count": len(shown)},
-        ip_address=client_ip(request),
+        ip_address=client_ip(),
     )
 
 
@@ -167,7 +168,7 @@ def _bulk_event(
         client_id=next(iter(client_ids)) if len(client_ids) == 1 else None,
         summary=f"{summary} ({len(ids)})",
         changes={"ids": [str(i) for i in ids], "count": len(ids), **changes},
-        ip_address=client_ip(request),
+        ip_address=client_ip(),
     )
 
 

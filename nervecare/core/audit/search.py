@@ -98,7 +98,7 @@ def audit_trail_read(
         clinic_id=actor.clinic_id,
         summary=summary,
         changes={"filters": filters.as_dict()},
-        ip_address=client_ip(request),
+        ip_address=client_ip(),
     )
     seal(only=[event.chain])
     return event
