@@ -46,7 +46,7 @@ def on_record_changed(hook: RecordChangedHook) -> RecordChangedHook:
     return hook
 
 
-def record_changed(*, actor: User | None, client: Client, request: HttpRequest | None = None) -> None:
+def record_changed(*, actor: User | None, client: Client) -> None:
     """Run the registered hooks (the safety check) in the caller's transaction; refuse if there is none."""
     if not _record_changed:
         raise ImproperlyConfigured(
@@ -54,7 +54,7 @@ def record_changed(*, actor: User | None, client: Client, request: HttpRequest |
             "from INSTALLED_APPS?)."
         )
     for hook in _record_changed:
-        hook(actor=actor, client=client, request=request)
+        hook(actor=actor, client=client)
 
 
 class RecordSection(Protocol):

@@ -23,7 +23,7 @@ from nervecare.core import request_context
 from nervecare.core.models import AuditEvent, User
 
 if TYPE_CHECKING:
-    from django.http import HttpRequest
+    pass
 
 logger = logging.getLogger(__name__)
 
