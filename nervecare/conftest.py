@@ -3,7 +3,8 @@ from django.test import Client as HttpClient
 from django.test import RequestFactory
 from django.test.client import ClientMixin
 
-from nervecare.core.tests.factories import ClinicFactory, ConsentTextFactory, TherapistFactory, UserFactory
+from nervecare.clients.tests.factories import ConsentTextFactory
+from nervecare.core.tests.factories import ClinicFactory, TherapistFactory, UserFactory
 
 
 @pytest.fixture(autouse=True)

@@ -24,16 +24,13 @@ from typing import Any, Protocol
 from django import forms
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import QuerySet
-from django.http import HttpRequest
 
 from nervecare.clients.models import Client
 from nervecare.core.models import User
 
 
 class RecordChangedHook(Protocol):
-    def __call__(
-        self, *, actor: User | None, client: Client, request: HttpRequest | None = None
-    ) -> object: ...
+    def __call__(self, *, actor: User | None, client: Client) -> object: ...
 
 
 _record_changed: list[RecordChangedHook] = []

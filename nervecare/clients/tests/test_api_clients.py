@@ -9,8 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from nervecare.clients.models import BodyMap, BodyMapMark, Client, Condition, Consent, MedicalContext
+from nervecare.clients.tests.factories import ClientFactory, ConditionFactory
 from nervecare.core.models import AuditEvent
-from nervecare.core.tests.factories import ClientFactory, ConditionFactory
 
 pytestmark = pytest.mark.django_db
 

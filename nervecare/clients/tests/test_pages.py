@@ -3,8 +3,8 @@
 import pytest
 
 from nervecare.clients.models import BodyMap, Client, Condition, MedicalContext
+from nervecare.clients.tests.factories import ClientFactory, ConditionFactory, MedicalContextFactory
 from nervecare.conftest import login
-from nervecare.core.tests.factories import ClientFactory, ConditionFactory, MedicalContextFactory
 from nervecare.plans.models import CarePlan
 from nervecare.screening.models import InstrumentResponse, SafetyFlag
 

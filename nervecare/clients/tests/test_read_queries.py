@@ -9,11 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from nervecare.clients.models import BodyMap, BodyMapMark, Condition, Consent, ConsentText, MedicalContext
-from nervecare.core.tests.factories import (
-    ClientFactory,
-    ConditionFactory,
-    MedicalContextFactory,
-)
+from nervecare.clients.tests.factories import ClientFactory, ConditionFactory, MedicalContextFactory
 from nervecare.screening.models import InstrumentResponse, SafetyFlag
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ from django.utils import timezone
 from nervecare.clients import hooks
 from nervecare.clients.models import Client, MedicalContext
 from nervecare.clients.services import medical_context_update
-from nervecare.core.tests.factories import ClientFactory, ConditionFactory
+from nervecare.clients.tests.factories import ClientFactory, ConditionFactory
 from nervecare.screening.models import SafetyFlag
 from nervecare.screening.services import safety_check_run
 

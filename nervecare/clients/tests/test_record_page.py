@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from nervecare.clients import hooks, selectors
+from nervecare.clients.tests.factories import ClientFactory, ConditionFactory, MedicalContextFactory
 from nervecare.conftest import login
-from nervecare.core.tests.factories import ClientFactory, ConditionFactory, MedicalContextFactory
 from nervecare.plans.models import CarePlan
 from nervecare.scheduling.tests.factories import AppointmentFactory
 from nervecare.screening.services import safety_check_run

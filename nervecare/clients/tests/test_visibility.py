@@ -14,10 +14,11 @@ from nervecare.clients.services import (
     client_share,
     client_unshare,
 )
+from nervecare.clients.tests.factories import ClientFactory
 from nervecare.conftest import login
 from nervecare.core.errors import FieldErrors
 from nervecare.core.models import AuditEvent
-from nervecare.core.tests.factories import ClientFactory, UserFactory
+from nervecare.core.tests.factories import UserFactory
 from nervecare.plans.models import CarePlan
 from nervecare.plans.services import plan_cancel, plan_update
 from nervecare.scheduling.tests.factories import AppointmentFactory

@@ -8,15 +8,11 @@ from django.test import Client as HttpClient
 from django.utils import timezone
 
 from nervecare.clients.models import Client, ClientShare
+from nervecare.clients.tests.factories import ClientFactory, ConditionFactory, MedicalContextFactory
 from nervecare.conftest import login
 from nervecare.core.models import AuditEvent, Therapist
 from nervecare.core.services import api_token_create, api_token_revoke
-from nervecare.core.tests.factories import (
-    ClientFactory,
-    ConditionFactory,
-    MedicalContextFactory,
-    UserFactory,
-)
+from nervecare.core.tests.factories import UserFactory
 from nervecare.plans.models import CarePlan
 from nervecare.plans.services import plan_propose
 from nervecare.screening.models import InstrumentResponse, SafetyFlag

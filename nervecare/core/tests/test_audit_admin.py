@@ -8,10 +8,10 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from nervecare.clients.tests.factories import ClientFactory
 from nervecare.conftest import login
 from nervecare.core import audit
 from nervecare.core.models import AuditEvent
-from nervecare.core.tests.factories import ClientFactory
 
 pytestmark = pytest.mark.django_db
 

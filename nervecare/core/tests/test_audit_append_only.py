@@ -3,9 +3,10 @@
 import pytest
 from django.db import DatabaseError, connection, transaction
 
+from nervecare.clients.tests.factories import ClientFactory
 from nervecare.core import audit
 from nervecare.core.models import AuditEvent, AuditTrailAppendOnlyError, User
-from nervecare.core.tests.factories import ClientFactory, UserFactory
+from nervecare.core.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

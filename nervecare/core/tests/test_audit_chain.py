@@ -6,9 +6,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
+from nervecare.clients.tests.factories import ClientFactory
 from nervecare.core import audit, request_context
 from nervecare.core.models import AuditEvent
-from nervecare.core.tests.factories import ClientFactory
 
 pytestmark = pytest.mark.django_db
 

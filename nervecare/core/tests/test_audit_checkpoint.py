@@ -11,10 +11,11 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from nervecare.clients.services import client_update
+from nervecare.clients.tests.factories import ClientFactory
 from nervecare.core import audit, tasks
 from nervecare.core.audit import checkpoint as audit_checkpoint
 from nervecare.core.models import AuditEvent
-from nervecare.core.tests.factories import ClientFactory, UserFactory
+from nervecare.core.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -9,11 +9,11 @@ from django.utils import timezone
 
 from nervecare.clients.models import BodyMapMark, Condition
 from nervecare.clients.services import client_update, condition_update
+from nervecare.clients.tests.factories import ClientFactory, ConditionFactory
 from nervecare.conftest import login
 from nervecare.core import audit
 from nervecare.core.models import AuditEvent
 from nervecare.core.tests import test_permission_matrix as matrix
-from nervecare.core.tests.factories import ClientFactory, ConditionFactory
 from nervecare.scheduling.models import Reminder
 from nervecare.scheduling.reminders import on_booked
 from nervecare.scheduling.services import appointment_cancel

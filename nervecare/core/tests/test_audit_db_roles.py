@@ -14,9 +14,10 @@ from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, 
 from django.db.backends.postgresql.base import DatabaseWrapper
 
 from nervecare.clients.services import client_update
+from nervecare.clients.tests.factories import ClientFactory
 from nervecare.core import audit
 from nervecare.core.models import AuditEvent
-from nervecare.core.tests.factories import ClientFactory, ClinicFactory, UserFactory
+from nervecare.core.tests.factories import ClinicFactory, UserFactory
 
 on_postgresql = pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's roles")
 

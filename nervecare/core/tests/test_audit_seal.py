@@ -10,12 +10,12 @@ from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
+from nervecare.clients.tests.factories import ClientFactory
 from nervecare.conftest import login
 from nervecare.core import audit
 from nervecare.core.audit import chain as audit_chain
 from nervecare.core.models import AuditEvent
 from nervecare.core.tasks import seal_audit_trail
-from nervecare.core.tests.factories import ClientFactory
 
 pytestmark = [
     pytest.mark.django_db,

@@ -4,9 +4,9 @@ import pytest
 from django.core.checks import run_checks
 from django.test import override_settings
 
+from nervecare.clients.tests.factories import ClientFactory
 from nervecare.core import audit
 from nervecare.core.models import AuditEvent
-from nervecare.core.tests.factories import ClientFactory
 
 
 def deploy_warnings() -> list[str]:

@@ -21,8 +21,9 @@ from django.db import connections
 from django.utils import timezone
 
 from nervecare.clients.models import Client
+from nervecare.clients.tests.factories import ClientFactory
 from nervecare.core.models import ApiToken, AuditEvent, Clinic, User
-from nervecare.core.tests.factories import ClientFactory, ClinicFactory
+from nervecare.core.tests.factories import ClinicFactory
 
 TARGET = "restore_target"
 BOTH = ["default", TARGET]

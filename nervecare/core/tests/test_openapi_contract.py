@@ -6,7 +6,7 @@ import pytest
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 
-from nervecare.core.tests.factories import ClientFactory
+from nervecare.clients.tests.factories import ClientFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -503,8 +503,8 @@ def _side(actor: Any, therapist: Any, who: str, hours_earlier: int) -> SimpleNam
 
 @pytest.fixture
 def world(clinic, other_clinic, therapist_user, junior_therapist_user, front_desk_user, other_clinic_user):
+    from nervecare.clients.tests.factories import ConsentTextFactory
     from nervecare.core.services import api_token_create
-    from nervecare.core.tests.factories import ConsentTextFactory
 
     ConsentTextFactory(clinic=other_clinic, version="1.0")
     sides = {

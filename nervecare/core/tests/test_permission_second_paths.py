@@ -30,8 +30,9 @@ from django.utils import timezone
 
 from nervecare.clients.models import Consent, ConsentText
 from nervecare.clients.services import client_share
+from nervecare.clients.tests.factories import ClientFactory, ConsentTextFactory
 from nervecare.conftest import login
-from nervecare.core.tests.factories import ClientFactory, ConsentTextFactory, UserFactory
+from nervecare.core.tests.factories import UserFactory
 from nervecare.interop.models import ExportJob
 from nervecare.interop.tests.test_bulk import everything, finished_manifest, kickoff
 from nervecare.ops.tests.test_privacy_export import pdf_text

@@ -27,7 +27,9 @@ def test_a_read_is_recorded_once_per_request_and_again_in_the_next(therapist_use
         audit.audit_view(therapist_user, client, "Viewed again")  # the same request: no second event
     with request_context.bound(_request("198.51.100.3")):
         audit.audit_view(therapist_user, client, "Viewed")
-    events = list(AuditEvent.objects.filter(action="view").order_by("id").values_list("ip_address", flat=True))
+    events = list(
+        AuditEvent.objects.filter(action="view").order_by("id").values_list("ip_address", flat=True)
+    )
     assert events == ["198.51.100.2", "198.51.100.3"]
 
 

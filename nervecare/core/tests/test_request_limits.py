@@ -141,7 +141,7 @@ def test_a_nul_character_in_a_query_parameter_is_422(api):
 
 def test_cancelling_with_a_nul_in_the_reason_is_422_not_a_server_error(therapist_user, clinic):
     """The fuzzing's finding: POST /appointments/{id}/cancel with a NUL in `reason` was a 500 on PostgreSQL."""
-    from nervecare.core.tests.factories import ClientFactory
+    from nervecare.clients.tests.factories import ClientFactory
     from nervecare.scheduling.tests.factories import AppointmentFactory
 
     appointment = AppointmentFactory(client=ClientFactory(clinic=clinic), therapist=therapist_user.therapist)

@@ -9,11 +9,12 @@ from django.test import Client as HttpClient
 from django.urls import get_resolver
 from django.utils import timezone
 
+from nervecare.clients.tests.factories import ClientFactory
 from nervecare.conftest import login
 from nervecare.core.models import ApiToken, AuditEvent
 from nervecare.core.scopes import api_route_key, route_scopes, vocabulary
 from nervecare.core.services import api_token_create, api_token_revoke
-from nervecare.core.tests.factories import ClientFactory, UserFactory
+from nervecare.core.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

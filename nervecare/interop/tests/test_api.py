@@ -9,10 +9,11 @@ from django.test import Client as HttpClient
 from django.test.utils import CaptureQueriesContext
 
 from nervecare.clients.models import ClientShare
+from nervecare.clients.tests.factories import ClientFactory
 from nervecare.conftest import login
 from nervecare.core.models import AuditEvent
 from nervecare.core.services import api_token_create
-from nervecare.core.tests.factories import ClientFactory, UserFactory
+from nervecare.core.tests.factories import UserFactory
 from nervecare.interop import codes
 from nervecare.interop.selectors import RESOURCE_TYPES
 from nervecare.interop.tests.conftest import fhir_valid, make_record

@@ -6,7 +6,7 @@ from collections import Counter
 import pytest
 from django.db.models import Q
 
-from nervecare.core.tests.factories import ClientFactory, ConditionFactory
+from nervecare.clients.tests.factories import ClientFactory, ConditionFactory
 from nervecare.interop import codes, mapping
 from nervecare.interop.selectors import RESOURCE_TYPES, scope_for
 from nervecare.interop.tests.conftest import fhir_valid

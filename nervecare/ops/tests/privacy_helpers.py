@@ -6,13 +6,10 @@ import pytest
 from django.utils import timezone
 
 from nervecare.clients.models import BodyMap, BodyMapMark, Consent, ConsentText
-from nervecare.core.tests.factories import (
-    ClientFactory,
-    ConditionFactory,
-    MedicalContextFactory,
-    UserFactory,
-)
-from nervecare.portal.models import ClientAccount, DiaryEntry
+from nervecare.clients.tests.factories import ClientFactory, ConditionFactory, MedicalContextFactory
+from nervecare.core.tests.factories import UserFactory
+from nervecare.portal.models import DiaryEntry
+from nervecare.portal.tests.factories import ClientAccountFactory
 from nervecare.scheduling.tests.factories import AppointmentFactory
 from nervecare.screening.services import response_create, safety_check_run
 from nervecare.visits import services as visit_services
@@ -85,8 +82,7 @@ def full_client(clinic, therapist_user, *, seen_days_ago: int = 3):
         service=past.service,
         starts_at=timezone.now().replace(second=0, microsecond=0) + dt.timedelta(days=7),
     )
-    portal = UserFactory(username="rosa", clinic=clinic, role="client", email="rosa@example.org")
-    ClientAccount.objects.create(user=portal, client=client)
+    ClientAccountFactory(client=client, user__username="rosa", user__email="rosa@example.org")
     DiaryEntry.objects.create(
         client=client, day=timezone.localdate(), pain=4, numbness=5, tingling=3, sleep=2
     )

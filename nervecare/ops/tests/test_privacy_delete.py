@@ -8,9 +8,9 @@ import pytest
 from django.utils import timezone
 
 from nervecare.clients.models import Client
+from nervecare.clients.tests.factories import ClientFactory
 from nervecare.conftest import login
 from nervecare.core.models import AuditEvent
-from nervecare.core.tests.factories import ClientFactory
 from nervecare.ops import privacy
 from nervecare.ops.tests.privacy_helpers import admin_user, full_client, other_admin  # noqa: F401
 from nervecare.outcomes.cohort import client_rows

@@ -13,10 +13,10 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from nervecare.clients.models import Client
+from nervecare.clients.tests.factories import ClientFactory
 from nervecare.conftest import login
 from nervecare.core.errors import FieldErrors
 from nervecare.core.models import AuditEvent, User
-from nervecare.core.tests.factories import ClientFactory
 from nervecare.ops import privacy
 from nervecare.ops.tests.privacy_helpers import admin_user, full_client, other_admin  # noqa: F401
 

@@ -9,9 +9,9 @@ import zlib
 
 import pytest
 
+from nervecare.clients.tests.factories import ClientFactory
 from nervecare.conftest import login
 from nervecare.core.models import AuditEvent, User
-from nervecare.core.tests.factories import ClientFactory
 from nervecare.ops import export
 from nervecare.ops.tests.privacy_helpers import admin_user, full_client, other_admin  # noqa: F401
 

@@ -8,12 +8,15 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from nervecare.core.tests.factories import ClientFactory, ConditionFactory, UserFactory
+from nervecare.clients.tests.factories import ClientFactory, ConditionFactory
+from nervecare.core.tests.factories import UserFactory
 from nervecare.plans.models import CarePlan
+from nervecare.plans.tests.factories import CarePlanFactory
 from nervecare.scheduling.models import Appointment
 from nervecare.scheduling.tests.factories import AppointmentFactory, ServiceFactory
 from nervecare.screening.models import InstrumentResponse
-from nervecare.visits.models import SessionNote
+from nervecare.screening.tests.factories import InstrumentResponseFactory
+from nervecare.visits.tests.factories import SessionNoteFactory
 
 WEEK = dt.timedelta(weeks=1)
 
@@ -33,17 +36,12 @@ def response(
     **extra: Any,
 ) -> InstrumentResponse:
     """A stored screening (scoring itself is tested in screening/; here only the total matters)."""
-    interpretation = {"summary": summary, "cutoffs": extra.pop("cutoffs", [])}
-    return InstrumentResponse.objects.create(
+    return InstrumentResponseFactory(
         client=client,
         instrument=instrument,
-        definition_version="1.0",
-        definition_sha256="0" * 64,
-        answers={},
-        item_scores={},
         total=Decimal(str(total)),
         max_total=Decimal(str(extra.pop("max_total", 10))),
-        interpretation=interpretation,
+        interpretation={"summary": summary, "cutoffs": extra.pop("cutoffs", [])},
         administered_at=at,
         context=context,
     )
@@ -51,20 +49,15 @@ def response(
 
 def plan_for(client: Any, therapist: Any, **changes: Any) -> CarePlan:
     data = {
-        "client": client,
         "status": "active",
-        "modality": "swedish",
         "scope": "hand_and_foot",
         "pressure": "moderate",
-        "session_minutes": 60,
-        "sessions_per_week": 1,
         "course_weeks": 12,
         "reevaluation_weeks": [4, 8, 12],
         "outcome_measures": [],
         "rationale": [],
-        "therapist": therapist,
     }
-    return CarePlan.objects.create(**(data | changes))
+    return CarePlanFactory(client=client, therapist=therapist, **(data | changes))
 
 
 def session(
@@ -95,12 +88,8 @@ def session(
     )
     if status != "completed":
         return appointment
-    return SessionNote.objects.create(
+    return SessionNoteFactory(
         appointment=appointment,
-        client=client,
-        modality="swedish",
-        pressure="moderate",
-        minutes=60,
         signed_at=at + dt.timedelta(hours=1) if signed else None,
         **ratings,
     )

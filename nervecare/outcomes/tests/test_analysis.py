@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from scipy import stats as sps
 
-from nervecare.core.tests.factories import ClientFactory, ConditionFactory
+from nervecare.clients.tests.factories import ClientFactory, ConditionFactory
 from nervecare.outcomes import stats
 from nervecare.outcomes.analysis import client_outcomes
 from nervecare.outcomes.selectors import client_data

@@ -151,7 +151,7 @@ def _outcome_queries(client) -> int:
 
 
 def test_client_outcomes_query_count_is_fixed(rosa, alice_therapist, clinic):
-    from nervecare.core.tests.factories import ClientFactory
+    from nervecare.clients.tests.factories import ClientFactory
     from nervecare.outcomes.models import ReevaluationDecision
     from nervecare.outcomes.tests.conftest import course
     from nervecare.visits.models import AdverseEvent, NoteAmendment, SessionNote

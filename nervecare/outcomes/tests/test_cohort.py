@@ -11,7 +11,8 @@ from scipy import stats as sps
 from statsmodels.regression.mixed_linear_model import MixedLM
 from statsmodels.stats.proportion import proportion_confint
 
-from nervecare.core.tests.factories import ClientFactory, ConditionFactory, TherapistFactory, UserFactory
+from nervecare.clients.tests.factories import ClientFactory, ConditionFactory
+from nervecare.core.tests.factories import TherapistFactory, UserFactory
 from nervecare.outcomes import cohort, cohort_sql, mixed, stats
 from nervecare.outcomes.analysis import client_outcomes
 from nervecare.outcomes.selectors import client_data

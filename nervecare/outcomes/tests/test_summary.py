@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from nervecare.core.tests.factories import ClientFactory, ConditionFactory
+from nervecare.clients.tests.factories import ClientFactory, ConditionFactory
 from nervecare.outcomes import cohort, stats, summary
 from nervecare.outcomes.models import ClientOutcomeSummary
 from nervecare.outcomes.summary import refresh_outcome_summaries

@@ -10,9 +10,9 @@ import zlib
 import pytest
 from django.urls import reverse
 
+from nervecare.clients.tests.factories import ClientFactory
 from nervecare.conftest import login
 from nervecare.core.models import AuditEvent
-from nervecare.core.tests.factories import ClientFactory
 from nervecare.outcomes import exports
 from nervecare.outcomes.models import ReevaluationDecision, ReportJob
 from nervecare.outcomes.tests.conftest import csv_body

@@ -6,8 +6,8 @@ import pytest
 from django.utils import timezone
 
 from nervecare.clients.models import BodyMap, BodyMapMark
+from nervecare.clients.tests.factories import ClientFactory, ConditionFactory, MedicalContextFactory
 from nervecare.core.models import AuditEvent
-from nervecare.core.tests.factories import ClientFactory, ConditionFactory, MedicalContextFactory
 from nervecare.plans.models import CarePlan, PlanChange
 from nervecare.screening.models import SafetyFlag
 

@@ -5,8 +5,8 @@ import threading
 import pytest
 from django.db import connection, connections
 
+from nervecare.clients.tests.factories import ClientFactory, ConditionFactory, MedicalContextFactory
 from nervecare.core.errors import FieldErrors
-from nervecare.core.tests.factories import ClientFactory, ConditionFactory, MedicalContextFactory
 from nervecare.plans.models import CarePlan
 from nervecare.plans.services import plan_activate, plan_propose
 from nervecare.screening.models import SafetyFlag

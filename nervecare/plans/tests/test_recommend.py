@@ -9,15 +9,10 @@ from django.utils import timezone
 from nervecare.clients.bodymap import Mark
 from nervecare.clients.models import Condition, MedicalContext
 from nervecare.clients.services import body_map_record
+from nervecare.clients.tests.factories import ClientFactory, ConditionFactory, MedicalContextFactory
 from nervecare.core.errors import FieldErrors
 from nervecare.core.models import Clinic
-from nervecare.core.tests.factories import (
-    ClientFactory,
-    ConditionFactory,
-    MedicalContextFactory,
-    TherapistFactory,
-    UserFactory,
-)
+from nervecare.core.tests.factories import TherapistFactory, UserFactory
 from nervecare.plans import recommend
 from nervecare.plans.models import CarePlan, PlanChange
 from nervecare.plans.services import PlanBlockedError, plan_activate, plan_cancel, plan_propose, plan_update

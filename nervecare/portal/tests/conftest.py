@@ -6,8 +6,8 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from nervecare.core.tests.factories import ClientFactory, UserFactory
-from nervecare.portal.models import ClientAccount
+from nervecare.clients.tests.factories import ClientFactory
+from nervecare.portal.tests.factories import ClientAccountFactory
 from nervecare.scheduling.tests.factories import AppointmentFactory
 
 
@@ -15,9 +15,7 @@ def portal_user(clinic, first_name: str, username: str):
     client = ClientFactory(
         clinic=clinic, first_name=first_name, last_name="Client", email=f"{username}@example.org"
     )
-    user = UserFactory(username=username, clinic=clinic, role="client", email=client.email)
-    ClientAccount.objects.create(user=user, client=client)
-    return user, client
+    return ClientAccountFactory(client=client, user__username=username).user, client
 
 
 @pytest.fixture

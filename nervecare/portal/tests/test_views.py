@@ -6,9 +6,9 @@ from django.core import mail
 from django.utils import timezone
 
 from nervecare.clients.models import Consent
+from nervecare.clients.tests.factories import ClientFactory
 from nervecare.conftest import login
 from nervecare.core.models import AuditEvent, User
-from nervecare.core.tests.factories import ClientFactory
 from nervecare.portal.models import ClientAccount, DiaryEntry
 from nervecare.portal.selectors import diary_entries
 from nervecare.portal.tests.conftest import appointment_in

@@ -1,5 +1,6 @@
-"""Fixtures shared by the scheduling tests: a real SMTP server on loopback."""
+"""Fixtures shared by the scheduling tests: a real SMTP server on loopback, and a plan's course to book."""
 
+import datetime as dt
 import email
 import email.policy
 import socket
@@ -9,6 +10,10 @@ from email.message import EmailMessage as ParsedMessage
 import pytest
 from aiosmtpd.controller import Controller
 from django.test import override_settings
+
+from nervecare.clients.tests.factories import ClientFactory, ConditionFactory
+from nervecare.plans.services import plan_activate, plan_propose
+from nervecare.scheduling.tests.factories import ServiceFactory, WorkingHoursFactory
 
 
 def free_port() -> int:
@@ -68,3 +73,19 @@ def dead_smtp():
     """Django pointed at a loopback port with nothing listening: every send is refused."""
     with smtp_settings(free_port()):
         yield
+
+
+@pytest.fixture
+def course_world(clinic, therapist_user):
+    """A London clinic, Alice working weekdays 9-17, a client with an active 12-week plan."""
+    clinic.timezone = "Europe/London"
+    clinic.save()
+    service = ServiceFactory(clinic=clinic, modality="swedish", minutes=60)
+    for weekday in range(5):
+        WorkingHoursFactory(
+            therapist=therapist_user.therapist, weekday=weekday, start=dt.time(9), end=dt.time(17)
+        )
+    client = ClientFactory(clinic=clinic)
+    ConditionFactory(client=client)
+    plan = plan_activate(actor=therapist_user, plan=plan_propose(actor=therapist_user, client=client)[0])
+    return {"service": service, "client": client, "plan": plan, "alice": therapist_user.therapist}

@@ -5,7 +5,8 @@ import datetime
 import factory
 from django.utils import timezone
 
-from nervecare.core.tests.factories import ClientFactory, TherapistFactory
+from nervecare.clients.tests.factories import ClientFactory
+from nervecare.core.tests.factories import TherapistFactory
 from nervecare.scheduling.models import Appointment, Room, Service, WorkingHours
 
 

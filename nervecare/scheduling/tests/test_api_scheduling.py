@@ -8,8 +8,8 @@ import time_machine
 from django.db import connection, connections
 from django.test import Client as HttpClient
 
+from nervecare.clients.tests.factories import ClientFactory, ConditionFactory
 from nervecare.conftest import login
-from nervecare.core.tests.factories import ClientFactory, ConditionFactory
 from nervecare.scheduling.models import Appointment
 from nervecare.scheduling.tests.factories import ServiceFactory, WorkingHoursFactory
 

@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
+from nervecare.clients.tests.factories import ClientFactory, ConditionFactory, MedicalContextFactory
 from nervecare.core.errors import FieldErrors
-from nervecare.core.tests.factories import ClientFactory, ConditionFactory, MedicalContextFactory
 from nervecare.scheduling import services
 from nervecare.scheduling.models import Appointment, Series, WaitlistEntry
 from nervecare.scheduling.tests.factories import RoomFactory, ServiceFactory, WorkingHoursFactory

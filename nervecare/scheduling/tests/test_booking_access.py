@@ -13,9 +13,10 @@ import time_machine
 from django.apps import apps
 
 from nervecare.clients.models import ClientAccessGrant
+from nervecare.clients.tests.factories import ClientFactory, ConditionFactory
 from nervecare.conftest import login
 from nervecare.core.models import AuditEvent
-from nervecare.core.tests.factories import ClientFactory, ConditionFactory, UserFactory
+from nervecare.core.tests.factories import UserFactory
 from nervecare.plans.models import CarePlan
 from nervecare.scheduling.models import Appointment
 from nervecare.scheduling.tests.factories import AppointmentFactory, ServiceFactory, WorkingHoursFactory

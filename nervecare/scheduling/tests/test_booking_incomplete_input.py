@@ -5,8 +5,8 @@ import datetime as dt
 import pytest
 import time_machine
 
+from nervecare.clients.tests.factories import ClientFactory, ConditionFactory
 from nervecare.core.errors import FieldErrors
-from nervecare.core.tests.factories import ClientFactory, ConditionFactory
 from nervecare.scheduling import services
 from nervecare.scheduling.models import WaitlistEntry
 from nervecare.scheduling.tests.factories import ServiceFactory, WorkingHoursFactory

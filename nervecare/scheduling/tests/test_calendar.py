@@ -10,15 +10,10 @@ from django.test import Client as HttpClient
 from django.test import override_settings
 from icalendar import Calendar
 
+from nervecare.clients.tests.factories import ClientFactory, ConditionFactory, MedicalContextFactory
 from nervecare.conftest import login
 from nervecare.core.models import AuditEvent
-from nervecare.core.tests.factories import (
-    ClientFactory,
-    ConditionFactory,
-    MedicalContextFactory,
-    TherapistFactory,
-    UserFactory,
-)
+from nervecare.core.tests.factories import TherapistFactory, UserFactory
 from nervecare.scheduling.calendar import calendar_token_create, client_ics, therapist_feed
 from nervecare.scheduling.models import CalendarToken
 from nervecare.scheduling.tests.factories import AppointmentFactory, RoomFactory, ServiceFactory

@@ -17,8 +17,9 @@ from django.apps import apps
 from django.db import IntegrityError, connection, connections, transaction
 from django.test import Client as HttpClient
 
+from nervecare.clients.tests.factories import ClientFactory, ConditionFactory
 from nervecare.conftest import login
-from nervecare.core.tests.factories import ClientFactory, ConditionFactory, TherapistFactory
+from nervecare.core.tests.factories import TherapistFactory
 from nervecare.scheduling import services
 from nervecare.scheduling.models import Appointment, WaitlistEntry
 from nervecare.scheduling.tests.factories import AppointmentFactory, ServiceFactory, WorkingHoursFactory

@@ -16,10 +16,10 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
+from nervecare.clients.tests.factories import ClientFactory, ConditionFactory
 from nervecare.conftest import login
 from nervecare.core import localtime
 from nervecare.core.errors import FieldErrors
-from nervecare.core.tests.factories import ClientFactory, ConditionFactory
 from nervecare.plans.services import plan_activate, plan_propose
 from nervecare.scheduling import services
 from nervecare.scheduling.models import Appointment, AvailabilityException, WaitlistEntry

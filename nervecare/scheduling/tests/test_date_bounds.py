@@ -6,8 +6,8 @@ import datetime as dt
 import pytest
 import time_machine
 
+from nervecare.clients.tests.factories import ClientFactory, ConditionFactory
 from nervecare.conftest import login
-from nervecare.core.tests.factories import ClientFactory, ConditionFactory
 from nervecare.plans.services import plan_activate, plan_propose
 from nervecare.scheduling.models import Appointment, AvailabilityException, Series, WaitlistEntry
 from nervecare.scheduling.tests.factories import ServiceFactory, WorkingHoursFactory

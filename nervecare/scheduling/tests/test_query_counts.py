@@ -8,8 +8,8 @@ import pytest
 import time_machine
 from django.db import connection
 
+from nervecare.clients.tests.factories import ClientFactory, MedicalContextFactory
 from nervecare.conftest import login
-from nervecare.core.tests.factories import ClientFactory, MedicalContextFactory
 from nervecare.scheduling.models import Appointment, Reminder
 from nervecare.scheduling.tests.factories import ServiceFactory, WorkingHoursFactory
 from nervecare.screening.services import safety_check_run

@@ -9,8 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from ninja.renderers import JSONRenderer
 
+from nervecare.clients.tests.factories import ClientFactory
 from nervecare.conftest import login
-from nervecare.core.tests.factories import ClientFactory
 from nervecare.scheduling.api import appointment_as_dict
 from nervecare.scheduling.models import Appointment
 from nervecare.scheduling.tests.factories import AppointmentFactory, RoomFactory, ServiceFactory

@@ -13,8 +13,9 @@ from django.db import connection, connections
 from django.test import override_settings
 from huey import RedisHuey, SqliteHuey
 
+from nervecare.clients.tests.factories import ClientFactory
 from nervecare.core.errors import FieldErrors
-from nervecare.core.tests.factories import ClientFactory, ClinicFactory
+from nervecare.core.tests.factories import ClinicFactory
 from nervecare.scheduling import reminders
 from nervecare.scheduling.models import Reminder
 from nervecare.scheduling.reminders import (

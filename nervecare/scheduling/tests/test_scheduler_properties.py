@@ -14,9 +14,9 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from nervecare.clients.tests.factories import ClientFactory
 from nervecare.core import localtime
 from nervecare.core.errors import FieldErrors
-from nervecare.core.tests.factories import ClientFactory
 from nervecare.scheduling import selectors, services
 from nervecare.scheduling.models import BLOCKING_STATUSES, Appointment
 from nervecare.scheduling.tests.factories import RoomFactory, ServiceFactory, WorkingHoursFactory

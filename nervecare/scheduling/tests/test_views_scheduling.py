@@ -5,8 +5,8 @@ import datetime as dt
 import pytest
 import time_machine
 
+from nervecare.clients.tests.factories import ClientFactory, ConditionFactory
 from nervecare.conftest import login
-from nervecare.core.tests.factories import ClientFactory, ConditionFactory
 from nervecare.plans.services import plan_activate, plan_propose
 from nervecare.scheduling.models import Appointment
 from nervecare.scheduling.services import appointment_book

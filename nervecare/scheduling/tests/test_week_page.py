@@ -6,9 +6,9 @@ import re
 import pytest
 from django.utils import timezone
 
+from nervecare.clients.tests.factories import ClientFactory
 from nervecare.conftest import login
 from nervecare.core.models import Therapist
-from nervecare.core.tests.factories import ClientFactory
 from nervecare.scheduling.tests.factories import AppointmentFactory
 
 pytestmark = pytest.mark.django_db

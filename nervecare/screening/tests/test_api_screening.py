@@ -7,8 +7,8 @@ import pytest
 from django.test import Client as HttpClient
 from django.utils import timezone
 
+from nervecare.clients.tests.factories import ClientFactory, ConditionFactory, MedicalContextFactory
 from nervecare.core.models import AuditEvent
-from nervecare.core.tests.factories import ClientFactory, ConditionFactory, MedicalContextFactory
 from nervecare.screening.models import InstrumentResponse, SafetyFlag
 
 pytestmark = pytest.mark.django_db

@@ -6,8 +6,8 @@ import random
 import pytest
 from django.db import connection
 
+from nervecare.clients.tests.factories import ClientFactory, MedicalContextFactory
 from nervecare.conftest import login
-from nervecare.core.tests.factories import ClientFactory, MedicalContextFactory
 from nervecare.screening import safety
 from nervecare.screening.instruments import all_definitions
 from nervecare.screening.models import InstrumentResponse, SafetyFlag

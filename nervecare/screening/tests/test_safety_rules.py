@@ -11,9 +11,9 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from nervecare.clients.models import Condition, MedicalContext
+from nervecare.clients.tests.factories import ClientFactory, ConditionFactory, MedicalContextFactory
 from nervecare.core.errors import FieldErrors
 from nervecare.core.models import Clinic
-from nervecare.core.tests.factories import ClientFactory, ConditionFactory, MedicalContextFactory
 from nervecare.screening.safety import evaluate, gather_facts, ruleset
 from nervecare.screening.selectors import blocking_flags
 from nervecare.screening.services import flag_record_clearance, response_create, safety_check_run
@@ -684,7 +684,7 @@ def open_rule_ids_after_check(actor, client):
     ],
 )
 def test_named_diagnoses_in_free_text_are_recognised(therapist_user, clinic, diagnosis, phase, rule, level):
-    from nervecare.core.tests.factories import ClientFactory, ConditionFactory
+    from nervecare.clients.tests.factories import ClientFactory, ConditionFactory
     from nervecare.screening.services import safety_check_run
 
     client = ClientFactory(clinic=clinic)

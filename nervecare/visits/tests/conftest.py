@@ -6,7 +6,8 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from nervecare.core.tests.factories import ClientFactory, MedicalContextFactory, UserFactory
+from nervecare.clients.tests.factories import ClientFactory, MedicalContextFactory
+from nervecare.core.tests.factories import UserFactory
 from nervecare.scheduling.tests.factories import AppointmentFactory
 from nervecare.visits import services
 

@@ -2,9 +2,9 @@
 
 import pytest
 
+from nervecare.clients.tests.factories import ClientFactory
 from nervecare.conftest import login
 from nervecare.core.models import AuditEvent
-from nervecare.core.tests.factories import ClientFactory
 from nervecare.visits.models import AdverseEvent, NoteAmendment, SessionNote
 from nervecare.visits.tests.conftest import GOOD_NOTE, give_anticoagulants, give_dvt_signs, session
 

@@ -4,8 +4,8 @@ rules are not run a second time for the note, and the open flags are read once i
 import pytest
 from django.db import connection
 
+from nervecare.clients.tests.factories import MedicalContextFactory
 from nervecare.conftest import login
-from nervecare.core.tests.factories import MedicalContextFactory
 from nervecare.visits.models import SessionNote
 from nervecare.visits.tests.conftest import GOOD_NOTE
 

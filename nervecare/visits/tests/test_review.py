@@ -2,7 +2,7 @@
 
 import pytest
 
-from nervecare.core.tests.factories import ClientFactory
+from nervecare.clients.tests.factories import ClientFactory
 from nervecare.visits import selectors, services
 from nervecare.visits.tests.conftest import GOOD_NOTE, session
 

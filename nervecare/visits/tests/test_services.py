@@ -7,9 +7,9 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils import timezone
 
+from nervecare.clients.tests.factories import ClientFactory, MedicalContextFactory
 from nervecare.core.errors import FieldErrors
 from nervecare.core.models import AuditEvent
-from nervecare.core.tests.factories import ClientFactory, MedicalContextFactory
 from nervecare.screening.models import SafetyFlag
 from nervecare.visits import selectors, services
 from nervecare.visits.models import AdverseEvent, NoteAmendment, SessionNote

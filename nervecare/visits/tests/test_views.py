@@ -5,8 +5,8 @@ from django.db import connection
 from django.test import Client as HttpClient
 from django.urls import reverse
 
+from nervecare.clients.tests.factories import ClientFactory
 from nervecare.conftest import login
-from nervecare.core.tests.factories import ClientFactory
 from nervecare.visits import services
 from nervecare.visits.models import AdverseEvent, NoteAmendment, SessionNote
 from nervecare.visits.tests.conftest import GOOD_NOTE, give_anticoagulants, give_dvt_signs, session

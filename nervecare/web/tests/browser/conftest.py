@@ -146,14 +146,8 @@ def clinic_setup(transactional_db):
     yesterday's completed session whose note is waiting to be signed."""
     from django.utils import timezone
 
-    from nervecare.core.tests.factories import (
-        ClientFactory,
-        ClinicFactory,
-        ConditionFactory,
-        ConsentTextFactory,
-        TherapistFactory,
-        UserFactory,
-    )
+    from nervecare.clients.tests.factories import ClientFactory, ConditionFactory, ConsentTextFactory
+    from nervecare.core.tests.factories import ClinicFactory, TherapistFactory, UserFactory
     from nervecare.plans.models import CarePlan
     from nervecare.scheduling.models import Appointment
     from nervecare.scheduling.tests.factories import (

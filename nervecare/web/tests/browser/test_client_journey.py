@@ -11,23 +11,13 @@ from nervecare.web.tests.browser.conftest import PHONE, log_in, shoot
 
 
 def test_client_journey(page, browser, live_server, clinic_setup):
-    from nervecare.plans.models import CarePlan
+    from nervecare.plans.tests.factories import CarePlanFactory
     from nervecare.portal.models import ClientIntake, DiaryEntry
     from nervecare.scheduling.models import Appointment
     from nervecare.scheduling.tests.factories import AppointmentFactory
 
     rosa = clinic_setup["client"]
-    CarePlan.objects.create(
-        client=rosa,
-        status="active",
-        modality="swedish",
-        scope="full_body",
-        pressure="light",
-        session_minutes=60,
-        sessions_per_week=1,
-        course_weeks=6,
-        therapist=clinic_setup["therapist"],
-    )
+    CarePlanFactory(client=rosa, status="active", therapist=clinic_setup["therapist"])
     start = timezone.now().replace(minute=0, second=0, microsecond=0) + datetime.timedelta(days=3)
     upcoming = AppointmentFactory(client=rosa, therapist=clinic_setup["therapist"], starts_at=start)
 

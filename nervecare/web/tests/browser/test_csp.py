@@ -112,12 +112,9 @@ def test_staff_pages_under_the_policy(strict, live_server, clinic_setup):
 
 
 def test_portal_pages_under_the_policy(strict, live_server, clinic_setup):
-    from nervecare.core.tests.factories import UserFactory
-    from nervecare.portal.models import ClientAccount
+    from nervecare.portal.tests.factories import ClientAccountFactory
 
-    rosa = clinic_setup["client"]
-    person = UserFactory(username="rosa", clinic=clinic_setup["clinic"], role="client")
-    ClientAccount.objects.create(user=person, client=rosa)
+    ClientAccountFactory(client=clinic_setup["client"], user__username="rosa")
     log_in(strict, "rosa")
     assert_clean(strict, "after signing in to the portal")
     for path in (

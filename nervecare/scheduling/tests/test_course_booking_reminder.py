@@ -7,8 +7,8 @@ import pytest
 import time_machine
 from django.core.management import call_command
 
+from nervecare.clients.tests.factories import ClientFactory, ConditionFactory
 from nervecare.conftest import login
-from nervecare.core.tests.factories import ClientFactory, ConditionFactory
 from nervecare.plans.services import plan_activate, plan_propose
 from nervecare.scheduling.models import Appointment
 from nervecare.scheduling.services import appointment_book

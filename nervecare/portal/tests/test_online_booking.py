@@ -1,17 +1,13 @@
-"""Booking from the portal (policy, safety, races, reschedule), the client's own report, the client's intake."""
+"""Booking from the portal: free times, the notice period, safety, races, reschedule, access it grants."""
 
 import datetime
 
 import pytest
-from django.core.exceptions import PermissionDenied
 
-from nervecare.clients.models import BodyMap, Condition, MedicalContext
-from nervecare.clients.services import condition_add
 from nervecare.conftest import login
 from nervecare.core.models import AuditEvent, Therapist
-from nervecare.plans.models import CarePlan
+from nervecare.plans.tests.factories import CarePlanFactory
 from nervecare.portal import selectors
-from nervecare.portal.models import ClientIntake
 from nervecare.portal.tests.conftest import appointment_in
 from nervecare.scheduling.models import Appointment
 from nervecare.scheduling.tests.factories import AppointmentFactory, ServiceFactory, WorkingHoursFactory
@@ -33,17 +29,7 @@ def alice(therapist_user):
 @pytest.fixture
 def plan(carla, alice, clinic):
     ServiceFactory(clinic=clinic, modality="swedish", minutes=60, buffer_minutes=15)
-    return CarePlan.objects.create(
-        client=carla[1],
-        status="active",
-        modality="swedish",
-        scope="full_body",
-        pressure="light",
-        session_minutes=60,
-        sessions_per_week=1,
-        course_weeks=6,
-        therapist=alice,
-    )
+    return CarePlanFactory(client=carla[1], status="active", therapist=alice)
 
 
 def first_slot(client):
@@ -164,133 +150,6 @@ def test_another_clients_appointment_cannot_be_rescheduled(carla, dan, plan, ali
     assert response.status_code == 404
     theirs.refresh_from_db()
     assert theirs.status == "booked"
-
-
-def test_own_report_pdf_is_only_ever_the_clients_own(carla, dan, therapist_user, client):
-    http = login(carla[0])
-    assert 'href="/portal/progress/report.pdf"' in http.get("/portal/progress/").content.decode()
-    response = http.get("/portal/progress/report.pdf", {"client": dan[1].id, "client_id": dan[1].id})
-    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
-    assert response.content.startswith(b"%PDF") and b"Carla Client" in response.content
-    assert b"Dan Client" not in response.content
-    assert AuditEvent.objects.filter(actor=carla[0], summary="Own progress report downloaded").exists()
-    # The staff report of another client is not reachable for a client, and staff use their own pages.
-    assert http.get(f"/outcomes/clients/{dan[1].id}/report.pdf").status_code in (403, 404)
-    assert login(therapist_user).get("/portal/progress/report.pdf").status_code == 403
-    assert client.get("/portal/progress/report.pdf").status_code == 302
-
-
-INTAKE = {
-    "type": "peripheral",
-    "cause": "diabetes_t2",
-    "pain": "6",
-    "numbness": "7",
-    "foot_wound_or_ulcer": "on",
-    "foot_wound_site": "left heel",
-    "platelets_per_ul": "180000",
-    "medications": "Metformin\nGabapentin",
-    "comorbidities": "high blood pressure",
-    "goals": "Walk to the shop without burning feet",
-    "marks-TOTAL_FORMS": "1",
-    "marks-INITIAL_FORMS": "0",
-    "marks-0-region": "sole",
-    "marks-0-side": "both",
-    "marks-0-sensation": "burning",
-    "marks-0-intensity": "6",
-}
-
-
-def test_client_intake_goes_through_the_clinical_services_and_shows_on_the_chart(carla, therapist_user):
-    user, client = carla
-    MedicalContext.objects.update_or_create(client=client, defaults={"on_anticoagulants": True})
-    http = login(user)
-    assert http.get("/portal/about-you/").status_code == 200
-    response = http.post("/portal/about-you/", INTAKE)
-    assert response.status_code == 302, response.content.decode()[:2000]
-    intake = ClientIntake.objects.get(client=client)
-    condition = intake.condition
-    assert (condition.type, condition.cause, condition.pain, condition.numbness) == (
-        "peripheral",
-        "diabetes_t2",
-        6,
-        7,
-    )
-    medical = MedicalContext.objects.get(client=client)
-    assert medical.foot_wound_or_ulcer and medical.foot_wound_site == "left heel"
-    assert medical.on_anticoagulants, "an unticked box never clears what the clinic recorded"
-    assert medical.platelets_per_ul == 180000
-    assert [m["name"] for m in medical.medications] == ["Metformin", "Gabapentin"]
-    assert medical.comorbidities == ["high blood pressure"]
-    body_map = BodyMap.objects.get(client=client)
-    assert (
-        body_map.context == "client_intake" and body_map.recorded_by == user and body_map.marks.count() == 2
-    )
-    client.refresh_from_db()
-    assert client.goals == "Walk to the shop without burning feet"
-    # The safety check ran on what the client told: a foot ulcer is a stop.
-    assert client.flags.filter(rule_id="foot_ulcer_wound_infection", status="open").exists()
-    assert AuditEvent.objects.filter(actor=user, summary="Intake filled in by the client").exists()
-
-    type(client).objects.filter(pk=client.pk).update(
-        primary_therapist=therapist_user.therapist
-    )  # Alice's client
-    staff = login(therapist_user)
-    chart = staff.get(f"/clients/{client.id}/").content.decode()
-    assert "Reported by the client" in chart and "Mark as reviewed" in chart
-    assert "foot wound or ulcer" in chart and "Metformin, Gabapentin" in chart and "Not reviewed yet" in chart
-    reviewed = staff.post(f"/portal/staff/clients/{client.id}/intakes/{intake.id}/review/")
-    assert reviewed.status_code == 302
-    intake.refresh_from_db()
-    assert intake.reviewed_by == therapist_user and intake.reviewed_at is not None
-    assert "Not reviewed yet" not in staff.get(f"/clients/{client.id}/").content.decode()
-
-
-def test_client_intake_errors_name_the_field_and_store_nothing(carla):
-    user, client = carla
-    before = Condition.objects.filter(client=client).count()
-    response = login(user).post(
-        "/portal/about-you/", {**INTAKE, "cause": "chemotherapy", "foot_wound_or_ulcer": ""}
-    )
-    assert response.status_code == 422
-    assert "name the chemotherapy agent" in response.content.decode()
-    assert Condition.objects.filter(client=client).count() == before
-    assert not ClientIntake.objects.filter(client=client).exists()
-    assert not BodyMap.objects.filter(client=client).exists()
-
-
-def test_intake_with_unknown_type_is_kept_for_the_therapist(carla):
-    user, client = carla
-    before = Condition.objects.filter(client=client).count()
-    response = login(user).post("/portal/about-you/", {**INTAKE, "type": ""})
-    assert response.status_code == 302
-    intake = ClientIntake.objects.get(client=client)
-    assert intake.condition is None and intake.reported["condition"]["pain"] == 6
-    assert Condition.objects.filter(client=client).count() == before
-
-
-def test_a_client_actor_may_write_only_their_own_record(carla, dan, front_desk_user):
-    with pytest.raises(PermissionDenied):
-        condition_add(actor=carla[0], client=dan[1], data={"type": "peripheral", "cause": "unknown"})
-    with pytest.raises(PermissionDenied):
-        condition_add(actor=front_desk_user, client=dan[1], data={"type": "peripheral", "cause": "unknown"})
-    assert condition_add(actor=carla[0], client=carla[1], data={"type": "focal", "cause": "injury"}).pk
-
-
-def test_staff_cannot_review_without_clinical_role_and_clients_cannot_review(carla, front_desk_user):
-    user, client = carla
-    login(user).post("/portal/about-you/", INTAKE)
-    intake = ClientIntake.objects.get(client=client)
-    assert (
-        login(front_desk_user)
-        .post(f"/portal/staff/clients/{client.id}/intakes/{intake.id}/review/")
-        .status_code
-        == 403
-    )
-    assert (
-        login(user).post(f"/portal/staff/clients/{client.id}/intakes/{intake.id}/review/").status_code == 403
-    )
-    intake.refresh_from_db()
-    assert intake.reviewed_at is None
 
 
 def test_a_client_booking_online_grants_the_therapist_access_and_cancelling_ends_it(

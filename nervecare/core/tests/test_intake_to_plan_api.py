@@ -1,4 +1,4 @@
-"""The issue's done-means path through the API: diabetic peripheral neuropathy with numb feet."""
+"""Intake to care plan through the API, end to end: diabetic peripheral neuropathy with numb feet."""
 
 import pytest
 
