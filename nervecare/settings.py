@@ -82,6 +82,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # First: binds what the audit trail needs of the request (its address) while it is served.
+    "nervecare.core.request_context.RequestContextMiddleware",
     "csp.middleware.CSPMiddleware",  # Content-Security-Policy header (see "Security headers" below)
     "nervecare.core.middleware.ApiJsonErrorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -58,7 +58,7 @@ def list_clients(request: HttpRequest, filters: Query[ClientFilters]) -> list:
     rows = selectors.client_summaries_for_user(
         request.user, search=filters.search, neuropathy_type=filters.type, cause=filters.cause
     )
-    audit_list(request.user, Client, [row["id"] for row in rows], request, "Clients listed (API)")
+    audit_list(request.user, Client, [row["id"] for row in rows], "Clients listed (API)")
     return rows
 
 
@@ -77,7 +77,6 @@ def create_client(request: HttpRequest, payload: IntakeIn) -> Status:
         body_map=[m.model_dump() for m in payload.body_map],
         consent=payload.consent.model_dump() if payload.consent else None,
         primary_therapist_id=payload.primary_therapist_id,
-        request=request,
     )
     return Status(201, selectors.client_record(client))
 
@@ -90,9 +89,7 @@ def create_client(request: HttpRequest, payload: IntakeIn) -> Status:
 def get_client(request: HttpRequest, client_id: int) -> dict:
     # The record uses the client's own columns and its medical context, not the clinic or the therapist.
     client = selectors.client_get_for_user(request.user, client_id, related=("medical",))
-    audit_record(
-        actor=request.user, action="view", obj=client, summary="Record viewed (API)", request=request
-    )
+    audit_record(actor=request.user, action="view", obj=client, summary="Record viewed (API)")
     return selectors.client_record(client, medical=getattr(client, "medical", None))
 
 
@@ -104,7 +101,7 @@ def get_client(request: HttpRequest, client_id: int) -> dict:
 def patch_client(request: HttpRequest, client_id: int, payload: ClientPatch) -> dict:
     client = selectors.client_get_for_user(request.user, client_id)
     client = services.client_update(
-        actor=request.user, client=client, data=payload.model_dump(exclude_unset=True), request=request
+        actor=request.user, client=client, data=payload.model_dump(exclude_unset=True)
     )
     return selectors.client_record(client)
 
@@ -116,9 +113,7 @@ def patch_client(request: HttpRequest, client_id: int, payload: ClientPatch) -> 
 )
 def client_history(request: HttpRequest, client_id: int) -> list:
     client = selectors.client_get_for_user(request.user, client_id)
-    audit_record(
-        actor=request.user, action="view", obj=client, summary="History viewed (API)", request=request
-    )
+    audit_record(actor=request.user, action="view", obj=client, summary="History viewed (API)")
     return selectors.client_history(client)
 
 
@@ -131,7 +126,7 @@ def add_condition(request: HttpRequest, client_id: int, payload: ConditionIn) ->
     client = selectors.client_get_for_user(request.user, client_id)
     return Status(
         201,
-        services.condition_add(actor=request.user, client=client, data=payload.model_dump(), request=request),
+        services.condition_add(actor=request.user, client=client, data=payload.model_dump()),
     )
 
 
@@ -146,7 +141,7 @@ def patch_condition(
     client = selectors.client_get_for_user(request.user, client_id)
     condition = get_object_or_404(Condition, pk=condition_id, client=client)
     return services.condition_update(
-        actor=request.user, condition=condition, data=payload.model_dump(exclude_unset=True), request=request
+        actor=request.user, condition=condition, data=payload.model_dump(exclude_unset=True)
     )
 
 
@@ -158,7 +153,7 @@ def patch_condition(
 def put_medical(request: HttpRequest, client_id: int, payload: MedicalIn) -> dict:
     client = selectors.client_get_for_user(request.user, client_id)
     services.medical_context_update(
-        actor=request.user, client=client, data=_medical_payload(payload, partial=False), request=request
+        actor=request.user, client=client, data=_medical_payload(payload, partial=False)
     )
     return selectors.client_record(client)["medical"]
 
@@ -171,7 +166,7 @@ def put_medical(request: HttpRequest, client_id: int, payload: MedicalIn) -> dic
 def patch_medical(request: HttpRequest, client_id: int, payload: MedicalIn) -> dict:
     client = selectors.client_get_for_user(request.user, client_id)
     services.medical_context_update(
-        actor=request.user, client=client, data=_medical_payload(payload, partial=True), request=request
+        actor=request.user, client=client, data=_medical_payload(payload, partial=True)
     )
     return selectors.client_record(client)["medical"]
 
@@ -183,7 +178,7 @@ def patch_medical(request: HttpRequest, client_id: int, payload: MedicalIn) -> d
 )
 def list_body_maps(request: HttpRequest, client_id: int) -> list:
     client = selectors.client_get_for_user(request.user, client_id)
-    audit_view(request.user, client, request, "Body maps viewed (API)")
+    audit_view(request.user, client, "Body maps viewed (API)")
     return selectors.body_maps_for_client(client)
 
 
@@ -199,7 +194,6 @@ def add_body_map(request: HttpRequest, client_id: int, payload: BodyMapIn) -> St
         client=client,
         marks=[m.model_dump() for m in payload.marks],
         context=payload.context,
-        request=request,
     )
     return Status(
         201,
@@ -250,7 +244,6 @@ def add_consent(request: HttpRequest, client_id: int, payload: ConsentIn) -> Sta
         version=payload.version,
         method=payload.method,
         given_at=payload.given_at,
-        request=request,
     )
     return Status(
         201,
@@ -286,7 +279,7 @@ def _share_dict(share) -> dict:  # noqa: ANN001
 )
 def list_shares(request: HttpRequest, client_id: int) -> list:
     client = selectors.client_get_for_user(request.user, client_id)
-    audit_view(request.user, client, request, "Who sees this record viewed (API)")
+    audit_view(request.user, client, "Who sees this record viewed (API)")
     return [_share_dict(s) for s in selectors.client_shares(client)]
 
 
@@ -302,7 +295,6 @@ def add_share(request: HttpRequest, client_id: int, payload: ShareIn) -> Status:
         client=client,
         therapist_id=payload.therapist_id,
         reason=payload.reason,
-        request=request,
     )
     return Status(201, _share_dict(share))
 
@@ -314,7 +306,7 @@ def add_share(request: HttpRequest, client_id: int, payload: ShareIn) -> Status:
 )
 def delete_share(request: HttpRequest, client_id: int, therapist_id: int) -> Status:
     client = selectors.client_get_for_user(request.user, client_id)
-    services.client_unshare(actor=request.user, client=client, therapist_id=therapist_id, request=request)
+    services.client_unshare(actor=request.user, client=client, therapist_id=therapist_id)
     return Status(204, None)
 
 
@@ -354,5 +346,5 @@ def _grant_dict(grant) -> dict:  # noqa: ANN001
 def list_access(request: HttpRequest, client_id: int) -> list:
     client = selectors.client_get_for_user(request.user, client_id)
     grants = selectors.client_access_grants(request.user, client)
-    audit_view(request.user, client, request, "Access grants viewed (API)")
+    audit_view(request.user, client, "Access grants viewed (API)")
     return [_grant_dict(g) for g in grants]

@@ -24,16 +24,13 @@ from typing import Any, Protocol
 from django import forms
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import QuerySet
-from django.http import HttpRequest
 
 from nervecare.clients.models import Client
 from nervecare.core.models import User
 
 
 class RecordChangedHook(Protocol):
-    def __call__(
-        self, *, actor: User | None, client: Client, request: HttpRequest | None = None
-    ) -> object: ...
+    def __call__(self, *, actor: User | None, client: Client) -> object: ...
 
 
 _record_changed: list[RecordChangedHook] = []
@@ -46,7 +43,7 @@ def on_record_changed(hook: RecordChangedHook) -> RecordChangedHook:
     return hook
 
 
-def record_changed(*, actor: User | None, client: Client, request: HttpRequest | None = None) -> None:
+def record_changed(*, actor: User | None, client: Client) -> None:
     """Run the registered hooks (the safety check) in the caller's transaction; refuse if there is none."""
     if not _record_changed:
         raise ImproperlyConfigured(
@@ -54,7 +51,7 @@ def record_changed(*, actor: User | None, client: Client, request: HttpRequest |
             "from INSTALLED_APPS?)."
         )
     for hook in _record_changed:
-        hook(actor=actor, client=client, request=request)
+        hook(actor=actor, client=client)
 
 
 class RecordSection(Protocol):

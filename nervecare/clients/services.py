@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import Http404, HttpRequest
+from django.http import Http404
 from django.utils import timezone
 
 from nervecare.clients import bodymap
@@ -150,7 +150,6 @@ def intake_create(
     body_map: list[dict[str, Any]] | None = None,
     consent: dict[str, Any] | None = None,
     primary_therapist_id: int | None = None,
-    request: HttpRequest | None = None,
 ) -> Client:
     """Create a client with the whole intake at once: all of it is stored, or none of it."""
     require_clinical(actor)
@@ -212,8 +211,8 @@ def intake_create(
             method=consent["method"],
             recorded_by=actor,
         )
-    audit_record(actor=actor, action="create", obj=new_client, summary="Intake recorded", request=request)
-    record_changed(actor=actor, client=new_client, request=request)
+    audit_record(actor=actor, action="create", obj=new_client, summary="Intake recorded")
+    record_changed(actor=actor, client=new_client)
     return new_client
 
 
@@ -230,9 +229,7 @@ def _apply_update(
 
 
 @transaction.atomic
-def client_update(
-    *, actor: User, client: Client, data: dict[str, Any], request: HttpRequest | None = None
-) -> Client:
+def client_update(*, actor: User, client: Client, data: dict[str, Any]) -> Client:
     """Change the client's details; history keeps who changed what and when."""
     require_clinical(actor)
     client = Client.objects.select_for_update().get(pk=client.pk)
@@ -243,16 +240,12 @@ def client_update(
         raise FieldErrors(errors)
     client.save()
     after = {k: getattr(client, k) for k in before}
-    audit_record(
-        actor=actor, action="update", obj=client, changes=model_changes(before, after), request=request
-    )
+    audit_record(actor=actor, action="update", obj=client, changes=model_changes(before, after))
     return client
 
 
 @transaction.atomic
-def condition_add(
-    *, actor: User, client: Client, data: dict[str, Any], request: HttpRequest | None = None
-) -> Condition:
+def condition_add(*, actor: User, client: Client, data: dict[str, Any]) -> Condition:
     require_clinical_or_own_record(actor, owner_user_id=portal_user_id_of(client))
     errors: dict[str, str] = {}
     _unknown_fields(data, CONDITION_FIELDS, "", errors)
@@ -261,15 +254,13 @@ def condition_add(
     if errors:
         raise FieldErrors(errors)
     condition.save()
-    audit_record(actor=actor, action="create", obj=condition, summary=str(condition), request=request)
-    record_changed(actor=actor, client=client, request=request)
+    audit_record(actor=actor, action="create", obj=condition, summary=str(condition))
+    record_changed(actor=actor, client=client)
     return condition
 
 
 @transaction.atomic
-def condition_update(
-    *, actor: User, condition: Condition, data: dict[str, Any], request: HttpRequest | None = None
-) -> Condition:
+def condition_update(*, actor: User, condition: Condition, data: dict[str, Any]) -> Condition:
     require_clinical(actor)
     condition = Condition.objects.select_for_update().get(pk=condition.pk)
     before, errors = _apply_update(condition, data, CONDITION_FIELDS, "")
@@ -278,17 +269,13 @@ def condition_update(
         raise FieldErrors(errors)
     condition.save()
     after = {k: getattr(condition, k) for k in before}
-    audit_record(
-        actor=actor, action="update", obj=condition, changes=model_changes(before, after), request=request
-    )
-    record_changed(actor=actor, client=condition.client, request=request)
+    audit_record(actor=actor, action="update", obj=condition, changes=model_changes(before, after))
+    record_changed(actor=actor, client=condition.client)
     return condition
 
 
 @transaction.atomic
-def medical_context_update(
-    *, actor: User, client: Client, data: dict[str, Any], request: HttpRequest | None = None
-) -> MedicalContext:
+def medical_context_update(*, actor: User, client: Client, data: dict[str, Any]) -> MedicalContext:
     require_clinical_or_own_record(actor, owner_user_id=portal_user_id_of(client))
     medical, _ = MedicalContext.objects.select_for_update().get_or_create(client=client)
     before, errors = _apply_update(medical, data, MEDICAL_FIELDS, "")
@@ -297,10 +284,8 @@ def medical_context_update(
         raise FieldErrors(errors)
     medical.save()
     after = {k: getattr(medical, k) for k in before}
-    audit_record(
-        actor=actor, action="update", obj=medical, changes=model_changes(before, after), request=request
-    )
-    record_changed(actor=actor, client=client, request=request)
+    audit_record(actor=actor, action="update", obj=medical, changes=model_changes(before, after))
+    record_changed(actor=actor, client=client)
     return medical
 
 
@@ -312,7 +297,6 @@ def body_map_record(
     marks: list[dict[str, Any]],
     context: str = "visit",
     recorded_at: datetime | None = None,
-    request: HttpRequest | None = None,
 ) -> BodyMap:
     """Record the body map again (at any visit); the pattern is recognised and stored with it."""
     require_clinical_or_own_record(actor, owner_user_id=portal_user_id_of(client))
@@ -323,9 +307,7 @@ def body_map_record(
     body_map = _save_body_map(
         client=client, marks=clean, actor=actor, recorded_at=recorded_at or timezone.now(), context=context
     )
-    audit_record(
-        actor=actor, action="create", obj=body_map, summary=f"Body map: {body_map.pattern}", request=request
-    )
+    audit_record(actor=actor, action="create", obj=body_map, summary=f"Body map: {body_map.pattern}")
     return body_map
 
 
@@ -337,7 +319,6 @@ def consent_record(
     version: str,
     method: str,
     given_at: datetime | None = None,
-    request: HttpRequest | None = None,
 ) -> Consent:
     require_clinical(actor)
     errors: dict[str, str] = {}
@@ -352,9 +333,7 @@ def consent_record(
     consent = Consent.objects.create(
         client=client, text=text, given_at=given_at or timezone.now(), method=method, recorded_by=actor
     )
-    audit_record(
-        actor=actor, action="create", obj=consent, summary=f"Consent v{version} ({method})", request=request
-    )
+    audit_record(actor=actor, action="create", obj=consent, summary=f"Consent v{version} ({method})")
     return consent
 
 
@@ -376,7 +355,6 @@ def client_share(
     client: Client,
     therapist_id: Any,
     reason: str = "",
-    request: HttpRequest | None = None,
 ) -> ClientShare:
     """Share the client's clinical record with another therapist of the clinic (audited)."""
     _require_may_share(actor, client)
@@ -405,15 +383,12 @@ def client_share(
         obj=share,
         summary=f"Shared client {client.pk} with {therapist.display_name}",
         changes={"client_id": client.pk, "therapist_id": therapist.pk, "reason": reason},
-        request=request,
     )
     return share
 
 
 @transaction.atomic
-def client_unshare(
-    *, actor: User, client: Client, therapist_id: int, request: HttpRequest | None = None
-) -> None:
+def client_unshare(*, actor: User, client: Client, therapist_id: int) -> None:
     """Stop sharing the client's record with a therapist (audited). 404 if it was not shared with them."""
     _require_may_share(actor, client)
     share = ClientShare.objects.filter(client=client, therapist_id=therapist_id).first()
@@ -425,7 +400,6 @@ def client_unshare(
         obj=share,
         summary=f"Stopped sharing client {client.pk} with {share.therapist.display_name}",
         changes={"client_id": client.pk, "therapist_id": share.therapist_id},
-        request=request,
     )
     share.delete()
 
@@ -438,7 +412,6 @@ def client_access_grant(
     user: User,
     reason: str,
     source_id: int,
-    request: HttpRequest | None = None,
 ) -> ClientAccessGrant:
     """Give a member of staff access to the client's clinical record because of a plan or a booking (audited).
 
@@ -463,7 +436,6 @@ def client_access_grant(
         obj=grant,
         summary=f"Access to client {client.pk} granted to {user.username} ({reason} {source_id})",
         changes={"client_id": client.pk, "user_id": user.pk, "reason": reason, "source_id": source_id},
-        request=request,
     )
     return grant
 
@@ -476,7 +448,6 @@ def client_access_revoke(
     user: User,
     reason: str,
     source_id: int | None = None,
-    request: HttpRequest | None = None,
 ) -> int:
     """End the user's live grants to the client for this reason (and source, if given), audited one by one.
     Returns how many ended; none live is not an error."""
@@ -500,6 +471,5 @@ def client_access_revoke(
             obj=grant,
             summary=f"Access to client {client.pk} revoked for {user.username} ({reason} {grant.source_id})",
             changes={"revoked_at": [None, now.isoformat()]},
-            request=request,
         )
     return len(grants)

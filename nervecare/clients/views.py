@@ -69,7 +69,7 @@ def client_list(request: HttpRequest) -> HttpResponse:
         request.GET or None, therapists=selectors.therapists_for_clinic(request.user.clinic_id)
     )
     clients = selectors.client_list_page(request.user, form.cleaned_data if form.is_valid() else {})
-    audit_list(request.user, Client, [c.id for c in clients], request, "Clients listed")
+    audit_list(request.user, Client, [c.id for c in clients], "Clients listed")
     return render_page_or_partial(
         request,
         "clients/client_list.html",
@@ -120,7 +120,6 @@ def client_new(request: HttpRequest) -> HttpResponse:
                     primary_therapist_id=int(therapist_id)
                     if therapist_id and therapist_id.isdigit()
                     else None,
-                    request=request,
                 )
                 if not forms_ok:
                     raise _DryRun
@@ -166,22 +165,20 @@ def client_new(request: HttpRequest) -> HttpResponse:
 def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
     """The client's record: one card per part of it, each from the app that owns that part."""
     context = selectors.client_record_page(request.user, client_id)
-    audit_record(
-        actor=request.user, action="view", obj=context["client"], summary="Record viewed", request=request
-    )
+    audit_record(actor=request.user, action="view", obj=context["client"], summary="Record viewed")
     return render(request, "clients/client_detail.html", context)
 
 
 @login_required
 def client_edit(request: HttpRequest, client_id: int) -> HttpResponse:
     client = selectors.client_get_for_user(request.user, client_id)
-    audit_view(request.user, client, request, "Record edit page viewed")
+    audit_view(request.user, client, "Record edit page viewed")
     form = ClientForm(request.POST or None, initial={f: getattr(client, f) for f in ClientForm.Meta.fields})
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if getattr(client, k) != v}
         done = run_service(
             request,
-            lambda: services.client_update(actor=request.user, client=client, data=data, request=request),
+            lambda: services.client_update(actor=request.user, client=client, data=data),
             form=form,
             success=_("Details saved."),
         )
@@ -199,9 +196,7 @@ def client_edit(request: HttpRequest, client_id: int) -> HttpResponse:
 def condition_form(request: HttpRequest, client_id: int, condition_id: int | None = None) -> HttpResponse:
     client = selectors.client_get_for_user(request.user, client_id)
     condition = get_object_or_404(Condition, pk=condition_id, client=client) if condition_id else None
-    audit_view(
-        request.user, condition or client, request, "Condition viewed" if condition else "Record viewed"
-    )
+    audit_view(request.user, condition or client, "Condition viewed" if condition else "Record viewed")
     initial = {f: getattr(condition, f) for f in ConditionForm.Meta.fields} if condition else None
     form = ConditionForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -209,7 +204,7 @@ def condition_form(request: HttpRequest, client_id: int, condition_id: int | Non
         if condition is None:
             done = run_service(
                 request,
-                lambda: services.condition_add(actor=request.user, client=client, data=data, request=request),
+                lambda: services.condition_add(actor=request.user, client=client, data=data),
                 form=form,
                 success=_("Neuropathy saved; safety check run again."),
             )
@@ -217,9 +212,7 @@ def condition_form(request: HttpRequest, client_id: int, condition_id: int | Non
             changed = {k: v for k, v in data.items() if getattr(condition, k) != v}
             done = run_service(
                 request,
-                lambda: services.condition_update(
-                    actor=request.user, condition=condition, data=changed, request=request
-                ),
+                lambda: services.condition_update(actor=request.user, condition=condition, data=changed),
                 form=form,
                 success=_("Neuropathy saved; safety check run again."),
             )
@@ -237,7 +230,7 @@ def condition_form(request: HttpRequest, client_id: int, condition_id: int | Non
 @login_required
 def client_history(request: HttpRequest, client_id: int) -> HttpResponse:
     client = selectors.client_get_for_user(request.user, client_id)
-    audit_record(actor=request.user, action="view", obj=client, summary="History viewed", request=request)
+    audit_record(actor=request.user, action="view", obj=client, summary="History viewed")
     return render(
         request, "clients/history.html", {"client": client, "rows": selectors.client_history(client)}
     )
@@ -247,16 +240,14 @@ def client_history(request: HttpRequest, client_id: int) -> HttpResponse:
 def client_edit_medical(request: HttpRequest, client_id: int) -> HttpResponse:
     client = selectors.client_get_for_user(request.user, client_id)
     medical, _created = MedicalContext.objects.get_or_create(client=client)
-    audit_view(request.user, medical, request, "Medical context viewed")
+    audit_view(request.user, medical, "Medical context viewed")
     form = MedicalForm(request.POST or None, instance=medical, prefix="medical")
     if request.method == "POST" and form.is_valid():
         data = form.service_data()
         form.instance.refresh_from_db()  # the service applies the change, not the ModelForm
         done = run_service(
             request,
-            lambda: services.medical_context_update(
-                actor=request.user, client=client, data=data, request=request
-            ),
+            lambda: services.medical_context_update(actor=request.user, client=client, data=data),
             form=form,
             success=_("Medical context saved; safety check run again."),
         )
@@ -273,7 +264,7 @@ def client_edit_medical(request: HttpRequest, client_id: int) -> HttpResponse:
 @login_required
 def body_map_new(request: HttpRequest, client_id: int) -> HttpResponse:
     client = selectors.client_get_for_user(request.user, client_id)
-    audit_view(request.user, client, request, "Body map page viewed")
+    audit_view(request.user, client, "Body map page viewed")
     marks = MarkFormSet(request.POST or None, prefix="marks")
     leftover: list[str] = []
     if request.method == "POST" and marks.is_valid():
@@ -283,7 +274,6 @@ def body_map_new(request: HttpRequest, client_id: int) -> HttpResponse:
                 client=client,
                 marks=marks_from_formset(marks),
                 context="visit",
-                request=request,
             )
         except FieldErrors as exc:
             leftover = _route_errors(exc.errors, {}, marks)
@@ -310,7 +300,6 @@ def share_add(request: HttpRequest, client_id: int) -> HttpResponse:
                 client=client,
                 therapist_id=request.POST.get("therapist_id"),
                 reason=request.POST.get("reason", ""),
-                request=request,
             ),
         )
     except PermissionDenied as exc:
@@ -328,7 +317,7 @@ def share_add(request: HttpRequest, client_id: int) -> HttpResponse:
 def share_remove(request: HttpRequest, client_id: int, therapist_id: int) -> HttpResponse:
     client = selectors.client_get_for_user(request.user, client_id)
     try:
-        services.client_unshare(actor=request.user, client=client, therapist_id=therapist_id, request=request)
+        services.client_unshare(actor=request.user, client=client, therapist_id=therapist_id)
     except PermissionDenied as exc:
         messages.error(request, str(exc))
     else:

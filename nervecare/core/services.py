@@ -9,7 +9,6 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db import models
-from django.http import HttpRequest
 from django.utils import timezone
 
 from nervecare.core import audit
@@ -25,16 +24,13 @@ def audit_record(
     obj: models.Model,
     summary: str = "",
     changes: dict[str, Any] | None = None,
-    request: HttpRequest | None = None,
 ) -> AuditEvent | None:
     """Append one event to the audit trail (who, what record, what changed, from where).
 
     Call it as the last step of a service: the append holds its clinic's chain lock until the service's
     transaction ends. Bulk writes go through `nervecare.core.audit.audited_update` and friends, reads
     through `audit_view` / `audit_list`. Returns None when the trail is switched off (NERVECARE_AUDIT)."""
-    return audit.record(
-        actor=actor, action=action, obj=obj, summary=summary, changes=changes, request=request
-    )
+    return audit.record(actor=actor, action=action, obj=obj, summary=summary, changes=changes)
 
 
 def model_changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:

@@ -51,7 +51,7 @@ def _out(proposal: ContactChangeProposal) -> dict[str, Any]:
 def list_contact_proposals(request: HttpRequest) -> list[dict[str, Any]]:
     proposals = list(proposal_selectors.contact_proposals_for_user(request.user))
     audit.audit_list(
-        request.user, ContactChangeProposal, [p.pk for p in proposals], request, "Contact proposals listed"
+        request.user, ContactChangeProposal, [p.pk for p in proposals], "Contact proposals listed"
     )
     return [_out(p) for p in proposals]
 
@@ -62,7 +62,7 @@ def list_contact_proposals(request: HttpRequest) -> list[dict[str, Any]]:
     summary="Accept a proposal: the client's contact details become the proposed ones",
 )
 def accept_contact_proposal(request: HttpRequest, proposal_id: int) -> dict[str, Any]:
-    return _out(services.contact_change_accept(actor=request.user, proposal_id=proposal_id, request=request))
+    return _out(services.contact_change_accept(actor=request.user, proposal_id=proposal_id))
 
 
 @router.post(
@@ -71,4 +71,4 @@ def accept_contact_proposal(request: HttpRequest, proposal_id: int) -> dict[str,
     summary="Reject a proposal: the client's contact details stay as they are",
 )
 def reject_contact_proposal(request: HttpRequest, proposal_id: int) -> dict[str, Any]:
-    return _out(services.contact_change_reject(actor=request.user, proposal_id=proposal_id, request=request))
+    return _out(services.contact_change_reject(actor=request.user, proposal_id=proposal_id))

@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils import timezone
 
 from nervecare.clients.models import Client
@@ -32,7 +31,6 @@ def contact_change_propose(
     client: Client,
     proposed: dict[str, Any],
     source: str = "FHIR referral import",
-    request: HttpRequest | None = None,
 ) -> ContactChangeProposal | None:
     """Store the contact details in `proposed` that differ from the client's for review; None if none differ.
     The same pending proposal is not stored twice (a referral sent again)."""
@@ -57,7 +55,6 @@ def contact_change_propose(
         obj=proposal,
         summary=f"Contact details proposed for review ({source})",
         changes={k: [v["current"], v["proposed"]] for k, v in changes.items()},
-        request=request,
     )
     return proposal
 
@@ -71,9 +68,7 @@ def _pending(actor: User, proposal_id: int) -> ContactChangeProposal:
 
 
 @transaction.atomic
-def contact_change_accept(
-    *, actor: User, proposal_id: int, request: HttpRequest | None = None
-) -> ContactChangeProposal:
+def contact_change_accept(*, actor: User, proposal_id: int) -> ContactChangeProposal:
     """Apply a pending proposal's contact details to its client (404 unless the actor may see the client)."""
     require_clinical(actor)
     proposal = _pending(actor, proposal_id)
@@ -81,24 +76,19 @@ def contact_change_accept(
         actor=actor,
         client=proposal.client,
         data={k: v["proposed"] for k, v in proposal.changes.items() if k in CONTACT_FIELDS},
-        request=request,
     )
-    return _decide(actor, proposal, ContactChangeProposal.Status.ACCEPTED, request)
+    return _decide(actor, proposal, ContactChangeProposal.Status.ACCEPTED)
 
 
 @transaction.atomic
-def contact_change_reject(
-    *, actor: User, proposal_id: int, request: HttpRequest | None = None
-) -> ContactChangeProposal:
+def contact_change_reject(*, actor: User, proposal_id: int) -> ContactChangeProposal:
     """Close a pending proposal without changing the client (404 unless the actor may see the client)."""
     require_clinical(actor)
     proposal = _pending(actor, proposal_id)
-    return _decide(actor, proposal, ContactChangeProposal.Status.REJECTED, request)
+    return _decide(actor, proposal, ContactChangeProposal.Status.REJECTED)
 
 
-def _decide(
-    actor: User, proposal: ContactChangeProposal, status: str, request: HttpRequest | None
-) -> ContactChangeProposal:
+def _decide(actor: User, proposal: ContactChangeProposal, status: str) -> ContactChangeProposal:
     proposal.status, proposal.decided_by, proposal.decided_at = status, actor, timezone.now()
     proposal.save(update_fields=["status", "decided_by", "decided_at"])
     audit_record(
@@ -107,6 +97,5 @@ def _decide(
         obj=proposal,
         summary=f"Contact change proposal {status}",
         changes={"status": [ContactChangeProposal.Status.PENDING, status]},
-        request=request,
     )
     return proposal

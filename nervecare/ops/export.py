@@ -17,7 +17,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import models
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from reportlab.platypus import Spacer
@@ -202,14 +201,13 @@ def _staff_only(client: Client) -> dict[str, Any]:
     }
 
 
-def client_export_audit(*, actor: User, client: Client, fmt: str, request: HttpRequest | None = None) -> None:
+def client_export_audit(*, actor: User, client: Client, fmt: str) -> None:
     """Record that the client's record left the system (who, which format)."""
     audit_record(
         actor=actor,
         action="view",
         obj=client,
         summary=f"Right-of-access export ({fmt})",
-        request=request,
     )
 
 

@@ -18,7 +18,7 @@ from typing import Any
 from django.apps import apps
 from django.db import models, transaction
 from django.db.models import Max
-from django.http import Http404, HttpRequest
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -113,7 +113,7 @@ def clients_due_for_purge(*, today: dt.date | None = None) -> list[Client]:
 
 
 @transaction.atomic
-def clinic_retention_set(*, actor: User, years: Any, request: HttpRequest | None = None) -> int:
+def clinic_retention_set(*, actor: User, years: Any) -> int:
     """Change the clinic's record_retention_years (admins). What it must be is a legal question for the clinic's
     jurisdiction, not a clinical one; the default is 7."""
     require_admin(actor)
@@ -134,7 +134,6 @@ def clinic_retention_set(*, actor: User, years: Any, request: HttpRequest | None
             obj=clinic,
             summary="Record retention period changed",
             changes={"record_retention_years": [before, value]},
-            request=request,
         )
     return value
 
@@ -143,9 +142,7 @@ def clinic_retention_set(*, actor: User, years: Any, request: HttpRequest | None
 
 
 @transaction.atomic
-def client_soft_delete(
-    *, actor: User, client: Client, reason: str, request: HttpRequest | None = None
-) -> Client:
+def client_soft_delete(*, actor: User, client: Client, reason: str) -> Client:
     """Delete a client: hidden everywhere, future appointments cancelled, restorable by an admin until the
     retention period has passed and the record is erased."""
     require_admin(actor)
@@ -168,7 +165,6 @@ def client_soft_delete(
             actor=actor,
             appointment=appointment,
             reason=_("Client record deleted"),
-            request=request,
         )
         cancelled += 1
     client.deleted_at = timezone.now()
@@ -182,13 +178,12 @@ def client_soft_delete(
         obj=client,
         summary=f"Client deleted (soft); {cancelled} future appointment(s) cancelled",
         changes={"deleted_at": [None, client.deleted_at.isoformat()]},
-        request=request,
     )
     return client
 
 
 @transaction.atomic
-def client_restore(*, actor: User, client: Client, request: HttpRequest | None = None) -> Client:
+def client_restore(*, actor: User, client: Client) -> Client:
     """Undo a soft delete (cancelled appointments stay cancelled: book again if needed)."""
     require_admin(actor)
     client = Client.all_objects.select_for_update().get(pk=client.pk)
@@ -207,7 +202,6 @@ def client_restore(*, actor: User, client: Client, request: HttpRequest | None =
         obj=client,
         summary="Client restored after deletion",
         changes={"deleted_at": [before.isoformat(), None]},
-        request=request,
     )
     return client
 
@@ -230,9 +224,7 @@ def _historical_models_for_client() -> list[tuple[type[models.Model], str]]:
 
 
 @transaction.atomic
-def client_erase(
-    *, actor: User | None, client: Client, request: HttpRequest | None = None, today: dt.date | None = None
-) -> dict[str, int]:
+def client_erase(*, actor: User | None, client: Client, today: dt.date | None = None) -> dict[str, int]:
     """Erase everything held about a deleted client whose retention period has passed, in one transaction.
 
     The audit trail stays: existing events are never changed, and one "delete" event records the erasure
@@ -292,7 +284,6 @@ def client_erase(
         obj=stub,
         summary=f"Client #{client_id} erased: retention period passed",
         changes={"erased": {k: v for k, v in sorted(counts.items()) if v}},
-        request=request,
     )
     return counts
 

@@ -88,9 +88,7 @@ def _state(client) -> dict:
 # Added to the clients router by nervecare/api.py: that router owns the /clients/{client_id} path.
 def delete_client(request: HttpRequest, client_id: int, payload: DeleteIn) -> dict:
     client = privacy.deleted_client_get_for_admin(request.user, client_id)
-    client = privacy.client_soft_delete(
-        actor=request.user, client=client, reason=payload.reason, request=request
-    )
+    client = privacy.client_soft_delete(actor=request.user, client=client, reason=payload.reason)
     return _state(client)
 
 
@@ -101,7 +99,7 @@ def delete_client(request: HttpRequest, client_id: int, payload: DeleteIn) -> di
 )
 def restore_client(request: HttpRequest, client_id: int) -> dict:
     client = privacy.deleted_client_get_for_admin(request.user, client_id)
-    return _state(privacy.client_restore(actor=request.user, client=client, request=request))
+    return _state(privacy.client_restore(actor=request.user, client=client))
 
 
 @router.post(
@@ -111,7 +109,7 @@ def restore_client(request: HttpRequest, client_id: int) -> dict:
 )
 def erase_client(request: HttpRequest, client_id: int) -> dict:
     client = privacy.deleted_client_get_for_admin(request.user, client_id)
-    counts = privacy.client_erase(actor=request.user, client=client, request=request)
+    counts = privacy.client_erase(actor=request.user, client=client)
     return {"id": client_id, "erased": counts}
 
 
@@ -131,7 +129,7 @@ def export_response(request: HttpRequest, client, fmt: str, *, staff: User | Non
     """The export as a download (shared by the API, the staff pages and the portal); audited. `staff`: the
     staff member exporting (their part of the record), or None for the client's own export (all of it)."""
     document = export.client_export(client, staff=staff)
-    export.client_export_audit(actor=request.user, client=client, fmt=fmt, request=request)
+    export.client_export_audit(actor=request.user, client=client, fmt=fmt)
     stamp = document["generated_at"][:10]
     if fmt == "pdf":
         response = pdf_download(

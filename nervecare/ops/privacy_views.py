@@ -38,13 +38,11 @@ def client_delete(request: HttpRequest, client_id: int) -> HttpResponse:
     client = privacy.deleted_client_get_for_admin(request.user, client_id)
     if client.deleted_at is not None:
         return redirect("privacy:deleted")
-    audit_view(request.user, client, request, "Delete page viewed")
+    audit_view(request.user, client, "Delete page viewed")
     form = DeleteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            privacy.client_soft_delete(
-                actor=request.user, client=client, reason=form.cleaned_data["reason"], request=request
-            )
+            privacy.client_soft_delete(actor=request.user, client=client, reason=form.cleaned_data["reason"])
         except FieldErrors as exc:
             for field, message in exc.errors.items():
                 form.add_error(field if field in form.fields else None, message)
@@ -73,7 +71,7 @@ def deleted_clients(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         try:
             years = privacy.clinic_retention_set(
-                actor=request.user, years=request.POST.get("record_retention_years"), request=request
+                actor=request.user, years=request.POST.get("record_retention_years")
             )
         except FieldErrors as exc:
             error = exc.errors["record_retention_years"]
@@ -85,7 +83,7 @@ def deleted_clients(request: HttpRequest) -> HttpResponse:
         for c in clients
     ]
     request.user.clinic.refresh_from_db()
-    audit_list(request.user, Client, [c.id for c in clients], request, "Deleted clients listed")
+    audit_list(request.user, Client, [c.id for c in clients], "Deleted clients listed")
     return render(
         request,
         "ops/deleted_list.html",
@@ -105,7 +103,7 @@ def deleted_clients(request: HttpRequest) -> HttpResponse:
 def client_restore(request: HttpRequest, client_id: int) -> HttpResponse:
     client = privacy.deleted_client_get_for_admin(request.user, client_id)
     try:
-        privacy.client_restore(actor=request.user, client=client, request=request)
+        privacy.client_restore(actor=request.user, client=client)
     except FieldErrors as exc:
         messages.error(request, "; ".join(exc.errors.values()))
         return redirect("privacy:deleted")
@@ -123,7 +121,7 @@ def client_erase(request: HttpRequest, client_id: int) -> HttpResponse:
             error = _("Type the client's full name exactly to confirm.")
         else:
             try:
-                privacy.client_erase(actor=request.user, client=client, request=request)
+                privacy.client_erase(actor=request.user, client=client)
             except FieldErrors as exc:
                 error = "; ".join(exc.errors.values())
             else:

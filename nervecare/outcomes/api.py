@@ -145,7 +145,7 @@ _PDF = download("application/pdf")
 
 def _client_result(request: HttpRequest, client_id: int, summary: str) -> tuple:
     client = selectors.client_for_outcomes(request.user, client_id)
-    audit_record(actor=request.user, action="view", obj=client, summary=summary, request=request)
+    audit_record(actor=request.user, action="view", obj=client, summary=summary)
     return client, client_outcomes(selectors.client_data(client, reader=request.user))
 
 
@@ -205,9 +205,7 @@ class DecisionIn(Schema):
 )
 def decision_create(request: HttpRequest, client_id: int, payload: DecisionIn) -> Status:
     client = selectors.client_for_outcomes(request.user, client_id)
-    record = services.reevaluation_decide(
-        actor=request.user, client=client, request=request, **payload.dict()
-    )
+    record = services.reevaluation_decide(actor=request.user, client=client, **payload.dict())
     return Status(201, to_json(record))
 
 
@@ -227,7 +225,7 @@ def _clinic(request: HttpRequest, q: ClinicQuery, summary: str, *, with_model: b
         measure=q.measure, type=q.type, cause=q.cause, modality=q.modality, therapist_id=q.therapist_id
     )
     result = clinic_outcomes(clinic, filters, with_model=with_model)
-    audit_record(actor=request.user, action="view", obj=clinic, summary=summary, request=request)
+    audit_record(actor=request.user, action="view", obj=clinic, summary=summary)
     return result
 
 
@@ -280,7 +278,7 @@ class ReportIn(Schema):
 def report_create(request: HttpRequest, payload: ReportIn) -> Status:
     """The report is built by the job queue; poll `GET /outcomes/reports/{id}` for its progress."""
     params = {k: v for k, v in payload.dict().items() if v not in ("", None)}
-    job = services.report_job_create(actor=request.user, params=params, request=request)
+    job = services.report_job_create(actor=request.user, params=params)
     job.refresh_from_db()
     return Status(202, job.as_dict())
 
@@ -311,6 +309,5 @@ def report_download(request: HttpRequest, job_id: int) -> HttpResponse:
         action="view",
         obj=job,
         summary="Clinic outcome report downloaded (API)",
-        request=request,
     )
     return clinic_report_download(job)

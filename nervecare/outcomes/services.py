@@ -4,7 +4,6 @@ the queue's task that builds them: large clinics take a while)."""
 from typing import Any
 
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils import timezone
 
 from nervecare.clients.models import Client
@@ -31,7 +30,6 @@ def reevaluation_decide(
     decision: str,
     action: str | None = None,
     reason: str = "",
-    request: HttpRequest | None = None,
 ) -> ReevaluationDecision:
     """Record that the therapist accepted or overruled NerveCare's suggestion at a re-evaluation point.
 
@@ -85,7 +83,6 @@ def reevaluation_decide(
         action="create",
         obj=record,
         summary=f"Re-evaluation week {week}: suggestion {suggested} {decision} ({action})",
-        request=request,
     )
     return record
 
@@ -101,17 +98,13 @@ def _jsonable(value: Any) -> Any:
 
 
 @transaction.atomic
-def report_job_create(
-    *, actor: User, params: dict[str, Any], request: HttpRequest | None = None
-) -> ReportJob:
+def report_job_create(*, actor: User, params: dict[str, Any]) -> ReportJob:
     """Queue a clinic outcome report; the job queue builds it and records its progress."""
     require_clinical(actor)
     job = ReportJob.objects.create(
         clinic_id=actor.clinic_id, requested_by=actor, kind="clinic", params=params
     )
-    audit_record(
-        actor=actor, action="create", obj=job, summary="Clinic outcome report requested", request=request
-    )
+    audit_record(actor=actor, action="create", obj=job, summary="Clinic outcome report requested")
     transaction.on_commit(lambda: build_clinic_report(job.id))
     return job
 

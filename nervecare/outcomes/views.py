@@ -24,7 +24,7 @@ from nervecare.screening.selectors import open_flags
 
 def _client_result(request: HttpRequest, client_id: int, summary: str) -> tuple:
     client = selectors.client_for_outcomes(request.user, client_id)
-    audit_record(actor=request.user, action="view", obj=client, summary=summary, request=request)
+    audit_record(actor=request.user, action="view", obj=client, summary=summary)
     return client, client_outcomes(selectors.client_data(client, reader=request.user))
 
 
@@ -64,7 +64,6 @@ def client_decide(request: HttpRequest, client_id: int) -> HttpResponse:
                 decision=form.cleaned_data["decision"],
                 action=form.cleaned_data["action"] or None,
                 reason=form.cleaned_data["reason"],
-                request=request,
             ),
             form=form,
             success=_("Decision recorded."),
@@ -100,7 +99,7 @@ def _clinic_result(request: HttpRequest, summary: str, *, with_model: bool = Tru
     clinic = Clinic.objects.get(pk=request.user.clinic_id)
     form = ClinicFilterForm(request.GET or None, clinic_id=clinic.id)
     result = clinic_outcomes(clinic, form.filters(), with_model=with_model)
-    audit_record(actor=request.user, action="view", obj=clinic, summary=summary, request=request)
+    audit_record(actor=request.user, action="view", obj=clinic, summary=summary)
     return clinic, form, result
 
 
@@ -142,7 +141,7 @@ def clinic_report_start(request: HttpRequest) -> HttpResponse:
     require_clinical(request.user)
     form = ClinicFilterForm(request.POST, clinic_id=request.user.clinic_id)
     params = form.filters().as_dict()
-    job = services.report_job_create(actor=request.user, params=params, request=request)
+    job = services.report_job_create(actor=request.user, params=params)
     return redirect("outcomes:report_job", job_id=job.id)
 
 
@@ -166,6 +165,5 @@ def report_job_download(request: HttpRequest, job_id: int) -> HttpResponse:
         action="view",
         obj=job,
         summary="Clinic outcome report downloaded",
-        request=request,
     )
     return clinic_report_download(job)

@@ -158,7 +158,7 @@ def _plan(request: HttpRequest, client_id: int, plan_id: int) -> CarePlan:
 )
 def list_plans(request: HttpRequest, client_id: int) -> list:
     client = client_get_for_user(request.user, client_id)
-    audit_record(actor=request.user, action="view", obj=client, summary="Plans viewed (API)", request=request)
+    audit_record(actor=request.user, action="view", obj=client, summary="Plans viewed (API)")
     return [plan_as_dict(p) for p in selectors.plans_for_client(client)]
 
 
@@ -169,7 +169,7 @@ def list_plans(request: HttpRequest, client_id: int) -> list:
 )
 def propose_plan(request: HttpRequest, client_id: int) -> Status:
     client = client_get_for_user(request.user, client_id)
-    plan, proposal = services.plan_propose(actor=request.user, client=client, request=request)
+    plan, proposal = services.plan_propose(actor=request.user, client=client)
     return Status(201, plan_as_dict(plan) | {"therapist_ranking": proposal["therapist_ranking"]})
 
 
@@ -180,7 +180,7 @@ def propose_plan(request: HttpRequest, client_id: int) -> Status:
 )
 def get_plan(request: HttpRequest, client_id: int, plan_id: int) -> dict:
     plan = _plan(request, client_id, plan_id)
-    audit_view(request.user, plan, request, "Plan viewed (API)")
+    audit_view(request.user, plan, "Plan viewed (API)")
     return plan_as_dict(plan)
 
 
@@ -197,7 +197,6 @@ def update_plan(request: HttpRequest, client_id: int, plan_id: int, payload: Pla
             plan=plan,
             changes=payload.changes.model_dump(exclude_unset=True),
             reason=payload.reason,
-            request=request,
         )
     except FieldErrors as exc:
         # Name the fields as the request does: the parts of the plan live under "changes".
@@ -213,9 +212,7 @@ def update_plan(request: HttpRequest, client_id: int, plan_id: int, payload: Pla
     summary="Activate a plan",
 )
 def activate_plan(request: HttpRequest, client_id: int, plan_id: int) -> dict:
-    plan = services.plan_activate(
-        actor=request.user, plan=_plan(request, client_id, plan_id), request=request
-    )
+    plan = services.plan_activate(actor=request.user, plan=_plan(request, client_id, plan_id))
     return plan_as_dict(plan)
 
 
@@ -226,6 +223,6 @@ def activate_plan(request: HttpRequest, client_id: int, plan_id: int) -> dict:
 )
 def cancel_plan(request: HttpRequest, client_id: int, plan_id: int, payload: CancelIn) -> dict:
     plan = services.plan_cancel(
-        actor=request.user, plan=_plan(request, client_id, plan_id), reason=payload.reason, request=request
+        actor=request.user, plan=_plan(request, client_id, plan_id), reason=payload.reason
     )
     return plan_as_dict(plan)

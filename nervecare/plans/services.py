@@ -4,7 +4,6 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest
 from django.utils import timezone
 
 from nervecare.clients.models import Client, ClientAccessGrant
@@ -39,9 +38,7 @@ EDITABLE_FIELDS = (
 LIVE_PLAN_STATUSES = (CarePlan.Status.PROPOSED, CarePlan.Status.ACTIVE)
 
 
-def _plan_access_sync(
-    *, actor: User, plan: CarePlan, old_therapist_id: int | None, request: HttpRequest | None
-) -> None:
+def _plan_access_sync(*, actor: User, plan: CarePlan, old_therapist_id: int | None) -> None:
     """The plan's therapist sees the client's record while the plan is proposed or active (an explicit grant,
     audited); a therapist the plan no longer names, or every one once it is cancelled, loses that grant."""
     live = plan.status in LIVE_PLAN_STATUSES
@@ -53,7 +50,6 @@ def _plan_access_sync(
             user=old.user,
             reason=ClientAccessGrant.Reason.PLAN,
             source_id=plan.pk,
-            request=request,
         )
     if live and plan.therapist_id is not None:
         therapist = Therapist.objects.select_related("user").get(pk=plan.therapist_id)
@@ -63,7 +59,6 @@ def _plan_access_sync(
             user=therapist.user,
             reason=ClientAccessGrant.Reason.PLAN,
             source_id=plan.pk,
-            request=request,
         )
 
 
@@ -134,12 +129,12 @@ def plan_recommendation(client: Client, flags: list[SafetyFlag]) -> dict[str, An
 
 
 @transaction.atomic
-def plan_propose(*, actor: User, client: Client, request: HttpRequest | None = None) -> tuple[CarePlan, dict]:
+def plan_propose(*, actor: User, client: Client) -> tuple[CarePlan, dict]:
     """Run the safety check, then store the recommended plan as a proposal with its reasons."""
     require_clinical(actor)
     if not client.conditions.exists():
         raise FieldErrors({"conditions": "record the client's neuropathy before proposing a plan"})
-    safety_check_run(actor=actor, client=client, request=request)
+    safety_check_run(actor=actor, client=client)
     flags = flags_in_force(client)
     proposal = plan_recommendation(client, flags)
     best = next((t for t in proposal["therapist_ranking"] if t["eligible"]), None)
@@ -171,8 +166,8 @@ def plan_propose(*, actor: User, client: Client, request: HttpRequest | None = N
         therapist_id=best["therapist_id"] if best else None,
         created_by=actor,
     )
-    audit_record(actor=actor, action="create", obj=plan, summary=f"Plan proposed: {plan}", request=request)
-    _plan_access_sync(actor=actor, plan=plan, old_therapist_id=None, request=request)
+    audit_record(actor=actor, action="create", obj=plan, summary=f"Plan proposed: {plan}")
+    _plan_access_sync(actor=actor, plan=plan, old_therapist_id=None)
     return plan, proposal
 
 
@@ -237,9 +232,7 @@ def _validate_plan(plan: CarePlan, flags: list[SafetyFlag], errors: dict[str, st
 
 
 @transaction.atomic
-def plan_update(
-    *, actor: User, plan: CarePlan, changes: dict[str, Any], reason: str, request: HttpRequest | None = None
-) -> CarePlan:
+def plan_update(*, actor: User, plan: CarePlan, changes: dict[str, Any], reason: str) -> CarePlan:
     """Change any part of a proposed or active plan; each changed field is logged with who and why."""
     require_clinical(actor)
     plan = CarePlan.objects.select_for_update().select_related("client").get(pk=plan.pk)
@@ -279,9 +272,8 @@ def plan_update(
         obj=plan,
         summary=f"Plan changed: {reason.strip()[:200]}",
         changes={k: [_json(v), _json(getattr(plan, k))] for k, v in before.items() if v != getattr(plan, k)},
-        request=request,
     )
-    _plan_access_sync(actor=actor, plan=plan, old_therapist_id=old_therapist_id, request=request)
+    _plan_access_sync(actor=actor, plan=plan, old_therapist_id=old_therapist_id)
     return plan
 
 
@@ -289,14 +281,14 @@ def _json(value: Any) -> Any:
     return value if isinstance(value, bool | int | float | str | list | dict) or value is None else str(value)
 
 
-def plan_activate(*, actor: User, plan: CarePlan, request: HttpRequest | None = None) -> CarePlan:
+def plan_activate(*, actor: User, plan: CarePlan) -> CarePlan:
     """Activate a proposed plan. The safety check runs first; an open stop or clearance flag blocks it.
 
     The safety check commits on its own, before the activation: a flag that blocks the plan is kept (and can
     be seen and cleared) even though the activation itself is refused.
     """
     require_clinical(actor)
-    safety_check_run(actor=actor, client=plan.client, request=request)
+    safety_check_run(actor=actor, client=plan.client)
     with transaction.atomic():
         plan = CarePlan.objects.select_for_update().select_related("client").get(pk=plan.pk)
         if plan.status != CarePlan.Status.PROPOSED:
@@ -325,13 +317,13 @@ def plan_activate(*, actor: User, plan: CarePlan, request: HttpRequest | None = 
                 plan.save()
         except IntegrityError:
             raise FieldErrors({"status": "the client already has an active plan"}) from None
-        audit_record(actor=actor, action="update", obj=plan, summary="Plan activated", request=request)
-        _plan_access_sync(actor=actor, plan=plan, old_therapist_id=plan.therapist_id, request=request)
+        audit_record(actor=actor, action="update", obj=plan, summary="Plan activated")
+        _plan_access_sync(actor=actor, plan=plan, old_therapist_id=plan.therapist_id)
     return plan
 
 
 @transaction.atomic
-def plan_cancel(*, actor: User, plan: CarePlan, reason: str, request: HttpRequest | None = None) -> CarePlan:
+def plan_cancel(*, actor: User, plan: CarePlan, reason: str) -> CarePlan:
     require_clinical(actor)
     if not reason.strip():
         raise FieldErrors({"reason": "say why the plan is cancelled"})
@@ -354,7 +346,6 @@ def plan_cancel(*, actor: User, plan: CarePlan, reason: str, request: HttpReques
         action="update",
         obj=plan,
         summary=f"Plan cancelled: {reason.strip()[:200]}",
-        request=request,
     )
-    _plan_access_sync(actor=actor, plan=plan, old_therapist_id=plan.therapist_id, request=request)
+    _plan_access_sync(actor=actor, plan=plan, old_therapist_id=plan.therapist_id)
     return plan

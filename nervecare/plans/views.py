@@ -18,9 +18,7 @@ from nervecare.plans.forms import PlanEditForm
 @require_POST
 def plan_propose(request: HttpRequest, client_id: int) -> HttpResponse:
     client = client_get_for_user(request.user, client_id)
-    done = run_service(
-        request, lambda: services.plan_propose(actor=request.user, client=client, request=request)
-    )
+    done = run_service(request, lambda: services.plan_propose(actor=request.user, client=client))
     if not done.ok or done.value is None:
         return redirect("clients:client", client_id=client.id)
     plan, _proposal = done.value
@@ -30,7 +28,7 @@ def plan_propose(request: HttpRequest, client_id: int) -> HttpResponse:
 @login_required
 def plan_detail(request: HttpRequest, client_id: int, plan_id: int) -> HttpResponse:
     plan = selectors.plan_get_for_user(request.user, client_id, plan_id)
-    audit_view(request.user, plan, request, "Plan viewed")
+    audit_view(request.user, plan, "Plan viewed")
     therapists = selectors.therapists_for_clinic(request.user.clinic_id)
     form = PlanEditForm(request.POST or None, plan=plan, therapists=therapists)
     status = 200
@@ -43,7 +41,6 @@ def plan_detail(request: HttpRequest, client_id: int, plan_id: int) -> HttpRespo
                     plan=plan,
                     changes=form.changes(),
                     reason=form.cleaned_data["reason"],
-                    request=request,
                 ),
                 form=form,
                 success=_("Plan changed."),
@@ -62,7 +59,7 @@ def plan_activate(request: HttpRequest, client_id: int, plan_id: int) -> HttpRes
     try:
         run_service(
             request,
-            lambda: services.plan_activate(actor=request.user, plan=plan, request=request),
+            lambda: services.plan_activate(actor=request.user, plan=plan),
             success=_("Plan activated."),
         )
     except services.PlanBlockedError as exc:
@@ -76,9 +73,7 @@ def plan_cancel(request: HttpRequest, client_id: int, plan_id: int) -> HttpRespo
     plan = selectors.plan_get_for_user(request.user, client_id, plan_id)
     run_service(
         request,
-        lambda: services.plan_cancel(
-            actor=request.user, plan=plan, reason=request.POST.get("reason", ""), request=request
-        ),
+        lambda: services.plan_cancel(actor=request.user, plan=plan, reason=request.POST.get("reason", "")),
         success=_("Plan cancelled."),
     )
     return redirect("plans:plan", client_id=client_id, plan_id=plan_id)

@@ -99,12 +99,12 @@ def client_invite(*, actor: User, client: Client, request: HttpRequest | None = 
         None,
         [client.email],
     )
-    audit_record(actor=actor, action="update", obj=client, summary="Portal invitation sent", request=request)
+    audit_record(actor=actor, action="update", obj=client, summary="Portal invitation sent")
     return account
 
 
 @transaction.atomic
-def portal_consent_sign(*, user: User, version: str, request: HttpRequest | None = None) -> Consent:
+def portal_consent_sign(*, user: User, version: str) -> Consent:
     """The client reads the clinic's consent text and signs it electronically."""
     client = selectors.client_for_portal_user(user)
     text = client.clinic.consent_texts.filter(version=version).first()
@@ -120,15 +120,12 @@ def portal_consent_sign(*, user: User, version: str, request: HttpRequest | None
         action="create",
         obj=consent,
         summary=f"Consent v{version} signed in the portal",
-        request=request,
     )
     return consent
 
 
 @transaction.atomic
-def portal_response_create(
-    *, user: User, instrument: str, answers: dict[str, Any], request: HttpRequest | None = None
-) -> InstrumentResponse:
+def portal_response_create(*, user: User, instrument: str, answers: dict[str, Any]) -> InstrumentResponse:
     """Score and store a questionnaire the client answered about themselves, then run the safety check.
 
     Goes through screening.services.response_create with the client as the actor (their own record only)."""
@@ -142,7 +139,6 @@ def portal_response_create(
         instrument=instrument,
         answers=answers,
         context="visit" if has_visited else "intake",
-        request=request,
     )
 
 
@@ -153,7 +149,6 @@ def diary_entry_save(
     day: datetime.date,
     ratings: dict[str, int],
     note: str = "",
-    request: HttpRequest | None = None,
 ) -> DiaryEntry:
     """Write (or rewrite) the client's diary for one day; at most one entry per day, none in the future."""
     client = selectors.client_for_portal_user(user)
@@ -183,7 +178,6 @@ def diary_entry_save(
         action="create" if created else "update",
         obj=entry,
         summary=f"Diary {day.isoformat()}",
-        request=request,
     )
     return entry
 
@@ -197,7 +191,6 @@ def portal_appointment_cancel(
     *,
     user: User,
     appointment_id: int,
-    request: HttpRequest | None = None,
     reason: str = CLIENT_CANCEL_REASON,
 ) -> Appointment:
     """The client cancels their own booked appointment, no later than the clinic's notice period before it.
@@ -230,9 +223,8 @@ def portal_appointment_cancel(
         action="update",
         obj=appointment,
         summary=f"Cancelled: {reason}",
-        request=request,
     )
-    booking_access_release(actor=user, client=client, therapist=appointment.therapist, request=request)
+    booking_access_release(actor=user, client=client, therapist=appointment.therapist)
     waitlist_offer_freed(appointment)
     return appointment
 
@@ -241,9 +233,7 @@ CLIENT_RESCHEDULE_REASON = "rescheduled by the client"
 
 
 @transaction.atomic
-def portal_appointment_book(
-    *, user: User, slot: str, replace_id: int | None = None, request: HttpRequest | None = None
-) -> Booking:
+def portal_appointment_book(*, user: User, slot: str, replace_id: int | None = None) -> Booking:
     """The client books one session of their active plan at a free time, at least the clinic's notice period
     ahead. Goes through scheduling.services.appointment_book (working hours, double booking, qualification,
     stop flags), with the client as the actor.
@@ -268,9 +258,7 @@ def portal_appointment_book(
             }
         )
     if replace_id is not None:
-        old = portal_appointment_cancel(
-            user=user, appointment_id=replace_id, request=request, reason=CLIENT_RESCHEDULE_REASON
-        )
+        old = portal_appointment_cancel(user=user, appointment_id=replace_id, reason=CLIENT_RESCHEDULE_REASON)
         if old.plan_id not in (None, plan.id):
             raise FieldErrors({"slot": "this appointment belongs to another plan; please call the clinic"})
     return appointment_book(
@@ -280,7 +268,6 @@ def portal_appointment_book(
         service_id=service.id,
         starts_at=starts_at,
         plan_id=plan.id,
-        request=request,
     )
 
 
@@ -321,7 +308,6 @@ def client_intake_submit(
     medications: list[str],
     comorbidities: list[str],
     goals: str = "",
-    request: HttpRequest | None = None,
 ) -> ClientIntake:
     """The client's own intake: their condition (when they know its type), symptoms, body map, medications,
     other conditions, goals and the medical facts the safety check needs.
@@ -335,7 +321,7 @@ def client_intake_submit(
     new_condition = None
     if condition.get("type"):
         try:
-            new_condition = condition_add(actor=user, client=client, data=condition, request=request)
+            new_condition = condition_add(actor=user, client=client, data=condition)
         except FieldErrors as exc:
             errors.update({f"condition.{k}": v for k, v in exc.errors.items()})
     existing = MedicalContext.objects.filter(client=client).first()
@@ -351,15 +337,13 @@ def client_intake_submit(
         update["comorbidities"] = [*(existing.comorbidities if existing else []), *new_comorbid]
     if update:
         try:
-            medical_context_update(actor=user, client=client, data=update, request=request)
+            medical_context_update(actor=user, client=client, data=update)
         except FieldErrors as exc:
             errors.update({f"medical.{k}": v for k, v in exc.errors.items()})
     body_map = None
     if marks:
         try:
-            body_map = body_map_record(
-                actor=user, client=client, marks=marks, context="client_intake", request=request
-            )
+            body_map = body_map_record(actor=user, client=client, marks=marks, context="client_intake")
         except FieldErrors as exc:
             errors.update(exc.errors)
     goals = goals.strip()
@@ -386,17 +370,13 @@ def client_intake_submit(
             "marks": len(marks),
         },
     )
-    audit_record(
-        actor=user, action="create", obj=intake, summary="Intake filled in by the client", request=request
-    )
-    safety_check_run(actor=user, client=client, request=request)
+    audit_record(actor=user, action="create", obj=intake, summary="Intake filled in by the client")
+    safety_check_run(actor=user, client=client)
     return intake
 
 
 @transaction.atomic
-def client_intake_review(
-    *, actor: User, intake: ClientIntake, request: HttpRequest | None = None
-) -> ClientIntake:
+def client_intake_review(*, actor: User, intake: ClientIntake) -> ClientIntake:
     """A therapist has read what the client reported (and corrected the record where needed)."""
     require_clinical(actor)
     intake = ClientIntake.objects.select_for_update().get(pk=intake.pk)
@@ -407,7 +387,5 @@ def client_intake_review(
     intake.reviewed_at = timezone.now()
     intake.reviewed_by = actor
     intake.save(update_fields=["reviewed_at", "reviewed_by", "updated_at"])
-    audit_record(
-        actor=actor, action="update", obj=intake, summary="Client-reported intake reviewed", request=request
-    )
+    audit_record(actor=actor, action="update", obj=intake, summary="Client-reported intake reviewed")
     return intake

@@ -46,7 +46,7 @@ def client_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
         client = selectors.client_for_portal_user(request.user)
         response = view(request, client, *args, **kwargs)
         if request.method == "GET" and response.status_code == 200 and view.__name__ not in AUDITED_BY_VIEW:
-            audit_view(request.user, client, request, summary=f"Own record in the portal: {view.__name__}")
+            audit_view(request.user, client, summary=f"Own record in the portal: {view.__name__}")
         return response
 
     return wrapper
@@ -82,7 +82,7 @@ def consent(request: HttpRequest, client) -> HttpResponse:
         if request.POST.get("agree") != "yes":
             error = _("Tick the box to say you have read and agree, or talk to your therapist first.")
         else:
-            services.portal_consent_sign(user=request.user, version=text.version, request=request)
+            services.portal_consent_sign(user=request.user, version=text.version)
             messages.success(request, _("Thank you. Your consent is recorded."))
             return redirect("portal:home")
     return render(
@@ -103,9 +103,7 @@ def questionnaire(request: HttpRequest, client, code: str) -> HttpResponse:
     if request.method == "POST":
         given = {item.id: request.POST.get(f"item_{item.id}", "") for item in definition.items}
         try:
-            services.portal_response_create(
-                user=request.user, instrument=code, answers=given, request=request
-            )
+            services.portal_response_create(user=request.user, instrument=code, answers=given)
         except FieldErrors as exc:
             errors = {k.removeprefix("answers."): v for k, v in exc.errors.items()}
         else:
@@ -138,7 +136,6 @@ def diary(request: HttpRequest, client) -> HttpResponse:
                 day=data["day"],
                 ratings={k: data[k] for k in ("pain", "numbness", "tingling", "sleep")},
                 note=data["note"],
-                request=request,
             )
         except FieldErrors as exc:
             for key, message in exc.errors.items():
@@ -178,7 +175,7 @@ def appointments(request: HttpRequest, client) -> HttpResponse:
 @require_POST
 def appointment_cancel(request: HttpRequest, client, appointment_id: int) -> HttpResponse:
     try:
-        services.portal_appointment_cancel(user=request.user, appointment_id=appointment_id, request=request)
+        services.portal_appointment_cancel(user=request.user, appointment_id=appointment_id)
     except FieldErrors as exc:
         messages.error(request, " ".join(exc.errors.values()))
     else:
@@ -207,7 +204,6 @@ def report_download(request: HttpRequest, client) -> HttpResponse:
         action="view",
         obj=client,
         summary="Own progress report downloaded",
-        request=request,
     )
     return pdf_download(pdf, filename="my-progress-report.pdf")
 
@@ -271,9 +267,7 @@ def book_confirm(request: HttpRequest, client) -> HttpResponse:
     status = 200
     if request.method == "POST":
         try:
-            services.portal_appointment_book(
-                user=request.user, slot=slot, replace_id=replace, request=request
-            )
+            services.portal_appointment_book(user=request.user, slot=slot, replace_id=replace)
         except BookingConflictError as exc:
             sep = "&" if "?" in back else "?"
             own = any(c.get("with") == "client" for c in exc.conflicts)
@@ -324,7 +318,6 @@ def intake(request: HttpRequest, client) -> HttpResponse:
                 medications=form.lines("medications"),
                 comorbidities=form.lines("comorbidities"),
                 goals=form.cleaned_data["goals"],
-                request=request,
             )
         except FieldErrors as exc:
             leftover = _route_intake_errors(exc.errors, form, marks)
@@ -385,7 +378,7 @@ def intake_review(request: HttpRequest, client_id: int, intake_id: int) -> HttpR
     client = client_get_for_user(request.user, client_id)
     intake = get_object_or_404(ClientIntake, pk=intake_id, client=client)
     try:
-        services.client_intake_review(actor=request.user, intake=intake, request=request)
+        services.client_intake_review(actor=request.user, intake=intake)
     except FieldErrors as exc:
         messages.error(request, " ".join(exc.errors.values()))
     else:

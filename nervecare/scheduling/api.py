@@ -366,7 +366,6 @@ def book(request: HttpRequest, payload: BookIn) -> Status:
         starts_at=payload.starts_at,
         room_id=payload.room_id,
         plan_id=payload.plan_id,
-        request=request,
     )
     return Status(201, appointment_as_dict(booking.appointment) | {"warnings": booking.warnings})
 
@@ -392,7 +391,6 @@ def reschedule(request: HttpRequest, appointment_id: int, payload: RescheduleIn)
         appointment=appointment,
         starts_at=payload.starts_at,
         therapist_id=payload.therapist_id,
-        request=request,
     )
     return appointment_as_dict(selectors.appointment_get_for_user(request.user, moved.id))
 
@@ -409,7 +407,6 @@ def reschedule_rest(request: HttpRequest, appointment_id: int, payload: Reschedu
         appointment=appointment,
         local_time=payload.local_time,
         weekday=payload.weekday,
-        request=request,
     )
     return [appointment_as_dict(selectors.appointment_get_for_user(request.user, a.id)) for a in moved]
 
@@ -421,9 +418,7 @@ def reschedule_rest(request: HttpRequest, appointment_id: int, payload: Reschedu
 )
 def cancel(request: HttpRequest, appointment_id: int, payload: CancelIn) -> dict:
     appointment = selectors.appointment_get_for_user(request.user, appointment_id)
-    services.appointment_cancel(
-        actor=request.user, appointment=appointment, reason=payload.reason, request=request
-    )
+    services.appointment_cancel(actor=request.user, appointment=appointment, reason=payload.reason)
     return appointment_as_dict(selectors.appointment_get_for_user(request.user, appointment_id))
 
 
@@ -434,7 +429,7 @@ def cancel(request: HttpRequest, appointment_id: int, payload: CancelIn) -> dict
 )
 def no_show(request: HttpRequest, appointment_id: int) -> dict:
     appointment = selectors.appointment_get_for_user(request.user, appointment_id)
-    services.appointment_no_show(actor=request.user, appointment=appointment, request=request)
+    services.appointment_no_show(actor=request.user, appointment=appointment)
     return appointment_as_dict(selectors.appointment_get_for_user(request.user, appointment_id))
 
 
@@ -445,7 +440,7 @@ def no_show(request: HttpRequest, appointment_id: int) -> dict:
 )
 def check_in(request: HttpRequest, appointment_id: int) -> dict:
     appointment = selectors.appointment_get_for_user(request.user, appointment_id)
-    booking = services.appointment_check_in(actor=request.user, appointment=appointment, request=request)
+    booking = services.appointment_check_in(actor=request.user, appointment=appointment)
     return appointment_as_dict(selectors.appointment_get_for_user(request.user, appointment_id)) | {
         "warnings": booking.warnings
     }
@@ -490,7 +485,6 @@ def book_series(request: HttpRequest, payload: SeriesIn) -> Status:
         room_id=payload.room_id,
         skip_conflicts=payload.skip_conflicts,
         replacements=payload.replacements,
-        request=request,
     )
     appointments = Appointment.objects.filter(series=result["series"]).select_related(
         "client", "therapist", "service", "clinic"
@@ -514,7 +508,7 @@ def book_series(request: HttpRequest, payload: SeriesIn) -> Status:
 def plan_progress(request: HttpRequest, client_id: int, plan_id: int) -> dict:
     client = _client(request, client_id)
     plan = get_object_or_404(CarePlan, pk=plan_id, client=client)
-    audit_view(request.user, plan, request, "Plan progress viewed (API)")
+    audit_view(request.user, plan, "Plan progress viewed (API)")
     return selectors.plan_progress(plan)
 
 
@@ -551,7 +545,7 @@ def list_waitlist(request: HttpRequest) -> list:
 def accept_waitlist(request: HttpRequest, entry_id: int) -> dict:
     require_scheduling(request.user)
     entry = get_object_or_404(WaitlistEntry, pk=entry_id, client__clinic_id=request.user.clinic_id)
-    booking = services.waitlist_accept(actor=request.user, entry=entry, request=request)
+    booking = services.waitlist_accept(actor=request.user, entry=entry)
     return appointment_as_dict(booking.appointment) | {"warnings": booking.warnings}
 
 

@@ -138,7 +138,7 @@ def appointment_detail(request: HttpRequest, appointment_id: int) -> HttpRespons
                     form.cleaned_data["day"], form.cleaned_data["at"], tz, field="at"
                 )
                 services.appointment_reschedule(
-                    actor=request.user, appointment=appointment, starts_at=starts_at, request=request
+                    actor=request.user, appointment=appointment, starts_at=starts_at
                 )
             except FieldErrors as exc:
                 for key, message in exc.errors.items():
@@ -179,18 +179,15 @@ def appointment_action(request: HttpRequest, appointment_id: int, action: str) -
                 actor=request.user,
                 appointment=appointment,
                 reason=request.POST.get("reason", ""),
-                request=request,
             )
             messages.success(request, _("Appointment cancelled; the client will be told."))
         elif action == "check-in":
-            booking = services.appointment_check_in(
-                actor=request.user, appointment=appointment, request=request
-            )
+            booking = services.appointment_check_in(actor=request.user, appointment=appointment)
             messages.success(request, _("Checked in."))
             for warning in booking.warnings:
                 messages.warning(request, warning)
         elif action == "no-show":
-            services.appointment_no_show(actor=request.user, appointment=appointment, request=request)
+            services.appointment_no_show(actor=request.user, appointment=appointment)
             messages.success(request, _("Marked as a no-show."))
     except FieldErrors as exc:
         messages.error(request, "; ".join(exc.errors.values()))
@@ -277,9 +274,7 @@ def book_series(request: HttpRequest, client_id: int, plan_id: int) -> HttpRespo
         try:
             if request.POST.get("action") == "book":
                 replacements = _replacements(request.POST)
-                result = services.series_book(
-                    **args, skip_conflicts=True, replacements=replacements, request=request
-                )
+                result = services.series_book(**args, skip_conflicts=True, replacements=replacements)
                 return _series_booked(request, client, plan, result, form.cleaned_data["therapist_id"], tz)
             preview = services.series_preview(**args)
         except FieldErrors as exc:
@@ -342,7 +337,6 @@ def booking_desk(request: HttpRequest) -> HttpResponse:
                     therapist_id=data["therapist_id"],
                     service_id=data["service_id"],
                     starts_at=localtime.combine_to_utc(data["day"], data["at"], tz, field="at"),
-                    request=request,
                 )
             except FieldErrors as exc:
                 for key, message in exc.errors.items():

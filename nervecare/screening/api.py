@@ -179,9 +179,7 @@ def score_instrument(request: HttpRequest, code: str, payload: AnswersIn) -> dic
 )
 def list_responses(request: HttpRequest, client_id: int, instrument: str = "") -> list:
     client = client_get_for_user(request.user, client_id)
-    audit_record(
-        actor=request.user, action="view", obj=client, summary="Screenings viewed (API)", request=request
-    )
+    audit_record(actor=request.user, action="view", obj=client, summary="Screenings viewed (API)")
     return [selectors.response_as_dict(r) for r in selectors.responses_for_client(client, instrument)]
 
 
@@ -199,7 +197,6 @@ def add_response(request: HttpRequest, client_id: int, payload: ResponseIn) -> S
         answers=payload.answers,
         administered_at=payload.administered_at,
         context=payload.context,
-        request=request,
     )
     return Status(201, selectors.response_as_dict(response))
 
@@ -211,10 +208,7 @@ def add_response(request: HttpRequest, client_id: int, payload: ResponseIn) -> S
 )
 def run_safety_check(request: HttpRequest, client_id: int) -> list:
     client = client_get_for_user(request.user, client_id)
-    return [
-        selectors.flag_as_dict(f)
-        for f in services.safety_check_run(actor=request.user, client=client, request=request)
-    ]
+    return [selectors.flag_as_dict(f) for f in services.safety_check_run(actor=request.user, client=client)]
 
 
 @router.get(
@@ -224,7 +218,7 @@ def run_safety_check(request: HttpRequest, client_id: int) -> list:
 )
 def list_flags(request: HttpRequest, client_id: int, status: str = "open") -> list:
     client = client_get_for_user(request.user, client_id)
-    audit_record(actor=request.user, action="view", obj=client, summary="Flags viewed (API)", request=request)
+    audit_record(actor=request.user, action="view", obj=client, summary="Flags viewed (API)")
     flags = client.flags.all() if status == "all" else client.flags.filter(status=status)
     return [selectors.flag_as_dict(f) for f in flags]
 
@@ -243,7 +237,6 @@ def record_clearance(request: HttpRequest, client_id: int, flag_id: int, payload
         clinician=payload.clinician,
         clearance_date=payload.clearance_date,
         note=payload.note,
-        request=request,
     )
     return selectors.flag_as_dict(flag)
 

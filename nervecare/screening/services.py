@@ -9,7 +9,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils import timezone
 
 from nervecare.clients.models import Client, MedicalContext
@@ -44,7 +43,6 @@ def response_create(
     answers: dict[str, Any],
     administered_at: datetime | None = None,
     context: str = "intake",
-    request: HttpRequest | None = None,
 ) -> InstrumentResponse:
     """Score and store one completed instrument. A missing or out-of-range answer stores nothing.
 
@@ -84,11 +82,10 @@ def response_create(
         action="create",
         obj=response,
         summary=f"{definition.short_title}: {result['total']} — {result['interpretation']['summary']}",
-        request=request,
     )
     # Already inside this service's transaction: the check runs in it directly (no savepoint of its own; an
     # error leaves the whole service, as before).
-    _safety_check(actor=actor, client=client, request=request)
+    _safety_check(actor=actor, client=client)
     return response
 
 
@@ -122,15 +119,13 @@ def _basis_key(basis: dict[str, Any]) -> str:
 
 
 @transaction.atomic
-def safety_check_run(
-    *, actor: User | None, client: Client, request: HttpRequest | None = None
-) -> list[SafetyFlag]:
+def safety_check_run(*, actor: User | None, client: Client) -> list[SafetyFlag]:
     """Run the rules and bring the client's flags up to date; returns the open flags, most severe first.
 
     A rule that fires opens a flag (or refreshes the open one). A clearance already recorded for a rule keeps
     it closed. A flag whose rule no longer fires closes as "no longer applies".
     """
-    return _safety_check(actor=actor, client=client, request=request).open_flags
+    return _safety_check(actor=actor, client=client).open_flags
 
 
 @dataclass
@@ -139,15 +134,13 @@ class SafetyCheck:
     fired: set[str]  # the ids of the rules that fired
 
 
-def safety_check_run_with_rules(
-    *, actor: User | None, client: Client, request: HttpRequest | None = None
-) -> SafetyCheck:
+def safety_check_run_with_rules(*, actor: User | None, client: Client) -> SafetyCheck:
     """safety_check_run (its own transaction), also returning which rules fired."""
     with transaction.atomic():
-        return _safety_check(actor=actor, client=client, request=request)
+        return _safety_check(actor=actor, client=client)
 
 
-def _safety_check(*, actor: User | None, client: Client, request: HttpRequest | None = None) -> SafetyCheck:
+def _safety_check(*, actor: User | None, client: Client) -> SafetyCheck:
     """safety_check_run's body; the caller holds a transaction."""
     if actor is not None:
         require_clinical_or_own_record(actor, owner_user_id=portal_user_id_of(client))
@@ -206,7 +199,6 @@ def _safety_check(*, actor: User | None, client: Client, request: HttpRequest | 
         obj=client,
         summary=f"Safety check: {len(flags)} open flag(s)",
         changes={"open_flags": [f"{f.level}:{f.rule_id}" for f in flags]},
-        request=request,
     )
     return SafetyCheck(open_flags=flags, fired=set(fired))
 
@@ -219,7 +211,6 @@ def flag_record_clearance(
     clinician: str,
     clearance_date: date,
     note: str = "",
-    request: HttpRequest | None = None,
 ) -> SafetyFlag:
     """Close a clearance flag with the clinician's clearance. Stop flags close only when the data changes."""
     require_clinical(actor)
@@ -246,7 +237,5 @@ def flag_record_clearance(
     flag.clearance_date = clearance_date
     flag.resolution_note = note
     flag.save()
-    audit_record(
-        actor=actor, action="update", obj=flag, summary=f"Clearance by {flag.clearance_by}", request=request
-    )
+    audit_record(actor=actor, action="update", obj=flag, summary=f"Clearance by {flag.clearance_by}")
     return flag

@@ -25,7 +25,7 @@ def screening_new(request: HttpRequest, client_id: int, code: str) -> HttpRespon
     definition = instruments.all_definitions().get(code)
     if definition is None:
         raise Http404("No such instrument.")
-    audit_view(request.user, client, request, f"Screening page viewed ({code})")
+    audit_view(request.user, client, f"Screening page viewed ({code})")
     errors: dict[str, str] = {}
     given: dict[str, str] = {}
     if request.method == "POST":
@@ -37,7 +37,6 @@ def screening_new(request: HttpRequest, client_id: int, code: str) -> HttpRespon
                 instrument=code,
                 answers=given,
                 context=request.POST.get("context", "intake"),
-                request=request,
             )
         except FieldErrors as exc:
             # Each answer's error goes beside its item (the items are not a Django form).
@@ -62,7 +61,7 @@ def screening_new(request: HttpRequest, client_id: int, code: str) -> HttpRespon
 @require_POST
 def safety_check(request: HttpRequest, client_id: int) -> HttpResponse:
     client = client_get_for_user(request.user, client_id)
-    flags = services.safety_check_run(actor=request.user, client=client, request=request)
+    flags = services.safety_check_run(actor=request.user, client=client)
     if is_htmx(request):
         return render(
             request,
@@ -88,7 +87,6 @@ def flag_clearance(request: HttpRequest, client_id: int, flag_id: int) -> HttpRe
                 clinician=form.cleaned_data["clinician"],
                 clearance_date=form.cleaned_data["clearance_date"],
                 note=form.cleaned_data["note"],
-                request=request,
             ),
             success=_("Clearance recorded."),
         )

@@ -62,9 +62,7 @@ def get_appointment_note(request: HttpRequest, appointment_id: int) -> dict:
     note = selectors.note_for_appointment(appointment)
     if note is None:
         raise Http404("No note has been started for this appointment yet (PUT one).")
-    audit_record(
-        actor=request.user, action="view", obj=note, summary="Session note viewed (API)", request=request
-    )
+    audit_record(actor=request.user, action="view", obj=note, summary="Session note viewed (API)")
     return selectors.note_as_dict(note)
 
 
@@ -77,9 +75,7 @@ def get_appointment_note(request: HttpRequest, appointment_id: int) -> dict:
 def put_appointment_note(request: HttpRequest, appointment_id: int, payload: NoteIn) -> dict:
     appointment = selectors.appointment_get_for_note(request.user, appointment_id)
     data, events = _note_payload(payload)
-    note = services.note_save(
-        actor=request.user, appointment=appointment, data=data, adverse_events=events, request=request
-    )
+    note = services.note_save(actor=request.user, appointment=appointment, data=data, adverse_events=events)
     return selectors.note_as_dict(selectors.note_for_answer(appointment) or note)
 
 
@@ -94,16 +90,14 @@ def sign_appointment_note(request: HttpRequest, appointment_id: int) -> dict:
     note = selectors.note_for_appointment(appointment)
     if note is None:
         raise Http404("No note has been started for this appointment yet (PUT one).")
-    services.note_sign(actor=request.user, note=note, request=request)
+    services.note_sign(actor=request.user, note=note)
     return selectors.note_as_dict(selectors.note_get_for_user(request.user, note.id))
 
 
 @router.get("/notes/{note_id}", response={200: NoteOut, **error_responses(404)}, summary="One session note")
 def get_note(request: HttpRequest, note_id: int) -> dict:
     note = selectors.note_get_for_user(request.user, note_id)
-    audit_record(
-        actor=request.user, action="view", obj=note, summary="Session note viewed (API)", request=request
-    )
+    audit_record(actor=request.user, action="view", obj=note, summary="Session note viewed (API)")
     return selectors.note_as_dict(note)
 
 
@@ -121,7 +115,6 @@ def amend_note(request: HttpRequest, note_id: int, payload: AmendmentIn) -> Stat
         reason=payload.reason,
         changes=payload.changes,
         text=payload.text,
-        request=request,
     )
     return Status(201, selectors.amendment_as_dict(amendment))
 
@@ -133,9 +126,7 @@ def amend_note(request: HttpRequest, note_id: int, payload: AmendmentIn) -> Stat
 )
 def add_adverse_event(request: HttpRequest, note_id: int, payload: AdverseEventIn) -> Status:
     note = selectors.note_get_for_user(request.user, note_id)
-    event = services.adverse_event_add(
-        actor=request.user, note=note, data=payload.model_dump(), request=request
-    )
+    event = services.adverse_event_add(actor=request.user, note=note, data=payload.model_dump())
     return Status(201, selectors.adverse_event_as_dict(event))
 
 
@@ -153,7 +144,7 @@ def patch_adverse_event(
         data.pop("follow_up")
     if "resolved" in data and data["resolved"] is None:
         data.pop("resolved")
-    event = services.adverse_event_update(actor=request.user, event=event, data=data, request=request)
+    event = services.adverse_event_update(actor=request.user, event=event, data=data)
     return selectors.adverse_event_as_dict(event)
 
 
@@ -164,9 +155,7 @@ def patch_adverse_event(
 )
 def list_client_notes(request: HttpRequest, client_id: int) -> list:
     client = client_get_for_user(request.user, client_id)
-    audit_record(
-        actor=request.user, action="view", obj=client, summary="Session notes viewed (API)", request=request
-    )
+    audit_record(actor=request.user, action="view", obj=client, summary="Session notes viewed (API)")
     return [selectors.note_as_dict(n) for n in selectors.notes_for_client(request.user, client)]
 
 
@@ -178,5 +167,5 @@ def list_client_notes(request: HttpRequest, client_id: int) -> list:
 def review_clients(request: HttpRequest) -> list:
     require_clinical(request.user)
     items = selectors.clients_needing_review(request.user.clinic_id, user=request.user)
-    audit_list(request.user, Client, [i.client.id for i in items], request, "Review list viewed (API)")
+    audit_list(request.user, Client, [i.client.id for i in items], "Review list viewed (API)")
     return [selectors.review_item_as_dict(i) for i in items]

@@ -8,7 +8,6 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Field
-from django.http import HttpRequest
 from django.utils import timezone
 
 from nervecare.clients import bodymap
@@ -259,15 +258,13 @@ def _refuse_if_no_session(appointment: Appointment) -> None:
 # --- Services ---------------------------------------------------------------------------------------------
 
 
-def note_open(
-    *, actor: User, appointment: Appointment, request: HttpRequest | None = None
-) -> list[SafetyFlag]:
+def note_open(*, actor: User, appointment: Appointment) -> list[SafetyFlag]:
     """Opening a note runs the safety check and returns the flags in force, most severe first.
 
     An existing draft takes the fresh flags into its snapshot (a signed note keeps those it was signed
     with)."""
     note_access_check(actor, appointment)
-    safety_check_run(actor=actor, client=appointment.client, request=request)
+    safety_check_run(actor=actor, client=appointment.client)
     flags = flags_in_force(appointment.client)
     with transaction.atomic():
         note = SessionNote.objects.select_for_update().filter(appointment=appointment).first()
@@ -282,7 +279,6 @@ def note_open(
                 obj=note,
                 summary="Session note opened: safety flags refreshed",
                 changes={"flags": [before, [f"{f['level']}:{f['rule_id']}" for f in snapshot]]},
-                request=request,
             )
     return flags
 
@@ -311,12 +307,10 @@ def _locked_draft(appointment: Appointment, actor: User) -> tuple[SessionNote, b
     return note, False
 
 
-def _adverse_events_replace(
-    note: SessionNote, new_events: list[AdverseEvent], actor: User, request: HttpRequest | None
-) -> dict[str, Any]:
+def _adverse_events_replace(note: SessionNote, new_events: list[AdverseEvent], actor: User) -> dict[str, Any]:
     """Replace the draft's adverse events; the change to audit, if any."""
     removed = note.adverse_events.count()
-    audited_delete(note.adverse_events.all(), actor=actor, summary="Adverse events replaced", request=request)
+    audited_delete(note.adverse_events.all(), actor=actor, summary="Adverse events replaced")
     for event in new_events:
         event.note = note
         event.save()
@@ -329,7 +323,6 @@ def note_save(
     appointment: Appointment,
     data: dict[str, Any],
     adverse_events: list[dict[str, Any]] | None = None,
-    request: HttpRequest | None = None,
 ) -> SessionNote:
     """Start or update the draft note of an appointment; `data` replaces the draft's content (a field left
     out is emptied; the modality defaults to the booked service's).
@@ -345,7 +338,7 @@ def note_save(
     note_access_check(actor, appointment)
     _refuse_if_no_session(appointment)
     client = _client_of(appointment)
-    check = safety_check_run_with_rules(actor=actor, client=client, request=request)
+    check = safety_check_run_with_rules(actor=actor, client=client)
     with transaction.atomic():
         note, creating = _locked_draft(appointment, actor)
         before = {name: _plain(getattr(note, name)) for name in NOTE_FIELDS}
@@ -377,24 +370,23 @@ def note_save(
         note.save()
         changes = model_changes(before, {name: _plain(getattr(note, name)) for name in NOTE_FIELDS})
         if new_events is not None:
-            changes |= _adverse_events_replace(note, new_events, actor, request)
+            changes |= _adverse_events_replace(note, new_events, actor)
         audit_record(
             actor=actor,
             action="create" if creating else "update",
             obj=note,
             summary="Session note started" if creating else "Session note saved (draft)",
             changes=changes,
-            request=request,
         )
     return note
 
 
-def note_sign(*, actor: User, note: SessionNote, request: HttpRequest | None = None) -> SessionNote:
+def note_sign(*, actor: User, note: SessionNote) -> SessionNote:
     """Sign the note, which locks it. The safety check runs again first: an open stop flag refuses the
     signature, and the pressure must still respect every flag in force. The flags at signing stay in the
     note. (The safety check commits on its own, as in note_save.)"""
     note_access_check(actor, note.appointment)
-    safety_check_run(actor=actor, client=note.client, request=request)
+    safety_check_run(actor=actor, client=note.client)
     with transaction.atomic():
         note = (
             SessionNote.objects.select_for_update()
@@ -430,7 +422,6 @@ def note_sign(*, actor: User, note: SessionNote, request: HttpRequest | None = N
                 "signed_at": [None, now.isoformat()],
                 "flags": [f"{f['level']}:{f['rule_id']}" for f in flags],
             },
-            request=request,
         )
     return note
 
@@ -443,7 +434,6 @@ def note_amend(
     reason: str,
     changes: dict[str, Any] | None = None,
     text: str = "",
-    request: HttpRequest | None = None,
 ) -> NoteAmendment:
     """Correct a signed note, or add to it. The signed note is never changed: the amendment keeps, for
     each corrected field, the value before and after, with who, when and why.
@@ -506,15 +496,12 @@ def note_amend(
         obj=amendment,
         summary=f"Session note {note.id} amended: {reason[:200]}",
         changes=diff,
-        request=request,
     )
     return amendment
 
 
 @transaction.atomic
-def adverse_event_add(
-    *, actor: User, note: SessionNote, data: dict[str, Any], request: HttpRequest | None = None
-) -> AdverseEvent:
+def adverse_event_add(*, actor: User, note: SessionNote, data: dict[str, Any]) -> AdverseEvent:
     """Record an adverse event on a note. Allowed on a signed note too: harm often shows days later."""
     note_access_check(actor, note.appointment)
     errors: dict[str, str] = {}
@@ -530,15 +517,12 @@ def adverse_event_add(
         obj=event,
         summary=f"Adverse event recorded: {event}",
         changes={"note": note.id},
-        request=request,
     )
     return event
 
 
 @transaction.atomic
-def adverse_event_update(
-    *, actor: User, event: AdverseEvent, data: dict[str, Any], request: HttpRequest | None = None
-) -> AdverseEvent:
+def adverse_event_update(*, actor: User, event: AdverseEvent, data: dict[str, Any]) -> AdverseEvent:
     """Follow an adverse event up: add the follow-up and mark it resolved (or open again)."""
     note_access_check(actor, event.note.appointment)
     event = AdverseEvent.objects.select_for_update().select_related("note__client").get(pk=event.pk)
@@ -563,6 +547,5 @@ def adverse_event_update(
         obj=event,
         summary=f"Adverse event followed up: {event}",
         changes=model_changes(before, {name: getattr(event, name) for name in cleaned}),
-        request=request,
     )
     return event

@@ -104,12 +104,10 @@ def _render_note(
 def note_page(request: HttpRequest, appointment_id: int) -> HttpResponse:
     appointment = selectors.appointment_get_for_note(request.user, appointment_id)
     if request.method != "POST":
-        flags = services.note_open(actor=request.user, appointment=appointment, request=request)
+        flags = services.note_open(actor=request.user, appointment=appointment)
         note = selectors.note_for_appointment(appointment)
         if note is not None:
-            audit_record(
-                actor=request.user, action="view", obj=note, summary="Session note viewed", request=request
-            )
+            audit_record(actor=request.user, action="view", obj=note, summary="Session note viewed")
         return _render_note(request, appointment, flags=[selectors.flag_snapshot(f) for f in flags])
     form = NoteForm(request.POST)
     areas = AreaFormSet(request.POST, prefix="areas")
@@ -121,7 +119,6 @@ def note_page(request: HttpRequest, appointment_id: int) -> HttpResponse:
                 actor=request.user,
                 appointment=appointment,
                 data={**form.service_data(), "areas_treated": area_list},
-                request=request,
             )
         except FieldErrors as exc:
             leftover = _show_errors(exc.errors, form, areas, rows)
@@ -145,7 +142,7 @@ def note_sign(request: HttpRequest, appointment_id: int) -> HttpResponse:
         messages.error(request, _("Save the note before signing it."))
         return redirect("visits:note", appointment_id=appointment.id)
     try:
-        services.note_sign(actor=request.user, note=note, request=request)
+        services.note_sign(actor=request.user, note=note)
     except services.NoteStateError as exc:
         messages.error(request, str(exc))
     except FieldErrors as exc:
@@ -178,7 +175,6 @@ def amendment_add(request: HttpRequest, note_id: int) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
                 changes=form.cleaned_data["changes"],
                 text=form.cleaned_data["text"],
-                request=request,
             )
         except FieldErrors as exc:
             leftover = _show_errors(exc.errors, form)
@@ -198,7 +194,7 @@ def adverse_event_add(request: HttpRequest, note_id: int) -> HttpResponse:
     form = AdverseEventForm(request.POST, prefix="event")
     if form.is_valid():
         try:
-            services.adverse_event_add(actor=request.user, note=note, data=form.cleaned_data, request=request)
+            services.adverse_event_add(actor=request.user, note=note, data=form.cleaned_data)
         except FieldErrors as exc:
             for key, message in exc.errors.items():
                 form.add_error(key if key in form.fields else None, message)
@@ -215,9 +211,7 @@ def adverse_event_follow_up(request: HttpRequest, note_id: int, event_id: int) -
     form = AdverseEventFollowUpForm(request.POST)
     if form.is_valid():
         try:
-            services.adverse_event_update(
-                actor=request.user, event=event, data=form.cleaned_data, request=request
-            )
+            services.adverse_event_update(actor=request.user, event=event, data=form.cleaned_data)
         except FieldErrors as exc:
             messages.error(request, "; ".join(f"{k}: {v}" for k, v in exc.errors.items()))
         else:
@@ -231,6 +225,6 @@ def adverse_event_follow_up(request: HttpRequest, note_id: int, event_id: int) -
 def review(request: HttpRequest) -> HttpResponse:
     require_clinical(request.user)
     items = selectors.clients_needing_review(request.user.clinic_id, user=request.user)
-    audit_list(request.user, Client, [i.client.id for i in items], request, "Review list viewed")
+    audit_list(request.user, Client, [i.client.id for i in items], "Review list viewed")
     context = {"items": items, "rules": selectors.review_rules()}
     return render_page_or_partial(request, "visits/review.html", "visits/partials/review_rows.html", context)

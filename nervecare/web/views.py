@@ -20,5 +20,5 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if not user.is_clinical:
         return redirect("scheduling:week")  # the front desk works from the calendar, not clinical records
     context = dashboard_selectors.dashboard(user)
-    audit_list(user, Client, dashboard_selectors.dashboard_client_ids(context), request, "Dashboard viewed")
+    audit_list(user, Client, dashboard_selectors.dashboard_client_ids(context), "Dashboard viewed")
     return render(request, "web/dashboard.html", context)

@@ -69,9 +69,7 @@ def audit_search(request: HttpRequest, q: Query[AuditQuery]) -> dict[str, Any]:
         date_to=q.date_to,
     )
     clinic = Clinic.objects.get(pk=request.user.clinic_id)
-    audit.audit_trail_read(
-        actor=request.user, summary="Audit trail searched (API)", filters=filters, request=request
-    )
+    audit.audit_trail_read(actor=request.user, summary="Audit trail searched (API)", filters=filters)
     found = audit.search(clinic_id=clinic.id, tz_name=clinic.timezone, filters=filters)
     return {
         "count": found.count(),

@@ -8,7 +8,6 @@ import contextlib
 import contextvars
 import datetime
 import hashlib
-import ipaddress
 import json
 import logging
 import time
@@ -20,10 +19,11 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
+from nervecare.core import request_context
 from nervecare.core.models import AuditEvent, User
 
 if TYPE_CHECKING:
-    from django.http import HttpRequest
+    pass
 
 logger = logging.getLogger(__name__)
 
@@ -90,23 +90,10 @@ def _json_safe(changes: dict[str, Any] | None) -> dict[str, Any]:
     return json.loads(json.dumps(changes or {}, cls=DjangoJSONEncoder))
 
 
-def _normal_ip(ip: str | None) -> str | None:
-    if not ip:
-        return None
-    try:
-        address = ipaddress.ip_address(ip.strip())
-    except ValueError:
-        return None
-    # An IPv4 client seen through an IPv6 socket (::ffff:10.0.0.5) is that IPv4 address. Stored as written
-    # otherwise: the databases spell a mapped address differently from Python (the hash must match).
-    mapped = getattr(address, "ipv4_mapped", None)
-    return (mapped or address).compressed
-
-
-def client_ip(request: HttpRequest | None) -> str | None:
-    if request is None:
-        return None
-    return _normal_ip(request.META.get("REMOTE_ADDR"))
+def client_ip() -> str | None:
+    """The address of the client whose request is being served (nervecare.core.request_context), if any."""
+    context = request_context.current()
+    return context.ip if context else None
 
 
 # --- appending ---------------------------------------------------------------------------------------
@@ -152,7 +139,7 @@ def new_event(
         object_id=str(object_id)[:64],
         summary=summary[:300],
         changes=_json_safe(changes),
-        ip_address=_normal_ip(ip_address),
+        ip_address=request_context.normal_ip(ip_address),
         chain=clinic_id or 0,
     )
 

@@ -10,11 +10,12 @@ from django.apps import apps as django_apps
 from django.conf import settings
 from django.db import models, transaction
 
+from nervecare.core import request_context
 from nervecare.core.audit.chain import _json_safe, append, append_events, client_ip, enabled, new_event
 from nervecare.core.models import AuditEvent, User
 
 if TYPE_CHECKING:
-    from django.http import HttpRequest
+    pass
 
 
 def _clinic_and_client(obj: models.Model) -> tuple[int | None, int | None]:
@@ -42,7 +43,6 @@ def record(
     obj: models.Model,
     summary: str = "",
     changes: dict[str, Any] | None = None,
-    request: HttpRequest | None = None,
 ) -> AuditEvent | None:
     """One event about one model instance. A no-op returning None when NERVECARE_AUDIT is off."""
     if not enabled():
@@ -59,7 +59,7 @@ def record(
         client_id=client_id,
         summary=summary,
         changes=changes,
-        ip_address=client_ip(request),
+        ip_address=client_ip(),
     )
 
 
@@ -69,12 +69,11 @@ def record_many(
     action: str,
     objs: Iterable[models.Model],
     summary: str = "",
-    request: HttpRequest | None = None,
 ) -> list[AuditEvent]:
     """One event per object (e.g. each client a FHIR search returned), appended in one go."""
     if not enabled():
         return []
-    ip = client_ip(request)
+    ip = client_ip()
     events = []
     for obj in objs:
         clinic_id, client_id = _clinic_and_client(obj)
@@ -99,24 +98,22 @@ def record_many(
 def audit_view(
     actor: User,
     obj: models.Model,
-    request: HttpRequest | None = None,
     summary: str = "Viewed",
 ) -> AuditEvent | None:
     """Record that `actor` saw `obj` (a client, a note, a plan…). One event per object per request."""
-    if request is not None:
-        seen: set[tuple[str, Any]] = request.__dict__.setdefault("_audit_seen", set())
+    context = request_context.current()
+    if context is not None:
         key = (obj._meta.label_lower, obj.pk)
-        if key in seen:
+        if key in context.seen:
             return None
-        seen.add(key)
-    return record(actor=actor, action=AuditEvent.Action.VIEW, obj=obj, summary=summary, request=request)
+        context.seen.add(key)
+    return record(actor=actor, action=AuditEvent.Action.VIEW, obj=obj, summary=summary)
 
 
 def audit_list(
     actor: User,
     model: type[models.Model],
     ids: Iterable[Any],
-    request: HttpRequest | None = None,
     summary: str = "List viewed",
 ) -> AuditEvent | None:
     """One event for a list page or route: which records of `model` were shown (ids and count). An empty
@@ -134,7 +131,7 @@ def audit_list(
         clinic_id=getattr(actor, "clinic_id", None),
         summary=f"{summary} ({len(shown)})",
         changes={"ids": shown, "count": len(shown)},
-        ip_address=client_ip(request),
+        ip_address=client_ip(),
     )
 
 
@@ -149,7 +146,6 @@ def _bulk_event(
     action: str,
     summary: str,
     changes: dict[str, Any],
-    request: HttpRequest | None,
     clinic_id: int | None,
     client_id: int | None = None,
 ) -> None:
@@ -167,7 +163,7 @@ def _bulk_event(
         client_id=next(iter(client_ids)) if len(client_ids) == 1 else None,
         summary=f"{summary} ({len(ids)})",
         changes={"ids": [str(i) for i in ids], "count": len(ids), **changes},
-        ip_address=client_ip(request),
+        ip_address=client_ip(),
     )
 
 
@@ -176,7 +172,6 @@ def audited_update(
     *,
     actor: User | None,
     summary: str = "Bulk update",
-    request: HttpRequest | None = None,
     clinic_id: int | None = None,
     **values: Any,
 ) -> int:
@@ -196,7 +191,6 @@ def audited_update(
             action=AuditEvent.Action.UPDATE,
             summary=summary,
             changes={"set": _json_safe(values)},
-            request=request,
             clinic_id=clinic_id,
         )
     return count
@@ -207,7 +201,6 @@ def audited_delete(
     *,
     actor: User | None,
     summary: str = "Bulk delete",
-    request: HttpRequest | None = None,
     clinic_id: int | None = None,
 ) -> int:
     """`qs.delete()` plus one audit event listing the ids removed (cascaded rows are counted by model)."""
@@ -223,7 +216,6 @@ def audited_delete(
             action=AuditEvent.Action.DELETE,
             summary=summary,
             changes={},
-            request=request,
             clinic_id=clinic_id,
         )
         count, _per_model = qs.model._default_manager.filter(pk__in=ids).delete()
@@ -236,7 +228,6 @@ def audited_bulk_create(
     *,
     actor: User | None,
     summary: str = "Bulk create",
-    request: HttpRequest | None = None,
     clinic_id: int | None = None,
     client_id: int | None = None,
 ) -> list[models.Model]:
@@ -254,7 +245,6 @@ def audited_bulk_create(
             changes={
                 "created": _json_safe({"rows": [{f: getattr(o, f) for f in fields} for o in created]})["rows"]
             },
-            request=request,
             clinic_id=clinic_id,
             client_id=client_id,
         )

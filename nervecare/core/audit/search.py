@@ -14,7 +14,7 @@ from nervecare.core.audit.chain import append, client_ip, enabled, seal
 from nervecare.core.models import AuditEvent, User
 
 if TYPE_CHECKING:
-    from django.http import HttpRequest
+    pass
 
 
 # --- searching (the admin page, the CSV export and GET /api/v1/audit) --------------------------------
@@ -83,9 +83,7 @@ def csv_rows(events: models.QuerySet[AuditEvent]) -> Iterator[list[Any]]:
         yield [_csv_cell(getattr(event, c)) for c in CSV_COLUMNS]
 
 
-def audit_trail_read(
-    *, actor: User, summary: str, filters: SearchFilters, request: HttpRequest | None = None
-) -> AuditEvent | None:
+def audit_trail_read(*, actor: User, summary: str, filters: SearchFilters) -> AuditEvent | None:
     """Reading or exporting the trail is itself recorded, with the filters used. The clinic's pending events
     are sealed first, so what the admin sees and exports is the whole chain up to this read."""
     if not enabled():
@@ -98,7 +96,7 @@ def audit_trail_read(
         clinic_id=actor.clinic_id,
         summary=summary,
         changes={"filters": filters.as_dict()},
-        ip_address=client_ip(request),
+        ip_address=client_ip(),
     )
     seal(only=[event.chain])
     return event

@@ -66,7 +66,7 @@ def _search(request: HttpRequest, summary: str) -> tuple[AuditFilterForm, Any]:
         return form, None
     filters = form.filters()
     clinic = request.user.clinic
-    audit_trail_read(actor=request.user, summary=summary, filters=filters, request=request)
+    audit_trail_read(actor=request.user, summary=summary, filters=filters)
     return form, search(clinic_id=clinic.id, tz_name=clinic.timezone, filters=filters)
 
 

@@ -109,7 +109,6 @@ def enrolment_confirm(request: HttpRequest, device: TOTPDevice) -> list[str]:
         action="create",
         obj=device.user,
         summary="Two-factor authentication set up",
-        request=request,
     )
     return codes
 

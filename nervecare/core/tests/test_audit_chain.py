@@ -7,7 +7,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from nervecare.clients.tests.factories import ClientFactory
-from nervecare.core import audit
+from nervecare.core import audit, request_context
 from nervecare.core.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -138,13 +138,13 @@ def test_values_the_database_normalises_still_verify(therapist_user, clinic):
     from django.test import RequestFactory
 
     request = RequestFactory().get("/", REMOTE_ADDR="::ffff:10.0.0.5")
-    audit.record(
-        actor=therapist_user,
-        action="update",
-        obj=ClientFactory(clinic=clinic),
-        changes={"big": 1e20, "zero": -0.0, "ratio": 2.50},
-        request=request,
-    )
+    with request_context.bound(request):  # as RequestContextMiddleware does while a request is served
+        audit.record(
+            actor=therapist_user,
+            action="update",
+            obj=ClientFactory(clinic=clinic),
+            changes={"big": 1e20, "zero": -0.0, "ratio": 2.50},
+        )
     (report,) = audit.verify([clinic.id])
     assert report.broken is None and report.events == 1
     assert AuditEvent.objects.get().ip_address == "10.0.0.5"  # the IPv4 client behind the mapped address

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.http import HttpRequest
 
 from nervecare.clients.models import CLIENT_FIELDS, Client, Condition
 from nervecare.clients.services import client_update, condition_add, intake_create
@@ -56,7 +55,7 @@ def _field_issues(exc: FieldErrors) -> list[Issue]:
 
 
 @transaction.atomic
-def referral_import(*, actor: User, bundle: Any, request: HttpRequest | None = None) -> ImportReport:
+def referral_import(*, actor: User, bundle: Any) -> ImportReport:
     """Create or update a client from a referral bundle, all or nothing, with a report of each entry."""
     require_clinical(actor)
     entries = bundle_entries(bundle)
@@ -73,18 +72,16 @@ def referral_import(*, actor: User, bundle: Any, request: HttpRequest | None = N
     created = client is None
     try:
         if client is None:
-            client = _client_create(actor, fields, conditions, issues, p_where, request)
+            client = _client_create(actor, fields, conditions, issues, p_where)
         else:
-            client = _client_update(actor, client, fields, conditions, issues, p_where, request)
+            client = _client_update(actor, client, fields, conditions, issues, p_where)
     except FieldErrors as exc:
         raise BundleError(422, _field_issues(exc)) from None
 
     _identifiers_store(actor, client, identifiers)
     for i, _url, r in entries:
         if r["resourceType"] == "Observation" and id(r) not in used_as_evidence:
-            issues.append(
-                _import_observation(actor, client, r, f"Bundle.entry[{i}].resource", patient_refs, request)
-            )
+            issues.append(_import_observation(actor, client, r, f"Bundle.entry[{i}].resource", patient_refs))
 
     audit_record(
         actor=actor,
@@ -92,7 +89,6 @@ def referral_import(*, actor: User, bundle: Any, request: HttpRequest | None = N
         obj=client,
         summary="FHIR referral imported",
         changes={"issues": [f"{s}: {d}" for s, _c, d, _w in issues][:50]},
-        request=request,
     )
     return ImportReport(client=client, created=created, issues=issues)
 
@@ -204,7 +200,6 @@ def _client_create(
     conditions: list[dict[str, Any]],
     issues: list[Issue],
     p_where: str,
-    request: HttpRequest | None,
 ) -> Client:
     """A new client through the intake service; 422 without a condition NerveCare can code."""
     if not conditions:
@@ -224,7 +219,6 @@ def _client_create(
         actor=actor,
         client=fields,
         conditions=[_fields(c) for c in conditions],
-        request=request,
     )
     issues.insert(0, ("information", "informational", f"Created Patient/{client.pk} ({client}).", p_where))
     for c in conditions:
@@ -239,19 +233,14 @@ def _client_update(
     conditions: list[dict[str, Any]],
     issues: list[Issue],
     p_where: str,
-    request: HttpRequest | None,
 ) -> Client:
     """Changed details and new conditions of a known client; contact details only as a proposal."""
     changes = {k: v for k, v in fields.items() if k in CLIENT_FIELDS and getattr(client, k) != v}
     # How the client is reached is never overwritten by an import: staff review the difference.
     contact = {k: changes.pop(k) for k in CONTACT_FIELDS if k in changes}
     if changes:
-        client = client_update(actor=actor, client=client, data=changes, request=request)
-    proposal = (
-        contact_change_propose(actor=actor, client=client, proposed=contact, request=request)
-        if contact
-        else None
-    )
+        client = client_update(actor=actor, client=client, data=changes)
+    proposal = contact_change_propose(actor=actor, client=client, proposed=contact) if contact else None
     issues.insert(
         0,
         (
@@ -282,7 +271,6 @@ def _client_update(
             actor=actor,
             client=client,
             data=_fields(c),
-            request=request,
         )
         issues.append(_taken(c))
     return client
@@ -324,7 +312,6 @@ def _import_observation(
     r: dict[str, Any],
     where: str,
     patient_refs: set[str],
-    request: HttpRequest | None,
 ) -> Issue:
     """A stand-alone 0-10 rating with an instrument (pain, numbness, tingling) becomes a screening."""
     if not subject_ok(r, patient_refs):
@@ -362,7 +349,6 @@ def _import_observation(
                 answers={definition.items[0].id: value},
                 administered_at=when,
                 context="intake",
-                request=request,
             )
     except FieldErrors as exc:
         return ("warning", "invalid", f"Observation skipped: {exc}.", where)

@@ -180,4 +180,4 @@ def strict(request: HttpRequest) -> bool:
 def audit_read(user: User, client_ids: set[int], summary: str, request: HttpRequest) -> None:
     """One "view" event per client whose data was read (a reference to the client is enough)."""
     objs = [Client(pk=client_id, clinic_id=user.clinic_id) for client_id in sorted(client_ids)]
-    audit.record_many(actor=user, action="view", objs=objs, summary=summary, request=request)
+    audit.record_many(actor=user, action="view", objs=objs, summary=summary)

@@ -181,7 +181,6 @@ def export_file(request: HttpRequest, user: User, job_id: uuid.UUID, filename: s
         action="view",
         obj=job,
         summary=f"FHIR bulk export file downloaded: {filename}",
-        request=request,
     )
     if _accepts_gzip(request):
         response: HttpResponse = FileResponse(path.open("rb"), content_type=NDJSON)

@@ -47,7 +47,7 @@ def base(request: HttpRequest, user: User) -> HttpResponse:
     if nul is not None:  # no text column can store NUL (PostgreSQL refuses it)
         raise FhirError(422, "invalid", f"{nul} {NUL_MESSAGE}", expression=nul)
     try:
-        report = referral_import(actor=user, bundle=bundle, request=request)
+        report = referral_import(actor=user, bundle=bundle)
     except BundleError as exc:
         return fhir_response(mapping.operation_outcome(*exc.issues), exc.status)
     headers = {"Location": f"{base_url(request)}/Patient/{report.client.pk}"}

@@ -3,8 +3,6 @@ revokes it (clients.services client_access_grant / client_access_revoke)."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest
-
 from nervecare.clients.models import Client, ClientAccessGrant
 from nervecare.clients.selectors import user_sees_client
 from nervecare.clients.services import client_access_grant, client_access_revoke
@@ -14,9 +12,7 @@ from nervecare.scheduling.models import Appointment
 LIVE_STATUSES = (Appointment.Status.BOOKED, Appointment.Status.CHECKED_IN, Appointment.Status.COMPLETED)
 
 
-def _booking_access_grant(
-    *, actor: User, appointment: Appointment, request: HttpRequest | None = None
-) -> None:
+def _booking_access_grant(*, actor: User, appointment: Appointment) -> None:
     """The front desk, an admin or the client booked a therapist who does not see the client's record yet: the
     booking grants it (audited, listed for the admins) while a live appointment of theirs with the client
     remains. A therapist's own bookings never grant (they book only therapists who see the client)."""
@@ -30,13 +26,10 @@ def _booking_access_grant(
             user=therapist_user,
             reason=ClientAccessGrant.Reason.BOOKING,
             source_id=appointment.pk,
-            request=request,
         )
 
 
-def booking_access_release(
-    *, actor: User, client: Client, therapist: Therapist, request: HttpRequest | None = None
-) -> None:
+def booking_access_release(*, actor: User, client: Client, therapist: Therapist) -> None:
     """After a cancellation, a no-show or a move to another therapist: once no live (booked, checked-in or
     completed) appointment of this therapist with this client remains, the access their bookings granted ends.
     A cancelled or never-attended appointment grants nothing."""
@@ -48,5 +41,4 @@ def booking_access_release(
             client=client,
             user=therapist.user,
             reason=ClientAccessGrant.Reason.BOOKING,
-            request=request,
         )

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest
 from django.utils import timezone
 
 from nervecare.clients.models import Client
@@ -86,7 +85,6 @@ def appointment_book(
     starts_at: datetime,
     room_id: int | None = None,
     plan_id: int | None = None,
-    request: HttpRequest | None = None,
 ) -> Booking:
     """Book one appointment. Errors: 422 (FieldErrors) for bad input or hours, 409 for a taken time or an
     open stop flag. An open clearance flag books with a warning.
@@ -124,10 +122,8 @@ def appointment_book(
     if stops:
         raise SessionBlockedError(stops)
     appointment = _insert(req, actor=actor)
-    audit_record(
-        actor=actor, action="create", obj=appointment, summary=f"Booked {appointment}", request=request
-    )
-    _booking_access_grant(actor=actor, appointment=appointment, request=request)
+    audit_record(actor=actor, action="create", obj=appointment, summary=f"Booked {appointment}")
+    _booking_access_grant(actor=actor, appointment=appointment)
     return Booking(appointment, _clearance_warnings(client, flags, actor))
 
 
@@ -181,7 +177,6 @@ def appointment_reschedule(
     appointment: Appointment,
     starts_at: datetime,
     therapist_id: int | None = None,
-    request: HttpRequest | None = None,
 ) -> Appointment:
     """Move one appointment (same row: no stray duplicate), optionally to another qualified therapist."""
     require_scheduling(actor)
@@ -219,11 +214,8 @@ def appointment_reschedule(
         obj=appointment,
         summary="Rescheduled",
         changes={"starts_at": [old.isoformat(), appointment.starts_at.isoformat()]},
-        request=request,
     )
     if therapist is not None:
-        _booking_access_grant(actor=actor, appointment=appointment, request=request)
-        booking_access_release(
-            actor=actor, client=appointment.client, therapist=old_therapist, request=request
-        )
+        _booking_access_grant(actor=actor, appointment=appointment)
+        booking_access_release(actor=actor, client=appointment.client, therapist=old_therapist)
     return appointment

@@ -7,7 +7,6 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils import timezone
 
 from nervecare.clients.models import Client
@@ -281,7 +280,6 @@ def series_book(
     room_id: int | None = None,
     skip_conflicts: bool = False,
     replacements: dict[int, datetime] | None = None,
-    request: HttpRequest | None = None,
 ) -> dict[str, Any]:
     """Book a weekly series whole, or not at all. With skip_conflicts the conflicting dates are left out;
     `replacements` maps a conflicting index to another start (e.g. one of the offered alternatives)."""
@@ -329,10 +327,9 @@ def series_book(
         action="create",
         obj=series,
         summary=f"Series booked: {len(booked)} sessions, {len(skipped)} skipped",
-        request=request,
     )
     if booked:
-        _booking_access_grant(actor=actor, appointment=booked[0], request=request)
+        _booking_access_grant(actor=actor, appointment=booked[0])
     return {"series": series, "appointments": booked, "skipped": skipped, "warnings": preview["warnings"]}
 
 
@@ -343,7 +340,6 @@ def series_reschedule_rest(
     appointment: Appointment,
     local_time: time,
     weekday: int | None = None,
-    request: HttpRequest | None = None,
 ) -> list[Appointment]:
     """Move this appointment and every later booked one of its series to a new local time (and weekday).
     All of them move, or none."""
@@ -393,6 +389,5 @@ def series_reschedule_rest(
         action="update",
         obj=series,
         summary=f"Rest of series moved ({len(moved)})",
-        request=request,
     )
     return moved

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils import timezone
 
 from nervecare.core.errors import FieldErrors
@@ -23,12 +22,10 @@ from nervecare.scheduling.services.waitlist import waitlist_offer_freed
 from nervecare.screening.services import safety_check_run
 
 
-def appointment_check_in(
-    *, actor: User, appointment: Appointment, request: HttpRequest | None = None
-) -> Booking:
+def appointment_check_in(*, actor: User, appointment: Appointment) -> Booking:
     """Check the client in. The safety check runs first (and is kept); an open stop flag blocks the session."""
     require_scheduling(actor)
-    safety_check_run(actor=None, client=appointment.client, request=request)
+    safety_check_run(actor=None, client=appointment.client)
     with transaction.atomic():
         appointment = (
             Appointment.objects.select_for_update(of=("self",))
@@ -42,7 +39,7 @@ def appointment_check_in(
         appointment.status = Appointment.Status.CHECKED_IN
         appointment.checked_in_at = timezone.now()
         appointment.save(update_fields=["status", "checked_in_at", "updated_at"])
-        audit_record(actor=actor, action="update", obj=appointment, summary="Checked in", request=request)
+        audit_record(actor=actor, action="update", obj=appointment, summary="Checked in")
     return Booking(appointment, _clearance_warnings(appointment.client, None, actor))
 
 
@@ -68,21 +65,15 @@ def _require_status(appointment: Appointment, allowed: tuple[str, ...], cannot: 
         )
 
 
-def _did_not_happen(
-    *, actor: User, appointment: Appointment, summary: str, request: HttpRequest | None
-) -> None:
+def _did_not_happen(*, actor: User, appointment: Appointment, summary: str) -> None:
     """What a cancellation and a no-show share, once the appointment is saved: the event, and the end of the
     record access its booking granted (booking_access_release)."""
-    audit_record(actor=actor, action="update", obj=appointment, summary=summary, request=request)
-    booking_access_release(
-        actor=actor, client=appointment.client, therapist=appointment.therapist, request=request
-    )
+    audit_record(actor=actor, action="update", obj=appointment, summary=summary)
+    booking_access_release(actor=actor, client=appointment.client, therapist=appointment.therapist)
 
 
 @transaction.atomic
-def appointment_cancel(
-    *, actor: User, appointment: Appointment, reason: str, request: HttpRequest | None = None
-) -> Appointment:
+def appointment_cancel(*, actor: User, appointment: Appointment, reason: str) -> Appointment:
     """Cancel with a reason and who; the client is told and the freed time is offered to the waitlist."""
     require_scheduling(actor)
     appointment = _locked(appointment)
@@ -99,16 +90,13 @@ def appointment_cancel(
         actor=actor,
         appointment=appointment,
         summary=f"Cancelled: {appointment.cancel_reason}",
-        request=request,
     )
     waitlist_offer_freed(appointment)
     return appointment
 
 
 @transaction.atomic
-def appointment_no_show(
-    *, actor: User, appointment: Appointment, request: HttpRequest | None = None
-) -> Appointment:
+def appointment_no_show(*, actor: User, appointment: Appointment) -> Appointment:
     """The client did not come: only after the start, and only a booked (not checked-in) appointment."""
     require_scheduling(actor)
     appointment = _locked(appointment)
@@ -117,5 +105,5 @@ def appointment_no_show(
         raise FieldErrors({"status": "an appointment can be marked a no-show only after its start"})
     appointment.status = Appointment.Status.NO_SHOW
     appointment.save(update_fields=["status", "updated_at"])
-    _did_not_happen(actor=actor, appointment=appointment, summary="No-show", request=request)
+    _did_not_happen(actor=actor, appointment=appointment, summary="No-show")
     return appointment

@@ -6,7 +6,6 @@ from datetime import datetime
 
 from django.db import transaction
 from django.db.models import Q
-from django.http import HttpRequest
 from django.utils import timezone
 
 from nervecare.clients.models import Client
@@ -93,7 +92,7 @@ def waitlist_offer_freed(appointment: Appointment) -> WaitlistEntry | None:
 
 
 @transaction.atomic
-def waitlist_accept(*, actor: User, entry: WaitlistEntry, request: HttpRequest | None = None) -> Booking:
+def waitlist_accept(*, actor: User, entry: WaitlistEntry) -> Booking:
     """Book the time a waitlist entry was offered."""
     entry = WaitlistEntry.objects.select_for_update(of=("self",)).select_related("client").get(pk=entry.pk)
     check_may_book(actor, entry.client)  # before anything about the entry is told
@@ -105,7 +104,6 @@ def waitlist_accept(*, actor: User, entry: WaitlistEntry, request: HttpRequest |
         therapist_id=entry.offered_therapist_id,
         service_id=entry.service_id,
         starts_at=entry.offered_appointment_start,
-        request=request,
     )
     entry.status = WaitlistEntry.Status.BOOKED
     entry.save(update_fields=["status", "updated_at"])
