@@ -12,6 +12,7 @@ from nervecare.clients.models import Client
 from nervecare.core.api_support import download, error_responses
 from nervecare.core.models import Therapist, User
 from nervecare.core.permissions import require_scheduling
+from nervecare.core.request_types import AuthedHttpRequest
 from nervecare.scheduling.calendar import (
     calendar_token_create,
     calendar_token_revoke,
@@ -82,7 +83,7 @@ def therapist_feed_ics(request: HttpRequest, token: str) -> HttpResponse:
     response={200: None, 304: None, **error_responses(404)},
     openapi_extra=download("text/calendar"),
 )
-def client_appointments_ics(request: HttpRequest, client_id: int) -> HttpResponse:
+def client_appointments_ics(request: AuthedHttpRequest, client_id: int) -> HttpResponse:
     require_scheduling(request.user)
     client = (
         Client.objects.filter(pk=client_id, clinic_id=request.user.clinic_id).select_related("clinic").first()
@@ -99,7 +100,7 @@ def client_appointments_ics(request: HttpRequest, client_id: int) -> HttpRespons
     response={201: FeedTokenOut, **error_responses(404)},
     summary="A new private calendar feed URL (revokes the previous one)",
 )
-def calendar_token_new(request: HttpRequest, therapist_id: int) -> Status:
+def calendar_token_new(request: AuthedHttpRequest, therapist_id: int) -> Status:
     therapist = _therapist_for_calendar_admin(request.user, therapist_id)
     token, plain = calendar_token_create(therapist=therapist, actor=request.user)
     url = feed_url(plain, request)
@@ -113,7 +114,7 @@ def calendar_token_new(request: HttpRequest, therapist_id: int) -> Status:
     response={204: None, **error_responses(404)},
     summary="Revoke the therapist's calendar feed URL",
 )
-def calendar_token_delete(request: HttpRequest, therapist_id: int) -> Status:
+def calendar_token_delete(request: AuthedHttpRequest, therapist_id: int) -> Status:
     therapist = _therapist_for_calendar_admin(request.user, therapist_id)
     calendar_token_revoke(therapist=therapist, actor=request.user)
     return Status(204, None)
