@@ -32,7 +32,7 @@ from nervecare.clients.schemas import (
 )
 from nervecare.core.api_support import BODY, error_responses
 from nervecare.core.audit import audit_list, audit_view
-from nervecare.core.permissions import require_clinical
+from nervecare.core.permissions import clinic_id_of, require_clinical
 from nervecare.core.request_types import AuthedHttpRequest
 from nervecare.core.services import audit_record
 from nervecare.core.vocab import load_yaml
@@ -219,7 +219,7 @@ def vocabularies(request: AuthedHttpRequest) -> dict:
     return {
         "diagnoses": load_yaml("clients/data/conditions.yaml")["diagnoses"],
         "consent_versions": list(
-            ConsentText.objects.filter(clinic_id=request.user.clinic_id).values_list("version", flat=True)
+            ConsentText.objects.filter(clinic_id=clinic_id_of(request.user)).values_list("version", flat=True)
         ),
         "devices": sorted(services.DEVICE_CODES),
         "neuropathy_types": list(Condition.Type.values),

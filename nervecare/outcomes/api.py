@@ -15,7 +15,7 @@ from ninja import Field, Query, Router, Schema, Status
 from nervecare.core.api_support import BODY, download, error_responses
 from nervecare.core.models import Clinic
 from nervecare.core.pages import csv_download, pdf_download
-from nervecare.core.permissions import require_clinical
+from nervecare.core.permissions import clinic_id_of, require_clinical
 from nervecare.core.request_types import AuthedHttpRequest
 from nervecare.core.services import audit_record
 from nervecare.outcomes import exports, selectors, services
@@ -223,7 +223,7 @@ class ClinicQuery(Schema):
 
 def _clinic(request: AuthedHttpRequest, q: ClinicQuery, summary: str, *, with_model: bool) -> dict[str, Any]:
     require_clinical(request.user)
-    clinic = Clinic.objects.get(pk=request.user.clinic_id)
+    clinic = Clinic.objects.get(pk=clinic_id_of(request.user))
     filters = CohortFilters(
         measure=q.measure, type=q.type, cause=q.cause, modality=q.modality, therapist_id=q.therapist_id
     )

@@ -11,7 +11,7 @@ from nervecare.core.api_support import BODY, error_responses
 from nervecare.core.audit import audit_view
 from nervecare.core.bounds import ScheduleDate
 from nervecare.core.errors import FieldErrors
-from nervecare.core.permissions import require_scheduling
+from nervecare.core.permissions import clinic_id_of, require_scheduling
 from nervecare.core.request_types import AuthedHttpRequest
 from nervecare.core.services import audit_record
 from nervecare.plans import selectors, services
@@ -38,7 +38,7 @@ class TherapistOut(Schema):
 )
 def therapists(request: AuthedHttpRequest) -> list:
     require_scheduling(request.user)  # names, experience and training: the front desk books with them too
-    return selectors.therapists_for_clinic(request.user.clinic_id)
+    return selectors.therapists_for_clinic(clinic_id_of(request.user))
 
 
 class PlanChangesIn(Schema):

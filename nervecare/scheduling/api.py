@@ -14,7 +14,7 @@ from nervecare.core.audit import audit_view
 from nervecare.core.bounds import ScheduleDate, ScheduleDateTime, SearchDateTime
 from nervecare.core.errors import FieldErrors
 from nervecare.core.models import Therapist
-from nervecare.core.permissions import require_scheduling
+from nervecare.core.permissions import clinic_id_of, clinic_of, require_scheduling
 from nervecare.core.request_types import AuthedHttpRequest
 from nervecare.plans.models import CarePlan
 from nervecare.scheduling import selectors, services
@@ -176,7 +176,7 @@ def list_services(request: AuthedHttpRequest) -> list:
             "buffer_minutes": s.buffer_minutes,
             "required_certifications": s.required_certifications,
         }
-        for s in selectors.services_for_clinic(request.user.clinic_id)
+        for s in selectors.services_for_clinic(clinic_id_of(request.user))
     ]
 
 
@@ -192,7 +192,7 @@ def booking_clients(request: AuthedHttpRequest, search: str = "") -> list:
 @router.get("/rooms", response={200: list[RoomOut], **error_responses()}, summary="Rooms")
 def list_rooms(request: AuthedHttpRequest) -> list:
     require_scheduling(request.user)
-    return [{"id": r.id, "name": r.name} for r in selectors.rooms_for_clinic(request.user.clinic_id)]
+    return [{"id": r.id, "name": r.name} for r in selectors.rooms_for_clinic(clinic_id_of(request.user))]
 
 
 @router.get(
@@ -238,7 +238,7 @@ def add_exception(request: AuthedHttpRequest, therapist_id: int, payload: Except
 )
 def find_slots(request: AuthedHttpRequest, query: Query[SlotQuery]) -> list:
     require_scheduling(request.user)
-    clinic = request.user.clinic
+    clinic = clinic_of(request.user)
     service = get_object_or_404(selectors.services_for_clinic(clinic.id), pk=query.service_id)
     plan = None
     if query.plan_id:
@@ -267,7 +267,7 @@ def list_appointments(request: AuthedHttpRequest, query: Query[RangeQuery]) -> l
     if query.end <= query.start or query.end - query.start > timedelta(days=93):
         raise FieldErrors({"end": "must be after start, at most 93 days later"})
     qs = selectors.appointments_in_range(
-        request.user.clinic_id,
+        clinic_id_of(request.user),
         query.start,
         query.end,
         therapist_id=query.therapist_id,
@@ -540,7 +540,7 @@ def add_waitlist(request: AuthedHttpRequest, payload: WaitlistIn) -> Status:
 @router.get("/waitlist", response={200: list[WaitlistEntryOut], **error_responses()}, summary="The waitlist")
 def list_waitlist(request: AuthedHttpRequest) -> list:
     require_scheduling(request.user)
-    return [_entry(e) for e in WaitlistEntry.objects.filter(client__clinic_id=request.user.clinic_id)]
+    return [_entry(e) for e in WaitlistEntry.objects.filter(client__clinic_id=clinic_id_of(request.user))]
 
 
 @router.post(
@@ -550,7 +550,7 @@ def list_waitlist(request: AuthedHttpRequest) -> list:
 )
 def accept_waitlist(request: AuthedHttpRequest, entry_id: int) -> dict:
     require_scheduling(request.user)
-    entry = get_object_or_404(WaitlistEntry, pk=entry_id, client__clinic_id=request.user.clinic_id)
+    entry = get_object_or_404(WaitlistEntry, pk=entry_id, client__clinic_id=clinic_id_of(request.user))
     booking = services.waitlist_accept(actor=request.user, entry=entry, request=request)
     return appointment_as_dict(booking.appointment) | {"warnings": booking.warnings}
 

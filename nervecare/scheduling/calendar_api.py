@@ -11,7 +11,7 @@ from ninja import Router, Schema, Status
 from nervecare.clients.models import Client
 from nervecare.core.api_support import download, error_responses
 from nervecare.core.models import Therapist, User
-from nervecare.core.permissions import require_scheduling
+from nervecare.core.permissions import clinic_id_of, require_scheduling
 from nervecare.core.request_types import AuthedHttpRequest
 from nervecare.scheduling.calendar import (
     calendar_token_create,
@@ -51,7 +51,7 @@ def _calendar_response(request: HttpRequest, body: bytes, *, filename: str, disp
 def _therapist_for_calendar_admin(user: User, therapist_id: int) -> Therapist:
     """The therapist whose feed URL the user may manage: the therapist themself or a clinic admin."""
     require_scheduling(user)
-    therapist = Therapist.objects.filter(pk=therapist_id, clinic_id=user.clinic_id).first()
+    therapist = Therapist.objects.filter(pk=therapist_id, clinic_id=clinic_id_of(user)).first()
     if therapist is None:
         raise Http404("No such therapist.")
     if user.role != User.Role.ADMIN and therapist.user_id != user.pk:
@@ -86,7 +86,9 @@ def therapist_feed_ics(request: HttpRequest, token: str) -> HttpResponse:
 def client_appointments_ics(request: AuthedHttpRequest, client_id: int) -> HttpResponse:
     require_scheduling(request.user)
     client = (
-        Client.objects.filter(pk=client_id, clinic_id=request.user.clinic_id).select_related("clinic").first()
+        Client.objects.filter(pk=client_id, clinic_id=clinic_id_of(request.user))
+        .select_related("clinic")
+        .first()
     )
     if client is None:
         raise Http404("No such client.")

@@ -11,7 +11,7 @@ from nervecare.clients.models import Client
 from nervecare.clients.selectors import client_get_for_user
 from nervecare.core.api_support import BODY, error_body, error_responses
 from nervecare.core.audit import audit_list
-from nervecare.core.permissions import require_clinical
+from nervecare.core.permissions import clinic_id_of, require_clinical
 from nervecare.core.request_types import AuthedHttpRequest
 from nervecare.core.services import audit_record
 from nervecare.visits import selectors, services
@@ -178,6 +178,6 @@ def list_client_notes(request: AuthedHttpRequest, client_id: int) -> list:
 )
 def review_clients(request: AuthedHttpRequest) -> list:
     require_clinical(request.user)
-    items = selectors.clients_needing_review(request.user.clinic_id, user=request.user)
+    items = selectors.clients_needing_review(clinic_id_of(request.user), user=request.user)
     audit_list(request.user, Client, [i.client.id for i in items], request, "Review list viewed (API)")
     return [selectors.review_item_as_dict(i) for i in items]

@@ -10,6 +10,7 @@ from nervecare.core.api_support import error_responses
 from nervecare.core.bounds import AuditDate
 from nervecare.core.errors import FieldErrors
 from nervecare.core.models import Clinic
+from nervecare.core.permissions import clinic_id_of
 from nervecare.core.request_types import AuthedHttpRequest
 
 router = Router(tags=["audit"])
@@ -68,7 +69,7 @@ def audit_search(request: AuthedHttpRequest, q: Query[AuditQuery]) -> dict[str, 
         date_from=q.date_from,
         date_to=q.date_to,
     )
-    clinic = Clinic.objects.get(pk=request.user.clinic_id)
+    clinic = Clinic.objects.get(pk=clinic_id_of(request.user))
     audit.audit_trail_read(
         actor=request.user, summary="Audit trail searched (API)", filters=filters, request=request
     )
