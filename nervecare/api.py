@@ -22,6 +22,7 @@ from nervecare.core.api_support import (
 )
 from nervecare.core.bounds import NonFiniteNumberError
 from nervecare.core.errors import FieldErrors
+from nervecare.core.models import User
 from nervecare.core.scopes import MissingScopeError
 from nervecare.core.throttling import API_THROTTLES, FailedAuthThrottle
 from nervecare.interop.api import router as interop_router
@@ -115,10 +116,12 @@ def _booking_conflict(request: HttpRequest, exc: BookingConflictError) -> HttpRe
 
 @api.exception_handler(SessionBlockedError)
 def _session_blocked(request: HttpRequest, exc: SessionBlockedError) -> HttpResponse:
-    if exc.shows_reason_to(request.user):
+    # Raised only behind the API's auth, so the user is signed in; anyone else would be told only of the hold.
+    user = request.user if isinstance(request.user, User) else None
+    if exc.shows_reason_to(user):
         body = error_body(str(exc), {f"flags.{f.rule_id}": f"{f.level}: {f.reason}" for f in exc.flags})
     else:  # the front desk is told there is a hold, not the clinical reason
-        body = error_body(exc.message_for(request.user), {"client_id": "safety hold: ask the therapist"})
+        body = error_body(exc.message_for(user), {"client_id": "safety hold: ask the therapist"})
     return api.create_response(request, body, status=409)
 
 

@@ -3,7 +3,6 @@
 import datetime
 from typing import Literal
 
-from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema, Status
 
@@ -33,7 +32,8 @@ from nervecare.clients.schemas import (
 )
 from nervecare.core.api_support import BODY, error_responses
 from nervecare.core.audit import audit_list, audit_view
-from nervecare.core.permissions import require_clinical
+from nervecare.core.permissions import clinic_id_of, require_clinical
+from nervecare.core.request_types import AuthedHttpRequest
 from nervecare.core.services import audit_record
 from nervecare.core.vocab import load_yaml
 
@@ -54,7 +54,7 @@ def _medical_payload(payload: MedicalIn, *, partial: bool) -> dict:
 
 
 @router.get("/clients", response={200: list[ClientSummaryOut], **error_responses()}, summary="List clients")
-def list_clients(request: HttpRequest, filters: Query[ClientFilters]) -> list:
+def list_clients(request: AuthedHttpRequest, filters: Query[ClientFilters]) -> list:
     rows = selectors.client_summaries_for_user(
         request.user, search=filters.search, neuropathy_type=filters.type, cause=filters.cause
     )
@@ -67,7 +67,7 @@ def list_clients(request: HttpRequest, filters: Query[ClientFilters]) -> list:
     response={201: ClientOut, **error_responses(*BODY)},
     summary="Create a client with the whole intake",
 )
-def create_client(request: HttpRequest, payload: IntakeIn) -> Status:
+def create_client(request: AuthedHttpRequest, payload: IntakeIn) -> Status:
     medical = _medical_payload(payload.medical, partial=False) if payload.medical else None
     client = services.intake_create(
         actor=request.user,
@@ -86,7 +86,7 @@ def create_client(request: HttpRequest, payload: IntakeIn) -> Status:
     response={200: ClientOut, **error_responses(404)},
     summary="A client's whole record",
 )
-def get_client(request: HttpRequest, client_id: int) -> dict:
+def get_client(request: AuthedHttpRequest, client_id: int) -> dict:
     # The record uses the client's own columns and its medical context, not the clinic or the therapist.
     client = selectors.client_get_for_user(request.user, client_id, related=("medical",))
     audit_record(actor=request.user, action="view", obj=client, summary="Record viewed (API)")
@@ -98,7 +98,7 @@ def get_client(request: HttpRequest, client_id: int) -> dict:
     response={200: ClientOut, **error_responses(404, *BODY)},
     summary="Change a client's details",
 )
-def patch_client(request: HttpRequest, client_id: int, payload: ClientPatch) -> dict:
+def patch_client(request: AuthedHttpRequest, client_id: int, payload: ClientPatch) -> dict:
     client = selectors.client_get_for_user(request.user, client_id)
     client = services.client_update(
         actor=request.user, client=client, data=payload.model_dump(exclude_unset=True)
@@ -111,7 +111,7 @@ def patch_client(request: HttpRequest, client_id: int, payload: ClientPatch) -> 
     response={200: list[HistoryOut], **error_responses(404)},
     summary="Who changed what, when",
 )
-def client_history(request: HttpRequest, client_id: int) -> list:
+def client_history(request: AuthedHttpRequest, client_id: int) -> list:
     client = selectors.client_get_for_user(request.user, client_id)
     audit_record(actor=request.user, action="view", obj=client, summary="History viewed (API)")
     return selectors.client_history(client)
@@ -122,7 +122,7 @@ def client_history(request: HttpRequest, client_id: int) -> list:
     response={201: ConditionOut, **error_responses(404, *BODY)},
     summary="Add a neuropathy",
 )
-def add_condition(request: HttpRequest, client_id: int, payload: ConditionIn) -> Status:
+def add_condition(request: AuthedHttpRequest, client_id: int, payload: ConditionIn) -> Status:
     client = selectors.client_get_for_user(request.user, client_id)
     return Status(
         201,
@@ -136,7 +136,7 @@ def add_condition(request: HttpRequest, client_id: int, payload: ConditionIn) ->
     summary="Change a neuropathy",
 )
 def patch_condition(
-    request: HttpRequest, client_id: int, condition_id: int, payload: ConditionPatch
+    request: AuthedHttpRequest, client_id: int, condition_id: int, payload: ConditionPatch
 ) -> Condition:
     client = selectors.client_get_for_user(request.user, client_id)
     condition = get_object_or_404(Condition, pk=condition_id, client=client)
@@ -150,7 +150,7 @@ def patch_condition(
     response={200: MedicalOut, **error_responses(404, *BODY)},
     summary="Replace the medical context",
 )
-def put_medical(request: HttpRequest, client_id: int, payload: MedicalIn) -> dict:
+def put_medical(request: AuthedHttpRequest, client_id: int, payload: MedicalIn) -> dict:
     client = selectors.client_get_for_user(request.user, client_id)
     services.medical_context_update(
         actor=request.user, client=client, data=_medical_payload(payload, partial=False)
@@ -163,7 +163,7 @@ def put_medical(request: HttpRequest, client_id: int, payload: MedicalIn) -> dic
     response={200: MedicalOut, **error_responses(404, *BODY)},
     summary="Change part of the medical context",
 )
-def patch_medical(request: HttpRequest, client_id: int, payload: MedicalIn) -> dict:
+def patch_medical(request: AuthedHttpRequest, client_id: int, payload: MedicalIn) -> dict:
     client = selectors.client_get_for_user(request.user, client_id)
     services.medical_context_update(
         actor=request.user, client=client, data=_medical_payload(payload, partial=True)
@@ -176,7 +176,7 @@ def patch_medical(request: HttpRequest, client_id: int, payload: MedicalIn) -> d
     response={200: list[BodyMapOut], **error_responses(404)},
     summary="Every body map, newest first",
 )
-def list_body_maps(request: HttpRequest, client_id: int) -> list:
+def list_body_maps(request: AuthedHttpRequest, client_id: int) -> list:
     client = selectors.client_get_for_user(request.user, client_id)
     audit_view(request.user, client, "Body maps viewed (API)")
     return selectors.body_maps_for_client(client)
@@ -187,7 +187,7 @@ def list_body_maps(request: HttpRequest, client_id: int) -> list:
     response={201: BodyMapRecordedOut, **error_responses(404, *BODY)},
     summary="Record the body map again",
 )
-def add_body_map(request: HttpRequest, client_id: int, payload: BodyMapIn) -> Status:
+def add_body_map(request: AuthedHttpRequest, client_id: int, payload: BodyMapIn) -> Status:
     client = selectors.client_get_for_user(request.user, client_id)
     body_map = services.body_map_record(
         actor=request.user,
@@ -207,13 +207,13 @@ def add_body_map(request: HttpRequest, client_id: int, payload: BodyMapIn) -> St
 @router.get(
     "/vocabularies", response={200: VocabulariesOut, **error_responses()}, summary="Codes the intake accepts"
 )
-def vocabularies(request: HttpRequest) -> dict:
+def vocabularies(request: AuthedHttpRequest) -> dict:
     """Diagnosis codes (with ICD-10-CM and SNOMED CT), the clinic's consent versions, devices, body map."""
     require_clinical(request.user)
     return {
         "diagnoses": load_yaml("clients/data/conditions.yaml")["diagnoses"],
         "consent_versions": list(
-            ConsentText.objects.filter(clinic_id=request.user.clinic_id).values_list("version", flat=True)
+            ConsentText.objects.filter(clinic_id=clinic_id_of(request.user)).values_list("version", flat=True)
         ),
         "devices": sorted(services.DEVICE_CODES),
         "neuropathy_types": list(Condition.Type.values),
@@ -227,7 +227,7 @@ def vocabularies(request: HttpRequest) -> dict:
     response={200: BodyMapVocabularyOut, **error_responses()},
     summary="Body regions and sensations",
 )
-def body_map_vocabulary(request: HttpRequest) -> dict:
+def body_map_vocabulary(request: AuthedHttpRequest) -> dict:
     return bodymap.vocabulary()
 
 
@@ -236,7 +236,7 @@ def body_map_vocabulary(request: HttpRequest) -> dict:
     response={201: ConsentOut, **error_responses(404, *BODY)},
     summary="Record consent to treatment",
 )
-def add_consent(request: HttpRequest, client_id: int, payload: ConsentIn) -> Status:
+def add_consent(request: AuthedHttpRequest, client_id: int, payload: ConsentIn) -> Status:
     client = selectors.client_get_for_user(request.user, client_id)
     consent = services.consent_record(
         actor=request.user,
@@ -277,7 +277,7 @@ def _share_dict(share) -> dict:  # noqa: ANN001
     response={200: list[ShareOut], **error_responses(404)},
     summary="Therapists the record is shared with",
 )
-def list_shares(request: HttpRequest, client_id: int) -> list:
+def list_shares(request: AuthedHttpRequest, client_id: int) -> list:
     client = selectors.client_get_for_user(request.user, client_id)
     audit_view(request.user, client, "Who sees this record viewed (API)")
     return [_share_dict(s) for s in selectors.client_shares(client)]
@@ -288,7 +288,7 @@ def list_shares(request: HttpRequest, client_id: int) -> list:
     response={201: ShareOut, **error_responses(404, *BODY)},
     summary="Share the record with another therapist (admins, primary therapist)",
 )
-def add_share(request: HttpRequest, client_id: int, payload: ShareIn) -> Status:
+def add_share(request: AuthedHttpRequest, client_id: int, payload: ShareIn) -> Status:
     client = selectors.client_get_for_user(request.user, client_id)
     share = services.client_share(
         actor=request.user,
@@ -304,7 +304,7 @@ def add_share(request: HttpRequest, client_id: int, payload: ShareIn) -> Status:
     response={204: None, **error_responses(404)},
     summary="Stop sharing the record with a therapist",
 )
-def delete_share(request: HttpRequest, client_id: int, therapist_id: int) -> Status:
+def delete_share(request: AuthedHttpRequest, client_id: int, therapist_id: int) -> Status:
     client = selectors.client_get_for_user(request.user, client_id)
     services.client_unshare(actor=request.user, client=client, therapist_id=therapist_id)
     return Status(204, None)
@@ -343,7 +343,7 @@ def _grant_dict(grant) -> dict:  # noqa: ANN001
     response={200: list[AccessGrantOut], **error_responses(404)},
     summary="Who was granted access to the record by a plan or a booking, and when (admins only)",
 )
-def list_access(request: HttpRequest, client_id: int) -> list:
+def list_access(request: AuthedHttpRequest, client_id: int) -> list:
     client = selectors.client_get_for_user(request.user, client_id)
     grants = selectors.client_access_grants(request.user, client)
     audit_view(request.user, client, "Access grants viewed (API)")

@@ -8,7 +8,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.forms import BaseForm
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -27,7 +28,8 @@ from nervecare.clients.models import Client, Condition, MedicalContext
 from nervecare.core.audit import audit_list, audit_view
 from nervecare.core.errors import FieldErrors
 from nervecare.core.pages import render_page_or_partial, run_service
-from nervecare.core.permissions import require_clinical
+from nervecare.core.permissions import clinic_id_of, require_clinical
+from nervecare.core.request_types import AuthedHttpRequest
 from nervecare.core.services import audit_record
 
 MARK_KEY = re.compile(r"^(?:body_map|marks)\[(\d+)\]\.(\w+)$")
@@ -38,7 +40,7 @@ class _DryRun(Exception):  # noqa: N818 - a control-flow signal, not an error
 
 
 def _route_errors(
-    errors: dict[str, str], targets: dict[str, object], formset=None, only_new: bool = False
+    errors: dict[str, str], targets: dict[str, BaseForm], formset=None, only_new: bool = False
 ) -> list[str]:
     """Put each service error on the form field it names; return the ones no field can show.
 
@@ -62,11 +64,11 @@ def _route_errors(
 
 
 @login_required
-def client_list(request: HttpRequest) -> HttpResponse:
+def client_list(request: AuthedHttpRequest) -> HttpResponse:
     if not request.user.is_clinical and request.user.role == "front_desk":
         return redirect("scheduling:week")  # the front desk works from the calendar, not clinical records
     form = ClientFilterForm(
-        request.GET or None, therapists=selectors.therapists_for_clinic(request.user.clinic_id)
+        request.GET or None, therapists=selectors.therapists_for_clinic(clinic_id_of(request.user))
     )
     clients = selectors.client_list_page(request.user, form.cleaned_data if form.is_valid() else {})
     audit_list(request.user, Client, [c.id for c in clients], "Clients listed")
@@ -79,9 +81,9 @@ def client_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def client_new(request: HttpRequest) -> HttpResponse:
+def client_new(request: AuthedHttpRequest) -> HttpResponse:
     require_clinical(request.user)
-    clinic_id = request.user.clinic_id
+    clinic_id = clinic_id_of(request.user)
     therapists = selectors.therapists_for_clinic(clinic_id)
     if request.method == "POST":
         client_form = ClientForm(request.POST, prefix="client")
@@ -162,7 +164,7 @@ def client_new(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
+def client_detail(request: AuthedHttpRequest, client_id: int) -> HttpResponse:
     """The client's record: one card per part of it, each from the app that owns that part."""
     context = selectors.client_record_page(request.user, client_id)
     audit_record(actor=request.user, action="view", obj=context["client"], summary="Record viewed")
@@ -170,7 +172,7 @@ def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
 
 
 @login_required
-def client_edit(request: HttpRequest, client_id: int) -> HttpResponse:
+def client_edit(request: AuthedHttpRequest, client_id: int) -> HttpResponse:
     client = selectors.client_get_for_user(request.user, client_id)
     audit_view(request.user, client, "Record edit page viewed")
     form = ClientForm(request.POST or None, initial={f: getattr(client, f) for f in ClientForm.Meta.fields})
@@ -193,7 +195,9 @@ def client_edit(request: HttpRequest, client_id: int) -> HttpResponse:
 
 
 @login_required
-def condition_form(request: HttpRequest, client_id: int, condition_id: int | None = None) -> HttpResponse:
+def condition_form(
+    request: AuthedHttpRequest, client_id: int, condition_id: int | None = None
+) -> HttpResponse:
     client = selectors.client_get_for_user(request.user, client_id)
     condition = get_object_or_404(Condition, pk=condition_id, client=client) if condition_id else None
     audit_view(request.user, condition or client, "Condition viewed" if condition else "Record viewed")
@@ -228,7 +232,7 @@ def condition_form(request: HttpRequest, client_id: int, condition_id: int | Non
 
 
 @login_required
-def client_history(request: HttpRequest, client_id: int) -> HttpResponse:
+def client_history(request: AuthedHttpRequest, client_id: int) -> HttpResponse:
     client = selectors.client_get_for_user(request.user, client_id)
     audit_record(actor=request.user, action="view", obj=client, summary="History viewed")
     return render(
@@ -237,7 +241,7 @@ def client_history(request: HttpRequest, client_id: int) -> HttpResponse:
 
 
 @login_required
-def client_edit_medical(request: HttpRequest, client_id: int) -> HttpResponse:
+def client_edit_medical(request: AuthedHttpRequest, client_id: int) -> HttpResponse:
     client = selectors.client_get_for_user(request.user, client_id)
     medical, _created = MedicalContext.objects.get_or_create(client=client)
     audit_view(request.user, medical, "Medical context viewed")
@@ -262,7 +266,7 @@ def client_edit_medical(request: HttpRequest, client_id: int) -> HttpResponse:
 
 
 @login_required
-def body_map_new(request: HttpRequest, client_id: int) -> HttpResponse:
+def body_map_new(request: AuthedHttpRequest, client_id: int) -> HttpResponse:
     client = selectors.client_get_for_user(request.user, client_id)
     audit_view(request.user, client, "Body map page viewed")
     marks = MarkFormSet(request.POST or None, prefix="marks")
@@ -290,7 +294,7 @@ def body_map_new(request: HttpRequest, client_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def share_add(request: HttpRequest, client_id: int) -> HttpResponse:
+def share_add(request: AuthedHttpRequest, client_id: int) -> HttpResponse:
     client = selectors.client_get_for_user(request.user, client_id)
     try:
         done = run_service(
@@ -314,7 +318,7 @@ def share_add(request: HttpRequest, client_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def share_remove(request: HttpRequest, client_id: int, therapist_id: int) -> HttpResponse:
+def share_remove(request: AuthedHttpRequest, client_id: int, therapist_id: int) -> HttpResponse:
     client = selectors.client_get_for_user(request.user, client_id)
     try:
         services.client_unshare(actor=request.user, client=client, therapist_id=therapist_id)

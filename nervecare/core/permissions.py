@@ -36,7 +36,7 @@ from collections.abc import Callable
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
-from nervecare.core.models import User
+from nervecare.core.models import Clinic, User
 
 
 def clinic_id_of(user: User) -> int:
@@ -48,6 +48,13 @@ def clinic_id_of(user: User) -> int:
     if user.clinic_id is None:
         raise PermissionDenied("Only a clinic's staff and clients may see its data.")
     return user.clinic_id
+
+
+def clinic_of(user: User) -> Clinic:
+    """The user's clinic (`clinic_id_of`, for code that needs the clinic itself, e.g. its time zone)."""
+    if user.clinic is None:
+        raise PermissionDenied("Only a clinic's staff and clients may see its data.")
+    return user.clinic
 
 
 def require_clinical(user: User) -> None:

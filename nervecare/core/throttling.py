@@ -11,7 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
-from ninja.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
+from ninja.throttling import AnonRateThrottle, BaseThrottle, SimpleRateThrottle, UserRateThrottle
 
 
 class _SettingsRate(SimpleRateThrottle):
@@ -56,4 +56,4 @@ class FailedAuthThrottle(_SettingsRate):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
-API_THROTTLES = [ApiAnonThrottle(), ApiUserThrottle()]
+API_THROTTLES: list[BaseThrottle] = [ApiAnonThrottle(), ApiUserThrottle()]

@@ -6,11 +6,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.http import HttpRequest
 from ninja import Router, Schema
 
 from nervecare.core import audit
 from nervecare.core.api_support import error_responses
+from nervecare.core.request_types import AuthedHttpRequest
 from nervecare.interop import proposal_selectors, services
 from nervecare.interop.models import ContactChangeProposal
 
@@ -48,7 +48,7 @@ def _out(proposal: ContactChangeProposal) -> dict[str, Any]:
     response={200: list[ProposalOut], **error_responses()},
     summary="Pending contact details proposed by referral imports, for clients you may see",
 )
-def list_contact_proposals(request: HttpRequest) -> list[dict[str, Any]]:
+def list_contact_proposals(request: AuthedHttpRequest) -> list[dict[str, Any]]:
     proposals = list(proposal_selectors.contact_proposals_for_user(request.user))
     audit.audit_list(
         request.user, ContactChangeProposal, [p.pk for p in proposals], "Contact proposals listed"
@@ -61,7 +61,7 @@ def list_contact_proposals(request: HttpRequest) -> list[dict[str, Any]]:
     response={200: ProposalOut, **error_responses(404)},
     summary="Accept a proposal: the client's contact details become the proposed ones",
 )
-def accept_contact_proposal(request: HttpRequest, proposal_id: int) -> dict[str, Any]:
+def accept_contact_proposal(request: AuthedHttpRequest, proposal_id: int) -> dict[str, Any]:
     return _out(services.contact_change_accept(actor=request.user, proposal_id=proposal_id))
 
 
@@ -70,5 +70,5 @@ def accept_contact_proposal(request: HttpRequest, proposal_id: int) -> dict[str,
     response={200: ProposalOut, **error_responses(404)},
     summary="Reject a proposal: the client's contact details stay as they are",
 )
-def reject_contact_proposal(request: HttpRequest, proposal_id: int) -> dict[str, Any]:
+def reject_contact_proposal(request: AuthedHttpRequest, proposal_id: int) -> dict[str, Any]:
     return _out(services.contact_change_reject(actor=request.user, proposal_id=proposal_id))

@@ -5,12 +5,13 @@ import json
 from typing import Any, Literal
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from ninja import Field, Query, Router, Schema
 
 from nervecare.core.api_support import download, error_responses
 from nervecare.core.models import User
 from nervecare.core.pages import file_download, pdf_download
+from nervecare.core.request_types import AuthedHttpRequest
 from nervecare.ops import export, privacy
 
 router = Router(tags=["client privacy"])
@@ -86,7 +87,7 @@ def _state(client) -> dict:
 
 
 # Added to the clients router by nervecare/api.py: that router owns the /clients/{client_id} path.
-def delete_client(request: HttpRequest, client_id: int, payload: DeleteIn) -> dict:
+def delete_client(request: AuthedHttpRequest, client_id: int, payload: DeleteIn) -> dict:
     client = privacy.deleted_client_get_for_admin(request.user, client_id)
     client = privacy.client_soft_delete(actor=request.user, client=client, reason=payload.reason)
     return _state(client)
@@ -97,7 +98,7 @@ def delete_client(request: HttpRequest, client_id: int, payload: DeleteIn) -> di
     response={200: ClientStateOut, **error_responses(404)},
     summary="Undo a client's deletion (admins only)",
 )
-def restore_client(request: HttpRequest, client_id: int) -> dict:
+def restore_client(request: AuthedHttpRequest, client_id: int) -> dict:
     client = privacy.deleted_client_get_for_admin(request.user, client_id)
     return _state(privacy.client_restore(actor=request.user, client=client))
 
@@ -107,7 +108,7 @@ def restore_client(request: HttpRequest, client_id: int) -> dict:
     response={200: ErasedOut, **error_responses(404)},
     summary="Erase a deleted client's record once the retention period has passed (admins only)",
 )
-def erase_client(request: HttpRequest, client_id: int) -> dict:
+def erase_client(request: AuthedHttpRequest, client_id: int) -> dict:
     client = privacy.deleted_client_get_for_admin(request.user, client_id)
     counts = privacy.client_erase(actor=request.user, client=client)
     return {"id": client_id, "erased": counts}
@@ -120,12 +121,12 @@ def erase_client(request: HttpRequest, client_id: int) -> dict:
     by_alias=True,  # the document's key is "schema" (a name pydantic keeps for itself)
     summary="Everything held about a client (right of access), as JSON or PDF",
 )
-def export_client(request: HttpRequest, client_id: int, query: Query[ExportQuery]) -> HttpResponse:
+def export_client(request: AuthedHttpRequest, client_id: int, query: Query[ExportQuery]) -> HttpResponse:
     client = export.client_get_for_export(request.user, client_id)
     return export_response(request, client, query.format, staff=request.user)
 
 
-def export_response(request: HttpRequest, client, fmt: str, *, staff: User | None) -> HttpResponse:
+def export_response(request: AuthedHttpRequest, client, fmt: str, *, staff: User | None) -> HttpResponse:
     """The export as a download (shared by the API, the staff pages and the portal); audited. `staff`: the
     staff member exporting (their part of the record), or None for the client's own export (all of it)."""
     document = export.client_export(client, staff=staff)

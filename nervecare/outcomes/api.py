@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 import numpy as np
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.functional import Promise
 from ninja import Field, Query, Router, Schema, Status
@@ -15,7 +15,8 @@ from ninja import Field, Query, Router, Schema, Status
 from nervecare.core.api_support import BODY, download, error_responses
 from nervecare.core.models import Clinic
 from nervecare.core.pages import csv_download, pdf_download
-from nervecare.core.permissions import require_clinical
+from nervecare.core.permissions import clinic_id_of, require_clinical
+from nervecare.core.request_types import AuthedHttpRequest
 from nervecare.core.services import audit_record
 from nervecare.outcomes import exports, selectors, services
 from nervecare.outcomes.analysis import client_outcomes
@@ -143,7 +144,7 @@ _CSV = download("text/csv")
 _PDF = download("application/pdf")
 
 
-def _client_result(request: HttpRequest, client_id: int, summary: str) -> tuple:
+def _client_result(request: AuthedHttpRequest, client_id: int, summary: str) -> tuple:
     client = selectors.client_for_outcomes(request.user, client_id)
     audit_record(actor=request.user, action="view", obj=client, summary=summary)
     return client, client_outcomes(selectors.client_data(client, reader=request.user))
@@ -154,7 +155,7 @@ def _client_result(request: HttpRequest, client_id: int, summary: str) -> tuple:
     response={200: ClientOutcomesOut, **error_responses(404)},
     summary="One client's outcomes",
 )
-def client_outcomes_get(request: HttpRequest, client_id: int) -> Any:
+def client_outcomes_get(request: AuthedHttpRequest, client_id: int) -> Any:
     """Trajectories, immediate and lasting effect, change from baseline with intervals, trend, responder
     status, and the suggestion at each re-evaluation point. Observational data: read `caveat`."""
     _client, result = _client_result(request, client_id, "Outcomes viewed (API)")
@@ -167,7 +168,7 @@ def client_outcomes_get(request: HttpRequest, client_id: int) -> Any:
     openapi_extra=_CSV,
     summary="One client's outcome numbers as CSV",
 )
-def client_outcomes_csv(request: HttpRequest, client_id: int) -> HttpResponse:
+def client_outcomes_csv(request: AuthedHttpRequest, client_id: int) -> HttpResponse:
     client, result = _client_result(request, client_id, "Outcomes exported (API, CSV)")
     return csv_download(exports.client_csv(result), filename=f"outcomes-client-{client.id}.csv")
 
@@ -179,7 +180,7 @@ def client_outcomes_csv(request: HttpRequest, client_id: int) -> HttpResponse:
     summary="A client's progress report (PDF)",
 )
 def client_report(
-    request: HttpRequest, client_id: int, audience: Literal["client", "clinician"] = "client"
+    request: AuthedHttpRequest, client_id: int, audience: Literal["client", "clinician"] = "client"
 ) -> HttpResponse:
     """Built on request (a few hundred milliseconds). `audience=clinician` adds the methods and the basis of
     each suggestion."""
@@ -203,7 +204,7 @@ class DecisionIn(Schema):
     response={201: DecisionOut, **error_responses(404, *BODY)},
     summary="Accept or overrule a suggestion",
 )
-def decision_create(request: HttpRequest, client_id: int, payload: DecisionIn) -> Status:
+def decision_create(request: AuthedHttpRequest, client_id: int, payload: DecisionIn) -> Status:
     client = selectors.client_for_outcomes(request.user, client_id)
     record = services.reevaluation_decide(actor=request.user, client=client, **payload.dict())
     return Status(201, to_json(record))
@@ -218,9 +219,9 @@ class ClinicQuery(Schema):
     model: bool = True
 
 
-def _clinic(request: HttpRequest, q: ClinicQuery, summary: str, *, with_model: bool) -> dict[str, Any]:
+def _clinic(request: AuthedHttpRequest, q: ClinicQuery, summary: str, *, with_model: bool) -> dict[str, Any]:
     require_clinical(request.user)
-    clinic = Clinic.objects.get(pk=request.user.clinic_id)
+    clinic = Clinic.objects.get(pk=clinic_id_of(request.user))
     filters = CohortFilters(
         measure=q.measure, type=q.type, cause=q.cause, modality=q.modality, therapist_id=q.therapist_id
     )
@@ -235,7 +236,7 @@ def _clinic(request: HttpRequest, q: ClinicQuery, summary: str, *, with_model: b
     exclude_unset=True,  # no "model" key with model=false
     summary="The clinic's cohort outcomes",
 )
-def clinic_outcomes_get(request: HttpRequest, q: Query[ClinicQuery]) -> Any:
+def clinic_outcomes_get(request: AuthedHttpRequest, q: Query[ClinicQuery]) -> Any:
     """Responder rates (Wilson), mean changes (t), attendance, drop-out and adverse events by neuropathy type,
     cause, modality, therapist and sessions attended, and a mixed-effects model (`model=false` to skip it).
     Observational data without a control group: read `caveat` and `rests_on`."""
@@ -251,7 +252,7 @@ def clinic_outcomes_get(request: HttpRequest, q: Query[ClinicQuery]) -> Any:
     summary="The clinic's outcome numbers as CSV",
 )
 def clinic_outcomes_csv(
-    request: HttpRequest, q: Query[ClinicQuery], level: Literal["groups", "clients"] = "groups"
+    request: AuthedHttpRequest, q: Query[ClinicQuery], level: Literal["groups", "clients"] = "groups"
 ) -> HttpResponse:
     result = _clinic(request, q, f"Clinic outcomes exported (API, CSV, {level})", with_model=False)
     body = (
@@ -275,7 +276,7 @@ class ReportIn(Schema):
     response={202: ReportJobOut, **error_responses(*BODY)},
     summary="Queue a clinic outcome report (PDF)",
 )
-def report_create(request: HttpRequest, payload: ReportIn) -> Status:
+def report_create(request: AuthedHttpRequest, payload: ReportIn) -> Status:
     """The report is built by the job queue; poll `GET /outcomes/reports/{id}` for its progress."""
     params = {k: v for k, v in payload.dict().items() if v not in ("", None)}
     job = services.report_job_create(actor=request.user, params=params)
@@ -288,7 +289,7 @@ def report_create(request: HttpRequest, payload: ReportIn) -> Status:
     response={200: ReportJobOut, **error_responses(404)},
     summary="A clinic report job: status and progress",
 )
-def report_status(request: HttpRequest, job_id: int) -> Any:
+def report_status(request: AuthedHttpRequest, job_id: int) -> Any:
     return selectors.report_job_get_for_user(request.user, job_id).as_dict()
 
 
@@ -298,7 +299,7 @@ def report_status(request: HttpRequest, job_id: int) -> Any:
     openapi_extra=_PDF,
     summary="A finished clinic report (PDF)",
 )
-def report_download(request: HttpRequest, job_id: int) -> HttpResponse:
+def report_download(request: AuthedHttpRequest, job_id: int) -> HttpResponse:
     job = selectors.report_job_get_for_user(request.user, job_id)
     if job.status != ReportJob.Status.DONE or not job.pdf:
         from ninja.errors import HttpError

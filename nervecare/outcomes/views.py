@@ -9,7 +9,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from nervecare.core.models import Clinic
 from nervecare.core.pages import csv_download, pdf_download, render_page_or_partial, run_service
-from nervecare.core.permissions import require_clinical
+from nervecare.core.permissions import clinic_id_of, require_clinical
+from nervecare.core.request_types import AuthedHttpRequest
 from nervecare.core.services import audit_record
 from nervecare.outcomes import charts, exports, selectors, services, svg
 from nervecare.outcomes.analysis import ACTION_LABELS, client_outcomes
@@ -22,7 +23,7 @@ from nervecare.outcomes.reports.pdf import report_filename
 from nervecare.screening.selectors import open_flags
 
 
-def _client_result(request: HttpRequest, client_id: int, summary: str) -> tuple:
+def _client_result(request: AuthedHttpRequest, client_id: int, summary: str) -> tuple:
     client = selectors.client_for_outcomes(request.user, client_id)
     audit_record(actor=request.user, action="view", obj=client, summary=summary)
     return client, client_outcomes(selectors.client_data(client, reader=request.user))
@@ -43,14 +44,14 @@ def _client_page(
 
 @login_required
 @require_GET
-def client_page(request: HttpRequest, client_id: int) -> HttpResponse:
+def client_page(request: AuthedHttpRequest, client_id: int) -> HttpResponse:
     client, result = _client_result(request, client_id, "Outcomes viewed")
     return _client_page(request, client, result)
 
 
 @login_required
 @require_POST
-def client_decide(request: HttpRequest, client_id: int) -> HttpResponse:
+def client_decide(request: AuthedHttpRequest, client_id: int) -> HttpResponse:
     client = selectors.client_for_outcomes(request.user, client_id)
     form = DecisionForm(request.POST)
     if form.is_valid():
@@ -76,14 +77,14 @@ def client_decide(request: HttpRequest, client_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def client_csv(request: HttpRequest, client_id: int) -> HttpResponse:
+def client_csv(request: AuthedHttpRequest, client_id: int) -> HttpResponse:
     client, result = _client_result(request, client_id, "Outcomes exported (CSV)")
     return csv_download(exports.client_csv(result), filename=f"outcomes-client-{client.id}.csv")
 
 
 @login_required
 @require_GET
-def client_pdf(request: HttpRequest, client_id: int) -> HttpResponse:
+def client_pdf(request: AuthedHttpRequest, client_id: int) -> HttpResponse:
     audience = request.GET.get("audience", "client")
     if audience not in AUDIENCES:
         audience = "client"
@@ -94,9 +95,9 @@ def client_pdf(request: HttpRequest, client_id: int) -> HttpResponse:
     return pdf_download(pdf, filename=report_filename(f"progress-{client.id}-{audience}", timezone.now()))
 
 
-def _clinic_result(request: HttpRequest, summary: str, *, with_model: bool = True) -> tuple:
+def _clinic_result(request: AuthedHttpRequest, summary: str, *, with_model: bool = True) -> tuple:
     require_clinical(request.user)
-    clinic = Clinic.objects.get(pk=request.user.clinic_id)
+    clinic = Clinic.objects.get(pk=clinic_id_of(request.user))
     form = ClinicFilterForm(request.GET or None, clinic_id=clinic.id)
     result = clinic_outcomes(clinic, form.filters(), with_model=with_model)
     audit_record(actor=request.user, action="view", obj=clinic, summary=summary)
@@ -105,7 +106,7 @@ def _clinic_result(request: HttpRequest, summary: str, *, with_model: bool = Tru
 
 @login_required
 @require_GET
-def clinic_page(request: HttpRequest) -> HttpResponse:
+def clinic_page(request: AuthedHttpRequest) -> HttpResponse:
     clinic, form, result = _clinic_result(request, "Clinic outcomes viewed")
     context = {
         "clinic": clinic,
@@ -122,7 +123,7 @@ def clinic_page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def clinic_csv(request: HttpRequest) -> HttpResponse:
+def clinic_csv(request: AuthedHttpRequest) -> HttpResponse:
     level = request.GET.get("level", "groups")
     _clinic, _form, result = _clinic_result(
         request, f"Clinic outcomes exported (CSV, {level})", with_model=False
@@ -137,9 +138,9 @@ def clinic_csv(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def clinic_report_start(request: HttpRequest) -> HttpResponse:
+def clinic_report_start(request: AuthedHttpRequest) -> HttpResponse:
     require_clinical(request.user)
-    form = ClinicFilterForm(request.POST, clinic_id=request.user.clinic_id)
+    form = ClinicFilterForm(request.POST, clinic_id=clinic_id_of(request.user))
     params = form.filters().as_dict()
     job = services.report_job_create(actor=request.user, params=params)
     return redirect("outcomes:report_job", job_id=job.id)
@@ -147,7 +148,7 @@ def clinic_report_start(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def report_job(request: HttpRequest, job_id: int) -> HttpResponse:
+def report_job(request: AuthedHttpRequest, job_id: int) -> HttpResponse:
     job = selectors.report_job_get_for_user(request.user, job_id)
     return render_page_or_partial(
         request, "outcomes/report_job.html", "outcomes/partials/job_status.html", {"job": job}
@@ -156,7 +157,7 @@ def report_job(request: HttpRequest, job_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def report_job_download(request: HttpRequest, job_id: int) -> HttpResponse:
+def report_job_download(request: AuthedHttpRequest, job_id: int) -> HttpResponse:
     job = selectors.report_job_get_for_user(request.user, job_id)
     if job.status != ReportJob.Status.DONE or not job.pdf:
         return redirect("outcomes:report_job", job_id=job.id)

@@ -2,7 +2,7 @@
 
 from typing import Any, Literal
 
-from django.http import Http404, HttpRequest
+from django.http import Http404
 from ninja import Router, Schema, Status
 from pydantic import ConfigDict, Field
 
@@ -11,7 +11,8 @@ from nervecare.core.api_support import BODY, error_responses
 from nervecare.core.audit import audit_view
 from nervecare.core.bounds import ScheduleDate
 from nervecare.core.errors import FieldErrors
-from nervecare.core.permissions import require_scheduling
+from nervecare.core.permissions import clinic_id_of, require_scheduling
+from nervecare.core.request_types import AuthedHttpRequest
 from nervecare.core.services import audit_record
 from nervecare.plans import selectors, services
 from nervecare.plans.models import CarePlan
@@ -35,9 +36,9 @@ class TherapistOut(Schema):
     tags=["clinic"],
     operation_id="nervecare_core_api_therapists",
 )
-def therapists(request: HttpRequest) -> list:
+def therapists(request: AuthedHttpRequest) -> list:
     require_scheduling(request.user)  # names, experience and training: the front desk books with them too
-    return selectors.therapists_for_clinic(request.user.clinic_id)
+    return selectors.therapists_for_clinic(clinic_id_of(request.user))
 
 
 class PlanChangesIn(Schema):
@@ -143,7 +144,7 @@ def plan_as_dict(plan: CarePlan) -> dict[str, Any]:
     }
 
 
-def _plan(request: HttpRequest, client_id: int, plan_id: int) -> CarePlan:
+def _plan(request: AuthedHttpRequest, client_id: int, plan_id: int) -> CarePlan:
     client = client_get_for_user(request.user, client_id)
     plan = selectors.plan_get_for_client(client, plan_id)
     if plan is None:
@@ -156,7 +157,7 @@ def _plan(request: HttpRequest, client_id: int, plan_id: int) -> CarePlan:
     response={200: list[PlanOut], **error_responses(404)},
     summary="A client's plans",
 )
-def list_plans(request: HttpRequest, client_id: int) -> list:
+def list_plans(request: AuthedHttpRequest, client_id: int) -> list:
     client = client_get_for_user(request.user, client_id)
     audit_record(actor=request.user, action="view", obj=client, summary="Plans viewed (API)")
     return [plan_as_dict(p) for p in selectors.plans_for_client(client)]
@@ -167,7 +168,7 @@ def list_plans(request: HttpRequest, client_id: int) -> list:
     response={201: PlanProposalOut, **error_responses(404)},
     summary="Propose a plan (runs the safety check)",
 )
-def propose_plan(request: HttpRequest, client_id: int) -> Status:
+def propose_plan(request: AuthedHttpRequest, client_id: int) -> Status:
     client = client_get_for_user(request.user, client_id)
     plan, proposal = services.plan_propose(actor=request.user, client=client)
     return Status(201, plan_as_dict(plan) | {"therapist_ranking": proposal["therapist_ranking"]})
@@ -178,7 +179,7 @@ def propose_plan(request: HttpRequest, client_id: int) -> Status:
     response={200: PlanOut, **error_responses(404)},
     summary="One plan",
 )
-def get_plan(request: HttpRequest, client_id: int, plan_id: int) -> dict:
+def get_plan(request: AuthedHttpRequest, client_id: int, plan_id: int) -> dict:
     plan = _plan(request, client_id, plan_id)
     audit_view(request.user, plan, "Plan viewed (API)")
     return plan_as_dict(plan)
@@ -189,7 +190,7 @@ def get_plan(request: HttpRequest, client_id: int, plan_id: int) -> dict:
     response={200: PlanOut, **error_responses(404, *BODY)},
     summary="Change a plan (say why)",
 )
-def update_plan(request: HttpRequest, client_id: int, plan_id: int, payload: PlanUpdateIn) -> dict:
+def update_plan(request: AuthedHttpRequest, client_id: int, plan_id: int, payload: PlanUpdateIn) -> dict:
     plan = _plan(request, client_id, plan_id)
     try:
         plan = services.plan_update(
@@ -211,7 +212,7 @@ def update_plan(request: HttpRequest, client_id: int, plan_id: int, payload: Pla
     response={200: PlanOut, **error_responses(404, 409)},
     summary="Activate a plan",
 )
-def activate_plan(request: HttpRequest, client_id: int, plan_id: int) -> dict:
+def activate_plan(request: AuthedHttpRequest, client_id: int, plan_id: int) -> dict:
     plan = services.plan_activate(actor=request.user, plan=_plan(request, client_id, plan_id))
     return plan_as_dict(plan)
 
@@ -221,7 +222,7 @@ def activate_plan(request: HttpRequest, client_id: int, plan_id: int) -> dict:
     response={200: PlanOut, **error_responses(404, *BODY)},
     summary="Cancel a plan",
 )
-def cancel_plan(request: HttpRequest, client_id: int, plan_id: int, payload: CancelIn) -> dict:
+def cancel_plan(request: AuthedHttpRequest, client_id: int, plan_id: int, payload: CancelIn) -> dict:
     plan = services.plan_cancel(
         actor=request.user, plan=_plan(request, client_id, plan_id), reason=payload.reason
     )

@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -10,13 +10,15 @@ from django.views.decorators.http import require_POST
 from nervecare.clients.selectors import client_get_for_user
 from nervecare.core.audit import audit_view
 from nervecare.core.pages import run_service
+from nervecare.core.permissions import clinic_id_of
+from nervecare.core.request_types import AuthedHttpRequest
 from nervecare.plans import selectors, services
 from nervecare.plans.forms import PlanEditForm
 
 
 @login_required
 @require_POST
-def plan_propose(request: HttpRequest, client_id: int) -> HttpResponse:
+def plan_propose(request: AuthedHttpRequest, client_id: int) -> HttpResponse:
     client = client_get_for_user(request.user, client_id)
     done = run_service(request, lambda: services.plan_propose(actor=request.user, client=client))
     if not done.ok or done.value is None:
@@ -26,10 +28,10 @@ def plan_propose(request: HttpRequest, client_id: int) -> HttpResponse:
 
 
 @login_required
-def plan_detail(request: HttpRequest, client_id: int, plan_id: int) -> HttpResponse:
+def plan_detail(request: AuthedHttpRequest, client_id: int, plan_id: int) -> HttpResponse:
     plan = selectors.plan_get_for_user(request.user, client_id, plan_id)
     audit_view(request.user, plan, "Plan viewed")
-    therapists = selectors.therapists_for_clinic(request.user.clinic_id)
+    therapists = selectors.therapists_for_clinic(clinic_id_of(request.user))
     form = PlanEditForm(request.POST or None, plan=plan, therapists=therapists)
     status = 200
     if request.method == "POST":
@@ -54,7 +56,7 @@ def plan_detail(request: HttpRequest, client_id: int, plan_id: int) -> HttpRespo
 
 @login_required
 @require_POST
-def plan_activate(request: HttpRequest, client_id: int, plan_id: int) -> HttpResponse:
+def plan_activate(request: AuthedHttpRequest, client_id: int, plan_id: int) -> HttpResponse:
     plan = selectors.plan_get_for_user(request.user, client_id, plan_id)
     try:
         run_service(
@@ -69,7 +71,7 @@ def plan_activate(request: HttpRequest, client_id: int, plan_id: int) -> HttpRes
 
 @login_required
 @require_POST
-def plan_cancel(request: HttpRequest, client_id: int, plan_id: int) -> HttpResponse:
+def plan_cancel(request: AuthedHttpRequest, client_id: int, plan_id: int) -> HttpResponse:
     plan = selectors.plan_get_for_user(request.user, client_id, plan_id)
     run_service(
         request,

@@ -23,6 +23,7 @@ from nervecare.core.audit import audit_view
 from nervecare.core.errors import FieldErrors
 from nervecare.core.models import Therapist, User
 from nervecare.core.pages import file_download, pdf_download
+from nervecare.core.request_types import AuthedHttpRequest
 from nervecare.core.services import audit_record
 from nervecare.portal import selectors, services
 from nervecare.portal.forms import RATING_CHOICES, ClientIntakeForm, DiaryForm
@@ -42,7 +43,7 @@ def client_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
 
     @login_required
     @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def wrapper(request: AuthedHttpRequest, *args, **kwargs) -> HttpResponse:
         client = selectors.client_for_portal_user(request.user)
         response = view(request, client, *args, **kwargs)
         if request.method == "GET" and response.status_code == 200 and view.__name__ not in AUDITED_BY_VIEW:
@@ -56,7 +57,7 @@ AUDITED_BY_VIEW = {"report_download"}  # records its own, more specific event
 
 
 @client_view
-def home(request: HttpRequest, client) -> HttpResponse:
+def home(request: AuthedHttpRequest, client) -> HttpResponse:
     items = selectors.checklist(client)
     return render(
         request,
@@ -72,7 +73,7 @@ def home(request: HttpRequest, client) -> HttpResponse:
 
 
 @client_view
-def consent(request: HttpRequest, client) -> HttpResponse:
+def consent(request: AuthedHttpRequest, client) -> HttpResponse:
     text = selectors.current_consent_text(client)
     if text is None:
         raise Http404("The clinic has no consent text yet.")
@@ -94,7 +95,7 @@ def consent(request: HttpRequest, client) -> HttpResponse:
 
 
 @client_view
-def questionnaire(request: HttpRequest, client, code: str) -> HttpResponse:
+def questionnaire(request: AuthedHttpRequest, client, code: str) -> HttpResponse:
     if code not in selectors.portal_instrument_codes(client):
         raise Http404("No such questionnaire.")
     definition = instruments.get_definition(code)
@@ -125,7 +126,7 @@ def questionnaire(request: HttpRequest, client, code: str) -> HttpResponse:
 
 
 @client_view
-def diary(request: HttpRequest, client) -> HttpResponse:
+def diary(request: AuthedHttpRequest, client) -> HttpResponse:
     today = selectors.client_today(client)
     form = DiaryForm(request.POST or None, initial={"day": today})
     if request.method == "POST" and form.is_valid():
@@ -152,7 +153,7 @@ def diary(request: HttpRequest, client) -> HttpResponse:
 
 
 @client_view
-def appointments(request: HttpRequest, client) -> HttpResponse:
+def appointments(request: AuthedHttpRequest, client) -> HttpResponse:
     upcoming = list(selectors.upcoming_appointments(client))
     hours = services.cancel_policy_hours()
     return render(
@@ -173,7 +174,7 @@ def appointments(request: HttpRequest, client) -> HttpResponse:
 
 @client_view
 @require_POST
-def appointment_cancel(request: HttpRequest, client, appointment_id: int) -> HttpResponse:
+def appointment_cancel(request: AuthedHttpRequest, client, appointment_id: int) -> HttpResponse:
     try:
         services.portal_appointment_cancel(user=request.user, appointment_id=appointment_id)
     except FieldErrors as exc:
@@ -184,19 +185,19 @@ def appointment_cancel(request: HttpRequest, client, appointment_id: int) -> Htt
 
 
 @client_view
-def calendar_download(request: HttpRequest, client) -> HttpResponse:
+def calendar_download(request: AuthedHttpRequest, client) -> HttpResponse:
     return file_download(
         client_ics(client), filename="nervecare-appointments.ics", content_type="text/calendar; charset=utf-8"
     )
 
 
 @client_view
-def progress(request: HttpRequest, client) -> HttpResponse:
+def progress(request: AuthedHttpRequest, client) -> HttpResponse:
     return render(request, "portal/progress.html", {"client": client, **selectors.progress(client)})
 
 
 @client_view
-def report_download(request: HttpRequest, client) -> HttpResponse:
+def report_download(request: AuthedHttpRequest, client) -> HttpResponse:
     """The client's own progress report as PDF. There is no id in the address: it is always their own."""
     pdf = selectors.own_report_pdf(client)
     audit_record(
@@ -230,7 +231,7 @@ def _replace_id(request: HttpRequest, client) -> int | None:  # noqa: ANN001
 
 
 @client_view
-def book(request: HttpRequest, client) -> HttpResponse:
+def book(request: AuthedHttpRequest, client) -> HttpResponse:
     """Choose a free time (step 1 of 2)."""
     replace = _replace_id(request, client)
     others = request.GET.get("others") == "1"
@@ -251,7 +252,7 @@ def book(request: HttpRequest, client) -> HttpResponse:
 
 
 @client_view
-def book_confirm(request: HttpRequest, client) -> HttpResponse:
+def book_confirm(request: AuthedHttpRequest, client) -> HttpResponse:
     """Check the chosen time and book it (step 2 of 2)."""
     replace = _replace_id(request, client)
     slot = request.POST.get("slot") or request.GET.get("slot", "")
@@ -273,7 +274,7 @@ def book_confirm(request: HttpRequest, client) -> HttpResponse:
             own = any(c.get("with") == "client" for c in exc.conflicts)
             return redirect(f"{back}{sep}error={'overlap' if own else 'taken'}")
         except SessionBlockedError:
-            error, status = BOOKING_MESSAGES["blocked"], 409
+            error, status = str(BOOKING_MESSAGES["blocked"]), 409
         except FieldErrors as exc:
             error, status = " ".join(exc.errors.values()), 422
         else:
@@ -303,7 +304,7 @@ def book_confirm(request: HttpRequest, client) -> HttpResponse:
 
 
 @client_view
-def intake(request: HttpRequest, client) -> HttpResponse:
+def intake(request: AuthedHttpRequest, client) -> HttpResponse:
     """The client's own intake: condition, symptoms, body map, medicines, safety questions, goals."""
     form = ClientIntakeForm(request.POST or None)
     marks = MarkFormSet(request.POST or None, prefix="marks")
@@ -357,7 +358,7 @@ def _route_intake_errors(errors: dict[str, str], form: ClientIntakeForm, marks) 
 
 @login_required
 @require_POST
-def client_invite(request: HttpRequest, client_id: int) -> HttpResponse:
+def client_invite(request: AuthedHttpRequest, client_id: int) -> HttpResponse:
     """Staff: invite the client to the portal (an email with a link to choose a password)."""
     client = client_get_for_user(request.user, client_id)
     try:
@@ -373,7 +374,7 @@ def client_invite(request: HttpRequest, client_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def intake_review(request: HttpRequest, client_id: int, intake_id: int) -> HttpResponse:
+def intake_review(request: AuthedHttpRequest, client_id: int, intake_id: int) -> HttpResponse:
     """Staff: mark what the client reported in the portal as reviewed (from the client's chart)."""
     client = client_get_for_user(request.user, client_id)
     intake = get_object_or_404(ClientIntake, pk=intake_id, client=client)

@@ -4,7 +4,6 @@ from datetime import datetime, time, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema, Status
 from pydantic import ConfigDict, Field
@@ -15,7 +14,8 @@ from nervecare.core.audit import audit_view
 from nervecare.core.bounds import ScheduleDate, ScheduleDateTime, SearchDateTime
 from nervecare.core.errors import FieldErrors
 from nervecare.core.models import Therapist
-from nervecare.core.permissions import require_scheduling
+from nervecare.core.permissions import clinic_id_of, clinic_of, require_scheduling
+from nervecare.core.request_types import AuthedHttpRequest
 from nervecare.plans.models import CarePlan
 from nervecare.scheduling import selectors, services
 from nervecare.scheduling.models import Appointment, WaitlistEntry
@@ -153,18 +153,18 @@ def appointment_as_dict(a: Appointment) -> dict[str, Any]:
     }
 
 
-def _client(request: HttpRequest, client_id: int) -> Client:
+def _client(request: AuthedHttpRequest, client_id: int) -> Client:
     """A client the user may book (every route that uses it books, or reads what booking needs)."""
     return selectors.client_get_for_scheduling(request.user, client_id)
 
 
-def _therapist(request: HttpRequest, therapist_id: int) -> Therapist:
+def _therapist(request: AuthedHttpRequest, therapist_id: int) -> Therapist:
     require_scheduling(request.user)
     return get_object_or_404(Therapist, pk=therapist_id, clinic_id=request.user.clinic_id)
 
 
 @router.get("/services", response={200: list[ServiceOut], **error_responses()}, summary="Bookable services")
-def list_services(request: HttpRequest) -> list:
+def list_services(request: AuthedHttpRequest) -> list:
     require_scheduling(request.user)
     return [
         {
@@ -176,7 +176,7 @@ def list_services(request: HttpRequest) -> list:
             "buffer_minutes": s.buffer_minutes,
             "required_certifications": s.required_certifications,
         }
-        for s in selectors.services_for_clinic(request.user.clinic_id)
+        for s in selectors.services_for_clinic(clinic_id_of(request.user))
     ]
 
 
@@ -185,14 +185,14 @@ def list_services(request: HttpRequest) -> list:
     response={200: list[BookingClientOut], **error_responses()},
     summary="Clients to book (front desk: no clinical detail)",
 )
-def booking_clients(request: HttpRequest, search: str = "") -> list:
+def booking_clients(request: AuthedHttpRequest, search: str = "") -> list:
     return selectors.clients_for_booking(request.user, search)
 
 
 @router.get("/rooms", response={200: list[RoomOut], **error_responses()}, summary="Rooms")
-def list_rooms(request: HttpRequest) -> list:
+def list_rooms(request: AuthedHttpRequest) -> list:
     require_scheduling(request.user)
-    return [{"id": r.id, "name": r.name} for r in selectors.rooms_for_clinic(request.user.clinic_id)]
+    return [{"id": r.id, "name": r.name} for r in selectors.rooms_for_clinic(clinic_id_of(request.user))]
 
 
 @router.get(
@@ -200,7 +200,7 @@ def list_rooms(request: HttpRequest) -> list:
     response={200: list[HoursOut], **error_responses(404)},
     summary="A therapist's weekly hours",
 )
-def get_hours(request: HttpRequest, therapist_id: int) -> list:
+def get_hours(request: AuthedHttpRequest, therapist_id: int) -> list:
     therapist = _therapist(request, therapist_id)
     return [{"weekday": h.weekday, "start": h.start, "end": h.end} for h in therapist.working_hours.all()]
 
@@ -210,7 +210,7 @@ def get_hours(request: HttpRequest, therapist_id: int) -> list:
     response={200: list[HoursOut], **error_responses(404, *BODY)},
     summary="Replace a therapist's weekly hours",
 )
-def put_hours(request: HttpRequest, therapist_id: int, payload: HoursIn) -> list:
+def put_hours(request: AuthedHttpRequest, therapist_id: int, payload: HoursIn) -> list:
     therapist = _therapist(request, therapist_id)
     rows = services.working_hours_set(
         actor=request.user, therapist=therapist, hours=[h.model_dump() for h in payload.hours]
@@ -223,7 +223,7 @@ def put_hours(request: HttpRequest, therapist_id: int, payload: HoursIn) -> list
     response={201: ExceptionOut, **error_responses(404, *BODY)},
     summary="Time off or extra hours",
 )
-def add_exception(request: HttpRequest, therapist_id: int, payload: ExceptionIn) -> Status:
+def add_exception(request: AuthedHttpRequest, therapist_id: int, payload: ExceptionIn) -> Status:
     therapist = _therapist(request, therapist_id)
     e = services.exception_add(actor=request.user, therapist=therapist, **payload.model_dump())
     return Status(
@@ -236,9 +236,9 @@ def add_exception(request: HttpRequest, therapist_id: int, payload: ExceptionIn)
     response={200: list[SlotOut], **error_responses(404)},
     summary="The next free slots for a service",
 )
-def find_slots(request: HttpRequest, query: Query[SlotQuery]) -> list:
+def find_slots(request: AuthedHttpRequest, query: Query[SlotQuery]) -> list:
     require_scheduling(request.user)
-    clinic = request.user.clinic
+    clinic = clinic_of(request.user)
     service = get_object_or_404(selectors.services_for_clinic(clinic.id), pk=query.service_id)
     plan = None
     if query.plan_id:
@@ -262,12 +262,12 @@ def find_slots(request: HttpRequest, query: Query[SlotQuery]) -> list:
     response={200: list[AppointmentOut], **error_responses()},
     summary="Appointments in a time range",
 )
-def list_appointments(request: HttpRequest, query: Query[RangeQuery]) -> list:
+def list_appointments(request: AuthedHttpRequest, query: Query[RangeQuery]) -> list:
     require_scheduling(request.user)
     if query.end <= query.start or query.end - query.start > timedelta(days=93):
         raise FieldErrors({"end": "must be after start, at most 93 days later"})
     qs = selectors.appointments_in_range(
-        request.user.clinic_id,
+        clinic_id_of(request.user),
         query.start,
         query.end,
         therapist_id=query.therapist_id,
@@ -356,7 +356,7 @@ def _range_row_as_dict(row: tuple) -> dict[str, Any]:
     response={201: BookedOut, **error_responses(404, 409, *BODY)},
     summary="Book one appointment",
 )
-def book(request: HttpRequest, payload: BookIn) -> Status:
+def book(request: AuthedHttpRequest, payload: BookIn) -> Status:
     client = _client(request, payload.client_id)
     booking = services.appointment_book(
         actor=request.user,
@@ -375,7 +375,7 @@ def book(request: HttpRequest, payload: BookIn) -> Status:
     response={200: AppointmentOut, **error_responses(404)},
     summary="One appointment",
 )
-def get_appointment(request: HttpRequest, appointment_id: int) -> dict:
+def get_appointment(request: AuthedHttpRequest, appointment_id: int) -> dict:
     return appointment_as_dict(selectors.appointment_get_for_user(request.user, appointment_id))
 
 
@@ -384,7 +384,7 @@ def get_appointment(request: HttpRequest, appointment_id: int) -> dict:
     response={200: AppointmentOut, **error_responses(404, 409, *BODY)},
     summary="Move one appointment",
 )
-def reschedule(request: HttpRequest, appointment_id: int, payload: RescheduleIn) -> dict:
+def reschedule(request: AuthedHttpRequest, appointment_id: int, payload: RescheduleIn) -> dict:
     appointment = selectors.appointment_get_for_user(request.user, appointment_id)
     moved = services.appointment_reschedule(
         actor=request.user,
@@ -400,7 +400,7 @@ def reschedule(request: HttpRequest, appointment_id: int, payload: RescheduleIn)
     response={200: list[AppointmentOut], **error_responses(404, 409, *BODY)},
     summary="Move this and every later appointment of its series",
 )
-def reschedule_rest(request: HttpRequest, appointment_id: int, payload: RescheduleRestIn) -> list:
+def reschedule_rest(request: AuthedHttpRequest, appointment_id: int, payload: RescheduleRestIn) -> list:
     appointment = selectors.appointment_get_for_user(request.user, appointment_id)
     moved = services.series_reschedule_rest(
         actor=request.user,
@@ -416,7 +416,7 @@ def reschedule_rest(request: HttpRequest, appointment_id: int, payload: Reschedu
     response={200: AppointmentOut, **error_responses(404, *BODY)},
     summary="Cancel (reason required)",
 )
-def cancel(request: HttpRequest, appointment_id: int, payload: CancelIn) -> dict:
+def cancel(request: AuthedHttpRequest, appointment_id: int, payload: CancelIn) -> dict:
     appointment = selectors.appointment_get_for_user(request.user, appointment_id)
     services.appointment_cancel(actor=request.user, appointment=appointment, reason=payload.reason)
     return appointment_as_dict(selectors.appointment_get_for_user(request.user, appointment_id))
@@ -427,7 +427,7 @@ def cancel(request: HttpRequest, appointment_id: int, payload: CancelIn) -> dict
     response={200: AppointmentOut, **error_responses(404)},
     summary="Mark a no-show",
 )
-def no_show(request: HttpRequest, appointment_id: int) -> dict:
+def no_show(request: AuthedHttpRequest, appointment_id: int) -> dict:
     appointment = selectors.appointment_get_for_user(request.user, appointment_id)
     services.appointment_no_show(actor=request.user, appointment=appointment)
     return appointment_as_dict(selectors.appointment_get_for_user(request.user, appointment_id))
@@ -438,7 +438,7 @@ def no_show(request: HttpRequest, appointment_id: int) -> dict:
     response={200: BookedOut, **error_responses(404, 409)},
     summary="Check in (runs the safety check)",
 )
-def check_in(request: HttpRequest, appointment_id: int) -> dict:
+def check_in(request: AuthedHttpRequest, appointment_id: int) -> dict:
     appointment = selectors.appointment_get_for_user(request.user, appointment_id)
     booking = services.appointment_check_in(actor=request.user, appointment=appointment)
     return appointment_as_dict(selectors.appointment_get_for_user(request.user, appointment_id)) | {
@@ -451,7 +451,7 @@ def check_in(request: HttpRequest, appointment_id: int) -> dict:
     response={200: SeriesPreviewOut, **error_responses(404, *BODY)},
     summary="Which dates of a weekly series are free",
 )
-def preview_series(request: HttpRequest, payload: SeriesIn) -> dict:
+def preview_series(request: AuthedHttpRequest, payload: SeriesIn) -> dict:
     client = _client(request, payload.client_id)
     return services.series_preview(
         actor=request.user,
@@ -471,7 +471,7 @@ def preview_series(request: HttpRequest, payload: SeriesIn) -> dict:
     response={201: SeriesBookedOut, **error_responses(404, 409, *BODY)},
     summary="Book a weekly series (whole, or skipping conflicts)",
 )
-def book_series(request: HttpRequest, payload: SeriesIn) -> Status:
+def book_series(request: AuthedHttpRequest, payload: SeriesIn) -> Status:
     client = _client(request, payload.client_id)
     result = services.series_book(
         actor=request.user,
@@ -505,7 +505,7 @@ def book_series(request: HttpRequest, payload: SeriesIn) -> Status:
     response={200: PlanProgressOut, **error_responses(404)},
     summary="Sessions done, booked, left",
 )
-def plan_progress(request: HttpRequest, client_id: int, plan_id: int) -> dict:
+def plan_progress(request: AuthedHttpRequest, client_id: int, plan_id: int) -> dict:
     client = _client(request, client_id)
     plan = get_object_or_404(CarePlan, pk=plan_id, client=client)
     audit_view(request.user, plan, "Plan progress viewed (API)")
@@ -517,7 +517,7 @@ def plan_progress(request: HttpRequest, client_id: int, plan_id: int) -> dict:
     response={201: WaitlistEntryOut, **error_responses(404, *BODY)},
     summary="Put a client on the waitlist",
 )
-def add_waitlist(request: HttpRequest, payload: WaitlistIn) -> Status:
+def add_waitlist(request: AuthedHttpRequest, payload: WaitlistIn) -> Status:
     client = _client(request, payload.client_id)
     entry = services.waitlist_add(
         actor=request.user,
@@ -532,9 +532,9 @@ def add_waitlist(request: HttpRequest, payload: WaitlistIn) -> Status:
 
 
 @router.get("/waitlist", response={200: list[WaitlistEntryOut], **error_responses()}, summary="The waitlist")
-def list_waitlist(request: HttpRequest) -> list:
+def list_waitlist(request: AuthedHttpRequest) -> list:
     require_scheduling(request.user)
-    return [_entry(e) for e in WaitlistEntry.objects.filter(client__clinic_id=request.user.clinic_id)]
+    return [_entry(e) for e in WaitlistEntry.objects.filter(client__clinic_id=clinic_id_of(request.user))]
 
 
 @router.post(
@@ -542,9 +542,9 @@ def list_waitlist(request: HttpRequest) -> list:
     response={200: BookedOut, **error_responses(404, 409)},
     summary="Book the time offered to a waitlist entry",
 )
-def accept_waitlist(request: HttpRequest, entry_id: int) -> dict:
+def accept_waitlist(request: AuthedHttpRequest, entry_id: int) -> dict:
     require_scheduling(request.user)
-    entry = get_object_or_404(WaitlistEntry, pk=entry_id, client__clinic_id=request.user.clinic_id)
+    entry = get_object_or_404(WaitlistEntry, pk=entry_id, client__clinic_id=clinic_id_of(request.user))
     booking = services.waitlist_accept(actor=request.user, entry=entry)
     return appointment_as_dict(booking.appointment) | {"warnings": booking.warnings}
 

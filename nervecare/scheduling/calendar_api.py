@@ -11,7 +11,8 @@ from ninja import Router, Schema, Status
 from nervecare.clients.models import Client
 from nervecare.core.api_support import download, error_responses
 from nervecare.core.models import Therapist, User
-from nervecare.core.permissions import require_scheduling
+from nervecare.core.permissions import clinic_id_of, require_scheduling
+from nervecare.core.request_types import AuthedHttpRequest
 from nervecare.scheduling.calendar import (
     calendar_token_create,
     calendar_token_revoke,
@@ -50,7 +51,7 @@ def _calendar_response(request: HttpRequest, body: bytes, *, filename: str, disp
 def _therapist_for_calendar_admin(user: User, therapist_id: int) -> Therapist:
     """The therapist whose feed URL the user may manage: the therapist themself or a clinic admin."""
     require_scheduling(user)
-    therapist = Therapist.objects.filter(pk=therapist_id, clinic_id=user.clinic_id).first()
+    therapist = Therapist.objects.filter(pk=therapist_id, clinic_id=clinic_id_of(user)).first()
     if therapist is None:
         raise Http404("No such therapist.")
     if user.role != User.Role.ADMIN and therapist.user_id != user.pk:
@@ -82,10 +83,12 @@ def therapist_feed_ics(request: HttpRequest, token: str) -> HttpResponse:
     response={200: None, 304: None, **error_responses(404)},
     openapi_extra=download("text/calendar"),
 )
-def client_appointments_ics(request: HttpRequest, client_id: int) -> HttpResponse:
+def client_appointments_ics(request: AuthedHttpRequest, client_id: int) -> HttpResponse:
     require_scheduling(request.user)
     client = (
-        Client.objects.filter(pk=client_id, clinic_id=request.user.clinic_id).select_related("clinic").first()
+        Client.objects.filter(pk=client_id, clinic_id=clinic_id_of(request.user))
+        .select_related("clinic")
+        .first()
     )
     if client is None:
         raise Http404("No such client.")
@@ -99,7 +102,7 @@ def client_appointments_ics(request: HttpRequest, client_id: int) -> HttpRespons
     response={201: FeedTokenOut, **error_responses(404)},
     summary="A new private calendar feed URL (revokes the previous one)",
 )
-def calendar_token_new(request: HttpRequest, therapist_id: int) -> Status:
+def calendar_token_new(request: AuthedHttpRequest, therapist_id: int) -> Status:
     therapist = _therapist_for_calendar_admin(request.user, therapist_id)
     token, plain = calendar_token_create(therapist=therapist, actor=request.user)
     url = feed_url(plain, request)
@@ -113,7 +116,7 @@ def calendar_token_new(request: HttpRequest, therapist_id: int) -> Status:
     response={204: None, **error_responses(404)},
     summary="Revoke the therapist's calendar feed URL",
 )
-def calendar_token_delete(request: HttpRequest, therapist_id: int) -> Status:
+def calendar_token_delete(request: AuthedHttpRequest, therapist_id: int) -> Status:
     therapist = _therapist_for_calendar_admin(request.user, therapist_id)
     calendar_token_revoke(therapist=therapist, actor=request.user)
     return Status(204, None)

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,7 +19,8 @@ from nervecare.core import localtime
 from nervecare.core.bounds import SCHEDULE, SEARCH
 from nervecare.core.errors import FieldErrors
 from nervecare.core.models import Therapist
-from nervecare.core.permissions import require_scheduling
+from nervecare.core.permissions import clinic_of, require_scheduling
+from nervecare.core.request_types import AuthedHttpRequest
 from nervecare.plans.models import CarePlan
 from nervecare.scheduling import selectors, services
 from nervecare.scheduling.forms import BookOneForm, CancelForm, RescheduleForm, SeriesForm, week_start
@@ -30,9 +31,9 @@ ROW_MINUTES = 15
 
 
 @login_required
-def week_calendar(request: HttpRequest) -> HttpResponse:
+def week_calendar(request: AuthedHttpRequest) -> HttpResponse:
     require_scheduling(request.user)
-    clinic = request.user.clinic
+    clinic = clinic_of(request.user)
     tz = selectors.clinic_tz(clinic)
     therapists = list(Therapist.objects.filter(clinic=clinic, active=True))
     rooms = list(selectors.rooms_for_clinic(clinic.id))
@@ -125,7 +126,7 @@ def _block(a, tz: ZoneInfo, monday: date) -> dict:  # noqa: ANN001
 
 
 @login_required
-def appointment_detail(request: HttpRequest, appointment_id: int) -> HttpResponse:
+def appointment_detail(request: AuthedHttpRequest, appointment_id: int) -> HttpResponse:
     appointment = selectors.appointment_get_for_user(request.user, appointment_id)
     tz = selectors.clinic_tz(appointment.clinic)
     local = appointment.starts_at.astimezone(tz)
@@ -171,7 +172,7 @@ def appointment_detail(request: HttpRequest, appointment_id: int) -> HttpRespons
 
 @login_required
 @require_POST
-def appointment_action(request: HttpRequest, appointment_id: int, action: str) -> HttpResponse:
+def appointment_action(request: AuthedHttpRequest, appointment_id: int, action: str) -> HttpResponse:
     appointment = selectors.appointment_get_for_user(request.user, appointment_id)
     try:
         if action == "cancel":
@@ -200,7 +201,7 @@ def _replacements(post: QueryDict) -> dict[int, datetime]:
     """The other starts picked in the series preview (replace_<index> = ISO start), each a bookable date."""
     out: dict[int, datetime] = {}
     for key, value in post.items():
-        if key.startswith("replace_") and value and value != "skip":
+        if key.startswith("replace_") and isinstance(value, str) and value and value != "skip":
             try:
                 index, starts_at = int(key.removeprefix("replace_")), datetime.fromisoformat(value)
             except ValueError:
@@ -226,7 +227,7 @@ def _series_choices(client: Client, plan: CarePlan) -> tuple[list[Service], list
 
 
 def _series_booked(
-    request: HttpRequest,
+    request: AuthedHttpRequest,
     client: Client,
     plan: CarePlan,
     result: dict[str, Any],
@@ -249,7 +250,7 @@ def _series_booked(
 
 
 @login_required
-def book_series(request: HttpRequest, client_id: int, plan_id: int) -> HttpResponse:
+def book_series(request: AuthedHttpRequest, client_id: int, plan_id: int) -> HttpResponse:
     """Book a plan's weekly course: preview the dates, see conflicts with alternatives, then book."""
     client = selectors.client_get_for_scheduling(request.user, client_id)
     plan = get_object_or_404(CarePlan, pk=plan_id, client=client)
@@ -311,10 +312,10 @@ def book_series(request: HttpRequest, client_id: int, plan_id: int) -> HttpRespo
 
 
 @login_required
-def booking_desk(request: HttpRequest) -> HttpResponse:
+def booking_desk(request: AuthedHttpRequest) -> HttpResponse:
     """The front desk's booking page: one appointment, or a plan's course (with sessions left to book)."""
     require_scheduling(request.user)
-    clinic = request.user.clinic
+    clinic = clinic_of(request.user)
     tz = selectors.clinic_tz(clinic)
     clients = selectors.clients_for_booking(request.user, request.GET.get("q", "").strip())
     therapists = list(Therapist.objects.filter(clinic=clinic, active=True))

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from django.http import Http404, HttpRequest
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 from pydantic import ConfigDict, Field
@@ -12,6 +12,7 @@ from nervecare.core.api_support import BODY, error_responses
 from nervecare.core.bounds import HistoryDate, HistoryDateTime
 from nervecare.core.errors import FieldErrors
 from nervecare.core.permissions import require_clinical
+from nervecare.core.request_types import AuthedHttpRequest
 from nervecare.core.services import audit_record
 from nervecare.screening import instruments, selectors, services
 from nervecare.screening.models import SafetyFlag
@@ -132,7 +133,7 @@ class SafetyRuleOut(Schema):
     response={200: list[InstrumentSummaryOut], **error_responses()},
     summary="Instruments NerveCare scores",
 )
-def list_instruments(request: HttpRequest) -> list:
+def list_instruments(request: AuthedHttpRequest) -> list:
     return [
         {
             "code": d.code,
@@ -151,7 +152,7 @@ def list_instruments(request: HttpRequest) -> list:
     response={200: InstrumentOut, **error_responses(404)},
     summary="An instrument's full definition",
 )
-def get_instrument(request: HttpRequest, code: str) -> dict:
+def get_instrument(request: AuthedHttpRequest, code: str) -> dict:
     if code not in instruments.all_definitions():
         raise Http404(f"No instrument {code!r}.")
     return instruments.get_definition(code).model_dump(mode="json", exclude={"answer_sets"})
@@ -162,7 +163,7 @@ def get_instrument(request: HttpRequest, code: str) -> dict:
     response={200: ScoreOut, **error_responses(404, *BODY)},
     summary="Score answers without storing them",
 )
-def score_instrument(request: HttpRequest, code: str, payload: AnswersIn) -> dict:
+def score_instrument(request: AuthedHttpRequest, code: str, payload: AnswersIn) -> dict:
     if code not in instruments.all_definitions():
         raise Http404(f"No instrument {code!r}.")
     try:
@@ -177,7 +178,7 @@ def score_instrument(request: HttpRequest, code: str, payload: AnswersIn) -> dic
     response={200: list[ResponseOut], **error_responses(404)},
     summary="A client's screenings",
 )
-def list_responses(request: HttpRequest, client_id: int, instrument: str = "") -> list:
+def list_responses(request: AuthedHttpRequest, client_id: int, instrument: str = "") -> list:
     client = client_get_for_user(request.user, client_id)
     audit_record(actor=request.user, action="view", obj=client, summary="Screenings viewed (API)")
     return [selectors.response_as_dict(r) for r in selectors.responses_for_client(client, instrument)]
@@ -188,7 +189,7 @@ def list_responses(request: HttpRequest, client_id: int, instrument: str = "") -
     response={201: ResponseOut, **error_responses(404, *BODY)},
     summary="Score and store a screening",
 )
-def add_response(request: HttpRequest, client_id: int, payload: ResponseIn) -> Status:
+def add_response(request: AuthedHttpRequest, client_id: int, payload: ResponseIn) -> Status:
     client = client_get_for_user(request.user, client_id)
     response = services.response_create(
         actor=request.user,
@@ -206,7 +207,7 @@ def add_response(request: HttpRequest, client_id: int, payload: ResponseIn) -> S
     response={200: list[FlagOut], **error_responses(404)},
     summary="Run the safety check now",
 )
-def run_safety_check(request: HttpRequest, client_id: int) -> list:
+def run_safety_check(request: AuthedHttpRequest, client_id: int) -> list:
     client = client_get_for_user(request.user, client_id)
     return [selectors.flag_as_dict(f) for f in services.safety_check_run(actor=request.user, client=client)]
 
@@ -216,7 +217,7 @@ def run_safety_check(request: HttpRequest, client_id: int) -> list:
     response={200: list[FlagOut], **error_responses(404)},
     summary="A client's safety flags",
 )
-def list_flags(request: HttpRequest, client_id: int, status: str = "open") -> list:
+def list_flags(request: AuthedHttpRequest, client_id: int, status: str = "open") -> list:
     client = client_get_for_user(request.user, client_id)
     audit_record(actor=request.user, action="view", obj=client, summary="Flags viewed (API)")
     flags = client.flags.all() if status == "all" else client.flags.filter(status=status)
@@ -228,7 +229,7 @@ def list_flags(request: HttpRequest, client_id: int, status: str = "open") -> li
     response={200: FlagOut, **error_responses(404, *BODY)},
     summary="Record a clinician's clearance",
 )
-def record_clearance(request: HttpRequest, client_id: int, flag_id: int, payload: ClearanceIn) -> dict:
+def record_clearance(request: AuthedHttpRequest, client_id: int, flag_id: int, payload: ClearanceIn) -> dict:
     client = client_get_for_user(request.user, client_id)
     flag = get_object_or_404(SafetyFlag, pk=flag_id, client=client)
     flag = services.flag_record_clearance(
@@ -246,6 +247,6 @@ def record_clearance(request: HttpRequest, client_id: int, flag_id: int, payload
     response={200: list[SafetyRuleOut], **error_responses()},
     summary="The safety rules and their sources",
 )
-def list_rules(request: HttpRequest) -> list:
+def list_rules(request: AuthedHttpRequest) -> list:
     require_clinical(request.user)
     return [r.model_dump() for r in ruleset().rules]

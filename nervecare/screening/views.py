@@ -3,7 +3,7 @@ instruments and safety rules in use. Thin: parse, call one service or selector, 
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -14,13 +14,14 @@ from nervecare.core.errors import FieldErrors
 from nervecare.core.formatting import score as score_text
 from nervecare.core.pages import is_htmx, run_service
 from nervecare.core.permissions import require_clinical
+from nervecare.core.request_types import AuthedHttpRequest
 from nervecare.screening import instruments, selectors, services
 from nervecare.screening.forms import ClearanceForm
 from nervecare.screening.models import SafetyFlag
 
 
 @login_required
-def screening_new(request: HttpRequest, client_id: int, code: str) -> HttpResponse:
+def screening_new(request: AuthedHttpRequest, client_id: int, code: str) -> HttpResponse:
     client = client_get_for_user(request.user, client_id)
     definition = instruments.all_definitions().get(code)
     if definition is None:
@@ -59,7 +60,7 @@ def screening_new(request: HttpRequest, client_id: int, code: str) -> HttpRespon
 
 @login_required
 @require_POST
-def safety_check(request: HttpRequest, client_id: int) -> HttpResponse:
+def safety_check(request: AuthedHttpRequest, client_id: int) -> HttpResponse:
     client = client_get_for_user(request.user, client_id)
     flags = services.safety_check_run(actor=request.user, client=client)
     if is_htmx(request):
@@ -74,7 +75,7 @@ def safety_check(request: HttpRequest, client_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def flag_clearance(request: HttpRequest, client_id: int, flag_id: int) -> HttpResponse:
+def flag_clearance(request: AuthedHttpRequest, client_id: int, flag_id: int) -> HttpResponse:
     client = client_get_for_user(request.user, client_id)
     flag = get_object_or_404(SafetyFlag, pk=flag_id, client=client)
     form = ClearanceForm(request.POST)
@@ -91,11 +92,13 @@ def flag_clearance(request: HttpRequest, client_id: int, flag_id: int) -> HttpRe
             success=_("Clearance recorded."),
         )
     else:
-        messages.error(request, "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+        messages.error(
+            request, "; ".join(f"{k}: {' '.join(str(e) for e in v)}" for k, v in form.errors.items())
+        )
     return redirect("clients:client", client_id=client.id)
 
 
 @login_required
-def instrument_list(request: HttpRequest) -> HttpResponse:
+def instrument_list(request: AuthedHttpRequest) -> HttpResponse:
     require_clinical(request.user)
     return render(request, "screening/instruments.html", selectors.instruments_page())

@@ -11,7 +11,8 @@ from nervecare.clients.models import Client
 from nervecare.clients.selectors import client_get_for_user
 from nervecare.core.api_support import BODY, error_body, error_responses
 from nervecare.core.audit import audit_list
-from nervecare.core.permissions import require_clinical
+from nervecare.core.permissions import clinic_id_of, require_clinical
+from nervecare.core.request_types import AuthedHttpRequest
 from nervecare.core.services import audit_record
 from nervecare.visits import selectors, services
 from nervecare.visits.schemas import (
@@ -57,7 +58,7 @@ def _note_payload(payload: NoteIn) -> tuple[dict[str, Any], list[dict[str, Any]]
     response={200: NoteOut, **error_responses(404)},
     summary="The session note of an appointment",
 )
-def get_appointment_note(request: HttpRequest, appointment_id: int) -> dict:
+def get_appointment_note(request: AuthedHttpRequest, appointment_id: int) -> dict:
     appointment = selectors.appointment_get_for_note(request.user, appointment_id)
     note = selectors.note_for_appointment(appointment)
     if note is None:
@@ -72,7 +73,7 @@ def get_appointment_note(request: HttpRequest, appointment_id: int) -> dict:
     summary="Start or update the draft note (runs the safety check)",
 )
 @conflict_as_409
-def put_appointment_note(request: HttpRequest, appointment_id: int, payload: NoteIn) -> dict:
+def put_appointment_note(request: AuthedHttpRequest, appointment_id: int, payload: NoteIn) -> dict:
     appointment = selectors.appointment_get_for_note(request.user, appointment_id)
     data, events = _note_payload(payload)
     note = services.note_save(actor=request.user, appointment=appointment, data=data, adverse_events=events)
@@ -85,7 +86,7 @@ def put_appointment_note(request: HttpRequest, appointment_id: int, payload: Not
     summary="Sign the note (locks it; runs the safety check)",
 )
 @conflict_as_409
-def sign_appointment_note(request: HttpRequest, appointment_id: int) -> dict:
+def sign_appointment_note(request: AuthedHttpRequest, appointment_id: int) -> dict:
     appointment = selectors.appointment_get_for_note(request.user, appointment_id)
     note = selectors.note_for_appointment(appointment)
     if note is None:
@@ -95,7 +96,7 @@ def sign_appointment_note(request: HttpRequest, appointment_id: int) -> dict:
 
 
 @router.get("/notes/{note_id}", response={200: NoteOut, **error_responses(404)}, summary="One session note")
-def get_note(request: HttpRequest, note_id: int) -> dict:
+def get_note(request: AuthedHttpRequest, note_id: int) -> dict:
     note = selectors.note_get_for_user(request.user, note_id)
     audit_record(actor=request.user, action="view", obj=note, summary="Session note viewed (API)")
     return selectors.note_as_dict(note)
@@ -107,7 +108,7 @@ def get_note(request: HttpRequest, note_id: int) -> dict:
     summary="Amend a signed note (the original is kept)",
 )
 @conflict_as_409
-def amend_note(request: HttpRequest, note_id: int, payload: AmendmentIn) -> Status:
+def amend_note(request: AuthedHttpRequest, note_id: int, payload: AmendmentIn) -> Status:
     note = selectors.note_get_for_user(request.user, note_id)
     amendment = services.note_amend(
         actor=request.user,
@@ -124,7 +125,7 @@ def amend_note(request: HttpRequest, note_id: int, payload: AmendmentIn) -> Stat
     response={201: AdverseEventOut, **error_responses(404, *BODY)},
     summary="Record an adverse event (also on a signed note)",
 )
-def add_adverse_event(request: HttpRequest, note_id: int, payload: AdverseEventIn) -> Status:
+def add_adverse_event(request: AuthedHttpRequest, note_id: int, payload: AdverseEventIn) -> Status:
     note = selectors.note_get_for_user(request.user, note_id)
     event = services.adverse_event_add(actor=request.user, note=note, data=payload.model_dump())
     return Status(201, selectors.adverse_event_as_dict(event))
@@ -136,7 +137,7 @@ def add_adverse_event(request: HttpRequest, note_id: int, payload: AdverseEventI
     summary="Follow up an adverse event (follow-up text, resolved)",
 )
 def patch_adverse_event(
-    request: HttpRequest, note_id: int, event_id: int, payload: AdverseEventPatch
+    request: AuthedHttpRequest, note_id: int, event_id: int, payload: AdverseEventPatch
 ) -> dict:
     event = selectors.adverse_event_get_for_user(request.user, note_id, event_id)
     data = payload.model_dump(exclude_unset=True)
@@ -153,7 +154,7 @@ def patch_adverse_event(
     response={200: list[NoteOut], **error_responses(404)},
     summary="A client's session notes (those the caller may open), newest first",
 )
-def list_client_notes(request: HttpRequest, client_id: int) -> list:
+def list_client_notes(request: AuthedHttpRequest, client_id: int) -> list:
     client = client_get_for_user(request.user, client_id)
     audit_record(actor=request.user, action="view", obj=client, summary="Session notes viewed (API)")
     return [selectors.note_as_dict(n) for n in selectors.notes_for_client(request.user, client)]
@@ -164,8 +165,8 @@ def list_client_notes(request: HttpRequest, client_id: int) -> list:
     response={200: list[ReviewOut], **error_responses()},
     summary="Clients whose soreness does not settle, or with an unresolved adverse event",
 )
-def review_clients(request: HttpRequest) -> list:
+def review_clients(request: AuthedHttpRequest) -> list:
     require_clinical(request.user)
-    items = selectors.clients_needing_review(request.user.clinic_id, user=request.user)
+    items = selectors.clients_needing_review(clinic_id_of(request.user), user=request.user)
     audit_list(request.user, Client, [i.client.id for i in items], "Review list viewed (API)")
     return [selectors.review_item_as_dict(i) for i in items]

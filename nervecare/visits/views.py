@@ -13,7 +13,8 @@ from nervecare.clients.models import Client
 from nervecare.core.audit import audit_list
 from nervecare.core.errors import FieldErrors
 from nervecare.core.pages import render_page_or_partial
-from nervecare.core.permissions import require_clinical
+from nervecare.core.permissions import clinic_id_of, require_clinical
+from nervecare.core.request_types import AuthedHttpRequest
 from nervecare.core.services import audit_record
 from nervecare.plans.services import flags_in_force
 from nervecare.scheduling.models import Appointment
@@ -101,7 +102,7 @@ def _render_note(
 
 
 @login_required
-def note_page(request: HttpRequest, appointment_id: int) -> HttpResponse:
+def note_page(request: AuthedHttpRequest, appointment_id: int) -> HttpResponse:
     appointment = selectors.appointment_get_for_note(request.user, appointment_id)
     if request.method != "POST":
         flags = services.note_open(actor=request.user, appointment=appointment)
@@ -135,7 +136,7 @@ def note_page(request: HttpRequest, appointment_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def note_sign(request: HttpRequest, appointment_id: int) -> HttpResponse:
+def note_sign(request: AuthedHttpRequest, appointment_id: int) -> HttpResponse:
     appointment = selectors.appointment_get_for_note(request.user, appointment_id)
     note = selectors.note_for_appointment(appointment)
     if note is None:
@@ -156,14 +157,14 @@ def note_sign(request: HttpRequest, appointment_id: int) -> HttpResponse:
     return redirect("visits:note", appointment_id=appointment.id)
 
 
-def _note_and_appointment(request: HttpRequest, note_id: int) -> tuple[SessionNote, Appointment]:
+def _note_and_appointment(request: AuthedHttpRequest, note_id: int) -> tuple[SessionNote, Appointment]:
     note = selectors.note_get_for_user(request.user, note_id)
     return note, selectors.appointment_get_for_note(request.user, note.appointment_id)
 
 
 @login_required
 @require_POST
-def amendment_add(request: HttpRequest, note_id: int) -> HttpResponse:
+def amendment_add(request: AuthedHttpRequest, note_id: int) -> HttpResponse:
     note, appointment = _note_and_appointment(request, note_id)
     form = AmendmentForm(request.POST)
     leftover: list[str] = []
@@ -189,7 +190,7 @@ def amendment_add(request: HttpRequest, note_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def adverse_event_add(request: HttpRequest, note_id: int) -> HttpResponse:
+def adverse_event_add(request: AuthedHttpRequest, note_id: int) -> HttpResponse:
     note, appointment = _note_and_appointment(request, note_id)
     form = AdverseEventForm(request.POST, prefix="event")
     if form.is_valid():
@@ -206,7 +207,7 @@ def adverse_event_add(request: HttpRequest, note_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def adverse_event_follow_up(request: HttpRequest, note_id: int, event_id: int) -> HttpResponse:
+def adverse_event_follow_up(request: AuthedHttpRequest, note_id: int, event_id: int) -> HttpResponse:
     event = selectors.adverse_event_get_for_user(request.user, note_id, event_id)
     form = AdverseEventFollowUpForm(request.POST)
     if form.is_valid():
@@ -217,14 +218,16 @@ def adverse_event_follow_up(request: HttpRequest, note_id: int, event_id: int) -
         else:
             messages.success(request, _("Adverse event updated."))
     else:
-        messages.error(request, "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+        messages.error(
+            request, "; ".join(f"{k}: {' '.join(str(e) for e in v)}" for k, v in form.errors.items())
+        )
     return redirect("visits:note", appointment_id=event.note.appointment_id)
 
 
 @login_required
-def review(request: HttpRequest) -> HttpResponse:
+def review(request: AuthedHttpRequest) -> HttpResponse:
     require_clinical(request.user)
-    items = selectors.clients_needing_review(request.user.clinic_id, user=request.user)
+    items = selectors.clients_needing_review(clinic_id_of(request.user), user=request.user)
     audit_list(request.user, Client, [i.client.id for i in items], "Review list viewed")
     context = {"items": items, "rules": selectors.review_rules()}
     return render_page_or_partial(request, "visits/review.html", "visits/partials/review_rows.html", context)

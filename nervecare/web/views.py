@@ -3,16 +3,17 @@
 templates, template tags) and the home page. Shared page helpers are in core/pages.py."""
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
 from nervecare.clients.models import Client
 from nervecare.core.audit import audit_list
+from nervecare.core.request_types import AuthedHttpRequest
 from nervecare.web import dashboard as dashboard_selectors
 
 
 @login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthedHttpRequest) -> HttpResponse:
     """Where the day starts: clinical staff see today's work; the front desk its calendar; a client the portal."""
     user = request.user
     if user.role == "client":

@@ -2,13 +2,13 @@
 
 import datetime
 
-from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Router, Schema
 
 from nervecare.core.api_support import error_responses
 from nervecare.core.models import ApiToken
+from nervecare.core.request_types import AuthedHttpRequest
 from nervecare.core.services import api_token_revoke, api_tokens_visible_to
 
 router = Router(tags=["clinic"])
@@ -21,7 +21,7 @@ class MeOut(Schema):
 
 
 @router.get("/me", response={200: MeOut, **error_responses()}, summary="Who am I")
-def me(request: HttpRequest) -> dict:
+def me(request: AuthedHttpRequest) -> dict:
     user = request.user
     return {"username": user.username, "role": user.role, "clinic": user.clinic.name if user.clinic else None}
 
@@ -59,7 +59,7 @@ def token_as_dict(token: ApiToken, now: datetime.datetime) -> dict:
     response={200: list[TokenOut], **error_responses()},
     summary="My API tokens (an admin: the clinic's)",
 )
-def list_tokens(request: HttpRequest) -> list:
+def list_tokens(request: AuthedHttpRequest) -> list:
     """Closed to bearer tokens (sign in): a token cannot list or revoke tokens."""
     now = timezone.now()
     return [token_as_dict(t, now) for t in api_tokens_visible_to(request.user).order_by("-created_at")]
@@ -70,7 +70,7 @@ def list_tokens(request: HttpRequest) -> list:
     response={200: TokenOut, **error_responses(404)},
     summary="Revoke an API token at once",
 )
-def revoke_token(request: HttpRequest, token_id: int) -> dict:
+def revoke_token(request: AuthedHttpRequest, token_id: int) -> dict:
     token = get_object_or_404(api_tokens_visible_to(request.user), pk=token_id)
     api_token_revoke(token=token, actor=request.user)
     return token_as_dict(token, timezone.now())

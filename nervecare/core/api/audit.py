@@ -3,7 +3,6 @@
 import datetime
 from typing import Any, Literal
 
-from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
 from nervecare.core import audit
@@ -11,6 +10,8 @@ from nervecare.core.api_support import error_responses
 from nervecare.core.bounds import AuditDate
 from nervecare.core.errors import FieldErrors
 from nervecare.core.models import Clinic
+from nervecare.core.permissions import clinic_id_of
+from nervecare.core.request_types import AuthedHttpRequest
 
 router = Router(tags=["audit"])
 
@@ -55,7 +56,7 @@ class AuditPage(Schema):
 @router.get(
     "/audit", response={200: AuditPage, **error_responses()}, summary="Search the audit trail (clinic admins)"
 )
-def audit_search(request: HttpRequest, q: Query[AuditQuery]) -> dict[str, Any]:
+def audit_search(request: AuthedHttpRequest, q: Query[AuditQuery]) -> dict[str, Any]:
     audit.require_audit_admin(request.user)
     if q.date_from and q.date_to and q.date_from > q.date_to:
         raise FieldErrors({"date_to": "The end date is before the start date."})
@@ -68,7 +69,7 @@ def audit_search(request: HttpRequest, q: Query[AuditQuery]) -> dict[str, Any]:
         date_from=q.date_from,
         date_to=q.date_to,
     )
-    clinic = Clinic.objects.get(pk=request.user.clinic_id)
+    clinic = Clinic.objects.get(pk=clinic_id_of(request.user))
     audit.audit_trail_read(actor=request.user, summary="Audit trail searched (API)", filters=filters)
     found = audit.search(clinic_id=clinic.id, tz_name=clinic.timezone, filters=filters)
     return {

@@ -23,7 +23,7 @@ from nervecare.core import request_context
 from nervecare.core.models import AuditEvent, User
 
 if TYPE_CHECKING:
-    pass
+    from django.db.models import Field
 
 logger = logging.getLogger(__name__)
 
@@ -128,10 +128,10 @@ def new_event(
     ip_address: str | None = None,
 ) -> AuditEvent:
     """An unsaved event with its content normalised the way it will be read back (for hashing)."""
-    authenticated = actor is not None and actor.is_authenticated
+    signed_in = actor if actor is not None and actor.is_authenticated else None
     return AuditEvent(
-        actor_id=actor.pk if authenticated else None,
-        actor_username=actor_name(actor) if authenticated else "",
+        actor_id=signed_in.pk if signed_in is not None else None,
+        actor_username=actor_name(signed_in) if signed_in is not None else "",
         clinic_id=clinic_id,
         client_id=client_id,
         action=action,
@@ -164,6 +164,13 @@ def chain_head(chain: int) -> tuple[int, str]:
     return _head(chain)
 
 
+def _column(field: Field[Any, Any]) -> str:
+    """A concrete field's column: Django calls a field concrete because it has one (the stubs allow None)."""
+    if field.column is None:  # pragma: no cover - only concrete fields are passed
+        raise TypeError(f"{field.name} has no database column")
+    return field.column
+
+
 def _insert(events: list[AuditEvent]) -> None:
     """INSERT ... RETURNING id for the events, with each value prepared by its model field exactly as the ORM
     would (JSON, inet, timestamps), without the ORM's per-call query compilation."""
@@ -175,8 +182,8 @@ def _insert(events: list[AuditEvent]) -> None:
     fields = [f for f in meta.concrete_fields if not f.primary_key]
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     sql = (  # identifiers from the model, values as parameters
-        f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "  # noqa: S608
-        f"VALUES {', '.join([row] * len(events))} RETURNING {qn(meta.pk.column)}"
+        f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(_column(f)) for f in fields)}) "  # noqa: S608
+        f"VALUES {', '.join([row] * len(events))} RETURNING {qn(_column(meta.pk))}"
     )
     params = [f.get_db_prep_save(f.pre_save(e, True), connection) for e in events for f in fields]
     with connection.cursor() as cursor:

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,7 +17,8 @@ from nervecare.core.audit.search import SearchFilters, audit_trail_read, csv_row
 from nervecare.core.bounds import AuditDateField
 from nervecare.core.models import AuditEvent
 from nervecare.core.pages import render_page_or_partial
-from nervecare.core.permissions import require_audit_admin
+from nervecare.core.permissions import clinic_of, require_audit_admin
+from nervecare.core.request_types import AuthedHttpRequest
 
 PAGE_SIZE = 50
 
@@ -40,7 +41,8 @@ class AuditFilterForm(forms.Form):
     date_to = AuditDateField(label=gettext_lazy("To"), required=False, widget=DateInput)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
             self.add_error("date_to", _("The end date is before the start date."))
         return data
@@ -58,27 +60,27 @@ class AuditFilterForm(forms.Form):
         )
 
 
-def _search(request: HttpRequest, summary: str) -> tuple[AuditFilterForm, Any]:
+def _search(request: AuthedHttpRequest, summary: str) -> tuple[AuditFilterForm, Any]:
     """Validate the filters, record that the trail was read, return the matching events (or None)."""
     require_audit_admin(request.user)
     form = AuditFilterForm(request.GET)
     if not form.is_valid():
         return form, None
     filters = form.filters()
-    clinic = request.user.clinic
+    clinic = clinic_of(request.user)
     audit_trail_read(actor=request.user, summary=summary, filters=filters)
     return form, search(clinic_id=clinic.id, tz_name=clinic.timezone, filters=filters)
 
 
 @login_required
-def events(request: HttpRequest) -> HttpResponse:
+def events(request: AuthedHttpRequest) -> HttpResponse:
     form, found = _search(request, "Audit trail searched")
     page = Paginator(found if found is not None else AuditEvent.objects.none(), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"form": form, "page": page, "query": query.urlencode(), "tz": request.user.clinic.timezone}
+    context = {"form": form, "page": page, "query": query.urlencode(), "tz": clinic_of(request.user).timezone}
     return render_page_or_partial(
         request,
         "audit/events.html",
@@ -94,13 +96,13 @@ class _Echo:
 
 
 @login_required
-def export_csv(request: HttpRequest) -> HttpResponse:
+def export_csv(request: AuthedHttpRequest) -> HttpResponse | StreamingHttpResponse:
     form, found = _search(request, "Audit trail exported (CSV)")
     if found is None:
         return render(
             request,
             "audit/events.html",
-            {"form": form, "page": None, "query": "", "tz": request.user.clinic.timezone},
+            {"form": form, "page": None, "query": "", "tz": clinic_of(request.user).timezone},
             status=422,
         )
     writer = csv.writer(_Echo())

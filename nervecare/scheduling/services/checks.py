@@ -40,11 +40,11 @@ class SessionBlockedError(Exception):
         self.flags = flags
         super().__init__("No session while a stop flag is open: " + "; ".join(f.title for f in flags))
 
-    def shows_reason_to(self, user: User) -> bool:
+    def shows_reason_to(self, user: User | None) -> bool:
         """Only someone who may see the client's clinical record learns which flag and why."""
         return bool(self.flags) and _sees_record(user, self.flags[0].client_id)
 
-    def message_for(self, user: User) -> str:
+    def message_for(self, user: User | None) -> str:
         if self.shows_reason_to(user):
             return str(self)
         return (
