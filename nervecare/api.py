@@ -84,7 +84,9 @@ def _validation_errors(request: HttpRequest, exc: NinjaValidationError) -> HttpR
     errors: dict[str, str] = {}
     for err in exc.errors:
         field = field_from_loc(err.get("loc", ()))
-        errors[field] = (errors[field] + "; " if field in errors else "") + str(err.get("msg", "invalid"))
+        # pydantic prefixes a validator's own message with "Value error, ": the user needs only the message.
+        message = str(err.get("msg", "invalid")).removeprefix("Value error, ")
+        errors[field] = (errors[field] + "; " if field in errors else "") + message
     return api.create_response(request, error_body("Invalid input.", errors), status=422)
 
 

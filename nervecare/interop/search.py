@@ -108,6 +108,8 @@ def parse_date(value: str, tz: ZoneInfo, name: str = "date") -> DateRange:
                 step = dt.timedelta(microseconds=1)
             return DateRange(prefix, start, start + step)
         start = dt.datetime(year, month, day, tzinfo=zone)
+    except SearchError:
+        raise  # already names the parameter and the value
     except ValueError as exc:
         raise SearchError(f"{name}: {value!r}: {exc}", name) from None
     if m["day"] is not None:

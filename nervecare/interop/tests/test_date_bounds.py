@@ -24,6 +24,7 @@ def refused(response, status: int, parameter: str) -> None:
     assert outcome["resourceType"] == "OperationOutcome"
     issue = outcome["issue"][0]
     assert issue["severity"] == "error" and parameter in issue["diagnostics"]
+    assert issue["diagnostics"].count(f"{parameter}:") <= 1  # the parameter is named once, not once per layer
 
 
 @pytest.mark.parametrize(

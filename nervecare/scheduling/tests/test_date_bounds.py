@@ -158,6 +158,8 @@ def test_a_series_in_year_9999_is_refused(world, front_desk_user, route):
 def test_slots_outside_the_range_are_refused(world, front_desk_user, query, field):
     r = login(front_desk_user).get("/api/v1/slots", {"service_id": world["service"].id} | query)
     assert r.status_code == 422 and fields(r) == {field}
+    message = r.json()["errors"][0]["message"]
+    assert message.startswith("must be between"), message  # the user's words, not pydantic's "Value error, "
 
 
 @pytest.mark.django_db
