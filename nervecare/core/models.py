@@ -32,6 +32,27 @@ class Clinic(TimeStampedModel):
     record_retention_years = models.PositiveSmallIntegerField(
         default=7, validators=[MinValueValidator(1), MaxValueValidator(100)]
     )
+    # Contact details shown on the booking page, day lists and (with the money issue) invoices.
+    address = models.TextField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    email = models.EmailField(blank=True)
+    # Where the clinic is: ISO 3166-1 alpha-2 country and, optionally, the ISO 3166-2 subdivision code the
+    # public-holiday calendar (the `holidays` library) uses for regional holidays (e.g. "GB" + "ENG").
+    country = models.CharField(max_length=2, blank=True)
+    subdivision = models.CharField(max_length=10, blank=True)
+    # ISO 4217 currency of every price and payment of this clinic.
+    currency = models.CharField(max_length=3, default="USD")
+    # Booking rules: how soon (hours) and how far ahead (days) clients may book online, and how late
+    # (hours before) they may cancel or move a booking themselves.
+    min_notice_hours = models.PositiveSmallIntegerField(default=24, validators=[MaxValueValidator(24 * 60)])
+    booking_horizon_days = models.PositiveSmallIntegerField(
+        default=90, validators=[MinValueValidator(1), MaxValueValidator(730)]
+    )
+    cancellation_notice_hours = models.PositiveSmallIntegerField(
+        default=24, validators=[MaxValueValidator(24 * 60)]
+    )
+    # The public booking page for new clients (no sign-in) is off until the owner turns it on.
+    online_booking_enabled = models.BooleanField(default=False)
 
     def __str__(self) -> str:
         return self.name
@@ -81,6 +102,8 @@ class Therapist(TimeStampedModel):
     years_experience = models.PositiveSmallIntegerField(default=0, validators=[MaxValueValidator(70)])
     # Codes from nervecare/plans/data/qualifications.yaml (e.g. "oncology_massage", "mld").
     certifications = models.JSONField(default=list, blank=True)
+    # A short introduction shown on the public booking page.
+    bio = models.TextField(blank=True, max_length=2000)
     active = models.BooleanField(default=True)
 
     class Meta:

@@ -42,6 +42,9 @@ class Service(models.Model):
     minutes = models.PositiveSmallIntegerField(validators=[MinValueValidator(10), MaxValueValidator(240)])
     buffer_minutes = models.PositiveSmallIntegerField(default=15, validators=[MaxValueValidator(120)])
     required_certifications = models.JSONField(default=list, blank=True)
+    description = models.TextField(blank=True, max_length=2000)
+    # Offered on the clinic's public booking page to new clients (no sign-in).
+    bookable_online = models.BooleanField(default=False)
     active = models.BooleanField(default=True)
 
     class Meta:
@@ -53,12 +56,17 @@ class Service(models.Model):
 
 
 class WorkingHours(models.Model):
-    """A therapist's regular hours on one weekday (0 = Monday), clinic local time."""
+    """A therapist's regular hours on one weekday (0 = Monday), clinic local time. `every_weeks` = 2 makes
+    them alternate weeks: they apply in the week of `anchor_date` and every second week from it."""
 
     therapist = models.ForeignKey(Therapist, on_delete=models.CASCADE, related_name="working_hours")
     weekday = models.PositiveSmallIntegerField(validators=[MaxValueValidator(6)])
     start = models.TimeField()
     end = models.TimeField()
+    every_weeks = models.PositiveSmallIntegerField(
+        default=1, validators=[MinValueValidator(1), MaxValueValidator(2)]
+    )
+    anchor_date = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["therapist", "weekday", "start"]
@@ -67,6 +75,10 @@ class WorkingHours(models.Model):
                 name="workinghours_start_before_end", condition=models.Q(start__lt=models.F("end"))
             ),
             models.CheckConstraint(name="workinghours_weekday_0_6", condition=models.Q(weekday__lte=6)),
+            models.CheckConstraint(
+                name="workinghours_every_1_or_2_weeks_with_anchor",
+                condition=models.Q(every_weeks=1) | models.Q(every_weeks=2, anchor_date__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -97,6 +109,43 @@ class AvailabilityException(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.starts_at:%Y-%m-%d %H:%M}–{self.ends_at:%H:%M}"
+
+
+class Closure(models.Model):
+    """A day or run of days the whole clinic is closed (inclusive dates, clinic local time): a closure the
+    owner enters, or a public holiday imported from the `holidays` library for the clinic's country and
+    subdivision. Nothing is offered or booked on a closed day."""
+
+    class Source(models.TextChoices):
+        MANUAL = "manual", "Entered by the clinic"
+        HOLIDAY = "holiday", "Public holiday"
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="closures")
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    name = models.CharField(max_length=200)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.MANUAL)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["starts_on"]
+        constraints = [
+            models.CheckConstraint(
+                name="closure_starts_on_or_before_ends",
+                condition=models.Q(starts_on__lte=models.F("ends_on")),
+            ),
+            models.UniqueConstraint(
+                fields=["clinic", "starts_on", "name"], name="closure_unique_per_day_name"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        if self.starts_on == self.ends_on:
+            return f"{self.name} ({self.starts_on:%d %b %Y})"
+        return f"{self.name} ({self.starts_on:%d %b %Y} – {self.ends_on:%d %b %Y})"
 
 
 class Series(TimeStampedModel):
