@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0008_clinic_address_clinic_booking_horizon_days_and_more'),
+        ('core', '0008_clinic_setup_fields'),
         ('scheduling', '0003_appointment_no_client_overlap'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
