@@ -70,11 +70,12 @@ def week_calendar(request: AuthedHttpRequest) -> HttpResponse:
         )
     )
     days = [monday + timedelta(days=i) for i in range(7)]
+    closed = selectors.closed_days(clinic, monday, days[-1])
     blocks = [_block(a, tz, monday) for a in appointments]
     working = []
     if therapist is not None:
         for i, d in enumerate(days):
-            for s, e in selectors.therapist_working_intervals(therapist, d, tz):
+            for s, e in selectors.therapist_working_intervals(therapist, d, tz, closed=closed):
                 working.append({"col": i + 2, **_rows(s.astimezone(tz), e.astimezone(tz))})
     hours = [
         {"label": f"{h:02d}:00", "row": (h - DAY_START_HOUR) * 60 // ROW_MINUTES + 2}
@@ -84,7 +85,7 @@ def week_calendar(request: AuthedHttpRequest) -> HttpResponse:
         request,
         "scheduling/week.html",
         {
-            "days": [{"date": d, "col": i + 2} for i, d in enumerate(days)],
+            "days": [{"date": d, "col": i + 2, "closed": closed.get(d, "")} for i, d in enumerate(days)],
             "blocks": blocks,
             "working": working,
             "hours": hours,
