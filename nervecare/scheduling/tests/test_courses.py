@@ -204,7 +204,7 @@ def test_a_time_the_clocks_skip_is_a_problem_date_in_a_course(twice_weekly, ther
         body(twice_weekly, first_date="2027-03-22", local_time="01:30:00", weekdays=[2, 6], count=4),
         content_type="application/json",
     )
-    rows = {d: row for d, row in zip(local_days(r.json()["rows"]), r.json()["rows"], strict=True)}
+    rows = dict(zip(local_days(r.json()["rows"]), r.json()["rows"], strict=True))
     assert "does not exist" in rows[dt.date(2027, 3, 28)]["problem"]
 
 
