@@ -46,7 +46,11 @@ api = NinjaAPI(
         "`Authorization: Bearer <token>` (create one with `nervecare token create <username> --scope "
         "clients:read ...`; a token acts as its user and only on the routes its scopes cover, listed in "
         "nervecare/core/data/api_scopes.yaml). Errors are "
-        'JSON: `{"detail": ..., "errors": [{"field": ..., "message": ...}]}` with a 4xx status.'
+        'JSON: `{"detail": ..., "errors": [{"field": ..., "message": ...}]}` with a 4xx status. '
+        "Retry a POST safely with an `Idempotency-Key: <unique string, 1-255 characters>` header (per user, "
+        "kept 24 hours): a retry with the same key gets the first answer with `Idempotent-Replayed: true` and "
+        "never books twice; the same key with another request is 422, a retry while the first is still being "
+        "answered is 409; 5xx, 401, 403, 409 and 429 answers are not stored (a retry is answered afresh)."
     ),
     auth=AUTH,
     parser=FiniteJsonParser(),  # 1e999, NaN, Infinity: 422 naming the field

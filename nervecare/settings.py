@@ -95,6 +95,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "nervecare.core.middleware.IdleSessionMiddleware",  # signs out idle sessions (needs messages)
     "nervecare.core.middleware.StaffMfaRequiredMiddleware",  # staff must pass the two-factor step
+    # A POST's Idempotency-Key: a retry gets the first answer (core/idempotency.py); needs the signed-in user.
+    "nervecare.core.idempotency.IdempotencyKeyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",  # last: turns a locked-out sign-in into the lockout page

@@ -229,3 +229,34 @@ class ApiToken(TimeStampedModel):
         if self.expires_at is not None and self.expires_at <= now:
             return "expired"
         return "active"
+
+
+class IdempotencyRecord(models.Model):
+    """The answer to a POST sent with an `Idempotency-Key` header (core/idempotency.py), kept for a day per
+    user and key so a retry gets the same answer instead of a second booking. The row is written first (state
+    in_progress, committed on its own) so the unique (user, key) constraint decides between concurrent
+    requests; the response is stored once the view has answered."""
+
+    class State(models.TextChoices):
+        IN_PROGRESS = "in_progress", "in progress"
+        DONE = "done", "done"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="idempotency_records"
+    )
+    key = models.CharField(max_length=255)
+    # sha256 of method, path and the sha256 of the body: the same key with another request is refused.
+    fingerprint = models.CharField(max_length=64)
+    state = models.CharField(max_length=12, choices=State.choices, default=State.IN_PROGRESS)
+    status = models.PositiveSmallIntegerField(null=True, blank=True)
+    headers = models.JSONField(default=dict, blank=True)
+    body = models.BinaryField(default=b"", blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="core_idempotency_user_key_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.state})"

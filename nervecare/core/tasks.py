@@ -6,7 +6,7 @@ import logging
 from django.conf import settings
 from huey import crontab
 
-from nervecare.core import audit
+from nervecare.core import audit, idempotency
 from nervecare.core.audit import checkpoint as audit_checkpoint
 from nervecare.core.jobs import huey
 
@@ -18,6 +18,13 @@ def seal_audit_trail() -> int:
     """Every minute: seal the events no request has sealed yet (an idle app's last events). Several
     consumers may run it at once: each chain is sealed under its lock, a busy chain is left to its sealer."""
     return audit.seal(wait=False)
+
+
+@huey.periodic_task(crontab(minute="17"))
+def purge_idempotency_records() -> int:
+    """Every hour: delete the stored answers of Idempotency-Key requests older than a day (health data is
+    kept no longer than a retry needs it)."""
+    return idempotency.purge_expired()
 
 
 @huey.periodic_task(crontab(minute=f"*/{settings.NERVECARE_AUDIT_CHECKPOINT_MINUTES}"))
