@@ -441,3 +441,20 @@ def test_odd_shapes_are_answered_never_crash(api, patient_part, condition_part, 
 
     assert response.status_code in (200, 201, 400, 422), response.content
     fhir_valid(response.json())
+
+
+def test_a_retried_import_with_its_idempotency_key_gets_the_first_answer(api):
+    """A referral POSTed again after a lost answer, with the same Idempotency-Key: the first 201 (same Location
+    and outcome), not a second import; the key with another bundle is refused naming the header."""
+    bundle = referral(condition((ICD, "G56.01")))
+    first, outcome = post(api, bundle, headers={"Idempotency-Key": "ref-1"})
+    assert first.status_code == 201, outcome
+    again, _ = post(api, bundle, headers={"Idempotency-Key": "ref-1"})
+    assert (again.status_code, again["Location"], again.content) == (201, first["Location"], first.content)
+    assert again["Idempotent-Replayed"] == "true"
+    assert Client.objects.filter(last_name="Okafor").count() == 1
+    assert Condition.objects.filter(client__last_name="Okafor").count() == 1
+    other, refused = post(api, referral(condition((ICD, "G56.02"))), headers={"Idempotency-Key": "ref-1"})
+    assert other.status_code == 422
+    assert refused["issue"][0]["expression"] == ["Idempotency-Key"]
+    assert "used for a different request" in refused["issue"][0]["diagnostics"]
