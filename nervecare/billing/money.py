@@ -8,7 +8,7 @@ from babel.numbers import format_currency, get_currency_precision
 from moneyed import Money, get_currency
 from moneyed.classes import CurrencyDoesNotExist
 
-ZERO = Decimal("0")
+ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
 
 

@@ -37,7 +37,7 @@ from nervecare.core.permissions import (
 )
 from nervecare.scheduling.models import Service
 
-ZERO = Decimal("0")
+ZERO = Decimal("0.00")
 
 
 def clinic_zone(clinic: Clinic) -> ZoneInfo:
@@ -162,13 +162,13 @@ def invoice_paid(invoice: Invoice) -> Decimal:
     total = ZERO
     for p in invoice.payments.filter(status=Payment.Status.SUCCEEDED):
         total += p.signed_amount
-    return total
+    return _cents(total)
 
 
 def invoice_credited(invoice: Invoice) -> Decimal:
     """What credit notes against the invoice took off (a positive amount)."""
     value = invoice.credit_notes.filter(status=Invoice.Status.ISSUED).aggregate(s=Sum("total"))["s"]
-    return -(value or ZERO)
+    return _cents(-(value or ZERO))
 
 
 def invoice_balance(invoice: Invoice) -> Decimal:
@@ -188,7 +188,12 @@ def client_balance(client: Client) -> Decimal:
     )
     received = paid_in.filter(kind=Payment.Kind.PAYMENT).aggregate(s=Sum("amount"))["s"] or ZERO
     refunded = paid_in.filter(kind=Payment.Kind.REFUND).aggregate(s=Sum("amount"))["s"] or ZERO
-    return billed - received + refunded
+    return _cents(billed - received + refunded)
+
+
+def _cents(value: Decimal) -> Decimal:
+    """Sums from the database as stored amounts: two decimal places (SQLite's SUM loses the scale)."""
+    return value.quantize(Decimal("0.01"))
 
 
 def invoice_detail(invoice: Invoice) -> dict[str, Any]:
