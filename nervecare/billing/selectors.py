@@ -35,7 +35,7 @@ from nervecare.core.permissions import (
     require_billing,
     require_billing_view,
 )
-from nervecare.scheduling.models import Service
+from nervecare.scheduling.models import Appointment, Service
 
 ZERO = Decimal("0.00")
 
@@ -337,3 +337,26 @@ def superbill_data(client: Client, start: datetime.date, end: datetime.date) -> 
         "total_paid": sum((paid_by_line.get(line.pk, ZERO) for line in lines), ZERO),
         "units_source": rules.units_source(),
     }
+
+
+def unbilled_visits(client: Client) -> list[Any]:
+    """The client's checked-in or completed visits not on an issued invoice yet (newest first), each with a
+    label in the clinic's time for the check-out form."""
+    zone = clinic_zone(client.clinic)
+    billed = (
+        InvoiceLine.objects.filter(invoice__status=Invoice.Status.ISSUED, appointment__client=client)
+        .exclude(kind=InvoiceLine.Kind.FEE)
+        .values("appointment_id")
+    )
+    visits = list(
+        Appointment.objects.filter(
+            client=client, status__in=(Appointment.Status.CHECKED_IN, Appointment.Status.COMPLETED)
+        )
+        .exclude(pk__in=billed)
+        .select_related("service", "therapist")
+        .order_by("-starts_at")[:50]
+    )
+    for v in visits:
+        label = f"{v.starts_at.astimezone(zone):%a %d %b %Y %H:%M} · {v.service.name} · {v.therapist.display_name}"
+        setattr(v, "label", label)  # noqa: B010 - a display attribute for the form, not a model field
+    return visits

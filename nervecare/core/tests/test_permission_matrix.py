@@ -101,6 +101,8 @@ KINDS: dict[str, Callable[[str, str], bool]] = {
     "clinic_billing": lambda role, side: role in ("admin", "front_desk"),
     # clinic-wide money settings and the books: admins
     "clinic_billing_admin": lambda role, side: role == "admin",
+    # takings (revenue): admins all, a therapist their own; no client named
+    "takings": lambda role, side: role in ("admin", "therapist"),
     # a course's sessions left: the desk and admins, and the therapists who see the client
     "billing_view": lambda role, side: (
         (role in ("admin", "front_desk") and side != "foreign") or (role == "therapist" and side == "own")
@@ -430,9 +432,44 @@ ROUTES: dict[str, Route] = {
     "api:superbill": R("clinical"),
     "api:report_day": R("clinic_billing"),
     "api:report_aging": R("clinic_billing_admin"),
-    "api:report_revenue": R("clinic_clinical"),
+    "api:report_revenue": R("takings"),
     "api:report_liabilities": R("clinic_billing_admin"),
     "api:export_csv": R("clinic_billing_admin"),
+    "billing:home": R("clinic_billing"),
+    "billing:client": R("billing"),
+    "billing:checkout": R("billing", method="POST", body={}),
+    "billing:course_sell": R("billing", method="POST", body={}),
+    "billing:superbill": R("clinical"),
+    "billing:invoice": R("billing", args={"invoice_id": lambda s: _invoice(s).id}),
+    "billing:invoice_pdf": R("billing", args={"invoice_id": lambda s: _invoice(s).id}),
+    "billing:invoice_receipt": R("billing", args={"invoice_id": lambda s: _invoice(s).id}),
+    "billing:invoice_pay": R(
+        "billing", method="POST", body={}, args={"invoice_id": lambda s: _invoice(s).id}
+    ),
+    "billing:invoice_void": R(
+        "billing_admin", method="POST", body={"reason": "x"}, args={"invoice_id": lambda s: _invoice(s).id}
+    ),
+    "billing:invoice_credit": R(
+        "billing_admin", method="POST", body={}, args={"invoice_id": lambda s: _invoice(s).id}
+    ),
+    "billing:invoice_email": R(
+        "billing", method="POST", body={}, args={"invoice_id": lambda s: _invoice(s).id}
+    ),
+    "billing:payment_refund": R(
+        "billing_admin", method="POST", body={}, args={"payment_id": lambda s: _payment(s).id}
+    ),
+    "billing:fee_waive": R(
+        "billing_admin", method="POST", body={"reason": "x"}, args={"fee_id": lambda s: _fee(s).id}
+    ),
+    "billing:fee_invoice": R("billing", method="POST", body={}, args={"fee_id": lambda s: _fee(s).id}),
+    "billing:prices": R("clinic_billing"),
+    "billing:books": R("clinic_billing_admin"),
+    "billing:export": R("clinic_billing_admin"),
+    "billing:takings": R("takings"),
+    "portal:invoices": R("portal"),
+    "portal:invoice_pdf": R("portal", args={"invoice_id": lambda s: _invoice(s).id}),
+    "portal:invoice_receipt": R("portal", args={"invoice_id": lambda s: _invoice(s).id}),
+    "portal:superbill": R("portal"),
 }
 
 # Prefixes left out of the matrix on purpose: Django's admin site (the installation operator only, no clinic:
