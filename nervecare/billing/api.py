@@ -194,7 +194,7 @@ def patch_settings(request: AuthedHttpRequest, payload: SettingsIn) -> dict[str,
 
 @router.put(
     "/billing/therapists/{therapist_id}/identifiers",
-    response={200: ProviderIdsOut, **error_responses(*BODY)},
+    response={200: ProviderIdsOut, **error_responses(404, *BODY)},
     summary="A therapist's licence and NPI for superbills (admins)",
 )
 def put_provider_ids(request: AuthedHttpRequest, therapist_id: int, payload: ProviderIdsIn) -> dict[str, Any]:

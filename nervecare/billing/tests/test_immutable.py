@@ -97,3 +97,19 @@ def test_a_credit_note_takes_off_part_of_an_invoice_in_the_same_sequence(shop, i
     assert "77.00" in exc.value.errors["amount"]
     with pytest.raises(PermissionDenied):
         invoice_credit(actor=shop.desk, invoice=invoice, amount=D("1"), reason="x")
+
+
+def test_a_client_with_invoices_is_not_erased(shop, invoice):
+    import datetime
+
+    from django.utils import timezone
+
+    from nervecare.clients.models import Client
+    from nervecare.ops.privacy import client_erase
+
+    Client.all_objects.filter(pk=shop.client.pk).update(deleted_at=timezone.now())
+    client = Client.all_objects.get(pk=shop.client.pk)
+    with pytest.raises(FieldErrors) as exc:
+        client_erase(actor=None, client=client, today=datetime.date(2100, 1, 1))
+    assert "accounting records" in exc.value.errors["client"]
+    assert Invoice.objects.filter(pk=invoice.pk).exists()
