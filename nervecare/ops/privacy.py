@@ -224,13 +224,13 @@ def _historical_models_for_client() -> list[tuple[type[models.Model], str]]:
     return out
 
 
-@transaction.atomic
 def client_has_money_records(client_id: int) -> bool:
     return any(
         model.objects.filter(client_id=client_id).exists() for model in (Invoice, Payment, Course, Fee)
     )
 
 
+@transaction.atomic
 def client_erase(*, actor: User | None, client: Client, today: dt.date | None = None) -> dict[str, int]:
     """Erase everything held about a deleted client whose retention period has passed, in one transaction.
 
