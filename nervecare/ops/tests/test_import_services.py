@@ -201,7 +201,7 @@ def test_conflicting_bookings_are_listed_and_nothing_is_booked(admin, booked_wor
         ends_at=start + dt.timedelta(hours=1),
         blocked_until=start + dt.timedelta(minutes=75),
     )
-    clinic.time_zone = "UTC"
+    clinic.timezone = "UTC"
     clinic.save()
     text = _appointments(
         [
@@ -248,7 +248,7 @@ def test_conflicting_bookings_are_listed_and_nothing_is_booked(admin, booked_wor
 
 
 def test_a_booking_made_after_the_dry_run_fails_the_whole_import(admin, booked_world, clinic):
-    clinic.time_zone = "UTC"
+    clinic.timezone = "UTC"
     clinic.save()
     day = timezone.localdate() + dt.timedelta(days=20)
     text = _appointments(
