@@ -9,6 +9,7 @@ from typing import Any
 from django.db import transaction
 from django.http import Http404
 
+from nervecare.core.audit import audit_view
 from nervecare.core.audit import record as audit_record
 from nervecare.core.errors import FieldErrors
 from nervecare.core.models import User
@@ -28,6 +29,8 @@ def import_run_get_for_admin(user: User, run_id: Any) -> ImportRun:
     run = ImportRun.objects.filter(pk=run_id, clinic_id=clinic_id_of(user)).first()
     if run is None:
         raise Http404("No such import.")
+    # Its report quotes the file's values (a bad email, an unknown id): opening it is a read of client data.
+    audit_view(user, run, "Import opened")
     return run
 
 
