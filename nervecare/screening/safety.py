@@ -53,6 +53,8 @@ class SafetyRule(BaseModel):
     # Facts that identify the situation a clearance was given for: while they are unchanged the clearance
     # holds; when they change (a new DVT date, say) the flag opens again and needs a new clearance.
     basis: list[str] = Field(default_factory=list)
+    # What would close the flag, in words (appended to the flag's reason).
+    resolve: str = ""
 
 
 @dataclass
@@ -251,8 +253,8 @@ def gather_facts(
     from_list = medicines.implied_facts(facts.get("medications"))
     for name in medicines.fact_names():
         sources = list(from_list.get(name, []))
-        if facts.get(name):
-            sources.append("the box on the intake is ticked")
+        if facts.get(name) and not sources:
+            sources.append("the box on the intake is ticked, no medicine of this kind is listed")
         facts[name] = bool(sources)
         facts[f"{name}_because"] = "; ".join(sources)
     facts["devices"] = list(facts.get("devices") or [])
@@ -355,12 +357,16 @@ def evaluate(facts: dict[str, Any]) -> list[FiredRule]:
         if rs.compiled[rule.id].matches(engine_facts):
             level = facts["settings"][rule.level_setting] if rule.level_setting else rule.level
             area, reason = _fill(rule.area, facts), _fill(rule.reason, facts)
+            # The basis compares the situation, not the advice: the reason as the rule states it.
+            basis_reason = reason
+            if rule.resolve:
+                reason = f"{reason} {_fill(rule.resolve, facts)}"
             actions = [_fill(a, facts) for a in rule.actions]
             # A rule may name the facts that identify its situation; otherwise the filled-in area and reason do.
             if rule.basis:
                 basis = {"area": area} | {name: _plain(facts.get(name)) for name in rule.basis}
             else:
-                basis = {"area": area, "reason": reason}
+                basis = {"area": area, "reason": basis_reason}
             fired.append(
                 FiredRule(rule=rule, level=level, area=area, reason=reason, basis=basis, actions=actions)
             )
