@@ -14,6 +14,7 @@ urlpatterns = [
     path("fhir/R4/", include("nervecare.interop.urls")),
     path("portal/", include((portal_urls.urlpatterns + privacy_urls.portal_urlpatterns, "portal"))),
     path("audit/", include("nervecare.core.audit.urls")),
+    path("", include("nervecare.billing.urls")),
     path("", include("nervecare.outcomes.urls")),
     path("", include("nervecare.visits.urls")),
     path("", include("nervecare.scheduling.urls")),
@@ -21,5 +22,7 @@ urlpatterns = [
     path("", include("nervecare.screening.urls")),
     path("", include("nervecare.plans.urls")),
     path("", include("nervecare.ops.privacy_urls")),
+    path("", include("nervecare.ops.importing_urls")),
+    path("", include("nervecare.ops.documents_urls")),
     path("", include("nervecare.web.urls")),
 ]

@@ -16,6 +16,7 @@ from nervecare.clients.models import Client, ClientShare, ConsentText
 from nervecare.clients.services import client_share, intake_create
 from nervecare.core.auth.mfa import demo_device_ensure, demo_secret_base32
 from nervecare.core.models import Clinic, Therapist, User
+from nervecare.ops.demo.money import seed_money
 from nervecare.ops.demo.notes import seed_notes
 from nervecare.ops.demo.schedule import seed_schedule
 from nervecare.plans.services import PlanBlockedError, plan_activate, plan_propose
@@ -176,6 +177,7 @@ CASES: list[dict[str, Any]] = [
         },
         "medical": {
             "lymph_nodes_removed": True,
+            "lymph_node_sites": ["axillary_left"],
             "lymph_nodes_site": "left axilla",
             "lymphedema": True,
             "lymphedema_site": "left arm",
@@ -380,7 +382,7 @@ CASES: list[dict[str, Any]] = [
     },
     {  # suspected Charcot foot -> stop
         "condition": {"type": "peripheral", "cause": "diabetes_t2", "numbness": 8, "pain": 2},
-        "medical": {"foot_red_warm_swollen": True},
+        "medical": {"foot_red_warm_swollen": True, "foot_red_warm_swollen_side": "right"},
         "body_map": feet("numbness", 8, ("toes", "sole", "foot_dorsum", "ankle")),
         "screen": {"mnsi_history": mnsi({1, 8, 9, 14}, no_on_7=True, no_on_13=True)},
         "goals": "Help with the swelling in my right foot.",
@@ -424,6 +426,7 @@ class Command(BaseCommand):
             created += 1
         appointments = seed_schedule(clinic, people["desk"], rng)
         notes = seed_notes(clinic, owner, rng)
+        seed_money(clinic, people["desk"])
         self._shares(clinic, owner, people["maria"], people["tom"])
         total = Client.objects.filter(clinic=clinic).count()
         flagged = (
