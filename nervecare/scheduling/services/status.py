@@ -9,7 +9,7 @@ from nervecare.core.errors import FieldErrors
 from nervecare.core.models import User
 from nervecare.core.permissions import require_scheduling
 from nervecare.core.services import audit_record
-from nervecare.scheduling import reminders
+from nervecare.scheduling import hooks, reminders
 from nervecare.scheduling.models import Appointment
 from nervecare.scheduling.services.access import booking_access_release
 from nervecare.scheduling.services.checks import (
@@ -23,7 +23,8 @@ from nervecare.screening.services import safety_check_run
 
 
 def appointment_check_in(*, actor: User, appointment: Appointment) -> Booking:
-    """Check the client in. The safety check runs first (and is kept); an open stop flag blocks the session."""
+    """Check the client in. The safety check runs first (and is kept); an open stop flag blocks the session,
+    and so does any registered check-in guard (hooks.register_check_in_guard)."""
     require_scheduling(actor)
     safety_check_run(actor=None, client=appointment.client)
     with transaction.atomic():
@@ -36,6 +37,9 @@ def appointment_check_in(*, actor: User, appointment: Appointment) -> Booking:
         stops = _stop_flags(appointment.client, appointment.service.modality)
         if stops:
             raise SessionBlockedError(stops)
+        blocked = hooks.check_in_block_reason(appointment)
+        if blocked:
+            raise FieldErrors({"status": blocked})
         appointment.status = Appointment.Status.CHECKED_IN
         appointment.checked_in_at = timezone.now()
         appointment.save(update_fields=["status", "checked_in_at", "updated_at"])
