@@ -21,6 +21,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import transaction
+from django.http import Http404
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -132,7 +133,7 @@ def online_booking_request(
     clean, errors = _contact_errors(contact, clinic)
     try:
         service = selectors.online_service(clinic, service_id)
-    except Exception:  # noqa: BLE001 - any absurd id is simply not one of the services offered
+    except Http404:  # any absurd id is simply not one of the services offered
         service = None
         errors["service_id"] = "choose one of the services offered"
     text = selectors.current_consent_text(clinic)

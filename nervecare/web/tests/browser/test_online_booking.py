@@ -124,3 +124,27 @@ def test_a_stranger_books_online_and_completes_the_intake(page, online_clinic, l
     client = Client.objects.get(last_name="Okafor")
     assert ClientIntake.objects.filter(client=client).exists()
     assert client.provisional  # until a therapist reviews the intake
+
+
+def test_the_public_booking_pages_under_the_enforced_policy(browser, live_server, online_clinic):
+    """Nothing from another host and nothing inline: the public pages load with the strict CSP enforced."""
+    from nervecare.scheduling.models import Service
+    from nervecare.web.tests.browser.conftest import DESKTOP
+    from nervecare.web.tests.browser.test_csp import WATCH, assert_clean
+
+    context = browser.new_context(base_url=live_server.url, viewport=DESKTOP)
+    context.add_init_script(WATCH)
+    page = context.new_page()
+    page.console_errors = []
+    page.on("console", lambda msg: page.console_errors.append(msg.text) if msg.type == "error" else None)
+    hosts: set[str] = set()
+    page.on("request", lambda request: hosts.add(request.url.split("/")[2]))
+    service = Service.objects.get(bookable_online=True)
+    for path in ("/book/riverside/", f"/book/riverside/{service.pk}/", "/book/riverside/requested/"):
+        response = page.goto(path)
+        page.wait_for_load_state("networkidle")
+        assert response is not None and response.status == 200
+        assert "default-src 'self'" in response.headers.get("content-security-policy", "")
+        assert_clean(page, path)
+    context.close()
+    assert hosts == {live_server.url.split("/")[2]}, hosts
