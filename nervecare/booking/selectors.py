@@ -17,8 +17,8 @@ from nervecare.booking.models import OnlineBooking
 from nervecare.clients.models import Client, ConsentText
 from nervecare.core.models import Clinic, Therapist, User
 from nervecare.portal.models import ClientIntake
-from nervecare.scheduling.models import Appointment, Closure, Service
-from nervecare.scheduling.selectors import free_slots, qualified_therapists
+from nervecare.scheduling.models import Appointment, Service
+from nervecare.scheduling.selectors import closed_days, free_slots, qualified_therapists
 
 DAYS_SHOWN = 7
 # Starts offered: on the hour and the half hour (fewer, easier choices; the grid itself is 15 minutes).
@@ -67,19 +67,6 @@ def booking_window(
         now + datetime.timedelta(hours=clinic.min_notice_hours),
         now + datetime.timedelta(days=clinic.booking_horizon_days),
     )
-
-
-def closed_days(clinic: Clinic, start: datetime.date, end: datetime.date) -> set[datetime.date]:
-    """The clinic's closed local days (closures and public holidays) between two dates, inclusive."""
-    days: set[datetime.date] = set()
-    for s, e in Closure.objects.filter(clinic=clinic, starts_on__lte=end, ends_on__gte=start).values_list(
-        "starts_on", "ends_on"
-    ):
-        day = max(s, start)
-        while day <= min(e, end):
-            days.add(day)
-            day += datetime.timedelta(days=1)
-    return days
 
 
 def first_day(clinic: Clinic, now: datetime.datetime | None = None) -> datetime.date:

@@ -23,7 +23,12 @@ from nervecare.scheduling.services.checks import (
 )
 from nervecare.scheduling.services.holds import appointment_hold, appointment_hold_confirm
 from nervecare.scheduling.services.hours import exception_add, working_hours_set
-from nervecare.scheduling.services.series import series_book, series_preview, series_reschedule_rest
+from nervecare.scheduling.services.series import (
+    course_weekdays,
+    series_book,
+    series_preview,
+    series_reschedule_rest,
+)
 from nervecare.scheduling.services.status import (
     appointment_cancel,
     appointment_check_in,
@@ -46,6 +51,7 @@ __all__ = [
     "appointment_reschedule",
     "booking_access_release",
     "check_may_book",
+    "course_weekdays",
     "release_expired_holds",
     "exception_add",
     "series_book",

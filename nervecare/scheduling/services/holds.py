@@ -19,8 +19,7 @@ from nervecare.core.errors import FieldErrors
 from nervecare.core.models import Therapist
 from nervecare.core.services import audit_record
 from nervecare.scheduling import reminders
-from nervecare.scheduling.models import Appointment, Closure, Service
-from nervecare.scheduling.selectors import clinic_tz
+from nervecare.scheduling.models import Appointment, Service
 from nervecare.scheduling.services.booking import _insert
 from nervecare.scheduling.services.checks import (
     HOLD_EXPIRED_REASON,
@@ -31,15 +30,6 @@ from nervecare.scheduling.services.checks import (
     _raced,
     _request,
 )
-
-
-def _closed_on(therapist: Therapist, starts_at: datetime) -> str | None:
-    """The name of the clinic's closure (or public holiday) on the session's local day, if any."""
-    day = starts_at.astimezone(clinic_tz(therapist.clinic)).date()
-    closure = Closure.objects.filter(
-        clinic_id=therapist.clinic_id, starts_on__lte=day, ends_on__gte=day
-    ).first()
-    return closure.name if closure else None
 
 
 @transaction.atomic
@@ -55,9 +45,6 @@ def appointment_hold(
     )
     time_errors, conflicts = _check_time(req)
     errors.update(time_errors)
-    closed = _closed_on(therapist, starts_at)
-    if closed:
-        errors["starts_at"] = f"the clinic is closed that day ({closed})"
     if errors:
         raise FieldErrors(errors)
     if conflicts:

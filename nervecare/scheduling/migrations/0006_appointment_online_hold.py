@@ -65,7 +65,7 @@ def _constraints(statuses):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("scheduling", "0004_closures_online_services_alternate_weeks"),
+        ("scheduling", "0005_series_course_rule"),
     ]
 
     operations = [
