@@ -7,6 +7,7 @@ class BookingConfig(AppConfig):
     verbose_name = "Online booking for new clients"
 
     def ready(self) -> None:
+        # The record page card sits just after the safety flags (which always come first).
         # A new client's first session waits for their intake (scheduling/hooks.py); the record page shows
         # how the client came (clients/hooks.py); the queue tidies unconfirmed requests (core/jobs.py).
         from nervecare.booking import tasks  # noqa: F401
@@ -16,5 +17,5 @@ class BookingConfig(AppConfig):
 
         register_check_in_guard(intake_check_in_block)
         add_record_card(
-            RecordCard("online_booking", 5, "booking/partials/record_card.html", record_card_online_booking)
+            RecordCard("online_booking", 12, "booking/partials/record_card.html", record_card_online_booking)
         )
