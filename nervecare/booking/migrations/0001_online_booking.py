@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('clients', '0006_client_provisional'),
+        ('clients', '0007_client_provisional'),
         ('core', '0008_clinic_setup_fields'),
         ('scheduling', '0006_appointment_online_hold'),
     ]

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('clients', '0005_client_access_grant'),
+        ('clients', '0006_medical_lymph_node_sites_and_charcot_side'),
     ]
 
     operations = [
