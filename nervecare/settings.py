@@ -304,8 +304,6 @@ REDIS_URL = os.environ.get("REDIS_URL", "")  # empty: the job queue is a SQLite 
 NERVECARE_JOBS_IMMEDIATE = env_bool("NERVECARE_JOBS_IMMEDIATE", TESTING)  # run jobs inline (tests)
 NERVECARE_REMINDER_LEAD_HOURS = env_int("NERVECARE_REMINDER_LEAD_HOURS", 24)
 NERVECARE_REMINDER_MAX_ATTEMPTS = env_int("NERVECARE_REMINDER_MAX_ATTEMPTS", 5)
-# How long before an appointment a client may still cancel it in the portal.
-NERVECARE_CANCEL_POLICY_HOURS = env_int("NERVECARE_CANCEL_POLICY_HOURS", 24)
 # Absolute calendar feed URLs (e.g. https://care.example.org); empty: the request's host.
 NERVECARE_PUBLIC_URL = os.environ.get("NERVECARE_PUBLIC_URL", "")
 # The audit trail of reads and writes of clinical data. Switch off only to measure its cost (load test).
