@@ -141,7 +141,8 @@ def client_search(request: AuthedHttpRequest) -> HttpResponse:
     require_scheduling(request.user)
     q = request.GET.get("q", "").strip()[:100]
     rows = selectors.client_contacts(request.user, q) if q else []
-    return render(request, "scheduling/desk_clients.html", {"q": q, "rows": rows})
+    tz = selectors.clinic_tz(clinic_of(request.user))
+    return render(request, "scheduling/desk_clients.html", {"q": q, "rows": rows, "tz": tz.key})
 
 
 @login_required

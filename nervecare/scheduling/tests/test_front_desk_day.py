@@ -362,3 +362,24 @@ def test_day_list_email_bad_input(desk_world, front_desk_user, therapist_user):
     )
     assert "Alice has no email address" in r.content.decode()
     assert len(mail.outbox) == 0
+
+
+@pytest.mark.django_db
+def test_times_are_shown_in_the_clinics_zone(desk_world, front_desk_user, django_capture_on_commit_callbacks):
+    clinic = desk_world["clinic"]
+    clinic.timezone = "America/New_York"  # UTC-5 in March 1
+    clinic.save()
+    AppointmentFactory(
+        client=desk_world["client"],
+        therapist=desk_world["ben"],
+        service=desk_world["service"],
+        starts_at=dt.datetime(2027, 3, 1, 15, 0, tzinfo=dt.UTC),
+    )
+    desk = login(front_desk_user)
+    page = desk.get("/day/?date=2027-03-01").content.decode()
+    assert "10:00–11:00 Ada Quill" in page and "Free 11:15–17:00" in page
+    listing = desk.get(f"/day/list/?therapist={desk_world['ben'].id}&date=2027-03-01").content.decode()
+    assert "10:00–11:00" in listing
+    with django_capture_on_commit_callbacks(execute=True):
+        desk.post("/day/list/email/", {"therapist": desk_world["ben"].id, "date": "2027-03-01"})
+    assert "10:00–11:00  Ada Quill" in mail.outbox[0].body
