@@ -22,7 +22,12 @@ from nervecare.scheduling.services.checks import (
 )
 from nervecare.scheduling.services.daylist import day_list_email
 from nervecare.scheduling.services.hours import exception_add, working_hours_set
-from nervecare.scheduling.services.series import series_book, series_preview, series_reschedule_rest
+from nervecare.scheduling.services.series import (
+    course_weekdays,
+    series_book,
+    series_preview,
+    series_reschedule_rest,
+)
 from nervecare.scheduling.services.status import (
     appointment_cancel,
     appointment_check_in,
@@ -56,6 +61,7 @@ __all__ = [
     "check_out",
     "check_out_undo",
     "day_list_email",
+    "course_weekdays",
     "exception_add",
     "series_book",
     "series_preview",

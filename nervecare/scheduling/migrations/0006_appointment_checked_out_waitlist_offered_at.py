@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('scheduling', '0004_closures_online_services_alternate_weeks'),
+        ('scheduling', '0005_series_course_rule'),
     ]
 
     operations = [
