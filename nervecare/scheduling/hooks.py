@@ -7,30 +7,35 @@ locked.
 
 After check-out: the client has left and the visit is complete (the front desk's check-out). Billing hooks its
 invoice here: `hook(actor=..., appointment=...)`, in the same transaction, so a failing hook leaves the
-appointment checked in.
+appointment checked in. After undoing a check-out: the same, so what a check-out started can be withdrawn.
 
-After undoing a check-out: the same, so what a check-out started can be withdrawn.
+Status listeners: when an appointment is cancelled or marked a no-show, apps above scheduling may act in the
+same transaction (billing raises the clinic's late-cancellation or no-show fee; BillingConfig.ready).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    from nervecare.core.models import User
-    from nervecare.scheduling.models import Appointment
+from nervecare.core.models import User
+from nervecare.scheduling.models import Appointment
 
-CheckInGuard = Callable[["Appointment"], "str | None"]
+CheckInGuard = Callable[[Appointment], "str | None"]
 
 
 class CheckOutHook(Protocol):
     def __call__(self, *, actor: User, appointment: Appointment) -> Any: ...
 
 
+class StatusListener(Protocol):
+    def __call__(self, *, actor: User, appointment: Appointment, event: str) -> object: ...
+
+
 _check_in_guards: list[CheckInGuard] = []
 _after_check_out: list[CheckOutHook] = []
 _after_check_out_undone: list[CheckOutHook] = []
+_status_listeners: list[StatusListener] = []
 
 
 def register_check_in_guard(guard: CheckInGuard) -> CheckInGuard:
@@ -71,3 +76,17 @@ def checked_out(*, actor: User, appointment: Appointment) -> None:
 def check_out_undone(*, actor: User, appointment: Appointment) -> None:
     for hook in _after_check_out_undone:
         hook(actor=actor, appointment=appointment)
+
+
+def add_status_listener(listener: StatusListener) -> StatusListener:
+    """Register a function called after an appointment is cancelled ("cancelled") or marked a no-show
+    ("no_show"), inside the service's transaction (idempotent: once per function)."""
+    if listener not in _status_listeners:
+        _status_listeners.append(listener)
+    return listener
+
+
+def status_changed(*, actor: User, appointment: Appointment, event: str) -> None:
+    """Call the registered listeners (none registered: nothing happens)."""
+    for listener in _status_listeners:
+        listener(actor=actor, appointment=appointment, event=event)
