@@ -16,6 +16,7 @@ urlpatterns = [
     path("audit/", include("nervecare.core.audit.urls")),
     # The public booking pages for new clients (no sign-in; only for clinics that turn it on).
     path("book/", include("nervecare.booking.urls")),
+    path("", include("nervecare.billing.urls")),
     path("", include("nervecare.outcomes.urls")),
     path("", include("nervecare.visits.urls")),
     path("", include("nervecare.scheduling.urls")),
@@ -23,5 +24,7 @@ urlpatterns = [
     path("", include("nervecare.screening.urls")),
     path("", include("nervecare.plans.urls")),
     path("", include("nervecare.ops.privacy_urls")),
+    path("", include("nervecare.ops.importing_urls")),
+    path("", include("nervecare.ops.documents_urls")),
     path("", include("nervecare.web.urls")),
 ]

@@ -230,6 +230,8 @@ class Appointment(TimeStampedModel):
     checked_in_at = models.DateTimeField(null=True, blank=True)
     # A held (online, unconfirmed) appointment blocks its time until then; None for every other status.
     hold_expires_at = models.DateTimeField(null=True, blank=True)
+    # When the client left (the front desk's check-out, which completes the visit); undone within the day.
+    checked_out_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -308,6 +310,7 @@ class WaitlistEntry(TimeStampedModel):
     latest = models.DateTimeField()
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.WAITING)
     offered_appointment_start = models.DateTimeField(null=True, blank=True)
+    offered_at = models.DateTimeField(null=True, blank=True)
     offered_therapist = models.ForeignKey(
         Therapist, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('clients', '0007_client_provisional'),
         ('core', '0008_clinic_setup_fields'),
-        ('scheduling', '0006_appointment_online_hold'),
+        ('scheduling', '0007_appointment_online_hold'),
     ]
 
     operations = [

@@ -39,6 +39,7 @@ from nervecare.core.models import AuditEvent
 from nervecare.core.tests.factories import UserFactory
 from nervecare.interop.models import ContactChangeProposal, ExportJob
 from nervecare.interop.tests.conftest import make_record
+from nervecare.ops.models import ClientDocument, ImportRun
 from nervecare.outcomes.models import ReportJob
 from nervecare.plans.models import CarePlan
 from nervecare.portal.models import ClientAccount, ClientIntake
@@ -83,6 +84,8 @@ KINDS: dict[str, Callable[[str, str], bool]] = {
     "admin_clinical": lambda role, side: role == "admin" and side in ("own", "other"),
     # admin-only clinic pages (deleted clients and the retention setting)
     "clinic_admin": lambda role, side: role == "admin",
+    # an admin-only object of the clinic (an import run): the clinic's admins, never another clinic's
+    "clinic_admin_object": lambda role, side: role == "admin" and side != "foreign",
     # the portal: a client, their own data only
     "portal": lambda role, side: role == "client" and side == "own",
     # an API token: its owner; a clinic admin: any token of the clinic's people
@@ -96,6 +99,20 @@ KINDS: dict[str, Callable[[str, str], bool]] = {
     # the public booking pages and API of a clinic that turned online booking on: anyone, signed in or not,
     # and no client of any side is ever named in them (rate limited per address; issue 16)
     "public_booking": lambda role, side: True,
+    # money (issue 17): the front desk and admins, never another clinic's; no clinical content
+    "billing": lambda role, side: role in ("admin", "front_desk") and side != "foreign",
+    # money acts only admins do (void, refund, credit, waive, identifiers)
+    "billing_admin": lambda role, side: role == "admin" and side in ("own", "other"),
+    # clinic-wide money pages and lists (prices, the day's takings)
+    "clinic_billing": lambda role, side: role in ("admin", "front_desk"),
+    # clinic-wide money settings and the books: admins
+    "clinic_billing_admin": lambda role, side: role == "admin",
+    # takings (revenue): admins all, a therapist their own; no client named
+    "takings": lambda role, side: role in ("admin", "therapist"),
+    # a course's sessions left: the desk and admins, and the therapists who see the client
+    "billing_view": lambda role, side: (
+        (role in ("admin", "front_desk") and side != "foreign") or (role == "therapist" and side == "own")
+    ),
 }
 
 ROLES = ["anonymous", "admin", "therapist", "front_desk", "client", "other_admin"]
@@ -212,6 +229,20 @@ ROUTES: dict[str, Route] = {
     "api:restore_client": R("admin_clinical", body={}),
     "api:erase_client": R("admin_clinical", body={}),
     "api:export_client": R("clinical"),
+    # switching in and out (issue 16 §5) and documents (§6): ops/switching_api.py
+    "api:import_presets": R("clinic_admin"),
+    "api:import_list": R("clinic_admin"),
+    "api:import_create": R("clinic_admin", body={"kind": "clients", "content": "first_name\r\nA\r\n"}),
+    "api:import_get": R("clinic_admin_object"),
+    "api:import_mapping": R("clinic_admin_object", body={"mapping": {}}),
+    "api:import_dry_run": R("clinic_admin_object", body={}),
+    "api:import_commit": R("clinic_admin_object", body={}),
+    "api:clinic_export": R("clinic_admin"),
+    "api:document_list": R("clinical"),
+    "api:document_create": R(
+        "clinical", body={"kind": "letter", "title": "Letter", "content_base64": "JVBERi0xLjQK"}
+    ),
+    "api:document_get": R("clinical"),
     "api:list_tokens": R("signed_in"),
     "api:revoke_token": R("token_owner"),
     "api:list_instruments": R("signed_in"),
@@ -256,6 +287,21 @@ ROUTES: dict[str, Route] = {
     "api:add_waitlist": R("booking", body=lambda s: _waitlist(s), object_in_body=True),
     "api:list_waitlist": R("staff"),
     "api:accept_waitlist": R("booking", body={}),
+    # the front desk's day (scheduling/desk_api.py)
+    "api:get_day": R("staff"),
+    "api:check_out": R("scheduling"),
+    "api:undo_check_in": R("scheduling"),
+    "api:undo_check_out": R("scheduling"),
+    "api:search_clients": R("staff", bookable_only=True, query=lambda s: f"?search={s.last}"),
+    "api:register_client": R(
+        "staff",
+        body={"first_name": "Nora", "last_name": "Halvorsen", "date_of_birth": "1961-07-09", "phone": "1"},
+    ),
+    "api:get_day_list": R("scheduling"),
+    "api:email_day_list": R("scheduling", body={"date": "2030-01-07"}),
+    "api:waitlist_matches": R("booking"),
+    "api:waitlist_offer": R("booking", body={"therapist_id": 1, "starts_at": "2030-01-07T10:00:00Z"}),
+    "api:waitlist_withdraw": R("booking", body={}),
     "api:calendar_therapist_feed": R("secret_link"),
     "api:client_appointments_ics": R("scheduling"),
     "api:calendar_token_new": R("scheduling"),
@@ -345,6 +391,14 @@ ROUTES: dict[str, Route] = {
         "scheduling", method="POST", body={}, args={"action": lambda s: "no-show"}
     ),
     "scheduling:book_series": R("booking"),
+    "scheduling:day": R("staff"),
+    "scheduling:day_list": R("staff"),
+    "scheduling:day_list_email": R("staff", method="POST", body={}),
+    # searched by first name: the search box echoes the query, and the matrix looks for the last name
+    "scheduling:desk_clients": R("staff", bookable_only=True, query=lambda s: f"?q={s.first}"),
+    "scheduling:desk_register": R("staff"),
+    "scheduling:waitlist": R("staff"),
+    "scheduling:waitlist_action": R("booking", method="POST", body={}, args={"action": lambda s: "withdraw"}),
     # the audit trail: a clinic's admins only, never another clinic's events
     "audit:events": R("clinic_admin"),
     "audit:export": R("clinic_admin"),
@@ -354,6 +408,13 @@ ROUTES: dict[str, Route] = {
     "privacy:restore": R("admin_clinical", method="POST", body={}),
     "privacy:erase": R("admin_clinical", method="POST", body={}),
     "privacy:export": R("clinical"),
+    "imports:index": R("clinic_admin"),
+    "imports:run": R("clinic_admin_object"),
+    "imports:commit": R("clinic_admin_object", method="POST", body={}),
+    "imports:template": R("clinic_admin", args={"kind": lambda s: "clients"}, object_free=True),
+    "imports:export": R("clinic_admin"),
+    "documents:list": R("clinical"),
+    "documents:download": R("clinical"),
     # sharing (clients app pages)
     "clients:share_add": R("clinical", method="POST", body={}),
     "clients:share_remove": R("clinical", method="POST", body={}),
@@ -389,6 +450,90 @@ ROUTES: dict[str, Route] = {
     "api:public_book": R("public_booking", args=ONLINE, object_free=True, body={}),
     "api:public_confirm": R("public_booking", args=ONLINE, object_free=True, body={}),
     "screening:instruments": R("clinic_clinical"),
+    # money (issue 17)
+    "api:list_prices": R("clinic_billing"),
+    "api:set_price": R(
+        "clinic_billing_admin", body=lambda s: {"service_id": s.record.past.service_id, "amount": "1.00"}
+    ),
+    "api:get_settings": R("clinic_billing"),
+    "api:patch_settings": R("clinic_billing_admin", body={}),
+    "api:put_provider_ids": R("billing_admin", body={}),
+    "api:checkout": R(
+        "billing",
+        body=lambda s: {"client_id": s.client.id, "appointment_ids": [s.record.past.id]},
+        object_in_body=True,
+        ok=(201,),
+    ),
+    "api:list_invoices": R("clinic_billing"),
+    "api:get_invoice": R("billing", args={"invoice_id": lambda s: _invoice(s).id}),
+    "api:invoice_pdf_route": R("billing", args={"invoice_id": lambda s: _invoice(s).id}),
+    "api:invoice_receipt_route": R("billing", args={"invoice_id": lambda s: _invoice(s).id}),
+    "api:add_payment": R(
+        "billing", args={"invoice_id": lambda s: _invoice(s).id}, body={"method": "cash", "amount": "1.00"}
+    ),
+    "api:void_invoice": R(
+        "billing_admin", args={"invoice_id": lambda s: _invoice(s).id}, body={"reason": "x"}
+    ),
+    "api:credit_invoice": R(
+        "billing_admin", args={"invoice_id": lambda s: _invoice(s).id}, body={"amount": "1.00", "reason": "x"}
+    ),
+    "api:email_invoice": R("billing", args={"invoice_id": lambda s: _invoice(s).id}, body={}),
+    "api:refund_payment": R(
+        "billing_admin", args={"payment_id": lambda s: _payment(s).id}, body={"amount": "1.00", "reason": "x"}
+    ),
+    "api:client_account": R("billing"),
+    "api:sell_course": R(
+        "billing", body=lambda s: {"service_id": s.record.past.service_id, "sessions": 2, "price": "10.00"}
+    ),
+    "api:get_course": R("billing_view", args={"course_id": lambda s: _course(s).id}),
+    "api:transfer_course": R(
+        "billing",
+        args={"course_id": lambda s: _course(s).id},
+        body=lambda s: {"to_client_id": s.client.id, "reason": "x"},
+    ),
+    "api:waive_fee": R("billing_admin", args={"fee_id": lambda s: _fee(s).id}, body={"reason": "x"}),
+    "api:invoice_fee": R("billing", args={"fee_id": lambda s: _fee(s).id}, body={}),
+    "api:superbill": R("clinical"),
+    "api:report_day": R("clinic_billing"),
+    "api:report_aging": R("clinic_billing_admin"),
+    "api:report_revenue": R("takings"),
+    "api:report_liabilities": R("clinic_billing_admin"),
+    "api:export_csv": R("clinic_billing_admin"),
+    "billing:home": R("clinic_billing"),
+    "billing:client": R("billing"),
+    "billing:checkout": R("billing", method="POST", body={}),
+    "billing:course_sell": R("billing", method="POST", body={}),
+    "billing:superbill": R("clinical"),
+    "billing:invoice": R("billing", args={"invoice_id": lambda s: _invoice(s).id}),
+    "billing:invoice_pdf": R("billing", args={"invoice_id": lambda s: _invoice(s).id}),
+    "billing:invoice_receipt": R("billing", args={"invoice_id": lambda s: _invoice(s).id}),
+    "billing:invoice_pay": R(
+        "billing", method="POST", body={}, args={"invoice_id": lambda s: _invoice(s).id}
+    ),
+    "billing:invoice_void": R(
+        "billing_admin", method="POST", body={"reason": "x"}, args={"invoice_id": lambda s: _invoice(s).id}
+    ),
+    "billing:invoice_credit": R(
+        "billing_admin", method="POST", body={}, args={"invoice_id": lambda s: _invoice(s).id}
+    ),
+    "billing:invoice_email": R(
+        "billing", method="POST", body={}, args={"invoice_id": lambda s: _invoice(s).id}
+    ),
+    "billing:payment_refund": R(
+        "billing_admin", method="POST", body={}, args={"payment_id": lambda s: _payment(s).id}
+    ),
+    "billing:fee_waive": R(
+        "billing_admin", method="POST", body={"reason": "x"}, args={"fee_id": lambda s: _fee(s).id}
+    ),
+    "billing:fee_invoice": R("billing", method="POST", body={}, args={"fee_id": lambda s: _fee(s).id}),
+    "billing:prices": R("clinic_billing"),
+    "billing:books": R("clinic_billing_admin"),
+    "billing:export": R("clinic_billing_admin"),
+    "billing:takings": R("takings"),
+    "portal:invoices": R("portal"),
+    "portal:invoice_pdf": R("portal", args={"invoice_id": lambda s: _invoice(s).id}),
+    "portal:invoice_receipt": R("portal", args={"invoice_id": lambda s: _invoice(s).id}),
+    "portal:superbill": R("portal"),
 }
 
 # Prefixes left out of the matrix on purpose: Django's admin site (the installation operator only, no clinic:
@@ -501,7 +646,28 @@ def _side(actor: Any, therapist: Any, who: str, hours_earlier: int) -> SimpleNam
         status=ExportJob.Status.COMPLETED,
     )
     api_token = None
+    import_run = ImportRun.objects.create(
+        clinic_id=client.clinic_id,
+        kind="clients",
+        filename="old.csv",
+        sha256="0" * 64,
+        content="first_name\r\nA\r\n",
+        headers=["first_name"],
+        created_by=actor,
+    )
+    document = ClientDocument.objects.create(
+        clinic_id=client.clinic_id,
+        client=client,
+        kind="letter",
+        title="Letter",
+        content_type="application/pdf",
+        size=9,
+        sha256="0" * 64,
+        data=b"%PDF-1.4\n",
+    )
     return SimpleNamespace(
+        import_run=import_run,
+        document=document,
         who=who,
         first=first,
         last=last,
@@ -589,6 +755,76 @@ def _online(s: SimpleNamespace) -> SimpleNamespace:
     return s.online
 
 
+def _invoice(s: SimpleNamespace) -> Any:
+    """An issued invoice of the side's client (made on first use), with a cash payment on it."""
+    from decimal import Decimal
+
+    from nervecare.billing.models import Invoice, Payment
+    from nervecare.billing.services.invoices import LineDraft, issue
+
+    found = Invoice.objects.filter(client=s.client).order_by("pk").first()
+    if found is None:
+        found = issue(
+            actor=s.therapist.user,
+            client=s.client,
+            drafts=[LineDraft(kind="service", description="Session", unit_price=Decimal("50.00"))],
+        )
+        Payment.objects.create(
+            clinic_id=found.clinic_id,
+            client=s.client,
+            invoice=found,
+            method="cash",
+            amount=Decimal("10.00"),
+            currency=found.currency,
+            received_at=timezone.now(),
+            received_by=s.therapist.user,
+        )
+    return found
+
+
+def _payment(s: SimpleNamespace) -> Any:
+    return _invoice(s).payments.order_by("pk").first()
+
+
+def _course(s: SimpleNamespace) -> Any:
+    from decimal import Decimal
+
+    from nervecare.billing.models import Course
+
+    course, _ = Course.objects.get_or_create(
+        client=s.client,
+        defaults={
+            "clinic_id": s.client.clinic_id,
+            "service_id": s.record.past.service_id,
+            "name": "Course",
+            "sessions_total": 4,
+            "price": Decimal("200.00"),
+            "currency": "USD",
+            "sold_at": timezone.now(),
+            "sold_by": s.therapist.user,
+        },
+    )
+    return course
+
+
+def _fee(s: SimpleNamespace) -> Any:
+    from decimal import Decimal
+
+    from nervecare.billing.models import Fee
+
+    fee, _ = Fee.objects.get_or_create(
+        appointment=s.record.future,
+        defaults={
+            "clinic_id": s.client.clinic_id,
+            "client": s.client,
+            "kind": "no_show",
+            "amount": Decimal("30.00"),
+            "currency": "USD",
+        },
+    )
+    return fee
+
+
 def _proposal(s: SimpleNamespace) -> ContactChangeProposal:
     """A pending contact-change proposal for the side's client (made on first use)."""
     proposal, _ = ContactChangeProposal.objects.get_or_create(
@@ -615,6 +851,8 @@ def _arg(found: Found, param: str, s: SimpleNamespace, route: Route) -> Any:
         "entry_id": s.waitlist.id,
         "token_id": s.api_token.id,
         "token": s.calendar_plain,
+        "run_id": s.import_run.pk,
+        "document_id": s.document.pk,
     }
     if param == "job_id":
         return s.export.pk if found.key.startswith("interop:") else s.report.id
@@ -708,7 +946,7 @@ def _send(http: HttpClient, method: str, url: str, route: Route, found: Found, s
 
 
 DENIED = {401, 403, 404}
-HOME_REDIRECTS = ("/accounts/login/", "/calendar/", "/portal/", "/")
+HOME_REDIRECTS = ("/accounts/login/", "/calendar/", "/day/", "/desk/clients/", "/portal/", "/")
 
 
 def _is_denied(response: Any) -> bool:

@@ -21,6 +21,7 @@ from nervecare.scheduling.services.checks import (
     check_may_book,
     release_expired_holds,
 )
+from nervecare.scheduling.services.daylist import day_list_email
 from nervecare.scheduling.services.holds import appointment_hold, appointment_hold_confirm
 from nervecare.scheduling.services.hours import exception_add, working_hours_set
 from nervecare.scheduling.services.series import (
@@ -32,10 +33,19 @@ from nervecare.scheduling.services.series import (
 from nervecare.scheduling.services.status import (
     appointment_cancel,
     appointment_check_in,
+    appointment_check_in_undo,
     appointment_complete,
     appointment_no_show,
+    check_out,
+    check_out_undo,
 )
-from nervecare.scheduling.services.waitlist import waitlist_accept, waitlist_add, waitlist_offer_freed
+from nervecare.scheduling.services.waitlist import (
+    waitlist_accept,
+    waitlist_add,
+    waitlist_offer,
+    waitlist_offer_freed,
+    waitlist_withdraw,
+)
 
 __all__ = [
     "Booking",
@@ -44,6 +54,7 @@ __all__ = [
     "appointment_book",
     "appointment_cancel",
     "appointment_check_in",
+    "appointment_check_in_undo",
     "appointment_complete",
     "appointment_hold",
     "appointment_hold_confirm",
@@ -51,6 +62,9 @@ __all__ = [
     "appointment_reschedule",
     "booking_access_release",
     "check_may_book",
+    "check_out",
+    "check_out_undo",
+    "day_list_email",
     "course_weekdays",
     "release_expired_holds",
     "exception_add",
@@ -59,6 +73,8 @@ __all__ = [
     "series_reschedule_rest",
     "waitlist_accept",
     "waitlist_add",
+    "waitlist_offer",
     "waitlist_offer_freed",
+    "waitlist_withdraw",
     "working_hours_set",
 ]

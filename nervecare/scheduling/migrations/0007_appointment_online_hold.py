@@ -65,7 +65,7 @@ def _constraints(statuses):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("scheduling", "0005_series_course_rule"),
+        ("scheduling", "0006_appointment_checked_out_waitlist_offered_at"),
     ]
 
     operations = [
