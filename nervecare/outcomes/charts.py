@@ -111,7 +111,7 @@ def to_svg(fig: Figure, title: str) -> str:
     head = _SIZE.sub("", head)
     if view:
         width, height = (float(v) for v in view.group(1).split()[2:])
-        head += f' width="{width:.0f}" height="{height:.0f}"'
+        head += f' width="{width:g}" height="{height:g}"'
     safe = title.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
     return (
         f'{head} role="img" aria-label="{safe}" class="chart-svg" stroke-linejoin="round" stroke-linecap="butt">'
