@@ -9,6 +9,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from nervecare.billing.api import router as billing_router
 from nervecare.clients.api import router as clients_router
 from nervecare.core.api import router as core_router
 from nervecare.core.api.audit import router as audit_router
@@ -73,6 +74,7 @@ api.add_router("", calendar_router)
 api.add_router("", overview_router)
 api.add_router("", visits_router)
 api.add_router("", outcomes_router)
+api.add_router("", billing_router)
 api.add_router("", audit_router)
 api.add_router("", interop_router)
 

@@ -228,6 +228,15 @@ def _series_choices(client: Client, plan: CarePlan) -> tuple[list[Service], list
     return svc, therapists
 
 
+def series_booked_text(booked: int, skipped: int) -> str:
+    """'1 session booked; 1 date skipped.' — singular and plural right; the skipped part only when some were
+    (issue 19 point 9: the page said "1 dates skipped")."""
+    text = ngettext("%(n)d session booked", "%(n)d sessions booked", booked) % {"n": booked}
+    if skipped:
+        text += "; " + ngettext("%(s)d date skipped", "%(s)d dates skipped", skipped) % {"s": skipped}
+    return text + "."
+
+
 def _series_booked(
     request: AuthedHttpRequest,
     client: Client,
@@ -237,11 +246,7 @@ def _series_booked(
     tz: ZoneInfo,
 ) -> HttpResponse:
     """After booking: say what was booked, then the plan (for clinical staff) or the therapist's week."""
-    booked, skipped = len(result["appointments"]), len(result["skipped"])
-    text = ngettext("%(n)d session booked", "%(n)d sessions booked", booked) % {"n": booked}
-    if skipped:
-        text += "; " + ngettext("%(s)d date skipped", "%(s)d dates skipped", skipped) % {"s": skipped}
-    messages.success(request, text + ".")
+    messages.success(request, series_booked_text(len(result["appointments"]), len(result["skipped"])))
     if result["skipped_dates"]:
         messages.info(request, _("Skipped: %s.") % "; ".join(result["skipped_dates"]))
     for warning in result["warnings"]:

@@ -9,7 +9,7 @@ from nervecare.core.errors import FieldErrors
 from nervecare.core.models import User
 from nervecare.core.permissions import require_scheduling
 from nervecare.core.services import audit_record
-from nervecare.scheduling import reminders
+from nervecare.scheduling import hooks, reminders
 from nervecare.scheduling.models import Appointment
 from nervecare.scheduling.services.access import booking_access_release
 from nervecare.scheduling.services.checks import (
@@ -66,9 +66,14 @@ def _require_status(appointment: Appointment, allowed: tuple[str, ...], cannot: 
 
 
 def _did_not_happen(*, actor: User, appointment: Appointment, summary: str) -> None:
-    """What a cancellation and a no-show share, once the appointment is saved: the event, and the end of the
-    record access its booking granted (booking_access_release)."""
+    """What a cancellation and a no-show share, once the appointment is saved: the event, the end of the
+    record access its booking granted (booking_access_release), and the apps above told (hooks: a fee)."""
     audit_record(actor=actor, action="update", obj=appointment, summary=summary)
+    hooks.status_changed(
+        actor=actor,
+        appointment=appointment,
+        event="no_show" if appointment.status == Appointment.Status.NO_SHOW else "cancelled",
+    )
     booking_access_release(actor=actor, client=appointment.client, therapist=appointment.therapist)
 
 
