@@ -283,6 +283,21 @@ ROUTES: dict[str, Route] = {
     "api:add_waitlist": R("booking", body=lambda s: _waitlist(s), object_in_body=True),
     "api:list_waitlist": R("staff"),
     "api:accept_waitlist": R("booking", body={}),
+    # the front desk's day (scheduling/desk_api.py)
+    "api:get_day": R("staff"),
+    "api:check_out": R("scheduling"),
+    "api:undo_check_in": R("scheduling"),
+    "api:undo_check_out": R("scheduling"),
+    "api:search_clients": R("staff", bookable_only=True, query=lambda s: f"?search={s.last}"),
+    "api:register_client": R(
+        "staff",
+        body={"first_name": "Nora", "last_name": "Halvorsen", "date_of_birth": "1961-07-09", "phone": "1"},
+    ),
+    "api:get_day_list": R("scheduling"),
+    "api:email_day_list": R("scheduling", body={"date": "2030-01-07"}),
+    "api:waitlist_matches": R("booking"),
+    "api:waitlist_offer": R("booking", body={"therapist_id": 1, "starts_at": "2030-01-07T10:00:00Z"}),
+    "api:waitlist_withdraw": R("booking", body={}),
     "api:calendar_therapist_feed": R("secret_link"),
     "api:client_appointments_ics": R("scheduling"),
     "api:calendar_token_new": R("scheduling"),
@@ -372,6 +387,14 @@ ROUTES: dict[str, Route] = {
         "scheduling", method="POST", body={}, args={"action": lambda s: "no-show"}
     ),
     "scheduling:book_series": R("booking"),
+    "scheduling:day": R("staff"),
+    "scheduling:day_list": R("staff"),
+    "scheduling:day_list_email": R("staff", method="POST", body={}),
+    # searched by first name: the search box echoes the query, and the matrix looks for the last name
+    "scheduling:desk_clients": R("staff", bookable_only=True, query=lambda s: f"?q={s.first}"),
+    "scheduling:desk_register": R("staff"),
+    "scheduling:waitlist": R("staff"),
+    "scheduling:waitlist_action": R("booking", method="POST", body={}, args={"action": lambda s: "withdraw"}),
     # the audit trail: a clinic's admins only, never another clinic's events
     "audit:events": R("clinic_admin"),
     "audit:export": R("clinic_admin"),
@@ -870,7 +893,7 @@ def _send(http: HttpClient, method: str, url: str, route: Route, found: Found, s
 
 
 DENIED = {401, 403, 404}
-HOME_REDIRECTS = ("/accounts/login/", "/calendar/", "/portal/", "/")
+HOME_REDIRECTS = ("/accounts/login/", "/calendar/", "/day/", "/desk/clients/", "/portal/", "/")
 
 
 def _is_denied(response: Any) -> bool:
