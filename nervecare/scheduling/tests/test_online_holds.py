@@ -9,6 +9,7 @@ import time_machine
 from django.db import connection
 from django.utils import timezone
 
+from nervecare.booking.tasks import expire_online_holds
 from nervecare.clients.tests.factories import ClientFactory
 from nervecare.core.errors import FieldErrors
 from nervecare.core.models import AuditEvent, Therapist
@@ -22,7 +23,6 @@ from nervecare.scheduling.services import (
     appointment_hold_confirm,
 )
 from nervecare.scheduling.services.checks import HOLD_EXPIRED_REASON
-from nervecare.scheduling.tasks import expire_online_holds
 from nervecare.scheduling.tests.factories import ServiceFactory, WorkingHoursFactory
 
 pytestmark = pytest.mark.django_db
