@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "nervecare.interop",
     "nervecare.portal",
     "nervecare.web",
+    "nervecare.booking",
     "nervecare.ops",
 ]
 
@@ -286,9 +287,19 @@ CACHES = {
 # between tests, so their counters would add up across the suite).
 NERVECARE_API_RATE = os.environ.get("NERVECARE_API_RATE", "off" if TESTING else "600/m")
 NERVECARE_API_ANON_RATE = os.environ.get("NERVECARE_API_ANON_RATE", "off" if TESTING else "60/m")
+# The public booking page for new clients (no sign-in), per IP address: requests to hold a time (page and API)
+# and every other request of the public pages. A held time waits this many minutes for the e-mail
+# confirmation before it is released; the confirmation link itself works this many hours (it books the time
+# again if it is still free).
+NERVECARE_ONLINE_BOOKING_RATE = os.environ.get("NERVECARE_ONLINE_BOOKING_RATE", "off" if TESTING else "5/h")
+NERVECARE_PUBLIC_PAGE_RATE = os.environ.get("NERVECARE_PUBLIC_PAGE_RATE", "off" if TESTING else "60/m")
+NERVECARE_ONLINE_HOLD_MINUTES = env_int("NERVECARE_ONLINE_HOLD_MINUTES", 15)
+NERVECARE_ONLINE_CONFIRM_HOURS = env_int("NERVECARE_ONLINE_CONFIRM_HOURS", 24)
 # Bytes of one FHIR referral Bundle (413 beyond); entries, nesting and string lengths are bounded in
 # nervecare/interop/limits.py, so one referral cannot hold a worker.
 NERVECARE_FHIR_MAX_BODY = env_int("NERVECARE_FHIR_MAX_BODY", 1_000_000)
+# Bytes of one document attached to a client (a letter, clearance or referral): ops/documents.py.
+NERVECARE_DOCUMENT_MAX_BYTES = env_int("NERVECARE_DOCUMENT_MAX_BYTES", 10 * 1024 * 1024)
 # Seconds an API token (with its user) stays in the cache between database lookups; 0 = look up every request.
 # On by default only with Redis: every app process shares it, so revoking a token or changing its user (which
 # drops the entry) takes effect at once everywhere. A cache local to each process could not promise that.
@@ -310,8 +321,6 @@ REDIS_URL = os.environ.get("REDIS_URL", "")  # empty: the job queue is a SQLite 
 NERVECARE_JOBS_IMMEDIATE = env_bool("NERVECARE_JOBS_IMMEDIATE", TESTING)  # run jobs inline (tests)
 NERVECARE_REMINDER_LEAD_HOURS = env_int("NERVECARE_REMINDER_LEAD_HOURS", 24)
 NERVECARE_REMINDER_MAX_ATTEMPTS = env_int("NERVECARE_REMINDER_MAX_ATTEMPTS", 5)
-# How long before an appointment a client may still cancel it in the portal.
-NERVECARE_CANCEL_POLICY_HOURS = env_int("NERVECARE_CANCEL_POLICY_HOURS", 24)
 # Absolute calendar feed URLs (e.g. https://care.example.org); empty: the request's host.
 NERVECARE_PUBLIC_URL = os.environ.get("NERVECARE_PUBLIC_URL", "")
 # The audit trail of reads and writes of clinical data. Switch off only to measure its cost (load test).

@@ -2,7 +2,6 @@
 so an id from another client's record can only ever give a 404."""
 
 from collections.abc import Callable
-from datetime import timedelta
 from functools import wraps
 from zoneinfo import ZoneInfo
 
@@ -29,6 +28,7 @@ from nervecare.portal import selectors, services
 from nervecare.portal.forms import RATING_CHOICES, ClientIntakeForm, DiaryForm
 from nervecare.portal.models import ClientIntake
 from nervecare.scheduling.calendar import client_ics
+from nervecare.scheduling.rules import client_change_error
 from nervecare.scheduling.services import BookingConflictError, SessionBlockedError
 from nervecare.screening import instruments
 from nervecare.screening.forms import instrument_form_fields
@@ -56,6 +56,23 @@ def client_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
 AUDITED_BY_VIEW = {"report_download"}  # records its own, more specific event
 
 
+def call_clinic_message(client) -> str:  # noqa: ANN001
+    """Plain words for a client whose answers need a talk with their therapist before any massage."""
+    phone = client.clinic.phone
+    return (
+        _(
+            "Thank you. Please call the clinic on %(phone)s before your first session: something you told us "
+            "means your therapist needs to talk with you before any massage. Your therapist has been told."
+        )
+        % {"phone": phone}
+        if phone
+        else _(
+            "Thank you. Please call the clinic before your first session: something you told us means your "
+            "therapist needs to talk with you before any massage. Your therapist has been told."
+        )
+    )
+
+
 @client_view
 def home(request: AuthedHttpRequest, client) -> HttpResponse:
     items = selectors.checklist(client)
@@ -68,6 +85,7 @@ def home(request: AuthedHttpRequest, client) -> HttpResponse:
             "todo": [i for i in items if not i.done],
             "upcoming": selectors.upcoming_appointments(client)[:3],
             "today_entry": selectors.diary_entries(client, since=selectors.client_today(client)).first(),
+            "call_clinic": call_clinic_message(client) if selectors.must_call_clinic(client) else None,
         },
     )
 
@@ -155,19 +173,14 @@ def diary(request: AuthedHttpRequest, client) -> HttpResponse:
 @client_view
 def appointments(request: AuthedHttpRequest, client) -> HttpResponse:
     upcoming = list(selectors.upcoming_appointments(client))
-    hours = services.cancel_policy_hours()
+    now = timezone.now()
     return render(
         request,
         "portal/appointments.html",
         {
             "client": client,
-            "appointments": upcoming,
-            "changeable": {
-                a.id
-                for a in upcoming
-                if a.status == a.Status.BOOKED and a.starts_at - timezone.now() >= timedelta(hours=hours)
-            },
-            "policy_hours": hours,
+            "appointments": [(a, client_change_error(a, now=now)) for a in upcoming],
+            "policy_hours": client.clinic.cancellation_notice_hours,
         },
     )
 
@@ -244,7 +257,7 @@ def book(request: AuthedHttpRequest, client) -> HttpResponse:
             **options,
             "others": others,
             "replace": selectors.own_appointment(client, replace) if replace else None,
-            "notice_hours": selectors.booking_notice_hours(),
+            "notice_hours": selectors.booking_notice_hours(client.clinic),
             "error": request.GET.get("error", "") in BOOKING_MESSAGES
             and BOOKING_MESSAGES[request.GET["error"]],
         },
@@ -323,7 +336,10 @@ def intake(request: AuthedHttpRequest, client) -> HttpResponse:
         except FieldErrors as exc:
             leftover = _route_intake_errors(exc.errors, form, marks)
         else:
-            messages.success(request, _("Thank you. Your therapist will go through it with you."))
+            if selectors.must_call_clinic(client):
+                messages.warning(request, call_clinic_message(client))
+            else:
+                messages.success(request, _("Thank you. Your therapist will go through it with you."))
             return redirect("portal:home")
     return render(
         request,

@@ -6,10 +6,11 @@ from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse, QueryDict
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -25,7 +26,7 @@ from nervecare.core.request_types import AuthedHttpRequest
 from nervecare.plans.models import CarePlan
 from nervecare.scheduling import selectors, services
 from nervecare.scheduling.forms import BookOneForm, CancelForm, RescheduleForm, SeriesForm, week_start
-from nervecare.scheduling.models import Room, Service
+from nervecare.scheduling.models import Appointment, Room, Service
 
 DAY_START_HOUR, DAY_END_HOUR = 7, 21  # the calendar grid, clinic local time
 ROW_MINUTES = 15
@@ -122,7 +123,8 @@ def _block(a, tz: ZoneInfo, monday: date) -> dict:  # noqa: ANN001
         "appointment": a,
         "col": (local.date() - monday).days + 2,
         **_rows(local, a.ends_at.astimezone(tz)),
-        "label": f"{local:%H:%M} {a.client.first_name} {a.client.last_name[:1]}.",
+        "label": f"{local:%H:%M} {a.client.first_name} {a.client.last_name[:1]}."
+        + (" (held online, unconfirmed)" if a.status == Appointment.Status.HELD else ""),
         "service": a.service.name,
     }
 
@@ -132,7 +134,11 @@ def appointment_detail(request: AuthedHttpRequest, appointment_id: int) -> HttpR
     appointment = selectors.appointment_get_for_user(request.user, appointment_id)
     tz = selectors.clinic_tz(appointment.clinic)
     local = appointment.starts_at.astimezone(tz)
-    form = RescheduleForm(request.POST or None, initial={"day": local.date(), "at": local.time()})
+    form = RescheduleForm(
+        request.POST or None,
+        initial={"day": local.date(), "at": local.time(), "therapist_id": appointment.therapist_id},
+        therapists=Therapist.objects.filter(clinic_id=appointment.clinic_id, active=True),
+    )
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -141,7 +147,10 @@ def appointment_detail(request: AuthedHttpRequest, appointment_id: int) -> HttpR
                     form.cleaned_data["day"], form.cleaned_data["at"], tz, field="at"
                 )
                 services.appointment_reschedule(
-                    actor=request.user, appointment=appointment, starts_at=starts_at
+                    actor=request.user,
+                    appointment=appointment,
+                    starts_at=starts_at,
+                    therapist_id=form.cleaned_data.get("therapist_id"),
                 )
             except FieldErrors as exc:
                 for key, message in exc.errors.items():
@@ -153,7 +162,7 @@ def appointment_detail(request: AuthedHttpRequest, appointment_id: int) -> HttpR
                 status = 409
             else:
                 messages.success(request, _("Appointment moved."))
-                return redirect("scheduling:appointment", appointment_id=appointment.id)
+                return redirect(_next(request) or reverse("scheduling:appointment", args=[appointment.id]))
         else:
             status = 422
     return render(
@@ -167,15 +176,32 @@ def appointment_detail(request: AuthedHttpRequest, appointment_id: int) -> HttpR
             "form": form,
             "cancel_form": CancelForm(),
             "clinical": can_see_client(request.user, appointment.client),
+            "next": _next(request),
+            "day_url": f"{reverse('scheduling:day')}?date={local.date().isoformat()}",
         },
         status=status,
     )
+
+
+def _next(request: AuthedHttpRequest) -> str:
+    """Where to go back to after an action (the day view), if it is a page of this site."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return ""
+
+
+APPOINTMENT_ACTIONS = {"cancel", "check-in", "no-show", "check-out", "undo-check-in", "undo-check-out"}
 
 
 @login_required
 @require_POST
 def appointment_action(request: AuthedHttpRequest, appointment_id: int, action: str) -> HttpResponse:
     appointment = selectors.appointment_get_for_user(request.user, appointment_id)
+    if action not in APPOINTMENT_ACTIONS:
+        raise Http404("No such action.")
     try:
         if action == "cancel":
             services.appointment_cancel(
@@ -192,11 +218,20 @@ def appointment_action(request: AuthedHttpRequest, appointment_id: int, action: 
         elif action == "no-show":
             services.appointment_no_show(actor=request.user, appointment=appointment)
             messages.success(request, _("Marked as a no-show."))
+        elif action == "check-out":
+            services.check_out(actor=request.user, appointment=appointment)
+            messages.success(request, _("Checked out."))
+        elif action == "undo-check-in":
+            services.appointment_check_in_undo(actor=request.user, appointment=appointment)
+            messages.success(request, _("Check-in undone."))
+        elif action == "undo-check-out":
+            services.check_out_undo(actor=request.user, appointment=appointment)
+            messages.success(request, _("Check-out undone."))
     except FieldErrors as exc:
         messages.error(request, "; ".join(exc.errors.values()))
     except services.SessionBlockedError as exc:
         messages.error(request, exc.message_for(request.user))
-    return redirect("scheduling:appointment", appointment_id=appointment.id)
+    return redirect(_next(request) or reverse("scheduling:appointment", args=[appointment.id]))
 
 
 def _replacements(post: QueryDict) -> dict[int, datetime]:
@@ -329,6 +364,13 @@ def book_series(request: AuthedHttpRequest, client_id: int, plan_id: int) -> Htt
     )
 
 
+def _booking_initial(request: AuthedHttpRequest) -> dict[str, str]:
+    """What the day view's "Book" link (or a client search's) fills in: therapist, room, date, time, client.
+    Only shown as the form's first values: the form validates whatever is posted."""
+    keys = {"therapist": "therapist_id", "room": "room_id", "day": "day", "at": "at", "client": "client_id"}
+    return {field: request.GET[key][:40] for key, field in keys.items() if request.GET.get(key)}
+
+
 @login_required
 def booking_desk(request: AuthedHttpRequest) -> HttpResponse:
     """The front desk's booking page: one appointment, or a plan's course (with sessions left to book)."""
@@ -339,9 +381,11 @@ def booking_desk(request: AuthedHttpRequest) -> HttpResponse:
     therapists = list(Therapist.objects.filter(clinic=clinic, active=True))
     form = BookOneForm(
         request.POST or None,
+        initial=_booking_initial(request),
         clients=selectors.clients_for_booking(request.user),
         services=selectors.services_for_clinic(clinic.id),
         therapists=therapists,
+        rooms=selectors.rooms_for_clinic(clinic.id),
     )
     status = 200
     if request.method == "POST":
@@ -356,6 +400,7 @@ def booking_desk(request: AuthedHttpRequest) -> HttpResponse:
                     therapist_id=data["therapist_id"],
                     service_id=data["service_id"],
                     starts_at=localtime.combine_to_utc(data["day"], data["at"], tz, field="at"),
+                    room_id=data.get("room_id"),
                 )
             except FieldErrors as exc:
                 for key, message in exc.errors.items():
@@ -370,11 +415,19 @@ def booking_desk(request: AuthedHttpRequest) -> HttpResponse:
                 messages.success(request, _("Booked."))
                 for warning in booking.warnings:
                     messages.warning(request, warning)
-                return redirect("scheduling:appointment", appointment_id=booking.appointment.id)
+                return redirect(
+                    _next(request) or reverse("scheduling:appointment", args=[booking.appointment.id])
+                )
     courses = [(c, p) for c in clients for p in c["active_plans"] if p["remaining"] > 0]
     return render(
         request,
         "scheduling/booking_desk.html",
-        {"form": form, "courses": courses, "q": request.GET.get("q", ""), "tz": tz.key},
+        {
+            "form": form,
+            "courses": courses,
+            "q": request.GET.get("q", ""),
+            "tz": tz.key,
+            "next": _next(request),
+        },
         status=status,
     )

@@ -13,7 +13,7 @@ from nervecare.core.errors import FieldErrors
 from nervecare.core.models import Therapist, User
 from nervecare.core.permissions import require_scheduling
 from nervecare.core.services import audit_record
-from nervecare.scheduling import reminders
+from nervecare.scheduling import reminders, rules
 from nervecare.scheduling.models import Appointment, Series
 from nervecare.scheduling.selectors import clinic_tz
 from nervecare.scheduling.services.access import _booking_access_grant, booking_access_release
@@ -39,11 +39,14 @@ from nervecare.screening.selectors import open_flags
 def _insert(
     req: _Request,
     *,
-    actor: User,
+    actor: User | None,
     series: Series | None = None,
     index: int | None = None,
     due_measures: list[str] | None = None,
+    hold_expires_at: datetime | None = None,
 ) -> Appointment:
+    """Insert the appointment (booked; or held until `hold_expires_at`, an online booking awaiting its e-mail
+    confirmation, which is told nothing and reminded of nothing until it is confirmed)."""
     clinic = {"clinic": req.client.clinic} if Client.clinic.is_cached(req.client) else {}
     try:
         # No savepoint: every caller runs inside a transaction (appointment_book, series_book) and lets the
@@ -65,13 +68,19 @@ def _insert(
                 blocked_until=req.blocked_until,
                 due_measures=due_measures or [],
                 created_by=actor,
+                **(
+                    {"status": Appointment.Status.HELD, "hold_expires_at": hold_expires_at}
+                    if hold_expires_at is not None
+                    else {}
+                ),
             )
     except IntegrityError as exc:  # a PostgreSQL exclusion constraint caught a concurrent booking
         conflict = _raced(exc)
         if conflict is None:
             raise
         raise conflict from exc
-    reminders.on_booked(appointment)
+    if hold_expires_at is None:
+        reminders.on_booked(appointment)
     return appointment
 
 
@@ -106,6 +115,10 @@ def appointment_book(
     starts_at = localtime.to_utc(starts_at, clinic_tz(client.clinic), field="starts_at")
     if starts_at < timezone.now() - timedelta(minutes=5):
         raise FieldErrors({"starts_at": "cannot be in the past"})
+    if actor.role == User.Role.CLIENT:  # a client booking themself: the clinic's notice and horizon
+        rule = rules.client_booking_error(client.clinic, starts_at)
+        if rule:
+            raise FieldErrors({"starts_at": rule})
     errors.update(_qualification_errors(therapist, service, plan))
     errors.update(_therapist_access_errors(actor, client, therapist))
     req = _request(
