@@ -34,6 +34,7 @@ from nervecare.scheduling.api import router as scheduling_router
 from nervecare.scheduling.calendar_api import router as calendar_router
 from nervecare.scheduling.services import BookingConflictError, SessionBlockedError
 from nervecare.screening.api import router as screening_router
+from nervecare.setup.api import router as setup_router
 from nervecare.visits.api import router as visits_router
 
 api = NinjaAPI(
@@ -72,6 +73,7 @@ api.add_router("", visits_router)
 api.add_router("", outcomes_router)
 api.add_router("", audit_router)
 api.add_router("", interop_router)
+api.add_router("", setup_router)
 
 
 @api.exception_handler(FieldErrors)

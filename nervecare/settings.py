@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "nervecare.interop",
     "nervecare.portal",
     "nervecare.web",
+    "nervecare.setup",
     "nervecare.ops",
 ]
 

@@ -21,5 +21,6 @@ urlpatterns = [
     path("", include("nervecare.screening.urls")),
     path("", include("nervecare.plans.urls")),
     path("", include("nervecare.ops.privacy_urls")),
+    path("", include("nervecare.setup.urls")),
     path("", include("nervecare.web.urls")),
 ]

@@ -6,6 +6,8 @@ Role checks (this module: every `require_*` lives here, and a test keeps it so)
 - `require_scheduling`: appointments, hours, calendars (no clinical content): admins, therapists, front desk.
 - `require_admin`: the clinic's admins (deleting, restoring and erasing a client; the audit trail through
   `require_audit_admin`).
+- `require_setup_admin`: the clinic's set-up (details, booking rules, thresholds, staff, services, rooms,
+  hours, closures): the clinic's own admins, and only for their own clinic (never an installation superuser).
 - `require_portal_user`: the client portal is for clients only.
 - `require_clinical_or_own_record` / `require_scheduling_or_own_record`: staff of the given kind, or the
   client themself through the portal. The platform knows no client record: "own" means the actor is the
@@ -29,6 +31,8 @@ Object-level rules (which rows a user may see: in each app's selectors, built on
   interop/bulk.py: `export_get_for_user`.
 - ops/privacy.py: `deleted_client_get_for_admin`.
 - core/services.py: `api_tokens_visible_to`.
+- setup/selectors.py: `staff_get_for_admin`, `therapist_get_for_admin`, `service_get_for_admin`,
+  `room_get_for_admin`, `closure_get_for_admin`, `time_off_get_for_admin` (the admin's own clinic only).
 """
 
 from collections.abc import Callable
@@ -92,6 +96,12 @@ def require_audit_admin(user: User) -> None:
     """The audit trail is for the clinic's admins only."""
     if not _is_clinic_admin(user):
         raise PermissionDenied("Only the clinic's admins may see the audit trail.")
+
+
+def require_setup_admin(user: User) -> None:
+    """The clinic's set-up: its own admins only (every lookup is then scoped with `clinic_id_of`)."""
+    if not _is_clinic_admin(user):
+        raise PermissionDenied(_("Only the clinic's admins may change its set-up."))
 
 
 def require_portal_user(user: User) -> None:

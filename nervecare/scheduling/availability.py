@@ -45,6 +45,15 @@ def subtract(intervals: Iterable[Interval], removals: Iterable[Interval]) -> lis
     return result
 
 
+def applies_in_week(day: date, every_weeks: int, anchor: date | None) -> bool:
+    """Whether weekly hours apply on `day`: every week, or (every 2 weeks) in the week of `anchor` and every
+    second week from it, before or after (weeks start on Monday)."""
+    if every_weeks <= 1 or anchor is None:
+        return True
+    weeks = ((day - timedelta(days=day.weekday())) - (anchor - timedelta(days=anchor.weekday()))).days // 7
+    return weeks % every_weeks == 0
+
+
 def working_intervals(
     *,
     day: date,

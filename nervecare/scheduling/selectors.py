@@ -109,11 +109,15 @@ def therapist_working_intervals(
 ) -> list[tuple[datetime, datetime]]:
     # One therapist: the model's order (therapist's name, weekday, start) is weekday and start, without the
     # join to the therapist the name would need.
-    hours = list(
-        WorkingHours.objects.filter(therapist=therapist, weekday=day.weekday())
+    hours = [
+        (weekday, start, end)
+        for weekday, start, end, every, anchor in WorkingHours.objects.filter(
+            therapist=therapist, weekday=day.weekday()
+        )
         .order_by("weekday", "start")
-        .values_list("weekday", "start", "end")
-    )
+        .values_list("weekday", "start", "end", "every_weeks", "anchor_date")
+        if availability.applies_in_week(day, every, anchor)  # alternate weeks
+    ]
     day_start = localtime.boundary_to_utc(day, datetime.min.time(), tz)
     day_end = day_start + timedelta(days=1, hours=2)
     exceptions = list(
@@ -137,10 +141,11 @@ def qualified_therapists(clinic_id: int, service: Service, plan: CarePlan | None
     if plan is not None:
         needed |= set(plan.required_certifications)
         min_years = plan.required_min_years
+    today = timezone.localdate()  # an expired certification does not count
     return [
         t
         for t in Therapist.objects.filter(clinic_id=clinic_id, active=True).prefetch_related("working_hours")
-        if needed <= set(t.certifications) and t.years_experience >= min_years
+        if needed <= set(t.certifications_on(today)) and t.years_experience >= min_years
     ]
 
 
@@ -173,9 +178,9 @@ def free_slots(
         therapist_id__in=ids, starts_at__lt=range_end, ends_at__gt=range_start
     ):
         exceptions[exc.therapist_id].append(exc)
-    hours: dict[int, list[tuple[int, Any, Any]]] = {i: [] for i in ids}
+    hours: dict[int, list[WorkingHours]] = {i: [] for i in ids}
     for h in WorkingHours.objects.filter(therapist_id__in=ids):
-        hours[h.therapist_id].append((h.weekday, h.start, h.end))
+        hours[h.therapist_id].append(h)
     slots: list[dict[str, Any]] = []
     day = start
     while day <= end and len(slots) < limit:
@@ -184,7 +189,11 @@ def free_slots(
             working = availability.working_intervals(
                 day=day,
                 tz=tz,
-                hours=hours[therapist.id],
+                hours=[
+                    (h.weekday, h.start, h.end)
+                    for h in hours[therapist.id]
+                    if availability.applies_in_week(day, h.every_weeks, h.anchor_date)  # alternate weeks
+                ],
                 extra=[(e.starts_at, e.ends_at) for e in exceptions[therapist.id] if e.kind == "extra"],
                 time_off=[(e.starts_at, e.ends_at) for e in exceptions[therapist.id] if e.kind == "time_off"],
             )

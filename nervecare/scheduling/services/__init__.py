@@ -20,7 +20,7 @@ from nervecare.scheduling.services.checks import (
     SessionBlockedError,
     check_may_book,
 )
-from nervecare.scheduling.services.hours import exception_add, working_hours_set
+from nervecare.scheduling.services.hours import exception_add, exception_remove, working_hours_set
 from nervecare.scheduling.services.series import series_book, series_preview, series_reschedule_rest
 from nervecare.scheduling.services.status import (
     appointment_cancel,
@@ -43,6 +43,7 @@ __all__ = [
     "booking_access_release",
     "check_may_book",
     "exception_add",
+    "exception_remove",
     "series_book",
     "series_preview",
     "series_reschedule_rest",

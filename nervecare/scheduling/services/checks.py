@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import IntegrityError
 from django.http import Http404
+from django.utils import timezone
 
 from nervecare.clients.models import Client
 from nervecare.clients.selectors import clients_visible_to, portal_user_id_of, user_may_book, user_sees_client
@@ -175,7 +176,7 @@ def _resolve(
 
 def _qualification_errors(therapist: Therapist, service: Service, plan: CarePlan | None) -> dict[str, str]:
     needed = set(service.required_certifications) | set(plan.required_certifications if plan else [])
-    missing = sorted(needed - set(therapist.certifications))
+    missing = sorted(needed - set(therapist.certifications_on(timezone.localdate())))  # expired: not held
     if missing:
         return {
             "therapist_id": f"{therapist.display_name} lacks the training this needs: {', '.join(missing)}"
