@@ -206,7 +206,13 @@ class RoomForm(forms.Form):
 
 
 class HoursRowForm(forms.Form):
-    weekday = forms.TypedChoiceField(label="Day", choices=WEEKDAYS, coerce=int)
+    # An empty first choice: a blank extra row posts nothing and is skipped (it has not changed).
+    weekday = forms.TypedChoiceField(
+        label="Day",
+        choices=[("", "—"), *WEEKDAYS],
+        coerce=int,
+        error_messages={"required": "Choose the day."},
+    )
     start = forms.TimeField(
         label="From", widget=TimeInput, error_messages={"invalid": "Enter a time like 09:00."}
     )

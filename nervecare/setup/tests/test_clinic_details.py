@@ -54,7 +54,9 @@ def test_owner_saves_details_and_booking_rules(owner_http, clinic):
         ("booking_horizon_days", "0", ""),
     ],
 )
-def test_bad_details_are_refused_by_field_on_the_page_and_nothing_is_saved(owner_http, clinic, field, value, words):
+def test_bad_details_are_refused_by_field_on_the_page_and_nothing_is_saved(
+    owner_http, clinic, field, value, words
+):
     before = Clinic.objects.get(pk=clinic.pk)
     response = owner_http.post("/setup/clinic/", {**GOOD, field: value})
     assert response.status_code == 422
@@ -111,10 +113,10 @@ anything = st.one_of(st.text(max_size=60), st.integers(), st.floats(allow_nan=Tr
 @given(
     data=st.fixed_dictionaries(
         {},
-        optional={
-            k: anything
-            for k in ("name", "phone", "email", "timezone", "country", "subdivision", "currency", "min_notice_hours")
-        },
+        optional=dict.fromkeys(
+            ("name", "phone", "email", "timezone", "country", "subdivision", "currency", "min_notice_hours"),
+            anything,
+        ),
     )
 )
 def test_no_input_makes_a_server_error(owner_http, data):
