@@ -32,6 +32,7 @@ from nervecare.plans.api import router as plans_router
 from nervecare.plans.services import PlanBlockedError
 from nervecare.scheduling.api import router as scheduling_router
 from nervecare.scheduling.calendar_api import router as calendar_router
+from nervecare.scheduling.overview_api import router as overview_router
 from nervecare.scheduling.services import BookingConflictError, SessionBlockedError
 from nervecare.screening.api import router as screening_router
 from nervecare.setup.api import router as setup_router
@@ -69,6 +70,7 @@ api.add_router("", screening_router)
 api.add_router("", plans_router)
 api.add_router("", scheduling_router)
 api.add_router("", calendar_router)
+api.add_router("", overview_router)
 api.add_router("", visits_router)
 api.add_router("", outcomes_router)
 api.add_router("", audit_router)

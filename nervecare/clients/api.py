@@ -78,7 +78,7 @@ def create_client(request: AuthedHttpRequest, payload: IntakeIn) -> Status:
         consent=payload.consent.model_dump() if payload.consent else None,
         primary_therapist_id=payload.primary_therapist_id,
     )
-    return Status(201, selectors.client_record(client))
+    return Status(201, selectors.client_record(client, fresh=selectors.take_fresh_record(client)))
 
 
 @router.get(

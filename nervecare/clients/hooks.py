@@ -18,19 +18,34 @@ List filters: the client list filters by data of the apps above (the plan's stat
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from django import forms
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import QuerySet
 
-from nervecare.clients.models import Client
+from nervecare.clients.models import BodyMap, Client, Condition, Consent, MedicalContext
 from nervecare.core.models import User
 
 
+@dataclass
+class FreshRecord:
+    """A record its creator has just written, in the transaction still open (the intake, issue 20).
+
+    Nobody else can see or change the rows yet, and the creator holds every one of them: the hooks and the
+    record read them from here instead of reading them back. `sections` is what the hooks add to the record
+    for it (screening: the open flags it just raised, and no screenings yet)."""
+
+    conditions: list[Condition]
+    medical: MedicalContext | None
+    body_map: BodyMap | None
+    consents: list[Consent]
+    sections: dict[str, Any] = field(default_factory=dict)
+
+
 class RecordChangedHook(Protocol):
-    def __call__(self, *, actor: User | None, client: Client) -> object: ...
+    def __call__(self, *, actor: User | None, client: Client, fresh: FreshRecord | None = None) -> object: ...
 
 
 _record_changed: list[RecordChangedHook] = []
@@ -43,19 +58,21 @@ def on_record_changed(hook: RecordChangedHook) -> RecordChangedHook:
     return hook
 
 
-def record_changed(*, actor: User | None, client: Client) -> None:
-    """Run the registered hooks (the safety check) in the caller's transaction; refuse if there is none."""
+def record_changed(*, actor: User | None, client: Client, fresh: FreshRecord | None = None) -> None:
+    """Run the registered hooks (the safety check) in the caller's transaction; refuse if there is none.
+
+    `fresh`: the record was created in this transaction and these are all its rows (see FreshRecord)."""
     if not _record_changed:
         raise ImproperlyConfigured(
             "No safety check is registered for changes to the clinical record (nervecare.screening missing "
             "from INSTALLED_APPS?)."
         )
     for hook in _record_changed:
-        hook(actor=actor, client=client)
+        hook(actor=actor, client=client, fresh=fresh)
 
 
 class RecordSection(Protocol):
-    def __call__(self, client: Client) -> dict[str, Any]: ...
+    def __call__(self, client: Client, fresh: FreshRecord | None = None) -> dict[str, Any]: ...
 
 
 _record_sections: list[RecordSection] = []
@@ -68,7 +85,7 @@ def add_record_section(section: RecordSection) -> RecordSection:
     return section
 
 
-def record_sections(client: Client) -> dict[str, Any]:
+def record_sections(client: Client, fresh: FreshRecord | None = None) -> dict[str, Any]:
     """The keys the registered sections add to the client's record; refuse if there is none."""
     if not _record_sections:
         raise ImproperlyConfigured(
@@ -77,7 +94,7 @@ def record_sections(client: Client) -> dict[str, Any]:
         )
     out: dict[str, Any] = {}
     for section in _record_sections:
-        out.update(section(client))
+        out.update(section(client, fresh))
     return out
 
 

@@ -9,7 +9,7 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from nervecare.clients import bodymap
-from nervecare.clients.hooks import list_filters, record_cards, record_sections
+from nervecare.clients.hooks import FreshRecord, list_filters, record_cards, record_sections
 from nervecare.clients.models import (
     CLIENT_FIELDS,
     CONDITION_FIELDS,
@@ -231,11 +231,17 @@ CONDITION_RECORD_FIELDS = ("id", *CONDITION_FIELDS)
 _NOT_LOADED: Any = object()
 
 
-def client_record(client: Client, *, medical: MedicalContext | None = _NOT_LOADED) -> dict[str, Any]:
+def client_record(
+    client: Client, *, medical: MedicalContext | None = _NOT_LOADED, fresh: FreshRecord | None = None
+) -> dict[str, Any]:
     """The whole clinical record of one client as plain data (API and pages).
 
     `medical`: the client's medical context when the caller has just loaded it with the client (None: the
-    client has none); by default it is read here, so a caller that has just changed it gets the new state."""
+    client has none); by default it is read here, so a caller that has just changed it gets the new state.
+    `fresh`: the rows of a record the intake has just created (take_fresh_record): the record is built from
+    them, as it would read back, without reading them back (issue 20)."""
+    if fresh is not None:
+        return _fresh_client_record(client, fresh)
     if medical is _NOT_LOADED:
         medical = MedicalContext.objects.filter(client=client).first()
     latest_map, previous_map = body_map_latest_two(client)
@@ -261,6 +267,38 @@ def client_record(client: Client, *, medical: MedicalContext | None = _NOT_LOADE
         "body_map": _body_map_dict(latest_map) if latest_map else None,
         "body_map_comparison": _comparison(latest_map, previous_map),
         **record_sections(client),  # the open safety flags and latest screenings (screening fills it)
+    }
+
+
+def take_fresh_record(client: Client) -> FreshRecord | None:
+    """The rows intake_create left on the client it returned, once: whoever takes them builds the record
+    from them (client_record(fresh=...)) right away, before anything else can change the record."""
+    fresh: FreshRecord | None = client.__dict__.pop("_fresh_record", None)
+    return fresh
+
+
+def _fresh_client_record(client: Client, fresh: FreshRecord) -> dict[str, Any]:
+    """client_record of a record created in this transaction, from the rows its creator holds."""
+    return {
+        **{
+            f: getattr(client, f)
+            for f in ("id", *CLIENT_FIELDS, "primary_therapist_id", "created_at", "updated_at")
+        },
+        "conditions": [{f: getattr(c, f) for f in CONDITION_RECORD_FIELDS} for c in fresh.conditions],
+        "medical": _medical_dict(fresh.medical) if fresh.medical else None,
+        "consents": [
+            {
+                "id": c.pk,
+                "version": c.text.version,
+                "method": c.method,
+                "given_at": c.given_at,
+                "withdrawn_at": c.withdrawn_at,
+            }
+            for c in fresh.consents
+        ],
+        "body_map": _body_map_dict(fresh.body_map) if fresh.body_map else None,
+        "body_map_comparison": None,  # a new record has one body map at most
+        **record_sections(client, fresh),
     }
 
 

@@ -9,7 +9,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from nervecare.clients import bodymap
-from nervecare.clients.hooks import record_changed
+from nervecare.clients.hooks import FreshRecord, record_changed
 from nervecare.clients.models import (
     CLIENT_FIELDS,
     CONDITION_FIELDS,
@@ -68,7 +68,11 @@ def _unknown_fields(
 
 
 def _validate_condition(condition: Condition, errors: dict[str, str], prefix: str) -> None:
-    full_clean_or_collect(condition, errors, prefix.rstrip("."), exclude=["client"])
+    # The 0-10 check constraints are the fields' own validators too (RATING): validate them here, in Python,
+    # and let the database enforce the constraints, rather than one query and savepoint per rating (issue 20).
+    full_clean_or_collect(
+        condition, errors, prefix.rstrip("."), exclude=["client"], validate_constraints=False
+    )
     if condition.diagnosis_code and condition.diagnosis_code not in _diagnosis_codes():
         errors[f"{prefix}diagnosis_code"] = (
             f"unknown diagnosis code {condition.diagnosis_code!r}; use one of {', '.join(sorted(_diagnosis_codes()))} "
@@ -201,18 +205,29 @@ def intake_create(
     new_medical.client = new_client
     new_medical.save()
     now = timezone.now()
+    new_map = None
     if marks:
-        _save_body_map(client=new_client, marks=marks, actor=actor, recorded_at=now, context="intake")
+        new_map = _save_body_map(
+            client=new_client, marks=marks, actor=actor, recorded_at=now, context="intake"
+        )
+    new_consents = []
     if consent and consent_text is not None:
-        Consent.objects.create(
-            client=new_client,
-            text=consent_text,
-            given_at=consent.get("given_at") or now,
-            method=consent["method"],
-            recorded_by=actor,
+        new_consents.append(
+            Consent.objects.create(
+                client=new_client,
+                text=consent_text,
+                given_at=consent.get("given_at") or now,
+                method=consent["method"],
+                recorded_by=actor,
+            )
         )
     audit_record(actor=actor, action="create", obj=new_client, summary="Intake recorded")
-    record_changed(actor=actor, client=new_client)
+    # The record is new and all of it is in hand: the safety check and the record read it from here (issue 20).
+    fresh = FreshRecord(
+        conditions=new_conditions, medical=new_medical, body_map=new_map, consents=new_consents
+    )
+    record_changed(actor=actor, client=new_client, fresh=fresh)
+    new_client.__dict__["_fresh_record"] = fresh  # for the caller's response: selectors.take_fresh_record
     return new_client
 
 

@@ -5,6 +5,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import QuerySet
 
+from nervecare.clients.hooks import FreshRecord
 from nervecare.clients.models import Client
 from nervecare.core.models import Clinic, User
 from nervecare.screening.forms import ClearanceForm, instrument_form_fields
@@ -124,9 +125,12 @@ def response_as_dict(response: InstrumentResponse) -> dict[str, Any]:
     }
 
 
-def client_record_section(client: Client) -> dict[str, Any]:
+def client_record_section(client: Client, fresh: FreshRecord | None = None) -> dict[str, Any]:
     """What screening adds to a client's record (clients.selectors.client_record): the open safety flags and
-    the latest response to each instrument."""
+    the latest response to each instrument. A record created in this transaction (`fresh`) has what the
+    safety check put there when it ran on it (screening.services.safety_check_run)."""
+    if fresh is not None and "open_flags" in fresh.sections:
+        return {k: fresh.sections[k] for k in ("open_flags", "latest_screenings")}
     return {
         "open_flags": [flag_as_dict(f) for f in open_flags(client)],
         "latest_screenings": {code: response_as_dict(r) for code, r in latest_responses(client).items()},

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 from django.utils import timezone
 
+from nervecare.clients.hooks import FreshRecord
 from nervecare.clients.models import Client, MedicalContext
 from nervecare.clients.selectors import portal_user_id_of
 from nervecare.core.errors import FieldErrors
@@ -20,7 +21,7 @@ from nervecare.core.services import audit_record
 from nervecare.core.vocab import PACKAGE_DIR
 from nervecare.screening import instruments, safety
 from nervecare.screening.models import InstrumentResponse, SafetyFlag
-from nervecare.screening.selectors import latest_answers, open_flags, thresholds_for
+from nervecare.screening.selectors import flag_as_dict, latest_answers, open_flags, thresholds_for
 
 CONTEXTS = {"intake", "visit", "reevaluation"}
 
@@ -100,15 +101,24 @@ def jsonable(value: Any) -> Any:
     return str(value)
 
 
-def safety_evaluate(client: Client, *, today: date | None = None) -> list[safety.FiredRule]:
-    """What the rules say now, without storing anything."""
-    medical = MedicalContext.objects.filter(client=client).first()
+def safety_evaluate(
+    client: Client, *, today: date | None = None, fresh: FreshRecord | None = None
+) -> list[safety.FiredRule]:
+    """What the rules say now, without storing anything.
+
+    `fresh`: a record created in this transaction (clients.hooks.FreshRecord): its conditions and medical
+    context are the ones in hand, and it has no screenings yet."""
+    if fresh is not None:
+        medical, conditions, answers = fresh.medical, fresh.conditions, {}
+    else:
+        medical = MedicalContext.objects.filter(client=client).first()
+        conditions, answers = list(client.conditions.all()), latest_answers(client)
     facts = safety.gather_facts(
         # The clinic read with the client (and its thresholds, when selected with it) saves the queries.
         thresholds=thresholds_for(client.clinic if Client.clinic.is_cached(client) else client.clinic_id),
-        conditions=list(client.conditions.all()),
+        conditions=conditions,
         medical=medical,
-        latest_answers=latest_answers(client),
+        latest_answers=answers,
         today=today or timezone.localdate(),
     )
     return safety.evaluate(facts)
@@ -118,14 +128,25 @@ def _basis_key(basis: dict[str, Any]) -> str:
     return json.dumps(basis, sort_keys=True, default=str)
 
 
-@transaction.atomic
-def safety_check_run(*, actor: User | None, client: Client) -> list[SafetyFlag]:
+def safety_check_run(
+    *, actor: User | None, client: Client, fresh: FreshRecord | None = None
+) -> list[SafetyFlag]:
     """Run the rules and bring the client's flags up to date; returns the open flags, most severe first.
 
     A rule that fires opens a flag (or refreshes the open one). A clearance already recorded for a rule keeps
     it closed. A flag whose rule no longer fires closes as "no longer applies".
+
+    `fresh`: the record was created in the caller's transaction, which is still open, and these are its rows
+    (the intake, issue 20): the check reads them from here, and the flags it raises go to the record the
+    creator returns (fresh.sections). Nothing else can see the client yet, so there is nothing to lock, and
+    it has no flags or clearances yet.
     """
-    return _safety_check(actor=actor, client=client).open_flags
+    if fresh is not None:
+        check = _safety_check(actor=actor, client=client, fresh=fresh)
+        fresh.sections.update(open_flags=[flag_as_dict(f) for f in check.open_flags], latest_screenings={})
+        return check.open_flags
+    with transaction.atomic():
+        return _safety_check(actor=actor, client=client).open_flags
 
 
 @dataclass
@@ -140,19 +161,26 @@ def safety_check_run_with_rules(*, actor: User | None, client: Client) -> Safety
         return _safety_check(actor=actor, client=client)
 
 
-def _safety_check(*, actor: User | None, client: Client) -> SafetyCheck:
+def _safety_check(*, actor: User | None, client: Client, fresh: FreshRecord | None = None) -> SafetyCheck:
     """safety_check_run's body; the caller holds a transaction."""
     if actor is not None:
         require_clinical_or_own_record(actor, owner_user_id=portal_user_id_of(client))
-    # Serialise checks of one client (the lock is all this read is for). NO KEY UPDATE: it excludes other
-    # checks of this client but not the foreign-key checks of rows that refer to the client (a booking's
-    # appointment, a note), which take KEY SHARE on it.
-    Client.objects.select_for_update(no_key=True).filter(pk=client.pk).values_list("pk", flat=True).first()
+    current: dict[str, SafetyFlag] = {}
+    cleared: set[tuple[str, str]] | None = None  # read only when a clearance rule fires without an open flag
+    if fresh is None:
+        # Serialise checks of one client (the lock is all this read is for). NO KEY UPDATE: it excludes other
+        # checks of this client but not the foreign-key checks of rows that refer to the client (a booking's
+        # appointment, a note), which take KEY SHARE on it.
+        Client.objects.select_for_update(no_key=True).filter(pk=client.pk).values_list(
+            "pk", flat=True
+        ).first()
+        current = {f.rule_id: f for f in client.flags.filter(status=SafetyFlag.Status.OPEN)}
+    else:
+        cleared = set()  # a new record: no flag was ever cleared
     now = timezone.now()
     rs = safety.ruleset()
-    fired = {f.rule.id: f for f in safety_evaluate(client)}
-    current = {f.rule_id: f for f in client.flags.filter(status=SafetyFlag.Status.OPEN)}
-    cleared: set[tuple[str, str]] | None = None  # read only when a clearance rule fires without an open flag
+    fired = {f.rule.id: f for f in safety_evaluate(client, fresh=fresh)}
+    raised: list[SafetyFlag] = []
     for rule_id, flag in current.items():
         if rule_id not in fired:
             flag.status = SafetyFlag.Status.RESOLVED
@@ -189,10 +217,14 @@ def _safety_check(*, actor: User | None, client: Client) -> SafetyCheck:
                 }
             if (rule_id, _basis_key(hit.basis)) in cleared:
                 continue
-        SafetyFlag.objects.create(client=client, rule_id=rule_id, raised_at=now, **values)
-    # No rule fired: every open flag was just resolved and none was opened, so none is open (in this
-    # transaction, which holds the client's lock).
-    flags = open_flags(client) if fired else []
+        raised.append(SafetyFlag.objects.create(client=client, rule_id=rule_id, raised_at=now, **values))
+    if fresh is not None:
+        # A new record's open flags are the ones just raised, ordered as open_flags orders them.
+        flags = sorted(raised, key=lambda f: (SafetyFlag.LEVEL_ORDER[f.level], f.rule_id))
+    else:
+        # No rule fired: every open flag was just resolved and none was opened, so none is open (in this
+        # transaction, which holds the client's lock).
+        flags = open_flags(client) if fired else []
     audit_record(
         actor=actor,
         action="update",

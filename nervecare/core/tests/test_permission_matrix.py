@@ -320,6 +320,7 @@ ROUTES: dict[str, Route] = {
     "api:activate_plan": R("clinical"),
     "api:cancel_plan": R("clinical", body={"reason": "x"}),
     "api:plan_progress": R("booking"),
+    "api:client_overview_get": R("booking"),
     "api:list_services": R("staff"),
     "api:booking_clients": R("staff", bookable_only=True),
     "api:list_rooms": R("staff"),
