@@ -83,6 +83,8 @@ KINDS: dict[str, Callable[[str, str], bool]] = {
     "admin_clinical": lambda role, side: role == "admin" and side in ("own", "other"),
     # admin-only clinic pages (deleted clients and the retention setting; the clinic's set-up)
     "clinic_admin": lambda role, side: role == "admin",
+    # the clinic's set-up (no clinical data: details, staff, services, rooms, hours, closures): its admins
+    "clinic_setup": lambda role, side: role == "admin",
     # one object of the clinic's set-up (a colleague, a service, a room, a closure): its own admins only
     "clinic_admin_object": lambda role, side: role == "admin" and side != "foreign",
     # the portal: a client, their own data only
@@ -199,11 +201,11 @@ def _time_off(s: Any) -> Any:
 STAFF_ARG = {"staff_id": lambda s: s.therapist.user_id}
 SERVICE_ARG = {"service_id": lambda s: s.record.past.service_id}
 SETUP_ROUTES: dict[str, Route] = {
-    "setup:home": Route("clinic_admin"),
-    "setup:clinic": Route("clinic_admin"),
-    "setup:thresholds": Route("clinic_admin"),
-    "setup:staff": Route("clinic_admin"),
-    "setup:staff_invite": Route("clinic_admin"),
+    "setup:home": Route("clinic_setup"),
+    "setup:clinic": Route("clinic_setup"),
+    "setup:thresholds": Route("clinic_setup"),
+    "setup:staff": Route("clinic_setup"),
+    "setup:staff_invite": Route("clinic_setup"),
     "setup:staff_member": Route("clinic_admin_object", args=STAFF_ARG),
     "setup:staff_action": Route(
         "clinic_admin_object", method="POST", body={}, args={**STAFF_ARG, "action": lambda s: "deactivate"}
@@ -214,25 +216,25 @@ SETUP_ROUTES: dict[str, Route] = {
     "setup:time_off_remove": Route(
         "clinic_admin_object", method="POST", body={}, args={"exception_id": lambda s: _time_off(s).id}
     ),
-    "setup:services": Route("clinic_admin"),
-    "setup:service_new": Route("clinic_admin"),
+    "setup:services": Route("clinic_setup"),
+    "setup:service_new": Route("clinic_setup"),
     "setup:service_edit": Route("clinic_admin_object", args=SERVICE_ARG),
-    "setup:rooms": Route("clinic_admin"),
+    "setup:rooms": Route("clinic_setup"),
     "setup:room_edit": Route("clinic_admin_object", args={"room_id": lambda s: _room(s).id}),
-    "setup:closures": Route("clinic_admin"),
+    "setup:closures": Route("clinic_setup"),
     "setup:closure_remove": Route(
         "clinic_admin_object", method="POST", body={}, args={"closure_id": lambda s: _closure(s).id}
     ),
-    "setup:holidays_import": Route("clinic_admin", method="POST", body={"year": "2030"}),
+    "setup:holidays_import": Route("clinic_setup", method="POST", body={"year": "2030"}),
     # the emailed invitation link: the secret is the credential (a wrong one: 404, nothing shown)
     "setup:invite_accept": Route(
         "secret_link", args={"uidb64": lambda s: "MQ", "token": lambda s: "x-y"}, ok=(404,), object_free=True
     ),
-    "api:get_clinic": Route("clinic_admin"),
-    "api:patch_clinic": Route("clinic_admin", body={"name": "Matrix"}),
-    "api:get_thresholds": Route("clinic_admin"),
-    "api:patch_thresholds": Route("clinic_admin", body={"platelets_min_per_ul": 60000}),
-    "api:list_staff": Route("clinic_admin"),
+    "api:get_clinic": Route("clinic_setup"),
+    "api:patch_clinic": Route("clinic_setup", body={"name": "Matrix"}),
+    "api:get_thresholds": Route("clinic_setup"),
+    "api:patch_thresholds": Route("clinic_setup", body={"platelets_min_per_ul": 60000}),
+    "api:list_staff": Route("clinic_setup"),
     "api:invite_staff": Route(
         "clinic_admin", body={"email": "zed@example.org", "first_name": "Zed", "role": "therapist"}
     ),
@@ -241,20 +243,20 @@ SETUP_ROUTES: dict[str, Route] = {
     "api:reset_staff_mfa": Route("clinic_admin_object", args=STAFF_ARG),
     "api:get_therapist_profile": Route("clinic_admin_object"),
     "api:patch_therapist_profile": Route("clinic_admin_object", body={"years_experience": 3}),
-    "api:setup_list_services": Route("clinic_admin"),
-    "api:create_service": Route("clinic_admin", body={"name": "Matrix service", "minutes": 30}),
+    "api:setup_list_services": Route("clinic_setup"),
+    "api:create_service": Route("clinic_setup", body={"name": "Matrix service", "minutes": 30}),
     "api:patch_service": Route("clinic_admin_object", args=SERVICE_ARG, body={"minutes": 30}),
-    "api:setup_list_rooms": Route("clinic_admin"),
-    "api:create_room": Route("clinic_admin", body={"name": "Matrix room new"}),
+    "api:setup_list_rooms": Route("clinic_setup"),
+    "api:create_room": Route("clinic_setup", body={"name": "Matrix room new"}),
     "api:patch_room": Route(
         "clinic_admin_object", args={"room_id": lambda s: _room(s).id}, body={"active": False}
     ),
     "api:list_time_off": Route("clinic_admin_object"),
     "api:delete_time_off": Route("clinic_admin_object", args={"exception_id": lambda s: _time_off(s).id}),
-    "api:list_closures": Route("clinic_admin"),
-    "api:create_closure": Route("clinic_admin", body={"starts_on": "2030-01-09", "name": "Matrix"}),
+    "api:list_closures": Route("clinic_setup"),
+    "api:create_closure": Route("clinic_setup", body={"starts_on": "2030-01-09", "name": "Matrix"}),
     "api:delete_closure": Route("clinic_admin_object", args={"closure_id": lambda s: _closure(s).id}),
-    "api:import_holidays": Route("clinic_admin", body={"year": 2030}),
+    "api:import_holidays": Route("clinic_setup", body={"year": 2030}),
 }
 
 # key: "namespace:name" (API operations: "api:<operation>"), or the route pattern when it has no name.
