@@ -10,16 +10,21 @@ import os
 wsgi_app = "nervecare.wsgi:application"
 # One instance per systemd unit nervecare-web@<port>: the unit passes the port (see nervecare-web@.service).
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
-# Sync workers, two per core: nginx in front buffers slow clients, so a worker is only busy while the app works
-# on a request, and processes do not share one GIL. On 2 cores (bench/load, 50 users, locust and PostgreSQL on
-# the same cores): 4 sync workers served 94 req/s, 3 sync 89, gthread 2 workers x 4 threads 77.
+# Sync workers: nginx in front buffers slow clients, so a worker is only busy while the app works on a
+# request, and processes do not share one GIL. On 2 cores (bench/load, 50 users, locust and PostgreSQL on the
+# same cores): 4 sync workers served 94 req/s, 3 sync 89, gthread 2 workers x 4 threads 77. Sync workers close
+# each connection after the answer, so nginx.conf keeps no upstream keepalive pool.
 # GUNICORN_WORKER_CLASS=gthread with GUNICORN_THREADS for long-polling or slow-client set-ups without a proxy.
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
-workers = int(os.environ.get("GUNICORN_WORKERS", str(2 * (os.cpu_count() or 1))))
+# One worker per core for EACH instance: the layout runs two instances per machine (nervecare-web@8001 and
+# @8002), so the machine runs two per core in all, the figure measured above.
+workers = int(os.environ.get("GUNICORN_WORKERS", str(os.cpu_count() or 1)))
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
-# Import Django and every view (numpy, SciPy, statsmodels, matplotlib…) once in the master, before forking:
-# workers start answering at once and share those pages of memory.
-preload_app = True
+# Each worker imports the app itself (no preload): a graceful reload (SIGHUP, `systemctl reload`) then starts
+# workers on the new release while the master keeps the listening socket open. With preload_app the master
+# would hold the old code and a reload would start old workers again. (The heavy libraries, statsmodels and
+# matplotlib, are imported on first use, so a worker starts in about 150 MiB.)
+preload_app = False
 backlog = 2048
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))  # a PDF report is the slowest request
 graceful_timeout = 20
@@ -34,8 +39,8 @@ loglevel = os.environ.get("GUNICORN_LOGLEVEL", "warning")
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 
-def on_starting(server):  # noqa: ANN001, ANN201
-    """With preload_app the app is loaded; import the URL configuration too, which pulls in every view."""
+def post_worker_init(worker):  # noqa: ANN001, ANN201
+    """Import the URL configuration (every view) before the worker takes its first request."""
     from django.urls import get_resolver
 
     get_resolver().url_patterns  # noqa: B018 - importing is the point

@@ -187,6 +187,9 @@ AXES_HTTP_RESPONSE_CODE = 429
 # address, so AXES_PROXY_COUNT (the number of trusted proxies in front of the app, e.g. 1 for deploy/nginx.conf)
 # makes axes read X-Forwarded-For from the right, skipping only addresses the proxies added (not spoofable).
 _AXES_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 0)
+# The API's rate limits read the client's address the same way (core/throttling.py): with no trusted proxy,
+# REMOTE_ADDR only, never a client-written X-Forwarded-For (ninja's default, None, would use the whole header).
+NINJA_NUM_PROXIES = _AXES_PROXY_COUNT
 if _AXES_PROXY_COUNT:
     AXES_IPWARE_PROXY_COUNT = _AXES_PROXY_COUNT
     AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]

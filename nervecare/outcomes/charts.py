@@ -2,21 +2,35 @@
 loaded from a CDN, no JavaScript) and PNG for the PDF reports. Each chart carries a text alternative; the
 pages also show the numbers in tables."""
 
+from __future__ import annotations
+
 import hashlib
 import io
 import re
 from collections.abc import Callable
-from typing import Any
+from functools import cache as once
+from typing import TYPE_CHECKING, Any
 
-import matplotlib
+from django.core.cache import cache
 
-matplotlib.use("Agg")
+from nervecare.outcomes.rules import outcome_rules
 
-from django.core.cache import cache  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402 - the backend is chosen first
-from matplotlib.ticker import MaxNLocator  # noqa: E402
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
-from nervecare.outcomes.rules import outcome_rules  # noqa: E402
+
+@once
+def _matplotlib() -> Any:
+    """matplotlib with the Agg backend, imported when the first chart is drawn: a worker that never draws one
+    does not carry it (~40 MiB, issue 20)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.figure
+    import matplotlib.ticker
+
+    return matplotlib
+
 
 CACHE_SECONDS = 24 * 3600
 SVG_FORMAT = 2  # bumped when to_svg() changes, so a shared cache does not serve charts drawn the old way
@@ -36,7 +50,7 @@ _STYLE_ATTR = re.compile(r'\sstyle="([^"]*)"')
 
 def _figure(width: float = 6.4, height: float = 3.2, left: float = 0.75, bottom: float = 0.55) -> Figure:
     """Fixed margins in inches (a layout engine costs more than drawing these small charts)."""
-    fig = Figure(figsize=(width, height))
+    fig = _matplotlib().figure.Figure(figsize=(width, height))
     fig.subplots_adjust(
         left=left / width, right=1 - 0.15 / width, bottom=bottom / height, top=1 - 0.35 / height
     )
@@ -44,7 +58,7 @@ def _figure(width: float = 6.4, height: float = 3.2, left: float = 0.75, bottom:
 
 
 def _style(ax: Any) -> None:
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.xaxis.set_major_locator(_matplotlib().ticker.MaxNLocator(integer=True))
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     ax.grid(axis="y", color=LINE, linewidth=0.8)
@@ -69,7 +83,7 @@ def to_svg(fig: Figure, title: str) -> str:
     would refuse: matplotlib's styles become presentation attributes, its global rule (round line joins,
     butt caps) attributes of the root element, inherited by every shape; the size comes from csp.css."""
     buf = io.StringIO()
-    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "nervecare"}):
+    with _matplotlib().rc_context({"svg.fonttype": "none", "svg.hashsalt": "nervecare"}):
         fig.savefig(buf, format="svg")
     svg = _SVG_START.sub(r"\1", buf.getvalue(), count=1)
     svg = _STYLE_ELEMENT.sub("", svg)

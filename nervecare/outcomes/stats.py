@@ -12,7 +12,6 @@ from typing import Any
 
 import numpy as np
 from scipy import special
-from statsmodels.stats.proportion import proportion_confint
 
 CONFIDENCE = 0.95
 
@@ -207,6 +206,10 @@ def wilson(successes: int, n: int, confidence: float = CONFIDENCE) -> Estimate:
     """A proportion with its Wilson score interval (statsmodels)."""
     if n <= 0:
         return Estimate(None, n=0, method="Wilson", note="No clients to count.")
+    # Imported here: statsmodels brings pandas and scipy.stats, ~100 MiB every worker would otherwise carry
+    # from start-up whether or not it ever computes a proportion (issue 20).
+    from statsmodels.stats.proportion import proportion_confint
+
     low, high = proportion_confint(successes, n, alpha=1 - confidence, method="wilson")
     return Estimate(successes / n, float(low), float(high), n=n, method="Wilson")
 

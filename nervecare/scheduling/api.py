@@ -1,7 +1,7 @@
 """API routes for services, hours, slots, appointments, series and the waitlist."""
 
 from datetime import datetime, time, timedelta
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
 from django.shortcuts import get_object_or_404
@@ -57,9 +57,18 @@ class SeriesIn(Strict):
     therapist_id: int
     service_id: int
     first_date: ScheduleDate = Field(
-        description="the local date of the first session; the series keeps its weekday"
+        description="the local date the course starts: its first session is the first of `weekdays` on or "
+        "after it"
     )
     local_time: time
+    weekdays: list[Annotated[int, Field(ge=0, le=6)]] | None = Field(
+        None,
+        min_length=1,
+        max_length=7,
+        description="the weekdays of the sessions, 0 = Monday; with a plan, as many as its sessions a week. "
+        "Default: the plan's sessions a week spread from first_date's weekday (first_date's weekday alone "
+        "without a plan)",
+    )
     count: int | None = Field(None, ge=1, le=104, description="defaults to the plan's course")
     plan_id: int | None = None
     room_id: int | None = None
@@ -463,7 +472,7 @@ def check_in(request: AuthedHttpRequest, appointment_id: int) -> dict:
 @router.post(
     "/series/preview",
     response={200: SeriesPreviewOut, **error_responses(404, *BODY)},
-    summary="Which dates of a weekly series are free",
+    summary="Which dates of a course (N a week on chosen weekdays) are free, and alternatives for the rest",
 )
 def preview_series(request: AuthedHttpRequest, payload: SeriesIn) -> dict:
     client = _client(request, payload.client_id)
@@ -477,13 +486,14 @@ def preview_series(request: AuthedHttpRequest, payload: SeriesIn) -> dict:
         count=payload.count,
         plan_id=payload.plan_id,
         room_id=payload.room_id,
+        weekdays=payload.weekdays,
     )
 
 
 @router.post(
     "/series",
     response={201: SeriesBookedOut, **error_responses(404, 409, *BODY)},
-    summary="Book a weekly series (whole, or skipping conflicts)",
+    summary="Book a course (whole; dates that cannot be booked replaced, or skipped when asked)",
 )
 def book_series(request: AuthedHttpRequest, payload: SeriesIn) -> Status:
     client = _client(request, payload.client_id)
@@ -499,6 +509,7 @@ def book_series(request: AuthedHttpRequest, payload: SeriesIn) -> Status:
         room_id=payload.room_id,
         skip_conflicts=payload.skip_conflicts,
         replacements=payload.replacements,
+        weekdays=payload.weekdays,
     )
     appointments = Appointment.objects.filter(series=result["series"]).select_related(
         "client", "therapist", "service", "clinic"
@@ -507,6 +518,8 @@ def book_series(request: AuthedHttpRequest, payload: SeriesIn) -> Status:
         201,
         {
             "series_id": result["series"].id,
+            "weekdays": result["series"].weekdays,
+            "rule": result["series"].rule,
             "appointments": [appointment_as_dict(a) for a in appointments],
             "skipped": result["skipped"],
             "warnings": result["warnings"],

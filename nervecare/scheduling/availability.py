@@ -45,13 +45,26 @@ def subtract(intervals: Iterable[Interval], removals: Iterable[Interval]) -> lis
     return result
 
 
-def applies_in_week(day: date, every_weeks: int, anchor: date | None) -> bool:
-    """Whether weekly hours apply on `day`: every week, or (every 2 weeks) in the week of `anchor` and every
-    second week from it, before or after (weeks start on Monday)."""
+def week_applies(day: date, every_weeks: int, anchor: date | None) -> bool:
+    """Whether hours that repeat every `every_weeks` weeks from the week of `anchor` apply on `day`: weekly
+    hours always; alternate-week hours in the anchor's week (Monday to Sunday) and every second week from it,
+    before the anchor as after it."""
     if every_weeks <= 1 or anchor is None:
         return True
     weeks = ((day - timedelta(days=day.weekday())) - (anchor - timedelta(days=anchor.weekday()))).days // 7
     return weeks % every_weeks == 0
+
+
+def hours_on(
+    day: date, rows: Iterable[tuple[int, time, time, int, date | None]]
+) -> list[tuple[int, time, time]]:
+    """The (weekday, start, end) rows of a therapist's hours that apply on `day`: its weekday's, of this week
+    for alternate-week rows. `rows` are (weekday, start, end, every_weeks, anchor_date)."""
+    return [
+        (wd, start, end)
+        for wd, start, end, every, anchor in rows
+        if wd == day.weekday() and week_applies(day, every, anchor)
+    ]
 
 
 def working_intervals(

@@ -16,17 +16,40 @@ class TimeInput(forms.TimeInput):
     input_type = "time"
 
 
+WEEKDAYS = [
+    (0, _("Monday")),
+    (1, _("Tuesday")),
+    (2, _("Wednesday")),
+    (3, _("Thursday")),
+    (4, _("Friday")),
+    (5, _("Saturday")),
+    (6, _("Sunday")),
+]
+
+
 class SeriesForm(forms.Form):
     therapist_id = forms.TypedChoiceField(coerce=int, label=_("Therapist"))
     service_id = forms.TypedChoiceField(coerce=int, label=_("Service"))
-    first_date = ScheduleDateField(widget=DateInput(), label=_("First session (its weekday repeats)"))
+    first_date = ScheduleDateField(widget=DateInput(), label=_("Course starts on"))
     local_time = forms.TimeField(widget=TimeInput(), label=_("Time"))
-    count = forms.IntegerField(min_value=1, max_value=104, label=_("Number of weekly sessions"))
+    count = forms.IntegerField(min_value=1, max_value=104, label=_("Number of sessions"))
+    weekdays = forms.TypedMultipleChoiceField(
+        coerce=int,
+        choices=WEEKDAYS,
+        widget=forms.CheckboxSelectMultiple,
+        label=_("Weekdays"),
+        required=False,  # none ticked: the plan's sessions a week spread from the start date's weekday
+    )
 
-    def __init__(self, *args, therapists=(), services=(), **kwargs):
+    def __init__(self, *args, therapists=(), services=(), per_week: int = 1, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["therapist_id"].choices = [(t.id, t.display_name) for t in therapists]
         self.fields["service_id"].choices = [(s.id, f"{s.name} ({s.minutes} min)") for s in services]
+        self.fields["weekdays"].help_text = (
+            _("Choose %d days: the plan has %d sessions a week.") % (per_week, per_week)
+            if per_week > 1
+            else _("Choose 1 day: the plan has 1 session a week.")
+        )
 
 
 class RescheduleForm(forms.Form):

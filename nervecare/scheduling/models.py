@@ -149,7 +149,9 @@ class Closure(models.Model):
 
 
 class Series(TimeStampedModel):
-    """A weekly series booked from a plan: same weekday and local time for the plan's course."""
+    """A course booked from a plan (or a weekly series): the same local time on the chosen weekdays, as many
+    sessions a week as the plan says. It remembers the rule its dates were made from: `weekdays` (0 = Monday)
+    and `rule`, the RFC 5545 recurrence (DTSTART in the clinic's zone, RRULE) that dateutil.rrule read."""
 
     plan = models.ForeignKey(
         CarePlan, null=True, blank=True, on_delete=models.SET_NULL, related_name="series"
@@ -157,7 +159,10 @@ class Series(TimeStampedModel):
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="series")
     therapist = models.ForeignKey(Therapist, on_delete=models.PROTECT, related_name="series")
     service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="series")
+    # The first of `weekdays` (kept for the single-weekday series booked before courses had several).
     weekday = models.PositiveSmallIntegerField(validators=[MaxValueValidator(6)])
+    weekdays = models.JSONField(default=list, blank=True)
+    rule = models.TextField(blank=True)
     local_time = models.TimeField()
     first_date = models.DateField()
     count = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(104)])
@@ -166,7 +171,8 @@ class Series(TimeStampedModel):
     )
 
     def __str__(self) -> str:
-        return f"{self.count} × weekly from {self.first_date} at {self.local_time:%H:%M}"
+        per_week = len(self.weekdays) or 1
+        return f"{self.count} sessions, {per_week} a week from {self.first_date} at {self.local_time:%H:%M}"
 
 
 BLOCKING_STATUSES = ("booked", "checked_in", "completed", "no_show")

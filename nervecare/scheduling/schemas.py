@@ -111,12 +111,17 @@ class PreviewRowOut(Schema):
     local_start: str
     ok: bool
     problem: str
+    closed: str = Field(description="The closure's name when the clinic is closed that day, else empty.")
     alternatives: list[AlternativeOut]
     due_measures: list[str]
 
 
 class SeriesPreviewOut(Schema):
     count: int
+    weekdays: list[int] = Field(description="The weekdays of the sessions, 0 = Monday.")
+    rule: str = Field(
+        description="The dates' recurrence rule (RFC 5545: DTSTART in the clinic's zone, RRULE)."
+    )
     bookable: int
     conflicts: int
     rows: list[PreviewRowOut]
@@ -126,6 +131,10 @@ class SeriesPreviewOut(Schema):
 
 class SeriesBookedOut(Schema):
     series_id: int
+    weekdays: list[int] = Field(description="The weekdays of the sessions, 0 = Monday.")
+    rule: str = Field(
+        description="The dates' recurrence rule (RFC 5545: DTSTART in the clinic's zone, RRULE)."
+    )
     appointments: list[AppointmentOut]
     skipped: list[int] = Field(description="The indexes left out (skip_conflicts).")
     warnings: list[str]

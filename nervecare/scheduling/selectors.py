@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -21,6 +22,7 @@ from nervecare.scheduling.models import (
     BLOCKING_STATUSES,
     Appointment,
     AvailabilityException,
+    Closure,
     Room,
     Service,
     WorkingHours,
@@ -29,6 +31,30 @@ from nervecare.scheduling.models import (
 
 def clinic_tz(clinic: Clinic) -> ZoneInfo:
     return ZoneInfo(clinic.timezone)
+
+
+def closed_days(clinic: Clinic | int, start: date, end: date) -> dict[date, str]:
+    """Every local date from `start` to `end` (both included) on which the clinic is closed, with the name of
+    the closure (a closure the clinic entered, or a public holiday stored as one; two on one day are joined).
+    Nothing is offered or booked on these days: availability leaves them out and every booking path refuses
+    them (closed_message)."""
+    clinic_id = clinic if isinstance(clinic, int) else clinic.pk
+    out: dict[date, list[str]] = {}
+    for starts_on, ends_on, name in (
+        Closure.objects.filter(clinic_id=clinic_id, starts_on__lte=end, ends_on__gte=start)
+        .order_by("starts_on", "name")
+        .values_list("starts_on", "ends_on", "name")
+    ):
+        day = max(starts_on, start)
+        while day <= min(ends_on, end):
+            out.setdefault(day, []).append(name)
+            day += timedelta(days=1)
+    return {day: " / ".join(names) for day, names in sorted(out.items())}
+
+
+def closed_message(day: date, name: str) -> str:
+    """What a refused booking on a closed day says: the date and the closure's name."""
+    return f"the clinic is closed on {day:%A %d %B %Y} ({name}): choose another day"
 
 
 def client_get_for_scheduling(user: User, client_id: int) -> Client:
@@ -105,19 +131,22 @@ def busy_intervals(
 
 
 def therapist_working_intervals(
-    therapist: Therapist, day: date, tz: ZoneInfo
+    therapist: Therapist, day: date, tz: ZoneInfo, *, closed: Mapping[date, str] | None = None
 ) -> list[tuple[datetime, datetime]]:
+    """When the therapist works on one local day: none on a day the clinic is closed (`closed`, from
+    closed_days, when the caller already has it), else the hours of that weekday (of this week, for
+    alternate-week hours) plus extra hours minus time off."""
+    if closed is None:
+        closed = closed_days(therapist.clinic_id, day, day)
+    if day in closed:
+        return []
     # One therapist: the model's order (therapist's name, weekday, start) is weekday and start, without the
     # join to the therapist the name would need.
-    hours = [
-        (weekday, start, end)
-        for weekday, start, end, every, anchor in WorkingHours.objects.filter(
-            therapist=therapist, weekday=day.weekday()
-        )
+    rows = list(
+        WorkingHours.objects.filter(therapist=therapist, weekday=day.weekday())
         .order_by("weekday", "start")
         .values_list("weekday", "start", "end", "every_weeks", "anchor_date")
-        if availability.applies_in_week(day, every, anchor)  # alternate weeks
-    ]
+    )
     day_start = localtime.boundary_to_utc(day, datetime.min.time(), tz)
     day_end = day_start + timedelta(days=1, hours=2)
     exceptions = list(
@@ -128,7 +157,7 @@ def therapist_working_intervals(
     return availability.working_intervals(
         day=day,
         tz=tz,
-        hours=hours,
+        hours=availability.hours_on(day, rows),
         extra=[(s, e) for kind, s, e in exceptions if kind == AvailabilityException.Kind.EXTRA],
         time_off=[(s, e) for kind, s, e in exceptions if kind == AvailabilityException.Kind.TIME_OFF],
     )
@@ -159,7 +188,8 @@ def free_slots(
     limit: int = 10,
     now: datetime | None = None,
 ) -> list[dict[str, Any]]:
-    """The next `limit` free starts for the service, across the given therapists, between two local dates."""
+    """The next `limit` free starts for the service, across the given therapists, between two local dates.
+    Never on a day the clinic is closed (closed_days); alternate-week hours only in their weeks."""
     tz = clinic_tz(clinic)
     now = now or timezone.now()
     range_start = localtime.boundary_to_utc(start, datetime.min.time(), tz)
@@ -178,22 +208,22 @@ def free_slots(
         therapist_id__in=ids, starts_at__lt=range_end, ends_at__gt=range_start
     ):
         exceptions[exc.therapist_id].append(exc)
-    hours: dict[int, list[WorkingHours]] = {i: [] for i in ids}
+    hours: dict[int, list[tuple[Any, ...]]] = {i: [] for i in ids}
     for h in WorkingHours.objects.filter(therapist_id__in=ids):
-        hours[h.therapist_id].append(h)
+        hours[h.therapist_id].append((h.weekday, h.start, h.end, h.every_weeks, h.anchor_date))
+    closed = closed_days(clinic, start, end)
     slots: list[dict[str, Any]] = []
     day = start
     while day <= end and len(slots) < limit:
+        if day in closed:
+            day += timedelta(days=1)
+            continue
         day_slots = []
         for therapist in therapists:
             working = availability.working_intervals(
                 day=day,
                 tz=tz,
-                hours=[
-                    (h.weekday, h.start, h.end)
-                    for h in hours[therapist.id]
-                    if availability.applies_in_week(day, h.every_weeks, h.anchor_date)  # alternate weeks
-                ],
+                hours=availability.hours_on(day, hours[therapist.id]),
                 extra=[(e.starts_at, e.ends_at) for e in exceptions[therapist.id] if e.kind == "extra"],
                 time_off=[(e.starts_at, e.ends_at) for e in exceptions[therapist.id] if e.kind == "time_off"],
             )

@@ -70,11 +70,12 @@ def week_calendar(request: AuthedHttpRequest) -> HttpResponse:
         )
     )
     days = [monday + timedelta(days=i) for i in range(7)]
+    closed = selectors.closed_days(clinic, monday, days[-1])
     blocks = [_block(a, tz, monday) for a in appointments]
     working = []
     if therapist is not None:
         for i, d in enumerate(days):
-            for s, e in selectors.therapist_working_intervals(therapist, d, tz):
+            for s, e in selectors.therapist_working_intervals(therapist, d, tz, closed=closed):
                 working.append({"col": i + 2, **_rows(s.astimezone(tz), e.astimezone(tz))})
     hours = [
         {"label": f"{h:02d}:00", "row": (h - DAY_START_HOUR) * 60 // ROW_MINUTES + 2}
@@ -84,7 +85,7 @@ def week_calendar(request: AuthedHttpRequest) -> HttpResponse:
         request,
         "scheduling/week.html",
         {
-            "days": [{"date": d, "col": i + 2} for i, d in enumerate(days)],
+            "days": [{"date": d, "col": i + 2, "closed": closed.get(d, "")} for i, d in enumerate(days)],
             "blocks": blocks,
             "working": working,
             "hours": hours,
@@ -240,6 +241,8 @@ def _series_booked(
         _("%(n)d sessions booked; %(s)d dates skipped.")
         % {"n": len(result["appointments"]), "s": len(result["skipped"])},
     )
+    if result["skipped_dates"]:
+        messages.info(request, _("Skipped: %s.") % "; ".join(result["skipped_dates"]))
     for warning in result["warnings"]:
         messages.warning(request, warning)
     if can_see_client(request.user, client):
@@ -251,18 +254,27 @@ def _series_booked(
 
 @login_required
 def book_series(request: AuthedHttpRequest, client_id: int, plan_id: int) -> HttpResponse:
-    """Book a plan's weekly course: preview the dates, see conflicts with alternatives, then book."""
+    """Book a plan's course as written (its sessions a week on the chosen weekdays): preview the dates, see
+    the ones that cannot be booked (a closure, a taken time) with alternatives, then book."""
     client = selectors.client_get_for_scheduling(request.user, client_id)
     plan = get_object_or_404(CarePlan, pk=plan_id, client=client)
     svc, therapists = _series_choices(client, plan)
     tz = selectors.clinic_tz(client.clinic)
     progress = selectors.plan_progress(plan)
+    first_date = timezone.localdate(timezone=tz) + timedelta(days=7)
     initial = {
         "count": max(progress["remaining"], 1),
-        "first_date": timezone.localdate(timezone=tz) + timedelta(days=7),
+        "first_date": first_date,
         "local_time": "10:00",
+        "weekdays": services.course_weekdays(first_date, plan.sessions_per_week),
     }
-    form = SeriesForm(request.POST or None, initial=initial, therapists=therapists, services=svc)
+    form = SeriesForm(
+        request.POST or None,
+        initial=initial,
+        therapists=therapists,
+        services=svc,
+        per_week=plan.sessions_per_week,
+    )
     preview = None
     status = 200
     if request.method == "POST" and form.is_valid():

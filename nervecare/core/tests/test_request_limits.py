@@ -1,8 +1,10 @@
 """Request size, type and rate limits: each refusal is a clear 4xx saying what to change."""
 
+import datetime as dt
 import json
 
 import pytest
+import time_machine
 from django.core.cache import cache
 from django.test import Client as HttpClient
 
@@ -12,7 +14,10 @@ from nervecare.core.services import api_token_create
 @pytest.fixture(autouse=True)
 def _fresh_counters():
     cache.clear()  # the rate-limit counters live in the cache
-    yield
+    # The counters' windows are fixed (core/throttling.py): the clock stands still mid-window, so a test's
+    # requests never straddle two windows.
+    with time_machine.travel(dt.datetime(2027, 3, 1, 10, 0, 30, tzinfo=dt.UTC), tick=False):
+        yield
     cache.clear()
 
 

@@ -8,13 +8,14 @@ import datetime as dt
 import random
 from zoneinfo import ZoneInfo
 
+import holidays
 from django.db import transaction
 from django.utils import timezone
 
 from nervecare.core import localtime
 from nervecare.core.models import Clinic, Therapist, User
 from nervecare.plans.models import CarePlan
-from nervecare.scheduling.models import Appointment, Room, Service, WorkingHours
+from nervecare.scheduling.models import Appointment, Closure, Room, Service, WorkingHours
 from nervecare.scheduling.selectors import clinic_tz
 from nervecare.scheduling.services import series_book
 
@@ -31,10 +32,11 @@ PAST_WEEKS = 8  # two re-evaluation points (weeks 4 and 8) already passed: outco
 def seed_schedule(clinic: Clinic, actor: User, rng: random.Random) -> int:
     """Returns the number of appointments created (0 when the demo schedule already exists)."""
     _seed_catalogue(clinic)
-    if Appointment.objects.filter(clinic=clinic).exists():
-        return 0
     tz = clinic_tz(clinic)
     today = timezone.localdate(timezone=tz)
+    _seed_closures(clinic, actor, today)
+    if Appointment.objects.filter(clinic=clinic).exists():
+        return 0
     taken: set[tuple[int, int, int]] = set()
     created = 0
     plans = (
@@ -67,6 +69,33 @@ def seed_schedule(clinic: Clinic, actor: User, rng: random.Random) -> int:
             next_day += dt.timedelta(weeks=1)
         created += _book_plan(clinic, plan, actor, service, next_day, local_time, tz)
     return created
+
+
+TRAINING_DAY = "Staff training day"
+
+
+def _seed_closures(clinic: Clinic, actor: User, today: dt.date) -> None:
+    """A closure the clinic entered (a staff training day on the first weekday at least ten days ahead) and
+    the next three public holidays of England (the `holidays` library), so that closed days show in the
+    calendar and in the courses booked around them. Once: a second run adds nothing."""
+    if not Closure.objects.filter(clinic=clinic, name=TRAINING_DAY).exists():
+        day = today + dt.timedelta(days=10)
+        while day.weekday() > 4:
+            day += dt.timedelta(days=1)
+        Closure.objects.create(clinic=clinic, starts_on=day, ends_on=day, name=TRAINING_DAY, created_by=actor)
+    if Closure.objects.filter(clinic=clinic, source=Closure.Source.HOLIDAY).exists():
+        return
+    calendar = holidays.country_holidays(
+        clinic.country or "GB", subdiv=clinic.subdivision or "ENG", years=[today.year, today.year + 1]
+    )
+    upcoming = sorted((day, name) for day, name in calendar.items() if day > today)[:3]
+    for day, name in upcoming:
+        Closure.objects.get_or_create(
+            clinic=clinic,
+            starts_on=day,
+            name=name,
+            defaults={"ends_on": day, "source": Closure.Source.HOLIDAY, "created_by": actor},
+        )
 
 
 def _seed_catalogue(clinic: Clinic) -> None:

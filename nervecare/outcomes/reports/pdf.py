@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-import matplotlib
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.pagesizes import A4
@@ -27,6 +26,8 @@ PAGE_WIDTH = A4[0] - 36 * mm
 
 @cache
 def _fonts() -> tuple[str, str]:
+    import matplotlib  # its DejaVu fonts; imported when the first PDF is made (charts imports it lazily too)
+
     folder = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
     try:
         pdfmetrics.registerFont(TTFont("NCSans", str(folder / "DejaVuSans.ttf")))

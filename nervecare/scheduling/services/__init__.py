@@ -21,7 +21,12 @@ from nervecare.scheduling.services.checks import (
     check_may_book,
 )
 from nervecare.scheduling.services.hours import exception_add, exception_remove, working_hours_set
-from nervecare.scheduling.services.series import series_book, series_preview, series_reschedule_rest
+from nervecare.scheduling.services.series import (
+    course_weekdays,
+    series_book,
+    series_preview,
+    series_reschedule_rest,
+)
 from nervecare.scheduling.services.status import (
     appointment_cancel,
     appointment_check_in,
@@ -42,6 +47,7 @@ __all__ = [
     "appointment_reschedule",
     "booking_access_release",
     "check_may_book",
+    "course_weekdays",
     "exception_add",
     "exception_remove",
     "series_book",

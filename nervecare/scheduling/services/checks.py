@@ -3,8 +3,9 @@ safety flags; and the errors that say why not (409s)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError
@@ -18,7 +19,13 @@ from nervecare.core.permissions import clinic_id_of, require_scheduling_or_own_r
 from nervecare.plans.models import CarePlan
 from nervecare.scheduling import availability
 from nervecare.scheduling.models import Appointment, Room, Service
-from nervecare.scheduling.selectors import busy_intervals, clinic_tz, therapist_working_intervals
+from nervecare.scheduling.selectors import (
+    busy_intervals,
+    clinic_tz,
+    closed_days,
+    closed_message,
+    therapist_working_intervals,
+)
 from nervecare.screening.models import SafetyFlag
 from nervecare.screening.selectors import open_flags
 
@@ -191,15 +198,30 @@ def _qualification_errors(therapist: Therapist, service: Service, plan: CarePlan
     return {}
 
 
+def closed_error(req: _Request, closed: Mapping[date, str] | None = None) -> str:
+    """Why the session cannot be on its day(s): the clinic is closed (naming the date and the closure), or ""."""
+    tz = clinic_tz(req.therapist.clinic)
+    first = req.starts_at.astimezone(tz).date()
+    last = (req.ends_at - timedelta(microseconds=1)).astimezone(tz).date()
+    if closed is None:
+        closed = closed_days(req.therapist.clinic_id, first, last)
+    day = next((d for d in (first, last) if d in closed), None)
+    return closed_message(day, closed[day]) if day is not None else ""
+
+
 def _check_time(
-    req: _Request, *, exclude_id: int | None = None
+    req: _Request, *, exclude_id: int | None = None, closed: Mapping[date, str] | None = None
 ) -> tuple[dict[str, str], list[dict[str, Any]]]:
-    """Problems with the time: outside hours (422) or taken (409, returned as conflicts)."""
+    """Problems with the time: a day the clinic is closed or outside hours (422), or taken (409, returned as
+    conflicts). `closed` (closed_days) saves the read when the caller checks many dates."""
     errors: dict[str, str] = {}
     tz = clinic_tz(req.therapist.clinic)
     local = req.starts_at.astimezone(tz)
-    working = therapist_working_intervals(req.therapist, local.date(), tz)
-    if not availability.fits((req.starts_at, req.ends_at), working):
+    closure = closed_error(req, closed)
+    working = [] if closure else therapist_working_intervals(req.therapist, local.date(), tz, closed={})
+    if closure:
+        errors["starts_at"] = closure
+    elif not availability.fits((req.starts_at, req.ends_at), working):
         hours = (
             ", ".join(f"{s.astimezone(tz):%H:%M}–{e.astimezone(tz):%H:%M}" for s, e in working)
             or "not working"

@@ -65,7 +65,7 @@ def _same_weeks(a: WorkingHours, b: WorkingHours) -> bool:
     """Whether two rows can apply in the same week (alternate weeks of opposite parity never do)."""
     if a.every_weeks == 1 or b.every_weeks == 1 or a.anchor_date is None or b.anchor_date is None:
         return True
-    return availability.applies_in_week(a.anchor_date, 2, b.anchor_date)
+    return availability.week_applies(a.anchor_date, 2, b.anchor_date)
 
 
 @transaction.atomic

@@ -21,7 +21,8 @@ NOW = dt.datetime(2027, 3, 1, 8, 0, tzinfo=dt.UTC)  # Monday
 # summary marked stale; INSERT reminder; audit (lock, head, INSERT); COMMIT. SQLite: no advisory lock.
 # PostgreSQL: + SET CONSTRAINTS ALL IMMEDIATE before the audit append (core/audit/chain.py).
 # +1 since issue 14: may this therapist book this client (only one whose record they see)
-BOOK_QUERIES = {"postgresql": 20, "sqlite": 18}
+# +1 since issue 16: is the clinic closed that day (scheduling.Closure)
+BOOK_QUERIES = {"postgresql": 21, "sqlite": 19}
 
 
 @pytest.fixture(autouse=True)
