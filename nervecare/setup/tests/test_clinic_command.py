@@ -86,9 +86,12 @@ def test_a_taken_username_or_slug_is_refused(clinic):
         )
 
 
-def test_the_cli_exits_non_zero_with_the_message(capsys):
+def test_the_cli_exits_non_zero_with_the_message(capsys, monkeypatch):
     """As a person runs it: exit status 1 and the option named on stderr."""
     from django.core.management import ManagementUtility
+    from django.db import connections
+
+    monkeypatch.setattr(connections, "close_all", lambda: None)  # keep the test's transaction open
 
     argv = ["nervecare", "clinic", "create", "--name", "Z", "--currency", "ZZZ"]
     argv += ["--admin-username", "zed", "--admin-email", "z@example.org"]
