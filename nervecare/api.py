@@ -26,7 +26,7 @@ from nervecare.core.models import User
 from nervecare.core.scopes import MissingScopeError
 from nervecare.core.throttling import API_THROTTLES, FailedAuthThrottle
 from nervecare.interop.api import router as interop_router
-from nervecare.ops import privacy_api
+from nervecare.ops import privacy_api, switching_api
 from nervecare.outcomes.api import router as outcomes_router
 from nervecare.plans.api import router as plans_router
 from nervecare.plans.services import PlanBlockedError
@@ -66,6 +66,7 @@ clients_router.add_api_operation(
 api.add_router("", core_router)
 api.add_router("", clients_router)
 api.add_router("", privacy_api.router)
+api.add_router("", switching_api.router)
 api.add_router("", screening_router)
 api.add_router("", plans_router)
 api.add_router("", scheduling_router)

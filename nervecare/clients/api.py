@@ -6,7 +6,7 @@ from typing import Literal
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema, Status
 
-from nervecare.clients import bodymap, selectors, services
+from nervecare.clients import bodymap, lymph, selectors, services
 from nervecare.clients.models import Client, Condition, ConsentText
 from nervecare.clients.schemas import (
     BodyMapIn,
@@ -216,6 +216,7 @@ def vocabularies(request: AuthedHttpRequest) -> dict:
             ConsentText.objects.filter(clinic_id=clinic_id_of(request.user)).values_list("version", flat=True)
         ),
         "devices": sorted(services.DEVICE_CODES),
+        "lymph_node_sites": [{"code": code, "label": label} for code, label in lymph.choices()],
         "neuropathy_types": list(Condition.Type.values),
         "causes": list(Condition.Cause.values),
         "body_map": bodymap.vocabulary(),

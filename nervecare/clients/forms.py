@@ -4,7 +4,7 @@ services hold the clinical rules."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from nervecare.clients import bodymap
+from nervecare.clients import bodymap, lymph
 from nervecare.clients.hooks import list_filters
 from nervecare.clients.models import CLIENT_FIELDS, Client, Condition, Consent, ConsentText, MedicalContext
 from nervecare.clients.services import CONDITION_FIELDS, DEVICE_CODES
@@ -76,6 +76,7 @@ MEDICAL_GROUPS = [
             "neutrophils_per_ul",
             "labs_date",
             "lymph_nodes_removed",
+            "lymph_node_sites",
             "lymph_nodes_site",
             "lymphedema",
             "lymphedema_site",
@@ -91,7 +92,13 @@ MEDICAL_GROUPS = [
     ),
     (
         _("Feet and skin"),
-        ["foot_wound_or_ulcer", "foot_wound_site", "foot_red_warm_swollen", "skin_infection"],
+        [
+            "foot_wound_or_ulcer",
+            "foot_wound_site",
+            "foot_red_warm_swollen",
+            "foot_red_warm_swollen_side",
+            "skin_infection",
+        ],
     ),
     (_("Today"), ["temperature_celsius", "fever_or_infection", "pregnant", "trigeminal_trigger_zones"]),
     (
@@ -111,7 +118,7 @@ MEDICAL_FORM_FIELDS = tuple(
     name
     for _title, names in MEDICAL_GROUPS
     for name in names
-    if name not in {"medications_text", "comorbidities_text", "devices"}
+    if name not in {"medications_text", "comorbidities_text", "devices", "lymph_node_sites"}
 )
 
 MEDICAL_LABELS = {
@@ -129,7 +136,8 @@ MEDICAL_LABELS = {
     "neutrophils_per_ul": _("Neutrophils, ANC (per µL)"),
     "labs_date": _("Date of these labs"),
     "lymph_nodes_removed": _("Lymph nodes removed"),
-    "lymph_nodes_site": _("Which nodes"),
+    "lymph_nodes_site": _("More about the nodes removed"),
+    "foot_red_warm_swollen_side": _("Which foot"),
     "lymphedema_site": _("Lymphedema where"),
     "radiation": _("Radiation therapy"),
     "radiation_site": _("Radiated area"),
@@ -170,6 +178,12 @@ class MedicalForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
         label=_("Devices and lines"),
     )
+    lymph_node_sites = forms.MultipleChoiceField(
+        choices=lymph.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label=_("Which lymph nodes were removed, and on which side"),
+    )
 
     class Meta:
         model = MedicalContext
@@ -189,6 +203,7 @@ class MedicalForm(forms.ModelForm):
             )
             self.fields["comorbidities_text"].initial = ", ".join(self.instance.comorbidities)
             self.fields["devices"].initial = self.instance.devices
+            self.fields["lymph_node_sites"].initial = self.instance.lymph_node_sites
 
     def groups(self) -> list[tuple[str, list]]:
         return [(title, [self[name] for name in names]) for title, names in MEDICAL_GROUPS]
@@ -205,6 +220,7 @@ class MedicalForm(forms.ModelForm):
             c.strip() for c in self.cleaned_data["comorbidities_text"].split(",") if c.strip()
         ]
         data["devices"] = self.cleaned_data["devices"]
+        data["lymph_node_sites"] = self.cleaned_data["lymph_node_sites"]
         return data
 
 

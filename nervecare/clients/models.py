@@ -234,6 +234,10 @@ class MedicalContext(TimeStampedModel):
         default=False, help_text="One-sided calf swelling, pain or warmth now (suspected DVT)."
     )
     lymph_nodes_removed = models.BooleanField(default=False)
+    # Which nodes on which side, as codes "<site>_<side>" from clients/data/lymph_nodes.yaml (e.g.
+    # "axillary_left"): the safety rule turns them into the at-risk limb (axillary → that arm, inguinal or
+    # pelvic → that leg). lymph_nodes_site keeps any further detail in words.
+    lymph_node_sites = models.JSONField(default=list, blank=True)
     lymph_nodes_site = models.CharField(max_length=200, blank=True)
     lymphedema = models.BooleanField(default=False)
     lymphedema_site = models.CharField(max_length=200, blank=True)
@@ -250,6 +254,12 @@ class MedicalContext(TimeStampedModel):
     foot_wound_site = models.CharField(max_length=100, blank=True)
     foot_red_warm_swollen = models.BooleanField(
         default=False, help_text="A red, warm, swollen or newly deformed foot (suspected Charcot foot)."
+    )
+    foot_red_warm_swollen_side = models.CharField(
+        max_length=10,
+        blank=True,
+        choices=[("left", "Left foot"), ("right", "Right foot"), ("both", "Both feet")],
+        help_text="Which foot is red, warm, swollen or deformed.",
     )
     skin_infection = models.BooleanField(default=False, help_text="Active skin infection or cellulitis.")
     platelets_per_ul = models.PositiveIntegerField(

@@ -136,6 +136,11 @@ class MedicalIn(Strict):
     dvt_site: str = ""
     dvt_signs_now: bool = False
     lymph_nodes_removed: bool = False
+    lymph_node_sites: list[str] = Field(
+        [],
+        description='Which nodes on which side: "<site>_<side>" codes, e.g. ["axillary_left"] '
+        "(GET /api/v1/vocabularies lists them)",
+    )
     lymph_nodes_site: str = ""
     lymphedema: bool = False
     lymphedema_site: str = ""
@@ -150,6 +155,7 @@ class MedicalIn(Strict):
     foot_wound_or_ulcer: bool = False
     foot_wound_site: str = ""
     foot_red_warm_swollen: bool = False
+    foot_red_warm_swollen_side: Literal["left", "right", "both", ""] = ""
     skin_infection: bool = False
     platelets_per_ul: int | None = Field(None, ge=0, le=2_000_000)
     neutrophils_per_ul: int | None = Field(None, ge=0, le=200_000)
@@ -301,6 +307,7 @@ class MedicalOut(Schema):
     dvt_site: str
     dvt_signs_now: bool
     lymph_nodes_removed: bool
+    lymph_node_sites: list[str]
     lymph_nodes_site: str
     lymphedema: bool
     lymphedema_site: str
@@ -315,6 +322,7 @@ class MedicalOut(Schema):
     foot_wound_or_ulcer: bool
     foot_wound_site: str
     foot_red_warm_swollen: bool
+    foot_red_warm_swollen_side: str
     skin_infection: bool
     platelets_per_ul: int | None
     neutrophils_per_ul: int | None
@@ -369,6 +377,9 @@ class VocabulariesOut(Schema):
     diagnoses: list[dict[str, Any]] = Field(description="Diagnosis codes with ICD-10-CM and SNOMED CT.")
     consent_versions: list[str]
     devices: list[str]
+    lymph_node_sites: list[dict[str, str]] = Field(
+        description='Lymph-node site codes with labels, e.g. {"code": "axillary_left", "label": "Left armpit ..."}'
+    )
     neuropathy_types: list[str]
     causes: list[str]
     body_map: BodyMapVocabularyOut

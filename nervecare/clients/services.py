@@ -8,7 +8,7 @@ from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 
-from nervecare.clients import bodymap
+from nervecare.clients import bodymap, lymph, medicines
 from nervecare.clients.hooks import FreshRecord, record_changed
 from nervecare.clients.models import (
     CLIENT_FIELDS,
@@ -90,8 +90,25 @@ def _validate_condition(condition: Condition, errors: dict[str, str], prefix: st
             errors[f"{prefix}{name}"] = "cannot be in the future"
 
 
+def _keep_consistent(medical: MedicalContext) -> None:
+    """The boxes follow what the record lists (issue 19 points 1 and 2): a medicine the vocabulary knows as an
+    anticoagulant, antiplatelet, insulin, sulfonylurea or steroid ticks its box (clients/data/medicines.yaml);
+    recorded lymph-node sites tick "lymph nodes removed". A box stays ticked without a listed medicine (the
+    list may be incomplete); unticking it while the list still names one is undone, and the flag says why."""
+    if isinstance(medical.medications, list):
+        for fact in medicines.implied_facts(medical.medications):
+            setattr(medical, fact, True)
+    if isinstance(medical.lymph_node_sites, list) and medical.lymph_node_sites:
+        medical.lymph_nodes_removed = True
+
+
 def _validate_medical(medical: MedicalContext, errors: dict[str, str], prefix: str) -> None:
+    _keep_consistent(medical)
     full_clean_or_collect(medical, errors, prefix.rstrip("."), exclude=["client"])
+    if lymph.invalid(medical.lymph_node_sites):
+        errors[f"{prefix}lymph_node_sites"] = (
+            f"lymph-node sites must be a list of: {', '.join(lymph.codes())} (site and side)"
+        )
     if not isinstance(medical.devices, list) or not set(medical.devices) <= DEVICE_CODES:
         errors[f"{prefix}devices"] = f"devices must be a list of: {', '.join(sorted(DEVICE_CODES))}"
     if not isinstance(medical.medications, list) or not all(
@@ -293,7 +310,9 @@ def condition_update(*, actor: User, condition: Condition, data: dict[str, Any])
 def medical_context_update(*, actor: User, client: Client, data: dict[str, Any]) -> MedicalContext:
     require_clinical_or_own_record(actor, owner_user_id=portal_user_id_of(client))
     medical, _ = MedicalContext.objects.select_for_update().get_or_create(client=client)
-    before, errors = _apply_update(medical, data, MEDICAL_FIELDS, "")
+    # Every field, not only those sent: keeping the boxes consistent with the lists may change others.
+    before = {k: getattr(medical, k) for k in MEDICAL_FIELDS}
+    _sent, errors = _apply_update(medical, data, MEDICAL_FIELDS, "")
     _validate_medical(medical, errors, "")
     if errors:
         raise FieldErrors(errors)

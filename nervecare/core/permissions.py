@@ -30,6 +30,9 @@ Object-level rules (which rows a user may see: in each app's selectors, built on
 - interop/proposal_selectors.py: `contact_proposals_for_user`, `contact_proposal_get_for_user`;
   interop/bulk.py: `export_get_for_user`.
 - ops/privacy.py: `deleted_client_get_for_admin`.
+- ops/documents.py: `document_get_for_user` (a document of a client the user may see, via
+  `client_get_for_user`); ops/importing/services.py: `import_run_get_for_admin` (an import of the admin's
+  own clinic).
 - core/services.py: `api_tokens_visible_to`.
 - setup/selectors.py: `staff_get_for_admin`, `therapist_get_for_admin`, `service_get_for_admin`,
   `room_get_for_admin`, `closure_get_for_admin`, `time_off_get_for_admin` (the admin's own clinic only).

@@ -26,6 +26,8 @@ from nervecare.clients.selectors import client_get_for_user, client_history
 from nervecare.core.models import AuditEvent, User
 from nervecare.core.services import audit_record
 from nervecare.interop.models import PatientIdentifier
+from nervecare.ops.documents import document_row
+from nervecare.ops.models import ClientDocument, PastVisit
 from nervecare.ops.privacy import portal_account_for_client
 from nervecare.outcomes.analysis import client_outcomes, plain_summary
 from nervecare.outcomes.models import ReevaluationDecision
@@ -179,6 +181,15 @@ def _record(client: Client) -> dict[str, Any]:
             _row(a) for a in Appointment.objects.filter(client=client).order_by("starts_at", "id")
         ],
         "waitlist": [_row(w) for w in WaitlistEntry.objects.filter(client=client).order_by("id")],
+        "past_visits": [
+            _row(v, skip=("run",))
+            for v in PastVisit.objects.filter(client=client).order_by("visited_on", "id")
+        ],
+        # Letters, clearances and referrals with their content (base64), as they were attached.
+        "documents": [
+            document_row(d, with_content=True)
+            for d in ClientDocument.objects.filter(client=client).select_related("uploaded_by").order_by("id")
+        ],
     }
 
 
@@ -226,6 +237,8 @@ SECTION_TITLES = {
     "series": "Appointment series",
     "appointments": "Appointments",
     "waitlist": "Waiting list",
+    "past_visits": "Visits before NerveCare (imported)",
+    "documents": "Documents (letters, clearances, referrals)",
     "session_notes": "Session notes, amendments and adverse events",
     "diary_entries": "Diary entries",
     "outcome_summary": "Outcome summary",
@@ -279,6 +292,8 @@ def client_export_pdf(document: dict[str, Any]) -> bytes:
 def _pdf_rows(record: dict[str, Any], prefix: str = "") -> list[list[str]]:
     rows: list[list[str]] = []
     for key, value in record.items():
+        if key == "content_base64":
+            continue  # the file itself is in the JSON export; the PDF lists it
         label = f"{prefix}{key.replace('_', ' ')}"
         if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
             for i, item in enumerate(value, start=1):

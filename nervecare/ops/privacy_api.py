@@ -64,6 +64,10 @@ class ClientExportOut(Schema):
     series: list[dict[str, Any]]
     appointments: list[dict[str, Any]]
     waitlist: list[dict[str, Any]]
+    past_visits: list[dict[str, Any]] = Field(description="Visits imported from the clinic's previous system")
+    documents: list[dict[str, Any]] = Field(
+        description="Letters, clearances and referrals, each with its file as content_base64"
+    )
     session_notes: list[dict[str, Any]]
     diary_entries: list[dict[str, Any]] | None = Field(None, description="Absent from a staff export")
     outcome_summary: dict[str, Any]

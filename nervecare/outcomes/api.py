@@ -122,6 +122,11 @@ class ClinicOutcomesOut(Schema):
     caveat: str
     rests_on: str
     thresholds: dict[str, Any]
+    immediate: dict[str, Any] = Field(
+        description="The within-session change (after − before) pooled across clients: one value per client "
+        "(`per_client`) and each client's first session (`first_session`), each a mean with a 95% t interval; "
+        "`clients`, `sessions`, `method`, `caveat`."
+    )
     compute_seconds: float
     model: dict[str, Any] | None = Field(
         None, description="The mixed-effects model; absent with model=false."

@@ -26,6 +26,7 @@ from nervecare.clients.models import Client, Condition
 from nervecare.core.models import Clinic, Therapist
 from nervecare.outcomes import cohort_sql, stats, summary
 from nervecare.outcomes.analysis import dropped_out
+from nervecare.outcomes.immediate import cohort_immediate_effect
 from nervecare.outcomes.mixed import mixed_model_fit, sample_clients
 from nervecare.outcomes.rules import OutcomeRules, outcome_rules, session_band
 from nervecare.outcomes.series import MEASURES
@@ -390,6 +391,8 @@ def clinic_outcomes(
             "source": rules.responder.source,
         },
     }
+    # Beside the lasting effect: the within-session change pooled across clients (the MSKCC design).
+    result["immediate"] = cohort_immediate_effect(clinic, filters.measure, filters)
     result["compute_seconds"] = time.perf_counter() - started
     if with_model:
         result["model"] = _cached_model(clinic, filters, rules.version)

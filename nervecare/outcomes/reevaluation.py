@@ -138,4 +138,18 @@ def reevaluations(
             point["suggestion"] = suggest({k: v for k, v in facts.items() if k != "statuses"})
         out.append(point)
     nxt = next((p for p in out if p["week"] == upcoming), None)
+    # The date every page shows (issue 19 point 9): the booked re-evaluation visit when there is one, the
+    # plan page's rule (scheduling.selectors.plan_progress: the plan's first booked or checked-in appointment
+    # with measures due); otherwise the start of the re-evaluation week.
+    booked = next(
+        (
+            a
+            for a in data.appointments
+            if a.plan_id == plan.id and a.due_measures and a.status in ("booked", "checked_in")
+        ),
+        None,
+    )
+    if nxt is not None and booked is not None:
+        nxt["date"] = booked.starts_at
+        nxt["appointment_id"] = booked.id
     return {"points": out, "next": nxt, "current_week": now_week}

@@ -161,7 +161,9 @@ def client_data(client: Client, *, reader: User | None = None, now: dt.datetime 
         responses=list(client.responses.order_by("administered_at", "id").only(*RESPONSE_FIELDS)),
         notes=notes,
         appointments=list(
-            client.appointments.order_by("starts_at", "id").only("id", "client_id", "starts_at", "status")
+            client.appointments.order_by("starts_at", "id").only(
+                "id", "client_id", "starts_at", "status", "plan_id", "due_measures"
+            )
         ),
         plans=list(client.plans.select_related("therapist")),
         now=now or timezone.now(),

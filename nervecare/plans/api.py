@@ -125,7 +125,7 @@ def plan_as_dict(plan: CarePlan) -> dict[str, Any]:
         "precautions": plan.precautions,
         "required_min_years": plan.required_min_years,
         "required_certifications": plan.required_certifications,
-        "rationale": plan.rationale,
+        "rationale": selectors.plan_rationale(plan),
         "therapist_id": plan.therapist_id,
         "therapist": plan.therapist.display_name if plan.therapist else None,
         "start_date": plan.start_date.isoformat() if plan.start_date else None,

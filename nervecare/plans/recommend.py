@@ -126,7 +126,10 @@ def recommend(
     for f in flags:
         cap = f.effects.get("max_pressure_in_area")
         if cap and f.area:
-            rationale.append(f"{cap.capitalize()} pressure only on the {f.area} ({f.title.lower()}).")
+            # The area is the at-risk limb in words ("left arm", "both arms and both legs").
+            rationale.append(
+                f"{cap.capitalize()} pressure only on the at-risk limb: {f.area} ({f.title.lower()})."
+            )
     precautions = precautions_for(flags)
     certifications = _certifications(modality, causes, flags, rationale)
     min_years = _min_years(data["experience"], flags, certifications, rationale)

@@ -12,7 +12,32 @@ from nervecare.core.models import User
 from nervecare.plans.hooks import plan_sections
 from nervecare.plans.models import CarePlan
 from nervecare.plans.services import plan_recommendation
-from nervecare.screening.selectors import open_flags
+from nervecare.screening.selectors import blocking_flags, open_flags
+
+BLOCKED_PREFIXES = ("Cannot start yet: ", "Sessions cannot go ahead while these flags are open: ")
+
+
+def blocked_line(plan: CarePlan, blockers: list[Any]) -> str:
+    """The plan's current blocker, in words, or "" when nothing blocks it (or the plan is over)."""
+    if not blockers or plan.status not in (CarePlan.Status.PROPOSED, CarePlan.Status.ACTIVE):
+        return ""
+    prefix = BLOCKED_PREFIXES[0] if plan.status == CarePlan.Status.PROPOSED else BLOCKED_PREFIXES[1]
+    return prefix + "; ".join(f"{f.get_level_display().lower()} — {f.title}" for f in blockers) + "."
+
+
+def plan_rationale(plan: CarePlan, blockers: list[Any] | None = None) -> list[str]:
+    """The plan's reasons as they stand now: the stored reasons (without the blocker line older plans stored
+    when proposed) and, while a stop or clearance flag is open, which ones block it today (issue 19 point 9:
+    after a clearance the plan no longer says it cannot start)."""
+    standing = [line for line in plan.rationale if not str(line).startswith(BLOCKED_PREFIXES)]
+    if blockers is None:
+        blockers = (
+            blocking_flags(plan.client, plan.modality)
+            if plan.status in (CarePlan.Status.PROPOSED, CarePlan.Status.ACTIVE)
+            else []
+        )
+    line = blocked_line(plan, blockers)
+    return [*standing, line] if line else standing
 
 
 def plans_for_client(client: Client) -> list[CarePlan]:
@@ -36,15 +61,17 @@ def plan_page(user: User, plan: CarePlan) -> dict[str, Any]:
     apps above add (the course's progress, from scheduling)."""
     flags = open_flags(plan.client)
     recommendation = plan_recommendation(plan.client, flags)
+    blocking = [
+        f
+        for f in flags
+        if f.level in ("stop", "clearance") and (not f.applies_to or plan.modality in f.applies_to)
+    ]
     return {
         "plan": plan,
         "client": plan.client,
         "flags": flags,
-        "blocking": [
-            f
-            for f in flags
-            if f.level in ("stop", "clearance") and (not f.applies_to or plan.modality in f.applies_to)
-        ],
+        "blocking": blocking,
+        "rationale": plan_rationale(plan, blocking),
         "ranking": recommendation["therapist_ranking"],
         "changes": plan.changes.select_related("changed_by"),
         **plan_sections(plan),

@@ -141,13 +141,8 @@ def plan_propose(*, actor: User, client: Client) -> tuple[CarePlan, dict]:
     rationale = list(proposal["rationale"])
     if best is None:
         rationale.append("No therapist in the clinic meets the qualifications: assign one who does.")
-    blockers = blocking_flags(client, proposal["modality"])
-    if blockers:
-        rationale.append(
-            "Cannot start yet: "
-            + "; ".join(f"{f.get_level_display().lower()} — {f.title}" for f in blockers)
-            + "."
-        )
+    # What blocks the plan is NOT stored with its reasons: it changes (a clearance, a healed ulcer) and is
+    # read fresh every time the plan is shown (selectors.plan_rationale; issue 19 point 9).
     plan = CarePlan.objects.create(
         client=client,
         modality=proposal["modality"],

@@ -19,7 +19,7 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, vDuration
 
 from nervecare.clients.models import Client
 from nervecare.core.models import Therapist, User
@@ -64,7 +64,9 @@ def _new_calendar(name: str, tz_name: str) -> Calendar:
     cal.add("x-wr-calname", name)
     cal.add("x-wr-timezone", tz_name)
     cal.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
-    cal.add("x-published-ttl", REFRESH)
+    # An X- property has no declared type, so icalendar would write str(timedelta) ("0:15:00"), which calendar
+    # apps reject: write it as an RFC 5545 DURATION (PT15M) ourselves.
+    cal.add("x-published-ttl", vDuration(REFRESH))
     return cal
 
 

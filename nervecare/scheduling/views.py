@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from nervecare.clients.models import Client
@@ -236,11 +237,11 @@ def _series_booked(
     tz: ZoneInfo,
 ) -> HttpResponse:
     """After booking: say what was booked, then the plan (for clinical staff) or the therapist's week."""
-    messages.success(
-        request,
-        _("%(n)d sessions booked; %(s)d dates skipped.")
-        % {"n": len(result["appointments"]), "s": len(result["skipped"])},
-    )
+    booked, skipped = len(result["appointments"]), len(result["skipped"])
+    text = ngettext("%(n)d session booked", "%(n)d sessions booked", booked) % {"n": booked}
+    if skipped:
+        text += "; " + ngettext("%(s)d date skipped", "%(s)d dates skipped", skipped) % {"s": skipped}
+    messages.success(request, text + ".")
     if result["skipped_dates"]:
         messages.info(request, _("Skipped: %s.") % "; ".join(result["skipped_dates"]))
     for warning in result["warnings"]:

@@ -27,8 +27,8 @@ class SafetyThresholds(models.Model):
     )
     platelets_min_per_ul = models.PositiveIntegerField(
         default=50_000,
-        help_text="Platelets (per µL) below this raise a flag; safe only above 50,000 (Ng et al. 2018; "
-        "Lopez et al. 2022).",
+        help_text="Platelets (per µL) at or below this raise a flag; massage is safe only above it "
+        "(50,000: Ng et al. 2018; Lopez et al. 2022).",
     )
     platelets_policy = models.CharField(
         max_length=10,

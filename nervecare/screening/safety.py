@@ -27,6 +27,7 @@ from typing import Any, Literal
 import rule_engine
 from pydantic import BaseModel, Field
 
+from nervecare.clients import lymph, medicines
 from nervecare.clients.models import MedicalContext
 from nervecare.core.vocab import PACKAGE_DIR, load_yaml
 from nervecare.screening.instruments import all_definitions
@@ -52,6 +53,8 @@ class SafetyRule(BaseModel):
     # Facts that identify the situation a clearance was given for: while they are unchanged the clearance
     # holds; when they change (a new DVT date, say) the flag opens again and needs a new clearance.
     basis: list[str] = Field(default_factory=list)
+    # What would close the flag, in words (appended to the flag's reason).
+    resolve: str = ""
 
 
 @dataclass
@@ -105,6 +108,9 @@ class FiredRule:
     area: str
     reason: str
     basis: dict[str, Any] = field(default_factory=dict)
+    actions: list[str] = field(
+        default_factory=list
+    )  # the rule's actions with their {fact} placeholders filled
 
 
 # Named diagnoses recognised in free text when no code was chosen (lower-case fragments).
@@ -133,6 +139,83 @@ def _site(*parts: str, default: str) -> str:
     return text or default
 
 
+CHARCOT_AREAS = {"left": "left foot", "right": "right foot", "both": "both feet"}
+
+
+def _feet(sides: list[str]) -> str:
+    if len(sides) == 2:
+        return "both feet"
+    return f"{sides[0]} foot" if sides else ""
+
+
+# How long after onset an unstated Guillain–Barré phase counts as the onset phase. The reference (§2, Werner)
+# names the onset phase but no length: NerveCare's default is 8 weeks — twice the usual 4 weeks to the worst
+# point — the safer side; NOT CONFIRMED by a source (safety_rules.yaml says so beside the rule).
+GBS_ONSET_PHASE_DAYS = 56
+
+
+def _gbs_facts(conditions: list[Any], today: date) -> dict[str, Any]:
+    """Guillain–Barré (issue 19 point 3): the stated phase decides; without one, the onset (or diagnosis) date
+    does; without a date either, the safer level (the onset phase), and the flag says what to record."""
+    acute, recovery, notes = False, False, []
+    for c in conditions:
+        if _diagnosis_of(c) != "guillain_barre":
+            continue
+        if c.phase == "acute":
+            acute = True
+            continue
+        if c.phase in {"recovery", "chronic"}:
+            recovery = True
+            continue
+        dated = c.onset_date or c.diagnosis_date
+        if dated is None:
+            acute = True
+            notes.append(
+                "The phase and the onset date are not recorded, so the onset phase is assumed: record the phase "
+                "(or the onset date) to change this."
+            )
+            continue
+        days = (today - dated).days
+        what = "onset" if c.onset_date else "diagnosis"
+        if days <= GBS_ONSET_PHASE_DAYS:
+            acute = True
+            notes.append(
+                f"The phase is not recorded and the {what} was {days} day(s) ago (within "
+                f"{GBS_ONSET_PHASE_DAYS // 7} weeks), so the onset phase is assumed: record the phase to change this."
+            )
+        else:
+            recovery = True
+            notes.append(
+                f"The phase is not recorded; the {what} was {days // 7} weeks ago: record the phase to confirm."
+            )
+    return {"gbs_acute": acute, "gbs_recovery": recovery and not acute, "gbs_note": " ".join(notes)}
+
+
+def _lymph_facts(facts: dict[str, Any]) -> dict[str, Any]:
+    """The at-risk limb (issue 19 point 1): axillary nodes → the arm on that side, inguinal or pelvic → the leg
+    on that side (clients/data/lymph_nodes.yaml, from clinical-reference.md §2). Nodes removed without a
+    recorded site restrict every limb that could be at risk, and the flag says what to record."""
+    parts, notes = [], []
+    if facts.get("lymph_nodes_removed"):
+        limbs = lymph.at_risk_area(list(facts.get("lymph_node_sites") or []))
+        if limbs:
+            parts.append(limbs)
+        else:
+            parts.append(f"{lymph.unknown_area()} (which nodes not recorded)")
+            notes.append(
+                "Record which lymph nodes were removed and on which side to narrow this to one limb."
+            )
+    if facts.get("lymphedema"):
+        where = (facts.get("lymphedema_site") or "").strip()
+        if where:
+            parts.append(where)
+        elif not facts.get("lymph_nodes_removed"):
+            parts.append(f"{lymph.unknown_area()} (where the lymphedema is not recorded)")
+            notes.append("Record where the lymphedema is to narrow this.")
+    area = " and ".join(dict.fromkeys(p for p in parts if p))
+    return {"lymph_area": area or "at-risk limb", "lymph_note": " ".join(notes)}
+
+
 def gather_facts(
     *,
     thresholds: SafetyThresholds,
@@ -152,9 +235,7 @@ def gather_facts(
         "diabet" in c for c in comorbidities
     )
     facts["has_chemotherapy"] = "chemotherapy" in causes
-    # Guillain–Barré: the onset phase stops massage; any other or unstated phase needs clearance.
-    facts["gbs_acute"] = ("guillain_barre", "acute") in diagnoses
-    facts["gbs_recovery"] = any(code == "guillain_barre" and phase != "acute" for code, phase in diagnoses)
+    facts.update(_gbs_facts(conditions, today))
     facts["trigeminal_neuralgia"] = any(code == "trigeminal_neuralgia" for code, _ in diagnoses) or bool(
         getattr(medical, "trigeminal_trigger_zones", "")
     )
@@ -168,6 +249,14 @@ def gather_facts(
         for f in blank._meta.concrete_fields:
             if f.name not in {"id", "client", "created_at", "updated_at", "notes"}:
                 facts[f.name] = getattr(blank, f.name)
+    # Medicines (issue 19 point 2): the list drives the facts it implies, whatever the boxes say.
+    from_list = medicines.implied_facts(facts.get("medications"))
+    for name in medicines.fact_names():
+        sources = list(from_list.get(name, []))
+        if facts.get(name) and not sources:
+            sources.append("the box on the intake is ticked, no medicine of this kind is listed")
+        facts[name] = bool(sources)
+        facts[f"{name}_because"] = "; ".join(sources)
     facts["devices"] = list(facts.get("devices") or [])
     facts["platelets"] = facts.pop("platelets_per_ul", None)
     facts["neutrophils"] = facts.pop("neutrophils_per_ul", None)
@@ -187,7 +276,35 @@ def gather_facts(
         for code in ("mnsi_exam", "mnsi_exam_monofilament")
         for side in ("right", "left")
     )
-    facts["foot_wound_area"] = _site(facts.get("foot_wound_site", ""), default="foot")
+    ulcer_sides = [
+        side
+        for side in ("right", "left")
+        if any(
+            answers.get(f"{code}.{side}.ulceration") == "present"
+            for code in ("mnsi_exam", "mnsi_exam_monofilament")
+        )
+    ]
+    facts["foot_ulcer_on_exam_sides"] = ulcer_sides
+    facts["foot_wound_area"] = _site(
+        facts.get("foot_wound_site", "") if facts.get("foot_wound_or_ulcer") else "",
+        _feet(ulcer_sides),
+        default="foot",
+    )
+    facts["foot_ulcer_because"] = "; ".join(
+        (
+            [f"intake: foot wound or ulcer ({facts.get('foot_wound_site') or 'site not recorded'})"]
+            if facts.get("foot_wound_or_ulcer")
+            else []
+        )
+        + [f"MNSI exam: ulceration present, {side} foot" for side in ulcer_sides]
+    )
+    charcot_side = facts.get("foot_red_warm_swollen_side") or ""
+    facts["charcot_area"] = CHARCOT_AREAS.get(charcot_side, "both feet (which foot not recorded)")
+    facts["charcot_record"] = (
+        ""
+        if charcot_side in CHARCOT_AREAS
+        else " Record which foot on the intake to narrow this to one foot."
+    )
     facts["dvt_area"] = _site(facts.get("dvt_site", ""), default="affected limb")
     facts["devices_area"] = _site(facts.get("devices_site", ""), default="site of the port or line")
     facts["fragile_area"] = _site(
@@ -196,9 +313,7 @@ def gather_facts(
         facts.get("tumour_site", ""),
         default="affected area",
     )
-    facts["lymph_area"] = _site(
-        facts.get("lymphedema_site", ""), facts.get("lymph_nodes_site", ""), default="at-risk limb"
-    )
+    facts.update(_lymph_facts(facts))
     facts["trigger_area"] = _site(facts.get("trigeminal_trigger_zones", ""), default="face (trigger zones)")
     facts["settings"] = {
         "platelets_min": thresholds.platelets_min_per_ul,
@@ -242,11 +357,18 @@ def evaluate(facts: dict[str, Any]) -> list[FiredRule]:
         if rs.compiled[rule.id].matches(engine_facts):
             level = facts["settings"][rule.level_setting] if rule.level_setting else rule.level
             area, reason = _fill(rule.area, facts), _fill(rule.reason, facts)
+            # The basis compares the situation, not the advice: the reason as the rule states it.
+            basis_reason = reason
+            if rule.resolve:
+                reason = f"{reason} {_fill(rule.resolve, facts)}"
+            actions = [_fill(a, facts) for a in rule.actions]
             # A rule may name the facts that identify its situation; otherwise the filled-in area and reason do.
             if rule.basis:
                 basis = {"area": area} | {name: _plain(facts.get(name)) for name in rule.basis}
             else:
-                basis = {"area": area, "reason": reason}
-            fired.append(FiredRule(rule=rule, level=level, area=area, reason=reason, basis=basis))
+                basis = {"area": area, "reason": basis_reason}
+            fired.append(
+                FiredRule(rule=rule, level=level, area=area, reason=reason, basis=basis, actions=actions)
+            )
     fired.sort(key=lambda f: (LEVEL_ORDER[f.level], f.rule.id))
     return fired

@@ -196,7 +196,7 @@ def _safety_check(*, actor: User | None, client: Client, fresh: FreshRecord | No
             "applies_to": hit.rule.applies_to,
             "area": hit.area,
             "reason": hit.reason,
-            "actions": hit.rule.actions,
+            "actions": hit.actions,
             "effects": hit.rule.effects,
             "source": hit.rule.source,
             "basis": hit.basis,

@@ -80,7 +80,7 @@ def flag_clearance(request: AuthedHttpRequest, client_id: int, flag_id: int) -> 
     flag = get_object_or_404(SafetyFlag, pk=flag_id, client=client)
     form = ClearanceForm(request.POST)
     if form.is_valid():
-        run_service(
+        done = run_service(
             request,
             lambda: services.flag_record_clearance(
                 actor=request.user,
@@ -89,13 +89,15 @@ def flag_clearance(request: AuthedHttpRequest, client_id: int, flag_id: int) -> 
                 clearance_date=form.cleaned_data["clearance_date"],
                 note=form.cleaned_data["note"],
             ),
+            form=form,
             success=_("Clearance recorded."),
         )
-    else:
-        messages.error(
-            request, "; ".join(f"{k}: {' '.join(str(e) for e in v)}" for k, v in form.errors.items())
-        )
-    return redirect("clients:client", client_id=client.id)
+        if done.ok:
+            return redirect("clients:client", client_id=client.id)
+    # Refused (issue 19 point 11): the form again with what was typed and each error by its field.
+    return render(
+        request, "screening/flag_clearance.html", {"client": client, "flag": flag, "form": form}, status=422
+    )
 
 
 @login_required

@@ -238,7 +238,9 @@ def test_every_medical_fact_can_be_entered_on_the_page():
     from nervecare.clients.forms import MEDICAL_FORM_FIELDS
     from nervecare.clients.services import MEDICAL_FIELDS
 
-    assert sorted({*MEDICAL_FORM_FIELDS, "medications", "comorbidities", "devices"}) == sorted(MEDICAL_FIELDS)
+    assert sorted(
+        {*MEDICAL_FORM_FIELDS, "medications", "comorbidities", "devices", "lymph_node_sites"}
+    ) == sorted(MEDICAL_FIELDS)
 
 
 @pytest.mark.django_db

@@ -195,6 +195,11 @@ NO_CLINICAL_DATA = {
     "api:report_status": "a clinic report job's status (the download is audited: outcomes tests)",
     "outcomes:report_job": "a clinic report job's status page (the download is audited)",
     "interop:export-status": "a bulk export's status and file names (each file's download is audited)",
+    "api:import_presets": "the column presets (data shipped with NerveCare, and the clinic's mappings): no client",
+    "api:import_list": "the clinic's imports: file names, row counts and states (opening one is audited)",
+    "imports:index": "the clinic's imports: file names, row counts and states (opening one is audited)",
+    "imports:template": "an empty CSV template: no client",
+    "imports:export": "the page explaining the clinic export (the download itself is audited)",
 }
 # Allowed answers that show no data (a download not ready yet, a redirect): no read, no event.
 NO_DATA_STATUSES = {302, 404, 409}

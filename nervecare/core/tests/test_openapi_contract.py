@@ -11,7 +11,7 @@ from nervecare.clients.tests.factories import ClientFactory
 pytestmark = pytest.mark.django_db
 
 METHODS = {"get", "put", "post", "patch", "delete"}
-FILE_TYPES = {"text/csv", "text/calendar", "application/pdf"}
+FILE_TYPES = {"text/csv", "text/calendar", "application/pdf", "application/zip"}
 PUBLIC = {("get", "/api/v1/calendars/therapists/{token}.ics")}  # the token in the URL is the credential
 
 

@@ -39,6 +39,7 @@ from nervecare.core.models import AuditEvent
 from nervecare.core.tests.factories import UserFactory
 from nervecare.interop.models import ContactChangeProposal, ExportJob
 from nervecare.interop.tests.conftest import make_record
+from nervecare.ops.models import ClientDocument, ImportRun
 from nervecare.outcomes.models import ReportJob
 from nervecare.plans.models import CarePlan
 from nervecare.portal.models import ClientAccount, ClientIntake
@@ -85,7 +86,8 @@ KINDS: dict[str, Callable[[str, str], bool]] = {
     "clinic_admin": lambda role, side: role == "admin",
     # the clinic's set-up (no clinical data: details, staff, services, rooms, hours, closures): its admins
     "clinic_setup": lambda role, side: role == "admin",
-    # one object of the clinic's set-up (a colleague, a service, a room, a closure): its own admins only
+    # an admin-only object of the clinic (an import run; a colleague, a service, a room, a closure of the
+    # set-up): the clinic's admins, never another clinic's
     "clinic_admin_object": lambda role, side: role == "admin" and side != "foreign",
     # the portal: a client, their own data only
     "portal": lambda role, side: role == "client" and side == "own",
@@ -304,6 +306,20 @@ ROUTES: dict[str, Route] = {
     "api:restore_client": R("admin_clinical", body={}),
     "api:erase_client": R("admin_clinical", body={}),
     "api:export_client": R("clinical"),
+    # switching in and out (issue 16 §5) and documents (§6): ops/switching_api.py
+    "api:import_presets": R("clinic_admin"),
+    "api:import_list": R("clinic_admin"),
+    "api:import_create": R("clinic_admin", body={"kind": "clients", "content": "first_name\r\nA\r\n"}),
+    "api:import_get": R("clinic_admin_object"),
+    "api:import_mapping": R("clinic_admin_object", body={"mapping": {}}),
+    "api:import_dry_run": R("clinic_admin_object", body={}),
+    "api:import_commit": R("clinic_admin_object", body={}),
+    "api:clinic_export": R("clinic_admin"),
+    "api:document_list": R("clinical"),
+    "api:document_create": R(
+        "clinical", body={"kind": "letter", "title": "Letter", "content_base64": "JVBERi0xLjQK"}
+    ),
+    "api:document_get": R("clinical"),
     "api:list_tokens": R("signed_in"),
     "api:revoke_token": R("token_owner"),
     "api:list_instruments": R("signed_in"),
@@ -446,6 +462,13 @@ ROUTES: dict[str, Route] = {
     "privacy:restore": R("admin_clinical", method="POST", body={}),
     "privacy:erase": R("admin_clinical", method="POST", body={}),
     "privacy:export": R("clinical"),
+    "imports:index": R("clinic_admin"),
+    "imports:run": R("clinic_admin_object"),
+    "imports:commit": R("clinic_admin_object", method="POST", body={}),
+    "imports:template": R("clinic_admin", args={"kind": lambda s: "clients"}, object_free=True),
+    "imports:export": R("clinic_admin"),
+    "documents:list": R("clinical"),
+    "documents:download": R("clinical"),
     # sharing (clients app pages)
     "clients:share_add": R("clinical", method="POST", body={}),
     "clients:share_remove": R("clinical", method="POST", body={}),
@@ -582,7 +605,28 @@ def _side(actor: Any, therapist: Any, who: str, hours_earlier: int) -> SimpleNam
         status=ExportJob.Status.COMPLETED,
     )
     api_token = None
+    import_run = ImportRun.objects.create(
+        clinic_id=client.clinic_id,
+        kind="clients",
+        filename="old.csv",
+        sha256="0" * 64,
+        content="first_name\r\nA\r\n",
+        headers=["first_name"],
+        created_by=actor,
+    )
+    document = ClientDocument.objects.create(
+        clinic_id=client.clinic_id,
+        client=client,
+        kind="letter",
+        title="Letter",
+        content_type="application/pdf",
+        size=9,
+        sha256="0" * 64,
+        data=b"%PDF-1.4\n",
+    )
     return SimpleNamespace(
+        import_run=import_run,
+        document=document,
         who=who,
         first=first,
         last=last,
@@ -659,6 +703,8 @@ def _arg(found: Found, param: str, s: SimpleNamespace, route: Route) -> Any:
         "entry_id": s.waitlist.id,
         "token_id": s.api_token.id,
         "token": s.calendar_plain,
+        "run_id": s.import_run.pk,
+        "document_id": s.document.pk,
     }
     if param == "job_id":
         return s.export.pk if found.key.startswith("interop:") else s.report.id

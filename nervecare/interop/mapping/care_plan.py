@@ -15,6 +15,7 @@ from nervecare.interop.mapping.common import (
     iso,
     ref,
 )
+from nervecare.plans.selectors import BLOCKED_PREFIXES
 
 
 def care_plan(plan: Any) -> Resource:
@@ -52,8 +53,10 @@ def care_plan(plan: Any) -> Resource:
         "created": iso(plan.created_at),
         "activity": [{"detail": detail}],
     }
-    if plan.rationale:
-        res["description"] = " ".join(str(r) for r in plan.rationale)
+    # The standing reasons only: what blocks the plan changes and is not part of its description.
+    reasons = [str(r) for r in plan.rationale if not str(r).startswith(BLOCKED_PREFIXES)]
+    if reasons:
+        res["description"] = " ".join(reasons)
     if plan.start_date:
         end = plan.start_date + dt.timedelta(weeks=plan.course_weeks)
         res["period"] = {"start": iso(plan.start_date), "end": iso(end)}

@@ -12,8 +12,24 @@ from nervecare.interop.mapping.common import Resource, coding, concept, extensio
 
 
 @cache
+def _regions() -> dict[str, dict[str, Any]]:
+    return {r["code"]: r for r in load_yaml("clients/data/body_regions.yaml")["regions"]}
+
+
 def _region_labels() -> dict[str, str]:
-    return {r["code"]: r["label"] for r in load_yaml("clients/data/body_regions.yaml")["regions"]}
+    return {code: r["label"] for code, r in _regions().items()}
+
+
+def body_site(area: dict[str, Any]) -> dict[str, Any]:
+    """bodySite for one area: the region's SNOMED CT coding (clients/data/body_regions.yaml, from DICOM PS3.16)
+    and the region with its side in words (laterality is not pre-coordinated in the code)."""
+    region = _regions().get(area.get("region", ""))
+    site: dict[str, Any] = {"text": _area_text(area)}
+    if region and region.get("snomed"):
+        site = concept(
+            coding(codes.SNOMED, str(region["snomed"]), region.get("snomed_display")), text=site["text"]
+        )
+    return site
 
 
 def _area_text(area: dict[str, Any]) -> str:
@@ -49,7 +65,7 @@ def procedure(note: Any, values: dict[str, Any]) -> Resource:
         res["extension"] = [extension("massage-pressure", valueCode=values["pressure"])]
     areas = [a for a in values.get("areas_treated") or [] if isinstance(a, dict)]
     if areas:
-        res["bodySite"] = [{"text": _area_text(a)} for a in areas]
+        res["bodySite"] = [body_site(a) for a in areas]
     soap = [
         f"{label}: {values[name]}"
         for name, label in (

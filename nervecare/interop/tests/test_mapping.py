@@ -100,7 +100,11 @@ def test_every_diagnosis_code_maps(clinic):
     for code, entry in codes.diagnoses().items():
         condition = ConditionFactory(client=client, diagnosis_code=code)
         resource = fhir_valid(mapping.condition(condition))
-        assert (codes.SNOMED, entry["snomed"]) in codings(resource["code"])
+        if entry["snomed"]:
+            assert (codes.SNOMED, entry["snomed"]) in codings(resource["code"])
+        else:
+            # No equivalent or broader concept (E11.40, issue 19 point 5): no SNOMED CT coding at all.
+            assert not any(system == codes.SNOMED for system, _code in codings(resource["code"]))
         assert (codes.ICD10CM, entry["icd10cm"]) in codings(resource["code"])
 
 
@@ -222,6 +226,11 @@ def test_flag_care_plan_appointment_encounter_procedure(record):
         == (record.past.starts_at + datetime.timedelta(minutes=50)).isoformat()
     )
     assert [b["text"] for b in procedure["bodySite"]] == ["Foot (whole), both sides", "Lower back"]
+    # Each body site is coded in SNOMED CT (clients/data/body_regions.yaml, from DICOM PS3.16).
+    assert [codings(b) for b in procedure["bodySite"]] == [
+        {(codes.SNOMED, "56459004")},
+        {(codes.SNOMED, "52612000")},
+    ]
     mld = fhir_valid(mapping.procedure(record.note, current_values(record.note) | {"modality": "mld"}))
     assert (codes.CPT, "97140") in codings(mld["code"])
 

@@ -8,7 +8,8 @@ from django.core.management import call_command
 from nervecare.clients.models import Client, Condition
 from nervecare.core.models import Therapist, User
 from nervecare.plans.models import CarePlan
-from nervecare.scheduling.models import Appointment
+from nervecare.scheduling.models import Appointment, Closure
+from nervecare.scheduling.selectors import clinic_tz, closed_days
 from nervecare.screening.models import InstrumentResponse, SafetyFlag
 
 
@@ -20,6 +21,7 @@ def snapshot():
         "flags": SafetyFlag.objects.count(),
         "plans": CarePlan.objects.count(),
         "appointments": Appointment.objects.count(),
+        "closures": Closure.objects.count(),
         "names": sorted(Client.objects.values_list("last_name", flat=True)),
     }
 
@@ -51,6 +53,17 @@ def test_demo_seeds_a_realistic_clinic_and_a_second_run_adds_nothing():
         Appointment.objects.filter(status="completed").exists()
         and Appointment.objects.filter(status="booked").exists()
     )
+    # Closed days are visible from the start (a training day, public holidays), and never booked.
+    assert {"manual", "holiday"} <= set(Closure.objects.values_list("source", flat=True))
+    booked = Appointment.objects.filter(status="booked").select_related("clinic")
+    clinic = booked[0].clinic
+    tz = clinic_tz(clinic)
+    closed = closed_days(
+        clinic,
+        min(Closure.objects.values_list("starts_on", flat=True)),
+        max(Closure.objects.values_list("ends_on", flat=True)),
+    )
+    assert closed and not [a for a in booked if a.starts_at.astimezone(tz).date() in closed]
     call_command("demo", stdout=StringIO())
     assert snapshot() == first
 

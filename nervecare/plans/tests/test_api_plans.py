@@ -363,3 +363,30 @@ def test_safety_precautions_cannot_be_edited_away(api):
         content_type="application/json",
     )
     assert added.status_code == 200 and "Warm room" in added.json()["precautions"]
+
+
+# --- Issue 19 point 9: after a clearance the plan no longer says it cannot start -----------------------------
+def test_after_a_clearance_the_plan_no_longer_says_it_cannot_start(api, maria, proposed, therapist_user):
+    from django.urls import reverse
+
+    from nervecare.conftest import login
+
+    flag = SafetyFlag.objects.get(client=maria, rule_id="dvt_history", status="open")
+    r = api.post(
+        f"/api/v1/clients/{maria.id}/flags/{flag.id}/clearance",
+        {"clinician": "Dr Lee", "clearance_date": timezone.localdate().isoformat()},
+        content_type=JSON,
+    )
+    assert r.status_code == 200, r.content
+    plan = api.get(plan_url(maria, proposed)).json()
+    assert plan["rationale"]
+    assert not any("Cannot start yet" in line for line in plan["rationale"])
+    page = login(therapist_user).get(reverse("plans:plan", args=[maria.id, proposed["id"]]))
+    assert "Cannot start yet" not in page.content.decode()
+    # An older plan that stored the line when proposed reads the same way.
+    stored = CarePlan.objects.get(pk=proposed["id"])
+    stored.rationale = [*stored.rationale, "Cannot start yet: clearance — Recent deep vein thrombosis."]
+    stored.save()
+    assert not any(
+        "Cannot start yet" in line for line in api.get(plan_url(maria, proposed)).json()["rationale"]
+    )

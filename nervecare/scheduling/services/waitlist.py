@@ -15,7 +15,7 @@ from nervecare.core.models import Therapist, User
 from nervecare.core.permissions import clinic_id_of, require_scheduling
 from nervecare.core.services import audit_record
 from nervecare.scheduling.models import Appointment, Service, WaitlistEntry
-from nervecare.scheduling.selectors import clinic_tz
+from nervecare.scheduling.selectors import clinic_tz, closed_days
 from nervecare.scheduling.services.booking import appointment_book
 from nervecare.scheduling.services.checks import Booking, check_may_book
 
@@ -67,7 +67,8 @@ def waitlist_add(
 
 
 def waitlist_offer_freed(appointment: Appointment) -> WaitlistEntry | None:
-    """Offer a freed time to the first waiting client whose window, service and therapist fit."""
+    """Offer a freed time to the first waiting client whose window, service and therapist fit; never a time on
+    a day the clinic has closed since it was booked (closures are never offered)."""
     entry = (
         WaitlistEntry.objects.select_for_update(of=("self",))
         .filter(
@@ -83,6 +84,9 @@ def waitlist_offer_freed(appointment: Appointment) -> WaitlistEntry | None:
         .first()
     )
     if entry is None:
+        return None
+    day = appointment.starts_at.astimezone(clinic_tz(appointment.clinic)).date()
+    if closed_days(appointment.clinic_id, day, day):
         return None
     entry.status = WaitlistEntry.Status.OFFERED
     entry.offered_appointment_start = appointment.starts_at

@@ -89,6 +89,11 @@ def test_feed_has_the_required_calendar_and_event_properties(session, alice):
     assert str(cal["PRODID"]) == "-//NerveCare//Scheduling//EN"
     assert str(cal["X-WR-CALNAME"]) == "NerveCare: Alice (Riverside)"
     assert str(cal["X-WR-TIMEZONE"]) == "America/New_York"
+    # Both refresh hints are RFC 5545 durations (3.3.6), which is what Outlook and Apple Calendar parse
+    # (issue 19 point 14: X-PUBLISHED-TTL was written "0:15:00").
+    raw = therapist_feed(alice).decode()
+    assert "\r\nX-PUBLISHED-TTL:PT15M\r\n" in raw
+    assert "\r\nREFRESH-INTERVAL;VALUE=DURATION:PT15M\r\n" in raw
 
     (event,) = cal.walk("VEVENT")
     assert str(event["UID"]) == f"appointment-{session.pk}@nervecare"

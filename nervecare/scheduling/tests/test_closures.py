@@ -6,8 +6,10 @@ import datetime as dt
 import pytest
 import time_machine
 
+from nervecare.clients.tests.factories import ClientFactory
 from nervecare.conftest import login
-from nervecare.scheduling.models import Appointment, Closure
+from nervecare.scheduling import services
+from nervecare.scheduling.models import Appointment, Closure, WaitlistEntry
 from nervecare.scheduling.selectors import closed_days, free_slots
 from nervecare.scheduling.tests.factories import AppointmentFactory
 
@@ -153,3 +155,30 @@ def test_a_weekly_series_over_a_closed_day_is_refused_whole_listing_it(christmas
 def test_the_week_page_shows_the_closure(christmas, therapist_user):
     page = login(therapist_user).get(f"/calendar/?week=2026-12-21&therapist={christmas['alice'].id}")
     assert page.status_code == 200 and "Closed: Christmas Day" in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_time_freed_on_a_day_closed_since_is_not_offered_to_the_waitlist(course_world, front_desk_user):
+    booking = services.appointment_book(
+        actor=front_desk_user,
+        client=course_world["client"],
+        therapist_id=course_world["alice"].id,
+        service_id=course_world["service"].id,
+        starts_at=dt.datetime(2026, 12, 25, 10, 0),
+    )
+    entry = services.waitlist_add(
+        actor=front_desk_user,
+        client=ClientFactory(clinic=course_world["client"].clinic),
+        service_id=course_world["service"].id,
+        earliest=dt.datetime(2026, 12, 25, 8, 0),
+        latest=dt.datetime(2026, 12, 25, 18, 0),
+    )
+    # The clinic decides to close on Christmas Day after the booking was made; the desk cancels it.
+    Closure.objects.create(
+        clinic=course_world["client"].clinic, starts_on=CHRISTMAS, ends_on=CHRISTMAS, name="Christmas Day"
+    )
+    services.appointment_cancel(
+        actor=front_desk_user, appointment=booking.appointment, reason="clinic closed"
+    )
+    entry.refresh_from_db()
+    assert entry.status == WaitlistEntry.Status.WAITING and entry.offered_appointment_start is None

@@ -335,7 +335,9 @@ def test_mnsi_answers_raise_loss_of_protective_sensation(api, maria):
         pytest.param({"neutrophils_per_ul": 499}, "neutropenia", True, id="anc-499"),
         pytest.param({"neutrophils_per_ul": 500}, "neutropenia", False, id="anc-500"),
         pytest.param({"platelets_per_ul": 49_999}, "low_platelets", True, id="platelets-49999"),
-        pytest.param({"platelets_per_ul": 50_000}, "low_platelets", False, id="platelets-50000"),
+        # "safe only above 50,000" (Ng et al. 2018): exactly 50,000 flags.
+        pytest.param({"platelets_per_ul": 50_000}, "low_platelets", True, id="platelets-50000"),
+        pytest.param({"platelets_per_ul": 50_001}, "low_platelets", False, id="platelets-50001"),
     ],
 )
 def test_safety_thresholds_follow_the_clinical_reference(api, maria, medical, rule, fires):

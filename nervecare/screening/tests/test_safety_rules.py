@@ -183,13 +183,42 @@ def test_anticoagulants_or_bleeding_disorder_modify_to_no_deep_pressure(fact):
     assert hit.rule.effects["max_pressure"] == "moderate"
 
 
-def test_platelets_just_below_50000_raise_a_flag_and_50000_does_not():
-    hit = only("low_platelets", medical={"platelets_per_ul": 49_999})
+# --- Thresholds at their edges (issue 19 point 4): each side of each threshold, read from its source --------
+# clinical-reference.md §2: "platelets ≤ 50,000/µL (safe only above 50,000)" — Ng et al. 2018 (safe if
+# platelets > 50,000); so exactly 50,000 flags and 50,001 does not.
+@pytest.mark.parametrize("count", [49_999, 50_000])
+def test_platelets_at_or_below_50000_raise_a_flag(count):
+    hit = only("low_platelets", medical={"platelets_per_ul": count})
     assert hit.level == "modify"  # default policy: gentle touch only
     assert hit.rule.effects["max_pressure"] == "light"
-    assert "49999" in hit.reason and "50000" in hit.reason
-    quiet("low_platelets", medical={"platelets_per_ul": 50_000})
+    assert str(count) in hit.reason and "50000" in hit.reason
+    assert "at or below" in hit.reason
+
+
+def test_platelets_above_50000_do_not_flag():
+    quiet("low_platelets", medical={"platelets_per_ul": 50_001})
     quiet("low_platelets", medical={"platelets_per_ul": None})
+
+
+def test_the_clinic_platelet_threshold_is_inclusive_too():
+    strict = SafetyThresholds(platelets_min_per_ul=75_000)
+    assert only("low_platelets", medical={"platelets_per_ul": 75_000}, thresholds=strict)
+    quiet("low_platelets", medical={"platelets_per_ul": 75_001}, thresholds=strict)
+
+
+@pytest.mark.parametrize(
+    ("months_ago", "flags"),
+    # "DVT history (within ~6 months of treatment)": whole months completed; 6 months and 20 days is
+    # still within about 6 months (the safer reading), 7 whole months is not.
+    [(0, True), (6, True), (7, False)],
+)
+def test_dvt_history_window_edges(months_ago, flags):
+    dvt_date = {0: TODAY, 6: datetime.date(2025, 11, 26), 7: datetime.date(2025, 11, 15)}[months_ago]
+    medical = {"dvt_history": True, "dvt_date": dvt_date}
+    if flags:
+        assert only("dvt_history", medical=medical).level == "clearance"
+    else:
+        quiet("dvt_history", medical=medical)
 
 
 def test_platelet_threshold_and_policy_are_clinic_settings():
@@ -276,15 +305,19 @@ def test_other_devices_are_not_a_vascular_access_flag():
 @pytest.mark.parametrize(
     "medical",
     [
-        {"lymph_nodes_removed": True, "lymph_nodes_site": "left axilla"},
-        {"lymphedema": True, "lymphedema_site": "left axilla"},
+        {
+            "lymph_nodes_removed": True,
+            "lymph_node_sites": ["axillary_left"],
+            "lymph_nodes_site": "left axilla",
+        },
+        {"lymphedema": True, "lymphedema_site": "left arm"},
     ],
     ids=["nodes-removed", "lymphedema"],
 )
 def test_lymph_node_removal_or_lymphedema_modifies_the_at_risk_limb(medical):
     hit = only("lymphedema_risk", medical=medical)
     assert hit.level == "modify"
-    assert hit.area == "left axilla"
+    assert hit.area == "left arm"
     assert any("lymphatic drainage only by" in a.lower() for a in hit.rule.actions)
 
 

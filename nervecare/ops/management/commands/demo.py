@@ -176,6 +176,7 @@ CASES: list[dict[str, Any]] = [
         },
         "medical": {
             "lymph_nodes_removed": True,
+            "lymph_node_sites": ["axillary_left"],
             "lymph_nodes_site": "left axilla",
             "lymphedema": True,
             "lymphedema_site": "left arm",
@@ -380,7 +381,7 @@ CASES: list[dict[str, Any]] = [
     },
     {  # suspected Charcot foot -> stop
         "condition": {"type": "peripheral", "cause": "diabetes_t2", "numbness": 8, "pain": 2},
-        "medical": {"foot_red_warm_swollen": True},
+        "medical": {"foot_red_warm_swollen": True, "foot_red_warm_swollen_side": "right"},
         "body_map": feet("numbness", 8, ("toes", "sole", "foot_dorsum", "ankle")),
         "screen": {"mnsi_history": mnsi({1, 8, 9, 14}, no_on_7=True, no_on_13=True)},
         "goals": "Help with the swelling in my right foot.",
