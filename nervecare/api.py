@@ -9,6 +9,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from nervecare.billing.api import router as billing_router
 from nervecare.clients.api import router as clients_router
 from nervecare.core.api import router as core_router
 from nervecare.core.api.audit import router as audit_router
@@ -32,6 +33,7 @@ from nervecare.plans.api import router as plans_router
 from nervecare.plans.services import PlanBlockedError
 from nervecare.scheduling.api import router as scheduling_router
 from nervecare.scheduling.calendar_api import router as calendar_router
+from nervecare.scheduling.desk_api import router as desk_router
 from nervecare.scheduling.overview_api import router as overview_router
 from nervecare.scheduling.services import BookingConflictError, SessionBlockedError
 from nervecare.screening.api import router as screening_router
@@ -71,9 +73,11 @@ api.add_router("", screening_router)
 api.add_router("", plans_router)
 api.add_router("", scheduling_router)
 api.add_router("", calendar_router)
+api.add_router("", desk_router)
 api.add_router("", overview_router)
 api.add_router("", visits_router)
 api.add_router("", outcomes_router)
+api.add_router("", billing_router)
 api.add_router("", audit_router)
 api.add_router("", interop_router)
 api.add_router("", setup_router)

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "nervecare.scheduling",
     "nervecare.visits",
     "nervecare.outcomes",
+    "nervecare.billing",
     "nervecare.interop",
     "nervecare.portal",
     "nervecare.web",
@@ -287,6 +288,8 @@ NERVECARE_API_ANON_RATE = os.environ.get("NERVECARE_API_ANON_RATE", "off" if TES
 # Bytes of one FHIR referral Bundle (413 beyond); entries, nesting and string lengths are bounded in
 # nervecare/interop/limits.py, so one referral cannot hold a worker.
 NERVECARE_FHIR_MAX_BODY = env_int("NERVECARE_FHIR_MAX_BODY", 1_000_000)
+# Bytes of one document attached to a client (a letter, clearance or referral): ops/documents.py.
+NERVECARE_DOCUMENT_MAX_BYTES = env_int("NERVECARE_DOCUMENT_MAX_BYTES", 10 * 1024 * 1024)
 # Seconds an API token (with its user) stays in the cache between database lookups; 0 = look up every request.
 # On by default only with Redis: every app process shares it, so revoking a token or changing its user (which
 # drops the entry) takes effect at once everywhere. A cache local to each process could not promise that.
@@ -308,8 +311,6 @@ REDIS_URL = os.environ.get("REDIS_URL", "")  # empty: the job queue is a SQLite 
 NERVECARE_JOBS_IMMEDIATE = env_bool("NERVECARE_JOBS_IMMEDIATE", TESTING)  # run jobs inline (tests)
 NERVECARE_REMINDER_LEAD_HOURS = env_int("NERVECARE_REMINDER_LEAD_HOURS", 24)
 NERVECARE_REMINDER_MAX_ATTEMPTS = env_int("NERVECARE_REMINDER_MAX_ATTEMPTS", 5)
-# How long before an appointment a client may still cancel it in the portal.
-NERVECARE_CANCEL_POLICY_HOURS = env_int("NERVECARE_CANCEL_POLICY_HOURS", 24)
 # Absolute calendar feed URLs (e.g. https://care.example.org); empty: the request's host.
 NERVECARE_PUBLIC_URL = os.environ.get("NERVECARE_PUBLIC_URL", "")
 # The audit trail of reads and writes of clinical data. Switch off only to measure its cost (load test).

@@ -14,6 +14,7 @@ urlpatterns = [
     path("fhir/R4/", include("nervecare.interop.urls")),
     path("portal/", include((portal_urls.urlpatterns + privacy_urls.portal_urlpatterns, "portal"))),
     path("audit/", include("nervecare.core.audit.urls")),
+    path("", include("nervecare.billing.urls")),
     path("", include("nervecare.outcomes.urls")),
     path("", include("nervecare.visits.urls")),
     path("", include("nervecare.scheduling.urls")),

@@ -15,6 +15,10 @@ a template and the selector that gives its context, so the page needs no import 
 flags card the page is refused, as above.
 
 List filters: the client list filters by data of the apps above (the plan's status); each registers its filter.
+
+Client registered: the front desk registers a new client with contact details only; the portal registers
+what follows (the invitation to complete the intake before the first visit). A hook returns a sentence for the
+desk (what was sent, or why nothing could be), or None.
 """
 
 from collections.abc import Callable
@@ -167,3 +171,27 @@ def add_list_filter(list_filter: ListFilter) -> ListFilter:
 
 def list_filters() -> list[ListFilter]:
     return list(_list_filters.values())
+
+
+class ClientRegisteredHook(Protocol):
+    def __call__(self, *, actor: User, client: Client) -> str | None: ...
+
+
+_client_registered: list[ClientRegisteredHook] = []
+
+
+def on_client_registered(hook: ClientRegisteredHook) -> ClientRegisteredHook:
+    """Register a hook run after the front desk registers a client (idempotent: once per function)."""
+    if hook not in _client_registered:
+        _client_registered.append(hook)
+    return hook
+
+
+def client_registered(*, actor: User, client: Client) -> list[str]:
+    """Run the registered hooks in the caller's transaction; the sentences they return, for the desk."""
+    notes = []
+    for hook in _client_registered:
+        note = hook(actor=actor, client=client)
+        if note:
+            notes.append(note)
+    return notes

@@ -9,7 +9,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from nervecare.clients import bodymap, lymph, medicines
-from nervecare.clients.hooks import FreshRecord, record_changed
+from nervecare.clients.hooks import FreshRecord, client_registered, record_changed
 from nervecare.clients.models import (
     CLIENT_FIELDS,
     CONDITION_FIELDS,
@@ -27,7 +27,12 @@ from nervecare.clients.selectors import portal_user_id_of
 from nervecare.core.audit import audited_bulk_create
 from nervecare.core.errors import FieldErrors, full_clean_or_collect
 from nervecare.core.models import Therapist, User
-from nervecare.core.permissions import clinic_id_of, require_clinical, require_clinical_or_own_record
+from nervecare.core.permissions import (
+    clinic_id_of,
+    require_clinical,
+    require_clinical_or_own_record,
+    require_scheduling,
+)
 from nervecare.core.services import audit_record, model_changes
 from nervecare.core.vocab import load_yaml
 
@@ -246,6 +251,48 @@ def intake_create(
     record_changed(actor=actor, client=new_client, fresh=fresh)
     new_client.__dict__["_fresh_record"] = fresh  # for the caller's response: selectors.take_fresh_record
     return new_client
+
+
+# What the front desk records about a new client: who they are and how to reach them, nothing clinical.
+CONTACT_FIELDS = (
+    "first_name",
+    "last_name",
+    "date_of_birth",
+    "email",
+    "phone",
+    "address",
+    "emergency_contact_name",
+    "emergency_contact_phone",
+)
+
+
+@transaction.atomic
+def client_register(*, actor: User, data: dict[str, Any]) -> tuple[Client, list[str]]:
+    """The front desk registers a new client with contact details only (no intake: the client fills it in
+    through the portal before the first visit). Returns the client and what the registered hooks did (the
+    portal's invitation), as sentences for the desk. A therapist's new client is their own."""
+    require_scheduling(actor)
+    clinic_id = clinic_id_of(actor)
+    errors: dict[str, str] = {}
+    _unknown_fields(data, CONTACT_FIELDS, "", errors)
+    cleaned = {k: (v.strip() if isinstance(v, str) else v) for k, v in data.items() if k in CONTACT_FIELDS}
+    for key in ("first_name", "last_name"):
+        if not cleaned.get(key):
+            errors[key] = "required"
+    if not cleaned.get("date_of_birth"):
+        errors["date_of_birth"] = "required"
+    if not cleaned.get("email") and not cleaned.get("phone"):
+        errors["email"] = "give an email address or a phone number, so the clinic can reach the client"
+    new_client = Client(clinic_id=clinic_id, created_by=actor, **cleaned)
+    full_clean_or_collect(new_client, errors, exclude=["clinic", "primary_therapist", "created_by"])
+    _check_birth_date(new_client.date_of_birth, errors, "date_of_birth")
+    if errors:
+        raise FieldErrors(errors)
+    if actor.role == User.Role.THERAPIST:
+        new_client.primary_therapist = Therapist.objects.filter(user=actor, clinic_id=clinic_id).first()
+    new_client.save()
+    audit_record(actor=actor, action="create", obj=new_client, summary="Registered with contact details")
+    return new_client, client_registered(actor=actor, client=new_client)
 
 
 def _apply_update(

@@ -66,7 +66,7 @@ def _route_errors(
 @login_required
 def client_list(request: AuthedHttpRequest) -> HttpResponse:
     if not request.user.is_clinical and request.user.role == "front_desk":
-        return redirect("scheduling:week")  # the front desk works from the calendar, not clinical records
+        return redirect("scheduling:desk_clients")  # the desk's search: contact details only
     form = ClientFilterForm(
         request.GET or None, therapists=selectors.therapists_for_clinic(clinic_id_of(request.user))
     )

@@ -9,6 +9,10 @@ Role checks (this module: every `require_*` lives here, and a test keeps it so)
 - `require_setup_admin`: the clinic's set-up (details, booking rules, thresholds, staff, services, rooms,
   hours, closures): the clinic's own admins, and only for their own clinic (never an installation superuser).
 - `require_portal_user`: the client portal is for clients only.
+- `require_billing`: money (prices, invoices, payments, courses, fees; no clinical content): admins and the front
+  desk. `require_billing_admin`: voiding, refunding, waiving a fee, prices and the clinic's money settings:
+  admins only. `require_billing_view`: reading money records (courses left, a therapist's own takings):
+  admins, the front desk and therapists (billing/selectors.py narrows a therapist to their own).
 - `require_clinical_or_own_record` / `require_scheduling_or_own_record`: staff of the given kind, or the
   client themself through the portal. The platform knows no client record: "own" means the actor is the
   record's portal user (`owner_user_id` returns that user's id, asked only when the actor is a client).
@@ -36,6 +40,9 @@ Object-level rules (which rows a user may see: in each app's selectors, built on
 - core/services.py: `api_tokens_visible_to`.
 - setup/selectors.py: `staff_get_for_admin`, `therapist_get_for_admin`, `service_get_for_admin`,
   `room_get_for_admin`, `closure_get_for_admin`, `time_off_get_for_admin` (the admin's own clinic only).
+- billing/selectors.py: `invoice_get_for_user`, `payment_get_for_user`, `course_get_for_user`,
+  `fee_get_for_user`, `billing_client_get_for_user` (the clinic's clients for admins and the desk),
+  `invoice_get_for_client` (a client's own documents, after portal.selectors decided the client).
 """
 
 from collections.abc import Callable
@@ -141,3 +148,26 @@ def require_scheduling_or_own_record(user: User, *, owner_user_id: Callable[[], 
             raise PermissionDenied("A client may only book for themself.")
         return
     require_scheduling(user)
+
+
+def _has_role(user: User, roles: set[str]) -> bool:
+    return bool(user.is_authenticated and user.clinic_id is not None and user.role in roles)
+
+
+def require_billing(user: User) -> None:
+    """Money (invoices, payments, courses, fees): the clinic's admins and front desk; no clinical content."""
+    if not _has_role(user, {User.Role.ADMIN, User.Role.FRONT_DESK}):
+        raise PermissionDenied("Only the clinic's front desk and admins handle money.")
+
+
+def require_billing_admin(user: User) -> None:
+    """Voiding an invoice, refunding, waiving a fee, prices and money settings: the clinic's admins only."""
+    if not _is_clinic_admin(user):
+        raise PermissionDenied("Only a clinic admin may void, refund, waive fees or set prices.")
+
+
+def require_billing_view(user: User) -> None:
+    """Reading money records: admins, the front desk, and therapists (their own takings, their clients'
+    courses: the selectors narrow)."""
+    if not _has_role(user, {User.Role.ADMIN, User.Role.FRONT_DESK, User.Role.THERAPIST}):
+        raise PermissionDenied("Only the clinic's staff may see its money records.")

@@ -31,3 +31,13 @@ def checkpoint_audit_trail() -> int:
     except (audit_checkpoint.CheckpointError, OSError):
         logger.exception("audit checkpoint failed (the trail no longer matches, or the file)")
         return 0
+
+
+@huey.task(retries=5, retry_delay=60)
+def send_email(subject: str, body: str, recipients: list[str]) -> int:
+    """One email sent by the queue, retried for a while if the mail server refuses (the caller's request
+    is not held up by, nor lost to, a slow or down server). Enqueue it on commit, so a rolled-back write
+    sends nothing."""
+    from django.core.mail import send_mail
+
+    return send_mail(subject, body, None, recipients)

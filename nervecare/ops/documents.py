@@ -16,6 +16,7 @@ from typing import Any
 import filetype
 from django.conf import settings
 from django.db import transaction
+from django.http import Http404
 
 from nervecare.clients.models import Client
 from nervecare.clients.selectors import client_get_for_user
@@ -121,8 +122,6 @@ def documents_for_client(user: User, client_id: int) -> tuple[Client, list[Clien
 
 def document_get_for_user(user: User, client_id: int, document_id: int) -> ClientDocument:
     """One document with its bytes, or 404; the read is audited (who opened which document)."""
-    from django.http import Http404
-
     client = client_get_for_user(user, client_id)
     document = ClientDocument.objects.filter(pk=document_id, client=client).first()
     if document is None:

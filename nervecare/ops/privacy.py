@@ -22,6 +22,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from nervecare.billing.models import Course, Fee, Invoice, Payment
 from nervecare.clients.models import Client
 from nervecare.core.errors import FieldErrors
 from nervecare.core.models import Clinic, User
@@ -223,6 +224,12 @@ def _historical_models_for_client() -> list[tuple[type[models.Model], str]]:
     return out
 
 
+def client_has_money_records(client_id: int) -> bool:
+    return any(
+        model.objects.filter(client_id=client_id).exists() for model in (Invoice, Payment, Course, Fee)
+    )
+
+
 @transaction.atomic
 def client_erase(*, actor: User | None, client: Client, today: dt.date | None = None) -> dict[str, int]:
     """Erase everything held about a deleted client whose retention period has passed, in one transaction.
@@ -242,6 +249,12 @@ def client_erase(*, actor: User | None, client: Client, today: dt.date | None = 
             client, retention_ends_on(client) or timezone.now().date(), client.clinic.record_retention_years
         )
     client_id, clinic_id = client.pk, client.clinic_id
+    if client_has_money_records(client_id):
+        # Invoices, payments, courses and fees are accounting records the clinic must keep (tax law), and they
+        # are never deleted (billing's triggers): the record with them cannot be erased.
+        raise FieldErrors(
+            {"client": _("this client has invoices, courses or fees, which are kept as accounting records")}
+        )
     counts: dict[str, int] = {}
 
     def gone(label: str, result: tuple[int, dict[str, int]]) -> None:

@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import QuerySet
 from django.http import Http404
@@ -14,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from nervecare.clients.models import Client, Condition, ConsentText, MedicalContext
 from nervecare.core.bounds import SCHEDULE
-from nervecare.core.models import Therapist, User
+from nervecare.core.models import Clinic, Therapist, User
 from nervecare.core.permissions import require_portal_user
 from nervecare.outcomes.analysis import client_outcomes
 from nervecare.outcomes.reports.client import client_report_pdf
@@ -100,7 +99,7 @@ def upcoming_appointments(client: Client) -> QuerySet[Appointment]:
             starts_at__gte=timezone.now(),
             status__in=(Appointment.Status.BOOKED, Appointment.Status.CHECKED_IN),
         )
-        .select_related("therapist", "service", "room")
+        .select_related("therapist", "service", "room", "clinic")
         .order_by("starts_at")
     )
 
@@ -223,10 +222,10 @@ BOOKING_WEEKS = 3
 SLOTS_PER_DAY = 10
 
 
-def booking_notice_hours() -> int:
-    """The clinic's policy: a session booked online starts at least this long from now (it is also how late
-    it can be cancelled online), NERVECARE_CANCEL_POLICY_HOURS."""
-    return int(getattr(settings, "NERVECARE_CANCEL_POLICY_HOURS", 24))
+def booking_notice_hours(clinic: Clinic) -> int:
+    """The clinic's rule: a session booked online starts at least this long from now (Clinic.min_notice_hours;
+    scheduling.rules enforces it on booking)."""
+    return clinic.min_notice_hours
 
 
 def active_plan(client: Client) -> CarePlan | None:
@@ -307,13 +306,14 @@ def booking_options(
         others or len(qualified_therapists(client.clinic_id, service, plan)) > len(therapists)
     )
     tz = ZoneInfo(client.clinic.timezone)
-    not_before = now + datetime.timedelta(hours=booking_notice_hours())
+    not_before = now + datetime.timedelta(hours=booking_notice_hours(client.clinic))
     start = not_before.astimezone(tz).date()
+    horizon = now.astimezone(tz).date() + datetime.timedelta(days=client.clinic.booking_horizon_days)
     slots = free_slots(
         clinic=client.clinic,
         service=service,
         start=start,
-        end=start + datetime.timedelta(weeks=BOOKING_WEEKS),
+        end=min(start + datetime.timedelta(weeks=BOOKING_WEEKS), horizon),
         therapists=therapists,
         limit=2000,
         now=not_before,

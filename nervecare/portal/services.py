@@ -28,10 +28,12 @@ from nervecare.core.errors import FieldErrors
 from nervecare.core.models import User
 from nervecare.core.permissions import require_clinical
 from nervecare.core.services import audit_record
+from nervecare.core.tasks import send_email
 from nervecare.portal import selectors
 from nervecare.portal.models import ClientAccount, ClientIntake, DiaryEntry
 from nervecare.scheduling import reminders
 from nervecare.scheduling.models import Appointment
+from nervecare.scheduling.rules import client_booking_error, client_change_error
 from nervecare.scheduling.services import (
     Booking,
     appointment_book,
@@ -51,15 +53,9 @@ def _username_for(client: Client) -> str:
     return f"client-{client.pk}"
 
 
-@transaction.atomic
-def client_invite(*, actor: User, client: Client, request: HttpRequest | None = None) -> ClientAccount:
-    """Create (or reuse) the client's portal sign-in with no usable password and email a set-password link.
-
-    The link is Django's password-reset token: single use (it changes with the password) and it expires after
-    PASSWORD_RESET_TIMEOUT."""
-    require_clinical(actor)
-    if client.clinic_id != actor.clinic_id:
-        raise Http404("No such client.")
+def _account_for_invitation(*, actor: User, client: Client) -> ClientAccount:
+    """The client's portal sign-in with no usable password (made now, or the one made before), marked
+    invited by the actor."""
     if not client.email:
         raise FieldErrors({"email": "add the client's email address before inviting them"})
     account = ClientAccount.objects.select_related("user").filter(client=client).first()
@@ -82,6 +78,14 @@ def client_invite(*, actor: User, client: Client, request: HttpRequest | None = 
     account.invited_by = actor
     account.full_clean()
     account.save()
+    return account
+
+
+def _invitation(
+    client: Client, account: ClientAccount, request: HttpRequest | None, *, intake: bool
+) -> tuple[str, str]:
+    """The invitation's subject and body, with its set-password link (Django's password-reset token: single
+    use, it changes with the password, and it expires after PASSWORD_RESET_TIMEOUT)."""
     user = account.user
     path = reverse(
         "portal:set_password",
@@ -92,15 +96,48 @@ def client_invite(*, actor: User, client: Client, request: HttpRequest | None = 
     )
     base = getattr(settings, "NERVECARE_PUBLIC_URL", "") or ""
     link = request.build_absolute_uri(path) if request is not None else base.rstrip("/") + path
-    context = {"client": client, "clinic": client.clinic, "link": link, "username": user.username}
-    send_mail(
+    context = {
+        "client": client,
+        "clinic": client.clinic,
+        "link": link,
+        "username": user.username,
+        "intake": intake,
+    }
+    return (
         render_to_string("portal/email/invite_subject.txt", context).strip(),
         render_to_string("portal/email/invite_body.txt", context),
-        None,
-        [client.email],
     )
+
+
+@transaction.atomic
+def client_invite(*, actor: User, client: Client, request: HttpRequest | None = None) -> ClientAccount:
+    """Create (or reuse) the client's portal sign-in with no usable password and email a set-password link."""
+    require_clinical(actor)
+    if client.clinic_id != actor.clinic_id:
+        raise Http404("No such client.")
+    account = _account_for_invitation(actor=actor, client=client)
+    subject, body = _invitation(client, account, request, intake=False)
+    send_mail(subject, body, None, [client.email])
     audit_record(actor=actor, action="update", obj=client, summary="Portal invitation sent")
     return account
+
+
+def invite_registered_client(*, actor: User, client: Client) -> str | None:
+    """After the front desk registers a client (clients.hooks.on_client_registered): invite them to the
+    portal to sign the consent and complete the intake before their first visit. The email goes through the
+    job queue once the registration is committed (retried if the mail server is down). Returns what the desk
+    is told."""
+    if not client.email:
+        return (
+            "No email address: no portal invitation was sent. Ask the client to complete the intake "
+            "with the therapist before the first session, or add an email address and invite them."
+        )
+    account = _account_for_invitation(actor=actor, client=client)
+    subject, body = _invitation(client, account, None, intake=True)
+    recipient = client.email
+    transaction.on_commit(lambda: send_email(subject, body, [recipient]))
+    audit_record(actor=actor, action="update", obj=client, summary="Portal invitation sent (intake)")
+    return f"The portal invitation to complete the intake before the first visit was sent to {recipient}."
 
 
 @transaction.atomic
@@ -182,10 +219,6 @@ def diary_entry_save(
     return entry
 
 
-def cancel_policy_hours() -> int:
-    return int(getattr(settings, "NERVECARE_CANCEL_POLICY_HOURS", 24))
-
-
 @transaction.atomic
 def portal_appointment_cancel(
     *,
@@ -199,19 +232,16 @@ def portal_appointment_cancel(
     with the client as the actor: that service only accepts staff."""
     client = selectors.client_for_portal_user(user)
     appointment = (
-        Appointment.objects.select_for_update(of=("self",)).filter(pk=appointment_id, client=client).first()
+        Appointment.objects.select_for_update(of=("self",))
+        .select_related("clinic")
+        .filter(pk=appointment_id, client=client)
+        .first()
     )
     if appointment is None:
         raise Http404("No such appointment.")
-    if appointment.status != Appointment.Status.BOOKED:
-        raise FieldErrors({"status": "only a booked appointment can be cancelled"})
-    hours = cancel_policy_hours()
-    if appointment.starts_at - timezone.now() < datetime.timedelta(hours=hours):
-        raise FieldErrors(
-            {
-                "starts_at": f"appointments can be cancelled online up to {hours} hours before; please call the clinic"
-            }
-        )
+    blocked = client_change_error(appointment)
+    if blocked:
+        raise FieldErrors({"starts_at": f"This appointment cannot be changed online: {blocked}."})
     appointment.status = Appointment.Status.CANCELLED
     appointment.cancelled_at = timezone.now()
     appointment.cancelled_by = user
@@ -250,13 +280,9 @@ def portal_appointment_book(*, user: User, slot: str, replace_id: int | None = N
     reason = selectors.booking_block_reason(client, plan, service, rescheduling=replace_id is not None)
     if reason is not None or plan is None or service is None:  # without a plan or a service, reason says so
         raise FieldErrors({"slot": str(reason)})
-    hours = selectors.booking_notice_hours()
-    if starts_at < timezone.now() + datetime.timedelta(hours=hours):
-        raise FieldErrors(
-            {
-                "slot": f"sessions can be booked online at least {hours} hours ahead; for a sooner time please call"
-            }
-        )
+    rule = client_booking_error(client.clinic, starts_at)
+    if rule:
+        raise FieldErrors({"slot": rule})
     if replace_id is not None:
         old = portal_appointment_cancel(user=user, appointment_id=replace_id, reason=CLIENT_RESCHEDULE_REASON)
         if old.plan_id not in (None, plan.id):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from nervecare.portal import views
+from nervecare.portal import billing_views, views
 
 app_name = "portal"
 urlpatterns = [
@@ -13,6 +13,10 @@ urlpatterns = [
     path("appointments.ics", views.calendar_download, name="calendar"),
     path("progress/", views.progress, name="progress"),
     path("progress/report.pdf", views.report_download, name="report"),
+    path("invoices/", billing_views.invoices, name="invoices"),
+    path("invoices/<int:invoice_id>/pdf/", billing_views.invoice_download, name="invoice_pdf"),
+    path("invoices/<int:invoice_id>/receipt/", billing_views.receipt_download, name="invoice_receipt"),
+    path("superbill.pdf", billing_views.superbill_download, name="superbill"),
     path("book/", views.book, name="book"),
     path("book/confirm/", views.book_confirm, name="book_confirm"),
     path("about-you/", views.intake, name="intake"),

@@ -2,7 +2,6 @@
 so an id from another client's record can only ever give a 404."""
 
 from collections.abc import Callable
-from datetime import timedelta
 from functools import wraps
 from zoneinfo import ZoneInfo
 
@@ -29,6 +28,7 @@ from nervecare.portal import selectors, services
 from nervecare.portal.forms import RATING_CHOICES, ClientIntakeForm, DiaryForm
 from nervecare.portal.models import ClientIntake
 from nervecare.scheduling.calendar import client_ics
+from nervecare.scheduling.rules import client_change_error
 from nervecare.scheduling.services import BookingConflictError, SessionBlockedError
 from nervecare.screening import instruments
 from nervecare.screening.forms import instrument_form_fields
@@ -155,19 +155,14 @@ def diary(request: AuthedHttpRequest, client) -> HttpResponse:
 @client_view
 def appointments(request: AuthedHttpRequest, client) -> HttpResponse:
     upcoming = list(selectors.upcoming_appointments(client))
-    hours = services.cancel_policy_hours()
+    now = timezone.now()
     return render(
         request,
         "portal/appointments.html",
         {
             "client": client,
-            "appointments": upcoming,
-            "changeable": {
-                a.id
-                for a in upcoming
-                if a.status == a.Status.BOOKED and a.starts_at - timezone.now() >= timedelta(hours=hours)
-            },
-            "policy_hours": hours,
+            "appointments": [(a, client_change_error(a, now=now)) for a in upcoming],
+            "policy_hours": client.clinic.cancellation_notice_hours,
         },
     )
 
@@ -244,7 +239,7 @@ def book(request: AuthedHttpRequest, client) -> HttpResponse:
             **options,
             "others": others,
             "replace": selectors.own_appointment(client, replace) if replace else None,
-            "notice_hours": selectors.booking_notice_hours(),
+            "notice_hours": selectors.booking_notice_hours(client.clinic),
             "error": request.GET.get("error", "") in BOOKING_MESSAGES
             and BOOKING_MESSAGES[request.GET["error"]],
         },

@@ -55,6 +55,11 @@ class SeriesForm(forms.Form):
 class RescheduleForm(forms.Form):
     day = ScheduleDateField(widget=DateInput(), label=_("New date"))
     at = forms.TimeField(widget=TimeInput(), label=_("New time"))
+    therapist_id = forms.TypedChoiceField(coerce=int, required=False, empty_value=None, label=_("Therapist"))
+
+    def __init__(self, *args, therapists=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["therapist_id"].choices = [(t.id, t.display_name) for t in therapists]
 
 
 class CancelForm(forms.Form):
@@ -71,6 +76,44 @@ class BookOneForm(forms.Form):
     therapist_id = forms.TypedChoiceField(coerce=int, label=_("Therapist"))
     day = ScheduleDateField(widget=DateInput(), label=_("Date"))
     at = forms.TimeField(widget=TimeInput(), label=_("Time"))
+    room_id = forms.TypedChoiceField(coerce=int, required=False, empty_value=None, label=_("Room"))
+
+    def __init__(self, *args, clients=(), services=(), therapists=(), rooms=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["client_id"].choices = [
+            (c["id"], f"{c['last_name']}, {c['first_name']}") for c in clients
+        ]
+        self.fields["service_id"].choices = [(s.id, f"{s.name} ({s.minutes} min)") for s in services]
+        self.fields["therapist_id"].choices = [(t.id, t.display_name) for t in therapists]
+        self.fields["room_id"].choices = [("", "—"), *((r.id, r.name) for r in rooms)]
+
+
+class RegisterClientForm(forms.Form):
+    """The front desk's new client: who they are and how to reach them (no clinical detail)."""
+
+    first_name = forms.CharField(max_length=100, label=_("First name"))
+    last_name = forms.CharField(max_length=100, label=_("Last name"))
+    date_of_birth = forms.DateField(widget=DateInput(), label=_("Date of birth"))
+    email = forms.EmailField(required=False, label=_("Email (the intake invitation goes here)"))
+    phone = forms.CharField(max_length=40, required=False, label=_("Phone"))
+    address = forms.CharField(
+        max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}), label=_("Address")
+    )
+    emergency_contact_name = forms.CharField(max_length=200, required=False, label=_("Emergency contact"))
+    emergency_contact_phone = forms.CharField(
+        max_length=40, required=False, label=_("Emergency contact's phone")
+    )
+
+
+class WaitlistForm(forms.Form):
+    client_id = forms.TypedChoiceField(coerce=int, label=_("Client"))
+    service_id = forms.TypedChoiceField(coerce=int, label=_("Service"))
+    therapist_id = forms.TypedChoiceField(
+        coerce=int, required=False, empty_value=None, label=_("Therapist (any qualified if empty)")
+    )
+    earliest = ScheduleDateField(widget=DateInput(), label=_("From (date)"))
+    latest = ScheduleDateField(widget=DateInput(), label=_("Until (date)"))
+    note = forms.CharField(max_length=300, required=False, label=_("Note (e.g. mornings only)"))
 
     def __init__(self, *args, clients=(), services=(), therapists=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -78,4 +121,15 @@ class BookOneForm(forms.Form):
             (c["id"], f"{c['last_name']}, {c['first_name']}") for c in clients
         ]
         self.fields["service_id"].choices = [(s.id, f"{s.name} ({s.minutes} min)") for s in services]
-        self.fields["therapist_id"].choices = [(t.id, t.display_name) for t in therapists]
+        self.fields["therapist_id"].choices = [("", "—"), *((t.id, t.display_name) for t in therapists)]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("earliest") and data.get("latest") and data["latest"] < data["earliest"]:
+            self.add_error("latest", _("must be on or after the first date"))
+        return data
+
+
+class OfferForm(forms.Form):
+    therapist_id = forms.IntegerField(min_value=1)
+    starts_at = forms.DateTimeField()

@@ -217,6 +217,8 @@ class Appointment(TimeStampedModel):
     )
     cancel_reason = models.CharField(max_length=300, blank=True)
     checked_in_at = models.DateTimeField(null=True, blank=True)
+    # When the client left (the front desk's check-out, which completes the visit); undone within the day.
+    checked_out_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -290,6 +292,7 @@ class WaitlistEntry(TimeStampedModel):
     latest = models.DateTimeField()
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.WAITING)
     offered_appointment_start = models.DateTimeField(null=True, blank=True)
+    offered_at = models.DateTimeField(null=True, blank=True)
     offered_therapist = models.ForeignKey(
         Therapist, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -321,6 +321,41 @@ def clients_for_booking(user: User, search: str = "") -> list[dict[str, Any]]:
     return rows
 
 
+def client_contacts(user: User, search: str, *, limit: int = 50) -> list[dict[str, Any]]:
+    """The front desk's client search: every word of `search` must match a first or last name, the email or
+    the phone. Contact details and the next session only, never clinical content; only clients the user may
+    book (clients_bookable_by)."""
+    require_scheduling(user)
+    qs = clients_bookable_by(user)
+    for word in search.split()[:5]:
+        qs = qs.filter(
+            Q(first_name__icontains=word)
+            | Q(last_name__icontains=word)
+            | Q(email__icontains=word)
+            | Q(phone__icontains=word)
+        )
+    rows: list[dict[str, Any]] = [
+        dict(row)
+        for row in qs.order_by("last_name", "first_name", "id").values(
+            "id", "first_name", "last_name", "date_of_birth", "email", "phone"
+        )[:limit]
+    ]
+    upcoming: dict[int, datetime] = {}
+    for client_id, starts_at in (
+        Appointment.objects.filter(
+            client_id__in=[r["id"] for r in rows],
+            starts_at__gte=timezone.now(),
+            status__in=("booked", "checked_in"),
+        )
+        .order_by("starts_at")
+        .values_list("client_id", "starts_at")
+    ):
+        upcoming.setdefault(client_id, starts_at)
+    for row in rows:
+        row["next_appointment"] = upcoming.get(row["id"])
+    return rows
+
+
 def record_card_upcoming(user: User, client: Client) -> dict[str, Any]:
     """The record page's sessions card: the next five sessions booked (not cancelled)."""
     return {

@@ -6,10 +6,11 @@ from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse, QueryDict
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -132,7 +133,11 @@ def appointment_detail(request: AuthedHttpRequest, appointment_id: int) -> HttpR
     appointment = selectors.appointment_get_for_user(request.user, appointment_id)
     tz = selectors.clinic_tz(appointment.clinic)
     local = appointment.starts_at.astimezone(tz)
-    form = RescheduleForm(request.POST or None, initial={"day": local.date(), "at": local.time()})
+    form = RescheduleForm(
+        request.POST or None,
+        initial={"day": local.date(), "at": local.time(), "therapist_id": appointment.therapist_id},
+        therapists=Therapist.objects.filter(clinic_id=appointment.clinic_id, active=True),
+    )
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -141,7 +146,10 @@ def appointment_detail(request: AuthedHttpRequest, appointment_id: int) -> HttpR
                     form.cleaned_data["day"], form.cleaned_data["at"], tz, field="at"
                 )
                 services.appointment_reschedule(
-                    actor=request.user, appointment=appointment, starts_at=starts_at
+                    actor=request.user,
+                    appointment=appointment,
+                    starts_at=starts_at,
+                    therapist_id=form.cleaned_data.get("therapist_id"),
                 )
             except FieldErrors as exc:
                 for key, message in exc.errors.items():
@@ -153,7 +161,7 @@ def appointment_detail(request: AuthedHttpRequest, appointment_id: int) -> HttpR
                 status = 409
             else:
                 messages.success(request, _("Appointment moved."))
-                return redirect("scheduling:appointment", appointment_id=appointment.id)
+                return redirect(_next(request) or reverse("scheduling:appointment", args=[appointment.id]))
         else:
             status = 422
     return render(
@@ -167,15 +175,32 @@ def appointment_detail(request: AuthedHttpRequest, appointment_id: int) -> HttpR
             "form": form,
             "cancel_form": CancelForm(),
             "clinical": can_see_client(request.user, appointment.client),
+            "next": _next(request),
+            "day_url": f"{reverse('scheduling:day')}?date={local.date().isoformat()}",
         },
         status=status,
     )
+
+
+def _next(request: AuthedHttpRequest) -> str:
+    """Where to go back to after an action (the day view), if it is a page of this site."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return ""
+
+
+APPOINTMENT_ACTIONS = {"cancel", "check-in", "no-show", "check-out", "undo-check-in", "undo-check-out"}
 
 
 @login_required
 @require_POST
 def appointment_action(request: AuthedHttpRequest, appointment_id: int, action: str) -> HttpResponse:
     appointment = selectors.appointment_get_for_user(request.user, appointment_id)
+    if action not in APPOINTMENT_ACTIONS:
+        raise Http404("No such action.")
     try:
         if action == "cancel":
             services.appointment_cancel(
@@ -192,11 +217,20 @@ def appointment_action(request: AuthedHttpRequest, appointment_id: int, action: 
         elif action == "no-show":
             services.appointment_no_show(actor=request.user, appointment=appointment)
             messages.success(request, _("Marked as a no-show."))
+        elif action == "check-out":
+            services.check_out(actor=request.user, appointment=appointment)
+            messages.success(request, _("Checked out."))
+        elif action == "undo-check-in":
+            services.appointment_check_in_undo(actor=request.user, appointment=appointment)
+            messages.success(request, _("Check-in undone."))
+        elif action == "undo-check-out":
+            services.check_out_undo(actor=request.user, appointment=appointment)
+            messages.success(request, _("Check-out undone."))
     except FieldErrors as exc:
         messages.error(request, "; ".join(exc.errors.values()))
     except services.SessionBlockedError as exc:
         messages.error(request, exc.message_for(request.user))
-    return redirect("scheduling:appointment", appointment_id=appointment.id)
+    return redirect(_next(request) or reverse("scheduling:appointment", args=[appointment.id]))
 
 
 def _replacements(post: QueryDict) -> dict[int, datetime]:
@@ -228,6 +262,15 @@ def _series_choices(client: Client, plan: CarePlan) -> tuple[list[Service], list
     return svc, therapists
 
 
+def series_booked_text(booked: int, skipped: int) -> str:
+    """'1 session booked; 1 date skipped.' — singular and plural right; the skipped part only when some were
+    (issue 19 point 9: the page said "1 dates skipped")."""
+    text = ngettext("%(n)d session booked", "%(n)d sessions booked", booked) % {"n": booked}
+    if skipped:
+        text += "; " + ngettext("%(s)d date skipped", "%(s)d dates skipped", skipped) % {"s": skipped}
+    return text + "."
+
+
 def _series_booked(
     request: AuthedHttpRequest,
     client: Client,
@@ -237,11 +280,7 @@ def _series_booked(
     tz: ZoneInfo,
 ) -> HttpResponse:
     """After booking: say what was booked, then the plan (for clinical staff) or the therapist's week."""
-    booked, skipped = len(result["appointments"]), len(result["skipped"])
-    text = ngettext("%(n)d session booked", "%(n)d sessions booked", booked) % {"n": booked}
-    if skipped:
-        text += "; " + ngettext("%(s)d date skipped", "%(s)d dates skipped", skipped) % {"s": skipped}
-    messages.success(request, text + ".")
+    messages.success(request, series_booked_text(len(result["appointments"]), len(result["skipped"])))
     if result["skipped_dates"]:
         messages.info(request, _("Skipped: %s.") % "; ".join(result["skipped_dates"]))
     for warning in result["warnings"]:
@@ -324,6 +363,13 @@ def book_series(request: AuthedHttpRequest, client_id: int, plan_id: int) -> Htt
     )
 
 
+def _booking_initial(request: AuthedHttpRequest) -> dict[str, str]:
+    """What the day view's "Book" link (or a client search's) fills in: therapist, room, date, time, client.
+    Only shown as the form's first values: the form validates whatever is posted."""
+    keys = {"therapist": "therapist_id", "room": "room_id", "day": "day", "at": "at", "client": "client_id"}
+    return {field: request.GET[key][:40] for key, field in keys.items() if request.GET.get(key)}
+
+
 @login_required
 def booking_desk(request: AuthedHttpRequest) -> HttpResponse:
     """The front desk's booking page: one appointment, or a plan's course (with sessions left to book)."""
@@ -334,9 +380,11 @@ def booking_desk(request: AuthedHttpRequest) -> HttpResponse:
     therapists = list(Therapist.objects.filter(clinic=clinic, active=True))
     form = BookOneForm(
         request.POST or None,
+        initial=_booking_initial(request),
         clients=selectors.clients_for_booking(request.user),
         services=selectors.services_for_clinic(clinic.id),
         therapists=therapists,
+        rooms=selectors.rooms_for_clinic(clinic.id),
     )
     status = 200
     if request.method == "POST":
@@ -351,6 +399,7 @@ def booking_desk(request: AuthedHttpRequest) -> HttpResponse:
                     therapist_id=data["therapist_id"],
                     service_id=data["service_id"],
                     starts_at=localtime.combine_to_utc(data["day"], data["at"], tz, field="at"),
+                    room_id=data.get("room_id"),
                 )
             except FieldErrors as exc:
                 for key, message in exc.errors.items():
@@ -365,11 +414,19 @@ def booking_desk(request: AuthedHttpRequest) -> HttpResponse:
                 messages.success(request, _("Booked."))
                 for warning in booking.warnings:
                     messages.warning(request, warning)
-                return redirect("scheduling:appointment", appointment_id=booking.appointment.id)
+                return redirect(
+                    _next(request) or reverse("scheduling:appointment", args=[booking.appointment.id])
+                )
     courses = [(c, p) for c in clients for p in c["active_plans"] if p["remaining"] > 0]
     return render(
         request,
         "scheduling/booking_desk.html",
-        {"form": form, "courses": courses, "q": request.GET.get("q", ""), "tz": tz.key},
+        {
+            "form": form,
+            "courses": courses,
+            "q": request.GET.get("q", ""),
+            "tz": tz.key,
+            "next": _next(request),
+        },
         status=status,
     )

@@ -19,7 +19,7 @@ def dashboard(request: AuthedHttpRequest) -> HttpResponse:
     if user.role == "client":
         return redirect("portal:home")
     if not user.is_clinical:
-        return redirect("scheduling:week")  # the front desk works from the calendar, not clinical records
+        return redirect("scheduling:day")  # the front desk works from the day view, not clinical records
     context = dashboard_selectors.dashboard(user)
     audit_list(user, Client, dashboard_selectors.dashboard_client_ids(context), "Dashboard viewed")
     return render(request, "web/dashboard.html", context)

@@ -95,9 +95,8 @@ def test_front_desk_cannot_open_clinical_pages(front_desk_user, clinic):
     client = ClientFactory(clinic=clinic)
     http = login(front_desk_user)
     home = http.get("/")
-    assert (
-        home.status_code == 302 and home["Location"] == "/calendar/"
-    )  # the front desk starts at the calendar
+    assert home.status_code == 302 and home["Location"] == "/day/"  # the front desk starts at the day view
+    assert http.get("/clients/")["Location"] == "/desk/clients/"  # and searches contact details only
     assert http.get(f"/clients/{client.id}/").status_code == 403
     assert http.get("/clients/new/").status_code == 403
 

@@ -99,6 +99,20 @@ KINDS: dict[str, Callable[[str, str], bool]] = {
     "requester": lambda role, side: role == "therapist" and side == "own",
     # secret-link routes (calendar feed, password-set link): the secret is the credential, not the session
     "secret_link": lambda role, side: True,
+    # money (issue 17): the front desk and admins, never another clinic's; no clinical content
+    "billing": lambda role, side: role in ("admin", "front_desk") and side != "foreign",
+    # money acts only admins do (void, refund, credit, waive, identifiers)
+    "billing_admin": lambda role, side: role == "admin" and side in ("own", "other"),
+    # clinic-wide money pages and lists (prices, the day's takings)
+    "clinic_billing": lambda role, side: role in ("admin", "front_desk"),
+    # clinic-wide money settings and the books: admins
+    "clinic_billing_admin": lambda role, side: role == "admin",
+    # takings (revenue): admins all, a therapist their own; no client named
+    "takings": lambda role, side: role in ("admin", "therapist"),
+    # a course's sessions left: the desk and admins, and the therapists who see the client
+    "billing_view": lambda role, side: (
+        (role in ("admin", "front_desk") and side != "foreign") or (role == "therapist" and side == "own")
+    ),
 }
 
 ROLES = ["anonymous", "admin", "therapist", "front_desk", "client", "other_admin"]
@@ -364,6 +378,21 @@ ROUTES: dict[str, Route] = {
     "api:add_waitlist": R("booking", body=lambda s: _waitlist(s), object_in_body=True),
     "api:list_waitlist": R("staff"),
     "api:accept_waitlist": R("booking", body={}),
+    # the front desk's day (scheduling/desk_api.py)
+    "api:get_day": R("staff"),
+    "api:check_out": R("scheduling"),
+    "api:undo_check_in": R("scheduling"),
+    "api:undo_check_out": R("scheduling"),
+    "api:search_clients": R("staff", bookable_only=True, query=lambda s: f"?search={s.last}"),
+    "api:register_client": R(
+        "staff",
+        body={"first_name": "Nora", "last_name": "Halvorsen", "date_of_birth": "1961-07-09", "phone": "1"},
+    ),
+    "api:get_day_list": R("scheduling"),
+    "api:email_day_list": R("scheduling", body={"date": "2030-01-07"}),
+    "api:waitlist_matches": R("booking"),
+    "api:waitlist_offer": R("booking", body={"therapist_id": 1, "starts_at": "2030-01-07T10:00:00Z"}),
+    "api:waitlist_withdraw": R("booking", body={}),
     "api:calendar_therapist_feed": R("secret_link"),
     "api:client_appointments_ics": R("scheduling"),
     "api:calendar_token_new": R("scheduling"),
@@ -453,6 +482,14 @@ ROUTES: dict[str, Route] = {
         "scheduling", method="POST", body={}, args={"action": lambda s: "no-show"}
     ),
     "scheduling:book_series": R("booking"),
+    "scheduling:day": R("staff"),
+    "scheduling:day_list": R("staff"),
+    "scheduling:day_list_email": R("staff", method="POST", body={}),
+    # searched by first name: the search box echoes the query, and the matrix looks for the last name
+    "scheduling:desk_clients": R("staff", bookable_only=True, query=lambda s: f"?q={s.first}"),
+    "scheduling:desk_register": R("staff"),
+    "scheduling:waitlist": R("staff"),
+    "scheduling:waitlist_action": R("booking", method="POST", body={}, args={"action": lambda s: "withdraw"}),
     # the audit trail: a clinic's admins only, never another clinic's events
     "audit:events": R("clinic_admin"),
     "audit:export": R("clinic_admin"),
@@ -493,6 +530,90 @@ ROUTES: dict[str, Route] = {
     "portal:invite": R("clinical", method="POST", body={}),
     "screening:instruments": R("clinic_clinical"),
     **SETUP_ROUTES,
+    # money (issue 17)
+    "api:list_prices": R("clinic_billing"),
+    "api:set_price": R(
+        "clinic_billing_admin", body=lambda s: {"service_id": s.record.past.service_id, "amount": "1.00"}
+    ),
+    "api:get_settings": R("clinic_billing"),
+    "api:patch_settings": R("clinic_billing_admin", body={}),
+    "api:put_provider_ids": R("billing_admin", body={}),
+    "api:checkout": R(
+        "billing",
+        body=lambda s: {"client_id": s.client.id, "appointment_ids": [s.record.past.id]},
+        object_in_body=True,
+        ok=(201,),
+    ),
+    "api:list_invoices": R("clinic_billing"),
+    "api:get_invoice": R("billing", args={"invoice_id": lambda s: _invoice(s).id}),
+    "api:invoice_pdf_route": R("billing", args={"invoice_id": lambda s: _invoice(s).id}),
+    "api:invoice_receipt_route": R("billing", args={"invoice_id": lambda s: _invoice(s).id}),
+    "api:add_payment": R(
+        "billing", args={"invoice_id": lambda s: _invoice(s).id}, body={"method": "cash", "amount": "1.00"}
+    ),
+    "api:void_invoice": R(
+        "billing_admin", args={"invoice_id": lambda s: _invoice(s).id}, body={"reason": "x"}
+    ),
+    "api:credit_invoice": R(
+        "billing_admin", args={"invoice_id": lambda s: _invoice(s).id}, body={"amount": "1.00", "reason": "x"}
+    ),
+    "api:email_invoice": R("billing", args={"invoice_id": lambda s: _invoice(s).id}, body={}),
+    "api:refund_payment": R(
+        "billing_admin", args={"payment_id": lambda s: _payment(s).id}, body={"amount": "1.00", "reason": "x"}
+    ),
+    "api:client_account": R("billing"),
+    "api:sell_course": R(
+        "billing", body=lambda s: {"service_id": s.record.past.service_id, "sessions": 2, "price": "10.00"}
+    ),
+    "api:get_course": R("billing_view", args={"course_id": lambda s: _course(s).id}),
+    "api:transfer_course": R(
+        "billing",
+        args={"course_id": lambda s: _course(s).id},
+        body=lambda s: {"to_client_id": s.client.id, "reason": "x"},
+    ),
+    "api:waive_fee": R("billing_admin", args={"fee_id": lambda s: _fee(s).id}, body={"reason": "x"}),
+    "api:invoice_fee": R("billing", args={"fee_id": lambda s: _fee(s).id}, body={}),
+    "api:superbill": R("clinical"),
+    "api:report_day": R("clinic_billing"),
+    "api:report_aging": R("clinic_billing_admin"),
+    "api:report_revenue": R("takings"),
+    "api:report_liabilities": R("clinic_billing_admin"),
+    "api:export_csv": R("clinic_billing_admin"),
+    "billing:home": R("clinic_billing"),
+    "billing:client": R("billing"),
+    "billing:checkout": R("billing", method="POST", body={}),
+    "billing:course_sell": R("billing", method="POST", body={}),
+    "billing:superbill": R("clinical"),
+    "billing:invoice": R("billing", args={"invoice_id": lambda s: _invoice(s).id}),
+    "billing:invoice_pdf": R("billing", args={"invoice_id": lambda s: _invoice(s).id}),
+    "billing:invoice_receipt": R("billing", args={"invoice_id": lambda s: _invoice(s).id}),
+    "billing:invoice_pay": R(
+        "billing", method="POST", body={}, args={"invoice_id": lambda s: _invoice(s).id}
+    ),
+    "billing:invoice_void": R(
+        "billing_admin", method="POST", body={"reason": "x"}, args={"invoice_id": lambda s: _invoice(s).id}
+    ),
+    "billing:invoice_credit": R(
+        "billing_admin", method="POST", body={}, args={"invoice_id": lambda s: _invoice(s).id}
+    ),
+    "billing:invoice_email": R(
+        "billing", method="POST", body={}, args={"invoice_id": lambda s: _invoice(s).id}
+    ),
+    "billing:payment_refund": R(
+        "billing_admin", method="POST", body={}, args={"payment_id": lambda s: _payment(s).id}
+    ),
+    "billing:fee_waive": R(
+        "billing_admin", method="POST", body={"reason": "x"}, args={"fee_id": lambda s: _fee(s).id}
+    ),
+    "billing:fee_invoice": R("billing", method="POST", body={}, args={"fee_id": lambda s: _fee(s).id}),
+    "billing:prices": R("clinic_billing"),
+    "billing:books": R("clinic_billing_admin"),
+    "billing:export": R("clinic_billing_admin"),
+    "billing:takings": R("takings"),
+    "portal:invoices": R("portal"),
+    "portal:invoice_pdf": R("portal", args={"invoice_id": lambda s: _invoice(s).id}),
+    "portal:invoice_receipt": R("portal", args={"invoice_id": lambda s: _invoice(s).id}),
+    "portal:superbill": R("portal"),
 }
 
 # Prefixes left out of the matrix on purpose: Django's admin site (the installation operator only, no clinic:
@@ -677,6 +798,76 @@ def _intake(s: SimpleNamespace) -> ClientIntake:
     return intake
 
 
+def _invoice(s: SimpleNamespace) -> Any:
+    """An issued invoice of the side's client (made on first use), with a cash payment on it."""
+    from decimal import Decimal
+
+    from nervecare.billing.models import Invoice, Payment
+    from nervecare.billing.services.invoices import LineDraft, issue
+
+    found = Invoice.objects.filter(client=s.client).order_by("pk").first()
+    if found is None:
+        found = issue(
+            actor=s.therapist.user,
+            client=s.client,
+            drafts=[LineDraft(kind="service", description="Session", unit_price=Decimal("50.00"))],
+        )
+        Payment.objects.create(
+            clinic_id=found.clinic_id,
+            client=s.client,
+            invoice=found,
+            method="cash",
+            amount=Decimal("10.00"),
+            currency=found.currency,
+            received_at=timezone.now(),
+            received_by=s.therapist.user,
+        )
+    return found
+
+
+def _payment(s: SimpleNamespace) -> Any:
+    return _invoice(s).payments.order_by("pk").first()
+
+
+def _course(s: SimpleNamespace) -> Any:
+    from decimal import Decimal
+
+    from nervecare.billing.models import Course
+
+    course, _ = Course.objects.get_or_create(
+        client=s.client,
+        defaults={
+            "clinic_id": s.client.clinic_id,
+            "service_id": s.record.past.service_id,
+            "name": "Course",
+            "sessions_total": 4,
+            "price": Decimal("200.00"),
+            "currency": "USD",
+            "sold_at": timezone.now(),
+            "sold_by": s.therapist.user,
+        },
+    )
+    return course
+
+
+def _fee(s: SimpleNamespace) -> Any:
+    from decimal import Decimal
+
+    from nervecare.billing.models import Fee
+
+    fee, _ = Fee.objects.get_or_create(
+        appointment=s.record.future,
+        defaults={
+            "clinic_id": s.client.clinic_id,
+            "client": s.client,
+            "kind": "no_show",
+            "amount": Decimal("30.00"),
+            "currency": "USD",
+        },
+    )
+    return fee
+
+
 def _proposal(s: SimpleNamespace) -> ContactChangeProposal:
     """A pending contact-change proposal for the side's client (made on first use)."""
     proposal, _ = ContactChangeProposal.objects.get_or_create(
@@ -798,7 +989,7 @@ def _send(http: HttpClient, method: str, url: str, route: Route, found: Found, s
 
 
 DENIED = {401, 403, 404}
-HOME_REDIRECTS = ("/accounts/login/", "/calendar/", "/portal/", "/")
+HOME_REDIRECTS = ("/accounts/login/", "/calendar/", "/day/", "/desk/clients/", "/portal/", "/")
 
 
 def _is_denied(response: Any) -> bool:

@@ -128,12 +128,28 @@ def run_check_job(run_id: str, actor_id: int) -> None:
         dry_run(actor, run, progress=True)
     except FieldErrors as exc:
         _failed(actor, run, {"stage": "failed", "detail": "; ".join(exc.errors.values())})
+    except Exception:
+        # A job that dies must not leave the page saying "Importing" for ever.
+        logger.exception("import %s: the check failed", run.pk)
+        _failed(actor, run, {"stage": "failed", "detail": UNEXPECTED})
+        raise
 
 
 def run_execute_job(run_id: str, actor_id: int) -> None:
-    """The job queue's import of a large file."""
+    """The job queue's import of a large file (nothing is written if it fails)."""
     run = ImportRun.objects.get(pk=run_id)
-    execute(User.objects.get(pk=actor_id), run)
+    actor = User.objects.get(pk=actor_id)
+    try:
+        execute(actor, run)
+    except Exception:
+        logger.exception("import %s: the import failed", run.pk)
+        _failed(actor, run, {**run.report, "stage": "failed", "detail": UNEXPECTED})
+        raise
+
+
+UNEXPECTED = (
+    "Nothing was imported: the job stopped on an unexpected error (logged). Try again, or ask for help."
+)
 
 
 _COUNT_WORDS = {

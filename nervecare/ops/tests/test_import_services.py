@@ -353,3 +353,19 @@ def test_the_clinic_export_holds_every_table_as_csv_and_json_and_nothing_of_anot
     assert "core.apitoken" not in counts and manifest["tables"]["clients.client"] == 2
     assert name.startswith("nervecare-riverside-")
     assert AuditEvent.objects.filter(summary__startswith="Clinic-wide export").exists()
+
+
+def test_a_job_that_dies_says_so_and_writes_nothing(admin, monkeypatch):
+    from nervecare.ops.importing import steps
+
+    monkeypatch.setattr(services, "INLINE_ROWS", 1)
+    run = _run(admin, CLIENTS)
+
+    def boom(**kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(steps, "apply_clients", boom)
+    services.import_commit(actor=admin, run=run)  # the queue logs the job's exception
+    run.refresh_from_db()
+    assert run.status == ImportRun.Status.FAILED and "unexpected error" in run.report["detail"]
+    assert not Client.objects.exists()

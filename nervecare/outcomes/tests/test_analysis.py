@@ -277,3 +277,27 @@ def test_a_future_point_is_not_judged_and_the_next_one_is_a_preview(rosa):
 def test_query_count_is_fixed(rosa, django_assert_max_num_queries):
     with django_assert_max_num_queries(10):
         outcomes(rosa)
+
+
+def test_the_next_reevaluation_date_is_the_plan_pages(clinic, alice_therapist):
+    """Issue 19 point 9: the outcomes page and the plan page show the same next re-evaluation date — the
+    booked re-evaluation visit (scheduling.selectors.plan_progress)."""
+    from nervecare.scheduling.selectors import plan_progress
+    from nervecare.scheduling.tests.factories import AppointmentFactory
+
+    client = new_client(clinic, pain=6)
+    plan = plan_for(client, alice_therapist)
+    course(client, alice_therapist, [6, 6], plan=plan)
+    visit = AppointmentFactory(
+        client=client,
+        therapist=alice_therapist,
+        plan=plan,
+        status="booked",
+        starts_at=now() + dt.timedelta(days=9, hours=3),
+        due_measures=["nrs_pain", "pgic"],
+    )
+    expected = plan_progress(plan)["next_reevaluation"]["starts_at"]
+    assert expected == visit.starts_at
+    r = outcomes(client)
+    assert r["next_reevaluation"]["date"] == expected
+    assert r["next_reevaluation"]["appointment_id"] == visit.id

@@ -160,7 +160,8 @@ def test_cancel_within_policy(carla, therapist_user, settings):
         and far.cancel_reason == "cancelled by the client"
         and far.cancelled_by == user
     )
-    settings.NERVECARE_CANCEL_POLICY_HOURS = 2
+    client.clinic.cancellation_notice_hours = 2
+    client.clinic.save()
     http.post(f"/portal/appointments/{near.id}/cancel/")
     near.refresh_from_db()
     assert near.status == "cancelled"

@@ -20,6 +20,7 @@ from nervecare.scheduling.services.checks import (
     SessionBlockedError,
     check_may_book,
 )
+from nervecare.scheduling.services.daylist import day_list_email
 from nervecare.scheduling.services.hours import exception_add, exception_remove, working_hours_set
 from nervecare.scheduling.services.series import (
     course_weekdays,
@@ -30,10 +31,19 @@ from nervecare.scheduling.services.series import (
 from nervecare.scheduling.services.status import (
     appointment_cancel,
     appointment_check_in,
+    appointment_check_in_undo,
     appointment_complete,
     appointment_no_show,
+    check_out,
+    check_out_undo,
 )
-from nervecare.scheduling.services.waitlist import waitlist_accept, waitlist_add, waitlist_offer_freed
+from nervecare.scheduling.services.waitlist import (
+    waitlist_accept,
+    waitlist_add,
+    waitlist_offer,
+    waitlist_offer_freed,
+    waitlist_withdraw,
+)
 
 __all__ = [
     "Booking",
@@ -42,11 +52,15 @@ __all__ = [
     "appointment_book",
     "appointment_cancel",
     "appointment_check_in",
+    "appointment_check_in_undo",
     "appointment_complete",
     "appointment_no_show",
     "appointment_reschedule",
     "booking_access_release",
     "check_may_book",
+    "check_out",
+    "check_out_undo",
+    "day_list_email",
     "course_weekdays",
     "exception_add",
     "exception_remove",
@@ -55,6 +69,8 @@ __all__ = [
     "series_reschedule_rest",
     "waitlist_accept",
     "waitlist_add",
+    "waitlist_offer",
     "waitlist_offer_freed",
+    "waitlist_withdraw",
     "working_hours_set",
 ]

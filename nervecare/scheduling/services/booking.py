@@ -13,7 +13,7 @@ from nervecare.core.errors import FieldErrors
 from nervecare.core.models import Therapist, User
 from nervecare.core.permissions import require_scheduling
 from nervecare.core.services import audit_record
-from nervecare.scheduling import reminders
+from nervecare.scheduling import reminders, rules
 from nervecare.scheduling.models import Appointment, Series
 from nervecare.scheduling.selectors import clinic_tz
 from nervecare.scheduling.services.access import _booking_access_grant, booking_access_release
@@ -106,6 +106,10 @@ def appointment_book(
     starts_at = localtime.to_utc(starts_at, clinic_tz(client.clinic), field="starts_at")
     if starts_at < timezone.now() - timedelta(minutes=5):
         raise FieldErrors({"starts_at": "cannot be in the past"})
+    if actor.role == User.Role.CLIENT:  # a client booking themself: the clinic's notice and horizon
+        rule = rules.client_booking_error(client.clinic, starts_at)
+        if rule:
+            raise FieldErrors({"starts_at": rule})
     errors.update(_qualification_errors(therapist, service, plan))
     errors.update(_therapist_access_errors(actor, client, therapist))
     req = _request(

@@ -91,7 +91,62 @@ def waitlist_offer_freed(appointment: Appointment) -> WaitlistEntry | None:
     entry.status = WaitlistEntry.Status.OFFERED
     entry.offered_appointment_start = appointment.starts_at
     entry.offered_therapist_id = appointment.therapist_id
+    entry.offered_at = timezone.now()
     entry.save()
+    return entry
+
+
+def _entry_for(actor: User, entry: WaitlistEntry) -> WaitlistEntry:
+    """The entry, locked, once the actor may book its client (the same 404 as for a record they cannot see)."""
+    entry = (
+        WaitlistEntry.objects.select_for_update(of=("self",))
+        .select_related("client__clinic", "service")
+        .get(pk=entry.pk)
+    )
+    check_may_book(actor, entry.client)
+    return entry
+
+
+@transaction.atomic
+def waitlist_offer(
+    *, actor: User, entry: WaitlistEntry, therapist_id: int, starts_at: datetime
+) -> WaitlistEntry:
+    """Offer a waiting (or already offered) client a free time: the desk calls them, then books it with
+    waitlist_accept. The time must lie in the entry's window; whether it is still free is checked on booking."""
+    require_scheduling(actor)
+    entry = _entry_for(actor, entry)
+    if entry.status not in (WaitlistEntry.Status.WAITING, WaitlistEntry.Status.OFFERED):
+        raise FieldErrors({"status": f"this waitlist entry is {entry.status}: nothing to offer"})
+    starts_at = localtime.to_utc(starts_at, clinic_tz(entry.client.clinic), field="starts_at")
+    if not Therapist.objects.filter(pk=therapist_id, clinic_id=entry.client.clinic_id, active=True).exists():
+        raise FieldErrors({"therapist_id": "unknown therapist"})
+    if entry.therapist_id is not None and therapist_id != entry.therapist_id:
+        raise FieldErrors({"therapist_id": "the client waits for another therapist"})
+    if starts_at < entry.earliest or starts_at > entry.latest:
+        raise FieldErrors({"starts_at": "outside the time the client is waiting for"})
+    if starts_at < timezone.now():
+        raise FieldErrors({"starts_at": "cannot be in the past"})
+    entry.status = WaitlistEntry.Status.OFFERED
+    entry.offered_appointment_start = starts_at
+    entry.offered_therapist_id = therapist_id
+    entry.offered_at = timezone.now()
+    entry.save()
+    audit_record(
+        actor=actor, action="update", obj=entry, summary=f"Waitlist offer: {starts_at:%Y-%m-%d %H:%M} UTC"
+    )
+    return entry
+
+
+@transaction.atomic
+def waitlist_withdraw(*, actor: User, entry: WaitlistEntry) -> WaitlistEntry:
+    """Take a client off the waitlist (they found another time, or no longer wait)."""
+    require_scheduling(actor)
+    entry = _entry_for(actor, entry)
+    if entry.status not in (WaitlistEntry.Status.WAITING, WaitlistEntry.Status.OFFERED):
+        raise FieldErrors({"status": f"this waitlist entry is already {entry.status}"})
+    entry.status = WaitlistEntry.Status.WITHDRAWN
+    entry.save(update_fields=["status", "updated_at"])
+    audit_record(actor=actor, action="update", obj=entry, summary="Taken off the waitlist")
     return entry
 
 
@@ -111,4 +166,5 @@ def waitlist_accept(*, actor: User, entry: WaitlistEntry) -> Booking:
     )
     entry.status = WaitlistEntry.Status.BOOKED
     entry.save(update_fields=["status", "updated_at"])
+    audit_record(actor=actor, action="update", obj=entry, summary="Waitlist offer booked")
     return booking

@@ -12,8 +12,9 @@ from aiosmtpd.controller import Controller
 from django.test import override_settings
 
 from nervecare.clients.tests.factories import ClientFactory, ConditionFactory
+from nervecare.core.tests.factories import TherapistFactory, UserFactory
 from nervecare.plans.services import plan_activate, plan_propose
-from nervecare.scheduling.tests.factories import ServiceFactory, WorkingHoursFactory
+from nervecare.scheduling.tests.factories import RoomFactory, ServiceFactory, WorkingHoursFactory
 
 
 def free_port() -> int:
@@ -89,3 +90,24 @@ def course_world(clinic, therapist_user):
     ConditionFactory(client=client)
     plan = plan_activate(actor=therapist_user, plan=plan_propose(actor=therapist_user, client=client)[0])
     return {"service": service, "client": client, "plan": plan, "alice": therapist_user.therapist}
+
+
+@pytest.fixture
+def desk_world(clinic, therapist_user):
+    """A London clinic on a Monday: Alice and Ben working weekdays 9-17, a room, a client (contact only)."""
+    clinic.timezone = "Europe/London"
+    clinic.phone = "020 7946 0000"
+    clinic.save()
+    service = ServiceFactory(clinic=clinic, modality="swedish", minutes=60, buffer_minutes=15)
+    alice = therapist_user.therapist
+    ben = TherapistFactory(
+        user=UserFactory(username="ben", clinic=clinic, role="therapist", email="ben@riverside.example"),
+        clinic=clinic,
+        display_name="Ben",
+    )
+    for t in (alice, ben):
+        for weekday in range(5):
+            WorkingHoursFactory(therapist=t, weekday=weekday, start=dt.time(9), end=dt.time(17))
+    room = RoomFactory(clinic=clinic, name="Garden room")
+    client = ClientFactory(clinic=clinic, first_name="Ada", last_name="Quill", phone="07700 900123")
+    return {"clinic": clinic, "service": service, "alice": alice, "ben": ben, "room": room, "client": client}

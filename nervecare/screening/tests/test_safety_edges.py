@@ -293,3 +293,42 @@ def test_an_mnsi_exam_ulcer_names_the_foot_and_the_answer_that_raised_it():
     )
     assert hit.area == "right foot"
     assert "MNSI exam: ulceration present, right foot" in hit.reason
+
+
+# --- 8. A flag says what raised it and what would close it ------------------------------------------------
+def test_unticking_one_source_while_another_holds_says_so(clinic, therapist_user):
+    from nervecare.clients.services import medical_context_update
+    from nervecare.screening.services import response_create
+    from nervecare.screening.tests.test_safety_rules import EXAM_NORMAL
+
+    client = ClientFactory(clinic=clinic)
+    ConditionFactory(client=client, cause="injury", type="focal")
+    MedicalContextFactory(client=client, foot_wound_or_ulcer=True, foot_wound_site="left heel")
+    response_create(
+        actor=therapist_user,
+        client=client,
+        instrument="mnsi_exam",
+        answers=EXAM_NORMAL | {"right.ulceration": "present"},
+    )
+    flag = {f.rule_id: f for f in safety_check_run(actor=therapist_user, client=client)}[
+        "foot_ulcer_wound_infection"
+    ]
+    assert "intake: foot wound or ulcer (left heel)" in flag.reason
+    assert "MNSI exam: ulceration present, right foot" in flag.reason
+    assert "Closes when every source above is gone" in flag.reason
+    # The wound on the intake healed; the exam still records an ulcer on the right foot.
+    medical_context_update(actor=therapist_user, client=client, data={"foot_wound_or_ulcer": False})
+    flag = {f.rule_id: f for f in safety_check_run(actor=therapist_user, client=client)}[
+        "foot_ulcer_wound_infection"
+    ]
+    assert "intake: foot wound" not in flag.reason
+    assert "MNSI exam: ulceration present, right foot" in flag.reason
+    assert flag.area == "right foot"
+
+
+def test_the_anticoagulant_flag_names_the_medicine_not_the_box_it_ticked():
+    hit = only("anticoagulants_bleeding", medical={"medications": [{"name": "apixaban", "class": ""}]})
+    assert "apixaban (anticoagulant, ATC B01AF02)" in hit.reason
+    assert "box" not in hit.reason.split("Medicines:")[1].split(".")[0]
+    boxed = only("anticoagulants_bleeding", medical={"on_anticoagulants": True})
+    assert "the box on the intake is ticked, no medicine of this kind is listed" in boxed.reason

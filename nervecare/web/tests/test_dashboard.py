@@ -46,7 +46,7 @@ def test_dashboard_shows_todays_sessions_flags_and_unsigned_notes(therapist_user
 
 
 def test_dashboard_routes_each_role(front_desk_user, clinic):
-    assert login(front_desk_user).get("/").url == "/calendar/"
+    assert login(front_desk_user).get("/").url == "/day/"
     user, _client = portal_user(clinic, "Pia", "pia")
     assert login(user).get("/").url == "/portal/"
 

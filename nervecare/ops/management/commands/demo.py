@@ -16,6 +16,7 @@ from nervecare.clients.models import Client, ClientShare, ConsentText
 from nervecare.clients.services import client_share, intake_create
 from nervecare.core.auth.mfa import demo_device_ensure, demo_secret_base32
 from nervecare.core.models import Clinic, Therapist, User
+from nervecare.ops.demo.money import seed_money
 from nervecare.ops.demo.notes import seed_notes
 from nervecare.ops.demo.schedule import seed_schedule
 from nervecare.plans.services import PlanBlockedError, plan_activate, plan_propose
@@ -425,6 +426,7 @@ class Command(BaseCommand):
             created += 1
         appointments = seed_schedule(clinic, people["desk"], rng)
         notes = seed_notes(clinic, owner, rng)
+        seed_money(clinic, people["desk"])
         self._shares(clinic, owner, people["maria"], people["tom"])
         total = Client.objects.filter(clinic=clinic).count()
         flagged = (

@@ -61,7 +61,7 @@ def test_desk_books_a_twice_weekly_course_around_the_bank_holiday(page, clinic_s
 
     with page.expect_navigation():
         page.get_by_role("button", name="Book these sessions").click()
-    assert "24 sessions booked; 0 dates skipped." in page.content()
+    assert "24 sessions booked." in page.content()
     booked = list(Appointment.objects.filter(plan=plan).order_by("starts_at"))
     days = [a.starts_at.astimezone(datetime.UTC).date() for a in booked]
     assert len(booked) == 24 and holiday not in days
