@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "nervecare.portal",
     "nervecare.web",
     "nervecare.setup",
+    "nervecare.booking",
     "nervecare.ops",
 ]
 
@@ -285,6 +286,14 @@ CACHES = {
 # between tests, so their counters would add up across the suite).
 NERVECARE_API_RATE = os.environ.get("NERVECARE_API_RATE", "off" if TESTING else "600/m")
 NERVECARE_API_ANON_RATE = os.environ.get("NERVECARE_API_ANON_RATE", "off" if TESTING else "60/m")
+# The public booking page for new clients (no sign-in), per IP address: requests to hold a time (page and API)
+# and every other request of the public pages. A held time waits this many minutes for the e-mail
+# confirmation before it is released; the confirmation link itself works this many hours (it books the time
+# again if it is still free).
+NERVECARE_ONLINE_BOOKING_RATE = os.environ.get("NERVECARE_ONLINE_BOOKING_RATE", "off" if TESTING else "5/h")
+NERVECARE_PUBLIC_PAGE_RATE = os.environ.get("NERVECARE_PUBLIC_PAGE_RATE", "off" if TESTING else "60/m")
+NERVECARE_ONLINE_HOLD_MINUTES = env_int("NERVECARE_ONLINE_HOLD_MINUTES", 15)
+NERVECARE_ONLINE_CONFIRM_HOURS = env_int("NERVECARE_ONLINE_CONFIRM_HOURS", 24)
 # Bytes of one FHIR referral Bundle (413 beyond); entries, nesting and string lengths are bounded in
 # nervecare/interop/limits.py, so one referral cannot hold a worker.
 NERVECARE_FHIR_MAX_BODY = env_int("NERVECARE_FHIR_MAX_BODY", 1_000_000)

@@ -14,6 +14,8 @@ urlpatterns = [
     path("fhir/R4/", include("nervecare.interop.urls")),
     path("portal/", include((portal_urls.urlpatterns + privacy_urls.portal_urlpatterns, "portal"))),
     path("audit/", include("nervecare.core.audit.urls")),
+    # The public booking pages for new clients (no sign-in; only for clinics that turn it on).
+    path("book/", include("nervecare.booking.urls")),
     path("", include("nervecare.billing.urls")),
     path("", include("nervecare.outcomes.urls")),
     path("", include("nervecare.visits.urls")),

@@ -7,7 +7,12 @@ class ClientsConfig(AppConfig):
 
     def ready(self) -> None:
         # The record page's own cards; the apps above add theirs the same way (clients/hooks.py).
+        from nervecare.clients import bodymap
         from nervecare.clients.hooks import RecordCard, add_record_card
+        from nervecare.core.labels import register_values
+
+        register_values("region", lambda: {c: r["label"] for c, r in bodymap.regions().items()})
+        register_values("sensation", bodymap.sensations)
         from nervecare.clients.selectors import (
             record_card_body_map,
             record_card_conditions,

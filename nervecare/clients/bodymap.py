@@ -84,10 +84,11 @@ def validate_marks(raw_marks: Iterable[dict[str, Any]]) -> tuple[list[Mark], dic
             )
             continue
         sided = known_regions[region]["sided"]
+        name = known_regions[region]["label"]
         if sided and side not in ("left", "right", "both", "bilateral"):
-            errors[f"{prefix}.side"] = f"{region} needs a side: 'left', 'right' or 'both'"
+            errors[f"{prefix}.side"] = f"{name} needs a side: left, right or both"
         elif not sided and side not in (None, "", "midline"):
-            errors[f"{prefix}.side"] = f"{region} is a midline region; leave side empty or 'midline'"
+            errors[f"{prefix}.side"] = f"{name} is in the middle of the body; leave the side empty"
         if sensation is None:
             errors[f"{prefix}.sensation"] = (
                 f"unknown sensation {raw.get('sensation')!r}; expected one of {', '.join(sensations())}"
@@ -100,7 +101,8 @@ def validate_marks(raw_marks: Iterable[dict[str, Any]]) -> tuple[list[Mark], dic
         for one_side in sides:
             key = (region, one_side, sensation)
             if key in seen:
-                errors[f"{prefix}.region"] = f"{sensation} at {one_side} {region} is marked twice"
+                felt = sensations().get(sensation, sensation)
+                errors[f"{prefix}.region"] = f"{felt} on the {one_side} {name.lower()} is marked twice"
                 break
             seen.add(key)
             marks.append(Mark(region, one_side, sensation, intensity))

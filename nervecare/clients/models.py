@@ -51,6 +51,9 @@ class Client(TimeStampedModel):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Registered by the client on the public booking page: contact details and consent only, until a therapist
+    # has reviewed the intake they fill in (staff see such a client marked as provisional).
+    provisional = models.BooleanField(default=False)
     # Soft delete (nervecare/clients/privacy.py): hidden everywhere, restorable by an admin until the
     # clinic's retention period has passed, then erased by `nervecare purge`.
     deleted_at = models.DateTimeField(null=True, blank=True, db_index=True)

@@ -27,6 +27,7 @@ from nervecare.clients.forms import (
 from nervecare.clients.models import Client, Condition, MedicalContext
 from nervecare.core.audit import audit_list, audit_view
 from nervecare.core.errors import FieldErrors
+from nervecare.core.labels import message_with_label
 from nervecare.core.pages import render_page_or_partial, run_service
 from nervecare.core.permissions import clinic_id_of, require_clinical
 from nervecare.core.request_types import AuthedHttpRequest
@@ -49,7 +50,9 @@ def _route_errors(
     for key, message in errors.items():
         mark = MARK_KEY.match(key)
         if mark and formset is not None and int(mark.group(1)) < len(formset.forms):
-            formset.forms[int(mark.group(1))].add_error(None, f"{mark.group(2)}: {message}")
+            # Beside the field of that row ("Sole needs a side" under the row's side), not as "side: ...".
+            row = formset.forms[int(mark.group(1))]
+            row.add_error(mark.group(2) if mark.group(2) in row.fields else None, message)
             continue
         prefix, _sep, field = key.rpartition(".")
         prefix = re.sub(r"\[\d+\]$", "", prefix)
@@ -59,7 +62,7 @@ def _route_errors(
                 continue
             form.add_error(field, message)
         else:
-            leftover.append(f"{key}: {message}")
+            leftover.append(message_with_label(key, message))
     return leftover
 
 

@@ -9,6 +9,7 @@ from ninja.parser import Parser
 from ninja.security import HttpBearer, SessionAuth
 
 from nervecare.core.bounds import reject_non_finite
+from nervecare.core.labels import field_label
 from nervecare.core.scopes import check_token_scope, required_scope
 from nervecare.core.services import api_token_authenticate
 
@@ -46,7 +47,11 @@ AUTH = [BearerToken(), SignedInSession()]
 
 
 def error_body(detail: str, errors: dict[str, str] | None = None) -> dict[str, Any]:
-    return {"detail": detail, "errors": [{"field": k, "message": v} for k, v in (errors or {}).items()]}
+    """The API's error JSON; each field also by its label in the user's words (core/labels.py)."""
+    return {
+        "detail": detail,
+        "errors": [{"field": k, "label": field_label(k), "message": v} for k, v in (errors or {}).items()],
+    }
 
 
 def field_from_loc(loc: list[Any] | tuple[Any, ...]) -> str:
@@ -77,6 +82,9 @@ class FiniteJsonParser(Parser):
 class FieldErrorOut(Schema):
     field: str = Field(
         description="The input it is about, as the request names it (e.g. client.date_of_birth)."
+    )
+    label: str | None = Field(
+        None, description="The same input in the user's words, for showing to a person (e.g. Date of birth)."
     )
     message: str
 

@@ -4,13 +4,16 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
+from nervecare.core.labels import message_with_label
+
 
 class FieldErrors(Exception):  # noqa: N818 - a bag of field errors, named for what it holds
     """Bad input, as {field path: message}. Raised by services; rendered as 422 JSON or inline form errors."""
 
     def __init__(self, errors: dict[str, str]):
         self.errors = errors
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        # Shown to people as is (a page's message): each field by its label, not its code name.
+        super().__init__("; ".join(message_with_label(k, v) for k, v in errors.items()))
 
 
 def errors_from_validation(exc: ValidationError, prefix: str = "") -> dict[str, str]:

@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from nervecare.core.errors import FieldErrors
+from nervecare.core.labels import message_with_label
 
 T = TypeVar("T")
 
@@ -54,7 +55,10 @@ class ServiceResult(Generic[T]):
 def errors_to_form(form: forms.BaseForm, errors: Mapping[str, str]) -> None:
     """Put each service error on the field it names; the rest on the form as a whole."""
     for key, message in errors.items():
-        form.add_error(key if key in form.fields else None, message)
+        if key in form.fields:
+            form.add_error(key, message)
+        else:
+            form.add_error(None, message_with_label(key, message))
 
 
 def run_service(
@@ -72,7 +76,7 @@ def run_service(
         if form is not None:
             errors_to_form(form, exc.errors)
         else:
-            messages.error(request, "; ".join(exc.errors.values()))
+            messages.error(request, str(exc))
         return ServiceResult(ok=False, errors=exc.errors)
     if success:
         messages.success(request, success)

@@ -89,4 +89,26 @@ class FailedAuthThrottle(_SettingsRate):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
+class _PerAddress(_SettingsRate):
+    """Counted per IP address whoever is signed in (the public pages are the same for everyone)."""
+
+    def get_cache_key(self, request: HttpRequest) -> Any:
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+class OnlineBookingThrottle(_PerAddress):
+    """Per IP address, requests to hold a time on a public booking page or its API:
+    NERVECARE_ONLINE_BOOKING_RATE."""
+
+    scope = "online-booking"
+    setting = "NERVECARE_ONLINE_BOOKING_RATE"
+
+
+class PublicPageThrottle(_PerAddress):
+    """Per IP address, every other request of the public booking pages: NERVECARE_PUBLIC_PAGE_RATE."""
+
+    scope = "public-pages"
+    setting = "NERVECARE_PUBLIC_PAGE_RATE"
+
+
 API_THROTTLES: list[BaseThrottle] = [ApiAnonThrottle(), ApiUserThrottle()]

@@ -29,21 +29,36 @@ def _matplotlib() -> Any:
     import matplotlib.figure
     import matplotlib.ticker
 
+    matplotlib.rcParams.update(
+        {
+            "font.size": TEXT,
+            "axes.labelsize": TEXT,
+            "axes.titlesize": TITLE,
+            "xtick.labelsize": TEXT,
+            "ytick.labelsize": TEXT,
+            "legend.fontsize": TEXT,
+        }
+    )
     return matplotlib
 
 
 CACHE_SECONDS = 24 * 3600
-SVG_FORMAT = 2  # bumped when to_svg() changes, so a shared cache does not serve charts drawn the old way
+SVG_FORMAT = 3  # bumped when to_svg() changes, so a shared cache does not serve charts drawn the old way
 
 BRAND = "#1f5f8b"
 MUTED = "#5b6776"
 OK = "#1c6b3a"
 STOP = "#a4161a"
 LINE = "#d7dde4"
+# Text size in points; the pages draw one SVG unit (a point) as one CSS pixel, so every word of a chart is at
+# least 12 px on the screen (issue 19: the clinic charts' text was 6-9 px once scaled down).
+TEXT = 12
+TITLE = 13
 COLOURS = {"pain": "#a4161a", "numbness": "#1f5f8b", "tingling": "#8a4b00"}
 
 _SVG_START = re.compile(r"^.*?(<svg\b)", re.S)
 _SIZE = re.compile(r'\s(width|height)="[^"]*"')
+_VIEWBOX = re.compile(r'viewBox="([^"]*)"')
 _STYLE_ELEMENT = re.compile(r"<style\b[^>]*>.*?</style>", re.S)
 _STYLE_ATTR = re.compile(r'\sstyle="([^"]*)"')
 
@@ -84,12 +99,19 @@ def to_svg(fig: Figure, title: str) -> str:
     butt caps) attributes of the root element, inherited by every shape; the size comes from csp.css."""
     buf = io.StringIO()
     with _matplotlib().rc_context({"svg.fonttype": "none", "svg.hashsalt": "nervecare"}):
-        fig.savefig(buf, format="svg")
+        # "tight": the picture grows to hold every label, so a long group name is never cut off.
+        fig.savefig(buf, format="svg", bbox_inches="tight", pad_inches=0.08)
     svg = _SVG_START.sub(r"\1", buf.getvalue(), count=1)
     svg = _STYLE_ELEMENT.sub("", svg)
     svg = _STYLE_ATTR.sub(_presentation_attributes, svg)
     head, _sep, rest = svg.partition(">")
+    # Drawn at its natural size, one unit (point) to one CSS pixel, never scaled down: its text stays at least
+    # TEXT px; a page narrower than the chart scrolls it sideways (csp.css).
+    view = _VIEWBOX.search(head)
     head = _SIZE.sub("", head)
+    if view:
+        width, height = (float(v) for v in view.group(1).split()[2:])
+        head += f' width="{width:g}" height="{height:g}"'
     safe = title.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
     return (
         f'{head} role="img" aria-label="{safe}" class="chart-svg" stroke-linejoin="round" stroke-linecap="butt">'
@@ -99,7 +121,7 @@ def to_svg(fig: Figure, title: str) -> str:
 
 def to_png(fig: Figure, dpi: int = 120) -> bytes:
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi)
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", pad_inches=0.08)
     return buf.getvalue()
 
 
@@ -152,11 +174,11 @@ def ratings_figure(measure: dict[str, Any], reevaluation_weeks: list[int] | None
         for w in reevaluation_weeks or []:
             ax.axvline(w, color=LINE, linewidth=1)
         ax.set_xlim(left=-0.3, right=max(weeks + list(reevaluation_weeks or [0])) + 0.5)
-        ax.legend(loc="upper right", fontsize=7, frameon=False, ncols=2)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.28), frameon=False, ncols=2)
     ax.set_ylim(-0.3, 10.5)
     ax.set_xlabel("course week (0 = baseline)")
     ax.set_ylabel(f"{measure['label']} (0-10)")
-    ax.set_title(f"{measure['label']} over the course", fontsize=10, loc="left")
+    ax.set_title(f"{measure['label']} over the course", fontsize=TITLE, loc="left")
     return fig
 
 
@@ -200,7 +222,7 @@ def immediate_figure(measure: dict[str, Any]) -> Figure:
     ax.set_ylim(-0.3, 10.5)
     ax.set_xlabel("session")
     ax.set_ylabel(f"{measure['label']} (0-10)")
-    ax.set_title(f"{measure['label']}: before → after each session", fontsize=10, loc="left")
+    ax.set_title(f"{measure['label']}: before → after each session", fontsize=TITLE, loc="left")
     return fig
 
 
@@ -226,7 +248,7 @@ def soreness_figure(soreness: dict[str, Any]) -> Figure:
     ax.set_ylim(-0.3, 10.5)
     ax.set_xlabel("course week")
     ax.set_ylabel("soreness after (0-10)")
-    ax.set_title("Soreness after sessions", fontsize=10, loc="left")
+    ax.set_title("Soreness after sessions", fontsize=TITLE, loc="left")
     return fig
 
 
@@ -264,11 +286,11 @@ def group_figure(rows: list[dict[str, Any]], title: str) -> Figure:
         )
     if rows:
         ax.set_yticks(
-            range(len(rows)), [f"{r['label']} (n={r['evaluable']})" for r in reversed(rows)], fontsize=8
+            range(len(rows)), [f"{r['label']} (n={r['evaluable']})" for r in reversed(rows)], fontsize=TEXT
         )
     ax.set_xlim(0, 100)
     ax.set_xlabel("responders, % with 95% Wilson interval")
-    ax.set_title(title, fontsize=10, loc="left")
+    ax.set_title(title, fontsize=TITLE, loc="left")
     return fig
 
 
@@ -311,12 +333,14 @@ def change_figure(rows: list[dict[str, Any]], title: str) -> Figure:
             ax.plot([est.value], [i], "o", color=MUTED, markersize=4)
     if rows:
         ax.set_yticks(
-            range(len(rows)), [f"{r['label']} (n={r['mean_change'].n})" for r in reversed(rows)], fontsize=8
+            range(len(rows)),
+            [f"{r['label']} (n={r['mean_change'].n})" for r in reversed(rows)],
+            fontsize=TEXT,
         )
     else:
         ax.set_yticks([])
     ax.set_xlabel("mean change from baseline, points (negative = better), 95% CI")
-    ax.set_title(title, fontsize=10, loc="left")
+    ax.set_title(title, fontsize=TITLE, loc="left")
     return fig
 
 

@@ -257,16 +257,21 @@ def rank_therapists(
     if "chemotherapy" in causes:
         helpful.add("oncology_massage")
     ranked = []
+    named = {q["code"]: q["label"] for q in plan_data()["qualifications"]}
+
+    def words(codes: list[str]) -> str:
+        return ", ".join(named.get(c, c).lower() for c in codes)
+
     for t in therapists:
         missing = [c for c in certifications if c not in t.certifications]
         reasons = []
         if missing:
-            reasons.append(f"missing training: {', '.join(missing)}")
+            reasons.append(f"missing training: {words(missing)}")
         if t.years_experience < min_years:
             reasons.append(f"{_years(t.years_experience)} of experience, {min_years} needed")
         extras = sorted(helpful & set(t.certifications))
         if extras:
-            reasons.append(f"helpful training: {', '.join(extras)}")
+            reasons.append(f"helpful training: {words(extras)}")
         if t.is_primary:
             reasons.append("the client's usual therapist")
         ranked.append(

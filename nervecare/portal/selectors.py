@@ -409,3 +409,24 @@ def record_card_reported(user: User, client: Client) -> dict[str, Any]:
 def record_card_account(user: User, client: Client) -> dict[str, Any]:
     """The record page's portal card: whether the client uses the portal (and the button to invite them)."""
     return {"portal_account": account_for_client(client)}
+
+
+def must_call_clinic(client: Client) -> bool:
+    """An open stop flag: no massage until a therapist has talked with the client. The portal tells them, in
+    plain words, to call the clinic (never which flag or why: that is for their therapist to explain)."""
+    return any(f.level == "stop" for f in open_flags(client))
+
+
+def therapists_to_alert(client: Client) -> list[Therapist]:
+    """Who is told of a stop raised by the client's own intake: their primary therapist and the therapists
+    of their upcoming sessions."""
+    ids = set(
+        Appointment.objects.filter(
+            client=client,
+            status__in=(Appointment.Status.BOOKED, Appointment.Status.HELD),
+            starts_at__gte=timezone.now(),
+        ).values_list("therapist_id", flat=True)
+    )
+    if client.primary_therapist_id:
+        ids.add(client.primary_therapist_id)
+    return list(Therapist.objects.filter(pk__in=ids, active=True).select_related("user"))

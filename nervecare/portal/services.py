@@ -8,6 +8,7 @@ the portal goes through it, so the same validation and the same safety check run
 """
 
 import datetime
+import logging
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -42,6 +43,8 @@ from nervecare.scheduling.services import (
 )
 from nervecare.screening.models import InstrumentResponse
 from nervecare.screening.services import response_create, safety_check_run
+
+log = logging.getLogger(__name__)
 
 CLIENT_CANCEL_REASON = "cancelled by the client"
 
@@ -398,7 +401,39 @@ def client_intake_submit(
     )
     audit_record(actor=user, action="create", obj=intake, summary="Intake filled in by the client")
     safety_check_run(actor=user, client=client)
+    if selectors.must_call_clinic(client):
+        _alert_therapists(user=user, client=client)
     return intake
+
+
+def _alert_therapists(*, user: User, client: Client) -> None:
+    """The safety check raised a stop after the client's own intake: their therapist (the primary one, and
+    whoever they are booked with) is e-mailed a link to the record, with no clinical detail in the e-mail;
+    the client is told in the portal to call the clinic (selectors.must_call_clinic)."""
+    emails = {t.user.email for t in selectors.therapists_to_alert(client) if t.user.email}
+    if not emails:
+        return
+    base = (getattr(settings, "NERVECARE_PUBLIC_URL", "") or "").rstrip("/")
+    context = {
+        "clinic": client.clinic,
+        "link": base + reverse("clients:client", kwargs={"client_id": client.pk}),
+    }
+    subject = render_to_string("portal/email/stop_alert_subject.txt", context).strip()
+    body = render_to_string("portal/email/stop_alert_body.txt", context)
+
+    def send() -> None:
+        try:
+            send_mail(subject, body, None, sorted(emails))
+        except Exception:  # noqa: BLE001 - a mail server's failure must not undo the client's intake
+            log.exception("therapist alert not sent")
+
+    transaction.on_commit(send)
+    audit_record(
+        actor=user,
+        action="update",
+        obj=client,
+        summary=f"Therapist alerted by e-mail: a safety stop after the client's intake ({len(emails)} recipient(s))",
+    )
 
 
 @transaction.atomic
@@ -413,5 +448,7 @@ def client_intake_review(*, actor: User, intake: ClientIntake) -> ClientIntake:
     intake.reviewed_at = timezone.now()
     intake.reviewed_by = actor
     intake.save(update_fields=["reviewed_at", "reviewed_by", "updated_at"])
+    # A client who registered online stops being provisional once a therapist has reviewed their intake.
+    Client.all_objects.filter(pk=intake.client_id, provisional=True).update(provisional=False)
     audit_record(actor=actor, action="update", obj=intake, summary="Client-reported intake reviewed")
     return intake

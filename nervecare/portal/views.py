@@ -56,6 +56,23 @@ def client_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
 AUDITED_BY_VIEW = {"report_download"}  # records its own, more specific event
 
 
+def call_clinic_message(client) -> str:  # noqa: ANN001
+    """Plain words for a client whose answers need a talk with their therapist before any massage."""
+    phone = client.clinic.phone
+    return (
+        _(
+            "Thank you. Please call the clinic on %(phone)s before your first session: something you told us "
+            "means your therapist needs to talk with you before any massage. Your therapist has been told."
+        )
+        % {"phone": phone}
+        if phone
+        else _(
+            "Thank you. Please call the clinic before your first session: something you told us means your "
+            "therapist needs to talk with you before any massage. Your therapist has been told."
+        )
+    )
+
+
 @client_view
 def home(request: AuthedHttpRequest, client) -> HttpResponse:
     items = selectors.checklist(client)
@@ -68,6 +85,7 @@ def home(request: AuthedHttpRequest, client) -> HttpResponse:
             "todo": [i for i in items if not i.done],
             "upcoming": selectors.upcoming_appointments(client)[:3],
             "today_entry": selectors.diary_entries(client, since=selectors.client_today(client)).first(),
+            "call_clinic": call_clinic_message(client) if selectors.must_call_clinic(client) else None,
         },
     )
 
@@ -318,7 +336,10 @@ def intake(request: AuthedHttpRequest, client) -> HttpResponse:
         except FieldErrors as exc:
             leftover = _route_intake_errors(exc.errors, form, marks)
         else:
-            messages.success(request, _("Thank you. Your therapist will go through it with you."))
+            if selectors.must_call_clinic(client):
+                messages.warning(request, call_clinic_message(client))
+            else:
+                messages.success(request, _("Thank you. Your therapist will go through it with you."))
             return redirect("portal:home")
     return render(
         request,

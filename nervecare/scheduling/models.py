@@ -3,6 +3,8 @@
 Times are stored in UTC; working hours are wall-clock times in the clinic's time zone.
 """
 
+from datetime import datetime
+
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import RangeBoundary, RangeOperators
@@ -175,7 +177,15 @@ class Series(TimeStampedModel):
         return f"{self.count} sessions, {per_week} a week from {self.first_date} at {self.local_time:%H:%M}"
 
 
-BLOCKING_STATUSES = ("booked", "checked_in", "completed", "no_show")
+# Every status that holds time. "held" is a new client's online booking awaiting its e-mail confirmation: it
+# blocks the slot like a booking until `hold_expires_at`; after that it is released (cancelled) by the first
+# booking that needs the time, by the periodic job, and every read treats it as free (`expired_hold_q`).
+BLOCKING_STATUSES = ("booked", "checked_in", "completed", "no_show", "held")
+
+
+def expired_hold_q(now: datetime) -> models.Q:
+    """An online hold past its expiry: free time for every read, whether or not the job has released it."""
+    return models.Q(status="held", hold_expires_at__lte=now)
 
 
 class Appointment(TimeStampedModel):
@@ -188,6 +198,7 @@ class Appointment(TimeStampedModel):
         COMPLETED = "completed", "Completed"
         NO_SHOW = "no_show", "No-show"
         CANCELLED = "cancelled", "Cancelled"
+        HELD = "held", "Held online (awaiting e-mail confirmation)"
 
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="appointments")
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="appointments")
@@ -217,6 +228,8 @@ class Appointment(TimeStampedModel):
     )
     cancel_reason = models.CharField(max_length=300, blank=True)
     checked_in_at = models.DateTimeField(null=True, blank=True)
+    # A held (online, unconfirmed) appointment blocks its time until then; None for every other status.
+    hold_expires_at = models.DateTimeField(null=True, blank=True)
     # When the client left (the front desk's check-out, which completes the visit); undone within the day.
     checked_out_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
@@ -237,6 +250,11 @@ class Appointment(TimeStampedModel):
             models.CheckConstraint(
                 name="appointment_buffer_not_negative",
                 condition=models.Q(blocked_until__gte=models.F("ends_at")),
+            ),
+            # PostgreSQL only (migration 0005: SQLite cannot add it without remaking the table).
+            models.CheckConstraint(
+                name="appointment_held_has_expiry",
+                condition=~models.Q(status="held") | models.Q(hold_expires_at__isnull=False),
             ),
             # PostgreSQL only (the migration skips them elsewhere; SQLite serialises writers instead):
             # half-open [start, blocked_until) ranges, so back-to-back sessions are allowed.

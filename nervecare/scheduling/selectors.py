@@ -26,6 +26,7 @@ from nervecare.scheduling.models import (
     Room,
     Service,
     WorkingHours,
+    expired_hold_q,
 )
 
 
@@ -97,7 +98,7 @@ def appointments_in_range(
     if client_id:
         qs = qs.filter(client_id=client_id)
     if not include_cancelled:
-        qs = qs.filter(status__in=BLOCKING_STATUSES)
+        qs = qs.filter(status__in=BLOCKING_STATUSES).exclude(expired_hold_q(timezone.now()))
     return qs.order_by("starts_at", "id")
 
 
@@ -112,7 +113,32 @@ def busy_intervals(
 ) -> list[tuple[datetime, datetime, datetime, int, int, int | None, int]]:
     """Held time of every non-cancelled appointment of the therapist, room or client that could touch
     [start, end), as (start, end, held_until, id, therapist_id, room_id, client_id): the therapist and room
-    are held until held_until (the buffer), the client until the end of the session."""
+    are held until held_until (the buffer), the client until the end of the session. An online hold past its
+    expiry is free time (busy_and_expired_holds gives its id too)."""
+    busy, _expired = busy_and_expired_holds(
+        therapist_id=therapist_id,
+        room_id=room_id,
+        client_id=client_id,
+        start=start,
+        end=end,
+        exclude_id=exclude_id,
+    )
+    return busy
+
+
+def busy_and_expired_holds(
+    *,
+    therapist_id: int | None = None,
+    room_id: int | None = None,
+    client_id: int | None = None,
+    start: datetime,
+    end: datetime,
+    exclude_id: int | None = None,
+    now: datetime | None = None,
+) -> tuple[list[tuple[datetime, datetime, datetime, int, int, int | None, int]], list[int]]:
+    """busy_intervals, and the ids of the expired online holds in the same span (in one query): a booking
+    releases those before it inserts, as PostgreSQL's exclusion constraints still count them until then."""
+    now = now or timezone.now()
     cond = Q()
     if therapist_id is not None:
         cond |= Q(therapist_id=therapist_id)
@@ -125,9 +151,24 @@ def busy_intervals(
     )
     if exclude_id is not None:
         qs = qs.exclude(pk=exclude_id)
-    return list(
-        qs.values_list("starts_at", "ends_at", "blocked_until", "id", "therapist_id", "room_id", "client_id")
-    )
+    busy: list[tuple[datetime, datetime, datetime, int, int, int | None, int]] = []
+    expired: list[int] = []
+    for s, e, held_until, pk, t_id, r_id, c_id, status, hold_expires_at in qs.values_list(
+        "starts_at",
+        "ends_at",
+        "blocked_until",
+        "id",
+        "therapist_id",
+        "room_id",
+        "client_id",
+        "status",
+        "hold_expires_at",
+    ):
+        if status == Appointment.Status.HELD and hold_expires_at is not None and hold_expires_at <= now:
+            expired.append(pk)
+        else:
+            busy.append((s, e, held_until, pk, t_id, r_id, c_id))
+    return busy, expired
 
 
 def therapist_working_intervals(
@@ -196,12 +237,16 @@ def free_slots(
     range_end = localtime.boundary_to_utc(end + timedelta(days=1), datetime.min.time(), tz)
     ids = [t.id for t in therapists]
     busy_by_therapist: dict[int, list[tuple[datetime, datetime]]] = {i: [] for i in ids}
-    for therapist_id, s, e in Appointment.objects.filter(
-        therapist_id__in=ids,
-        status__in=BLOCKING_STATUSES,
-        starts_at__lt=range_end,
-        blocked_until__gt=range_start,
-    ).values_list("therapist_id", "starts_at", "blocked_until"):
+    for therapist_id, s, e in (
+        Appointment.objects.filter(
+            therapist_id__in=ids,
+            status__in=BLOCKING_STATUSES,
+            starts_at__lt=range_end,
+            blocked_until__gt=range_start,
+        )
+        .exclude(expired_hold_q(now))
+        .values_list("therapist_id", "starts_at", "blocked_until")
+    ):
         busy_by_therapist[therapist_id].append((s, e))
     exceptions: dict[int, list[AvailabilityException]] = {i: [] for i in ids}
     for exc in AvailabilityException.objects.filter(
@@ -362,6 +407,7 @@ def record_card_upcoming(user: User, client: Client) -> dict[str, Any]:
         "upcoming": list(
             client.appointments.filter(starts_at__gte=timezone.now())
             .exclude(status="cancelled")
+            .exclude(expired_hold_q(timezone.now()))
             .select_related("therapist")
             .order_by("starts_at")[:5]
         )

@@ -26,7 +26,7 @@ from nervecare.core.request_types import AuthedHttpRequest
 from nervecare.plans.models import CarePlan
 from nervecare.scheduling import selectors, services
 from nervecare.scheduling.forms import BookOneForm, CancelForm, RescheduleForm, SeriesForm, week_start
-from nervecare.scheduling.models import Room, Service
+from nervecare.scheduling.models import Appointment, Room, Service
 
 DAY_START_HOUR, DAY_END_HOUR = 7, 21  # the calendar grid, clinic local time
 ROW_MINUTES = 15
@@ -123,7 +123,8 @@ def _block(a, tz: ZoneInfo, monday: date) -> dict:  # noqa: ANN001
         "appointment": a,
         "col": (local.date() - monday).days + 2,
         **_rows(local, a.ends_at.astimezone(tz)),
-        "label": f"{local:%H:%M} {a.client.first_name} {a.client.last_name[:1]}.",
+        "label": f"{local:%H:%M} {a.client.first_name} {a.client.last_name[:1]}."
+        + (" (held online, unconfirmed)" if a.status == Appointment.Status.HELD else ""),
         "service": a.service.name,
     }
 

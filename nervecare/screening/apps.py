@@ -17,12 +17,19 @@ class ScreeningConfig(AppConfig):
             add_record_section,
             on_record_changed,
         )
+        from nervecare.core.labels import register_values
+        from nervecare.screening.instruments import all_definitions
+        from nervecare.screening.safety import ruleset
         from nervecare.screening.selectors import (
             client_record_section,
             record_card_flags,
             record_card_screenings,
         )
         from nervecare.screening.services import safety_check_run
+
+        # Pages, errors and PDFs name instruments and rules by their titles (core/labels.py).
+        register_values("instrument", lambda: {c: d.short_title for c, d in all_definitions().items()})
+        register_values("rule", lambda: {r.id: r.title for r in ruleset().rules})
 
         on_record_changed(safety_check_run)
         add_record_section(client_record_section)

@@ -159,11 +159,16 @@ def screening_form_page(
     for item in items:
         item["error"] = errors.get(item["id"])
         item["given"] = given.get(item["id"], "")
+        # The published item number where the instrument numbers its items (MNSI history "1"-"15"); item ids
+        # like "right.appearance" are the code's names, not the form's words.
+        item["number"] = item["id"] if str(item["id"]).isdigit() else ""
+    ids = {str(item["id"]) for item in items}
     return {
         "client": client,
         "definition": definition,
         "items": items,
         "errors": errors,
+        "item_free_errors": {k: v for k, v in errors.items() if k not in ids},
         "sections": {s.id: s for s in definition.sections},
     }
 

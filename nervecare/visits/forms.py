@@ -88,17 +88,32 @@ class NoteForm(forms.Form):
         return [self[name] for name in self.SOAP]
 
     @classmethod
-    def initial_for(cls, note: SessionNote | None, modality: str) -> dict[str, Any]:
+    def initial_for(
+        cls, note: SessionNote | None, modality: str, template: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """A draft's values; a new note starts from the plan's template (visits.selectors.note_template)."""
         if note is None:
-            return {"modality": modality}
+            template = template or {}
+            start = {"modality": template.get("modality") or modality}
+            start.update({k: template[k] for k in ("pressure", "minutes") if template.get(k)})
+            return start
         return {name: getattr(note, name) for name in cls.base_fields}
+
+    def rating_pairs(self) -> list[dict[str, Any]]:
+        """The 0-10 ratings as before/after pairs, side by side on the page (soreness has only "after")."""
+        pairs = []
+        for measure, label in (
+            ("pain", _("Pain")),
+            ("numbness", _("Numbness")),
+            ("tingling", _("Tingling")),
+            ("soreness", _("Soreness")),
+        ):
+            before = self[f"{measure}_before"] if f"{measure}_before" in self.fields else None
+            pairs.append({"label": label, "before": before, "after": self[f"{measure}_after"]})
+        return pairs
 
     def service_data(self) -> dict[str, Any]:
         return {name: self.cleaned_data[name] for name in self.fields}
-
-
-def _region_choices() -> list[tuple[str, str]]:
-    return [("", "—")] + [(code, r["label"]) for code, r in bodymap.regions().items()]
 
 
 def shown(name: str, value: Any) -> Any:
@@ -139,27 +154,47 @@ def amendment_rows(amendments: Any) -> list[dict[str, Any]]:
     ]
 
 
-class AreaForm(forms.Form):
-    region = forms.ChoiceField(label=_("Body region"), choices=_region_choices, required=False)
-    side = forms.ChoiceField(label=_("Side"), choices=[("", "—"), *SessionNote.Side.choices], required=False)
+def area_choices() -> list[tuple[str, str]]:
+    """Every place a session can treat, as "region:side" (the body map's shapes carry the same values)."""
+    out: list[tuple[str, str]] = []
+    for code, region in bodymap.regions().items():
+        if region.get("sided"):
+            out += [
+                (f"{code}:right", f"{region['label']}, right"),
+                (f"{code}:left", f"{region['label']}, left"),
+            ]
+        else:
+            out.append((f"{code}:midline", str(region["label"])))
+    return out
 
 
-AreaFormSet = forms.formset_factory(AreaForm, extra=3, max_num=60)
+class AreasForm(forms.Form):
+    """Areas treated: tapped on the body map or ticked in the list beside it (one field, the same values)."""
+
+    areas_treated = forms.MultipleChoiceField(
+        label=_("Areas treated"), choices=area_choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def areas(self) -> list[dict[str, str]]:
+        """The ticked places as the service takes them; a region ticked on both sides is "both"."""
+        sides: dict[str, list[str]] = {}
+        for value in self.cleaned_data.get("areas_treated") or []:
+            region, _sep, side = value.partition(":")
+            sides.setdefault(region, []).append(side)
+        return [
+            {"region": region, "side": "both" if {"left", "right"} <= set(found) else found[0]}
+            for region, found in sides.items()
+        ]
 
 
-def areas_from_formset(formset: Any) -> tuple[list[dict[str, str]], list[int]]:
-    """The filled-in rows, and for each the index of its form (so a service error finds its row)."""
-    areas, rows = [], []
-    for i, form in enumerate(formset.forms):
-        data = form.cleaned_data if form.is_valid() else {}
-        if data.get("region") or data.get("side"):
-            areas.append({"region": data.get("region", ""), "side": data.get("side", "")})
-            rows.append(i)
-    return areas, rows
-
-
-def area_initial(areas: list[dict[str, str]]) -> list[dict[str, str]]:
-    return [{"region": a.get("region", ""), "side": a.get("side", "")} for a in areas]
+def area_initial(areas: list[dict[str, str]]) -> dict[str, list[str]]:
+    """A note's stored areas as the ticks of AreasForm ("both" ticks the left and the right)."""
+    values = []
+    for a in areas or []:
+        side = a.get("side", "")
+        for one in ("right", "left") if side == "both" else (side,):
+            values.append(f"{a.get('region', '')}:{one}")
+    return {"areas_treated": values}
 
 
 class AdverseEventForm(forms.Form):

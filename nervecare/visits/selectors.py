@@ -15,6 +15,7 @@ from nervecare.clients.selectors import clients_visible_to
 from nervecare.core.models import User
 from nervecare.core.permissions import clinic_id_of, require_clinical
 from nervecare.core.vocab import load_yaml
+from nervecare.plans.models import CarePlan
 from nervecare.scheduling.models import Appointment
 from nervecare.screening.models import SafetyFlag
 from nervecare.screening.selectors import flag_as_dict
@@ -360,3 +361,32 @@ def record_card_past_sessions(user: User, client: Client) -> dict[str, Any]:
             .order_by("-starts_at")[:10]
         )
     }
+
+
+def note_template(appointment: Appointment) -> dict[str, Any]:
+    """How a new note starts (issue 19: note templates per plan): the treatment the session's care plan sets
+    (modality, pressure, minutes), the areas treated and the "plan for next time" of the client's last note
+    under the same plan, and the plan's precautions to keep in view. The therapist changes what differs."""
+    plan = appointment.plan
+    if plan is None:
+        plan = CarePlan.objects.filter(client=appointment.client, status="active").order_by("-id").first()
+    template: dict[str, Any] = {}
+    if plan is not None:
+        template.update(
+            modality=plan.modality,
+            pressure=plan.pressure,
+            minutes=plan.session_minutes,
+            precautions=list(plan.precautions or []),
+            plan_label=str(plan),
+        )
+    previous = (
+        _notes()
+        .filter(client=appointment.client, appointment__starts_at__lt=appointment.starts_at)
+        .order_by("-appointment__starts_at")
+        .first()
+    )
+    if previous is not None:
+        template["areas_treated"] = current_value(previous, "areas_treated") or []
+        if current_value(previous, "next_session_plan"):
+            template["from_last_time"] = current_value(previous, "next_session_plan")
+    return template

@@ -110,18 +110,19 @@ def _clean_areas(raw: Any, errors: dict[str, str], key: str) -> list[dict[str, s
             continue
         side = item.get("side")
         side = side.strip().lower() if isinstance(side, str) else side
+        name = known[region]["label"]
         if known[region]["sided"]:
             if side not in SIDES:
-                errors[f"{prefix}.side"] = f"{region} needs a side: 'left', 'right' or 'both'"
+                errors[f"{prefix}.side"] = f"{name} needs a side: left, right or both"
                 continue
         elif side in (None, "", "midline"):
             side = "midline"
         else:
-            errors[f"{prefix}.side"] = f"{region} is a midline region; its side is 'midline'"
+            errors[f"{prefix}.side"] = f"{name} is in the middle of the body; it has no side"
             continue
         sides = {"left", "right"} if side == "both" else {side}
         if any((region, s) in covered for s in sides):
-            errors[f"{prefix}.region"] = f"{side} {region} is listed twice"
+            errors[f"{prefix}.region"] = f"{name} ({side}) is listed twice"
             continue
         covered |= {(region, s) for s in sides}
         areas.append({"region": region, "side": side})

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from nervecare.clients.models import Client
 from nervecare.core.audit import audit_list
 from nervecare.core.errors import FieldErrors
+from nervecare.core.labels import message_with_label
 from nervecare.core.pages import render_page_or_partial
 from nervecare.core.permissions import clinic_id_of, require_clinical
 from nervecare.core.request_types import AuthedHttpRequest
@@ -23,36 +24,29 @@ from nervecare.visits.forms import (
     AdverseEventFollowUpForm,
     AdverseEventForm,
     AmendmentForm,
-    AreaFormSet,
+    AreasForm,
     NoteForm,
     amendment_rows,
     area_initial,
-    areas_from_formset,
     note_rows,
 )
 from nervecare.visits.models import SessionNote
 
 
-def _show_errors(
-    errors: dict[str, str], form: Any, areas: Any = None, rows: list[int] | None = None
-) -> list[str]:
-    """Put each service error on the field it names; return the ones no field can show."""
+def _show_errors(errors: dict[str, str], form: Any, areas: Any = None) -> list[str]:
+    """Put each service error on the field it names; return the ones no field can show (in the user's words)."""
     leftover = []
     for key, message in errors.items():
-        if key.startswith("areas_treated[") and areas is not None and rows is not None:
-            index, _sep, field = key.removeprefix("areas_treated[").partition("]")
-            field = field.lstrip(".")
-            if index.isdigit() and int(index) < len(rows):
-                target = areas.forms[rows[int(index)]]
-                target.add_error(field if field in target.fields else None, message)
-                continue
+        if key.startswith("areas_treated") and areas is not None:
+            areas.add_error("areas_treated", message)
+            continue
         name = key.removeprefix("changes.")
         if name in form.fields:
             form.add_error(name, message)
         elif name == "changes" and "field" in form.fields:
             form.add_error("field", message)
         else:
-            leftover.append(f"{key}: {message}")
+            leftover.append(message_with_label(key, message))
     return leftover
 
 
@@ -69,10 +63,17 @@ def _render_note(
         flags = note.flags  # what was in force when it was signed
     elif flags is None:
         flags = [selectors.flag_snapshot(f) for f in flags_in_force(appointment.client)]
+    template: dict[str, Any] = {}
     if note is None or not note.is_signed:
-        forms.setdefault("form", NoteForm(initial=NoteForm.initial_for(note, appointment.service.modality)))
+        template = selectors.note_template(appointment) if note is None else {}
         forms.setdefault(
-            "areas", AreaFormSet(prefix="areas", initial=area_initial(note.areas_treated) if note else None)
+            "form", NoteForm(initial=NoteForm.initial_for(note, appointment.service.modality, template))
+        )
+        forms.setdefault(
+            "areas",
+            AreasForm(
+                initial=area_initial(note.areas_treated if note else template.get("areas_treated", []))
+            ),
         )
     else:
         forms.setdefault("amendment_form", AmendmentForm())
@@ -94,6 +95,7 @@ def _render_note(
         "rows": note_rows(selectors.current_values(note), selectors.amended_fields(note)) if note else [],
         "amendments": amendment_rows(note.amendments.all()) if note else [],
         "follow_up_form": AdverseEventFollowUpForm(),
+        "template": template,
         **forms,
     }
     return render_page_or_partial(
@@ -111,18 +113,17 @@ def note_page(request: AuthedHttpRequest, appointment_id: int) -> HttpResponse:
             audit_record(actor=request.user, action="view", obj=note, summary="Session note viewed")
         return _render_note(request, appointment, flags=[selectors.flag_snapshot(f) for f in flags])
     form = NoteForm(request.POST)
-    areas = AreaFormSet(request.POST, prefix="areas")
+    areas = AreasForm(request.POST)
     leftover: list[str] = []
     if form.is_valid() and areas.is_valid():
-        area_list, rows = areas_from_formset(areas)
         try:
             services.note_save(
                 actor=request.user,
                 appointment=appointment,
-                data={**form.service_data(), "areas_treated": area_list},
+                data={**form.service_data(), "areas_treated": areas.areas()},
             )
         except FieldErrors as exc:
-            leftover = _show_errors(exc.errors, form, areas, rows)
+            leftover = _show_errors(exc.errors, form, areas)
         except services.NoteStateError as exc:
             messages.error(request, str(exc))
             return _render_note(request, appointment, status=409)

@@ -4,6 +4,8 @@ clients/data/body_regions.yaml. Geometry only; what a region means stays in the 
 from functools import lru_cache
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 from nervecare.clients import bodymap
 
 WIDTH = 160  # one figure; the back view is drawn WIDTH + GAP to the right
@@ -112,3 +114,54 @@ def figure(marks: Any = ()) -> list[dict[str, Any]]:
 
 def outline_transforms() -> list[str]:
     return ["", f"translate({WIDTH + GAP} 0)"]
+
+
+# On a phone the whole figure is too small to tap (fingers are 9 units wide: about 8 CSS px): the picture is
+# offered in parts instead, each drawn large enough that its smallest region is at least MIN_TARGET CSS px on
+# both sides (WCAG 2.5.5's 44 px, with a margin). (title, view, regions, sides or None for all.)
+MIN_TARGET = 48
+MIN_SCALE = 2.0
+PAD = 3
+PARTS = [
+    (_("Head and neck"), "front", ("forehead", "cheek", "jaw", "neck"), None),
+    (_("Chest and belly"), "front", ("chest", "abdomen"), None),
+    (_("Back and buttocks"), "back", ("upper_back", "lower_back", "buttock"), None),
+    (_("Right arm"), "front", ("upper_arm", "elbow", "forearm"), ("right",)),
+    (_("Left arm"), "front", ("upper_arm", "elbow", "forearm"), ("left",)),
+    (_("Right hand, palm side"), "front", ("wrist", "palm", "thumb_index_middle", "fingers"), ("right",)),
+    (_("Left hand, palm side"), "front", ("wrist", "palm", "thumb_index_middle", "fingers"), ("left",)),
+    (_("Right hand, back"), "back", ("hand_back",), ("right",)),
+    (_("Left hand, back"), "back", ("hand_back",), ("left",)),
+    (_("Legs"), "front", ("thigh", "knee", "lower_leg"), None),
+    (_("Feet, top"), "front", ("ankle", "foot_dorsum", "toes"), None),
+    (_("Heels and soles"), "back", ("heel", "sole"), None),
+]
+
+
+@lru_cache(maxsize=1)
+def parts() -> tuple[dict[str, Any], ...]:
+    """The figure in tappable parts: each with its viewBox, its size in CSS px and its shapes."""
+    out = []
+    for title, view, regions, sides in PARTS:
+        chosen = [
+            s
+            for s in shapes()
+            if s["view"] == view and s["region"] in regions and (sides is None or s["side"] in sides)
+        ]
+        x0 = min(s["x"] for s in chosen) - PAD
+        y0 = min(s["y"] for s in chosen) - PAD
+        x1 = max(s["x"] + s["w"] for s in chosen) + PAD
+        y1 = max(s["y"] + s["h"] for s in chosen) + PAD
+        scale = max(MIN_TARGET / min(min(s["w"], s["h"]) for s in chosen), MIN_SCALE)
+        out.append(
+            {
+                "title": title,
+                "view": view,
+                "shapes": chosen,
+                "viewbox": f"{x0} {y0} {x1 - x0} {y1 - y0}",
+                "width": round((x1 - x0) * scale),
+                "height": round((y1 - y0) * scale),
+                "transform": "" if view == "front" else f"translate({WIDTH + GAP} 0)",
+            }
+        )
+    return tuple(out)

@@ -1,5 +1,7 @@
 """The staff pages: happy path, wrong role, bad input, HTMX partial vs full page."""
 
+import re
+
 import pytest
 
 from nervecare.clients.models import BodyMap, Client, Condition, MedicalContext
@@ -144,7 +146,9 @@ def test_screening_page_missing_answer_names_the_item_and_stores_nothing(therapi
     answers = {f"item_{i}": "no" for i in range(1, 16) if i != 7}
     response = http.post(f"/clients/{client.id}/screen/mnsi_history/", answers)
     assert response.status_code == 422
-    assert "Item 7: missing answer" in response.content.decode()
+    html = response.content.decode()
+    # The item by its number and its words, linked to it (not "Item 7" alone, nor a code like "right.appearance").
+    assert re.search(r'<a href="#item-7">7\. [^<]+</a>: missing answer', html)
     assert InstrumentResponse.objects.count() == 0
 
 

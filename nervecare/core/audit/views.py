@@ -2,7 +2,7 @@
 
 import csv
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth.decorators import login_required
@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from nervecare.core.audit.search import SearchFilters, audit_trail_read, csv_rows, search
 from nervecare.core.bounds import AuditDateField
+from nervecare.core.labels import record_type_choices
 from nervecare.core.models import AuditEvent
 from nervecare.core.pages import render_page_or_partial
 from nervecare.core.permissions import clinic_of, require_audit_admin
@@ -32,13 +33,17 @@ class AuditFilterForm(forms.Form):
     action = forms.ChoiceField(
         label=gettext_lazy("Action"), required=False, choices=[("", "—"), *AuditEvent.Action.choices]
     )
-    object_type = forms.CharField(
-        label=gettext_lazy("Record type (e.g. clients.client)"), required=False, max_length=100
-    )
+    object_type = forms.ChoiceField(label=gettext_lazy("Record type"), required=False)
     object_id = forms.CharField(label=gettext_lazy("Record id"), required=False, max_length=64)
     client = forms.IntegerField(label=gettext_lazy("Client id"), required=False, min_value=1)
     date_from = AuditDateField(label=gettext_lazy("From"), required=False, widget=DateInput)
     date_to = AuditDateField(label=gettext_lazy("To"), required=False, widget=DateInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The record types by their names ("Session note"); the value stays the stored "visits.sessionnote".
+        field = cast(forms.ChoiceField, self.fields["object_type"])
+        field.choices = [("", "—"), *record_type_choices()]
 
     def clean(self) -> dict[str, Any]:
         super().clean()

@@ -180,7 +180,7 @@ def test_api_bad_filters_are_json_field_errors(admin_user):
     response = http.get("/api/v1/audit", {"date_from": "2026-11-05", "date_to": "2026-11-01"})
     assert response.status_code == 422
     assert response.json()["errors"] == [
-        {"field": "date_to", "message": "The end date is before the start date."}
+        {"field": "date_to", "label": "To", "message": "The end date is before the start date."}
     ]
     response = http.get("/api/v1/audit", {"action": "erase", "limit": 0})
     assert response.status_code == 422

@@ -12,7 +12,15 @@ pytestmark = pytest.mark.django_db
 
 METHODS = {"get", "put", "post", "patch", "delete"}
 FILE_TYPES = {"text/csv", "text/calendar", "application/pdf", "application/zip"}
-PUBLIC = {("get", "/api/v1/calendars/therapists/{token}.ics")}  # the token in the URL is the credential
+PUBLIC = {
+    ("get", "/api/v1/calendars/therapists/{token}.ics"),  # the token in the URL is the credential
+    # the public booking API for new clients (issue 16): no credentials, rate limited per address
+    ("get", "/api/v1/public/clinics/{slug}"),
+    ("get", "/api/v1/public/clinics/{slug}/services/{service_id}/therapists"),
+    ("get", "/api/v1/public/clinics/{slug}/services/{service_id}/times"),
+    ("post", "/api/v1/public/clinics/{slug}/bookings"),
+    ("post", "/api/v1/public/clinics/{slug}/bookings/confirm"),
+}
 
 
 @pytest.fixture

@@ -63,7 +63,7 @@ def test_a_refused_service_puts_each_error_on_its_field_and_the_rest_on_the_form
     done = run_service(request, _refuse(name="Taken.", other="Not allowed."), form=form, success="Saved.")
     assert not done.ok
     assert form.errors["name"] == ["Taken."]
-    assert form.non_field_errors() == ["Not allowed."]
+    assert form.non_field_errors() == ["Other: Not allowed."]  # the field named in words (core/labels.py)
     assert list(get_messages(request)) == []  # no "Saved." for a refused change
 
 
@@ -71,7 +71,9 @@ def test_a_refused_service_without_a_form_says_why_in_one_message():
     request = _request()
     done = run_service(request, _refuse(reason="Give a reason.", plan="Already cancelled."))
     assert not done.ok and done.errors == {"reason": "Give a reason.", "plan": "Already cancelled."}
-    assert [str(m) for m in get_messages(request)] == ["Give a reason.; Already cancelled."]
+    assert [str(m) for m in get_messages(request)] == [
+        "Reason: Give a reason.; Care plan: Already cancelled."
+    ]
 
 
 def test_a_service_that_succeeds_returns_its_value_and_says_so():

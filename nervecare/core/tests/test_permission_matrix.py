@@ -99,6 +99,9 @@ KINDS: dict[str, Callable[[str, str], bool]] = {
     "requester": lambda role, side: role == "therapist" and side == "own",
     # secret-link routes (calendar feed, password-set link): the secret is the credential, not the session
     "secret_link": lambda role, side: True,
+    # the public booking pages and API of a clinic that turned online booking on: anyone, signed in or not,
+    # and no client of any side is ever named in them (rate limited per address; issue 16)
+    "public_booking": lambda role, side: True,
     # money (issue 17): the front desk and admins, never another clinic's; no clinical content
     "billing": lambda role, side: role in ("admin", "front_desk") and side != "foreign",
     # money acts only admins do (void, refund, credit, waive, identifiers)
@@ -182,6 +185,7 @@ def _waitlist(s: Any) -> dict[str, Any]:
 
 
 FHIR_SEARCH = {"resource_type": lambda s: "Condition"}
+ONLINE = {"slug": lambda s: _online(s).slug, "service_id": lambda s: _online(s).service_id}
 
 
 def _room(s: Any) -> Any:
@@ -528,6 +532,18 @@ ROUTES: dict[str, Route] = {
     "plans:plan_activate": R("clinical", method="POST", body={}),
     "plans:plan_cancel": R("clinical", method="POST", body={}),
     "portal:invite": R("clinical", method="POST", body={}),
+    # online booking for new clients (issue 16): public pages and API, a clinic with online booking on
+    "booking:clinic": R("public_booking", args=ONLINE, object_free=True),
+    "booking:service": R("public_booking", args=ONLINE, object_free=True),
+    "booking:requested": R("public_booking", args=ONLINE, object_free=True),
+    "booking:confirm": R(
+        "public_booking", args={**ONLINE, "token": lambda s: _online(s).token}, object_free=True
+    ),
+    "api:public_clinic": R("public_booking", args=ONLINE, object_free=True),
+    "api:public_therapists": R("public_booking", args=ONLINE, object_free=True),
+    "api:public_times": R("public_booking", args=ONLINE, object_free=True),
+    "api:public_book": R("public_booking", args=ONLINE, object_free=True, body={}),
+    "api:public_confirm": R("public_booking", args=ONLINE, object_free=True, body={}),
     "screening:instruments": R("clinic_clinical"),
     **SETUP_ROUTES,
     # money (issue 17)
@@ -798,6 +814,43 @@ def _intake(s: SimpleNamespace) -> ClientIntake:
     return intake
 
 
+def _online(s: SimpleNamespace) -> SimpleNamespace:
+    """The side's clinic with online booking on, a service bookable online, and a newcomer's request awaiting
+    its e-mail confirmation (its secret link), made on first use."""
+    if getattr(s, "online", None) is None:
+        from nervecare.booking.models import OnlineBooking
+        from nervecare.booking.selectors import token_hash
+        from nervecare.clients.tests.factories import ClientFactory
+        from nervecare.scheduling.models import Appointment, Service
+
+        clinic = s.client.clinic
+        type(clinic).objects.filter(pk=clinic.pk).update(online_booking_enabled=True)
+        service = Service.objects.filter(clinic=clinic).first()
+        Service.objects.filter(pk=service.pk).update(bookable_online=True)
+        newcomer = ClientFactory(clinic=clinic, first_name="Nemo", last_name="Newcomer", provisional=True)
+        start = timezone.now() + datetime.timedelta(days=30)
+        held = Appointment.objects.create(
+            clinic=clinic,
+            client=newcomer,
+            therapist=s.therapist,
+            service=service,
+            starts_at=start,
+            ends_at=start + datetime.timedelta(minutes=service.minutes),
+            blocked_until=start + datetime.timedelta(minutes=service.minutes),
+            status="held",
+            hold_expires_at=timezone.now() + datetime.timedelta(minutes=15),
+        )
+        OnlineBooking.objects.create(
+            clinic=clinic,
+            client=newcomer,
+            appointment=held,
+            token_hash=token_hash("matrix-secret-link"),
+            confirm_by=timezone.now() + datetime.timedelta(hours=24),
+        )
+        s.online = SimpleNamespace(slug=clinic.slug, service_id=service.pk, token="matrix-secret-link")
+    return s.online
+
+
 def _invoice(s: SimpleNamespace) -> Any:
     """An issued invoice of the side's client (made on first use), with a cash payment on it."""
     from decimal import Decimal
@@ -1026,6 +1079,8 @@ def _expectation(found: Found, route: Route, role: str, side_name: str) -> tuple
         return KINDS[route.kind]("admin", "own"), ["own", "other"]
     allowed = KINDS[route.kind](role, side_name)
     hidden = [] if route.kind in ("public", "secret_link") else ["foreign"]
+    if route.kind == "public_booking":
+        hidden = ["own", "other", "foreign"]
     if (
         allowed
         and role == "therapist"

@@ -34,6 +34,9 @@ APPOINTMENT_STATUS = {
     "completed": "fulfilled",
     "no_show": "noshow",
     "cancelled": "cancelled",
+    # An online booking awaiting the client's e-mail confirmation (FHIR: "pending", some participant has
+    # not yet confirmed).
+    "held": "pending",
 }
 ENCOUNTER_STATUS = {"checked_in": "in-progress", "completed": "finished"}
 CAREPLAN_STATUS = {"proposed": "draft", "active": "active", "completed": "completed", "cancelled": "revoked"}

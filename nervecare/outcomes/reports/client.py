@@ -2,14 +2,69 @@
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Spacer
 
-from nervecare.outcomes import charts
+from nervecare.outcomes import charts, stats
 from nervecare.outcomes.analysis import ACTION_LABELS, fmt
 from nervecare.outcomes.reports.pdf import PAGE_WIDTH, build_pdf, chart_image, ci_text, paragraph, table
 
 AUDIENCES = ("client", "clinician")
+
+CLIENT_CAVEAT = gettext_lazy(
+    "These are your own ratings from your visits. They show how your symptoms changed, not whether the massage "
+    "caused the change: symptoms also change with time, medicines and the rest of your care. This report is "
+    "not a diagnosis or a promise. Talk to your therapist or doctor about anything in it."
+)
+REAL_IMPROVEMENT = gettext_lazy(
+    "What “likely real improvement” means: your rating has come down by about 2 points or by a third or more "
+    "since you started, and stayed down for several weeks. People with nerve pain in research studies said a "
+    "change that size made a real difference to them. Smaller changes can be the ordinary ups and downs of "
+    "how you feel from week to week."
+)
+
+
+def _plain_status(s: dict[str, Any], min_weeks: int) -> str:
+    """One rating's change in words a client reads, from the same verdict the clinician's copy shows."""
+    label = s["label"]
+    base = s["baseline"]["value"] if s["baseline"] else None
+    now = s["current"]["value"]
+    status = s["status"]
+    if status == stats.NO_DATA or base is None:
+        return f"{label}: no rating yet."
+    if status == stats.INSUFFICIENT:
+        return f"{label}: it is too early to tell; this needs at least {min_weeks} weeks of your ratings."
+    numbers = f"{fmt(base)} when you started, {fmt(now)} now"
+    if status == stats.RESPONDER:
+        return f"{label}: {numbers}. A likely real improvement."
+    if status == stats.WORSE:
+        return f"{label}: {numbers}. Higher than when you started: please tell your therapist."
+    if status == stats.NOT_APPLICABLE:
+        return f"{label}: {numbers}. You had none when you started."
+    return f"{label}: {numbers}. A small change so far, which may be the usual ups and downs."
+
+
+def plain_lines(result: dict[str, Any]) -> list[str]:
+    """The client's summary: attendance, each rating in words, the overall impression."""
+    min_weeks = result["thresholds"]["min_weeks"]
+    lines = [result["attendance"]["text"]]
+    lines += [_plain_status(s, min_weeks) for s in result["measures"].values() if s["baseline"]]
+    if result["pgic"]["latest"]:
+        lines.append(f"Overall, you said you feel “{result['pgic']['latest']['label']}” since you started.")
+    return lines
+
+
+def _on_the_day(label: str, imm: Any) -> str:
+    if imm.value is None:
+        return ""
+    if abs(imm.value) < 0.05:
+        return f"On the day of a session, your {label.lower()} rating was about the same after the massage."
+    way = "lower" if imm.value < 0 else "higher"
+    return (
+        f"On the day of a session, your {label.lower()} rating was on average {fmt(abs(imm.value))} points "
+        f"{way} right after the massage than before it ({imm.n} sessions)."
+    )
 
 
 def client_report_pdf(
@@ -19,19 +74,22 @@ def client_report_pdf(
     flags and adverse events, a plain-language summary and the observational caveat."""
     if audience not in AUDIENCES:
         audience = "client"
+    # The client's copy is in plain language (issue 19): no intervals, no instrument acronyms or study names;
+    # "likely real improvement", explained. The clinician's copy keeps the statistics and the methods.
+    plain = audience == "client"
     story = [
         *_report_heading(result, audience, clinic_name),
-        *_report_who(result),
-        *_report_changes(result),
-        *_report_charts(result),
+        *_report_who(result, plain=plain),
+        *(_report_changes_plain(result) if plain else _report_changes(result)),
+        *_report_charts(result, plain=plain),
         *_report_soreness(result),
-        *_report_screenings(result),
-        *_report_safety(result, flags),
+        *_report_screenings(result, plain=plain),
+        *_report_safety(result, flags, plain=plain),
         *_report_reevaluation(result, audience),
     ]
-    if audience == "clinician":
+    if not plain:
         story += _report_methods()
-    story.append(paragraph(result["caveat"], "caveat"))
+    story.append(paragraph(str(CLIENT_CAVEAT) if plain else result["caveat"], "caveat"))
     return build_pdf(
         story, title=f"Progress report: {result['client']['name']}", author=clinic_name or "NerveCare"
     )
@@ -51,8 +109,8 @@ def _report_heading(result: dict[str, Any], audience: str, clinic_name: str) -> 
             "small",
         ),
         paragraph(
-            f"{clinic_name + ' · ' if clinic_name else ''}Generated {result['generated_at']:%Y-%m-%d %H:%M} UTC · "
-            f"rules version {result['rules_version']}",
+            f"{clinic_name + ' · ' if clinic_name else ''}Generated {result['generated_at']:%Y-%m-%d %H:%M} UTC"
+            + (f" · rules version {result['rules_version']}" if audience == "clinician" else ""),
             "small",
         ),
         Spacer(1, 4),
@@ -60,7 +118,7 @@ def _report_heading(result: dict[str, Any], audience: str, clinic_name: str) -> 
     return story
 
 
-def _report_who(result: dict[str, Any]) -> list[Any]:
+def _report_who(result: dict[str, Any], *, plain: bool = False) -> list[Any]:
     """Who the client is, their neuropathy, plan, course and attendance; the summary and the caveat."""
     client = result["client"]
     plan = result["plan"]
@@ -91,8 +149,9 @@ def _report_who(result: dict[str, Any]) -> list[Any]:
     if client["goals"]:
         who.append(["Goals", f"“{client['goals']}”"])
     story: list[Any] = [table([["", ""], *who][1:], [35 * mm, PAGE_WIDTH - 35 * mm])]
-    story += [paragraph("In plain words", "h2"), *[paragraph("• " + line) for line in result["summary"]]]
-    story.append(paragraph(result["caveat"], "caveat"))
+    lines = plain_lines(result) if plain else result["summary"]
+    story += [paragraph("In plain words", "h2"), *[paragraph("• " + line) for line in lines]]
+    story.append(paragraph(str(CLIENT_CAVEAT) if plain else result["caveat"], "caveat"))
     return story
 
 
@@ -131,7 +190,29 @@ def _report_changes(result: dict[str, Any]) -> list[Any]:
     return story
 
 
-def _report_charts(result: dict[str, Any]) -> list[Any]:
+def _report_changes_plain(result: dict[str, Any]) -> list[Any]:
+    """Each rating: when the client started, now, and what it means, in words; the meaning explained."""
+    story: list[Any] = [paragraph("Your ratings since you started", "h2")]
+    rows = [["Rating (0–10)", "When you started", "Now", "What it means"]]
+    for s in result["measures"].values():
+        if not s["baseline"]:
+            continue
+        meaning = _plain_status(s, result["thresholds"]["min_weeks"]).split(". ", 1)[-1]
+        rows.append(
+            [s["label"], fmt(s["baseline"]["value"]), fmt(s["current"]["value"]), paragraph(meaning, "small")]
+        )
+    story.append(table(rows, [30 * mm, 30 * mm, 18 * mm, PAGE_WIDTH - 78 * mm]))
+    story.append(
+        paragraph(
+            f"“Now” is the average of your last {result['thresholds']['window_weeks']} weeks with a rating. "
+            + str(REAL_IMPROVEMENT),
+            "small",
+        )
+    )
+    return story
+
+
+def _report_charts(result: dict[str, Any], *, plain: bool = False) -> list[Any]:
     """Each rating week by week, its trend, and the immediate effect of the sessions."""
     story: list[Any] = []
     weeks = [p["week"] for p in result["reevaluations"]]
@@ -151,14 +232,24 @@ def _report_charts(result: dict[str, Any]) -> list[Any]:
             )
         )
         trend = s["trend"].slope
-        story.append(
-            paragraph(
-                f"Trend: {fmt(trend.value, 2)} points per week (95% CI {ci_text(trend, 2)})."
-                if trend.value is not None
-                else f"Trend: {trend.note}",
-                "small",
+        if plain:
+            if trend.value is not None and abs(trend.value) >= 0.05:
+                way = "down" if trend.value < 0 else "up"
+                story.append(
+                    paragraph(
+                        f"Over the weeks your rating went {way} by about {fmt(abs(trend.value))} points a week.",
+                        "small",
+                    )
+                )
+        else:
+            story.append(
+                paragraph(
+                    f"Trend: {fmt(trend.value, 2)} points per week (95% CI {ci_text(trend, 2)})."
+                    if trend.value is not None
+                    else f"Trend: {trend.note}",
+                    "small",
+                )
             )
-        )
         imm = s["immediate"]["mean"]
         if s["immediate"]["sessions"]:
             story.append(
@@ -175,8 +266,12 @@ def _report_charts(result: dict[str, Any]) -> list[Any]:
             )
             story.append(
                 paragraph(
-                    f"Immediate effect (on the day, kept apart from the lasting change): after minus before, mean "
-                    f"{fmt(imm.value)} points over {imm.n} sessions (95% CI {ci_text(imm)}).",
+                    _on_the_day(s["label"], imm)
+                    if plain
+                    else (
+                        f"Immediate effect (on the day, kept apart from the lasting change): after minus before, "
+                        f"mean {fmt(imm.value)} points over {imm.n} sessions (95% CI {ci_text(imm)})."
+                    ),
                     "small",
                 )
             )
@@ -205,13 +300,17 @@ def _report_soreness(result: dict[str, Any]) -> list[Any]:
     return story
 
 
-def _report_screenings(result: dict[str, Any]) -> list[Any]:
+def _report_screenings(result: dict[str, Any], *, plain: bool = False) -> list[Any]:
     """The global impression and each instrument's totals."""
     story: list[Any] = []
-    story.append(paragraph("Screenings and global impression", "h2"))
-    story.append(paragraph(result["pgic"]["text"]))
+    story.append(paragraph("Questionnaires" if plain else "Screenings and global impression", "h2"))
+    latest = result["pgic"]["latest"]
+    if not plain:
+        story.append(paragraph(result["pgic"]["text"]))
+    elif latest:
+        story.append(paragraph(f"How you said you feel overall since you started: “{latest['label']}”."))
     if result["instruments"]:
-        rows = [["Instrument", "Dates and totals", "First", "Latest"]]
+        rows = [["Questionnaire" if plain else "Instrument", "Dates and totals", "First", "Latest"]]
         for inst in result["instruments"]:
             rows.append(
                 [
@@ -227,16 +326,21 @@ def _report_screenings(result: dict[str, Any]) -> list[Any]:
     return story
 
 
-def _report_safety(result: dict[str, Any], flags: list[Any] | None) -> list[Any]:
+def _report_safety(result: dict[str, Any], flags: list[Any] | None, *, plain: bool = False) -> list[Any]:
     """Open safety flags and the adverse events recorded."""
     story: list[Any] = []
-    story.append(paragraph("Safety flags and adverse events", "h2"))
-    if flags:
+    story.append(paragraph("Your safety" if plain else "Safety flags and adverse events", "h2"))
+    if flags and plain:
+        story.append(paragraph("Your therapist takes care with:"))
+        story += [paragraph(f"• {f.title} ({f.area})") for f in flags]
+    elif flags:
         story += [paragraph(f"• [{f.level}] {f.title} — {f.area}") for f in flags]
     else:
-        story.append(paragraph("No open safety flags."))
+        story.append(
+            paragraph("Nothing your therapist needs to hold back for." if plain else "No open safety flags.")
+        )
     if result["adverse_events"]:
-        rows = [["Date", "Week", "What", "Severity", "Resolved"]]
+        rows = [["Date", "Week", "What", "How bad" if plain else "Severity", "Resolved"]]
         rows += [
             [
                 f"{e['at']:%Y-%m-%d}",
@@ -249,7 +353,7 @@ def _report_safety(result: dict[str, Any], flags: list[Any] | None) -> list[Any]
         ]
         story.append(table(rows))
     else:
-        story.append(paragraph("No adverse events recorded."))
+        story.append(paragraph("No unwanted effects recorded." if plain else "No adverse events recorded."))
     return story
 
 
@@ -280,7 +384,7 @@ def _report_reevaluation(result: dict[str, Any], audience: str) -> list[Any]:
                 f"Week {point['week']} ({state}): NerveCare suggests to {ACTION_LABELS[sug['action']]}.{decided}"
             )
         )
-        for r in sug["reasons"]:
+        for r in sug["reasons"] if audience == "clinician" else []:  # the rules' reasons use the statistics
             story.append(
                 paragraph(
                     f"• {r['reason']}" + (f" Basis: {r['basis']}" if audience == "clinician" else ""), "small"

@@ -8,7 +8,7 @@ the check and the insert run while no other writer can, which serialises conflic
 
 The package: `checks` (who may book, the therapist, service, room and plan, working hours and conflicts,
 safety flags; the 409 errors), `access` (the record access a booking grants and its end), `booking` (one
-appointment, and moving it), `series` (weekly series), `waitlist`, `status` (check-in, completion,
+appointment, and moving it), `holds` (a new client's online booking awaiting its e-mail confirmation), `series` (weekly series), `waitlist`, `status` (check-in, completion,
 cancellation, no-show) and `hours` (working hours, time off). The role checks are core.permissions'.
 """
 
@@ -19,8 +19,10 @@ from nervecare.scheduling.services.checks import (
     BookingConflictError,
     SessionBlockedError,
     check_may_book,
+    release_expired_holds,
 )
 from nervecare.scheduling.services.daylist import day_list_email
+from nervecare.scheduling.services.holds import appointment_hold, appointment_hold_confirm
 from nervecare.scheduling.services.hours import exception_add, exception_remove, working_hours_set
 from nervecare.scheduling.services.series import (
     course_weekdays,
@@ -54,6 +56,8 @@ __all__ = [
     "appointment_check_in",
     "appointment_check_in_undo",
     "appointment_complete",
+    "appointment_hold",
+    "appointment_hold_confirm",
     "appointment_no_show",
     "appointment_reschedule",
     "booking_access_release",
@@ -62,6 +66,7 @@ __all__ = [
     "check_out_undo",
     "day_list_email",
     "course_weekdays",
+    "release_expired_holds",
     "exception_add",
     "exception_remove",
     "series_book",

@@ -39,11 +39,14 @@ from nervecare.screening.selectors import open_flags
 def _insert(
     req: _Request,
     *,
-    actor: User,
+    actor: User | None,
     series: Series | None = None,
     index: int | None = None,
     due_measures: list[str] | None = None,
+    hold_expires_at: datetime | None = None,
 ) -> Appointment:
+    """Insert the appointment (booked; or held until `hold_expires_at`, an online booking awaiting its e-mail
+    confirmation, which is told nothing and reminded of nothing until it is confirmed)."""
     clinic = {"clinic": req.client.clinic} if Client.clinic.is_cached(req.client) else {}
     try:
         # No savepoint: every caller runs inside a transaction (appointment_book, series_book) and lets the
@@ -65,13 +68,19 @@ def _insert(
                 blocked_until=req.blocked_until,
                 due_measures=due_measures or [],
                 created_by=actor,
+                **(
+                    {"status": Appointment.Status.HELD, "hold_expires_at": hold_expires_at}
+                    if hold_expires_at is not None
+                    else {}
+                ),
             )
     except IntegrityError as exc:  # a PostgreSQL exclusion constraint caught a concurrent booking
         conflict = _raced(exc)
         if conflict is None:
             raise
         raise conflict from exc
-    reminders.on_booked(appointment)
+    if hold_expires_at is None:
+        reminders.on_booked(appointment)
     return appointment
 
 

@@ -14,13 +14,14 @@ from django.utils import timezone
 
 from nervecare.clients.models import Client
 from nervecare.clients.selectors import clients_visible_to, portal_user_id_of, user_may_book, user_sees_client
+from nervecare.core.audit import audited_update
 from nervecare.core.models import Therapist, User
 from nervecare.core.permissions import clinic_id_of, require_scheduling_or_own_record
 from nervecare.plans.models import CarePlan
 from nervecare.scheduling import availability
 from nervecare.scheduling.models import Appointment, Room, Service
 from nervecare.scheduling.selectors import (
-    busy_intervals,
+    busy_and_expired_holds,
     clinic_tz,
     closed_days,
     closed_message,
@@ -233,14 +234,18 @@ def _check_time(
     held = (req.starts_at, req.blocked_until)  # the therapist's and the room's time: buffer included
     session = (req.starts_at, req.ends_at)  # the client's time: the session itself (as the constraints)
     # One query for everything that could clash: the therapist's, the room's and the client's held time.
-    for s, e, held_until, other_id, therapist_id, room_id, client_id in busy_intervals(
+    busy, expired_holds = busy_and_expired_holds(
         therapist_id=req.therapist.id,
         room_id=req.room.id if req.room else None,
         client_id=req.client.id,
         start=held[0],
         end=held[1],
         exclude_id=exclude_id,
-    ):
+    )
+    if expired_holds:
+        # Free time for every read already; PostgreSQL's exclusion constraints count them until released.
+        release_expired_holds(ids=expired_holds)
+    for s, e, held_until, other_id, therapist_id, room_id, client_id in busy:
         for kind, mine, theirs, span, other in (
             ("therapist", req.therapist.id, therapist_id, held, (s, held_until)),
             ("room", req.room.id if req.room else None, room_id, held, (s, held_until)),
@@ -251,6 +256,30 @@ def _check_time(
                     {"with": kind, "appointment_id": other_id, "starts_at": s, "held_until": other[1]}
                 )
     return errors, conflicts
+
+
+HOLD_EXPIRED_REASON = "online hold expired without the e-mail confirmation"
+
+
+def release_expired_holds(*, ids: list[int] | None = None, now: datetime | None = None) -> int:
+    """Cancel the online holds past their expiry (those ids, or all): one audited update per clinic. Run by
+    every booking whose time they are in (so correctness never waits for the job) and by the periodic job."""
+    now = now or timezone.now()
+    qs = Appointment.objects.filter(status=Appointment.Status.HELD, hold_expires_at__lte=now)
+    if ids is not None:
+        qs = qs.filter(pk__in=ids)
+    released = 0
+    for clinic_id in sorted(set(qs.values_list("clinic_id", flat=True))):
+        released += audited_update(
+            qs.filter(clinic_id=clinic_id),
+            actor=None,
+            summary="Online hold expired without the e-mail confirmation",
+            clinic_id=clinic_id,
+            status=Appointment.Status.CANCELLED,
+            cancelled_at=now,
+            cancel_reason=HOLD_EXPIRED_REASON,
+        )
+    return released
 
 
 def _conflict_message(conflicts: list[dict[str, Any]]) -> str:

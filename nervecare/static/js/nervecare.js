@@ -88,9 +88,45 @@
   document.addEventListener("click", function (e) {
     var shape = e.target.closest && e.target.closest(".bodymap-input .region");
     if (shape) pickRegion(shape);
+    var toggle = e.target.closest && e.target.closest(".bodymap-toggle .region");
+    if (toggle) toggleArea(toggle);
   });
   document.addEventListener("keydown", function (e) {
     var shape = e.target.closest && e.target.closest(".bodymap-input .region");
     if (shape && (e.key === "Enter" || e.key === " ")) { e.preventDefault(); pickRegion(shape); }
+    var toggle = e.target.closest && e.target.closest(".bodymap-toggle .region");
+    if (toggle && (e.key === "Enter" || e.key === " ")) { e.preventDefault(); toggleArea(toggle); }
+  });
+
+  /* 4. A session note's areas treated: a tap on the body map ticks or unticks the same area in the list. */
+  function areaValue(shape) { return shape.getAttribute("data-region") + ":" + shape.getAttribute("data-side"); }
+  function syncArea(form, value, on) {
+    form.querySelectorAll(".bodymap-toggle .region").forEach(function (s) {
+      if (areaValue(s) !== value) return;
+      s.classList.toggle("picked", on);
+      s.setAttribute("aria-pressed", on ? "true" : "false");
+    });
+  }
+  function toggleArea(shape) {
+    var form = shape.closest("form");
+    if (!form) return;
+    var box = form.querySelector('input[name=areas_treated][value="' + areaValue(shape) + '"]');
+    if (!box) return;
+    box.checked = !box.checked;
+    syncArea(form, box.value, box.checked);
+    dirty.add(form);
+  }
+  document.addEventListener("change", function (e) {
+    var box = e.target;
+    if (box.matches && box.matches("input[name=areas_treated]") && box.form) syncArea(box.form, box.value, box.checked);
+  });
+
+  /* 5. Forms marked data-swap-errors show the server's 422/409 answer in place (htmx swaps only 2xx by default). */
+  document.addEventListener("htmx:beforeSwap", function (e) {
+    var d = e.detail;
+    if ((d.xhr.status === 422 || d.xhr.status === 409) && d.elt && d.elt.closest && d.elt.closest("[data-swap-errors]")) {
+      d.shouldSwap = true;
+      d.isError = false;
+    }
   });
 })();

@@ -33,16 +33,7 @@ def form_data(**changes):
         "tingling_after": "",
         "soreness_after": "2",
         "next_session_plan": "Hands next time.",
-        "areas-TOTAL_FORMS": "3",
-        "areas-INITIAL_FORMS": "0",
-        "areas-MIN_NUM_FORMS": "0",
-        "areas-MAX_NUM_FORMS": "60",
-        "areas-0-region": "foot",
-        "areas-0-side": "both",
-        "areas-1-region": "",
-        "areas-1-side": "",
-        "areas-2-region": "",
-        "areas-2-side": "",
+        "areas_treated": ["foot:right", "foot:left"],
     }
     return data | changes
 
@@ -108,7 +99,7 @@ def test_save_then_sign_then_amend(appointment, therapist_user):
 def test_bad_input_is_422_marked_on_the_field_and_nothing_saved(appointment, therapist_user):
     r = login(therapist_user).post(
         note_page(appointment),
-        form_data(pain_after="11", **{"areas-1-region": "neck", "areas-1-side": "left"}),
+        form_data(pain_after="11", areas_treated=["neck:midline"]),
     )
 
     assert r.status_code == 422
@@ -118,13 +109,12 @@ def test_bad_input_is_422_marked_on_the_field_and_nothing_saved(appointment, the
     assert not SessionNote.objects.exists()
 
 
-def test_a_service_error_lands_on_the_area_row(appointment, therapist_user):
-    r = login(therapist_user).post(
-        note_page(appointment), form_data(**{"areas-2-region": "neck", "areas-2-side": "left"})
-    )
+def test_an_area_the_map_does_not_offer_is_refused_on_the_areas_field(appointment, therapist_user):
+    r = login(therapist_user).post(note_page(appointment), form_data(areas_treated=["neck:left"]))
 
     assert r.status_code == 422
-    assert "neck is a midline region" in r.content.decode()
+    html = r.content.decode()
+    assert 'id="areas-error"' in html and "not one of the available choices" in html
     assert not SessionNote.objects.exists()
 
 

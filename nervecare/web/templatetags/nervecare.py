@@ -30,11 +30,22 @@ def measure_when(code: str) -> str:
 
 
 @register.inclusion_tag("web/partials/body_svg.html")
-def body_figure(marks=(), interactive: bool = False, caption: str = "") -> dict:
+def body_figure(marks=(), interactive: bool = False, caption: str = "", picked=None) -> dict:
     """The front and back outlines; with marks, each region is shaded by its intensity; interactive: tappable
-    regions that fill the marks form (static/js/nervecare.js)."""
+    regions that fill the marks form (static/js/nervecare.js). picked (a list of "region:side", interactive):
+    the regions tick and untick those checkboxes instead (a session note's areas treated)."""
+    toggle = picked is not None
+    chosen = set(picked or ())
+
+    def with_picked(shapes):
+        return [{**s, "picked": f"{s['region']}:{s['side']}" in chosen} for s in shapes]
+
+    parts = [{**p, "shapes": with_picked(p["shapes"])} for p in bodymap_svg.parts()] if interactive else []
     return {
-        "shapes": bodymap_svg.figure(marks),
+        "toggle": toggle,
+        "mode_class": "bodymap-toggle" if toggle else "bodymap-input",
+        "parts": parts,
+        "shapes": with_picked(bodymap_svg.figure(marks)),
         "outline": bodymap_svg.OUTLINE,
         "transforms": bodymap_svg.outline_transforms(),
         "interactive": interactive,

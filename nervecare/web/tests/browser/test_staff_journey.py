@@ -38,9 +38,9 @@ def test_staff_pathway(page, clinic_setup):
     page.fill("#id_condition-numbness", "7")
     page.fill("#id_condition-pain", "4")
     page.check("#id_medical-on_anticoagulants")
-    page.locator(".bodymap-input rect[data-region=toes][data-side=left]").click()
+    page.locator("figure.bodymap-input rect[data-region=toes][data-side=left]").click()
     assert page.input_value("#id_marks-0-region") == "toes" and page.input_value("#id_marks-0-side") == "left"
-    page.locator(".bodymap-input rect[data-region=toes][data-side=right]").focus()
+    page.locator("figure.bodymap-input rect[data-region=toes][data-side=right]").focus()
     page.keyboard.press("Enter")  # the picture works from the keyboard too
     assert (
         page.input_value("#id_marks-1-region") == "toes" and page.input_value("#id_marks-1-side") == "right"
@@ -110,16 +110,23 @@ def test_staff_pathway(page, clinic_setup):
     page.select_option("#id_modality", "swedish")
     page.select_option("#id_pressure", "light")
     page.fill("#id_minutes", "60")
-    page.select_option("#id_areas-0-region", "foot")
-    page.select_option("#id_areas-0-side", "both")
+    # Areas treated: tapped on the body map, which ticks them in the list beside it (issue 19).
+    for side in ("left", "right"):
+        page.locator(f"figure.bodymap-toggle rect[data-region=toes][data-side={side}]").click()
+        assert page.is_checked(f"input[name=areas_treated][value='toes:{side}']")
+    page.locator("figure.bodymap-toggle rect[data-region=toes][data-side=right]").press("Enter")
+    assert not page.is_checked("input[name=areas_treated][value='toes:right']")  # a second tap unticks
+    page.locator("figure.bodymap-toggle rect[data-region=toes][data-side=right]").press("Enter")
     page.fill("#id_subjective", "Feet felt less numb after last week.")
     page.fill("#id_pain_before", "4")
     page.fill("#id_pain_after", "2")
     page.fill("#id_soreness_after", "1")
     shoot(page, "note")
-    with page.expect_navigation():
-        page.get_by_role("button", name="Save draft").click()
-    page.wait_for_load_state()
+    # Saving swaps the note in place (HTMX): no page load between the before and the after ratings.
+    url = page.url
+    page.get_by_role("button", name="Save draft").click()
+    page.get_by_text("Note saved (draft).").wait_for()
+    assert page.url == url
     with page.expect_navigation():
         page.get_by_role("button", name="Sign and lock the note").click()
     assert SessionNote.objects.get(appointment=past).is_signed
