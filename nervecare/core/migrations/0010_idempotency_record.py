@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0008_clinic_setup_fields'),
+        ('core', '0009_therapist_certification_expiry'),
     ]
 
     operations = [
