@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "nervecare.interop",
     "nervecare.portal",
     "nervecare.web",
+    "nervecare.setup",
     "nervecare.booking",
     "nervecare.ops",
 ]

@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("nervecare.screening.urls")),
     path("", include("nervecare.plans.urls")),
     path("", include("nervecare.ops.privacy_urls")),
+    path("", include("nervecare.setup.urls")),
     path("", include("nervecare.ops.importing_urls")),
     path("", include("nervecare.ops.documents_urls")),
     path("", include("nervecare.web.urls")),

@@ -1,5 +1,6 @@
 """Clinics, people and the audit trail."""
 
+import datetime
 from collections.abc import Callable
 from typing import Any
 
@@ -102,6 +103,9 @@ class Therapist(TimeStampedModel):
     years_experience = models.PositiveSmallIntegerField(default=0, validators=[MaxValueValidator(70)])
     # Codes from nervecare/plans/data/qualifications.yaml (e.g. "oncology_massage", "mld").
     certifications = models.JSONField(default=list, blank=True)
+    # {code: "YYYY-MM-DD"}: the last day a certification in `certifications` is valid. A code without an entry
+    # does not expire. An expired one is kept (and shown as expired) but no longer counts for matching.
+    certification_expiry = models.JSONField(default=dict, blank=True)
     # A short introduction shown on the public booking page.
     bio = models.TextField(blank=True, max_length=2000)
     active = models.BooleanField(default=True)
@@ -111,6 +115,15 @@ class Therapist(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.display_name
+
+    def certifications_on(self, day: datetime.date) -> list[str]:
+        """The certifications that count on `day`: held, and not expired (valid through their expiry date)."""
+        expiry = self.certification_expiry or {}
+        return [c for c in self.certifications if not (expiry.get(c) and str(expiry[c]) < day.isoformat())]
+
+    def certification_expired(self, code: str, day: datetime.date) -> bool:
+        expires = (self.certification_expiry or {}).get(code)
+        return bool(expires) and str(expires) < day.isoformat()
 
 
 class AuditEventQuerySet(models.QuerySet):

@@ -6,6 +6,8 @@ Role checks (this module: every `require_*` lives here, and a test keeps it so)
 - `require_scheduling`: appointments, hours, calendars (no clinical content): admins, therapists, front desk.
 - `require_admin`: the clinic's admins (deleting, restoring and erasing a client; the audit trail through
   `require_audit_admin`).
+- `require_setup_admin`: the clinic's set-up (details, booking rules, thresholds, staff, services, rooms,
+  hours, closures): the clinic's own admins, and only for their own clinic (never an installation superuser).
 - `require_portal_user`: the client portal is for clients only.
 - `require_billing`: money (prices, invoices, payments, courses, fees; no clinical content): admins and the front
   desk. `require_billing_admin`: voiding, refunding, waiving a fee, prices and the clinic's money settings:
@@ -36,6 +38,8 @@ Object-level rules (which rows a user may see: in each app's selectors, built on
   `client_get_for_user`); ops/importing/services.py: `import_run_get_for_admin` (an import of the admin's
   own clinic).
 - core/services.py: `api_tokens_visible_to`.
+- setup/selectors.py: `staff_get_for_admin`, `therapist_get_for_admin`, `service_get_for_admin`,
+  `room_get_for_admin`, `closure_get_for_admin`, `time_off_get_for_admin` (the admin's own clinic only).
 - billing/selectors.py: `invoice_get_for_user`, `payment_get_for_user`, `course_get_for_user`,
   `fee_get_for_user`, `billing_client_get_for_user` (the clinic's clients for admins and the desk),
   `invoice_get_for_client` (a client's own documents, after portal.selectors decided the client).
@@ -102,6 +106,12 @@ def require_audit_admin(user: User) -> None:
     """The audit trail is for the clinic's admins only."""
     if not _is_clinic_admin(user):
         raise PermissionDenied("Only the clinic's admins may see the audit trail.")
+
+
+def require_setup_admin(user: User) -> None:
+    """The clinic's set-up: its own admins only (every lookup is then scoped with `clinic_id_of`)."""
+    if not _is_clinic_admin(user):
+        raise PermissionDenied(_("Only the clinic's admins may change its set-up."))
 
 
 def require_portal_user(user: User) -> None:

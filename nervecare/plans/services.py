@@ -112,7 +112,7 @@ def plan_recommendation(client: Client, flags: list[SafetyFlag]) -> dict[str, An
             id=t.id,
             name=t.display_name,
             years_experience=t.years_experience,
-            certifications=list(t.certifications),
+            certifications=t.certifications_on(timezone.localdate()),
             is_primary=t.id == client.primary_therapist_id,
         )
         for t in Therapist.objects.filter(clinic_id=client.clinic_id, active=True)
@@ -212,8 +212,9 @@ def _validate_plan(plan: CarePlan, flags: list[SafetyFlag], errors: dict[str, st
         if therapist is None:
             errors["therapist_id"] = "no such therapist in this clinic"
         else:
-            missing = [c for c in plan.required_certifications if c not in therapist.certifications]
-            if plan.modality == "mld" and "mld" not in therapist.certifications and "mld" not in missing:
+            held = therapist.certifications_on(timezone.localdate())  # an expired one does not count
+            missing = [c for c in plan.required_certifications if c not in held]
+            if plan.modality == "mld" and "mld" not in held and "mld" not in missing:
                 missing.append("mld")
             if missing:
                 errors["therapist_id"] = (

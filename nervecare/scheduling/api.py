@@ -18,7 +18,7 @@ from nervecare.core.permissions import clinic_id_of, clinic_of, require_scheduli
 from nervecare.core.request_types import AuthedHttpRequest
 from nervecare.plans.models import CarePlan
 from nervecare.scheduling import selectors, services
-from nervecare.scheduling.models import Appointment, WaitlistEntry
+from nervecare.scheduling.models import Appointment, WaitlistEntry, WorkingHours
 from nervecare.scheduling.schemas import (
     AppointmentOut,
     BookedOut,
@@ -96,6 +96,10 @@ class HoursRow(Strict):
     weekday: int = Field(ge=0, le=6)
     start: time
     end: time
+    every_weeks: int = Field(1, ge=1, le=2, description="1: every week; 2: alternate weeks")
+    anchor_date: ScheduleDate | None = Field(
+        None, description="alternate weeks: a date in a week the hours apply (required with every_weeks 2)"
+    )
 
 
 class HoursIn(Strict):
@@ -211,7 +215,7 @@ def list_rooms(request: AuthedHttpRequest) -> list:
 )
 def get_hours(request: AuthedHttpRequest, therapist_id: int) -> list:
     therapist = _therapist(request, therapist_id)
-    return [{"weekday": h.weekday, "start": h.start, "end": h.end} for h in therapist.working_hours.all()]
+    return [_hours_out(h) for h in therapist.working_hours.all()]
 
 
 @router.put(
@@ -224,7 +228,17 @@ def put_hours(request: AuthedHttpRequest, therapist_id: int, payload: HoursIn) -
     rows = services.working_hours_set(
         actor=request.user, therapist=therapist, hours=[h.model_dump() for h in payload.hours]
     )
-    return [{"weekday": h.weekday, "start": h.start, "end": h.end} for h in rows]
+    return [_hours_out(h) for h in rows]
+
+
+def _hours_out(h: WorkingHours) -> dict[str, Any]:
+    return {
+        "weekday": h.weekday,
+        "start": h.start,
+        "end": h.end,
+        "every_weeks": h.every_weeks,
+        "anchor_date": h.anchor_date,
+    }
 
 
 @router.post(

@@ -1,6 +1,6 @@
 """What the scheduling API answers (the documented response bodies; the request bodies are in api.py)."""
 
-from datetime import datetime, time
+from datetime import date, datetime, time
 from typing import Annotated
 
 from ninja import Schema
@@ -50,6 +50,10 @@ class HoursOut(Schema):
     weekday: int = Field(description="0 = Monday")
     start: LocalTime
     end: LocalTime
+    every_weeks: int = Field(
+        1, description="1: every week; 2: alternate weeks (the anchor's week, then every second)"
+    )
+    anchor_date: date | None = Field(None, description="alternate weeks: a date in a week the hours apply")
 
 
 class ExceptionOut(Schema):

@@ -211,10 +211,11 @@ def qualified_therapists(clinic_id: int, service: Service, plan: CarePlan | None
     if plan is not None:
         needed |= set(plan.required_certifications)
         min_years = plan.required_min_years
+    today = timezone.localdate()  # an expired certification does not count
     return [
         t
         for t in Therapist.objects.filter(clinic_id=clinic_id, active=True).prefetch_related("working_hours")
-        if needed <= set(t.certifications) and t.years_experience >= min_years
+        if needed <= set(t.certifications_on(today)) and t.years_experience >= min_years
     ]
 
 

@@ -82,9 +82,12 @@ KINDS: dict[str, Callable[[str, str], bool]] = {
     "staff": lambda role, side: role in STAFF,
     # admin-only acts on one client's record (delete, restore, erase): the clinic's admins
     "admin_clinical": lambda role, side: role == "admin" and side in ("own", "other"),
-    # admin-only clinic pages (deleted clients and the retention setting)
+    # admin-only clinic pages (deleted clients and the retention setting; the clinic's set-up)
     "clinic_admin": lambda role, side: role == "admin",
-    # an admin-only object of the clinic (an import run): the clinic's admins, never another clinic's
+    # the clinic's set-up (no clinical data: details, staff, services, rooms, hours, closures): its admins
+    "clinic_setup": lambda role, side: role == "admin",
+    # an admin-only object of the clinic (an import run; a colleague, a service, a room, a closure of the
+    # set-up): the clinic's admins, never another clinic's
     "clinic_admin_object": lambda role, side: role == "admin" and side != "foreign",
     # the portal: a client, their own data only
     "portal": lambda role, side: role == "client" and side == "own",
@@ -183,6 +186,98 @@ def _waitlist(s: Any) -> dict[str, Any]:
 
 FHIR_SEARCH = {"resource_type": lambda s: "Condition"}
 ONLINE = {"slug": lambda s: _online(s).slug, "service_id": lambda s: _online(s).service_id}
+
+
+def _room(s: Any) -> Any:
+    from nervecare.scheduling.models import Room
+
+    return Room.objects.get_or_create(clinic=s.client.clinic, name=f"Matrix room {s.who}")[0]
+
+
+def _closure(s: Any) -> Any:
+    from nervecare.scheduling.models import Closure
+
+    return Closure.objects.get_or_create(
+        clinic=s.client.clinic,
+        starts_on=datetime.date(2030, 1, 2),
+        name="Matrix closure",
+        defaults={"ends_on": datetime.date(2030, 1, 2)},
+    )[0]
+
+
+def _time_off(s: Any) -> Any:
+    from nervecare.scheduling.models import AvailabilityException
+
+    start = datetime.datetime(2030, 1, 3, 9, tzinfo=datetime.UTC)
+    return AvailabilityException.objects.get_or_create(
+        therapist=s.therapist,
+        kind="time_off",
+        starts_at=start,
+        defaults={"ends_at": start + datetime.timedelta(hours=3)},
+    )[0]
+
+
+# The clinic's set-up (issue 16): its admins only; objects of their own clinic only.
+STAFF_ARG = {"staff_id": lambda s: s.therapist.user_id}
+SERVICE_ARG = {"service_id": lambda s: s.record.past.service_id}
+SETUP_ROUTES: dict[str, Route] = {
+    "setup:home": Route("clinic_setup"),
+    "setup:clinic": Route("clinic_setup"),
+    "setup:thresholds": Route("clinic_setup"),
+    "setup:staff": Route("clinic_setup"),
+    "setup:staff_invite": Route("clinic_setup"),
+    "setup:staff_member": Route("clinic_admin_object", args=STAFF_ARG),
+    "setup:staff_action": Route(
+        "clinic_admin_object", method="POST", body={}, args={**STAFF_ARG, "action": lambda s: "deactivate"}
+    ),
+    "setup:therapist": Route("clinic_admin_object"),
+    "setup:hours": Route("clinic_admin_object"),
+    "setup:time_off": Route("clinic_admin_object"),
+    "setup:time_off_remove": Route(
+        "clinic_admin_object", method="POST", body={}, args={"exception_id": lambda s: _time_off(s).id}
+    ),
+    "setup:services": Route("clinic_setup"),
+    "setup:service_new": Route("clinic_setup"),
+    "setup:service_edit": Route("clinic_admin_object", args=SERVICE_ARG),
+    "setup:rooms": Route("clinic_setup"),
+    "setup:room_edit": Route("clinic_admin_object", args={"room_id": lambda s: _room(s).id}),
+    "setup:closures": Route("clinic_setup"),
+    "setup:closure_remove": Route(
+        "clinic_admin_object", method="POST", body={}, args={"closure_id": lambda s: _closure(s).id}
+    ),
+    "setup:holidays_import": Route("clinic_setup", method="POST", body={"year": "2030"}),
+    # the emailed invitation link: the secret is the credential (a wrong one: 404, nothing shown)
+    "setup:invite_accept": Route(
+        "secret_link", args={"uidb64": lambda s: "MQ", "token": lambda s: "x-y"}, ok=(404,), object_free=True
+    ),
+    "api:get_clinic": Route("clinic_setup"),
+    "api:patch_clinic": Route("clinic_setup", body={"name": "Matrix"}),
+    "api:get_thresholds": Route("clinic_setup"),
+    "api:patch_thresholds": Route("clinic_setup", body={"platelets_min_per_ul": 60000}),
+    "api:list_staff": Route("clinic_setup"),
+    "api:invite_staff": Route(
+        "clinic_admin", body={"email": "zed@example.org", "first_name": "Zed", "role": "therapist"}
+    ),
+    "api:deactivate_staff": Route("clinic_admin_object", args=STAFF_ARG),
+    "api:reactivate_staff": Route("clinic_admin_object", args=STAFF_ARG),
+    "api:reset_staff_mfa": Route("clinic_admin_object", args=STAFF_ARG),
+    "api:get_therapist_profile": Route("clinic_admin_object"),
+    "api:patch_therapist_profile": Route("clinic_admin_object", body={"years_experience": 3}),
+    "api:setup_list_services": Route("clinic_setup"),
+    "api:create_service": Route("clinic_setup", body={"name": "Matrix service", "minutes": 30}),
+    "api:patch_service": Route("clinic_admin_object", args=SERVICE_ARG, body={"minutes": 30}),
+    "api:setup_list_rooms": Route("clinic_setup"),
+    "api:create_room": Route("clinic_setup", body={"name": "Matrix room new"}),
+    "api:patch_room": Route(
+        "clinic_admin_object", args={"room_id": lambda s: _room(s).id}, body={"active": False}
+    ),
+    "api:list_time_off": Route("clinic_admin_object"),
+    "api:delete_time_off": Route("clinic_admin_object", args={"exception_id": lambda s: _time_off(s).id}),
+    "api:list_closures": Route("clinic_setup"),
+    "api:create_closure": Route("clinic_setup", body={"starts_on": "2030-01-09", "name": "Matrix"}),
+    "api:delete_closure": Route("clinic_admin_object", args={"closure_id": lambda s: _closure(s).id}),
+    "api:import_holidays": Route("clinic_setup", body={"year": 2030}),
+}
 
 # key: "namespace:name" (API operations: "api:<operation>"), or the route pattern when it has no name.
 ROUTES: dict[str, Route] = {
@@ -450,6 +545,7 @@ ROUTES: dict[str, Route] = {
     "api:public_book": R("public_booking", args=ONLINE, object_free=True, body={}),
     "api:public_confirm": R("public_booking", args=ONLINE, object_free=True, body={}),
     "screening:instruments": R("clinic_clinical"),
+    **SETUP_ROUTES,
     # money (issue 17)
     "api:list_prices": R("clinic_billing"),
     "api:set_price": R(

@@ -23,7 +23,7 @@ from nervecare.scheduling.services.checks import (
 )
 from nervecare.scheduling.services.daylist import day_list_email
 from nervecare.scheduling.services.holds import appointment_hold, appointment_hold_confirm
-from nervecare.scheduling.services.hours import exception_add, working_hours_set
+from nervecare.scheduling.services.hours import exception_add, exception_remove, working_hours_set
 from nervecare.scheduling.services.series import (
     course_weekdays,
     series_book,
@@ -68,6 +68,7 @@ __all__ = [
     "course_weekdays",
     "release_expired_holds",
     "exception_add",
+    "exception_remove",
     "series_book",
     "series_preview",
     "series_reschedule_rest",

@@ -184,7 +184,7 @@ def _resolve(
 
 def _qualification_errors(therapist: Therapist, service: Service, plan: CarePlan | None) -> dict[str, str]:
     needed = set(service.required_certifications) | set(plan.required_certifications if plan else [])
-    missing = sorted(needed - set(therapist.certifications))
+    missing = sorted(needed - set(therapist.certifications_on(timezone.localdate())))  # expired: not held
     if missing:
         return {
             "therapist_id": f"{therapist.display_name} lacks the training this needs: {', '.join(missing)}"
