@@ -110,8 +110,13 @@ def _seed_catalogue(clinic: Clinic) -> None:
                 "minutes": minutes,
                 "buffer_minutes": buffer,
                 "required_certifications": certs,
+                # Services any trained therapist gives are offered on the public booking page.
+                "bookable_online": not certs,
             },
         )
+    if not clinic.online_booking_enabled:  # the demo shows the public booking page (/book/<slug>/)
+        clinic.online_booking_enabled = True
+        clinic.save(update_fields=["online_booking_enabled"])
     for name in ("Room 1 (treatment)", "Room 2 (lymphatic drainage)"):
         Room.objects.get_or_create(clinic=clinic, name=name)
     for therapist in Therapist.objects.filter(clinic=clinic):

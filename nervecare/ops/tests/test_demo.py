@@ -89,3 +89,15 @@ def test_demo_therapists_see_their_own_clients_and_the_shared_ones():
         clients_visible_to(tom).values_list("pk", flat=True)
     )
     assert not clients_visible_to(User.objects.get(username="desk")).exists()
+
+
+@pytest.mark.django_db
+def test_demo_clinic_takes_online_bookings_for_services_without_a_special_training(client):
+    """From `./dev start` a visitor can try the public booking page (issue 16 §4)."""
+    call_command("demo", stdout=StringIO())
+    clinic = Appointment.objects.select_related("clinic").first().clinic
+    page = client.get(f"/book/{clinic.slug}/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "60-min Swedish massage" in text
+    assert "manual lymphatic drainage" not in text  # needs the MLD training: booked by the clinic
