@@ -42,7 +42,8 @@ Object-level rules (which rows a user may see: in each app's selectors, built on
   `room_get_for_admin`, `closure_get_for_admin`, `time_off_get_for_admin` (the admin's own clinic only).
 - billing/selectors.py: `invoice_get_for_user`, `payment_get_for_user`, `course_get_for_user`,
   `fee_get_for_user`, `billing_client_get_for_user` (the clinic's clients for admins and the desk),
-  `invoice_get_for_client` (a client's own documents, after portal.selectors decided the client).
+  `invoice_get_for_client` (a client's own documents, after portal.selectors decided the client),
+  `courses_visible_to` (the desk and admins every course of the clinic; a therapist those of clients they see).
 """
 
 from collections.abc import Callable
