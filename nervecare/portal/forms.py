@@ -123,6 +123,11 @@ class ClientIntakeForm(forms.Form):
     )
     lymphedema_site = forms.CharField(label=_("Where is the lymphedema?"), max_length=200, required=False)
     foot_wound_site = forms.CharField(label=_("Where is the wound?"), max_length=100, required=False)
+    foot_red_warm_swollen_side = forms.ChoiceField(
+        label=_("If a foot is red, warm, swollen or has changed shape: which foot?"),
+        choices=[("", _("I am not sure")), ("left", _("Left")), ("right", _("Right")), ("both", _("Both"))],
+        required=False,
+    )
     goals = forms.CharField(
         label=_("What would you like massage to help with?"),
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -161,7 +166,13 @@ class ClientIntakeForm(forms.Form):
     def medical_data(self) -> dict:
         data = self.cleaned_data
         medical = {name: True for name in MEDICAL_LABELS if data.get(name)}
-        for name in ("platelets_per_ul", "labs_date", "lymphedema_site", "foot_wound_site"):
+        for name in (
+            "platelets_per_ul",
+            "labs_date",
+            "lymphedema_site",
+            "foot_wound_site",
+            "foot_red_warm_swollen_side",
+        ):
             if data.get(name) not in (None, ""):
                 medical[name] = data[name]
         return medical

@@ -324,7 +324,13 @@ CLIENT_MEDICAL_FLAGS = (
     "new_bladder_bowel_problems",
     "sudden_facial_droop",
 )
-CLIENT_MEDICAL_VALUES = ("lymphedema_site", "foot_wound_site", "platelets_per_ul", "labs_date")
+CLIENT_MEDICAL_VALUES = (
+    "lymphedema_site",
+    "foot_wound_site",
+    "foot_red_warm_swollen_side",  # the suspected Charcot flag names the foot (issue 19 point 6)
+    "platelets_per_ul",
+    "labs_date",
+)
 
 
 @transaction.atomic

@@ -123,3 +123,27 @@ def test_staff_cannot_review_without_clinical_role_and_clients_cannot_review(car
     )
     intake.refresh_from_db()
     assert intake.reviewed_at is None
+
+
+def test_a_red_warm_swollen_foot_is_recorded_with_its_side_and_the_flag_names_it(carla):
+    """Issue 19 point 6 through the portal: the client says which foot, and the suspected Charcot flag (stop
+    for that foot) names it; without a side it covers both feet and asks which."""
+    from nervecare.screening.models import SafetyFlag
+
+    user, client = carla
+    http = login(user)
+    body = {**INTAKE, "foot_wound_or_ulcer": "", "foot_red_warm_swollen": "on"}
+    response = http.post("/portal/about-you/", {**body, "foot_red_warm_swollen_side": "left"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    medical = MedicalContext.objects.get(client=client)
+    assert medical.foot_red_warm_swollen and medical.foot_red_warm_swollen_side == "left"
+    flag = SafetyFlag.objects.get(client=client, rule_id="suspected_charcot", status="open")
+    assert "left" in flag.area.lower() and "right" not in flag.area.lower()
+
+
+def test_the_portal_refuses_an_unknown_foot(carla):
+    user, client = carla
+    response = login(user).post("/portal/about-you/", {**INTAKE, "foot_red_warm_swollen_side": "middle"})
+    assert response.status_code in (200, 422)
+    assert "middle is not one of the available choices" in response.content.decode()
+    assert not ClientIntake.objects.filter(client=client).exists()
