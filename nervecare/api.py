@@ -152,6 +152,16 @@ def _forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
     return api.create_response(request, error_body(str(exc) or "Not allowed."), status=403)
 
 
+@api.exception_handler(OverflowError)
+def _number_too_large(request: HttpRequest, exc: OverflowError) -> HttpResponse:
+    """A number no column can hold (SQLite stores 64-bit integers): the request is wrong, never a 500. Routes
+    bound their numbers in their schemas to name the field; this is the net under them."""
+    errors = {"request": "a number in the request is larger than NerveCare can store"}
+    return api.create_response(
+        request, error_body("A number in the request is too large.", errors), status=422
+    )
+
+
 @api.exception_handler(Http404)
 def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return api.create_response(request, error_body(str(exc) or "Not found."), status=404)

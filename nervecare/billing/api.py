@@ -9,7 +9,7 @@ from typing import Any
 
 from django.http import Http404, HttpResponse
 from django.utils import timezone
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from nervecare.billing import reports, selectors
 from nervecare.billing.models import Course, Fee, Invoice
@@ -238,7 +238,7 @@ def checkout(request: AuthedHttpRequest, payload: CheckoutIn) -> Status:
 
 
 class InvoiceFilter(Schema):
-    client_id: int | None = None
+    client_id: int | None = Field(None, ge=1, le=2**31 - 1)
     status: str = ""
 
 

@@ -225,3 +225,12 @@ def test_the_day_balances_to_the_cent_and_the_csv_reads_back_with_the_same_total
     assert sales == D("264.00") + D("240.00") + D("40.00")
     assert AuditEvent.objects.filter(object_type="billing.fee").exists()
     assert ClientFactory  # the clinic's other clients are not involved
+
+
+def test_an_impossible_client_id_in_the_invoice_filter_is_422_naming_it(db, admin_user):
+    """Found by the API fuzz test on SQLite: a client id no integer column can hold was a 500."""
+    from nervecare.conftest import login
+
+    r = login(admin_user).get("/api/v1/billing/invoices", {"client_id": str(2**70)})
+    assert r.status_code == 422
+    assert [e["field"] for e in r.json()["errors"]] == ["client_id"]

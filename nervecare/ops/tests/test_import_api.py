@@ -38,9 +38,11 @@ def test_upload_map_dry_run_commit_and_again(http):
         )
     )
     assert status == 422
-    assert {"field": "mapping.first_name", "message": "the file has no column called “Nope”"} in body[
-        "errors"
-    ]
+    assert {
+        "field": "mapping.first_name",
+        "label": "First name",
+        "message": "the file has no column called “Nope”",
+    } in body["errors"]
     mapping = {"first_name": "Fn", "last_name": "Ln", "date_of_birth": "Born", "external_id": "Id"}
     status, run = _j(
         http.put(

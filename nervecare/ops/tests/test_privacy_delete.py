@@ -101,7 +101,9 @@ def test_another_clinics_admin_gets_404(rosa, other_admin):
 def test_a_reason_is_required(rosa, admin_user):
     response = delete(login(admin_user), rosa.id, reason="  ")
     assert response.status_code == 422
-    assert response.json()["errors"] == [{"field": "reason", "message": "say why the client is deleted"}]
+    assert response.json()["errors"] == [
+        {"field": "reason", "label": "Reason", "message": "say why the client is deleted"}
+    ]
 
 
 def test_admin_restores_a_deleted_client(rosa, admin_user, api):
