@@ -85,8 +85,12 @@ def get_clinic(request: AuthedHttpRequest) -> dict[str, Any]:
 )
 def patch_clinic(request: AuthedHttpRequest, payload: ClinicPatch) -> dict[str, Any]:
     data = payload.model_dump(exclude_unset=True)
-    if any(v is None for k, v in data.items() if k in ("name", "timezone", "currency")):
-        raise FieldErrors({k: "cannot be empty" for k, v in data.items() if v is None})
+    # null empties a text that may be empty (address, phone, email, country, region); anything else needs a value
+    # (a null yes/no or number was a 500, found by the API fuzz test).
+    may_be_empty = ("address", "phone", "email", "country", "subdivision")
+    required = {k: "cannot be empty" for k, v in data.items() if v is None and k not in may_be_empty}
+    if required:
+        raise FieldErrors(required)
     data = {k: ("" if v is None else v) for k, v in data.items()}
     return _clinic_out(services.clinic_update(actor=request.user, data=data))
 

@@ -114,7 +114,19 @@ anything = st.one_of(st.text(max_size=60), st.integers(), st.floats(allow_nan=Tr
     data=st.fixed_dictionaries(
         {},
         optional=dict.fromkeys(
-            ("name", "phone", "email", "timezone", "country", "subdivision", "currency", "min_notice_hours"),
+            (
+                "name",
+                "phone",
+                "email",
+                "timezone",
+                "country",
+                "subdivision",
+                "currency",
+                "min_notice_hours",
+                "booking_horizon_days",
+                "cancellation_notice_hours",
+                "online_booking_enabled",
+            ),
             anything,
         ),
     )
@@ -127,3 +139,14 @@ def test_no_input_makes_a_server_error(owner_http, data):
         assert api.json()["detail"]
     page = owner_http.post("/setup/clinic/", {k: "" if v is None else str(v) for k, v in data.items()})
     assert page.status_code in (302, 422), page.status_code
+
+
+def test_a_null_yes_no_or_number_is_refused_by_field(owner_http, clinic):
+    """Found by the API fuzz test: {"online_booking_enabled": null} was a 500."""
+    for field in ("online_booking_enabled", "booking_horizon_days", "min_notice_hours"):
+        r = owner_http.patch("/api/v1/setup/clinic", {field: None}, content_type="application/json")
+        assert r.status_code == 422
+        assert [e["field"] for e in r.json()["errors"]] == [field]
+    # A text that may be empty is emptied by null.
+    r = owner_http.patch("/api/v1/setup/clinic", {"phone": None}, content_type="application/json")
+    assert r.status_code == 200 and r.json()["phone"] == ""
