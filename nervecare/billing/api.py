@@ -12,8 +12,9 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
 from nervecare.billing import reports, selectors
+from nervecare.billing.documents import invoice_pdf_response
 from nervecare.billing.models import Course, Fee, Invoice
-from nervecare.billing.pdf import invoice_pdf, receipt_pdf, superbill_pdf
+from nervecare.billing.pdf import superbill_pdf
 from nervecare.billing.schemas import (
     AccountOut,
     AgingOut,
@@ -272,8 +273,7 @@ def get_invoice(request: AuthedHttpRequest, invoice_id: int) -> dict[str, Any]:
 def invoice_pdf_route(request: AuthedHttpRequest, invoice_id: int) -> HttpResponse:
     invoice = selectors.invoice_get_for_user(request.user, invoice_id)
     audit_view(request.user, invoice, summary="Invoice PDF downloaded")
-    pdf = invoice_pdf(selectors.invoice_detail(invoice), selectors.billing_settings_for(invoice.clinic))
-    return pdf_download(pdf, filename=f"{invoice.display_number}.pdf")
+    return invoice_pdf_response(invoice, "invoice")
 
 
 @router.get(
@@ -285,8 +285,7 @@ def invoice_pdf_route(request: AuthedHttpRequest, invoice_id: int) -> HttpRespon
 def invoice_receipt_route(request: AuthedHttpRequest, invoice_id: int) -> HttpResponse:
     invoice = selectors.invoice_get_for_user(request.user, invoice_id)
     audit_view(request.user, invoice, summary="Receipt PDF downloaded")
-    pdf = receipt_pdf(selectors.invoice_detail(invoice), selectors.billing_settings_for(invoice.clinic))
-    return pdf_download(pdf, filename=f"{invoice.display_number}-receipt.pdf")
+    return invoice_pdf_response(invoice, "receipt")
 
 
 @router.post(

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from nervecare.billing import reports, selectors
+from nervecare.billing.documents import invoice_pdf_response
 from nervecare.billing.forms import (
     CheckoutForm,
     CourseForm,
@@ -26,8 +27,7 @@ from nervecare.billing.forms import (
     RefundForm,
 )
 from nervecare.billing.models import Fee
-from nervecare.billing.pdf import invoice_pdf as build_invoice_pdf
-from nervecare.billing.pdf import receipt_pdf, superbill_pdf
+from nervecare.billing.pdf import superbill_pdf
 from nervecare.billing.services import courses, email, fees, invoices, payments, prices
 from nervecare.clients.models import Client
 from nervecare.clients.selectors import client_get_for_user
@@ -217,16 +217,14 @@ def invoice_page(request: AuthedHttpRequest, invoice_id: int) -> HttpResponse:
 def invoice_pdf(request: AuthedHttpRequest, invoice_id: int) -> HttpResponse:
     invoice = selectors.invoice_get_for_user(request.user, invoice_id)
     audit_view(request.user, invoice, summary="Invoice PDF downloaded")
-    pdf = build_invoice_pdf(selectors.invoice_detail(invoice), selectors.billing_settings_for(invoice.clinic))
-    return pdf_download(pdf, filename=f"{invoice.display_number}.pdf")
+    return invoice_pdf_response(invoice, "invoice")
 
 
 @login_required
 def invoice_receipt(request: AuthedHttpRequest, invoice_id: int) -> HttpResponse:
     invoice = selectors.invoice_get_for_user(request.user, invoice_id)
     audit_view(request.user, invoice, summary="Receipt PDF downloaded")
-    pdf = receipt_pdf(selectors.invoice_detail(invoice), selectors.billing_settings_for(invoice.clinic))
-    return pdf_download(pdf, filename=f"{invoice.display_number}-receipt.pdf")
+    return invoice_pdf_response(invoice, "receipt")
 
 
 @login_required

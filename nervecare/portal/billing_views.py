@@ -7,7 +7,8 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from nervecare.billing import selectors as billing
-from nervecare.billing.pdf import invoice_pdf, receipt_pdf, superbill_pdf
+from nervecare.billing.documents import invoice_pdf_response
+from nervecare.billing.pdf import superbill_pdf
 from nervecare.core.audit import audit_view
 from nervecare.core.pages import pdf_download
 from nervecare.core.request_types import AuthedHttpRequest
@@ -33,16 +34,14 @@ def invoices(request: AuthedHttpRequest, client) -> HttpResponse:
 def invoice_download(request: AuthedHttpRequest, client, invoice_id: int) -> HttpResponse:
     invoice = billing.invoice_get_for_client(client, invoice_id)
     audit_view(request.user, invoice, summary="Own invoice downloaded in the portal")
-    pdf = invoice_pdf(billing.invoice_detail(invoice), billing.billing_settings_for(invoice.clinic))
-    return pdf_download(pdf, filename=f"{invoice.display_number}.pdf")
+    return invoice_pdf_response(invoice, "invoice")
 
 
 @client_view
 def receipt_download(request: AuthedHttpRequest, client, invoice_id: int) -> HttpResponse:
     invoice = billing.invoice_get_for_client(client, invoice_id)
     audit_view(request.user, invoice, summary="Own receipt downloaded in the portal")
-    pdf = receipt_pdf(billing.invoice_detail(invoice), billing.billing_settings_for(invoice.clinic))
-    return pdf_download(pdf, filename=f"{invoice.display_number}-receipt.pdf")
+    return invoice_pdf_response(invoice, "receipt")
 
 
 @client_view
