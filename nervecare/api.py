@@ -30,6 +30,7 @@ from nervecare.core.throttling import API_THROTTLES, FailedAuthThrottle
 from nervecare.interop.api import router as interop_router
 from nervecare.ops import privacy_api, switching_api
 from nervecare.outcomes.api import router as outcomes_router
+from nervecare.outcomes.claims.api import router as claims_router
 from nervecare.plans.api import router as plans_router
 from nervecare.plans.services import PlanBlockedError
 from nervecare.scheduling.api import router as scheduling_router
@@ -82,6 +83,7 @@ api.add_router("", desk_router)
 api.add_router("", overview_router)
 api.add_router("", visits_router)
 api.add_router("", outcomes_router)
+api.add_router("", claims_router)
 api.add_router("", billing_router)
 api.add_router("", audit_router)
 api.add_router("", interop_router)

@@ -20,6 +20,7 @@ from nervecare.core.request_types import AuthedHttpRequest
 from nervecare.core.services import audit_record
 from nervecare.outcomes import exports, selectors, services
 from nervecare.outcomes.analysis import client_outcomes
+from nervecare.outcomes.claims.selectors import client_claims
 from nervecare.outcomes.cohort import CohortFilters, clinic_outcomes
 from nervecare.outcomes.models import ReevaluationDecision, ReportJob
 from nervecare.outcomes.reports.client import client_report_pdf
@@ -191,7 +192,11 @@ def client_report(
     each suggestion."""
     client, result = _client_result(request, client_id, f"Progress report (API, PDF, for the {audience})")
     pdf = client_report_pdf(
-        result, audience=audience, flags=open_flags(client), clinic_name=client.clinic.name
+        result,
+        audience=audience,
+        flags=open_flags(client),
+        clinic_name=client.clinic.name,
+        claims=client_claims(client, reader=request.user),
     )
     return pdf_download(pdf, filename=report_filename(f"progress-{client.id}-{audience}", timezone.now()))
 

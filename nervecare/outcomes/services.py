@@ -13,6 +13,7 @@ from nervecare.core.models import User
 from nervecare.core.permissions import require_clinical
 from nervecare.core.services import audit_record
 from nervecare.outcomes.analysis import client_outcomes
+from nervecare.outcomes.claims.selectors import clinic_claims
 from nervecare.outcomes.cohort import CohortFilters, clinic_mixed_model, clinic_outcomes
 from nervecare.outcomes.models import ReevaluationDecision, ReportJob
 from nervecare.outcomes.reports.clinic import clinic_report_pdf
@@ -134,7 +135,10 @@ def report_job_run(job_id: int) -> ReportJob:
         report_job_progress(job.id, 25, "Fitting the mixed-effects model")
         eligible = eligible_for_model(job.clinic_id, filters, filters.measure)
         result["model"] = clinic_mixed_model(job.clinic_id, filters.measure, eligible)
-        pdf = clinic_report_pdf(result, progress=lambda pct, msg: report_job_progress(job.id, pct, msg))
+        claims = clinic_claims(job.clinic)
+        pdf = clinic_report_pdf(
+            result, progress=lambda pct, msg: report_job_progress(job.id, pct, msg), claims=claims
+        )
     except Exception as exc:  # noqa: BLE001 - a failed report is shown to the user, never lost silently
         ReportJob.objects.filter(pk=job.id).update(
             status=ReportJob.Status.FAILED,

@@ -14,6 +14,7 @@ from nervecare.core.request_types import AuthedHttpRequest
 from nervecare.core.services import audit_record
 from nervecare.outcomes import charts, exports, selectors, services, svg
 from nervecare.outcomes.analysis import ACTION_LABELS, client_outcomes
+from nervecare.outcomes.claims.selectors import client_claims
 from nervecare.outcomes.cohort import clinic_outcomes
 from nervecare.outcomes.forms import ClinicFilterForm, DecisionForm
 from nervecare.outcomes.models import ReportJob
@@ -90,7 +91,11 @@ def client_pdf(request: AuthedHttpRequest, client_id: int) -> HttpResponse:
         audience = "client"
     client, result = _client_result(request, client_id, f"Progress report (PDF, for the {audience})")
     pdf = client_report_pdf(
-        result, audience=audience, flags=open_flags(client), clinic_name=client.clinic.name
+        result,
+        audience=audience,
+        flags=open_flags(client),
+        clinic_name=client.clinic.name,
+        claims=client_claims(client, reader=request.user),
     )
     return pdf_download(pdf, filename=report_filename(f"progress-{client.id}-{audience}", timezone.now()))
 

@@ -10,11 +10,18 @@ class PortalConfig(AppConfig):
         # The record page's cards of what the client reported in the portal and of their portal account
         # (clients/hooks.py).
         from nervecare.clients.hooks import RecordCard, add_record_card, on_client_registered
-        from nervecare.portal.selectors import record_card_account, record_card_reported
+        from nervecare.outcomes.claims.rows import register_diary_source
+        from nervecare.portal.selectors import (
+            diary_rows_for_claims,
+            record_card_account,
+            record_card_reported,
+        )
         from nervecare.portal.services import invite_registered_client
 
         # A client the front desk registers is invited to complete the intake before the first visit.
         on_client_registered(invite_registered_client)
+        # The claims ledger (outcomes, a layer below) reads the diary through this.
+        register_diary_source(diary_rows_for_claims)
 
         add_record_card(
             RecordCard("portal_reported", 15, "portal/partials/chart_reported.html", record_card_reported)

@@ -1,5 +1,7 @@
 """Portal forms: large, plain, one question at a time where it helps."""
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -32,6 +34,51 @@ class DiaryForm(forms.Form):
         widget=forms.RadioSelect,
     )
     note = forms.CharField(label=_("Anything else? (one line, optional)"), max_length=200, required=False)
+
+    def __init__(self, *args: Any, claim_fields: list[str] | tuple[str, ...] = (), **kwargs: Any) -> None:
+        """`claim_fields`: the claims' optional questions asked of this client (screening.measures)."""
+        super().__init__(*args, **kwargs)
+        self.claim_field_names = [name for name in DIARY_CLAIM_FIELDS if name in claim_fields]
+        for name in self.claim_field_names:
+            self.fields[name] = DIARY_CLAIM_FIELDS[name]()
+
+
+def _optional_rating(label: Any) -> forms.TypedChoiceField:
+    return forms.TypedChoiceField(
+        label=label,
+        choices=RATING_CHOICES,
+        coerce=int,
+        empty_value=None,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+
+
+def _yes_no(value: str) -> bool | None:
+    return {"yes": True, "no": False}.get(value)
+
+
+# The claims' diary questions (issue 21), each asked only where it applies (screening/data/measures.yaml).
+DIARY_CLAIM_FIELDS: dict[str, Any] = {
+    "sleep_quality": lambda: _optional_rating(_("How well did you sleep? (0 = very badly, 10 = very well)")),
+    "cramp_count": lambda: forms.IntegerField(
+        label=_("How many muscle cramps did you have today? (0 if none)"),
+        required=False,
+        min_value=0,
+        max_value=50,
+        widget=forms.NumberInput(attrs={"min": 0, "max": 50, "inputmode": "numeric"}),
+    ),
+    "cramp_worst": lambda: _optional_rating(_("How bad was your worst cramp today? (0 = none, 10 = worst)")),
+    "headache": lambda: forms.TypedChoiceField(
+        label=_("Did you have a headache today?"),
+        choices=[("yes", _("Yes")), ("no", _("No"))],
+        coerce=_yes_no,
+        empty_value=None,
+        required=False,
+        widget=forms.RadioSelect,
+    ),
+    "joint_pain": lambda: _optional_rating(_("Arthritis joint pain today (0 = none, 10 = worst)")),
+}
 
 
 OPTIONAL_RATING = [("", _("Not sure / skip"))] + [(str(i), str(i)) for i in range(11)]

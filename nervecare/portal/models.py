@@ -35,11 +35,42 @@ class DiaryEntry(TimeStampedModel):
     numbness = models.PositiveSmallIntegerField(validators=RATING)
     tingling = models.PositiveSmallIntegerField(validators=RATING)
     sleep = models.PositiveSmallIntegerField(validators=RATING, help_text="Sleep disturbed by symptoms")
+    # The claims' measures (issue 21; screening/data/measures.yaml), asked only where they apply: null = not
+    # asked or not answered.
+    sleep_quality = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=RATING, help_text="Sleep quality, 0 = very badly, 10 = very well"
+    )
+    cramp_count = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(50)], help_text="Muscle cramps that day"
+    )
+    cramp_worst = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=RATING, help_text="Worst cramp that day (0-10)"
+    )
+    headache = models.BooleanField(null=True, blank=True, help_text="A headache that day (migraine)")
+    joint_pain = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=RATING, help_text="Arthritis joint pain (0-10)"
+    )
     note = models.CharField(max_length=200, blank=True)
+
+    # The optional measures above, in the order the diary asks them.
+    CLAIM_FIELDS = ("sleep_quality", "cramp_count", "cramp_worst", "headache", "joint_pain")
 
     class Meta:
         ordering = ["-day"]
-        constraints = [models.UniqueConstraint(fields=["client", "day"], name="diary_one_entry_per_day")]
+        constraints = [
+            models.UniqueConstraint(fields=["client", "day"], name="diary_one_entry_per_day"),
+            *(
+                models.CheckConstraint(
+                    name=f"diary_{name}_0_10",
+                    condition=models.Q(**{f"{name}__isnull": True}) | models.Q(**{f"{name}__lte": 10}),
+                )
+                for name in ("sleep_quality", "cramp_worst", "joint_pain")
+            ),
+            models.CheckConstraint(
+                name="diary_cramp_count_0_50",
+                condition=models.Q(cramp_count__isnull=True) | models.Q(cramp_count__lte=50),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Diary {self.client_id} {self.day}"

@@ -16,6 +16,8 @@ from nervecare.core.bounds import SCHEDULE
 from nervecare.core.models import Clinic, Therapist, User
 from nervecare.core.permissions import require_portal_user
 from nervecare.outcomes.analysis import client_outcomes
+from nervecare.outcomes.claims.plain import plain_claims
+from nervecare.outcomes.claims.selectors import client_claims
 from nervecare.outcomes.reports.client import client_report_pdf
 from nervecare.outcomes.selectors import client_data
 from nervecare.plans.models import CarePlan
@@ -28,6 +30,7 @@ from nervecare.scheduling.selectors import (
     services_for_clinic,
 )
 from nervecare.screening import instruments
+from nervecare.screening.measures import applicable_instruments
 from nervecare.screening.models import InstrumentResponse
 from nervecare.screening.selectors import open_flags
 
@@ -42,6 +45,12 @@ PLAIN_TITLES = {
     "nrs_numbness": _("Your numbness today, from 0 to 10"),
     "nrs_tingling": _("Your tingling today, from 0 to 10"),
     "pgic": _("How much has changed since your care began"),
+    "phq2": _("Two questions about your mood"),
+    "gad2": _("Two questions about worry"),
+    "cramps_week": _("How many cramps you get in a week"),
+    "headache_days": _("Your headache days this month"),
+    "nrs_joint_pain": _("Your arthritis joint pain, from 0 to 10"),
+    "nrs_sleep_quality": _("How well you sleep, from 0 to 10"),
 }
 
 
@@ -86,9 +95,12 @@ def has_signed(client: Client, text: ConsentText | None) -> bool:
 
 
 def portal_instrument_codes(client: Client) -> list[str]:
+    """The questionnaires a client answers in the portal: the neuropathy ones, then the claims' measures that
+    concern them (screening/data/measures.yaml: by their conditions and goals), each once."""
     codes = list(INTAKE_INSTRUMENTS)
+    codes += [c for c in applicable_instruments(client) if c not in codes]
     if client.appointments.filter(status=Appointment.Status.COMPLETED).exists():
-        codes += AFTER_FIRST_VISIT
+        codes += [c for c in AFTER_FIRST_VISIT if c not in codes]
     return codes
 
 
@@ -365,11 +377,33 @@ def own_appointment(client: Client, appointment_id: int) -> Appointment:
 # --- The client's own progress report ------------------------------------------------------------------------
 
 
+def diary_rows_for_claims(client_ids: list[int]) -> list[tuple[int, datetime.date, dict[str, Any]]]:
+    """The diary's ratings of these clients, oldest first, for the claims ledger (outcomes.claims.rows reads
+    them through register_diary_source; the caller decided who may see these clients)."""
+    fields = ("pain", "numbness", "tingling", *DiaryEntry.CLAIM_FIELDS)
+    rows = (
+        DiaryEntry.objects.filter(client_id__in=client_ids)
+        .order_by("day")
+        .values_list("client_id", "day", *fields)
+    )
+    return [(cid, day, dict(zip(fields, values, strict=True))) for cid, day, *values in rows]
+
+
+def own_claims(client: Client) -> dict[str, Any]:
+    """The client's own claims ledger (every signed note counts, as for their progress) in plain words."""
+    ledger = client_claims(client)
+    return {"ledger": ledger, "claims": plain_claims(ledger)}
+
+
 def own_report_pdf(client: Client) -> bytes:
     """The client's progress report (the outcomes report in its client-facing wording), for this client only."""
     result = client_outcomes(client_data(client))
     return client_report_pdf(
-        result, audience="client", flags=open_flags(client), clinic_name=client.clinic.name
+        result,
+        audience="client",
+        flags=open_flags(client),
+        clinic_name=client.clinic.name,
+        claims=client_claims(client),
     )
 
 

@@ -41,6 +41,7 @@ from nervecare.scheduling.services import (
     booking_access_release,
     waitlist_offer_freed,
 )
+from nervecare.screening.measures import applicable_diary_fields
 from nervecare.screening.models import InstrumentResponse
 from nervecare.screening.services import response_create, safety_check_run
 
@@ -182,6 +183,36 @@ def portal_response_create(*, user: User, instrument: str, answers: dict[str, An
     )
 
 
+def _clean_diary_measures(
+    client: Client, measures: dict[str, Any], errors: dict[str, str]
+) -> dict[str, int | bool | None]:
+    """The claims' optional diary answers (issue 21): only those asked of this client (their conditions and
+    goals, screening/data/measures.yaml), each in its range. None leaves a question unanswered."""
+    asked = set(applicable_diary_fields(client))
+    cleaned: dict[str, int | bool | None] = {}
+    for name, value in measures.items():
+        if name not in DiaryEntry.CLAIM_FIELDS:
+            errors[name] = "unknown question"
+        elif name not in asked:
+            errors[name] = "this question is not asked of you"
+        elif value is None:
+            cleaned[name] = None
+        elif name == "headache":
+            if not isinstance(value, bool):
+                errors[name] = "answer yes or no"
+            else:
+                cleaned[name] = value
+        elif isinstance(value, bool) or not isinstance(value, int):
+            errors[name] = "must be a whole number"
+        elif name == "cramp_count" and not 0 <= value <= 50:
+            errors[name] = "enter a number of cramps from 0 to 50"
+        elif name != "cramp_count" and not 0 <= value <= 10:
+            errors[name] = "choose a number from 0 to 10"
+        else:
+            cleaned[name] = value
+    return cleaned
+
+
 @transaction.atomic
 def diary_entry_save(
     *,
@@ -189,8 +220,12 @@ def diary_entry_save(
     day: datetime.date,
     ratings: dict[str, int],
     note: str = "",
+    measures: dict[str, Any] | None = None,
 ) -> DiaryEntry:
-    """Write (or rewrite) the client's diary for one day; at most one entry per day, none in the future."""
+    """Write (or rewrite) the client's diary for one day; at most one entry per day, none in the future.
+
+    `measures` holds the optional answers of the claims' measures (sleep quality, cramps, worst cramp,
+    headache, arthritis joint pain) asked of this client only; one not given keeps its earlier answer."""
     client = selectors.client_for_portal_user(user)
     today = timezone.now().astimezone(ZoneInfo(client.clinic.timezone)).date()
     errors: dict[str, str] = {}
@@ -202,6 +237,7 @@ def diary_entry_save(
         value = ratings.get(name)
         if not isinstance(value, int) or not 0 <= value <= 10:
             errors[name] = "choose a number from 0 to 10"
+    extra = _clean_diary_measures(client, measures or {}, errors)
     if errors:
         raise FieldErrors(errors)
     entry = DiaryEntry.objects.select_for_update().filter(client=client, day=day).first() or DiaryEntry(
@@ -210,6 +246,8 @@ def diary_entry_save(
     created = entry.pk is None
     for name in ("pain", "numbness", "tingling", "sleep"):
         setattr(entry, name, ratings[name])
+    for name, value in extra.items():
+        setattr(entry, name, value)
     entry.note = note.strip()[:200]
     entry.full_clean()
     entry.save()

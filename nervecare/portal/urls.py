@@ -13,6 +13,7 @@ urlpatterns = [
     path("appointments.ics", views.calendar_download, name="calendar"),
     path("progress/", views.progress, name="progress"),
     path("progress/report.pdf", views.report_download, name="report"),
+    path("progress/claims/", views.claims, name="claims"),
     path("invoices/", billing_views.invoices, name="invoices"),
     path("invoices/<int:invoice_id>/pdf/", billing_views.invoice_download, name="invoice_pdf"),
     path("invoices/<int:invoice_id>/receipt/", billing_views.receipt_download, name="invoice_receipt"),

@@ -32,6 +32,7 @@ from nervecare.scheduling.rules import client_change_error
 from nervecare.scheduling.services import BookingConflictError, SessionBlockedError
 from nervecare.screening import instruments
 from nervecare.screening.forms import instrument_form_fields
+from nervecare.screening.measures import applicable_diary_fields
 
 
 def client_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -146,7 +147,9 @@ def questionnaire(request: AuthedHttpRequest, client, code: str) -> HttpResponse
 @client_view
 def diary(request: AuthedHttpRequest, client) -> HttpResponse:
     today = selectors.client_today(client)
-    form = DiaryForm(request.POST or None, initial={"day": today})
+    form = DiaryForm(
+        request.POST or None, initial={"day": today}, claim_fields=applicable_diary_fields(client)
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -155,6 +158,7 @@ def diary(request: AuthedHttpRequest, client) -> HttpResponse:
                 day=data["day"],
                 ratings={k: data[k] for k in ("pain", "numbness", "tingling", "sleep")},
                 note=data["note"],
+                measures={k: data[k] for k in form.claim_field_names},
             )
         except FieldErrors as exc:
             for key, message in exc.errors.items():
@@ -207,6 +211,13 @@ def calendar_download(request: AuthedHttpRequest, client) -> HttpResponse:
 @client_view
 def progress(request: AuthedHttpRequest, client) -> HttpResponse:
     return render(request, "portal/progress.html", {"client": client, **selectors.progress(client)})
+
+
+@client_view
+def claims(request: AuthedHttpRequest, client) -> HttpResponse:
+    """What the client's own data say about each claim made for massage, in plain words."""
+    audit_record(actor=request.user, action="view", obj=client, summary="Own claims ledger viewed")
+    return render(request, "portal/claims.html", {"client": client, **selectors.own_claims(client)})
 
 
 @client_view

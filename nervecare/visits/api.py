@@ -14,7 +14,7 @@ from nervecare.core.audit import audit_list
 from nervecare.core.permissions import clinic_id_of, require_clinical
 from nervecare.core.request_types import AuthedHttpRequest
 from nervecare.core.services import audit_record
-from nervecare.visits import selectors, services
+from nervecare.visits import physical, selectors, services
 from nervecare.visits.schemas import (
     AdverseEventIn,
     AdverseEventOut,
@@ -23,6 +23,8 @@ from nervecare.visits.schemas import (
     AmendmentOut,
     NoteIn,
     NoteOut,
+    PhysicalMeasureIn,
+    PhysicalMeasureOut,
     ReviewOut,
 )
 
@@ -170,3 +172,25 @@ def review_clients(request: AuthedHttpRequest) -> list:
     items = selectors.clients_needing_review(clinic_id_of(request.user), user=request.user)
     audit_list(request.user, Client, [i.client.id for i in items], "Review list viewed (API)")
     return [selectors.review_item_as_dict(i) for i in items]
+
+
+@router.get(
+    "/clients/{client_id}/physical-measures",
+    response={200: list[PhysicalMeasureOut], **error_responses(404)},
+    summary="A client's goniometer readings and Timed Up and Go times, oldest first",
+)
+def list_physical_measures(request: AuthedHttpRequest, client_id: int) -> list:
+    client = client_get_for_user(request.user, client_id)
+    audit_record(actor=request.user, action="view", obj=client, summary="Physical measures viewed (API)")
+    return [physical.physical_measure_as_dict(m) for m in physical.physical_measures_for_client(client)]
+
+
+@router.post(
+    "/clients/{client_id}/physical-measures",
+    response={201: PhysicalMeasureOut, **error_responses(404, *BODY)},
+    summary="Record a goniometer reading or a Timed Up and Go (baseline or re-evaluation)",
+)
+def add_physical_measure(request: AuthedHttpRequest, client_id: int, payload: PhysicalMeasureIn) -> Status:
+    client = client_get_for_user(request.user, client_id)
+    row = physical.physical_measure_record(actor=request.user, client=client, data=payload.model_dump())
+    return Status(201, physical.physical_measure_as_dict(row))

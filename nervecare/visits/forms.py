@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from nervecare.clients import bodymap
 from nervecare.plans.models import CarePlan
-from nervecare.visits.models import RATING_FIELDS, AdverseEvent, SessionNote
+from nervecare.visits.models import CLAIM_FIELDS, RATING_FIELDS, AdverseEvent, SessionNote
 
 RATING_LABELS = {
     "pain_before": _("Pain before (0–10)"),
@@ -17,6 +17,8 @@ RATING_LABELS = {
     "tingling_before": _("Tingling before (0–10)"),
     "tingling_after": _("Tingling after (0–10)"),
     "soreness_after": _("Soreness after the session (0–10)"),
+    "stress_before": _("Stress before (0–10)"),
+    "stress_after": _("Stress after (0–10)"),
 }
 NOTE_LABELS = {
     "modality": _("Modality"),
@@ -28,11 +30,12 @@ NOTE_LABELS = {
     "assessment": _("Assessment"),
     "plan": _("Plan"),
     **RATING_LABELS,
+    "falls_since_last_visit": _("Falls since the last visit"),
     "next_session_plan": _("Plan for next time"),
 }
 # Fields the amendment form can correct one at a time (areas are corrected through the API or in words).
 AMENDABLE_ON_PAGE = tuple((name, label) for name, label in NOTE_LABELS.items() if name != "areas_treated")
-INTEGER_FIELDS = {*RATING_FIELDS, "minutes"}
+INTEGER_FIELDS = {*RATING_FIELDS, *CLAIM_FIELDS, "minutes"}
 
 
 def _rating(label: Any) -> forms.IntegerField:
@@ -72,11 +75,26 @@ class NoteForm(forms.Form):
     tingling_before = _rating(RATING_LABELS["tingling_before"])
     tingling_after = _rating(RATING_LABELS["tingling_after"])
     soreness_after = _rating(RATING_LABELS["soreness_after"])
+    stress_before = _rating(RATING_LABELS["stress_before"])
+    stress_after = _rating(RATING_LABELS["stress_after"])
+    falls_since_last_visit = forms.IntegerField(
+        label=_("Falls since the last visit (ask the client)"),
+        required=False,
+        min_value=0,
+        max_value=50,
+        widget=forms.NumberInput(attrs={"min": 0, "max": 50}),
+    )
     next_session_plan = _text(_("Plan for next time"))
 
     TREATMENT = ("modality", "pressure", "minutes")
     SOAP = ("subjective", "objective", "assessment", "plan")
     RATINGS = tuple(RATING_LABELS)
+
+    def __init__(self, *args: Any, ask_falls: bool = True, **kwargs: Any) -> None:
+        """`ask_falls`: whether falls concern this client (screening/data/measures.yaml); if not, not asked."""
+        super().__init__(*args, **kwargs)
+        if not ask_falls:
+            del self.fields["falls_since_last_visit"]
 
     def treatment_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in self.TREATMENT]
@@ -107,6 +125,7 @@ class NoteForm(forms.Form):
             ("numbness", _("Numbness")),
             ("tingling", _("Tingling")),
             ("soreness", _("Soreness")),
+            ("stress", _("Stress")),
         ):
             before = self[f"{measure}_before"] if f"{measure}_before" in self.fields else None
             pairs.append({"label": label, "before": before, "after": self[f"{measure}_after"]})

@@ -13,6 +13,10 @@ RATING = [MinValueValidator(0), MaxValueValidator(10)]
 RATED_SYMPTOMS = ("pain", "numbness", "tingling")
 RATING_FIELDS = (*(f"{s}_{when}" for s in RATED_SYMPTOMS for when in ("before", "after")), "soreness_after")
 SOAP_FIELDS = ("subjective", "objective", "assessment", "plan")
+# The claims' measures taken in a session (issue 21; screening/data/measures.yaml): the client's stress just
+# before and after (0-10) and their falls since the last visit (a count).
+STRESS_FIELDS = ("stress_before", "stress_after")
+CLAIM_FIELDS = (*STRESS_FIELDS, "falls_since_last_visit")
 
 # What a therapist writes in a note (the API, the pages, the services and amendments share this list).
 NOTE_FIELDS = (
@@ -22,6 +26,7 @@ NOTE_FIELDS = (
     "areas_treated",
     *SOAP_FIELDS,
     *RATING_FIELDS,
+    *CLAIM_FIELDS,
     "next_session_plan",
 )
 
@@ -57,6 +62,11 @@ class SessionNote(TimeStampedModel):
     tingling_before = models.PositiveSmallIntegerField(null=True, blank=True, validators=RATING)
     tingling_after = models.PositiveSmallIntegerField(null=True, blank=True, validators=RATING)
     soreness_after = models.PositiveSmallIntegerField(null=True, blank=True, validators=RATING)
+    stress_before = models.PositiveSmallIntegerField(null=True, blank=True, validators=RATING)
+    stress_after = models.PositiveSmallIntegerField(null=True, blank=True, validators=RATING)
+    falls_since_last_visit = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(50)]
+    )
     next_session_plan = models.TextField(blank=True)
     # The safety flags in force when the note was last saved or signed (flag_as_dict plus effects).
     flags = models.JSONField(default=list, blank=True)
@@ -78,7 +88,12 @@ class SessionNote(TimeStampedModel):
                     name=f"sessionnote_{name}_0_10",
                     condition=models.Q(**{f"{name}__isnull": True}) | models.Q(**{f"{name}__lte": 10}),
                 )
-                for name in RATING_FIELDS
+                for name in (*RATING_FIELDS, *STRESS_FIELDS)
+            ),
+            models.CheckConstraint(
+                name="sessionnote_falls_0_50",
+                condition=models.Q(falls_since_last_visit__isnull=True)
+                | models.Q(falls_since_last_visit__lte=50),
             ),
             models.CheckConstraint(
                 name="sessionnote_minutes_1_240",
@@ -161,3 +176,55 @@ class AdverseEvent(TimeStampedModel):
     def client(self) -> Client:
         # audit_record finds the clinic through obj.client.
         return self.note.client
+
+
+class PhysicalMeasure(TimeStampedModel):
+    """What the therapist measures at baseline and re-evaluations (issue 21): goniometer readings and the
+    Timed Up and Go. The movements, normal ranges and cut-off are data (screening/data/measures.yaml)."""
+
+    class Context(models.TextChoices):
+        BASELINE = "baseline", "Baseline"
+        REEVALUATION = "reevaluation", "Re-evaluation"
+
+    class Side(models.TextChoices):
+        LEFT = "left", "Left"
+        RIGHT = "right", "Right"
+        NONE = "", "—"
+
+    class Mode(models.TextChoices):
+        ACTIVE = "active", "Active"
+        PASSIVE = "passive", "Passive"
+        NONE = "", "—"
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="physical_measures")
+    appointment = models.ForeignKey(
+        Appointment, null=True, blank=True, on_delete=models.SET_NULL, related_name="physical_measures"
+    )
+    measured_at = models.DateTimeField()
+    context = models.CharField(max_length=20, choices=Context.choices)
+    # "tug", or a goniometer movement code ("ankle_dorsiflexion", ...).
+    kind = models.CharField(max_length=40)
+    side = models.CharField(max_length=10, choices=Side.choices, blank=True, default="")
+    mode = models.CharField(max_length=10, choices=Mode.choices, blank=True, default="")
+    value = models.DecimalField(
+        max_digits=5,
+        decimal_places=1,
+        validators=[MinValueValidator(0), MaxValueValidator(300)],
+        help_text="Degrees for a movement, seconds for the Timed Up and Go.",
+    )
+    walking_aid = models.BooleanField(default=False, help_text="Timed Up and Go done with a walking aid.")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["measured_at", "id"]
+        indexes = [models.Index(fields=["client", "kind", "measured_at"])]
+        constraints = [
+            models.CheckConstraint(
+                name="physicalmeasure_value_0_300", condition=models.Q(value__gte=0, value__lte=300)
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.side} {self.value} ({self.context})"

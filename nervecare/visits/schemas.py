@@ -3,7 +3,7 @@
 from typing import Annotated, Any, Literal
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import AwareDatetime, Field
 
 from nervecare.clients.schemas import Rating, Strict
 
@@ -55,6 +55,15 @@ class NoteIn(Strict):
     tingling_before: Rating | None = None
     tingling_after: Rating | None = None
     soreness_after: Rating | None = None
+    stress_before: Rating | None = Field(
+        None, description="The client's stress just before the session (0-10)."
+    )
+    stress_after: Rating | None = Field(
+        None, description="The client's stress just after the session (0-10)."
+    )
+    falls_since_last_visit: int | None = Field(
+        None, ge=0, le=50, description="Falls since the last visit, as the client counts them."
+    )
     next_session_plan: LongText = ""
     adverse_events: list[AdverseEventIn] | None = Field(None, max_length=50)
 
@@ -116,6 +125,9 @@ class NoteOut(Schema):
     tingling_before: int | None
     tingling_after: int | None
     soreness_after: int | None
+    stress_before: int | None
+    stress_after: int | None
+    falls_since_last_visit: int | None
     next_session_plan: str
     flags: list[dict[str, Any]] = Field(description="The safety flags in force when last saved or signed.")
     flags_checked_at: str | None
@@ -140,3 +152,45 @@ class ReviewOut(Schema):
     primary_therapist: str | None
     recent_soreness: list[int | None]
     reasons: list[ReviewReasonOut]
+
+
+PhysicalKind = Literal[
+    "ankle_dorsiflexion", "ankle_plantarflexion", "wrist_extension", "wrist_flexion", "tug"
+]
+
+
+class PhysicalMeasureIn(Strict):
+    """One goniometer reading (degrees; side and active/passive required) or one Timed Up and Go (seconds)."""
+
+    measurement: PhysicalKind = Field(description="A joint movement (screening/data/measures.yaml) or 'tug'.")
+    context: Literal["baseline", "reevaluation"]
+    reading: float = Field(
+        ge=0, le=300, allow_inf_nan=False, description="Degrees (0-180) or seconds (1-300)."
+    )
+    side: Literal["left", "right", ""] = ""
+    mode: Literal["active", "passive", ""] = ""
+    walking_aid: bool = False
+    measured_at: AwareDatetime | None = Field(None, description="Defaults to now.")
+    appointment_id: int | None = Field(None, ge=1, le=2_147_483_647)
+
+
+class PhysicalMeasureOut(Schema):
+    id: int
+    client_id: int
+    appointment_id: int | None
+    measurement: str
+    title: str
+    context: str
+    side: str
+    mode: str
+    reading: float
+    unit: str
+    walking_aid: bool
+    measured_at: str
+    normal_range: list[int] | None = None
+    percent_of_normal: float | None = None
+    full_normal_range: bool | None = None
+    normal_range_source: str | None = None
+    at_or_above_cutoff: bool | None = None
+    cutoff: float | None = None
+    cutoff_source: str | None = None

@@ -24,6 +24,7 @@ from nervecare.screening.models import SafetyFlag
 from nervecare.screening.selectors import open_flags
 from nervecare.screening.services import safety_check_run, safety_check_run_with_rules
 from nervecare.visits.models import (
+    CLAIM_FIELDS,
     NOTE_FIELDS,
     RATING_FIELDS,
     SOAP_FIELDS,
@@ -136,7 +137,7 @@ def _clean_values(data: dict[str, Any], errors: dict[str, str], prefix: str = ""
         key = f"{prefix}{name}"
         if name not in NOTE_FIELDS:
             errors[key] = "unknown field"
-        elif name in RATING_FIELDS or name == "minutes":
+        elif name in RATING_FIELDS or name in CLAIM_FIELDS or name == "minutes":
             if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
                 errors[key] = "must be a whole number"
             else:

@@ -19,6 +19,7 @@ from nervecare.core.request_types import AuthedHttpRequest
 from nervecare.core.services import audit_record
 from nervecare.plans.services import flags_in_force
 from nervecare.scheduling.models import Appointment
+from nervecare.screening.measures import measure_applies
 from nervecare.visits import selectors, services
 from nervecare.visits.forms import (
     AdverseEventFollowUpForm,
@@ -67,7 +68,11 @@ def _render_note(
     if note is None or not note.is_signed:
         template = selectors.note_template(appointment) if note is None else {}
         forms.setdefault(
-            "form", NoteForm(initial=NoteForm.initial_for(note, appointment.service.modality, template))
+            "form",
+            NoteForm(
+                initial=NoteForm.initial_for(note, appointment.service.modality, template),
+                ask_falls=measure_applies(appointment.client, "falls"),
+            ),
         )
         forms.setdefault(
             "areas",
@@ -112,7 +117,7 @@ def note_page(request: AuthedHttpRequest, appointment_id: int) -> HttpResponse:
         if note is not None:
             audit_record(actor=request.user, action="view", obj=note, summary="Session note viewed")
         return _render_note(request, appointment, flags=[selectors.flag_snapshot(f) for f in flags])
-    form = NoteForm(request.POST)
+    form = NoteForm(request.POST, ask_falls=measure_applies(appointment.client, "falls"))
     areas = AreasForm(request.POST)
     leftover: list[str] = []
     if form.is_valid() and areas.is_valid():

@@ -409,8 +409,14 @@ ROUTES: dict[str, Route] = {
     "api:add_adverse_event": R("clinical", body={"kind": "fall", "severity": "mild", "description": "x"}),
     "api:patch_adverse_event": R("clinical", body={"resolved": True}),
     "api:list_client_notes": R("clinical"),
+    "api:list_physical_measures": R("clinical"),
+    "api:add_physical_measure": R(
+        "clinical", body={"measurement": "tug", "context": "baseline", "reading": 11.5}
+    ),
     "api:review_clients": R("clinic_clinical"),
     "api:client_outcomes_get": R("clinical"),
+    "api:client_claims_get": R("clinical"),
+    "api:clinic_claims_get": R("clinic_clinical"),
     "api:client_outcomes_csv": R("clinical"),
     "api:client_report": R("clinical"),
     "api:decision_create": R("clinical", body={"plan_id": 1, "week": 4, "decision": "accepted"}),
@@ -447,6 +453,7 @@ ROUTES: dict[str, Route] = {
     "portal:appointment_cancel": R("portal", method="POST", body={}),
     "portal:calendar": R("portal"),
     "portal:progress": R("portal"),
+    "portal:claims": R("portal"),
     "portal:set_password": R(
         "public", args={"uidb64": lambda s: "MQ", "token": lambda s: "set-password"}, object_free=True
     ),
@@ -467,6 +474,8 @@ ROUTES: dict[str, Route] = {
     "outcomes:client_csv": R("clinical"),
     "outcomes:client_pdf": R("clinical"),
     "outcomes:clinic": R("clinic_clinical"),
+    "outcomes:client_claims": R("clinical"),
+    "outcomes:clinic_claims": R("clinic_clinical"),
     "outcomes:clinic_csv": R("clinic_clinical"),
     "outcomes:report_start": R("clinic_clinical", method="POST", body={}),
     "outcomes:report_job": R("clinic_clinical_object"),

@@ -8,6 +8,7 @@ from reportlab.platypus import KeepTogether, Spacer
 
 from nervecare.outcomes import charts, stats
 from nervecare.outcomes.analysis import ACTION_LABELS, fmt
+from nervecare.outcomes.reports.claims import ledger_story, plain_story
 from nervecare.outcomes.reports.pdf import PAGE_WIDTH, build_pdf, chart_image, ci_text, paragraph, table
 
 AUDIENCES = ("client", "clinician")
@@ -68,10 +69,16 @@ def _on_the_day(label: str, imm: Any) -> str:
 
 
 def client_report_pdf(
-    result: dict[str, Any], *, audience: str = "client", flags: list[Any] | None = None, clinic_name: str = ""
+    result: dict[str, Any],
+    *,
+    audience: str = "client",
+    flags: list[Any] | None = None,
+    clinic_name: str = "",
+    claims: dict[str, Any] | None = None,
 ) -> bytes:
     """A client's progress report: who, condition, plan, attendance, charts, changes and what they mean,
-    flags and adverse events, a plain-language summary and the observational caveat."""
+    flags and adverse events, a plain-language summary and the observational caveat; with `claims` (the
+    client's claims ledger, outcomes.claims), its section in the audience's words."""
     if audience not in AUDIENCES:
         audience = "client"
     # The client's copy is in plain language (issue 19): no intervals, no instrument acronyms or study names;
@@ -87,6 +94,8 @@ def client_report_pdf(
         *_report_safety(result, flags, plain=plain),
         *_report_reevaluation(result, audience),
     ]
+    if claims is not None:
+        story += plain_story(claims) if plain else ledger_story(claims)
     if not plain:
         story += _report_methods()
     story.append(paragraph(str(CLIENT_CAVEAT) if plain else result["caveat"], "caveat"))

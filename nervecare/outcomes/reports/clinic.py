@@ -8,6 +8,7 @@ from django.http import HttpResponse
 from nervecare.core.pages import pdf_download
 from nervecare.outcomes import charts
 from nervecare.outcomes.analysis import fmt
+from nervecare.outcomes.reports.claims import ledger_story
 from nervecare.outcomes.reports.pdf import (
     PAGE_WIDTH,
     build_pdf,
@@ -51,8 +52,11 @@ def _group_rows(groups: list[dict[str, Any]]) -> list[list[Any]]:
     return rows
 
 
-def clinic_report_pdf(result: dict[str, Any], *, progress: Progress | None = None) -> bytes:
-    """The clinic's outcome report: the caveat and the counts first, then each comparison with its chart."""
+def clinic_report_pdf(
+    result: dict[str, Any], *, progress: Progress | None = None, claims: dict[str, Any] | None = None
+) -> bytes:
+    """The clinic's outcome report: the caveat and the counts first, then each comparison with its chart;
+    with `claims` (the clinic's claims ledger, outcomes.claims), its section at the end."""
     progress = progress or (lambda pct, msg: None)
     story: list[Any] = [
         paragraph(f"Outcome report: {result['clinic']['name']}", "title"),
@@ -98,6 +102,8 @@ def clinic_report_pdf(result: dict[str, Any], *, progress: Progress | None = Non
         )
     else:
         story.append(paragraph(model.get("note", "Not fitted.")))
+    if claims is not None:
+        story += ledger_story(claims)
     story.append(paragraph(result["caveat"], "caveat"))
     progress(90, "Writing the PDF")
     return build_pdf(
