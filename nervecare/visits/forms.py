@@ -261,3 +261,30 @@ class AmendmentForm(forms.Form):
             self.add_error("field", _("Choose the part of the note the corrected value is for."))
         data["changes"] = changes
         return data
+
+
+class PhysicalMeasureForm(forms.Form):
+    """A goniometer reading or a Timed Up and Go; the service checks the ranges (screening/data/measures.yaml)."""
+
+    measurement = forms.ChoiceField(label=_("Measurement"), choices=())
+    context = forms.ChoiceField(
+        label=_("When"), choices=[("baseline", _("Baseline")), ("reevaluation", _("Re-evaluation"))]
+    )
+    side = forms.ChoiceField(
+        label=_("Side (joints)"),
+        choices=[("", "—"), ("left", _("Left")), ("right", _("Right"))],
+        required=False,
+    )
+    mode = forms.ChoiceField(
+        label=_("Active or passive (joints)"),
+        choices=[("", "—"), ("active", _("Active")), ("passive", _("Passive"))],
+        required=False,
+    )
+    reading = forms.DecimalField(
+        label=_("Reading (degrees, or seconds for the Timed Up and Go)"), max_digits=5, decimal_places=1
+    )
+    walking_aid = forms.BooleanField(label=_("Timed Up and Go done with a walking aid"), required=False)
+
+    def __init__(self, *args: Any, kinds: dict[str, str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["measurement"].choices = list(kinds.items())

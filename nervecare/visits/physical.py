@@ -16,7 +16,7 @@ from nervecare.core.models import User
 from nervecare.core.permissions import require_clinical
 from nervecare.core.services import audit_record
 from nervecare.scheduling.models import Appointment
-from nervecare.screening.measures import measure
+from nervecare.screening.measures import applicable_movements, client_facts, measure, measure_applies
 from nervecare.visits.models import PhysicalMeasure
 
 TUG = "tug"
@@ -26,6 +26,18 @@ def kinds() -> dict[str, str]:
     """Every kind a therapist may record, code -> title: the goniometer movements, then the TUG."""
     rom = measure("rom")
     return {**{code: mv.title for code, mv in rom.movements.items()}, TUG: measure(TUG).title}
+
+
+def kinds_for(client: Client) -> dict[str, str]:
+    """What the therapist is offered for this client: the movements of the joints that concern them (their
+    body map and goals, screening/data/measures.yaml) and the TUG where balance concerns them; every kind when
+    none does, so a measurement the therapist decides on can still be recorded."""
+    facts = client_facts(client)
+    movements = applicable_movements(client, facts)
+    offered = {code: mv.title for code, mv in movements.items()}
+    if measure_applies(client, TUG):
+        offered[TUG] = measure(TUG).title
+    return offered or kinds()
 
 
 def _clean(data: dict[str, Any], client: Client) -> dict[str, Any]:

@@ -14,4 +14,5 @@ urlpatterns = [
         name="adverse_event_follow_up",
     ),
     path("review/", views.review, name="review"),
+    path("clients/<int:client_id>/physical-measures/", views.physical_measures, name="physical_measures"),
 ]

@@ -5,11 +5,12 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from nervecare.clients.models import Client
+from nervecare.clients.selectors import client_get_for_user
 from nervecare.core.audit import audit_list
 from nervecare.core.errors import FieldErrors
 from nervecare.core.labels import message_with_label
@@ -20,13 +21,14 @@ from nervecare.core.services import audit_record
 from nervecare.plans.services import flags_in_force
 from nervecare.scheduling.models import Appointment
 from nervecare.screening.measures import measure_applies
-from nervecare.visits import selectors, services
+from nervecare.visits import physical, selectors, services
 from nervecare.visits.forms import (
     AdverseEventFollowUpForm,
     AdverseEventForm,
     AmendmentForm,
     AreasForm,
     NoteForm,
+    PhysicalMeasureForm,
     amendment_rows,
     area_initial,
     note_rows,
@@ -237,3 +239,39 @@ def review(request: AuthedHttpRequest) -> HttpResponse:
     audit_list(request.user, Client, [i.client.id for i in items], "Review list viewed")
     context = {"items": items, "rules": selectors.review_rules()}
     return render_page_or_partial(request, "visits/review.html", "visits/partials/review_rows.html", context)
+
+
+@login_required
+def physical_measures(request: AuthedHttpRequest, client_id: int) -> HttpResponse:
+    """The client's goniometer readings and Timed Up and Go times, and the form to record one."""
+    client = client_get_for_user(request.user, client_id)
+    offered = physical.kinds_for(client)
+    form = PhysicalMeasureForm(request.POST or None, kinds=offered)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                physical.physical_measure_record(actor=request.user, client=client, data=form.cleaned_data)
+            except FieldErrors as exc:
+                _route_errors(form, exc.errors)
+            else:
+                messages.success(request, _("Measurement recorded."))
+                return redirect("visits:physical_measures", client_id=client.id)
+        status = 422
+    else:
+        audit_record(actor=request.user, action="view", obj=client, summary="Physical measures viewed")
+    rows = [physical.physical_measure_as_dict(m) for m in physical.physical_measures_for_client(client)]
+    return render(
+        request,
+        "visits/physical_measures.html",
+        {"client": client, "form": form, "rows": rows},
+        status=status,
+    )
+
+
+def _route_errors(form: PhysicalMeasureForm, errors: dict[str, str]) -> None:
+    for key, message in errors.items():
+        if key in form.fields:
+            form.add_error(key, message)
+        else:
+            form.add_error(None, message_with_label(key, message))

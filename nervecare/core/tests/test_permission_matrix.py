@@ -475,6 +475,7 @@ ROUTES: dict[str, Route] = {
     "outcomes:client_pdf": R("clinical"),
     "outcomes:clinic": R("clinic_clinical"),
     "outcomes:client_claims": R("clinical"),
+    "visits:physical_measures": R("clinical"),
     "outcomes:clinic_claims": R("clinic_clinical"),
     "outcomes:clinic_csv": R("clinic_clinical"),
     "outcomes:report_start": R("clinic_clinical", method="POST", body={}),

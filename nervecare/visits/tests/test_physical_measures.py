@@ -89,3 +89,18 @@ def test_note_keeps_stress_and_falls(therapist_user, appointment):
         content_type="application/json",
     )
     assert bad.status_code == 422 and "stress_after" in json.dumps(bad.json()["errors"])
+
+
+def test_page_records_and_refuses_by_field(therapist_user, maria, clinic):
+    from nervecare.core.tests.factories import UserFactory
+
+    http = login(therapist_user)
+    url = f"/clients/{maria.id}/physical-measures/"
+    assert http.get(url).status_code == 200
+    ok = http.post(url, {"measurement": "tug", "context": "baseline", "reading": "12.5"})
+    assert ok.status_code == 302 and PhysicalMeasure.objects.get().value == 12.5
+    bad = http.post(url, {"measurement": "tug", "context": "baseline", "reading": "0.2"})
+    assert bad.status_code == 422 and "seconds must be from" in bad.content.decode()
+    assert PhysicalMeasure.objects.count() == 1
+    desk = UserFactory(username="desk", clinic=clinic, role="front_desk")
+    assert login(desk).get(url).status_code == 403
