@@ -37,7 +37,7 @@ from nervecare.plans.models import CarePlan
 from nervecare.portal.models import DiaryEntry
 from nervecare.scheduling.models import Appointment, Series, WaitlistEntry
 from nervecare.screening.models import InstrumentResponse, SafetyFlag
-from nervecare.visits.models import SessionNote
+from nervecare.visits.models import PhysicalMeasure, SessionNote
 from nervecare.visits.selectors import notes_visible_to
 
 EXPORT_SCHEMA_VERSION = "1.1"  # 1.1: `complete` and `omitted` (a staff member's export holds their part)
@@ -181,6 +181,9 @@ def _record(client: Client) -> dict[str, Any]:
             _row(a) for a in Appointment.objects.filter(client=client).order_by("starts_at", "id")
         ],
         "waitlist": [_row(w) for w in WaitlistEntry.objects.filter(client=client).order_by("id")],
+        "physical_measures": [
+            _row(m) for m in PhysicalMeasure.objects.filter(client=client).order_by("measured_at", "id")
+        ],
         "past_visits": [
             _row(v, skip=("run",))
             for v in PastVisit.objects.filter(client=client).order_by("visited_on", "id")
@@ -237,6 +240,7 @@ SECTION_TITLES = {
     "series": "Appointment series",
     "appointments": "Appointments",
     "waitlist": "Waiting list",
+    "physical_measures": "Range of motion and Timed Up and Go",
     "past_visits": "Visits before NerveCare (imported)",
     "documents": "Documents (letters, clearances, referrals)",
     "session_notes": "Session notes, amendments and adverse events",

@@ -79,6 +79,8 @@ def _clean(data: dict[str, Any], client: Client) -> dict[str, Any]:
         errors["measured_at"] = "give the time zone"
     elif measured_at > timezone.now() + dt.timedelta(minutes=5):
         errors["measured_at"] = "cannot be in the future"
+    elif measured_at.date() < client.date_of_birth:
+        errors["measured_at"] = "cannot be before the client was born"
     appointment = None
     appointment_id = data.get("appointment_id")
     if appointment_id is not None:

@@ -114,3 +114,17 @@ def test_bad_input_for_a_client_id(therapist_user):
     assert login(therapist_user).get("/api/v1/clients/999999/claims").status_code == 404
     assert login(therapist_user).get("/api/v1/clients/abc/claims").status_code == 422
     assert json.loads(login(therapist_user).get("/api/v1/clients/abc/claims").content)["errors"]
+
+
+def test_the_clinic_ledger_reads_in_a_fixed_number_of_queries(rosa_mood, clinic, alice_therapist,
+                                                              django_assert_num_queries):  # fmt: skip
+    from nervecare.outcomes.claims.selectors import clinic_claims
+    from nervecare.outcomes.tests.conftest import course
+
+    for i in range(5):
+        other = ClientFactory(clinic=clinic, first_name=f"C{i}")
+        course(other, alice_therapist, [6, 5, 4], start=now() - dt.timedelta(weeks=4))
+    # client ids, conditions, notes, amendments, questionnaires, diary, physical measures
+    with django_assert_num_queries(7):
+        ledger = clinic_claims(clinic)
+    assert ledger["clients"] == 6

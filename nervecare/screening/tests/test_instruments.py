@@ -68,6 +68,14 @@ def test_every_instrument_in_the_reference_ships_with_its_published_maximum():
         "nrs_numbness": 10,
         "nrs_tingling": 10,
         "pgic": 7,
+        # Issue 21 (clinical-reference.md section 7): PHQ-2 and GAD-2 as published (0-6); local counts and
+        # ratings with their own ranges.
+        "phq2": 6,
+        "gad2": 6,
+        "cramps_week": 99,
+        "headache_days": 30,
+        "nrs_joint_pain": 10,
+        "nrs_sleep_quality": 10,
     }
 
 
