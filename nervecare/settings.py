@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "nervecare.scheduling",
     "nervecare.visits",
     "nervecare.outcomes",
+    "nervecare.trials",
     "nervecare.billing",
     "nervecare.interop",
     "nervecare.portal",
