@@ -12,11 +12,16 @@ class PortalConfig(AppConfig):
         from nervecare.clients.hooks import RecordCard, add_record_card, on_client_registered
         from nervecare.outcomes.claims.rows import register_diary_source
         from nervecare.portal.selectors import (
+            diary_ratings,
             diary_rows_for_claims,
             record_card_account,
             record_card_reported,
         )
         from nervecare.portal.services import invite_registered_client
+        from nervecare.trials.hooks import register_ratings_reader
+
+        # A single-client trial analyses the diary (trials sits below the portal and reads it through here).
+        register_ratings_reader(diary_ratings)
 
         # A client the front desk registers is invited to complete the intake before the first visit.
         on_client_registered(invite_registered_client)
