@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "nervecare.visits",
     "nervecare.selfcare",
     "nervecare.outcomes",
+    "nervecare.trials",
     "nervecare.billing",
     "nervecare.interop",
     "nervecare.portal",
