@@ -36,7 +36,9 @@ def test_the_outcomes_page_shows_adherence_per_week(ticked, therapist_user):
 
 def test_the_pdf_has_the_adherence_table(ticked, therapist_user):
     for audience in ("client", "clinician"):
-        r = login(therapist_user).get(reverse("outcomes:client_pdf", args=[ticked.id]) + f"?audience={audience}")
+        r = login(therapist_user).get(
+            reverse("outcomes:client_pdf", args=[ticked.id]) + f"?audience={audience}"
+        )
         text = pdf_text(r.content)
         assert "Home self-care" in text and "100%" in text
 
