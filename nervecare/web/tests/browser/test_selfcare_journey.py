@@ -26,6 +26,9 @@ def test_assign_with_heat_refused_then_tick_on_phone_and_desktop(browser, page, 
     SafetyFlagFactory(client=client, rule_id="lops")
     ClientAccountFactory(client=client, user__username="rosa")
 
+    page.set_default_navigation_timeout(
+        90_000
+    )  # the first request warms the server up (slow on a busy machine)
     # The therapist: the heat items are shown refused, with the flag and the reason; the rest can be assigned.
     log_in(page, "alice")
     page.goto(f"/clients/{client.id}/self-care/")
@@ -51,7 +54,7 @@ def test_assign_with_heat_refused_then_tick_on_phone_and_desktop(browser, page, 
         base_url=live_server.url, viewport=PHONE, bypass_csp=True, is_mobile=True, has_touch=True
     )
     phone.set_default_timeout(10_000)
-    phone.set_default_navigation_timeout(30_000)
+    phone.set_default_navigation_timeout(90_000)
     mobile = phone.new_page()
     try:
         log_in(mobile, "rosa")
@@ -72,7 +75,7 @@ def test_assign_with_heat_refused_then_tick_on_phone_and_desktop(browser, page, 
     # The same client at a desk, by keyboard only: open the optional part, rate, tick with Enter.
     desk = browser.new_context(base_url=live_server.url, viewport=DESKTOP, bypass_csp=True)
     desk.set_default_timeout(10_000)
-    desk.set_default_navigation_timeout(30_000)
+    desk.set_default_navigation_timeout(90_000)
     keyboard = desk.new_page()
     try:
         log_in(keyboard, "rosa")
