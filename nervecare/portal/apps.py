@@ -17,7 +17,8 @@ class PortalConfig(AppConfig):
             record_card_account,
             record_card_reported,
         )
-        from nervecare.portal.services import invite_registered_client
+        from nervecare.portal.services import invite_registered_client, waitlist_offer_email
+        from nervecare.scheduling.hooks import on_waitlist_offer
         from nervecare.trials.hooks import register_ratings_reader
 
         # A single-client trial analyses the diary (trials sits below the portal and reads it through here).
@@ -27,6 +28,8 @@ class PortalConfig(AppConfig):
         on_client_registered(invite_registered_client)
         # The claims ledger (outcomes, a layer below) reads the diary through this.
         register_diary_source(diary_rows_for_claims)
+        # A waiting client offered a time is e-mailed the offer with the link that accepts it here.
+        on_waitlist_offer(waitlist_offer_email)
 
         add_record_card(
             RecordCard("portal_reported", 15, "portal/partials/chart_reported.html", record_card_reported)
