@@ -18,6 +18,7 @@ urlpatterns = [
     path("book/", include("nervecare.booking.urls")),
     path("", include("nervecare.billing.urls")),
     path("", include("nervecare.outcomes.urls")),
+    path("", include("nervecare.trials.urls")),
     path("", include("nervecare.visits.urls")),
     path("", include("nervecare.scheduling.urls")),
     path("", include("nervecare.clients.urls")),

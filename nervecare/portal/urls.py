@@ -1,6 +1,6 @@
 from django.urls import path
 
-from nervecare.portal import billing_views, views
+from nervecare.portal import billing_views, trial_views, views
 
 app_name = "portal"
 urlpatterns = [
@@ -17,6 +17,10 @@ urlpatterns = [
     path("invoices/<int:invoice_id>/pdf/", billing_views.invoice_download, name="invoice_pdf"),
     path("invoices/<int:invoice_id>/receipt/", billing_views.receipt_download, name="invoice_receipt"),
     path("superbill.pdf", billing_views.superbill_download, name="superbill"),
+    path("trials/<int:trial_id>/", trial_views.trial, name="trial"),
+    path("trials/<int:trial_id>/consent/", trial_views.trial_consent, name="trial_consent"),
+    path("trials/<int:trial_id>/decline/", trial_views.trial_decline, name="trial_decline"),
+    path("trials/<int:trial_id>/withdraw/", trial_views.trial_withdraw, name="trial_withdraw"),
     path("book/", views.book, name="book"),
     path("book/confirm/", views.book_confirm, name="book_confirm"),
     path("about-you/", views.intake, name="intake"),

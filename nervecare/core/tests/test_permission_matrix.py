@@ -417,6 +417,36 @@ ROUTES: dict[str, Route] = {
     "api:clinic_outcomes_get": R("clinic_clinical", query="?model=false"),
     "api:clinic_outcomes_csv": R("clinic_clinical"),
     "api:report_create": R("clinic_clinical", body={}),
+    # single-client trials (issue 21 point 3): the client's outcomes' rule; the client through the portal
+    "api:trials_list": R("clinical"),
+    "api:trial_create": R(
+        "clinical",
+        body={"comparison": "sessions_vs_pause", "measure": "pain", "start_date": "2030-01-07"},
+    ),
+    "api:trial_get": R("clinical", args={"trial_id": lambda s: _trial(s).id}),
+    "api:trial_consent_text": R("clinical", args={"trial_id": lambda s: _trial(s).id}),
+    "api:trial_consent_record": R(
+        "clinical", args={"trial_id": lambda s: _trial(s).id}, body={"text_version": "1", "method": "written"}
+    ),
+    "api:trial_withdraw": R("clinical", args={"trial_id": lambda s: _trial(s).id}, body={}),
+    "api:trial_end": R("clinical", args={"trial_id": lambda s: _trial(s).id}, body={"reason": "x"}),
+    "trials:client": R("clinical"),
+    "trials:detail": R("clinical", args={"trial_id": lambda s: _trial(s).id}),
+    "trials:end": R(
+        "clinical", method="POST", body={"reason": "x"}, args={"trial_id": lambda s: _trial(s).id}
+    ),
+    "trials:consent": R(
+        "clinical",
+        method="POST",
+        body={"method": "written", "text_version": "1"},
+        args={"trial_id": lambda s: _trial(s).id},
+    ),
+    "portal:trial": R("portal", args={"trial_id": lambda s: _trial(s).id}),
+    "portal:trial_consent": R(
+        "portal", method="POST", body={"text_version": "1"}, args={"trial_id": lambda s: _trial(s).id}
+    ),
+    "portal:trial_decline": R("portal", method="POST", body={}, args={"trial_id": lambda s: _trial(s).id}),
+    "portal:trial_withdraw": R("portal", method="POST", body={}, args={"trial_id": lambda s: _trial(s).id}),
     "api:report_status": R("clinic_clinical_object"),
     "api:report_download": R("clinic_clinical_object", ok=(200, 404, 409)),
     # contact details a referral import proposed: whoever may see the client reviews them
@@ -880,6 +910,17 @@ def _invoice(s: SimpleNamespace) -> Any:
 
 def _payment(s: SimpleNamespace) -> Any:
     return _invoice(s).payments.order_by("pk").first()
+
+
+def _trial(s: SimpleNamespace) -> Any:
+    """A proposed single-client trial of the side's client (made on first use)."""
+    from nervecare.trials.models import Trial
+    from nervecare.trials.tests.factories import make_trial
+
+    found = Trial.objects.filter(client=s.client).order_by("pk").first()
+    if found is None:
+        found = make_trial(s.client, start=datetime.date(2030, 1, 7), status="proposed")
+    return found
 
 
 def _course(s: SimpleNamespace) -> Any:
