@@ -70,6 +70,12 @@ class TrialOut(Schema):
     )
 
 
+class ConsentTextOut(Schema):
+    version: str
+    title: str
+    body: str
+
+
 class ConsentIn(Schema):
     text_version: str = Field(max_length=20)
     method: Literal["written", "verbal"]
@@ -174,7 +180,7 @@ def trial_get(request: AuthedHttpRequest, client_id: int, trial_id: int) -> Any:
 
 @router.get(
     "/clients/{client_id}/trials/{trial_id}/consent-text",
-    response={200: dict[str, str], **error_responses(404)},
+    response={200: ConsentTextOut, **error_responses(404)},
     summary="The words the client agrees to, with their version",
 )
 def trial_consent_text(request: AuthedHttpRequest, client_id: int, trial_id: int) -> Any:
