@@ -10,7 +10,7 @@ class BillingConfig(AppConfig):
         # The record page shows the client's courses and balance (clients/hooks.py); a no-show or late
         # cancellation marked in scheduling raises the clinic's fee (scheduling/hooks.py); the invoice e-mail
         # is a job (core/jobs.py: each app's tasks module is imported here).
-        from nervecare.billing import tasks  # noqa: F401
+        from nervecare.billing import periodic, tasks  # noqa: F401
         from nervecare.billing.selectors import record_card_billing
         from nervecare.billing.services.fees import on_appointment_status
         from nervecare.clients.hooks import RecordCard, add_record_card

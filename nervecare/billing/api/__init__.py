@@ -4,7 +4,14 @@ and prices are admins'; the superbill carries diagnoses, so it follows the clini
 
 One router (`common.router`); each module adds its routes to it when imported here."""
 
-from nervecare.billing.api import accounts, books, invoices, prices  # noqa: F401 - they register their routes
+from nervecare.billing.api import (  # noqa: F401 - they register their routes
+    accounts,
+    books,
+    giftcards,
+    invoices,
+    memberships,
+    prices,
+)
 from nervecare.billing.api.common import router
 
 __all__ = ["router"]

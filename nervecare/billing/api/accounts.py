@@ -14,8 +14,10 @@ from nervecare.billing.api.common import (
     _payments,
     _period,
     course_out,
+    gift_card_out,
     invoice_out,
     invoice_summary,
+    membership_out,
     router,
 )
 from nervecare.billing.models import Fee
@@ -62,6 +64,8 @@ def client_account(request: AuthedHttpRequest, client_id: int) -> dict[str, Any]
         "payments": account["payments"],
         "courses": [course_out(c) for c in account["courses"]],
         "fees": account["fees"],
+        "gift_cards": [gift_card_out(g) for g in account["gift_cards"]],
+        "memberships": [membership_out(m) for m in account["memberships"]],
     }
 
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 from ninja import Router, Schema
 
 from nervecare.billing import selectors
-from nervecare.billing.models import Course, Invoice
+from nervecare.billing.models import Course, GiftCard, Invoice, Membership
 from nervecare.core.api_support import download
 from nervecare.core.bounds import HistoryDate
 from nervecare.core.errors import FieldErrors
@@ -69,6 +69,40 @@ def course_out(course: Course) -> dict[str, Any]:
         "expires_on": course.expires_on,
         "status": course.status,
         "transferred_from_id": course.transferred_from_id,
+        "membership_id": course.membership_id,
+        "period_start": course.period_start,
+    }
+
+
+def gift_card_out(card: GiftCard) -> dict[str, Any]:
+    return {
+        "id": card.pk,
+        "code": card.code,
+        "client_id": card.client_id,
+        "recipient_name": card.recipient_name,
+        "amount": card.amount,
+        "balance": card.balance,
+        "currency": card.currency,
+        "expires_on": card.expires_on,
+        "status": card.status,
+        "invoice_id": card.invoice_id,
+        "not_usable_because": selectors.gift_card_usable(card),
+    }
+
+
+def membership_out(membership: Membership) -> dict[str, Any]:
+    return {
+        "id": membership.pk,
+        "client_id": membership.client_id,
+        "membership_plan_id": membership.plan_id,
+        "plan": membership.plan.name,
+        "starts_on": membership.starts_on,
+        "status": membership.status,
+        "ends_on": membership.ends_on,
+        "periods": [
+            course_out(c)
+            for c in sorted(membership.periods.all(), key=lambda c: c.period_start or c.sold_at.date())
+        ],
     }
 
 

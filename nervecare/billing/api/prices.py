@@ -72,6 +72,7 @@ def _settings_out(request: AuthedHttpRequest) -> dict[str, Any]:
         "late_cancel_fee": s.late_cancel_fee,
         "no_show_fee": s.no_show_fee,
         "tips_allowed": s.tips_allowed,
+        "email_at_checkout": s.email_at_checkout,
         "cancellation_notice_hours": clinic.cancellation_notice_hours,
     }
 
