@@ -8,7 +8,7 @@ import pytest
 
 from nervecare.billing.models import GiftCard, Invoice
 from nervecare.billing.services.invoices import invoice_checkout
-from nervecare.billing.tests.factories import settings_for
+from nervecare.billing.tests.factories import settings_for, visit
 from nervecare.conftest import login
 from nervecare.core.models import AuditEvent
 
@@ -129,3 +129,15 @@ def test_membership_plan_page_is_the_admins_to_change(shop):
     assert r.status_code == 302 and r.url.startswith("/billing/invoices/")
     page = desk.get(f"/billing/clients/{shop.client.id}/").content.decode()
     assert "Gold" in page and "End after this month" in page
+
+
+def test_the_day_view_links_a_checked_out_visit_to_billing(shop):
+    from nervecare.scheduling.services.status import check_out
+
+    today = visit(
+        client=shop.client, therapist=shop.therapist, service=shop.service, days_ago=0, status="checked_in"
+    )
+    check_out(actor=shop.desk, appointment=today)
+    link = f'href="/billing/visits/{today.id}/checkout/"'
+    assert link in login(shop.desk).get("/day/").content.decode()
+    assert link not in login(shop.therapist_user).get("/day/").content.decode()  # therapists handle no money

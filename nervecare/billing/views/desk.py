@@ -5,6 +5,7 @@ superbill download."""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -28,7 +29,7 @@ from nervecare.billing.forms import (
     ReasonForm,
     RefundForm,
 )
-from nervecare.billing.models import Fee
+from nervecare.billing.models import Fee, Invoice
 from nervecare.billing.pdf import superbill_pdf
 from nervecare.billing.services import courses, email, fees, invoices, payments, prices
 from nervecare.billing.views.common import form_errors, payments_from, today_for
@@ -230,22 +231,38 @@ def invoice_receipt(request: AuthedHttpRequest, invoice_id: int) -> HttpResponse
     return invoice_pdf_response(invoice, "receipt")
 
 
+def _invoice_form(
+    request: AuthedHttpRequest,
+    invoice: Any,
+    form: Any,
+    name: str,
+    call: Callable[[dict[str, Any]], Any],
+    success: str = "",
+) -> HttpResponse:
+    """The invoice page's forms (payment, void, credit note): a valid form runs its service; on success to the
+    page the service answers with (the invoice, or the credit note made), else the page again with the form's
+    errors (422) and nothing written."""
+    if form.is_valid():
+        result = run_service(request, lambda: call(form.cleaned_data), form=form, success=success)
+        if result.ok:
+            target = result.value if isinstance(result.value, Invoice) else invoice
+            return redirect("billing:invoice", invoice_id=target.pk)
+    return render(
+        request, "billing/invoice.html", _invoice_context(request, invoice, **{name: form}), status=422
+    )
+
+
 @login_required
 @require_POST
 def invoice_pay(request: AuthedHttpRequest, invoice_id: int) -> HttpResponse:
     invoice = selectors.invoice_get_for_user(request.user, invoice_id)
-    form = PaymentForm(request.POST)
-    if form.is_valid():
-        result = run_service(
-            request,
-            lambda: payments.payment_record(actor=request.user, invoice=invoice, **form.cleaned_data),
-            form=form,
-            success="Payment recorded.",
-        )
-        if result.ok:
-            return redirect("billing:invoice", invoice_id=invoice.pk)
-    return render(
-        request, "billing/invoice.html", _invoice_context(request, invoice, payment_form=form), status=422
+    return _invoice_form(
+        request,
+        invoice,
+        PaymentForm(request.POST),
+        "payment_form",
+        lambda data: payments.payment_record(actor=request.user, invoice=invoice, **data),
+        success="Payment recorded.",
     )
 
 
@@ -254,20 +271,13 @@ def invoice_pay(request: AuthedHttpRequest, invoice_id: int) -> HttpResponse:
 def invoice_void(request: AuthedHttpRequest, invoice_id: int) -> HttpResponse:
     require_billing_admin(request.user)
     invoice = selectors.invoice_get_for_user(request.user, invoice_id)
-    form = ReasonForm(request.POST)
-    if form.is_valid():
-        result = run_service(
-            request,
-            lambda: invoices.invoice_void(
-                actor=request.user, invoice=invoice, reason=form.cleaned_data["reason"]
-            ),
-            form=form,
-            success="Invoice voided.",
-        )
-        if result.ok:
-            return redirect("billing:invoice", invoice_id=invoice.pk)
-    return render(
-        request, "billing/invoice.html", _invoice_context(request, invoice, void_form=form), status=422
+    return _invoice_form(
+        request,
+        invoice,
+        ReasonForm(request.POST),
+        "void_form",
+        lambda data: invoices.invoice_void(actor=request.user, invoice=invoice, reason=data["reason"]),
+        success="Invoice voided.",
     )
 
 
@@ -276,22 +286,14 @@ def invoice_void(request: AuthedHttpRequest, invoice_id: int) -> HttpResponse:
 def invoice_credit(request: AuthedHttpRequest, invoice_id: int) -> HttpResponse:
     require_billing_admin(request.user)
     invoice = selectors.invoice_get_for_user(request.user, invoice_id)
-    form = RefundForm(request.POST, prefix="credit")
-    if form.is_valid():
-        result = run_service(
-            request,
-            lambda: invoices.invoice_credit(
-                actor=request.user,
-                invoice=invoice,
-                amount=form.cleaned_data["amount"],
-                reason=form.cleaned_data["reason"],
-            ),
-            form=form,
-        )
-        if result.ok and result.value is not None:
-            return redirect("billing:invoice", invoice_id=result.value.pk)
-    return render(
-        request, "billing/invoice.html", _invoice_context(request, invoice, credit_form=form), status=422
+    return _invoice_form(
+        request,
+        invoice,
+        RefundForm(request.POST, prefix="credit"),
+        "credit_form",
+        lambda data: invoices.invoice_credit(
+            actor=request.user, invoice=invoice, amount=data["amount"], reason=data["reason"]
+        ),
     )
 
 

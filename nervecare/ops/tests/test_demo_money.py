@@ -23,6 +23,7 @@ from nervecare.conftest import login
 from nervecare.core.models import User
 from nervecare.scheduling.models import Appointment
 from nervecare.scheduling.services import appointment_cancel
+from nervecare.scheduling.tests.factories import AppointmentFactory
 
 D = Decimal
 
@@ -37,7 +38,7 @@ def test_the_demo_clinics_money_day_balances_to_the_cent_and_reads_back_from_csv
     start = timezone.now() + datetime.timedelta(hours=3)  # within the clinic's notice period: late
     booked = Appointment.objects.filter(client=client, status="completed").first()
     assert booked is not None
-    late = Appointment.objects.create(
+    late = AppointmentFactory(
         clinic=clinic,
         client=client,
         therapist=booked.therapist,
@@ -73,7 +74,9 @@ def test_the_demo_clinics_money_day_balances_to_the_cent_and_reads_back_from_csv
     exported = staff.get("/billing/books/journal.csv", {"start": today.isoformat(), "end": today.isoformat()})
     sheet = pandas.read_csv(io.StringIO(exported.content.decode()), dtype=str, keep_default_na=False)
     money = {col: sheet[col].map(D) for col in ("net", "tax", "gross")}
-    paid = sheet["type"].isin(["payment", "refund"]) & ~sheet["account"].isin(["course", "gift_card_liability"])
+    paid = sheet["type"].isin(["payment", "refund"]) & ~sheet["account"].isin(
+        ["course", "gift_card_liability"]
+    )
     assert sum(money["net"][paid], D("0")) == day["net"]
     sales = sheet["type"].isin(["sale", "credit"])
     issued = Invoice.objects.filter(clinic=clinic, status="issued")
