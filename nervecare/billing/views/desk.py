@@ -137,6 +137,7 @@ def checkout_visit(request: AuthedHttpRequest, appointment_id: int) -> HttpRespo
 def client_account(request: AuthedHttpRequest, client_id: int) -> HttpResponse:
     client = selectors.billing_client_get_for_user(request.user, client_id)
     audit_view(request.user, client, summary="Money account viewed")
+    # ?visit= (the day view's "Take payment" on a checked-out visit): that visit ticked (_checkout_initial)
     return render(request, "billing/client.html", _account_context(request, client))
 
 
