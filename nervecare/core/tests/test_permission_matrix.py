@@ -692,6 +692,47 @@ ROUTES: dict[str, Route] = {
     "billing:books": R("clinic_billing_admin"),
     "billing:export": R("clinic_billing_admin"),
     "billing:takings": R("takings"),
+    # gift cards and memberships (issue 17): the desk sells and redeems, admins make plans and see the books
+    "billing:gift_card_sell": R("billing", method="POST", body={}),
+    "billing:gift_cards": R("clinic_billing"),
+    "billing:gift_card": R("billing", args={"gift_card_id": lambda s: _gift_card(s).id}),
+    "billing:membership_start": R("billing", method="POST", body={}),
+    "billing:membership_cancel": R(
+        "billing", method="POST", body={"reason": "x"}, args={"membership_id": lambda s: _membership(s).id}
+    ),
+    "billing:membership_plans": R("clinic_billing"),
+    # the day view's check-out link: the visit's client's check-out (a redirect there)
+    "billing:checkout_visit": R("billing", ok=(302,)),
+    "api:sell_gift_card": R("billing", body={"amount": "10.00"}),
+    "api:list_gift_cards": R("clinic_billing"),
+    "api:get_gift_card": R("billing", args={"gift_card_id": lambda s: _gift_card(s).id}),
+    "api:report_gift_cards": R("clinic_billing_admin"),
+    "api:list_membership_plans": R("clinic_billing"),
+    "api:create_membership_plan": R(
+        "clinic_billing_admin",
+        body=lambda s: {
+            "name": "Matrix",
+            "service_id": s.record.past.service_id,
+            "price": "1.00",
+            "sessions_per_period": 1,
+        },
+    ),
+    "api:update_membership_plan": R(
+        "billing_admin",
+        args={"plan_id": lambda s: _membership(s).plan_id},
+        body=lambda s: {
+            "name": "Matrix",
+            "service_id": s.record.past.service_id,
+            "price": "1.00",
+            "sessions_per_period": 1,
+        },
+    ),
+    "api:start_membership": R("billing", body=lambda s: {"membership_plan_id": _membership(s).plan_id}),
+    "api:get_membership": R("billing", args={"membership_id": lambda s: _membership(s).id}),
+    "api:cancel_membership": R(
+        "billing", args={"membership_id": lambda s: _membership(s).id}, body={"reason": "x"}
+    ),
+    "api:visit_checkout": R("billing"),
     "portal:invoices": R("portal"),
     "portal:invoice_pdf": R("portal", args={"invoice_id": lambda s: _invoice(s).id}),
     "portal:invoice_receipt": R("portal", args={"invoice_id": lambda s: _invoice(s).id}),
@@ -978,6 +1019,54 @@ def _course(s: SimpleNamespace) -> Any:
         },
     )
     return course
+
+
+def _gift_card(s: SimpleNamespace) -> Any:
+    from decimal import Decimal
+
+    from nervecare.billing.models import GiftCard
+
+    card, _ = GiftCard.objects.get_or_create(
+        client=s.client,
+        defaults={
+            "clinic_id": s.client.clinic_id,
+            "code": f"MTRX-{s.client.pk % 10000:04d}-{s.who[:4].upper():X<4}",
+            "amount": Decimal("50.00"),
+            "balance": Decimal("50.00"),
+            "currency": "USD",
+            "sold_at": timezone.now(),
+            "sold_by": s.therapist.user,
+        },
+    )
+    return card
+
+
+def _membership(s: SimpleNamespace) -> Any:
+    from decimal import Decimal
+
+    from nervecare.billing.models import Membership, MembershipPlan
+
+    plan, _ = MembershipPlan.objects.get_or_create(
+        clinic_id=s.client.clinic_id,
+        name=f"Matrix plan {s.client.clinic_id}",
+        defaults={
+            "service_id": s.record.past.service_id,
+            "price": Decimal("100.00"),
+            "currency": "USD",
+            "sessions_per_period": 4,
+        },
+    )
+    membership, _ = Membership.objects.get_or_create(
+        client=s.client,
+        defaults={
+            "clinic_id": s.client.clinic_id,
+            "plan": plan,
+            "starts_on": timezone.localdate(),
+            "created_at": timezone.now(),
+            "created_by": s.therapist.user,
+        },
+    )
+    return membership
 
 
 def _fee(s: SimpleNamespace) -> Any:
