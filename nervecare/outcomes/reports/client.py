@@ -8,6 +8,7 @@ from reportlab.platypus import KeepTogether, Spacer
 
 from nervecare.outcomes import charts, stats
 from nervecare.outcomes.analysis import ACTION_LABELS, fmt
+from nervecare.outcomes.hooks import client_report_sections
 from nervecare.outcomes.reports.claims import ledger_story, plain_story
 from nervecare.outcomes.reports.pdf import PAGE_WIDTH, build_pdf, chart_image, ci_text, paragraph, table
 
@@ -94,6 +95,7 @@ def client_report_pdf(
         *_report_screenings(result, plain=plain),
         *_report_safety(result, flags, plain=plain),
         *_report_reevaluation(result, audience),
+        *client_report_sections(result, plain=plain),
     ]
     if claims is not None:
         story += plain_story(claims) if plain else ledger_story(claims)
