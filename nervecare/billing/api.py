@@ -14,7 +14,6 @@ from ninja import Field, Query, Router, Schema, Status
 from nervecare.billing import reports, selectors
 from nervecare.billing.documents import invoice_pdf_response
 from nervecare.billing.models import Course, Fee, Invoice
-from nervecare.billing.pdf import superbill_pdf
 from nervecare.billing.schemas import (
     AccountOut,
     AgingOut,
@@ -462,6 +461,8 @@ def _period(q: PeriodQuery, default_days: int = 365) -> tuple[datetime.date, dat
     summary="A superbill for the client's visits in a period (PDF; clinical staff who see the client)",
 )
 def superbill(request: AuthedHttpRequest, client_id: int, period: Query[PeriodQuery]) -> HttpResponse:
+    from nervecare.billing.pdf import superbill_pdf
+
     require_clinical(request.user)
     client = client_get_for_user(request.user, client_id)
     start, end = _period(period)

@@ -10,7 +10,6 @@ from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import Any
 
-import pycountry
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -64,6 +63,8 @@ def _bounded(errors: dict[str, str], data: dict[str, Any], key: str, low: int, h
 
 def clinic_errors(data: dict[str, Any]) -> dict[str, str]:
     """What is wrong with clinic details and booking rules, by field, in the owner's words."""
+    import pycountry
+
     errors: dict[str, str] = {}
     if "name" in data and not (data["name"] or "").strip():
         errors["name"] = "give the clinic's name"
