@@ -157,3 +157,44 @@ def test_a_stop_flag_found_by_the_one_read_still_blocks(world):
     )
     assert r.status_code == 409, r.content
     assert "stop flag" in r.content.decode() or "safety hold" in r.content.decode()
+
+
+AUTH_TABLES = ('"core_apitoken"', '"core_user"', '"django_session"', '"otp_')
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sign_in_and_audit_cost_the_same_few_statements_on_every_route(world):
+    """Authentication, permission and audit in O(1) statements per request whatever the route (issue 20):
+    the token is one read (its user joined; none with the Redis cache), each audit event one INSERT
+    (PostgreSQL; SQLite also reads the chain's head), at most two events per request (a questionnaire
+    records two), however many rows the route reads. The load test's hot routes, each
+    asked twice (the second counted)."""
+    first = _run(world, 0)
+    cid, http = first["client"], world["http"]
+    day = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=3)
+    routes = {
+        "GET /clients/{id}": lambda: http.get(f"/api/v1/clients/{cid}"),
+        "GET /clients?search": lambda: http.get("/api/v1/clients?search=Ada"),
+        "GET /appointments?range": lambda: http.get(
+            f"/api/v1/appointments?start={day}T00:00:00Z&end={day + dt.timedelta(days=1)}T00:00:00Z"
+            f"&therapist_id={world['therapist']}"
+        ),
+        "GET /clients/{id}/outcomes": lambda: http.get(f"/api/v1/clients/{cid}/outcomes"),
+        "GET /clients/{id}/overview": lambda: http.get(f"/api/v1/clients/{cid}/overview"),
+        "POST /clients/{id}/responses": lambda: http.post(
+            f"/api/v1/clients/{cid}/responses",
+            {"instrument": "nrs_pain", "answers": {"pain": 4}},
+            content_type=JSON,
+        ),
+    }
+    audit_limit = 2 if connection.vendor == "postgresql" else 4
+    for name, call in routes.items():
+        call()
+        with CaptureQueriesContext(connection) as q:
+            r = call()
+        assert r.status_code in (200, 201), (name, r.content)
+        sent = _statements(q.captured_queries)
+        auth = [s for s in sent if any(t in s.split(" WHERE ")[0] for t in AUTH_TABLES)]
+        audit = [s for s in sent if '"core_auditevent"' in s]
+        assert len(auth) <= 1, (name, auth)
+        assert len(audit) <= audit_limit, (name, audit)
