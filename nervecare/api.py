@@ -11,6 +11,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from nervecare.billing.api import router as billing_router
 from nervecare.booking.api import router as booking_router
+from nervecare.booking.staff_api import router as booking_staff_router
 from nervecare.clients.api import router as clients_router
 from nervecare.core.api import router as core_router
 from nervecare.core.api.audit import router as audit_router
@@ -38,6 +39,7 @@ from nervecare.scheduling.desk_api import router as desk_router
 from nervecare.scheduling.overview_api import router as overview_router
 from nervecare.scheduling.services import BookingConflictError, SessionBlockedError
 from nervecare.screening.api import router as screening_router
+from nervecare.selfcare.api import router as selfcare_router
 from nervecare.setup.api import router as setup_router
 from nervecare.visits.api import router as visits_router
 
@@ -87,6 +89,8 @@ api.add_router("", audit_router)
 api.add_router("", interop_router)
 api.add_router("", setup_router)
 api.add_router("", booking_router)
+api.add_router("", selfcare_router)
+api.add_router("", booking_staff_router)
 
 
 @api.exception_handler(FieldErrors)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from nervecare.portal import billing_views, views
+from nervecare.portal import billing_views, selfcare_views, views
 
 app_name = "portal"
 urlpatterns = [
@@ -11,12 +11,18 @@ urlpatterns = [
     path("appointments/", views.appointments, name="appointments"),
     path("appointments/<int:appointment_id>/cancel/", views.appointment_cancel, name="appointment_cancel"),
     path("appointments.ics", views.calendar_download, name="calendar"),
+    path("waitlist/<int:entry_id>/", views.waitlist_offer, name="waitlist_offer"),
     path("progress/", views.progress, name="progress"),
     path("progress/report.pdf", views.report_download, name="report"),
     path("invoices/", billing_views.invoices, name="invoices"),
     path("invoices/<int:invoice_id>/pdf/", billing_views.invoice_download, name="invoice_pdf"),
     path("invoices/<int:invoice_id>/receipt/", billing_views.receipt_download, name="invoice_receipt"),
     path("superbill.pdf", billing_views.superbill_download, name="superbill"),
+    path("self-care/", selfcare_views.today, name="selfcare"),
+    path("self-care/tick/", selfcare_views.tick, name="selfcare_tick"),
+    path("self-care/untick/", selfcare_views.untick, name="selfcare_untick"),
+    path("self-care/reminder/", selfcare_views.reminder, name="selfcare_reminder"),
+    path("self-care/week/", selfcare_views.week, name="selfcare_week"),
     path("book/", views.book, name="book"),
     path("book/confirm/", views.book_confirm, name="book_confirm"),
     path("about-you/", views.intake, name="intake"),

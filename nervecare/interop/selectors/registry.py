@@ -23,6 +23,7 @@ from nervecare.interop.selectors.observation import (
 from nervecare.interop.selectors.patient import DocumentReferenceSource, PatientSource
 from nervecare.interop.selectors.procedure import ProcedureSource
 from nervecare.interop.selectors.questionnaire import QuestionnaireResponseSource, QuestionnaireSource
+from nervecare.interop.selectors.selfcare import SelfcareProgrammeSource
 
 # --- resource types ----------------------------------------------------------------------------------------
 
@@ -75,7 +76,7 @@ RESOURCE_TYPES: dict[str, ResourceType] = {
             ),
         ),
         ResourceType("Flag", (FlagSource(),)),
-        ResourceType("CarePlan", (CarePlanSource(),)),
+        ResourceType("CarePlan", (CarePlanSource(), SelfcareProgrammeSource())),
         ResourceType(
             "Appointment",
             (AppointmentSource(),),
