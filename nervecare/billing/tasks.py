@@ -1,4 +1,5 @@
-"""Background jobs of billing: e-mailing an invoice or receipt as a PDF, and the daily course expiry."""
+"""Background jobs of billing: e-mailing an invoice or receipt as a PDF, and the daily course expiry (the
+memberships' monthly invoices are in periodic.py: they need the services, which queue this module's e-mail)."""
 
 from django.core.mail import EmailMessage
 from huey import crontab

@@ -100,9 +100,10 @@ def _jsonable(value: Any) -> Any:
 def report_job_create(*, actor: User, params: dict[str, Any]) -> ReportJob:
     """Queue a clinic outcome report; the job queue builds it and records its progress."""
     require_clinical(actor)
-    job = ReportJob.objects.create(
-        clinic_id=actor.clinic_id, requested_by=actor, kind="clinic", params=params
-    )
+    clinic_id = actor.clinic_id
+    # require_clinical admits only staff of a clinic (User.is_clinical), so the clinic is set.
+    assert clinic_id is not None
+    job = ReportJob.objects.create(clinic_id=clinic_id, requested_by=actor, kind="clinic", params=params)
     audit_record(actor=actor, action="create", obj=job, summary="Clinic outcome report requested")
     transaction.on_commit(lambda: build_clinic_report(job.id))
     return job

@@ -23,6 +23,8 @@ def invoices(request: AuthedHttpRequest, client) -> HttpResponse:
             "client": client,
             "invoices": list(billing.invoices_of_client(client)),
             "courses": list(billing.courses_of_client(client)),
+            "gift_cards": list(billing.gift_cards_of_client(client)),
+            "memberships": billing.memberships_of_client(client),
             "balance": billing.client_balance(client),
             "currency": client.clinic.currency,
         },

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from nervecare.portal import billing_views, selfcare_views, views
+from nervecare.portal import billing_views, selfcare_views, trial_views, views
 
 app_name = "portal"
 urlpatterns = [
@@ -18,6 +18,10 @@ urlpatterns = [
     path("invoices/<int:invoice_id>/pdf/", billing_views.invoice_download, name="invoice_pdf"),
     path("invoices/<int:invoice_id>/receipt/", billing_views.receipt_download, name="invoice_receipt"),
     path("superbill.pdf", billing_views.superbill_download, name="superbill"),
+    path("trials/<int:trial_id>/", trial_views.trial, name="trial"),
+    path("trials/<int:trial_id>/consent/", trial_views.trial_consent, name="trial_consent"),
+    path("trials/<int:trial_id>/decline/", trial_views.trial_decline, name="trial_decline"),
+    path("trials/<int:trial_id>/withdraw/", trial_views.trial_withdraw, name="trial_withdraw"),
     path("self-care/", selfcare_views.today, name="selfcare"),
     path("self-care/tick/", selfcare_views.tick, name="selfcare_tick"),
     path("self-care/untick/", selfcare_views.untick, name="selfcare_untick"),
