@@ -16,7 +16,6 @@ from nervecare.outcomes.analysis import client_outcomes
 from nervecare.outcomes.claims.selectors import clinic_claims
 from nervecare.outcomes.cohort import CohortFilters, clinic_mixed_model, clinic_outcomes
 from nervecare.outcomes.models import ReevaluationDecision, ReportJob
-from nervecare.outcomes.reports.clinic import clinic_report_pdf
 from nervecare.outcomes.selectors import client_data
 from nervecare.outcomes.summary import eligible_for_model
 
@@ -119,6 +118,8 @@ def report_job_progress(job_id: int, progress: int, message: str) -> None:
 
 def report_job_run(job_id: int) -> ReportJob:
     """Build the clinic report for a job (called by the job queue), recording progress as it goes."""
+    from nervecare.outcomes.reports.clinic import clinic_report_pdf
+
     job = ReportJob.objects.select_related("clinic").get(pk=job_id)
     if job.status == ReportJob.Status.DONE:
         return job

@@ -8,7 +8,6 @@ from django.utils import timezone
 
 from nervecare.billing import selectors as billing
 from nervecare.billing.documents import invoice_pdf_response
-from nervecare.billing.pdf import superbill_pdf
 from nervecare.core.audit import audit_view
 from nervecare.core.pages import pdf_download
 from nervecare.core.request_types import AuthedHttpRequest
@@ -49,6 +48,8 @@ def receipt_download(request: AuthedHttpRequest, client, invoice_id: int) -> Htt
 @client_view
 def superbill_download(request: AuthedHttpRequest, client) -> HttpResponse:
     """The client's own superbill for the last twelve months, to claim from an insurer or an HSA."""
+    from nervecare.billing.pdf import superbill_pdf
+
     end = timezone.localdate(timezone=billing.clinic_zone(client.clinic))
     start = end - datetime.timedelta(days=365)
     return pdf_download(

@@ -18,7 +18,6 @@ from nervecare.core.permissions import require_portal_user
 from nervecare.outcomes.analysis import client_outcomes
 from nervecare.outcomes.claims.plain import plain_claims
 from nervecare.outcomes.claims.selectors import client_claims
-from nervecare.outcomes.reports.client import client_report_pdf
 from nervecare.outcomes.selectors import client_data
 from nervecare.plans.models import CarePlan
 from nervecare.portal.models import ClientAccount, ClientIntake, DiaryEntry
@@ -397,6 +396,8 @@ def own_claims(client: Client) -> dict[str, Any]:
 
 def own_report_pdf(client: Client) -> bytes:
     """The client's progress report (the outcomes report in its client-facing wording), for this client only."""
+    from nervecare.outcomes.reports.client import client_report_pdf
+
     result = client_outcomes(client_data(client))
     return client_report_pdf(
         result,

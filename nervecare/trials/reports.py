@@ -6,14 +6,15 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from reportlab.platypus import KeepTogether, Spacer
-
 from nervecare.clients.models import Client
-from nervecare.outcomes.reports.pdf import PAGE_WIDTH, chart_image, paragraph, table
 from nervecare.trials import charts, selectors
 
 
 def trial_report_section(result: dict[str, Any], *, plain: bool) -> list[Any]:
+    from reportlab.platypus import KeepTogether, Spacer
+
+    from nervecare.outcomes.reports.pdf import PAGE_WIDTH, chart_image, paragraph, table
+
     client = Client.objects.select_related("clinic").filter(pk=result["client"]["id"]).first()
     if client is None:
         return []

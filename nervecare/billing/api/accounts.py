@@ -21,7 +21,6 @@ from nervecare.billing.api.common import (
     router,
 )
 from nervecare.billing.models import Fee
-from nervecare.billing.pdf import superbill_pdf
 from nervecare.billing.schemas import (
     AccountOut,
     CourseIn,
@@ -138,6 +137,8 @@ def invoice_fee(request: AuthedHttpRequest, fee_id: int) -> Status:
     summary="A superbill for the client's visits in a period (PDF; clinical staff who see the client)",
 )
 def superbill(request: AuthedHttpRequest, client_id: int, period: Query[PeriodQuery]) -> HttpResponse:
+    from nervecare.billing.pdf import superbill_pdf
+
     require_clinical(request.user)
     client = client_get_for_user(request.user, client_id)
     start, end = _period(period)

@@ -30,7 +30,6 @@ from nervecare.billing.forms import (
     RefundForm,
 )
 from nervecare.billing.models import Fee, Invoice
-from nervecare.billing.pdf import superbill_pdf
 from nervecare.billing.services import courses, email, fees, invoices, payments, prices
 from nervecare.billing.views.common import form_errors, payments_from, today_for
 from nervecare.clients.models import Client
@@ -466,6 +465,8 @@ def price_list(request: AuthedHttpRequest) -> HttpResponse:
 @login_required
 def superbill(request: AuthedHttpRequest, client_id: int) -> HttpResponse:
     """The superbill PDF for a client's visits in a period (clinical staff who see the client)."""
+    from nervecare.billing.pdf import superbill_pdf
+
     require_clinical(request.user)
     client = client_get_for_user(request.user, client_id)
     start, end, _form = _period(request, default_days=365)
