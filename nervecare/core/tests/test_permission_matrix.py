@@ -185,6 +185,7 @@ def _waitlist(s: Any) -> dict[str, Any]:
 
 
 FHIR_SEARCH = {"resource_type": lambda s: "Condition"}
+FOOT_CHECK = {"check_id": lambda s: _foot_check(s).id}
 ONLINE = {"slug": lambda s: _online(s).slug, "service_id": lambda s: _online(s).service_id}
 
 
@@ -510,6 +511,9 @@ ROUTES: dict[str, Route] = {
     "imports:export": R("clinic_admin"),
     "documents:list": R("clinical"),
     "documents:download": R("clinical"),
+    # the daily foot check (issue 18): a report and its photo, for whoever sees the record
+    "footcheck:check": R("clinical", args=FOOT_CHECK),
+    "footcheck:photo": R("clinical", args=FOOT_CHECK),
     # sharing (clients app pages)
     "clients:share_add": R("clinical", method="POST", body={}),
     "clients:share_remove": R("clinical", method="POST", body={}),
@@ -806,6 +810,33 @@ def world(clinic, other_clinic, therapist_user, junior_therapist_user, front_des
         "other_admin": UserFactory(username="oscar", clinic=other_clinic, role="admin"),
     }
     return SimpleNamespace(sides=sides, users=users)
+
+
+def _foot_check(s: SimpleNamespace) -> Any:
+    """A daily foot-check report of the side's client, with a photo (made on first use)."""
+    from nervecare.footcheck.models import FootCheck, FootCheckPhoto
+
+    check = FootCheck.objects.filter(client=s.client).first()
+    if check is None:
+        check = FootCheck.objects.create(
+            client=s.client,
+            checked_on=datetime.date(2030, 1, 2),
+            reported_at=timezone.now(),
+            redness=True,
+            foot="left",
+            regions=["toes"],
+            needs_attention=True,
+            rules_version="test",
+        )
+        FootCheckPhoto.objects.create(
+            foot_check=check,
+            client=s.client,
+            content_type="image/png",
+            size=4,
+            sha256="0" * 64,
+            data=b"\x89PNG",
+        )
+    return check
 
 
 def _intake(s: SimpleNamespace) -> ClientIntake:
