@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "nervecare.plans",
     "nervecare.scheduling",
     "nervecare.visits",
+    "nervecare.selfcare",
     "nervecare.outcomes",
     "nervecare.footcheck",
     "nervecare.billing",
