@@ -258,3 +258,24 @@ def foot_check_watch(user: User, *, today: datetime.date | None = None) -> list[
 def foot_checks_visible_to(user: User) -> QuerySet[FootCheck]:
     """Every report of the clients whose record the user may see (clients_visible_to)."""
     return FootCheck.objects.filter(client__in=clients_visible_to(user))
+
+
+def advice_for(check: FootCheck) -> list[str]:
+    """What the client reads after a report, in plain words (foot_check_rules.yaml `advice`)."""
+    advice = rules.rules().advice
+    if not check.needs_attention:
+        return [advice.clear]
+    return [advice.urgent, advice.urgent_session] if check.red_flag else [advice.urgent]
+
+
+def own_foot_check(client: Client, check_id: int) -> FootCheck:
+    """One report of the client's own (the portal decided the client); 404 for any other."""
+    check = (
+        FootCheck.objects.filter(pk=check_id, client=client)
+        .select_related("photo")
+        .defer("photo__data")
+        .first()
+    )
+    if check is None:
+        raise Http404("No such foot check.")
+    return check

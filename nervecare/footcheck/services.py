@@ -183,17 +183,11 @@ def foot_check_submit(
             summary="Foot-check photo added",
             changes={"content_type": content_type, "size": len(photo), "sha256": stored.sha256},
         )
-    result = FootCheckResult(check=check)
-    advice = rules.rules().advice
-    if not needs_attention:
-        result.advice = [advice.clear]
-        return result
-    result.advice = [advice.urgent]
+    result = FootCheckResult(check=check, advice=selectors.advice_for(check))
     if fired:
         # The report is now a fact of the safety check: run it, so the matching stop flag opens at once.
         raised = {r.raises for r in fired}
         result.flags = [f for f in safety_check_run(actor=actor, client=client) if f.rule_id in raised]
-        result.advice.append(advice.urgent_session)
         result.alerted = _alert_therapists(actor=actor, client=client, check=check)
     return result
 

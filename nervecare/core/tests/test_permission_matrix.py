@@ -634,6 +634,10 @@ ROUTES: dict[str, Route] = {
     "portal:invoice_pdf": R("portal", args={"invoice_id": lambda s: _invoice(s).id}),
     "portal:invoice_receipt": R("portal", args={"invoice_id": lambda s: _invoice(s).id}),
     "portal:superbill": R("portal"),
+    # the daily foot check in the portal (issue 18): the client's own reports only
+    "portal:foot_check": R("portal"),
+    "portal:foot_check_result": R("portal", args=FOOT_CHECK),
+    "portal:foot_check_photo": R("portal", args=FOOT_CHECK),
 }
 
 # Prefixes left out of the matrix on purpose: Django's admin site (the installation operator only, no clinic:
