@@ -27,6 +27,7 @@ from nervecare.core.errors import FieldErrors
 from nervecare.core.models import User
 from nervecare.core.scopes import MissingScopeError
 from nervecare.core.throttling import API_THROTTLES, FailedAuthThrottle
+from nervecare.footcheck.api import router as footcheck_router
 from nervecare.interop.api import router as interop_router
 from nervecare.ops import privacy_api, switching_api
 from nervecare.outcomes.api import router as outcomes_router
@@ -83,6 +84,7 @@ api.add_router("", overview_router)
 api.add_router("", visits_router)
 api.add_router("", outcomes_router)
 api.add_router("", billing_router)
+api.add_router("", footcheck_router)
 api.add_router("", audit_router)
 api.add_router("", interop_router)
 api.add_router("", setup_router)

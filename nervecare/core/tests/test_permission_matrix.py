@@ -514,6 +514,11 @@ ROUTES: dict[str, Route] = {
     # the daily foot check (issue 18): a report and its photo, for whoever sees the record
     "footcheck:check": R("clinical", args=FOOT_CHECK),
     "footcheck:photo": R("clinical", args=FOOT_CHECK),
+    "api:list_foot_checks": R("clinical"),
+    "api:submit_foot_check": R("clinical", body={"findings": {}}, ok=(201,)),
+    "api:get_foot_check": R("clinical", args=FOOT_CHECK),
+    "api:review_foot_check": R("clinical", args=FOOT_CHECK, body={"review_note": "Seen by the foot team"}),
+    "api:foot_check_photo": R("clinical", args=FOOT_CHECK),
     # sharing (clients app pages)
     "clients:share_add": R("clinical", method="POST", body={}),
     "clients:share_remove": R("clinical", method="POST", body={}),
