@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "nervecare.selfcare",
     "nervecare.outcomes",
     "nervecare.footcheck",
+    "nervecare.trials",
     "nervecare.billing",
     "nervecare.interop",
     "nervecare.portal",

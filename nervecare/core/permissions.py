@@ -30,6 +30,8 @@ Object-level rules (which rows a user may see: in each app's selectors, built on
 - plans/selectors.py: `plan_get_for_client` (after the client was fetched through the rules above).
 - plans/selectors.py: `plan_get_for_user` (a plan of a client the user may see).
 - outcomes/selectors.py: `report_job_get_for_user`; outcomes/analysis.py: `client_outcomes_for_user`.
+- trials/selectors.py: `trials_visible_to`, `trial_get_for_user` (a trial of a client whose record the user
+  sees: the client's outcomes' rule), `trial_get_for_client` (the portal's own client, decided by the portal).
 - portal/selectors.py: `client_for_portal_user` (the one record a signed-in client sees).
 - interop/proposal_selectors.py: `contact_proposals_for_user`, `contact_proposal_get_for_user`;
   interop/bulk.py: `export_get_for_user`.

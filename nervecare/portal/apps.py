@@ -10,8 +10,12 @@ class PortalConfig(AppConfig):
         # The record page's cards of what the client reported in the portal and of their portal account
         # (clients/hooks.py).
         from nervecare.clients.hooks import RecordCard, add_record_card, on_client_registered
-        from nervecare.portal.selectors import record_card_account, record_card_reported
+        from nervecare.portal.selectors import diary_ratings, record_card_account, record_card_reported
         from nervecare.portal.services import invite_registered_client
+        from nervecare.trials.hooks import register_ratings_reader
+
+        # A single-client trial analyses the diary (trials sits below the portal and reads it through here).
+        register_ratings_reader(diary_ratings)
 
         # A client the front desk registers is invited to complete the intake before the first visit.
         on_client_registered(invite_registered_client)

@@ -430,3 +430,14 @@ def therapists_to_alert(client: Client) -> list[Therapist]:
     if client.primary_therapist_id:
         ids.add(client.primary_therapist_id)
     return list(Therapist.objects.filter(pk__in=ids, active=True).select_related("user"))
+
+
+def diary_ratings(
+    *, client: Client, measure: str, first: datetime.date, last: datetime.date
+) -> dict[datetime.date, int]:
+    """One measure of the client's diary, {day: 0-10}, first..last: what a single-client trial analyses
+    (registered in trials/hooks.py by PortalConfig.ready)."""
+    if measure not in ("pain", "numbness", "tingling", "sleep"):
+        raise ValueError(f"not a diary measure: {measure}")
+    rows = DiaryEntry.objects.filter(client=client, day__gte=first, day__lte=last).values_list("day", measure)
+    return dict(rows)
