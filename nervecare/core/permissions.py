@@ -46,6 +46,10 @@ Object-level rules (which rows a user may see: in each app's selectors, built on
   `fee_get_for_user`, `billing_client_get_for_user` (the clinic's clients for admins and the desk),
   `invoice_get_for_client` (a client's own documents, after portal.selectors decided the client),
   `courses_visible_to` (the desk and admins every course of the clinic; a therapist those of clients they see).
+- footcheck/selectors.py: `foot_check_get_for_user`, `foot_check_photo_for_user` and `foot_checks_for_user`
+  (a daily foot-check report, its photo, a client's reports: of a client the user may see, via
+  `client_get_for_user`), `foot_checks_visible_to` (every report of the clients the user sees), and
+  `foot_check_watch` (the therapist's list: the clients of `clients_visible_to` only).
 - selfcare/selectors.py: `programme_get_for_user` (a home programme of a client the user may see, via
   `client_get_for_user`), `programme_get_for_client` (after the client was fetched through the rules above, or
   by portal.selectors for the signed-in client).

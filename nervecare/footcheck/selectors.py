@@ -199,24 +199,36 @@ def record_card_foot_checks(user: User, client: Client) -> dict[str, Any]:
 
 @dataclass
 class WatchRow:
-    """One client on the therapist's list: their open red-flag reports and how long since the last check."""
+    """One client who does the daily check: their open red-flag reports and how long since the last check."""
 
     client: Client
     red_flags: list[FootCheck]
     last_checked_on: datetime.date | None
-    days_since: int | None  # days without a check (since eligibility when never logged)
-    stopped: bool  # days_since >= the threshold
+    days_since: int | None  # days without a check (since the client became eligible when never logged)
+    stopped: bool  # days_since >= the threshold (rules.missed_days)
+
+    @property
+    def needs_look(self) -> bool:
+        return bool(self.red_flags) or self.stopped
 
 
-def foot_check_watch(user: User, *, today: datetime.date | None = None) -> list[WatchRow]:
-    """The clients the user may see (clients_visible_to) who do the daily check and either have a red-flag
-    report not yet reviewed or have not logged a check for `missed_days` days or more. Three queries."""
+def foot_check_watch(
+    user: User,
+    *,
+    today: datetime.date | None = None,
+    everyone: bool = False,
+    client_ids: list[int] | None = None,
+) -> list[WatchRow]:
+    """The clients the user may see (clients_visible_to) who do the daily check, with their open red-flag
+    reports and their days without a check; by default only those with a red flag or `missed_days` days or
+    more without a check (everyone=True: all of them). `client_ids` narrows to those clients. Three queries."""
     require_clinical(user)
     threshold = rules.missed_days()
+    visible = clients_visible_to(user).filter(_eligible_q())
+    if client_ids is not None:
+        visible = visible.filter(pk__in=client_ids)
     clients = list(
-        clients_visible_to(user)
-        .filter(_eligible_q())
-        .select_related("clinic")
+        visible.select_related("clinic")
         .annotate(last_checked_on=Max("foot_checks__checked_on"))
         .order_by("last_name", "first_name", "id")
     )
@@ -239,19 +251,21 @@ def foot_check_watch(user: User, *, today: datetime.date | None = None) -> list[
         since.setdefault(client_id, raised_at)
     rows = []
     for client in clients:
-        day = today or timezone.localdate(timezone=ZoneInfo(client.clinic.timezone))
+        zone = ZoneInfo(client.clinic.timezone)
+        day = today or timezone.localdate(timezone=zone)
         last: datetime.date | None = getattr(client, "last_checked_on", None)
         if last is not None:
-            days = (day - last).days
+            days: int | None = (day - last).days
         elif client.pk in since:
-            days = (day - since[client.pk].astimezone(ZoneInfo(client.clinic.timezone)).date()).days
+            days = (day - since[client.pk].astimezone(zone).date()).days
         else:
             days = None
-        stopped = days is not None and days >= threshold
-        red = open_red.get(client.pk, [])
-        if red or stopped:
-            rows.append(WatchRow(client, red, last, days, stopped))
-    rows.sort(key=lambda r: (not r.red_flags, -(r.days_since or 0), r.client.last_name))
+        row = WatchRow(
+            client, open_red.get(client.pk, []), last, days, days is not None and days >= threshold
+        )
+        if everyone or row.needs_look:
+            rows.append(row)
+    rows.sort(key=lambda r: (not r.red_flags, not r.stopped, -(r.days_since or 0), r.client.last_name))
     return rows
 
 

@@ -512,6 +512,8 @@ ROUTES: dict[str, Route] = {
     "documents:list": R("clinical"),
     "documents:download": R("clinical"),
     # the daily foot check (issue 18): a report and its photo, for whoever sees the record
+    "web:between": R("clinic_clinical"),
+    "api:between_sessions": R("clinic_clinical"),
     "footcheck:check": R("clinical", args=FOOT_CHECK),
     "footcheck:photo": R("clinical", args=FOOT_CHECK),
     "api:list_foot_checks": R("clinical"),
