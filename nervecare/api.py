@@ -11,6 +11,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from nervecare.billing.api import router as billing_router
 from nervecare.booking.api import router as booking_router
+from nervecare.booking.staff_api import router as booking_staff_router
 from nervecare.clients.api import router as clients_router
 from nervecare.core.api import router as core_router
 from nervecare.core.api.audit import router as audit_router
@@ -91,6 +92,7 @@ api.add_router("", audit_router)
 api.add_router("", interop_router)
 api.add_router("", setup_router)
 api.add_router("", booking_router)
+api.add_router("", booking_staff_router)
 
 
 @api.exception_handler(FieldErrors)

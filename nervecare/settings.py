@@ -98,6 +98,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): passed the two-factor step
+    # Times on every page in the signed-in user's clinic's time zone (stored in UTC).
+    "nervecare.core.middleware.ClinicTimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "nervecare.core.middleware.IdleSessionMiddleware",  # signs out idle sessions (needs messages)
     "nervecare.core.middleware.StaffMfaRequiredMiddleware",  # staff must pass the two-factor step

@@ -10,10 +10,12 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from django.db.models import Q, QuerySet, Sum
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 
 from nervecare.billing import rules
@@ -360,3 +362,12 @@ def unbilled_visits(client: Client) -> list[Any]:
         label = f"{v.starts_at.astimezone(zone):%a %d %b %Y %H:%M} · {v.service.name} · {v.therapist.display_name}"
         setattr(v, "label", label)  # noqa: B010 - a display attribute for the form, not a model field
     return visits
+
+
+def check_out_link(user: User, appointment: Appointment) -> tuple[str, str] | None:
+    """The desk's way from a checked-out visit to its bill (scheduling/hooks.py): the client's check-out page
+    with this visit chosen, for those who handle money."""
+    if user.role not in (User.Role.ADMIN, User.Role.FRONT_DESK) or user.clinic_id != appointment.clinic_id:
+        return None
+    url = reverse("billing:client", args=[appointment.client_id])
+    return ("Take payment", f"{url}?{urlencode({'visit': appointment.pk})}#h-checkout")

@@ -99,7 +99,16 @@ def _account_context(request: AuthedHttpRequest, client: Any, **forms: Any) -> d
 def client_account(request: AuthedHttpRequest, client_id: int) -> HttpResponse:
     client = selectors.billing_client_get_for_user(request.user, client_id)
     audit_view(request.user, client, summary="Money account viewed")
-    return render(request, "billing/client.html", _account_context(request, client))
+    context = _account_context(request, client)
+    # From the day view's "Take payment" on a checked-out visit: that visit is chosen.
+    visit = request.GET.get("visit", "")
+    if visit.isdigit() and int(visit) in {v.id for v in context["visits"]}:
+        context["checkout_form"] = CheckoutForm(
+            initial={"appointment_ids": [int(visit)]},
+            visits=context["visits"],
+            courses=selectors.active_courses(client),
+        )
+    return render(request, "billing/client.html", context)
 
 
 def _payments_from(data: dict[str, Any]) -> list[dict[str, Any]]:

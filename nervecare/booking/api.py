@@ -236,7 +236,7 @@ def public_confirm(request: HttpRequest, slug: str, payload: ConfirmIn) -> dict[
     found = selectors.booking_by_token(payload.token)
     if found is None or found.clinic_id != clinic.pk:
         raise Http404("No such booking request: the link may have expired.")
-    booking = services.online_booking_confirm(token=payload.token, link_base=request.build_absolute_uri("/"))
+    booking = services.online_booking_confirm(token=payload.token)
     appointment = booking.appointment
     return {
         "status": appointment.status,

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import QuerySet
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 
 from nervecare.booking.models import OnlineBooking
@@ -188,9 +189,11 @@ def appointment_summary(appointment: Appointment) -> dict[str, Any]:
 
 
 def intake_check_in_block(appointment: Appointment) -> str | None:
-    """A client who booked online has their first session only once their intake is complete and reviewed
-    (a check-in guard, scheduling/hooks.py). Plain words for the desk: no clinical detail."""
-    if not OnlineBooking.objects.filter(client_id=appointment.client_id).exists():
+    """A client who came without an intake (booked online, or registered by the desk with contact details
+    only: `Client.provisional`) has their first session only once their intake is complete and reviewed (a
+    check-in guard, scheduling/hooks.py). Plain words for the desk: no clinical detail. Reviewing the portal
+    intake, or a therapist recording the medical facts in person, ends the provisional mark."""
+    if not Client.all_objects.filter(pk=appointment.client_id, provisional=True).exists():
         return None
     if (
         Appointment.objects.filter(client_id=appointment.client_id, status=Appointment.Status.COMPLETED)
@@ -198,11 +201,17 @@ def intake_check_in_block(appointment: Appointment) -> str | None:
         .exists()
     ):
         return None  # not the first session
+    came = (
+        "booked online"
+        if OnlineBooking.objects.filter(client_id=appointment.client_id).exists()
+        else "was registered with contact details only"
+    )
     intakes = ClientIntake.objects.filter(client_id=appointment.client_id)
     if not intakes.exists():
         return (
-            "This client booked online and has not completed their intake yet: the first session cannot be "
-            "checked in until the intake is complete and reviewed by a therapist."
+            f"This client {came} and has not completed their intake yet: the first session cannot be "
+            "checked in until the intake is complete and reviewed by a therapist (or a therapist records "
+            "the medical facts with the client)."
         )
     if not intakes.filter(reviewed_at__isnull=False).exists():
         return (
@@ -221,3 +230,13 @@ def current_consent_text(clinic: Clinic) -> ConsentText | None:
     """The consent to treatment a new client agrees to on the booking page (the clinic's current version)."""
     today = timezone.now().astimezone(ZoneInfo(clinic.timezone)).date()
     return clinic.consent_texts.filter(effective_from__lte=today).order_by("-effective_from").first()
+
+
+def held_cancel_link(user: User, appointment: Appointment) -> tuple[str, str] | None:
+    """The appointment page's way to cancel a request still only held (scheduling/hooks.py)."""
+    if appointment.status != Appointment.Status.HELD:
+        return None
+    return (
+        "Cancel this held online request",
+        reverse("booking:held_cancel", kwargs={"appointment_id": appointment.pk}),
+    )

@@ -16,25 +16,23 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import transaction
 from django.http import Http404
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 
 from nervecare.booking import selectors
 from nervecare.booking.models import OnlineBooking
 from nervecare.clients.models import Client, Consent
 from nervecare.core.errors import FieldErrors
 from nervecare.core.models import Clinic, User
+from nervecare.core.permissions import require_scheduling
 from nervecare.core.services import audit_record
 from nervecare.portal.models import ClientAccount
+from nervecare.portal.services import portal_invitation
 from nervecare.scheduling.models import Appointment
 from nervecare.scheduling.services import (
     BookingConflictError,
@@ -238,42 +236,8 @@ def _mail_on_commit(subject: str, body: str, context: dict[str, Any], to: str) -
     transaction.on_commit(send)
 
 
-def _invite(client: Client, link_base: str) -> tuple[ClientAccount, str]:
-    """The client's portal sign-in (no usable password yet) and the link that sets its password (Django's
-    password-reset token: single use, expiring after PASSWORD_RESET_TIMEOUT)."""
-    account = ClientAccount.objects.select_related("user").filter(client=client).first()
-    if account is None:
-        wanted = client.email.strip().lower()
-        username = (
-            wanted
-            if wanted and not User.objects.filter(username__iexact=wanted).exists()
-            else f"client-{client.pk}"
-        )
-        user = User(
-            username=username,
-            email=client.email,
-            first_name=client.first_name,
-            last_name=client.last_name,
-            role=User.Role.CLIENT,
-            clinic_id=client.clinic_id,
-        )
-        user.set_unusable_password()
-        user.save()
-        account = ClientAccount(user=user, client=client)
-    account.invited_at = timezone.now()
-    account.save()
-    path = reverse(
-        "portal:set_password",
-        kwargs={
-            "uidb64": urlsafe_base64_encode(force_bytes(account.user.pk)),
-            "token": default_token_generator.make_token(account.user),
-        },
-    )
-    return account, link_base.rstrip("/") + path
-
-
 @transaction.atomic
-def online_booking_confirm(*, token: str, link_base: str) -> OnlineBooking:
+def online_booking_confirm(*, token: str) -> OnlineBooking:
     """The link in the e-mail was followed: the held time becomes a booking, the booked therapist becomes
     the client's therapist (so they can review the intake), and the client is sent the portal invitation to
     complete the intake before the first visit. Following it again changes nothing.
@@ -299,7 +263,8 @@ def online_booking_confirm(*, token: str, link_base: str) -> OnlineBooking:
         client.primary_therapist = appointment.therapist
         client.save(update_fields=["primary_therapist", "updated_at"])
     audit_record(actor=None, action="update", obj=booking, summary="Online booking confirmed by e-mail")
-    account, link = _invite(client, link_base)
+    # The portal's one invitation service (the same account and absolute link as every other invitation).
+    account, link = portal_invitation(actor=None, client=client)
     audit_record(actor=None, action="update", obj=client, summary="Portal invitation sent (online booking)")
     context = {
         **selectors.appointment_summary(appointment),
@@ -338,3 +303,37 @@ def online_requests_erase_unconfirmed(*, now: datetime.datetime | None = None) -
         # simple_history keeps a copy of every version (and of the deletion): erased too.
         Client.history.filter(id=client.pk).delete()
     return len(stale)
+
+
+HELD_CANCEL_PREFIX = "Held online booking cancelled by the clinic"
+
+
+@transaction.atomic
+def online_booking_cancel_hold(*, actor: User, appointment: Appointment, reason: str) -> OnlineBooking:
+    """The clinic cancels a stranger's request that is still only held (e-mail not confirmed): the time is
+    free at once, the confirmation link stops working ("expired: please book again"), and the hourly job
+    erases the provisional client as for any request never confirmed. A confirmed booking is cancelled like
+    any appointment instead. The caller fetched the appointment through scheduling's permission rule."""
+    require_scheduling(actor)
+    if not reason or not reason.strip():
+        raise FieldErrors({"reason": "say why the held booking is cancelled"})
+    booking = OnlineBooking.objects.select_for_update().filter(appointment_id=appointment.pk).first()
+    if booking is None:
+        raise FieldErrors({"status": "this appointment was not requested on the public booking page"})
+    if booking.confirmed_at is not None:
+        raise FieldErrors({"status": "the client confirmed this booking: cancel it as any appointment"})
+    locked = Appointment.objects.select_for_update(of=("self",)).get(pk=appointment.pk)
+    now = timezone.now()
+    if locked.status == Appointment.Status.HELD:
+        locked.status = Appointment.Status.CANCELLED
+        locked.cancelled_at = now
+        locked.cancelled_by = actor
+        locked.cancel_reason = f"{HELD_CANCEL_PREFIX}: {reason.strip()}"[:300]
+        locked.hold_expires_at = None
+        locked.save()
+    booking.confirm_by = min(booking.confirm_by, now)
+    booking.save(update_fields=["confirm_by"])
+    audit_record(
+        actor=actor, action="update", obj=locked, summary=f"{HELD_CANCEL_PREFIX}: {reason.strip()[:200]}"
+    )
+    return booking

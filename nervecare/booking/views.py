@@ -9,7 +9,10 @@ import math
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,7 +21,9 @@ from django.views.decorators.cache import never_cache
 from nervecare.booking import selectors, services
 from nervecare.booking.forms import BookingForm
 from nervecare.core.errors import FieldErrors
+from nervecare.core.request_types import AuthedHttpRequest
 from nervecare.core.throttling import OnlineBookingThrottle, PublicPageThrottle
+from nervecare.scheduling.selectors import appointment_get_for_user
 from nervecare.scheduling.services import BookingConflictError
 
 
@@ -173,7 +178,7 @@ def confirm(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     status = 200
     if request.method == "POST":
         try:
-            booking = services.online_booking_confirm(token=token, link_base=request.build_absolute_uri("/"))
+            booking = services.online_booking_confirm(token=token)
         except FieldErrors as exc:
             context["problem"] = next(iter(exc.errors.values()))
             status = 422
@@ -185,3 +190,32 @@ def confirm(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     elif booking.confirmed_at is not None:
         context["confirmed"] = True
     return render(request, "booking/confirm.html", context, status=status)
+
+
+@login_required
+def held_cancel(request: AuthedHttpRequest, appointment_id: int) -> HttpResponse:
+    """Staff cancel a request still only held (GET: the request and the reason to give; POST: cancel)."""
+    appointment = appointment_get_for_user(request.user, appointment_id)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            services.online_booking_cancel_hold(
+                actor=request.user, appointment=appointment, reason=request.POST.get("reason", "")
+            )
+        except FieldErrors as exc:
+            errors = exc.errors
+        else:
+            messages.success(request, "The held online request is cancelled: the time is free again.")
+            return redirect(reverse("scheduling:appointment", args=[appointment.pk]))
+    tz = ZoneInfo(appointment.clinic.timezone)
+    return render(
+        request,
+        "booking/held_cancel.html",
+        {
+            "a": appointment,
+            "local": appointment.starts_at.astimezone(tz),
+            "errors": errors,
+            "reason": request.POST.get("reason", "")[:300],
+        },
+        status=422 if errors else 200,
+    )

@@ -269,7 +269,8 @@ CONTACT_FIELDS = (
 @transaction.atomic
 def client_register(*, actor: User, data: dict[str, Any]) -> tuple[Client, list[str]]:
     """The front desk registers a new client with contact details only (no intake: the client fills it in
-    through the portal before the first visit). Returns the client and what the registered hooks did (the
+    through the portal before the first visit, so the client is provisional until a therapist has reviewed it
+    or taken the medical facts in person). Returns the client and what the registered hooks did (the
     portal's invitation), as sentences for the desk. A therapist's new client is their own."""
     require_scheduling(actor)
     clinic_id = clinic_id_of(actor)
@@ -283,7 +284,8 @@ def client_register(*, actor: User, data: dict[str, Any]) -> tuple[Client, list[
         errors["date_of_birth"] = "required"
     if not cleaned.get("email") and not cleaned.get("phone"):
         errors["email"] = "give an email address or a phone number, so the clinic can reach the client"
-    new_client = Client(clinic_id=clinic_id, created_by=actor, **cleaned)
+    # Provisional until the intake is taken: the first session waits for it (booking's check-in guard).
+    new_client = Client(clinic_id=clinic_id, created_by=actor, provisional=True, **cleaned)
     full_clean_or_collect(new_client, errors, exclude=["clinic", "primary_therapist", "created_by"])
     _check_birth_date(new_client.date_of_birth, errors, "date_of_birth")
     if errors:
@@ -366,6 +368,11 @@ def medical_context_update(*, actor: User, client: Client, data: dict[str, Any])
     medical.save()
     after = {k: getattr(medical, k) for k in before}
     audit_record(actor=actor, action="update", obj=medical, changes=model_changes(before, after))
+    if actor.is_clinical and client.provisional:
+        # A therapist took the medical facts themselves: the intake is the clinician's, reviewed as written.
+        Client.all_objects.filter(pk=client.pk).update(provisional=False)
+        client.provisional = False
+        audit_record(actor=actor, action="update", obj=client, summary="Intake taken by a clinician")
     record_changed(actor=actor, client=client)
     return medical
 

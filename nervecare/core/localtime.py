@@ -17,7 +17,9 @@ Python, which made it 90).
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, tzinfo
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from nervecare.core.errors import FieldErrors
 
@@ -67,3 +69,47 @@ def boundary_to_utc(day: date, at: time, tz: tzinfo) -> datetime:
     spring-forward gap moves forward by the gap (01:30 becomes 02:30 summer time); a repeated time is its
     first occurrence."""
     return datetime.combine(day, at).replace(tzinfo=tz, fold=0).astimezone(UTC)
+
+
+class ClinicZone(tzinfo):
+    """The signed-in user's clinic time zone, looked up only when a time is first shown (the middleware
+    activates it for every request; a page that shows no time costs no query). It behaves as the clinic's
+    ZoneInfo: same offsets, same folds."""
+
+    def __init__(self, load: Callable[[], str]) -> None:
+        self._load = load
+        self._zone: ZoneInfo | None = None
+
+    @property
+    def zone(self) -> ZoneInfo:
+        if self._zone is None:
+            try:
+                self._zone = ZoneInfo(self._load() or "UTC")
+            except (ZoneInfoNotFoundError, ValueError):
+                self._zone = ZoneInfo("UTC")
+        return self._zone
+
+    @property
+    def key(self) -> str:
+        return self.zone.key
+
+    def __str__(self) -> str:
+        return self.zone.key
+
+    def __repr__(self) -> str:
+        return f"ClinicZone({self._zone.key if self._zone else '…'})"
+
+    def _in_zone(self, dt: datetime) -> datetime:
+        return dt.replace(tzinfo=self.zone)
+
+    def utcoffset(self, dt: datetime | None) -> timedelta | None:
+        return self.zone.utcoffset(None if dt is None else self._in_zone(dt))
+
+    def dst(self, dt: datetime | None) -> timedelta | None:
+        return self.zone.dst(None if dt is None else self._in_zone(dt))
+
+    def tzname(self, dt: datetime | None) -> str | None:
+        return self.zone.tzname(None if dt is None else self._in_zone(dt))
+
+    def fromutc(self, dt: datetime) -> datetime:
+        return self.zone.fromutc(self._in_zone(dt)).replace(tzinfo=self)

@@ -25,11 +25,13 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, resolve_url
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy, ngettext
 
 from nervecare.core.auth import IDLE_CLOCK_SESSION_KEY
 from nervecare.core.auth.mfa import has_confirmed_device, mfa_required_for
+from nervecare.core.localtime import ClinicZone
 
 JSON_TYPES = {"application/json", "application/merge-patch+json"}
 FORM_TYPES = {"multipart/form-data", "application/x-www-form-urlencoded"}
@@ -244,3 +246,30 @@ class StaffMfaRequiredMiddleware:
 MFA_NEEDED = gettext_lazy(
     "Finish signing in first: enter the code from your authenticator app at /accounts/mfa/verify/."
 )
+
+
+class ClinicTimezoneMiddleware:
+    """Every page shows times in the signed-in user's clinic's time zone (staff and clients alike): the zone
+    is activated for the request, so Django's template filters, `timezone.localtime()` and
+    `timezone.localdate()` use it. Stored times stay UTC. Without a clinic (signed out, the installation's
+    operator) times stay UTC; pages for visitors (the public booking page) name their clinic's zone
+    themselves. The JSON API and FHIR are left alone: their times carry their UTC offset, and a token's
+    request (signed in inside the view) must behave exactly as a session's."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if (
+            user is None
+            or not user.is_authenticated
+            or getattr(user, "clinic_id", None) is None
+            or request.path.startswith(("/api/", "/fhir/"))
+        ):
+            return self.get_response(request)
+        timezone.activate(ClinicZone(lambda: user.clinic.timezone))
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from ipaddress import ip_address
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse
 
 
@@ -20,6 +22,7 @@ from django.http import HttpRequest, HttpResponse
 class RequestContext:
     ip: str | None = None
     seen: set[tuple[str, Any]] = field(default_factory=set)  # (model label, pk) read in this request
+    request: HttpRequest | None = None  # for site_url(): the address the visitor used
 
 
 _current: ContextVar[RequestContext | None] = ContextVar("nervecare_request_context", default=None)
@@ -44,10 +47,29 @@ def normal_ip(ip: str | None) -> str | None:
     return (mapped or address).compressed
 
 
+LOCAL_SITE = "http://127.0.0.1:8000"
+
+
+def site_url() -> str:
+    """The site's address for links in e-mails (no trailing slash): NERVECARE_PUBLIC_URL when set, else the
+    address of the request being served (so a link is never relative), else the local development server
+    (a job or a command outside any request)."""
+    public = (getattr(settings, "NERVECARE_PUBLIC_URL", "") or "").rstrip("/")
+    if public:
+        return public
+    context = _current.get()
+    if context is not None and context.request is not None:
+        try:
+            return context.request.build_absolute_uri("/").rstrip("/")
+        except DisallowedHost:
+            pass
+    return LOCAL_SITE
+
+
 @contextmanager
 def bound(request: HttpRequest) -> Iterator[RequestContext]:
     """Bind a fresh context for `request` until the block ends."""
-    token = _current.set(RequestContext(ip=normal_ip(request.META.get("REMOTE_ADDR"))))
+    token = _current.set(RequestContext(ip=normal_ip(request.META.get("REMOTE_ADDR")), request=request))
     try:
         yield _current.get()  # type: ignore[misc]  # just set: never None here
     finally:

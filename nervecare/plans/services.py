@@ -212,7 +212,10 @@ def _validate_plan(plan: CarePlan, flags: list[SafetyFlag], errors: dict[str, st
         if therapist is None:
             errors["therapist_id"] = "no such therapist in this clinic"
         else:
-            held = therapist.certifications_on(timezone.localdate())  # an expired one does not count
+            # Valid when the course starts (today without a start date): an expired one does not count.
+            held = therapist.certifications_on(
+                plan.start_date if isinstance(plan.start_date, date) else timezone.localdate()
+            )
             missing = [c for c in plan.required_certifications if c not in held]
             if plan.modality == "mld" and "mld" not in held and "mld" not in missing:
                 missing.append("mld")

@@ -11,7 +11,8 @@ class PortalConfig(AppConfig):
         # (clients/hooks.py).
         from nervecare.clients.hooks import RecordCard, add_record_card, on_client_registered
         from nervecare.portal.selectors import diary_ratings, record_card_account, record_card_reported
-        from nervecare.portal.services import invite_registered_client
+        from nervecare.portal.services import invite_registered_client, waitlist_offer_email
+        from nervecare.scheduling.hooks import on_waitlist_offer
         from nervecare.trials.hooks import register_ratings_reader
 
         # A single-client trial analyses the diary (trials sits below the portal and reads it through here).
@@ -19,6 +20,8 @@ class PortalConfig(AppConfig):
 
         # A client the front desk registers is invited to complete the intake before the first visit.
         on_client_registered(invite_registered_client)
+        # A waiting client offered a time is e-mailed the offer with the link that accepts it here.
+        on_waitlist_offer(waitlist_offer_email)
 
         add_record_card(
             RecordCard("portal_reported", 15, "portal/partials/chart_reported.html", record_card_reported)

@@ -12,7 +12,6 @@ import logging
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import send_mail
 from django.db import transaction
@@ -26,19 +25,21 @@ from django.utils.http import urlsafe_base64_encode
 from nervecare.clients.models import Client, Consent, MedicalContext
 from nervecare.clients.services import body_map_record, condition_add, medical_context_update
 from nervecare.core.errors import FieldErrors
-from nervecare.core.models import User
+from nervecare.core.models import Therapist, User
 from nervecare.core.permissions import require_clinical
+from nervecare.core.request_context import site_url
 from nervecare.core.services import audit_record
 from nervecare.core.tasks import send_email
 from nervecare.portal import selectors
 from nervecare.portal.models import ClientAccount, ClientIntake, DiaryEntry
 from nervecare.scheduling import reminders
-from nervecare.scheduling.models import Appointment
+from nervecare.scheduling.models import Appointment, WaitlistEntry
 from nervecare.scheduling.rules import client_booking_error, client_change_error
 from nervecare.scheduling.services import (
     Booking,
     appointment_book,
     booking_access_release,
+    waitlist_accept,
     waitlist_offer_freed,
 )
 from nervecare.screening.models import InstrumentResponse
@@ -56,9 +57,9 @@ def _username_for(client: Client) -> str:
     return f"client-{client.pk}"
 
 
-def _account_for_invitation(*, actor: User, client: Client) -> ClientAccount:
+def _account_for_invitation(*, actor: User | None, client: Client) -> ClientAccount:
     """The client's portal sign-in with no usable password (made now, or the one made before), marked
-    invited by the actor."""
+    invited by the actor (None: the client asked for it on the public booking page)."""
     if not client.email:
         raise FieldErrors({"email": "add the client's email address before inviting them"})
     account = ClientAccount.objects.select_related("user").filter(client=client).first()
@@ -84,11 +85,10 @@ def _account_for_invitation(*, actor: User, client: Client) -> ClientAccount:
     return account
 
 
-def _invitation(
-    client: Client, account: ClientAccount, request: HttpRequest | None, *, intake: bool
-) -> tuple[str, str]:
-    """The invitation's subject and body, with its set-password link (Django's password-reset token: single
-    use, it changes with the password, and it expires after PASSWORD_RESET_TIMEOUT)."""
+def _set_password_link(account: ClientAccount, request: HttpRequest | None) -> str:
+    """The absolute set-password link (Django's password-reset token: single use, it changes with the
+    password, and it expires after PASSWORD_RESET_TIMEOUT): NERVECARE_PUBLIC_URL, else the request's own
+    address (core.request_context.site_url), so the link works even when the setting is unset."""
     user = account.user
     path = reverse(
         "portal:set_password",
@@ -97,13 +97,27 @@ def _invitation(
             "token": default_token_generator.make_token(user),
         },
     )
-    base = getattr(settings, "NERVECARE_PUBLIC_URL", "") or ""
-    link = request.build_absolute_uri(path) if request is not None else base.rstrip("/") + path
+    return request.build_absolute_uri(path) if request is not None else site_url() + path
+
+
+def portal_invitation(
+    *, actor: User | None, client: Client, request: HttpRequest | None = None
+) -> tuple[ClientAccount, str]:
+    """THE invitation to the portal, for every path that invites (a therapist's invite, the desk's
+    registration, online booking's confirmation): the client's sign-in with no usable password (made or
+    reused, marked invited) and its absolute set-password link. The caller sends it (its own words, its own
+    moment) and records the audit event naming why."""
+    account = _account_for_invitation(actor=actor, client=client)
+    return account, _set_password_link(account, request)
+
+
+def _invitation(client: Client, account: ClientAccount, link: str, *, intake: bool) -> tuple[str, str]:
+    """The portal's invitation e-mail: subject and body."""
     context = {
         "client": client,
         "clinic": client.clinic,
         "link": link,
-        "username": user.username,
+        "username": account.user.username,
         "intake": intake,
     }
     return (
@@ -118,8 +132,8 @@ def client_invite(*, actor: User, client: Client, request: HttpRequest | None = 
     require_clinical(actor)
     if client.clinic_id != actor.clinic_id:
         raise Http404("No such client.")
-    account = _account_for_invitation(actor=actor, client=client)
-    subject, body = _invitation(client, account, request, intake=False)
+    account, link = portal_invitation(actor=actor, client=client, request=request)
+    subject, body = _invitation(client, account, link, intake=False)
     send_mail(subject, body, None, [client.email])
     audit_record(actor=actor, action="update", obj=client, summary="Portal invitation sent")
     return account
@@ -135,8 +149,8 @@ def invite_registered_client(*, actor: User, client: Client) -> str | None:
             "No email address: no portal invitation was sent. Ask the client to complete the intake "
             "with the therapist before the first session, or add an email address and invite them."
         )
-    account = _account_for_invitation(actor=actor, client=client)
-    subject, body = _invitation(client, account, None, intake=True)
+    account, link = portal_invitation(actor=actor, client=client)
+    subject, body = _invitation(client, account, link, intake=True)
     recipient = client.email
     transaction.on_commit(lambda: send_email(subject, body, [recipient]))
     audit_record(actor=actor, action="update", obj=client, summary="Portal invitation sent (intake)")
@@ -419,10 +433,9 @@ def _alert_therapists(*, user: User, client: Client) -> None:
     emails = {t.user.email for t in selectors.therapists_to_alert(client) if t.user.email}
     if not emails:
         return
-    base = (getattr(settings, "NERVECARE_PUBLIC_URL", "") or "").rstrip("/")
     context = {
         "clinic": client.clinic,
-        "link": base + reverse("clients:client", kwargs={"client_id": client.pk}),
+        "link": site_url() + reverse("clients:client", kwargs={"client_id": client.pk}),
     }
     subject = render_to_string("portal/email/stop_alert_subject.txt", context).strip()
     body = render_to_string("portal/email/stop_alert_body.txt", context)
@@ -458,3 +471,41 @@ def client_intake_review(*, actor: User, intake: ClientIntake) -> ClientIntake:
     Client.all_objects.filter(pk=intake.client_id, provisional=True).update(provisional=False)
     audit_record(actor=actor, action="update", obj=intake, summary="Client-reported intake reviewed")
     return intake
+
+
+def waitlist_offer_email(*, entry: WaitlistEntry) -> None:
+    """A waiting client was offered a time (scheduling.hooks.on_waitlist_offer): e-mail it through the job
+    queue once the offer is committed, with the link that accepts it in the portal (or, without a portal
+    account, the clinic's phone number). Nothing clinical in the e-mail: the time, the service, the therapist."""
+    client = entry.client
+    if not client.email or entry.offered_appointment_start is None or entry.offered_therapist_id is None:
+        return
+    clinic = client.clinic
+    has_account = ClientAccount.objects.filter(client=client, user__is_active=True).exists()
+    therapist = Therapist.objects.filter(pk=entry.offered_therapist_id).first()
+    context = {
+        "client": client,
+        "clinic": clinic,
+        "when": entry.offered_appointment_start.astimezone(ZoneInfo(clinic.timezone)),
+        "zone": clinic.timezone,
+        "service": entry.service.name,
+        "therapist": therapist.display_name if therapist else "",
+        "link": site_url() + reverse("portal:waitlist_offer", kwargs={"entry_id": entry.pk})
+        if has_account
+        else "",
+    }
+    subject = render_to_string("portal/email/waitlist_offer_subject.txt", context).strip()
+    body = render_to_string("portal/email/waitlist_offer_body.txt", context)
+    recipient = client.email
+    transaction.on_commit(lambda: send_email(subject, body, [recipient]))
+    audit_record(actor=None, action="update", obj=entry, summary="Waitlist offer e-mailed to the client")
+
+
+@transaction.atomic
+def portal_waitlist_accept(*, user: User, entry_id: int) -> Appointment:
+    """The client books the time they were offered from the waitlist (the link in the offer's e-mail)."""
+    client = selectors.client_for_portal_user(user)
+    entry = WaitlistEntry.objects.filter(pk=entry_id, client=client).first()
+    if entry is None:
+        raise Http404("No such offer.")
+    return waitlist_accept(actor=user, entry=entry).appointment

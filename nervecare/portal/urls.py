@@ -11,6 +11,7 @@ urlpatterns = [
     path("appointments/", views.appointments, name="appointments"),
     path("appointments/<int:appointment_id>/cancel/", views.appointment_cancel, name="appointment_cancel"),
     path("appointments.ics", views.calendar_download, name="calendar"),
+    path("waitlist/<int:entry_id>/", views.waitlist_offer, name="waitlist_offer"),
     path("progress/", views.progress, name="progress"),
     path("progress/report.pdf", views.report_download, name="report"),
     path("invoices/", billing_views.invoices, name="invoices"),

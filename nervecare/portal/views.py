@@ -29,6 +29,7 @@ from nervecare.portal import selectors, services
 from nervecare.portal.forms import RATING_CHOICES, ClientIntakeForm, DiaryForm
 from nervecare.portal.models import ClientIntake
 from nervecare.scheduling.calendar import client_ics
+from nervecare.scheduling.models import WaitlistEntry
 from nervecare.scheduling.rules import client_change_error
 from nervecare.scheduling.services import BookingConflictError, SessionBlockedError
 from nervecare.screening import instruments
@@ -250,7 +251,15 @@ def book(request: AuthedHttpRequest, client) -> HttpResponse:
     """Choose a free time (step 1 of 2)."""
     replace = _replace_id(request, client)
     others = request.GET.get("others") == "1"
-    options = selectors.booking_options(client, others=others, rescheduling=replace is not None)
+    moving = selectors.own_appointment(client, replace) if replace else None
+    change_error = client_change_error(moving, now=timezone.now()) if moving is not None else None
+    if change_error:
+        # No times for a booking that cannot be changed: the true reason instead (the same rule as at confirm).
+        options: dict = {
+            "blocked": _("This appointment cannot be changed online: %(why)s.") % {"why": change_error}
+        }
+    else:
+        options = selectors.booking_options(client, others=others, rescheduling=replace is not None)
     return render(
         request,
         "portal/book.html",
@@ -258,7 +267,7 @@ def book(request: AuthedHttpRequest, client) -> HttpResponse:
             "client": client,
             **options,
             "others": others,
-            "replace": selectors.own_appointment(client, replace) if replace else None,
+            "replace": moving,
             "notice_hours": selectors.booking_notice_hours(client.clinic),
             "error": request.GET.get("error", "") in BOOKING_MESSAGES
             and BOOKING_MESSAGES[request.GET["error"]],
@@ -419,3 +428,38 @@ class SetPasswordView(auth_views.PasswordResetConfirmView):
 
 def password_set(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/password_set.html")
+
+
+@client_view
+def waitlist_offer(request: AuthedHttpRequest, client, entry_id: int) -> HttpResponse:  # noqa: ANN001
+    """A time offered from the waitlist (the e-mail's link): see it, and book it with one button."""
+    entry = get_object_or_404(
+        WaitlistEntry.objects.select_related("service", "offered_therapist", "client__clinic"),
+        pk=entry_id,
+        client=client,
+    )
+    problem = ""
+    if request.method == "POST":
+        try:
+            services.portal_waitlist_accept(user=request.user, entry_id=entry.pk)
+        except FieldErrors as exc:
+            problem = " ".join(exc.errors.values())
+        except BookingConflictError:
+            problem = _("Sorry: this time has been taken meanwhile. The clinic will offer you another one.")
+        except SessionBlockedError:
+            problem = str(BOOKING_MESSAGES["blocked"])
+        else:
+            messages.success(request, _("Booked. See you then."))
+            return redirect("portal:appointments")
+    open_offer = entry.status == WaitlistEntry.Status.OFFERED and entry.offered_appointment_start is not None
+    return render(
+        request,
+        "portal/waitlist_offer.html",
+        {
+            "client": client,
+            "entry": entry,
+            "open_offer": open_offer,
+            "problem": problem,
+        },
+        status=422 if problem else 200,
+    )

@@ -185,6 +185,7 @@ def day_schedule(
         "closure": closure,
         "columns": columns,
         "rows": ROWS,
+        "first_hour": DAY_START_HOUR,
         "hours": [
             {"label": f"{h:02d}:00", "row": (h - DAY_START_HOUR) * 60 // ROW_MINUTES + 2}
             for h in range(DAY_START_HOUR, DAY_END_HOUR)

@@ -28,7 +28,7 @@ from nervecare.core.models import Therapist
 from nervecare.core.permissions import clinic_of, require_scheduling
 from nervecare.core.request_types import AuthedHttpRequest
 from nervecare.scheduling import day as day_selectors
-from nervecare.scheduling import selectors, services
+from nervecare.scheduling import hooks, selectors, services
 from nervecare.scheduling.forms import OfferForm, RegisterClientForm, WaitlistForm
 from nervecare.scheduling.models import WaitlistEntry
 
@@ -69,6 +69,9 @@ def day_view(request: AuthedHttpRequest) -> HttpResponse:
                 ("room" if by == "room" else "therapist"): column.id,
             }
             free["book_url"] = f"{reverse('scheduling:book')}?{urlencode(params)}"
+        for block in column.blocks:
+            # What follows a check-out (billing's page for the visit), registered from above scheduling.
+            block["links"] = hooks.check_out_links(request.user, block["appointment"])
     return render(
         request,
         "scheduling/day.html",

@@ -9,6 +9,15 @@ After check-out: the client has left and the visit is complete (the front desk's
 invoice here: `hook(actor=..., appointment=...)`, in the same transaction, so a failing hook leaves the
 appointment checked in. After undoing a check-out: the same, so what a check-out started can be withdrawn.
 
+After check-out links: what the desk does next with a checked-out visit (billing's check-out page for it).
+A link is `link(user, appointment) -> (label, url) | None` (None: not for this user); the day view and the
+appointment page show them. Scheduling never names billing's pages itself. Appointment links, the same
+shape, are shown on the appointment page whatever its status (online booking's "cancel this held request").
+
+Waitlist offers: when a waiting client is offered a time (by the desk, or a freed time automatically), the
+apps above are told in the same transaction (the portal e-mails the client a link to accept it):
+`hook(entry=...)`.
+
 Status listeners: when an appointment is cancelled or marked a no-show, apps above scheduling may act in the
 same transaction (billing raises the clinic's late-cancellation or no-show fee; BillingConfig.ready).
 """
@@ -19,7 +28,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from nervecare.core.models import User
-from nervecare.scheduling.models import Appointment
+from nervecare.scheduling.models import Appointment, WaitlistEntry
 
 CheckInGuard = Callable[[Appointment], "str | None"]
 
@@ -36,6 +45,11 @@ _check_in_guards: list[CheckInGuard] = []
 _after_check_out: list[CheckOutHook] = []
 _after_check_out_undone: list[CheckOutHook] = []
 _status_listeners: list[StatusListener] = []
+
+CheckOutLink = Callable[[User, Appointment], "tuple[str, str] | None"]
+_check_out_links: list[CheckOutLink] = []
+_waitlist_offer_hooks: list[Callable[..., object]] = []
+_appointment_links: list[CheckOutLink] = []
 
 
 def register_check_in_guard(guard: CheckInGuard) -> CheckInGuard:
@@ -90,3 +104,41 @@ def status_changed(*, actor: User, appointment: Appointment, event: str) -> None
     """Call the registered listeners (none registered: nothing happens)."""
     for listener in _status_listeners:
         listener(actor=actor, appointment=appointment, event=event)
+
+
+def add_check_out_link(link: CheckOutLink) -> CheckOutLink:
+    """Register a link shown on a checked-out visit (idempotent: once per function)."""
+    if link not in _check_out_links:
+        _check_out_links.append(link)
+    return link
+
+
+def check_out_links(user: User, appointment: Appointment) -> list[tuple[str, str]]:
+    """(label, url) of every registered link this user may follow for this checked-out visit."""
+    if appointment.status != Appointment.Status.COMPLETED or appointment.checked_out_at is None:
+        return []
+    return [link for fn in _check_out_links if (link := fn(user, appointment)) is not None]
+
+
+def add_appointment_link(link: CheckOutLink) -> CheckOutLink:
+    """Register a link shown on the appointment page (idempotent: once per function)."""
+    if link not in _appointment_links:
+        _appointment_links.append(link)
+    return link
+
+
+def appointment_links(user: User, appointment: Appointment) -> list[tuple[str, str]]:
+    """(label, url) of every registered appointment-page link this user may follow for this appointment."""
+    return [link for fn in _appointment_links if (link := fn(user, appointment)) is not None]
+
+
+def on_waitlist_offer(hook: Callable[..., object]) -> Callable[..., object]:
+    """Register `hook(entry=...)`, called after a waitlist entry is offered a time (idempotent)."""
+    if hook not in _waitlist_offer_hooks:
+        _waitlist_offer_hooks.append(hook)
+    return hook
+
+
+def waitlist_offered(entry: WaitlistEntry) -> None:
+    for hook in _waitlist_offer_hooks:
+        hook(entry=entry)

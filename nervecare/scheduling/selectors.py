@@ -204,18 +204,23 @@ def therapist_working_intervals(
     )
 
 
-def qualified_therapists(clinic_id: int, service: Service, plan: CarePlan | None = None) -> list[Therapist]:
-    """Active therapists with the service's training and, for a plan, its training and years."""
+def qualified_therapists(
+    clinic_id: int, service: Service, plan: CarePlan | None = None, *, on: date | None = None
+) -> list[Therapist]:
+    """Active therapists with the service's training and, for a plan, its training and years, valid on `on`
+    (the session's local date; today when not given). A certification counts only until its expiry: a
+    therapist whose training ends before the session's date is not offered for it (free_slots also leaves
+    out the days after it expires)."""
     needed = set(service.required_certifications)
     min_years = 0
     if plan is not None:
         needed |= set(plan.required_certifications)
         min_years = plan.required_min_years
-    today = timezone.localdate()  # an expired certification does not count
+    day = on or timezone.localdate()
     return [
         t
         for t in Therapist.objects.filter(clinic_id=clinic_id, active=True).prefetch_related("working_hours")
-        if needed <= set(t.certifications_on(today)) and t.years_experience >= min_years
+        if needed <= set(t.certifications_on(day)) and t.years_experience >= min_years
     ]
 
 
@@ -257,6 +262,7 @@ def free_slots(
     for h in WorkingHours.objects.filter(therapist_id__in=ids):
         hours[h.therapist_id].append((h.weekday, h.start, h.end, h.every_weeks, h.anchor_date))
     closed = closed_days(clinic, start, end)
+    needed = set(service.required_certifications)
     slots: list[dict[str, Any]] = []
     day = start
     while day <= end and len(slots) < limit:
@@ -265,6 +271,8 @@ def free_slots(
             continue
         day_slots = []
         for therapist in therapists:
+            if not needed <= set(therapist.certifications_on(day)):
+                continue  # the training the service needs has expired by this day
             working = availability.working_intervals(
                 day=day,
                 tz=tz,

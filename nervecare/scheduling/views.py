@@ -24,7 +24,7 @@ from nervecare.core.models import Therapist
 from nervecare.core.permissions import clinic_of, require_scheduling
 from nervecare.core.request_types import AuthedHttpRequest
 from nervecare.plans.models import CarePlan
-from nervecare.scheduling import selectors, services
+from nervecare.scheduling import hooks, selectors, services
 from nervecare.scheduling.forms import BookOneForm, CancelForm, RescheduleForm, SeriesForm, week_start
 from nervecare.scheduling.models import Appointment, Room, Service
 
@@ -178,6 +178,8 @@ def appointment_detail(request: AuthedHttpRequest, appointment_id: int) -> HttpR
             "clinical": can_see_client(request.user, appointment.client),
             "next": _next(request),
             "day_url": f"{reverse('scheduling:day')}?date={local.date().isoformat()}",
+            "check_out_links": hooks.check_out_links(request.user, appointment),
+            "appointment_links": hooks.appointment_links(request.user, appointment),
         },
         status=status,
     )

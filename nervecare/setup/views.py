@@ -3,6 +3,7 @@ service or selector, render; a refused service's errors go on the form's fields 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -44,6 +45,25 @@ def _render(
     request: HttpRequest, template: str, context: dict[str, Any], *, failed: bool = False
 ) -> HttpResponse:
     return render(request, template, context, status=422 if failed else 200)
+
+
+def _form_page(
+    request: AuthedHttpRequest,
+    form: Any,
+    *,
+    save: Callable[[], Any],
+    success: str,
+    then: str,
+    template: str,
+    context: dict[str, Any],
+) -> HttpResponse:
+    """The shape the set-up's list-and-form pages share: a valid POST runs the service (its field errors land
+    on the form, nothing half-written) and goes back to `then`; anything else shows the page with the form,
+    422 after a POST that failed."""
+    posted = request.method == "POST"
+    if posted and form.is_valid() and run_service(request, save, form=form, success=success).ok:
+        return redirect(then)
+    return _render(request, template, {"form": form, **context}, failed=request.method == "POST")
 
 
 def _base_url(request: HttpRequest) -> str:
@@ -344,21 +364,14 @@ def service_form(request: AuthedHttpRequest, service_id: int | None = None) -> H
         else None
     )
     form = ServiceForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        done = run_service(
-            request,
-            lambda: services.service_save(actor=request.user, data=dict(form.cleaned_data), service=service),
-            form=form,
-            success="Service saved.",
-        )
-        if done.ok:
-            return redirect("setup:services")
-    title = f"Change {service.name}" if service else "Add a service"
-    return _render(
+    return _form_page(
         request,
-        "setup/form_page.html",
-        {"form": form, "title": title, "back": "setup:services"},
-        failed=request.method == "POST",
+        form,
+        save=lambda: services.service_save(actor=request.user, data=dict(form.cleaned_data), service=service),
+        success="Service saved.",
+        then="setup:services",
+        template="setup/form_page.html",
+        context={"title": f"Change {service.name}" if service else "Add a service", "back": "setup:services"},
     )
 
 
@@ -366,20 +379,14 @@ def service_form(request: AuthedHttpRequest, service_id: int | None = None) -> H
 def room_list(request: AuthedHttpRequest) -> HttpResponse:
     require_setup_admin(request.user)
     form = RoomForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        done = run_service(
-            request,
-            lambda: services.room_save(actor=request.user, data=dict(form.cleaned_data)),
-            form=form,
-            success="Room added.",
-        )
-        if done.ok:
-            return redirect("setup:rooms")
-    return _render(
+    return _form_page(
         request,
-        "setup/rooms.html",
-        {"rooms": selectors.rooms_for_admin(request.user), "form": form},
-        failed=request.method == "POST",
+        form,
+        save=lambda: services.room_save(actor=request.user, data=dict(form.cleaned_data)),
+        success="Room added.",
+        then="setup:rooms",
+        template="setup/rooms.html",
+        context={"rooms": selectors.rooms_for_admin(request.user)},
     )
 
 
@@ -387,20 +394,14 @@ def room_list(request: AuthedHttpRequest) -> HttpResponse:
 def room_form(request: AuthedHttpRequest, room_id: int) -> HttpResponse:
     room = selectors.room_get_for_admin(request.user, room_id)
     form = RoomForm(request.POST or None, initial={"name": room.name, "active": room.active})
-    if request.method == "POST" and form.is_valid():
-        done = run_service(
-            request,
-            lambda: services.room_save(actor=request.user, data=dict(form.cleaned_data), room=room),
-            form=form,
-            success="Room saved.",
-        )
-        if done.ok:
-            return redirect("setup:rooms")
-    return _render(
+    return _form_page(
         request,
-        "setup/form_page.html",
-        {"form": form, "title": f"Change {room.name}", "back": "setup:rooms"},
-        failed=request.method == "POST",
+        form,
+        save=lambda: services.room_save(actor=request.user, data=dict(form.cleaned_data), room=room),
+        success="Room saved.",
+        then="setup:rooms",
+        template="setup/form_page.html",
+        context={"title": f"Change {room.name}", "back": "setup:rooms"},
     )
 
 

@@ -42,7 +42,7 @@ def confirmed(online, django_capture_on_commit_callbacks):
         link_for=lambda token: f"http://testserver/book/x/confirm/{token}/",
     )
     with django_capture_on_commit_callbacks(execute=True):
-        booking = online_booking_confirm(token=request.token, link_base="http://testserver/")
+        booking = online_booking_confirm(token=request.token)
     account = booking.client.portal_account
     account.user.set_password("a-long-client-password")
     account.user.save()
@@ -69,7 +69,7 @@ def test_the_first_session_waits_for_the_intake_and_its_review(confirmed, front_
 def test_staff_see_the_new_client_marked(confirmed, therapist_user):
     staff = login(therapist_user)
     listing = staff.get("/clients/").content.decode()
-    assert "provisional (booked online)" in listing
+    assert "provisional (intake not reviewed)" in listing
     chart = staff.get(f"/clients/{confirmed.client.pk}/").content.decode()
     assert "Booked online" in chart and "E-mail confirmed" in chart
 

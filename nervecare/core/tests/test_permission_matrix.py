@@ -388,6 +388,7 @@ ROUTES: dict[str, Route] = {
     "api:check_out": R("scheduling"),
     "api:undo_check_in": R("scheduling"),
     "api:undo_check_out": R("scheduling"),
+    "api:cancel_hold": R("scheduling", body={"reason": "a test request"}),
     "api:search_clients": R("staff", bookable_only=True, query=lambda s: f"?search={s.last}"),
     "api:register_client": R(
         "staff",
@@ -447,6 +448,7 @@ ROUTES: dict[str, Route] = {
     "portal:appointments": R("portal"),
     "portal:appointment_cancel": R("portal", method="POST", body={}),
     "portal:calendar": R("portal"),
+    "portal:waitlist_offer": R("portal"),
     "portal:progress": R("portal"),
     "portal:set_password": R(
         "public", args={"uidb64": lambda s: "MQ", "token": lambda s: "set-password"}, object_free=True
@@ -544,6 +546,7 @@ ROUTES: dict[str, Route] = {
     "plans:plan_cancel": R("clinical", method="POST", body={}),
     "portal:invite": R("clinical", method="POST", body={}),
     # online booking for new clients (issue 16): public pages and API, a clinic with online booking on
+    "booking:held_cancel": R("scheduling"),
     "booking:clinic": R("public_booking", args=ONLINE, object_free=True),
     "booking:service": R("public_booking", args=ONLINE, object_free=True),
     "booking:requested": R("public_booking", args=ONLINE, object_free=True),

@@ -97,10 +97,16 @@ def practitioner(therapist: Any) -> Resource:
         "extension": [extension("years-experience", valueInteger=therapist.years_experience)],
     }
     if therapist.certifications:
-        res["qualification"] = [
-            {"code": concept(coding(codes.CS_QUALIFICATION, c, labels.get(c)), text=labels.get(c, c))}
-            for c in therapist.certifications
-        ]
+        expiry = therapist.certification_expiry or {}
+        res["qualification"] = []
+        for c in therapist.certifications:
+            item: dict[str, Any] = {
+                "code": concept(coding(codes.CS_QUALIFICATION, c, labels.get(c)), text=labels.get(c, c))
+            }
+            if expiry.get(c):
+                # Valid through its expiry date: Period.end says so, and an expired one is visibly over.
+                item["period"] = {"end": str(expiry[c])}
+            res["qualification"].append(item)
     return res
 
 

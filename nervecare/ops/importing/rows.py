@@ -29,6 +29,7 @@ from nervecare.ops.importing.fields import ADDRESS_PARTS, FIELDS, label_of
 from nervecare.ops.models import ImportKey
 from nervecare.scheduling.models import BLOCKING_STATUSES, Appointment, Room, Service
 from nervecare.scheduling.selectors import clinic_tz
+from nervecare.screening.models import SafetyFlag
 
 MAX_ROWS = 200_000
 DATE_FORMATS = {
@@ -564,8 +565,45 @@ def check_appointments(
             }
         )
     _conflicts(out, clinic.pk)
+    _stop_flags(out, clinic.pk, {svc.pk: svc.modality for svc in res.services.values()})
     out.problems.sort(key=lambda p: p.row)
     return out
+
+
+def _stop_flags(out: Checked, clinic_id: int, modality_of: dict[int, str]) -> None:
+    """A future booking for a client with an open safety stop is refused, as in NerveCare itself (the
+    scheduling rule: a stop blocks sessions of the modalities it applies to, or all): the row is listed as a
+    problem, never booked silently. Re-checked inside the import's transaction like every row. One query: the
+    clinic's open stops."""
+    future = [r for r in out.new if not r["past"]]
+    if not future:
+        return
+    stops: dict[int, list[tuple[str, list[str]]]] = defaultdict(list)
+    for client_id, title, applies_to in SafetyFlag.objects.filter(
+        client__clinic_id=clinic_id, status=SafetyFlag.Status.OPEN, level="stop"
+    ).values_list("client_id", "title", "applies_to"):
+        stops[client_id].append((title, applies_to or []))
+    if not stops:
+        return
+    bad: dict[int, str] = {}
+    for r in future:
+        modality = modality_of.get(r["service_id"], "")
+        titles = [t for t, applies in stops.get(r["client_id"], []) if not applies or modality in applies]
+        if titles:
+            bad[r["line"]] = (
+                f"the client has an open safety stop ({'; '.join(titles)}): no session can be booked until a "
+                "therapist resolves it"
+            )
+    for r in future:
+        message = bad.get(r["line"])
+        if message:
+            out.problems.append(
+                Problem(r["line"], "", label_of("appointments", "client_external_id"), message)
+            )
+            out.conflicts.append(
+                {"row": r["line"], "starts_at": r["starts_at"].isoformat(), "message": message}
+            )
+    out.new = [r for r in out.new if r["past"] or r["line"] not in bad]
 
 
 def _conflicts(out: Checked, clinic_id: int) -> None:

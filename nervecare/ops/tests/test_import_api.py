@@ -95,3 +95,35 @@ def test_only_admins(therapist_user, front_desk_user):
             content_type="application/json",
         )
         assert response.status_code == 403
+
+
+def test_tokens_with_the_import_scopes_may_import(clinic):
+    """The import routes are in api_scopes.yaml: a token with imports:write uploads and commits, one with
+    imports:read follows the run, and a token without them is refused naming the scope it lacks."""
+    from django.test import Client as HttpClient
+
+    from nervecare.core.services import api_token_create
+
+    owner = UserFactory(username="owner", clinic=clinic, role="admin")
+    _, writer = api_token_create(user=owner, name="migration", scopes=["imports:read", "imports:write"])
+    _, reader = api_token_create(user=owner, name="records", scopes=["clients:read"])
+    http = HttpClient()
+
+    def auth(plain):
+        return {"HTTP_AUTHORIZATION": f"Bearer {plain}"}
+
+    r = http.post(
+        "/api/v1/imports",
+        json.dumps({"kind": "clients", "content": CSV, "filename": "old.csv"}),
+        content_type="application/json",
+        **auth(writer),
+    )
+    assert r.status_code == 201, r.content
+    run = r.json()["id"]
+    assert http.get(f"/api/v1/imports/{run}", **auth(writer)).status_code == 200
+    assert http.get("/api/v1/imports/presets?kind=clients", **auth(writer)).status_code == 200
+    refused = http.get("/api/v1/imports", **auth(reader))
+    assert refused.status_code == 403 and "imports:read" in refused.json()["detail"]
+    refused = http.post(f"/api/v1/imports/{run}/commit", **auth(reader))
+    assert refused.status_code == 403 and "imports:write" in refused.json()["detail"]
+    assert http.get("/api/v1/clinic/export", **auth(reader)).status_code == 403

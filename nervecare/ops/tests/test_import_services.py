@@ -247,6 +247,42 @@ def test_conflicting_bookings_are_listed_and_nothing_is_booked(admin, booked_wor
     assert Appointment.objects.count() == 1
 
 
+def test_a_booking_for_a_client_with_an_open_stop_is_listed_not_booked(admin, booked_world):
+    """The scheduling rule on imported bookings: an open safety stop blocks the client's sessions, so each
+    future row for them is a problem of its own row (past visits are history and still import)."""
+    from nervecare.screening.models import SafetyFlag
+
+    harriet = Client.objects.get(last_name="Vane")
+    SafetyFlag.objects.create(
+        client=harriet,
+        rule_id="dvt_recent",
+        rules_version="1",
+        title="Recent deep-vein thrombosis",
+        level="stop",
+        area="legs",
+        reason="DVT in the last 6 months",
+        source="test",
+        raised_at=timezone.now(),
+        last_checked_at=timezone.now(),
+    )
+    future = (timezone.localdate() + dt.timedelta(days=10)).isoformat()
+    text = _appointments(
+        [
+            ["a-1", "c-1", future, "10:00", "Alice", "60-min Swedish", "", "Booked"],
+            ["a-2", "c-1", "2024-05-06", "09:00", "Sam Old", "Hot stones", "", "Arrived"],
+            ["a-3", "c-2", future, "12:00", "Alice", "60-min Swedish", "", "Booked"],
+        ]
+    )
+    run = _run(admin, text, kind="appointments")
+    by_row = {c["row"]: c["message"] for c in run.report["conflicts"]}
+    assert list(by_row) == [2]
+    assert "open safety stop (Recent deep-vein thrombosis)" in by_row[2]
+    assert any(e["row"] == 2 and "safety stop" in e["message"] for e in run.report["errors"])
+    with pytest.raises(FieldErrors):
+        services.import_commit(actor=admin, run=run)
+    assert not Appointment.objects.exists() and not PastVisit.objects.exists()  # all or nothing
+
+
 def test_a_booking_made_after_the_dry_run_fails_the_whole_import(admin, booked_world, clinic):
     clinic.timezone = "UTC"
     clinic.save()

@@ -119,7 +119,8 @@ def appointment_book(
         rule = rules.client_booking_error(client.clinic, starts_at)
         if rule:
             raise FieldErrors({"starts_at": rule})
-    errors.update(_qualification_errors(therapist, service, plan))
+    local_day = starts_at.astimezone(clinic_tz(client.clinic)).date()
+    errors.update(_qualification_errors(therapist, service, plan, on=local_day))
     errors.update(_therapist_access_errors(actor, client, therapist))
     req = _request(
         client=client, therapist=therapist, service=service, room=room, plan=plan, starts_at=starts_at
@@ -153,8 +154,15 @@ def _move(
         starts_at=starts_at,
     )
     errors, conflicts = _check_time(req, exclude_id=appointment.id)
-    if therapist is not None:
-        errors.update(_qualification_errors(therapist, appointment.service, appointment.plan))
+    # The therapist (the new one, or the same one on a new date) must hold the training on the new date.
+    errors.update(
+        _qualification_errors(
+            therapist or appointment.therapist,
+            appointment.service,
+            appointment.plan,
+            on=starts_at.astimezone(clinic_tz(appointment.client.clinic)).date(),
+        )
+    )
     if errors:
         raise FieldErrors(errors)
     if conflicts:

@@ -182,10 +182,21 @@ def _resolve(
     return therapist, service, room, plan
 
 
-def _qualification_errors(therapist: Therapist, service: Service, plan: CarePlan | None) -> dict[str, str]:
+def _qualification_errors(
+    therapist: Therapist, service: Service, plan: CarePlan | None, *, on: date
+) -> dict[str, str]:
+    """Whether the therapist may give the service (and the plan) on `on`, the session's local date: a
+    certification counts only on the days it is valid, so one that expires before the session does not."""
     needed = set(service.required_certifications) | set(plan.required_certifications if plan else [])
-    missing = sorted(needed - set(therapist.certifications_on(timezone.localdate())))  # expired: not held
+    missing = sorted(needed - set(therapist.certifications_on(on)))
     if missing:
+        expired = [c for c in missing if c in therapist.certifications]
+        if expired:
+            until = ", ".join(f"{c} until {therapist.certification_expiry[c]}" for c in expired)
+            return {
+                "therapist_id": f"{therapist.display_name}'s training is not valid on {on:%d %B %Y} "
+                f"({until}): {', '.join(missing)}"
+            }
         return {
             "therapist_id": f"{therapist.display_name} lacks the training this needs: {', '.join(missing)}"
         }

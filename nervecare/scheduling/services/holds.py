@@ -20,6 +20,7 @@ from nervecare.core.models import Therapist
 from nervecare.core.services import audit_record
 from nervecare.scheduling import reminders
 from nervecare.scheduling.models import Appointment, Service
+from nervecare.scheduling.selectors import clinic_tz
 from nervecare.scheduling.services.booking import _insert
 from nervecare.scheduling.services.checks import (
     HOLD_EXPIRED_REASON,
@@ -39,7 +40,9 @@ def appointment_hold(
     """Hold a time for a new client's online booking until `expires_at` (no actor: nobody is signed in).
     Errors: 422 (FieldErrors) for a therapist who may not give the service, a time outside their hours or on
     a closed day; 409 (BookingConflictError) for a taken time."""
-    errors = _qualification_errors(therapist, service, None)
+    errors = _qualification_errors(
+        therapist, service, None, on=starts_at.astimezone(clinic_tz(client.clinic)).date()
+    )
     req = _request(
         client=client, therapist=therapist, service=service, room=None, plan=None, starts_at=starts_at
     )

@@ -183,7 +183,16 @@ def _preview_row(
 ) -> dict[str, Any]:
     """One date of the series: can it be booked, and if not, why and what could take its place."""
     time_errors, conflicts = _check_time(req, closed=closed)
-    problem = missing or time_errors.get("starts_at") or (_conflict_message(conflicts) if conflicts else "")
+    # A certification that expires during the course: the dates after it are not bookable with this therapist.
+    unqualified = _qualification_errors(
+        req.therapist, req.service, req.plan, on=req.starts_at.astimezone(tz).date()
+    ).get("therapist_id", "")
+    problem = (
+        missing
+        or time_errors.get("starts_at")
+        or unqualified
+        or (_conflict_message(conflicts) if conflicts else "")
+    )
     if req.starts_at < timezone.now():
         problem = "this date and time has already passed"
     alternatives = (
@@ -242,7 +251,7 @@ def series_preview(
     days = _weekdays(weekdays, first_date=first_date, plan=plan, errors=errors)
     if errors or therapist is None or service is None:  # neither is None without an error
         raise FieldErrors(errors)
-    errors.update(_qualification_errors(therapist, service, plan))
+    errors.update(_qualification_errors(therapist, service, plan, on=first_date))
     errors.update(_therapist_access_errors(actor, client, therapist))
     if errors:
         raise FieldErrors(errors)

@@ -14,6 +14,7 @@ from nervecare.core.errors import FieldErrors
 from nervecare.core.models import Therapist, User
 from nervecare.core.permissions import clinic_id_of, require_scheduling
 from nervecare.core.services import audit_record
+from nervecare.scheduling import hooks
 from nervecare.scheduling.models import Appointment, Service, WaitlistEntry
 from nervecare.scheduling.selectors import clinic_tz, closed_days
 from nervecare.scheduling.services.booking import appointment_book
@@ -93,6 +94,7 @@ def waitlist_offer_freed(appointment: Appointment) -> WaitlistEntry | None:
     entry.offered_therapist_id = appointment.therapist_id
     entry.offered_at = timezone.now()
     entry.save()
+    hooks.waitlist_offered(entry)  # the client is e-mailed the offer (the portal, after commit)
     return entry
 
 
@@ -111,8 +113,8 @@ def _entry_for(actor: User, entry: WaitlistEntry) -> WaitlistEntry:
 def waitlist_offer(
     *, actor: User, entry: WaitlistEntry, therapist_id: int, starts_at: datetime
 ) -> WaitlistEntry:
-    """Offer a waiting (or already offered) client a free time: the desk calls them, then books it with
-    waitlist_accept. The time must lie in the entry's window; whether it is still free is checked on booking."""
+    """Offer a waiting (or already offered) client a free time: the client is e-mailed it (with a link to
+    accept it in the portal) and the desk may call them; it is booked with waitlist_accept. The time must lie in the entry's window; whether it is still free is checked on booking."""
     require_scheduling(actor)
     entry = _entry_for(actor, entry)
     if entry.status not in (WaitlistEntry.Status.WAITING, WaitlistEntry.Status.OFFERED):
@@ -134,6 +136,7 @@ def waitlist_offer(
     audit_record(
         actor=actor, action="update", obj=entry, summary=f"Waitlist offer: {starts_at:%Y-%m-%d %H:%M} UTC"
     )
+    hooks.waitlist_offered(entry)  # the client is e-mailed the offer (the portal, after commit)
     return entry
 
 

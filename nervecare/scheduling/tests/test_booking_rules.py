@@ -117,3 +117,27 @@ def test_portal_cancel_inside_the_notice_gives_the_reason(world):
     assert "cancellation notice" in r.content.decode()
     a.refresh_from_db()
     assert a.status == "booked"
+
+
+@pytest.mark.django_db
+def test_the_change_time_page_lists_no_times_for_a_booking_that_cannot_be_changed(world):
+    """The portal's change-time page gives the reason instead of times the confirm step would refuse."""
+    soon = AppointmentFactory(
+        client=world["client"],
+        therapist=world["alice"],
+        service=world["service"],
+        starts_at=NOW + dt.timedelta(hours=30),
+    )
+    later = AppointmentFactory(
+        client=world["client"],
+        therapist=world["alice"],
+        service=world["service"],
+        starts_at=NOW + dt.timedelta(hours=72),
+    )
+    http = login(world["user"])
+    page = http.get(f"/portal/book/?replace={soon.id}").content.decode()
+    assert "This appointment cannot be changed online: it starts in less than 48 hours" in page
+    assert 'name="slot"' not in page and "You are moving your appointment" not in page
+    page = http.get(f"/portal/book/?replace={later.id}").content.decode()
+    # This one may be changed: the page goes on to the booking rules (here: no care plan to book from yet).
+    assert "cannot be changed online" not in page and "sets up your care plan" in page

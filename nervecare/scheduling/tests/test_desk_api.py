@@ -8,6 +8,8 @@ from django.core import mail
 
 from nervecare.clients.models import Client
 from nervecare.conftest import login
+from nervecare.portal.models import ClientIntake
+from nervecare.portal.services import client_intake_review
 from nervecare.scheduling.models import WaitlistEntry
 from nervecare.scheduling.tests.test_front_desk_day import NOW, appointment, at
 
@@ -72,6 +74,14 @@ def test_register_search_and_book_a_day_through_the_api(
         ("09:00", "11:00"),
         ("12:15", "17:00"),
     ]
+    # Registered with contact details only: the first session waits for the reviewed intake, and says so.
+    refused = post(desk, f"/api/v1/appointments/{appointment_id}/check-in")
+    assert refused.status_code == 422 and "has not completed their intake yet" in refused.content.decode()
+    nora = Client.objects.get(pk=body["client"]["id"])
+    client_intake_review(
+        actor=desk_world["alice"].user,
+        intake=ClientIntake.objects.create(client=nora, reported={"goals": "walk"}),
+    )
     assert post(desk, f"/api/v1/appointments/{appointment_id}/check-in").json()["status"] == "checked_in"
     assert post(desk, f"/api/v1/appointments/{appointment_id}/undo-check-in").json()["status"] == "booked"
     post(desk, f"/api/v1/appointments/{appointment_id}/check-in")

@@ -185,6 +185,26 @@ def test_day_view_actions_check_in_and_out_and_come_back(desk_world, front_desk_
 
 
 @pytest.mark.django_db
+def test_check_out_on_the_day_view_links_to_billing_for_that_visit(
+    desk_world, front_desk_user, therapist_user
+):
+    """Billing registers the link from above (scheduling never names billing's pages); the billing page opens
+    with that visit chosen. Therapists, who do not handle money, get no link."""
+    a = appointment(desk_world, 10)
+    desk = login(front_desk_user)
+    desk.post(f"/appointments/{a.id}/check-in/")
+    day = desk.get("/day/?date=2027-03-01").content.decode()
+    assert "Take payment" not in day  # checked in, not out yet
+    desk.post(f"/appointments/{a.id}/check-out/")
+    link = f"/billing/clients/{a.client_id}/?visit={a.id}#h-checkout"
+    assert link.replace("&", "&amp;") in desk.get("/day/?date=2027-03-01").content.decode()
+    assert link in desk.get(f"/appointments/{a.id}/").content.decode()
+    billing = desk.get(link.split("#")[0]).content.decode()
+    assert f'value="{a.id}" id="id_appointment_ids_0" checked' in billing
+    assert "Take payment" not in login(therapist_user).get("/day/?date=2027-03-01").content.decode()
+
+
+@pytest.mark.django_db
 def test_move_to_another_therapist_from_the_appointment_page(desk_world, front_desk_user):
     a = appointment(desk_world, 10)
     r = login(front_desk_user).post(
@@ -209,8 +229,9 @@ def test_client_search_shows_contact_details_only(desk_world, front_desk_user):
 
 @pytest.mark.django_db
 def test_register_a_client_sends_the_intake_invitation(
-    desk_world, front_desk_user, django_capture_on_commit_callbacks
+    desk_world, front_desk_user, django_capture_on_commit_callbacks, settings
 ):
+    settings.NERVECARE_PUBLIC_URL = ""  # the link is built from the request, never relative
     desk = login(front_desk_user)
     with django_capture_on_commit_callbacks(execute=True):
         r = desk.post(
@@ -229,6 +250,59 @@ def test_register_a_client_sends_the_intake_invitation(
     assert ClientAccount.objects.filter(client=client).exists()
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["nora@example.org"]
     assert "complete your intake" in mail.outbox[0].body
+    assert "http://testserver/portal/welcome/" in mail.outbox[0].body
+
+
+@pytest.mark.django_db
+def test_a_registered_clients_first_session_waits_for_a_reviewed_intake(
+    desk_world, front_desk_user, therapist_user, django_capture_on_commit_callbacks
+):
+    """Registered with contact details only: check-in is refused with the reason until the intake is complete
+    and reviewed (or a therapist records the medical facts in person); later sessions are not held up."""
+    from nervecare.clients.services import medical_context_update
+    from nervecare.portal.models import ClientIntake
+    from nervecare.portal.services import client_intake_review
+
+    desk = login(front_desk_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        desk.post(
+            "/desk/clients/new/",
+            {
+                "first_name": "Nora",
+                "last_name": "Hal",
+                "date_of_birth": "1961-07-09",
+                "email": "n@example.org",
+            },
+        )
+    nora = Client.objects.get(last_name="Hal")
+    assert nora.provisional
+    first = AppointmentFactory(
+        client=nora, therapist=desk_world["alice"], service=desk_world["service"], starts_at=at(10)
+    )
+    r = desk.post(f"/appointments/{first.id}/check-in/", {"next": "/day/"}, follow=True)
+    assert "registered with contact details only and has not completed their intake yet" in r.content.decode()
+    first.refresh_from_db()
+    assert first.status == "booked"
+    intake = ClientIntake.objects.create(client=nora, reported={"goals": "walk"})
+    with pytest.raises(FieldErrors) as waiting:
+        services.appointment_check_in(actor=front_desk_user, appointment=first)
+    assert "waiting for a therapist's review" in waiting.value.errors["status"]
+    client_intake_review(actor=therapist_user, intake=intake)
+    services.appointment_check_in(actor=front_desk_user, appointment=first)
+
+    # Another desk-registered client whose therapist takes the medical facts in person.
+    other = ClientFactory(
+        clinic=desk_world["clinic"], provisional=True, primary_therapist=desk_world["alice"]
+    )
+    visit = AppointmentFactory(
+        client=other, therapist=desk_world["ben"], service=desk_world["service"], starts_at=at(12)
+    )
+    with pytest.raises(FieldErrors):
+        services.appointment_check_in(actor=front_desk_user, appointment=visit)
+    medical_context_update(actor=therapist_user, client=other, data={})
+    other.refresh_from_db()
+    assert not other.provisional
+    services.appointment_check_in(actor=front_desk_user, appointment=visit)
 
 
 @pytest.mark.django_db
@@ -292,6 +366,63 @@ def test_waitlist_page_add_match_offer_book(desk_world, front_desk_user):
     assert Appointment.objects.filter(
         therapist=desk_world["ben"], starts_at=entry.offered_appointment_start
     ).exists()
+
+
+@pytest.mark.django_db
+def test_a_waitlist_offer_is_emailed_and_accepted_in_the_portal(
+    desk_world, front_desk_user, django_capture_on_commit_callbacks, settings
+):
+    """The desk's offer (and a freed time's) goes to the client by e-mail through the job queue, with the
+    portal link that books it; a client without a portal account is told to call the clinic."""
+    from nervecare.core.tests.factories import UserFactory
+
+    settings.NERVECARE_PUBLIC_URL = ""
+    ada = desk_world["client"]
+    ada.email = "ada@example.org"
+    ada.save()
+    user = UserFactory(username="ada", clinic=desk_world["clinic"], role="client")
+    ClientAccount.objects.create(user=user, client=ada)
+    entry = WaitlistEntry.objects.create(
+        client=ada,
+        service=desk_world["service"],
+        therapist=desk_world["ben"],
+        earliest=at(0, day=dt.date(2027, 3, 2)),
+        latest=at(23, day=dt.date(2027, 3, 2)),
+    )
+    desk = login(front_desk_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        desk.post(
+            f"/waitlist/{entry.id}/offer/",
+            {"therapist_id": desk_world["ben"].id, "starts_at": "2027-03-02T09:00:00+00:00"},
+        )
+    assert [m.to for m in mail.outbox] == [["ada@example.org"]]
+    body = mail.outbox[0].body
+    assert "Tuesday 2 March 2027, 09:00 (Europe/London)" in body and "Ben" in body
+    link = f"http://testserver/portal/waitlist/{entry.id}/"
+    assert link in body
+    assert AuditEvent.objects.filter(summary="Waitlist offer e-mailed to the client").exists()
+
+    client_http = login(user)
+    page = client_http.get(link.removeprefix("http://testserver")).content.decode()
+    assert "Book this time" in page
+    assert login(front_desk_user).get(link.removeprefix("http://testserver")).status_code in (302, 403, 404)
+    r = client_http.post(link.removeprefix("http://testserver"))
+    assert r.status_code == 302 and r["Location"] == "/portal/appointments/"
+    entry.refresh_from_db()
+    assert entry.status == "booked"
+    assert Appointment.objects.filter(
+        client=ada, therapist=desk_world["ben"], starts_at=at(9, day=dt.date(2027, 3, 2))
+    ).exists()
+
+    # A freed time offered automatically to a client without a portal account: the e-mail says to call.
+    mail.outbox.clear()
+    bo = ClientFactory(clinic=desk_world["clinic"], first_name="Bo", email="bo@example.org")
+    WaitlistEntry.objects.create(client=bo, service=desk_world["service"], earliest=at(9), latest=at(17))
+    freed = appointment(desk_world, 14)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.appointment_cancel(actor=front_desk_user, appointment=freed, reason="unwell")
+    offer = next(m for m in mail.outbox if m.to == ["bo@example.org"])
+    assert "please call the clinic on 020 7946 0000" in offer.body and "/portal/" not in offer.body
 
 
 @pytest.mark.django_db

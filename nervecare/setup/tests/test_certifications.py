@@ -40,9 +40,62 @@ def test_expired_certification_is_shown_and_stops_counting(owner_http, therapist
     assert "expired 2027-02-28" in page and "valid until 2027-03-01" in page
     oncology = ServiceFactory(clinic=clinic, code="onc", required_certifications=["oncology_massage"])
     assert alice not in qualified_therapists(clinic.id, oncology)
-    assert "oncology_massage" in _qualification_errors(alice, oncology, None)["therapist_id"]
+    assert "oncology_massage" in _qualification_errors(alice, oncology, None, on=TODAY.date())["therapist_id"]
     mld = ServiceFactory(clinic=clinic, code="mld60", modality="mld", required_certifications=["mld"])
     assert alice in qualified_therapists(clinic.id, mld)
+
+
+def test_certification_counts_on_the_sessions_date_not_today(therapist_user, clinic, front_desk_user):
+    """Valid today but expired by the session's date: not bookable then, not offered then; the FHIR
+    Practitioner marks each certification's validity with Period.end."""
+    from nervecare.clients.tests.factories import ClientFactory
+    from nervecare.core.errors import FieldErrors
+    from nervecare.interop import mapping
+    from nervecare.scheduling.selectors import free_slots
+    from nervecare.scheduling.services import appointment_book
+    from nervecare.scheduling.tests.factories import WorkingHoursFactory
+
+    alice = therapist_user.therapist
+    alice.certification_expiry = {"oncology_massage": "2027-03-03"}  # Wednesday
+    alice.save()
+    for weekday in range(7):
+        WorkingHoursFactory(therapist=alice, weekday=weekday, start=dt.time(9), end=dt.time(17))
+    oncology = ServiceFactory(clinic=clinic, code="onc", required_certifications=["oncology_massage"])
+    assert alice in qualified_therapists(clinic.id, oncology)  # today
+    assert alice in qualified_therapists(
+        clinic.id, oncology, on=dt.date(2027, 3, 3)
+    )  # through the expiry day
+    assert alice not in qualified_therapists(clinic.id, oncology, on=dt.date(2027, 3, 4))
+    client = ClientFactory(clinic=clinic)
+
+    def book(day):
+        return appointment_book(
+            actor=front_desk_user,
+            client=client,
+            therapist_id=alice.id,
+            service_id=oncology.id,
+            starts_at=dt.datetime.combine(day, dt.time(10), tzinfo=dt.UTC),
+        )
+
+    book(dt.date(2027, 3, 3))
+    with pytest.raises(FieldErrors) as exc:
+        book(dt.date(2027, 3, 5))
+    assert (
+        "not valid on 05 March 2027 (oncology_massage until 2027-03-03)" in exc.value.errors["therapist_id"]
+    )
+    slots = free_slots(
+        clinic=clinic,
+        service=oncology,
+        start=dt.date(2027, 3, 2),
+        end=dt.date(2027, 3, 8),
+        therapists=[alice],
+        limit=500,
+    )
+    assert {s["starts_at"].date() for s in slots} == {dt.date(2027, 3, 2), dt.date(2027, 3, 3)}
+    qualifications = mapping.practitioner(alice)["qualification"]
+    onc = next(q for q in qualifications if q["code"]["coding"][0]["code"] == "oncology_massage")
+    assert onc["period"] == {"end": "2027-03-03"}
+    assert all("period" not in q for q in qualifications if q is not onc)
 
 
 def test_plan_matching_ignores_an_expired_certification(owner_http, therapist_user, clinic):

@@ -106,7 +106,23 @@ def test_the_desk_runs_a_day_from_the_day_view(page, browser, live_server, desk_
         and booked.starts_at.astimezone(desk_day["tz"]).strftime("%H:%M") == later
     )
 
+    # Nora came with contact details only: her first session waits for her intake, and the desk is told why.
+    page.get_by_role("button", name="Check in Nora Halvorsen").click()
+    page.wait_for_load_state()
+    assert "has not completed their intake yet" in page.content()
+    booked.refresh_from_db()
+    assert booked.status == "booked"
+    # She fills it in through the portal and her therapist reviews it.
+    from nervecare.portal.models import ClientIntake
+    from nervecare.portal.services import client_intake_review
+
+    client_intake_review(
+        actor=desk_day["therapist"].user,
+        intake=ClientIntake.objects.create(client=nora, reported={"goals": "walk further"}),
+    )
+
     # Check in with the keyboard.
+    page.goto(page.url)
     page.get_by_role("button", name="Check in Nora Halvorsen").focus()
     with page.expect_navigation():
         page.keyboard.press("Enter")
