@@ -40,6 +40,7 @@ from nervecare.scheduling.desk_api import router as desk_router
 from nervecare.scheduling.overview_api import router as overview_router
 from nervecare.scheduling.services import BookingConflictError, SessionBlockedError
 from nervecare.screening.api import router as screening_router
+from nervecare.selfcare.api import router as selfcare_router
 from nervecare.setup.api import router as setup_router
 from nervecare.visits.api import router as visits_router
 from nervecare.web.between_api import router as between_router
@@ -92,6 +93,7 @@ api.add_router("", audit_router)
 api.add_router("", interop_router)
 api.add_router("", setup_router)
 api.add_router("", booking_router)
+api.add_router("", selfcare_router)
 api.add_router("", booking_staff_router)
 
 

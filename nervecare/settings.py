@@ -218,9 +218,25 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+EXPORT_STORAGE = os.environ.get("NERVECARE_EXPORT_STORAGE", "database")
+if EXPORT_STORAGE not in ("database", "filesystem"):
+    raise ImproperlyConfigured(
+        f"NERVECARE_EXPORT_STORAGE must be 'database' or 'filesystem', not {EXPORT_STORAGE!r}"
+    )
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # Generated downloads (FHIR bulk-export files): in the database by default, so every app process on every
+    # machine serves them without a shared disk (core/filestore.py). "filesystem" keeps them in
+    # DATA_DIR/exports, which then has to be shared storage when there is more than one machine.
+    "exports": (
+        {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(DATA_DIR / "exports"), "file_permissions_mode": 0o640},
+        }
+        if EXPORT_STORAGE == "filesystem"
+        else {"BACKEND": "nervecare.core.filestore.DatabaseStorage"}
+    ),
 }
 
 # ---------------------------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ urlpatterns = [
     path("book/", include("nervecare.booking.urls")),
     path("", include("nervecare.billing.urls")),
     path("", include("nervecare.footcheck.urls")),
+    path("", include("nervecare.selfcare.urls")),
     path("", include("nervecare.outcomes.urls")),
     path("", include("nervecare.visits.urls")),
     path("", include("nervecare.scheduling.urls")),

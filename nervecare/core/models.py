@@ -254,8 +254,13 @@ class IdempotencyRecord(models.Model):
         IN_PROGRESS = "in_progress", "in progress"
         DONE = "done", "done"
 
+    # Null for an anonymous form (online booking): its key is the random one-time token the page rendered.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="idempotency_records"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="idempotency_records",
+        null=True,
+        blank=True,
     )
     key = models.CharField(max_length=255)
     # sha256 of method, path and the sha256 of the body: the same key with another request is refused.
@@ -269,7 +274,35 @@ class IdempotencyRecord(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["user", "key"], name="core_idempotency_user_key_unique"),
+            models.UniqueConstraint(
+                fields=["key"], condition=models.Q(user__isnull=True), name="core_idempotency_anon_key_unique"
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.key} ({self.state})"
+
+
+class StoredFile(models.Model):
+    """A generated file (a FHIR bulk-export NDJSON file...) kept in the database, so every app process on
+    every machine can serve it without a shared disk (core/filestore.py, the "database" storage backend).
+    The bytes are in StoredFileChunk rows of up to 1 MiB, read one at a time while the download streams."""
+
+    name = models.CharField(max_length=255, unique=True)
+    size = models.PositiveBigIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StoredFileChunk(models.Model):
+    file = models.ForeignKey(StoredFile, on_delete=models.CASCADE, related_name="chunks")
+    seq = models.PositiveIntegerField()
+    data = models.BinaryField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["file", "seq"], name="core_storedfilechunk_file_seq")]
+
+    def __str__(self) -> str:
+        return f"{self.file_id}#{self.seq}"

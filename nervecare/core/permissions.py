@@ -52,7 +52,8 @@ Object-level rules (which rows a user may see: in each app's selectors, built on
   `foot_check_watch` (the therapist's list: the clients of `clients_visible_to` only).
 - selfcare/selectors.py: `programme_get_for_user` (a home programme of a client the user may see, via
   `client_get_for_user`), `programme_get_for_client` (after the client was fetched through the rules above, or
-  by portal.selectors for the signed-in client).
+  by portal.selectors for the signed-in client), `selfcare_client_get_for_user` (whose self-care a user may read
+  or tick: clinical staff through `client_get_for_user`, or the client themself).
 """
 
 from collections.abc import Callable

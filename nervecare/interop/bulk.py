@@ -4,10 +4,11 @@ The jobs (run_export, purge_expired_exports) are defined here, on the project's 
 registered when the app loads (InteropConfig.ready) so `nervecare run_jobs` runs them. In tests (and with
 NERVECARE_JOBS_IMMEDIATE) the queue runs a task inline, as soon as it is enqueued.
 
-The job streams each resource type to its own gzip-compressed NDJSON file under DATA_DIR/exports/<job id>/:
-rows are read a chunk at a time by keyset (pk > last), turned into resources and written out, so memory
-stays flat however large the clinic. Between chunks the job records its progress (the X-Progress header)
-and notices a cancellation.
+The job streams each resource type to its own gzip-compressed NDJSON file, spooled to a temporary file and
+then stored as `<job id>/<type>.ndjson.gz` in the "exports" storage (core/filestore.py: the database by
+default, so any app process on any machine serves the download; no shared disk): rows are read a chunk at a
+time by keyset (pk > last), turned into resources and written out, so memory stays flat however large the
+clinic. Between chunks the job records its progress (the X-Progress header) and notices a cancellation.
 """
 
 from __future__ import annotations
@@ -16,9 +17,8 @@ import datetime as dt
 import gzip
 import json
 import logging
-import shutil
+import tempfile
 import uuid
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -29,6 +29,7 @@ from django.http import Http404
 from django.utils import timezone
 from huey import crontab
 
+from nervecare.core.filestore import delete_folder, export_storage
 from nervecare.core.jobs import huey
 from nervecare.core.models import User
 from nervecare.core.services import audit_record
@@ -72,12 +73,13 @@ class PolledTooSoonError(Exception):
         super().__init__(f"Polled too soon: wait {retry_after} s between status requests.")
 
 
-def export_dir(job_id: uuid.UUID | str) -> Path:
-    return Path(settings.DATA_DIR) / "exports" / str(job_id)
+def export_folder(job_id: uuid.UUID | str) -> str:
+    return str(job_id)
 
 
-def export_file(job: ExportJob, type_name: str) -> Path:
-    return export_dir(job.pk) / f"{type_name}.ndjson.gz"
+def export_file(job: ExportJob, type_name: str) -> str:
+    """The name of one of the export's files in the exports storage."""
+    return f"{export_folder(job.pk)}/{type_name}.ndjson.gz"
 
 
 def allowed_types(level: str) -> tuple[str, ...]:
@@ -131,13 +133,19 @@ def _fail_stale(clinic_id: int) -> None:
 
 
 def export_get_for_user(user: User, job_id: uuid.UUID) -> ExportJob:
-    """The user's own export (404 for anyone else's, a cancelled one, or one whose files have expired)."""
+    """The user's own export. 404, saying which: not found (anyone else's, or no such id), cancelled or
+    deleted (DELETE on its status URL), or expired (its files are kept `ttl()` after it finished)."""
     job = ExportJob.objects.filter(pk=job_id, requested_by_id=user.pk, clinic_id=user.clinic_id).first()
-    if job is None or job.status == ExportJob.Status.CANCELLED:
+    if job is None:
         raise Http404("No such export.")
+    if job.status == ExportJob.Status.CANCELLED:
+        raise Http404("This export was cancelled or deleted; start a new one.")
     if job.expires_at and job.expires_at <= timezone.now():
         _remove_files(job)
-        raise Http404("This export has expired; start a new one.")
+        hours = int(ttl().total_seconds() // 3600)
+        raise Http404(
+            f"This export has expired (files are kept {hours} hours after it finishes); start a new one."
+        )
     return job
 
 
@@ -179,15 +187,16 @@ def export_purge_expired() -> int:
     now = timezone.now()
     expired = ExportJob.objects.filter(expires_at__lte=now, status=ExportJob.Status.COMPLETED)
     removed = 0
-    for job in expired.only("pk"):
-        if export_dir(job.pk).exists():
+    storage = export_storage()
+    for job in expired.only("pk", "output", "errors"):
+        if any(storage.exists(export_file(job, o["type"])) for o in [*job.output, *job.errors]):
             _remove_files(job)
             removed += 1
     return removed
 
 
 def _remove_files(job: ExportJob) -> None:
-    shutil.rmtree(export_dir(job.pk), ignore_errors=True)
+    delete_folder(export_storage(), export_folder(job.pk))
 
 
 def manifest(job: ExportJob, file_url: Any) -> dict[str, Any]:
@@ -244,8 +253,7 @@ def export_run(job_id: str) -> None:
 
 def _write(job: ExportJob) -> None:
     scope = scope_for(job.requested_by, job.site_url)
-    directory = export_dir(job.pk)
-    directory.mkdir(parents=True, exist_ok=True)
+    storage = export_storage()
     state = {"types_done": 0, "types_total": len(job.resource_types), "resources": 0, "type": ""}
     outputs: list[dict[str, Any]] = []
     problems: list[str] = []
@@ -260,9 +268,10 @@ def _write(job: ExportJob) -> None:
     for type_name in job.resource_types:
         state["type"] = type_name
         heartbeat()
-        path = export_file(job, type_name)
         count = 0
-        with gzip.open(path, "wb", compresslevel=GZIP_LEVEL) as out:
+        # Spooled to a local temporary file (memory stays flat), then stored where every instance reads it.
+        spool = tempfile.TemporaryFile()  # noqa: SIM115 - closed below, after it is stored
+        with gzip.open(spool, "wb", compresslevel=GZIP_LEVEL) as out:
             lines: list[str] = []
             for source in RESOURCE_TYPES[type_name].sources:
                 q = source.since_q(job.since) if job.since else Q()
@@ -293,15 +302,17 @@ def _write(job: ExportJob) -> None:
                 out.write(("\n".join(lines) + "\n").encode())
                 count += len(lines)
                 state["resources"] += len(lines)
-        if count:
-            outputs.append({"type": type_name, "count": count})
-        else:
-            path.unlink()  # no empty files: the manifest lists only types with resources
+        with spool:
+            if count:  # no empty files: the manifest lists only types with resources
+                storage.save(export_file(job, type_name), spool)
+                outputs.append({"type": type_name, "count": count})
         state["types_done"] += 1
     errors = []
     if problems:
-        with gzip.open(export_file(job, "OperationOutcome"), "wb", compresslevel=GZIP_LEVEL) as out:
-            out.write(("\n".join(problems) + "\n").encode())
+        with tempfile.TemporaryFile() as spool:
+            with gzip.open(spool, "wb", compresslevel=GZIP_LEVEL) as out:
+                out.write(("\n".join(problems) + "\n").encode())
+            storage.save(export_file(job, "OperationOutcome"), spool)
         errors.append({"type": "OperationOutcome", "count": len(problems)})
     state["type"] = ""
     finished = timezone.now()

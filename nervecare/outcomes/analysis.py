@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from nervecare.core.models import User
 from nervecare.outcomes import stats
+from nervecare.outcomes.adherence import client_adherence
 from nervecare.outcomes.models import ReevaluationDecision
 from nervecare.outcomes.reevaluation import ACTION_LABELS, reevaluations
 from nervecare.outcomes.rules import immpact_label, outcome_rules
@@ -523,6 +524,8 @@ def client_outcomes(data: ClientData, decisions: dict[tuple[int, int], Any] | No
         "caveat": str(CAVEAT),
     }
     result["summary"] = plain_summary(result)
+    # Home self-care beside the ratings (issue 18 point 5): adherence per week, for the page and the PDF.
+    result["adherence"] = client_adherence(data.client)
     return result
 
 

@@ -13,8 +13,9 @@ from nervecare.core.permissions import clinic_id_of, require_clinical
 from nervecare.core.request_types import AuthedHttpRequest
 from nervecare.core.services import audit_record
 from nervecare.outcomes import charts, exports, selectors, services, svg
+from nervecare.outcomes.adherence import outcomes_by_adherence
 from nervecare.outcomes.analysis import ACTION_LABELS, client_outcomes
-from nervecare.outcomes.cohort import clinic_outcomes
+from nervecare.outcomes.cohort import clinic_outcomes, group_stats
 from nervecare.outcomes.forms import ClinicFilterForm, DecisionForm
 from nervecare.outcomes.models import ReportJob
 from nervecare.outcomes.reports.client import AUDIENCES, client_report_pdf
@@ -113,6 +114,7 @@ def clinic_page(request: AuthedHttpRequest) -> HttpResponse:
         "form": form,
         "r": result,
         "charts": charts.clinic_charts_svg(result),
+        "adherence": outcomes_by_adherence(result["clients"], group_stats=group_stats),
         "query": request.GET.urlencode(),
         "jobs": ReportJob.objects.filter(clinic=clinic).defer("pdf")[:5],
     }

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from nervecare.portal import billing_views, footcheck_views, views
+from nervecare.portal import billing_views, footcheck_views, selfcare_views, views
 
 app_name = "portal"
 urlpatterns = [
@@ -21,6 +21,11 @@ urlpatterns = [
     path("foot-check/", footcheck_views.foot_check, name="foot_check"),
     path("foot-check/<int:check_id>/", footcheck_views.foot_check_result, name="foot_check_result"),
     path("foot-check/<int:check_id>/photo/", footcheck_views.foot_check_photo, name="foot_check_photo"),
+    path("self-care/", selfcare_views.today, name="selfcare"),
+    path("self-care/tick/", selfcare_views.tick, name="selfcare_tick"),
+    path("self-care/untick/", selfcare_views.untick, name="selfcare_untick"),
+    path("self-care/reminder/", selfcare_views.reminder, name="selfcare_reminder"),
+    path("self-care/week/", selfcare_views.week, name="selfcare_week"),
     path("book/", views.book, name="book"),
     path("book/confirm/", views.book_confirm, name="book_confirm"),
     path("about-you/", views.intake, name="intake"),

@@ -23,8 +23,9 @@ from django.http import Http404
 from django.utils import timezone
 
 from nervecare.clients.models import Client
-from nervecare.clients.selectors import client_get_for_user
+from nervecare.clients.selectors import client_get_for_user, portal_user_id_of
 from nervecare.core.models import User
+from nervecare.core.permissions import clinic_id_of
 from nervecare.screening.models import SafetyFlag
 from nervecare.selfcare.library import Item, library
 from nervecare.selfcare.models import CheckOff, Programme, ProgrammeChange, ProgrammeItem, ReminderSetting
@@ -78,6 +79,23 @@ def programme_get_for_user(user: User, client_id: int, programme_id: int) -> Pro
     otherwise."""
     client = client_get_for_user(user, client_id)
     return programme_get_for_client(client, programme_id)
+
+
+def selfcare_client_get_for_user(user: User, client_id: int) -> Client:
+    """The client whose self-care a user may read or tick: clinical staff who see the record
+    (clients.selectors.client_get_for_user), or the client themself (their portal sign-in); 404 otherwise."""
+    if user.is_authenticated and user.role == User.Role.CLIENT:
+        client = (
+            Client.objects.select_related("clinic").filter(pk=client_id, clinic_id=clinic_id_of(user)).first()
+        )
+        if client is None or portal_user_id_of(client)() != user.pk:
+            raise Http404("No such client.")
+        return client
+    return client_get_for_user(user, client_id)
+
+
+def check_offs_for_client(client: Client, *, first: datetime.date, last: datetime.date) -> QuerySet[CheckOff]:
+    return CheckOff.objects.filter(client=client, day__gte=first, day__lte=last).select_related("item")
 
 
 def programme_history(programme: Programme) -> list[ProgrammeChange]:
@@ -433,3 +451,9 @@ def record_card_selfcare(user: User, client: Client) -> dict[str, Any]:
     programme = Programme.objects.filter(client=client, status=Programme.Status.ACTIVE).first()
     weeks = adherence_by_week(client, weeks=1) if programme else []
     return {"selfcare_programme": programme, "selfcare_week": weeks[-1] if weeks else None}
+
+
+def plan_section_selfcare(plan: Any) -> dict[str, Any]:
+    """The plan page's link to the client's home programme (plans.hooks)."""
+    programme = Programme.objects.filter(client_id=plan.client_id, status=Programme.Status.ACTIVE).first()
+    return {"selfcare_programme": programme, "selfcare_client_id": plan.client_id}

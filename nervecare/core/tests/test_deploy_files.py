@@ -72,3 +72,37 @@ def test_nginx_conf_uses_the_syntax_of_debian_12s_nginx():
     static = conf[conf.index("location /static/") :]
     static = static[: static.index("}")]
     assert "expires 7d;" in static and "Cache-Control" not in static.split("#")[0]
+
+
+def _readme_commands() -> list[str]:
+    """The shell lines of deploy/README.md's code blocks (comments dropped)."""
+    readme = (ROOT / "deploy" / "README.md").read_text()
+    blocks = re.findall(r"```sh\n(.*?)```", readme, re.S)
+    return [line.split(" #", 1)[0].strip() for block in blocks for line in block.splitlines() if line.strip()]
+
+
+def test_the_readme_steps_run_on_a_fresh_debian_12():
+    """Found walking the README on Debian 12 as root: there is no sudo; a home folder made by adduser for the
+    service user makes root's later `git fetch` there fail ("dubious ownership"); the first clinic is created
+    with `nervecare clinic create`; nginx needs a certificate before `nginx -t` passes."""
+    lines = _readme_commands()
+    assert not any(re.search(r"\bsudo\b", line) for line in lines)
+    adduser = next(line for line in lines if line.startswith("adduser"))
+    assert "--no-create-home" in adduser
+    create = " ".join(lines[lines.index(next(x for x in lines if "nervecare clinic create" in x)) :][:4])
+    for option in ("--name", "--timezone", "--admin-username", "--admin-email"):
+        assert option in create
+    assert any(line.startswith("openssl req -x509") for line in lines)
+    order = [i for i, line in enumerate(lines) if "nginx -t" in line or "openssl req" in line]
+    assert order and "openssl" in lines[order[0]]  # the certificate exists before nginx -t
+
+
+def test_deploy_check_still_matches_the_shipped_nginx_conf():
+    """deploy/check tests nginx.conf itself, substituting a few strings: each must still be there."""
+    script = (ROOT / "deploy" / "check.py").read_text()
+    conf = (ROOT / "deploy" / "nginx.conf").read_text()
+    block = script[script.index("for old, new in (") : script.index("):\n            if old not in conf")]
+    olds = re.findall(r'\(\s*"([^"]+)",', block)
+    assert len(olds) >= 8
+    for old in olds:
+        assert old in conf, old

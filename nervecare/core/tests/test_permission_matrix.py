@@ -112,6 +112,9 @@ KINDS: dict[str, Callable[[str, str], bool]] = {
     "clinic_billing_admin": lambda role, side: role == "admin",
     # takings (revenue): admins all, a therapist their own; no client named
     "takings": lambda role, side: role in ("admin", "therapist"),
+    # home self-care check-offs and adherence (issue 18): clinical staff who see the record, and the client
+    # themself (their own record only)
+    "clinical_or_own": lambda role, side: _clinical(role, side) or (role == "client" and side == "own"),
     # a course's sessions left: the desk and admins, and the therapists who see the client
     "billing_view": lambda role, side: (
         (role in ("admin", "front_desk") and side != "foreign") or (role == "therapist" and side == "own")
@@ -278,6 +281,35 @@ SETUP_ROUTES: dict[str, Route] = {
     "api:create_closure": Route("clinic_setup", body={"starts_on": "2030-01-09", "name": "Matrix"}),
     "api:delete_closure": Route("clinic_admin_object", args={"closure_id": lambda s: _closure(s).id}),
     "api:import_holidays": Route("clinic_setup", body={"year": 2030}),
+}
+
+# Home self-care (issue 18): programmes are clinical; ticks and adherence are also the client's own.
+PROGRAMME_ARG = {"programme_id": lambda s: _programme(s).id}
+SELFCARE_ROUTES: dict[str, Route] = {
+    "selfcare:programme": Route("clinical"),
+    "selfcare:programme_change": Route("clinical", method="POST", body={"reason": "x"}, args=PROGRAMME_ARG),
+    "selfcare:programme_end": Route("clinical", method="POST", body={"reason": "x"}, args=PROGRAMME_ARG),
+    "portal:selfcare": Route("portal"),
+    "portal:selfcare_week": Route("portal"),
+    "portal:selfcare_tick": Route("portal", method="POST", body={}),
+    "portal:selfcare_untick": Route("portal", method="POST", body={}),
+    "portal:selfcare_reminder": Route("portal", method="POST", body={}),
+    "api:list_items": Route("clinic_clinical"),
+    "api:item_options": Route("clinical"),
+    "api:list_programmes": Route("clinical"),
+    "api:create_programme": Route(
+        "clinical",
+        body={"starts_on": "2030-01-07", "items": [{"item_code": "foot_inspection"}], "reason": "Matrix"},
+    ),
+    "api:get_programme": Route("clinical", args=PROGRAMME_ARG),
+    "api:update_programme": Route("clinical", args=PROGRAMME_ARG, body={"reason": "x", "remove_items": []}),
+    "api:end_programme": Route("clinical", args=PROGRAMME_ARG, body={"reason": "x"}),
+    "api:list_check_offs": Route("clinical_or_own"),
+    "api:create_check_off": Route(
+        "clinical_or_own", body=lambda s: {"item_id": _programme(s).items.first().id}
+    ),
+    "api:delete_check_off": Route("clinical_or_own", args={"check_off_id": lambda s: _check_off(s).id}),
+    "api:adherence": Route("clinical_or_own"),
 }
 
 # key: "namespace:name" (API operations: "api:<operation>"), or the route pattern when it has no name.
@@ -560,6 +592,7 @@ ROUTES: dict[str, Route] = {
     "api:public_confirm": R("public_booking", args=ONLINE, object_free=True, body={}),
     "screening:instruments": R("clinic_clinical"),
     **SETUP_ROUTES,
+    **SELFCARE_ROUTES,
     # money (issue 17)
     "api:list_prices": R("clinic_billing"),
     "api:set_price": R(
@@ -964,6 +997,32 @@ def _fee(s: SimpleNamespace) -> Any:
         },
     )
     return fee
+
+
+def _programme(s: SimpleNamespace) -> Any:
+    """A home programme of the side's client (made on first use), with one item."""
+    from nervecare.selfcare.models import Programme, ProgrammeItem
+
+    found = Programme.objects.filter(client=s.client).first()
+    if found is None:
+        today = timezone.localdate()
+        found = Programme.objects.create(
+            client=s.client, starts_on=today, created_at=timezone.now(), updated_at=timezone.now()
+        )
+        ProgrammeItem.objects.create(
+            programme=found, item_code="foot_inspection", starts_on=today, added_at=timezone.now()
+        )
+    return found
+
+
+def _check_off(s: SimpleNamespace) -> Any:
+    from nervecare.selfcare.models import CheckOff
+
+    item = _programme(s).items.first()
+    found, _ = CheckOff.objects.get_or_create(
+        item=item, day=timezone.localdate(), defaults={"client": s.client, "done_at": timezone.now()}
+    )
+    return found
 
 
 def _proposal(s: SimpleNamespace) -> ContactChangeProposal:

@@ -28,6 +28,7 @@ from nervecare.interop.selectors.questionnaire import (
     QuestionnaireResponseSource,
     QuestionnaireSource,
 )
+from nervecare.interop.selectors.selfcare import SelfcareProgrammeSource
 
 # --- resource types ----------------------------------------------------------------------------------------
 
@@ -85,7 +86,7 @@ RESOURCE_TYPES: dict[str, ResourceType] = {
             ),
         ),
         ResourceType("Flag", (FlagSource(),)),
-        ResourceType("CarePlan", (CarePlanSource(),)),
+        ResourceType("CarePlan", (CarePlanSource(), SelfcareProgrammeSource())),
         ResourceType(
             "Appointment",
             (AppointmentSource(),),

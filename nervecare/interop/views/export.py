@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import json
+import logging
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -14,6 +15,7 @@ from django.urls import reverse
 from django.utils.http import http_date
 
 from nervecare.core.bounds import SEARCH
+from nervecare.core.filestore import export_storage
 from nervecare.core.models import User
 from nervecare.core.services import audit_record
 from nervecare.interop import bulk, selectors
@@ -26,6 +28,8 @@ from nervecare.interop.views.common import (
     outcome,
     site_url,
 )
+
+logger = logging.getLogger(__name__)
 
 # --- Bulk Data export ----------------------------------------------------------------------------------------
 
@@ -154,8 +158,8 @@ def _accepts_gzip(request: HttpRequest) -> bool:
     return False
 
 
-def _gunzip(path: Any) -> Iterator[bytes]:
-    with gzip.open(path, "rb") as fh:
+def _gunzip(stream: Any) -> Iterator[bytes]:
+    with stream, gzip.open(stream, "rb") as fh:
         while chunk := fh.read(256 * 1024):
             yield chunk
 
@@ -173,9 +177,17 @@ def export_file(request: HttpRequest, user: User, job_id: uuid.UUID, filename: s
         or not filename.endswith(".ndjson")
     ):
         raise Http404("No such file in this export.")
-    path = bulk.export_file(job, type_name)
-    if not path.exists():
-        raise Http404("This export's files are gone; start a new one.")
+    name = bulk.export_file(job, type_name)
+    try:
+        stream = export_storage().open(name, "rb")
+    except FileNotFoundError:
+        # Listed by a finished, unexpired export but not in this server's exports storage: say so (with a
+        # shared-nothing "filesystem" storage it may exist on another machine), never that it is gone.
+        logger.error("bulk export %s: file %s not found in the exports storage", job.pk, name)
+        raise Http404(
+            "This export's file was not found in this server's export storage; start a new export, "
+            "or ask the administrator to check NERVECARE_EXPORT_STORAGE."
+        ) from None
     audit_record(
         actor=user,
         action="view",
@@ -183,10 +195,10 @@ def export_file(request: HttpRequest, user: User, job_id: uuid.UUID, filename: s
         summary=f"FHIR bulk export file downloaded: {filename}",
     )
     if _accepts_gzip(request):
-        response: HttpResponse = FileResponse(path.open("rb"), content_type=NDJSON)
+        response: HttpResponse = FileResponse(stream, content_type=NDJSON)
         response["Content-Encoding"] = "gzip"
     else:
-        response = StreamingHttpResponse(_gunzip(path), content_type=NDJSON)
+        response = StreamingHttpResponse(_gunzip(stream), content_type=NDJSON)
     response["Vary"] = "Accept-Encoding"
     response["Cache-Control"] = "no-store"
     return response

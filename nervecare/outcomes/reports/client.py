@@ -83,6 +83,7 @@ def client_report_pdf(
         *(_report_changes_plain(result) if plain else _report_changes(result)),
         *_report_charts(result, plain=plain),
         *_report_soreness(result),
+        *_report_adherence(result),
         *_report_screenings(result, plain=plain),
         *_report_safety(result, flags, plain=plain),
         *_report_reevaluation(result, audience),
@@ -298,6 +299,27 @@ def _report_soreness(result: dict[str, Any]) -> list[Any]:
         for reason in result["soreness"]["review_reasons"]:
             story.append(paragraph("• " + reason, "small"))
     return story
+
+
+def _report_adherence(result: dict[str, Any]) -> list[Any]:
+    """Home self-care adherence per week (issue 18 point 5): what the client ticked off of what was assigned."""
+    adherence = result.get("adherence") or {}
+    if not adherence.get("weeks"):
+        return []
+    rows: list[list[Any]] = [["Week of", "Done", "Due", "Adherence"]]
+    for w in adherence["weeks"]:
+        rows.append(
+            [
+                w["week_start"],
+                str(w["done"]),
+                str(w["expected"]),
+                "—" if w["percent"] is None else f"{w['percent']}%",
+            ]
+        )
+    return [
+        KeepTogether([paragraph("Home self-care", "h2"), paragraph(adherence["text"]), table(rows)]),
+        Spacer(1, 3 * mm),
+    ]
 
 
 def _report_screenings(result: dict[str, Any], *, plain: bool = False) -> list[Any]:
