@@ -42,6 +42,7 @@ from nervecare.scheduling.services import BookingConflictError, SessionBlockedEr
 from nervecare.screening.api import router as screening_router
 from nervecare.selfcare.api import router as selfcare_router
 from nervecare.setup.api import router as setup_router
+from nervecare.trials.api import router as trials_router
 from nervecare.visits.api import router as visits_router
 from nervecare.web.between_api import router as between_router
 
@@ -89,6 +90,7 @@ api.add_router("", outcomes_router)
 api.add_router("", billing_router)
 api.add_router("", footcheck_router)
 api.add_router("", between_router)
+api.add_router("", trials_router)
 api.add_router("", audit_router)
 api.add_router("", interop_router)
 api.add_router("", setup_router)

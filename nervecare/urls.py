@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("nervecare.footcheck.urls")),
     path("", include("nervecare.selfcare.urls")),
     path("", include("nervecare.outcomes.urls")),
+    path("", include("nervecare.trials.urls")),
     path("", include("nervecare.visits.urls")),
     path("", include("nervecare.scheduling.urls")),
     path("", include("nervecare.clients.urls")),

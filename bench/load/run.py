@@ -184,6 +184,28 @@ def wait_ready(port: int, proc: subprocess.Popen, timeout: float = 240) -> float
     raise SystemExit(f"gunicorn did not answer within {timeout:.0f} s")
 
 
+def group_cpu_ms(master: int) -> float:
+    """CPU used so far by gunicorn: the master, its live workers, and the workers it has reaped (a worker
+    recycled after max_requests counts in the master's children's time), user + system, in ms."""
+    tick = os.sysconf("SC_CLK_TCK")
+
+    def stat(pid: int | str) -> list[str]:
+        try:
+            return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return []
+
+    f = stat(master)
+    if not f:
+        return float("nan")
+    total = sum(int(x) for x in f[11:15])  # utime, stime, cutime, cstime
+    for child in Path(f"/proc/{master}/task/{master}/children").read_text().split():
+        c = stat(child)
+        if c:
+            total += sum(int(x) for x in c[11:15])
+    return total * 1000 / tick
+
+
 def kill_group(proc: subprocess.Popen) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGKILL)
@@ -554,6 +576,7 @@ def one_run(args: argparse.Namespace, *, audit: bool, label: str) -> dict:
     print(
         f"   locust: {args.users} users for {args.duration} s, offered {sum(rates.values()):.0f} req/s {rates}"
     )
+    cpu_start, load_start = group_cpu_ms(server.pid), os.getloadavg()
     locust = subprocess.Popen(  # noqa: S603 - locust from this venv, with the arguments above
         cmd, cwd=ROOT, env=locust_env, stdout=(run_dir / "locust.log").open("w"), stderr=subprocess.STDOUT
     )
@@ -573,6 +596,8 @@ def one_run(args: argparse.Namespace, *, audit: bool, label: str) -> dict:
         fault = {"killed_at": down, "answering_again_at": up, "down_seconds": round(up - down, 2)}
         print(f"   restarted: answering again after {up - down:.1f} s")
     locust.wait()
+    app_cpu = group_cpu_ms(server.pid) - cpu_start if fault is None else float("nan")
+    load_end = os.getloadavg()
     kill_group(server)
 
     rows = []
@@ -586,6 +611,13 @@ def one_run(args: argparse.Namespace, *, audit: bool, label: str) -> dict:
         summary,
         f"{label}: {args.users} users, audit {'on' if audit else 'off'}"
         + (", with a kill -9" if args.fault else ""),
+    )
+    served = summary["total"]["requests"]
+    summary["app_cpu_ms_per_request"] = round(app_cpu / served, 2) if served else None
+    print(
+        f"   app CPU (gunicorn: master and workers): {app_cpu / 1000:.1f} s for {served} requests = "
+        f"{summary['app_cpu_ms_per_request']} ms per request; load average {load_start[0]:.2f} at the start, "
+        f"{load_end[0]:.2f} at the end (other work on the machine counts in the latencies, not in this CPU)"
     )
     verdicts = judge(summary)
     for name, ok, value in verdicts:

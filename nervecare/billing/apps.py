@@ -11,7 +11,7 @@ class BillingConfig(AppConfig):
         # cancellation marked in scheduling raises the clinic's fee, and a checked-out visit links to its check-out
         # page here (scheduling/hooks.py); the invoice e-mail
         # is a job (core/jobs.py: each app's tasks module is imported here).
-        from nervecare.billing import tasks  # noqa: F401
+        from nervecare.billing import periodic, tasks  # noqa: F401
         from nervecare.billing.selectors import check_out_link, record_card_billing
         from nervecare.billing.services.fees import on_appointment_status
         from nervecare.clients.hooks import RecordCard, add_record_card

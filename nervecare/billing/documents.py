@@ -7,11 +7,12 @@ from django.http import HttpResponse
 
 from nervecare.billing import selectors
 from nervecare.billing.models import Invoice
-from nervecare.billing.pdf import invoice_pdf, receipt_pdf
 from nervecare.core.pages import pdf_download
 
 
 def invoice_pdf_response(invoice: Invoice, kind: Literal["invoice", "receipt"]) -> HttpResponse:
+    from nervecare.billing.pdf import invoice_pdf, receipt_pdf
+
     detail = selectors.invoice_detail(invoice)
     settings = selectors.billing_settings_for(invoice.clinic)
     if kind == "receipt":

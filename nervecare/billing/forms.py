@@ -118,3 +118,57 @@ class PriceForm(forms.Form):
 class PeriodForm(forms.Form):
     start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class GiftCardForm(forms.Form):
+    amount = forms.DecimalField(
+        label="Value of the card", max_digits=12, decimal_places=2, min_value=Decimal("0")
+    )
+    recipient_name = forms.CharField(required=False, max_length=120, label="Name on the gift card")
+    expires_on = forms.DateField(
+        required=False, label="Valid until", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    pay_method = forms.ChoiceField(
+        choices=[("", "— pay later —"), *[m for m in METHODS if m[0] != Payment.Method.GIFT_CARD]],
+        required=False,
+        label="Paid now by",
+    )
+    pay_amount = CheckoutForm.base_fields["pay_amount"]
+    card_last4 = PaymentForm.base_fields["card_last4"]
+    reference = PaymentForm.base_fields["reference"]
+
+
+class GiftCardLookupForm(forms.Form):
+    code = forms.CharField(max_length=40, label="Gift card code")
+
+
+class MembershipForm(forms.Form):
+    membership_plan_id = forms.TypedChoiceField(coerce=int, label="Membership plan")
+    starts_on = forms.DateField(
+        required=False, label="First month starts", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    pay_method = CheckoutForm.base_fields["pay_method"]
+    pay_amount = CheckoutForm.base_fields["pay_amount"]
+    card_last4 = PaymentForm.base_fields["card_last4"]
+    reference = PaymentForm.base_fields["reference"]
+
+    def __init__(self, *args: Any, plans: Any = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["membership_plan_id"].choices = [  # type: ignore[attr-defined]
+            (p.id, f"{p.name} ({p.price} {p.currency} a month, {p.sessions_per_period} sessions)")
+            for p in plans
+        ]
+
+
+class MembershipPlanForm(forms.Form):
+    name = forms.CharField(max_length=120, label="Plan name")
+    service_id = forms.TypedChoiceField(coerce=int, label="Service")
+    price = forms.DecimalField(
+        label="Price a month (before tax)", max_digits=12, decimal_places=2, min_value=Decimal("0")
+    )
+    sessions_per_period = forms.IntegerField(min_value=1, max_value=31, initial=4, label="Sessions a month")
+    rollover = forms.BooleanField(required=False, label="Unused sessions roll over to the next month")
+
+    def __init__(self, *args: Any, services: Any = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["service_id"].choices = [(s.id, s.name) for s in services]  # type: ignore[attr-defined]

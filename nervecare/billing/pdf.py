@@ -6,15 +6,54 @@ from __future__ import annotations
 import datetime
 import io
 from decimal import Decimal
+from functools import cache
 from typing import Any
+from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
+from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import SimpleDocTemplate, Spacer
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from nervecare.billing.money import fmt
 from nervecare.outcomes.reports.pdf import PAGE_WIDTH, paragraph, table
+
+
+@cache
+def _right_styles() -> tuple[ParagraphStyle, ParagraphStyle]:
+    """Amounts are right-aligned (digits line up under each other); a total is bold too."""
+    cell = paragraph("", "cell").style
+    bold_font = paragraph("", "title").style.fontName
+    right = ParagraphStyle("nc-cell-right", parent=cell, alignment=TA_RIGHT)
+    return right, ParagraphStyle("nc-cell-right-bold", parent=right, fontName=bold_font)
+
+
+def amount(text: Any, *, bold: bool = False) -> Paragraph:
+    """A table cell holding an amount: right-aligned."""
+    return Paragraph(escape(str(text)), _right_styles()[1 if bold else 0])
+
+
+def _totals(rows: list[tuple[str, str]], strong: tuple[str, ...], value_width: float) -> Table:
+    """Totals under a table of lines: labels and amounts right-aligned, the amounts in a column as wide as the
+    lines' last column so they stand under it; the strong rows (total, balance) bold with a rule above."""
+    data = [
+        [amount(label, bold=label in strong), amount(value, bold=label in strong)] for label, value in rows
+    ]
+    out = Table(data, colWidths=[PAGE_WIDTH - value_width, value_width], hAlign="LEFT")
+    style: list[Any] = [
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 3),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+        ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
+    ]
+    for i, (label, _value) in enumerate(rows):
+        if label in strong:
+            style.append(("LINEABOVE", (0, i), (-1, i), 0.6, colors.HexColor("#5b6776")))
+    out.setStyle(TableStyle(style))
+    return out
 
 
 def _footer(text: str) -> Any:
@@ -82,30 +121,29 @@ def invoice_pdf(detail: dict[str, Any], settings: Any) -> bytes:
             [
                 line.position,
                 desc,
-                line.quantity,
-                fmt(line.unit_price, cur),
-                fmt(line.discount, cur) if line.discount else "",
-                fmt(line.tax, cur),
-                fmt(line.total, cur),
+                amount(line.quantity),
+                amount(fmt(line.unit_price, cur)),
+                amount(fmt(line.discount, cur) if line.discount else ""),
+                amount(fmt(line.tax, cur)),
+                amount(fmt(line.total, cur)),
             ]
         )
+    rows[0][2:] = [amount(h) for h in rows[0][2:]]
     w = PAGE_WIDTH
     story.append(table(rows, [0.05 * w, 0.39 * w, 0.06 * w, 0.13 * w, 0.12 * w, 0.11 * w, 0.14 * w]))
-    story.append(Spacer(1, 3 * mm))
     totals = [
-        ["", ""],
-        ["Subtotal", fmt(inv.subtotal, cur)],
-        ["Discounts", fmt(-inv.discount_total, cur)],
-        [f"{inv.tax_label} ({inv.tax_rate}%)", fmt(inv.tax_total, cur)],
-        ["Total", fmt(inv.total, cur)],
+        ("Subtotal", fmt(inv.subtotal, cur)),
+        ("Discounts", fmt(-inv.discount_total, cur)),
+        (f"{inv.tax_label} ({inv.tax_rate}%)", fmt(inv.tax_total, cur)),
+        ("Total", fmt(inv.total, cur)),
     ]
     if inv.kind == "invoice":
         totals += [
-            ["Credited", fmt(-detail["credited"], cur)],
-            ["Paid", fmt(-detail["paid"], cur)],
-            ["Balance due", fmt(detail["balance"], cur)],
+            ("Credited", fmt(-detail["credited"], cur)),
+            ("Paid", fmt(-detail["paid"], cur)),
+            ("Balance due", fmt(detail["balance"], cur)),
         ]
-    story.append(table(totals, [0.7 * w, 0.3 * w]))
+    story.append(_totals(totals, ("Total", "Balance due"), 0.14 * w))
     story += _payments(detail["payments"], cur)
     if inv.note:
         story.append(paragraph(inv.note, "small"))
@@ -118,11 +156,12 @@ def _payments(payments: list[Any], cur: str) -> list[Any]:
     rows: list[list[Any]] = [["Date", "Method", "Amount", "Note"]]
     for p in payments:
         method = p.get_method_display() + (f" ····{p.card_last4}" if p.card_last4 else "")
-        amount = -p.amount if p.kind == "refund" else p.amount
+        signed = -p.amount if p.kind == "refund" else p.amount
         note = f"Refund: {p.reason}" if p.kind == "refund" else p.reference
-        rows.append([f"{p.received_at:%d %b %Y}", method, fmt(amount, cur), note])
+        rows.append([f"{p.received_at:%d %b %Y}", method, amount(fmt(signed, cur)), note])
+    rows[0][2] = amount("Amount")
     w = PAGE_WIDTH
-    return [paragraph("Payments", "h2"), table(rows, [0.2 * w, 0.3 * w, 0.2 * w, 0.3 * w])]
+    return [paragraph("Payments", "h2"), table(rows, [0.16 * w, 0.3 * w, 0.16 * w, 0.38 * w])]
 
 
 def receipt_pdf(detail: dict[str, Any], settings: Any) -> bytes:
@@ -132,14 +171,24 @@ def receipt_pdf(detail: dict[str, Any], settings: Any) -> bytes:
     title = f"Receipt for {inv.display_number}"
     story: list[Any] = [paragraph(title, "title"), *_clinic_block(inv.clinic, settings), Spacer(1, 4 * mm)]
     story.append(paragraph(f"Received from: {_client_name(inv.client)}"))
-    rows: list[list[Any]] = [["Item", "Amount"]]
-    for line in detail["lines"]:
-        rows.append([line.description, fmt(line.total, cur)])
-    rows.append(["Total (incl. " + inv.tax_label + f" {fmt(inv.tax_total, cur)})", fmt(inv.total, cur)])
-    story.append(table(rows, [0.75 * PAGE_WIDTH, 0.25 * PAGE_WIDTH]))
-    story += _payments(detail["payments"], cur)
+    story.append(paragraph(f"Date: {inv.issued_at:%d %B %Y}"))
     story.append(Spacer(1, 3 * mm))
-    story.append(paragraph(f"Paid: {fmt(detail['paid'], cur)} · Balance: {fmt(detail['balance'], cur)}"))
+    rows: list[list[Any]] = [["Item", amount("Amount")]]
+    for line in detail["lines"]:
+        rows.append([line.description, amount(fmt(line.total, cur))])
+    story.append(table(rows, [0.8 * PAGE_WIDTH, 0.2 * PAGE_WIDTH]))
+    story.append(
+        _totals(
+            [
+                (f"Total (including {inv.tax_label} {fmt(inv.tax_total, cur)})", fmt(inv.total, cur)),
+                ("Paid", fmt(detail["paid"], cur)),
+                ("Balance", fmt(detail["balance"], cur)),
+            ],
+            ("Paid",),
+            0.2 * PAGE_WIDTH,
+        )
+    )
+    story += _payments(detail["payments"], cur)
     return _build(story, title=title, author=inv.clinic.name, footer=f"{inv.clinic.name} · {title}")
 
 
@@ -175,32 +224,43 @@ def superbill_pdf(bill: dict[str, Any]) -> bytes:
     else:
         story.append(paragraph("No coded diagnosis on the client's record.", "small"))
     story.append(paragraph("Services", "h2"))
-    rows: list[list[Any]] = [["Date", "CPT", "Minutes", "Units", "Description", "Provider", "Charge"]]
+    rows: list[list[Any]] = [
+        [
+            "Date",
+            "CPT",
+            amount("Minutes"),
+            amount("Units"),
+            "Description",
+            "Provider",
+            amount("Charge"),
+            amount("Paid"),
+        ]
+    ]
     for s in bill["services"]:
         rows.append(
             [
                 f"{s['date']:%d %b %Y}",
                 s["cpt"] or "—",
-                s["minutes"] or "",
-                s["units"] or "",
+                amount(s["minutes"] or ""),
+                amount(s["units"] or ""),
                 s["description"],
                 s["provider"],
-                fmt(s["charge"], cur),
+                amount(fmt(s["charge"], cur)),
+                amount(fmt(s["paid"], cur)),
             ]
         )
     w = PAGE_WIDTH
-    story.append(table(rows, [0.12 * w, 0.08 * w, 0.08 * w, 0.07 * w, 0.34 * w, 0.17 * w, 0.14 * w]))
-    story.append(Spacer(1, 3 * mm))
+    story.append(table(rows, [0.12 * w, 0.07 * w, 0.08 * w, 0.06 * w, 0.3 * w, 0.13 * w, 0.12 * w, 0.12 * w]))
     total_charge: Decimal = bill["total_charges"]
     story.append(
-        table(
+        _totals(
             [
-                ["", ""],
-                ["Total charges", fmt(total_charge, cur)],
-                ["Paid", fmt(bill["total_paid"], cur)],
-                ["Balance", fmt(total_charge - bill["total_paid"], cur)],
+                ("Total charges", fmt(total_charge, cur)),
+                ("Paid", fmt(bill["total_paid"], cur)),
+                ("Balance", fmt(total_charge - bill["total_paid"], cur)),
             ],
-            [0.7 * w, 0.3 * w],
+            ("Balance",),
+            0.12 * w,
         )
     )
     story.append(

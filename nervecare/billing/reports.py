@@ -2,7 +2,8 @@
 and month, course liabilities, and the CSV journal an accounting package imports.
 
 Revenue is recognised when a session (or a fee, a tip) is invoiced; a course sold up front is a liability
-until its sessions are given (each session checked out against it is revenue at its share of the price).
+until its sessions are given (each session checked out against it is revenue at its share of the price); a
+gift card sold is a liability until it pays for something (its balance is what the clinic still owes).
 Amounts are net of tax unless a column says gross. Void invoices count nowhere; credit notes count negative.
 """
 
@@ -15,7 +16,7 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from nervecare.billing.models import Course, Invoice, InvoiceLine, Payment
+from nervecare.billing.models import Course, GiftCard, Invoice, InvoiceLine, Payment
 from nervecare.billing.money import ZERO, split_evenly
 from nervecare.billing.selectors import clinic_zone, invoice_balance
 from nervecare.core.models import Clinic
@@ -32,9 +33,13 @@ def _day_bounds(
     return low, high
 
 
+# Paid for earlier (the course or the gift card was sold, and its money taken, then): not the day's takings.
+PREPAID = (Payment.Method.COURSE, Payment.Method.GIFT_CARD)
+
+
 def day_takings(clinic: Clinic, day: datetime.date) -> dict[str, Any]:
-    """Money received and refunded on one local day, by method. Course sessions drawn are listed apart:
-    they were paid when the course was sold, so they are not the day's takings."""
+    """Money received and refunded on one local day, by method. Course sessions drawn and gift cards
+    redeemed are listed apart: their money came in when the course or the card was sold."""
     low, high = _day_bounds(clinic, day, day)
     rows: dict[str, dict[str, Any]] = {}
     for p in Payment.objects.filter(
@@ -57,12 +62,13 @@ def day_takings(clinic: Clinic, day: datetime.date) -> dict[str, Any]:
         row["count"] += 1
     for row in rows.values():
         row["net"] = row["received"] - row["refunded"]
-    money = [r for m, r in sorted(rows.items()) if m != Payment.Method.COURSE]
+    money = [r for m, r in sorted(rows.items()) if m not in PREPAID]
     return {
         "day": day,
         "currency": clinic.currency,
         "methods": money,
         "course_sessions": rows.get(Payment.Method.COURSE),
+        "gift_cards_redeemed": rows.get(Payment.Method.GIFT_CARD),
         "received": sum((r["received"] for r in money), ZERO),
         "refunded": sum((r["refunded"] for r in money), ZERO),
         "net": sum((r["net"] for r in money), ZERO),
@@ -135,12 +141,15 @@ def revenue(
     by_service: dict[str, Decimal] = defaultdict(lambda: ZERO)
     by_month: dict[str, Decimal] = defaultdict(lambda: ZERO)
     tips: dict[str, Decimal] = defaultdict(lambda: ZERO)
-    course_sales = tax = total = ZERO
+    course_sales = gift_card_sales = tax = total = ZERO
     for line in _revenue_lines(clinic, start, end, therapist_id):
         net = line.total - line.tax
         tax += line.tax
         if line.kind == InvoiceLine.Kind.COURSE:
             course_sales += net
+            continue
+        if line.kind == InvoiceLine.Kind.GIFT_CARD:
+            gift_card_sales += net
             continue
         who = line.therapist.display_name if line.therapist else "—"
         if line.kind == InvoiceLine.Kind.TIP:
@@ -161,6 +170,7 @@ def revenue(
         "by_month": dict(sorted(by_month.items())),
         "tips": dict(sorted(tips.items())),
         "course_sales": course_sales,
+        "gift_card_sales": gift_card_sales,
         "tax": tax,
     }
 
@@ -197,6 +207,30 @@ def course_liabilities(clinic: Clinic) -> dict[str, Any]:
     }
 
 
+def gift_card_liabilities(clinic: Clinic) -> dict[str, Any]:
+    """What the clinic owes on gift cards: each card not cancelled with a balance left (expired ones too, said
+    so: whether an expired card's balance may be kept is the local law's question, not the software's)."""
+    rows = [
+        {
+            "gift_card_id": card.pk,
+            "code_last4": card.last4,
+            "client": f"{card.client.first_name} {card.client.last_name}",
+            "amount": card.amount,
+            "balance": card.balance,
+            "expires_on": card.expires_on,
+        }
+        for card in GiftCard.objects.filter(clinic=clinic, status=GiftCard.Status.ACTIVE, balance__gt=0)
+        .select_related("client")
+        .order_by("sold_at", "id")
+    ]
+    return {
+        "currency": clinic.currency,
+        "rows": rows,
+        "cards": len(rows),
+        "value": sum((r["balance"] for r in rows), ZERO),
+    }
+
+
 # The journal's columns (README "The books"): one row per invoice line and per payment or refund.
 JOURNAL_COLUMNS = [
     "date",  # local date of the document (YYYY-MM-DD)
@@ -205,7 +239,9 @@ JOURNAL_COLUMNS = [
     "client_id",
     "client",
     "description",
-    "account",  # revenue:session, revenue:fee, tips, course_liability, credit, or the payment method
+    # revenue:session, revenue:fee, tips, course_liability, gift_card_liability, credit, or for payments and
+    # refunds the payment method (cash, card, bank_transfer, course) — gift_card_liability for a gift card's
+    "account",
     "net",  # amount before tax (sales) or the amount paid (payments); refunds and credits negative
     "tax",
     "gross",
@@ -220,7 +256,10 @@ ACCOUNTS: dict[str, str] = {
     InvoiceLine.Kind.TIP: "tips",
     InvoiceLine.Kind.COURSE: "course_liability",
     InvoiceLine.Kind.CREDIT: "credit",
+    InvoiceLine.Kind.GIFT_CARD: "gift_card_liability",
 }
+# A payment's account is its method, except that a gift card pays out of the clinic's gift-card liability.
+PAYMENT_ACCOUNTS: dict[str, str] = {Payment.Method.GIFT_CARD: "gift_card_liability"}
 
 
 def journal_rows(clinic: Clinic, start: datetime.date, end: datetime.date) -> list[dict[str, Any]]:
@@ -274,7 +313,7 @@ def journal_rows(clinic: Clinic, start: datetime.date, end: datetime.date) -> li
                 "client": f"{p.client.first_name} {p.client.last_name}",
                 "description": f"{p.get_method_display()} on {p.invoice.display_number}"
                 + (f": {p.reason}" if p.reason else ""),
-                "account": p.method,
+                "account": PAYMENT_ACCOUNTS.get(p.method, p.method),
                 "net": amount,
                 "tax": ZERO,
                 "gross": amount,

@@ -82,6 +82,7 @@ class SettingsIn(Strict):
     late_cancel_fee: Amount | None = None
     no_show_fee: Amount | None = None
     tips_allowed: bool | None = None
+    email_at_checkout: bool | None = None
 
 
 class ProviderIdsIn(Strict):
@@ -97,6 +98,30 @@ class CourseIn(Strict):
     expires_on: datetime.date | None = None
     name: str = Field("", max_length=120)
     payments: list[PaymentIn] = Field(default_factory=list, max_length=10)
+
+
+class GiftCardIn(Strict):
+    amount: PositiveAmount
+    expires_on: datetime.date | None = None
+    recipient_name: str = Field("", max_length=120)
+    payments: list[PaymentIn] = Field(default_factory=list, max_length=10)
+
+
+class MembershipPlanIn(Strict):
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+    service_id: int
+    price: Amount
+    sessions_per_period: int = Field(ge=1, le=31)
+    rollover: bool = False
+    active: bool = True
+
+
+class MembershipIn(Strict):
+    membership_plan_id: int
+    starts_on: datetime.date | None = Field(None, description="the first month's first day (default: today)")
+    payments: list[PaymentIn] = Field(
+        default_factory=list, max_length=10, description="taken now on the first month's invoice"
+    )
 
 
 class TransferIn(Strict):
@@ -135,6 +160,7 @@ class PaymentOut(Schema):
     card_last4: str
     reference: str
     refund_of_id: int | None
+    gift_card_id: int | None
     reason: str
     received_at: datetime.datetime
 
@@ -180,6 +206,8 @@ class CourseOut(Schema):
     expires_on: datetime.date | None
     status: str
     transferred_from_id: int | None
+    membership_id: int | None
+    period_start: datetime.date | None
 
 
 class FeeOut(Schema):
@@ -193,6 +221,56 @@ class FeeOut(Schema):
     waive_reason: str
 
 
+class GiftCardOut(Schema):
+    id: int
+    code: str
+    client_id: int
+    recipient_name: str
+    amount: Decimal
+    balance: Decimal
+    currency: str
+    expires_on: datetime.date | None
+    status: str
+    invoice_id: int | None
+    not_usable_because: str = Field(description="empty when the card can pay now")
+
+
+class GiftCardDetailOut(GiftCardOut):
+    payments: list[PaymentOut]
+
+
+class SoldGiftCardOut(Schema):
+    gift_card: GiftCardOut
+    invoice: InvoiceOut
+
+
+class MembershipPlanOut(Schema):
+    id: int
+    name: str
+    service_id: int
+    price: Decimal
+    currency: str
+    sessions_per_period: int
+    rollover: bool
+    active: bool
+
+
+class MembershipOut(Schema):
+    id: int
+    client_id: int
+    membership_plan_id: int
+    plan: str
+    starts_on: datetime.date
+    status: str
+    ends_on: datetime.date | None
+    periods: list[CourseOut]
+
+
+class StartedMembershipOut(Schema):
+    membership: MembershipOut
+    invoice: InvoiceOut | None
+
+
 class AccountOut(Schema):
     client_id: int
     currency: str
@@ -201,6 +279,8 @@ class AccountOut(Schema):
     payments: list[PaymentOut]
     courses: list[CourseOut]
     fees: list[FeeOut]
+    gift_cards: list[GiftCardOut]
+    memberships: list[MembershipOut]
 
 
 class PriceOut(Schema):
@@ -223,6 +303,7 @@ class SettingsOut(Schema):
     late_cancel_fee: Decimal
     no_show_fee: Decimal
     tips_allowed: bool
+    email_at_checkout: bool
     cancellation_notice_hours: int
 
 
@@ -252,6 +333,7 @@ class DayTakingsOut(Schema):
     currency: str
     methods: list[TakingsRowOut]
     course_sessions: TakingsRowOut | None
+    gift_cards_redeemed: TakingsRowOut | None
     received: Decimal
     refunded: Decimal
     net: Decimal
@@ -283,6 +365,7 @@ class RevenueOut(Schema):
     by_month: dict[str, Decimal]
     tips: dict[str, Decimal]
     course_sales: Decimal
+    gift_card_sales: Decimal
     tax: Decimal
 
 
@@ -300,4 +383,20 @@ class LiabilitiesOut(Schema):
     currency: str
     rows: list[LiabilityRowOut]
     sessions: int
+    value: Decimal
+
+
+class GiftCardLiabilityRowOut(Schema):
+    gift_card_id: int
+    code_last4: str
+    client: str
+    amount: Decimal
+    balance: Decimal
+    expires_on: datetime.date | None
+
+
+class GiftCardLiabilitiesOut(Schema):
+    currency: str
+    rows: list[GiftCardLiabilityRowOut]
+    cards: int
     value: Decimal

@@ -2,7 +2,9 @@
 
 - Admins and the front desk see every money record of their clinic (never clinical content).
 - A therapist sees the courses of the clients whose record they see, and their own takings.
-- A client sees their own invoices, receipts and courses in the portal.
+- A client sees their own invoices, receipts, courses, memberships and gift cards (bought, or redeemed by them)
+  in the portal.
+- Gift cards: the desk and admins of the card's clinic (a card of another clinic is "no such card").
 """
 
 from __future__ import annotations
@@ -23,8 +25,11 @@ from nervecare.billing.models import (
     BillingSettings,
     Course,
     Fee,
+    GiftCard,
     Invoice,
     InvoiceLine,
+    Membership,
+    MembershipPlan,
     Payment,
     Price,
     ProviderIdentifiers,
@@ -156,6 +161,116 @@ def course_get_for_user(user: User, course_id: int) -> Course:
     return course
 
 
+def gift_cards_visible_to(user: User) -> QuerySet[GiftCard]:
+    """Gift cards of the user's clinic, for the desk and admins (who sell and redeem them)."""
+    require_billing(user)
+    return GiftCard.objects.filter(clinic_id=clinic_id_of(user)).select_related("client", "invoice")
+
+
+def gift_card_get_for_user(user: User, gift_card_id: int) -> GiftCard:
+    card = gift_cards_visible_to(user).filter(pk=gift_card_id).first()
+    if card is None:
+        raise Http404("No such gift card.")
+    return card
+
+
+def gift_card_find(user: User, code: str) -> GiftCard | None:
+    """The clinic's gift card with this code (as typed: case, spaces and dashes ignored), or None."""
+    from nervecare.billing.giftcode import normalise_code
+
+    return gift_cards_visible_to(user).filter(code=normalise_code(code)).first()
+
+
+def gift_card_usable(card: GiftCard) -> str:
+    """Why the card cannot pay now ("" when it can): cancelled, expired, used up, or its sale not paid yet."""
+    today = timezone.localdate(timezone=clinic_zone(card.clinic))
+    if card.status != GiftCard.Status.ACTIVE:
+        return "cancelled"
+    if card.expires_on is not None and card.expires_on < today:
+        return f"expired on {card.expires_on:%d %B %Y}"
+    if card.balance <= 0:
+        return "used up"
+    if card.invoice is not None and invoice_balance(card.invoice) > 0:
+        return f"not paid for yet ({card.invoice.display_number})"
+    return ""
+
+
+def gift_card_payments(card: GiftCard) -> list[Payment]:
+    """The card's redemptions and the refunds put back on it, oldest first."""
+    return list(card.payments.select_related("invoice").order_by("received_at", "id"))
+
+
+def gift_cards_of_client(client: Client) -> QuerySet[GiftCard]:
+    """The gift cards a client bought or paid with (for the portal and the client's account)."""
+    redeemed = Payment.objects.filter(client=client, gift_card__isnull=False).values("gift_card_id")
+    return (
+        GiftCard.objects.filter(Q(client=client) | Q(pk__in=redeemed))
+        .exclude(status=GiftCard.Status.CANCELLED)
+        .select_related("invoice", "clinic")
+        .distinct()
+    )
+
+
+def memberships_visible_to(user: User) -> QuerySet[Membership]:
+    """Memberships of the user's clinic, for the desk and admins."""
+    require_billing(user)
+    return Membership.objects.filter(clinic_id=clinic_id_of(user)).select_related("plan", "client")
+
+
+def membership_get_for_user(user: User, membership_id: int) -> Membership:
+    found = memberships_visible_to(user).filter(pk=membership_id).first()
+    if found is None:
+        raise Http404("No such membership.")
+    return found
+
+
+def membership_plans_for_clinic(user: User) -> QuerySet[MembershipPlan]:
+    require_billing(user)
+    return MembershipPlan.objects.filter(clinic_id=clinic_id_of(user)).select_related("service")
+
+
+def membership_plan_get_for_user(user: User, plan_id: int) -> MembershipPlan:
+    found = membership_plans_for_clinic(user).filter(pk=plan_id).first()
+    if found is None:
+        raise Http404("No such membership plan.")
+    return found
+
+
+def memberships_of_client(client: Client) -> list[Membership]:
+    """The client's memberships with their months (courses), for the account page, the API and the portal."""
+    found = list(
+        Membership.objects.filter(client=client)
+        .select_related("plan__service")
+        .prefetch_related("periods")
+        .order_by("-starts_on")
+    )
+    return found
+
+
+def checkout_visit_get_for_user(user: User, appointment_id: int) -> Appointment:
+    """A visit of the user's clinic to check out (the desk and admins); 404 for anything else."""
+    require_billing(user)
+    found = (
+        Appointment.objects.select_related("client")
+        .filter(pk=appointment_id, clinic_id=clinic_id_of(user))
+        .first()
+    )
+    if found is None:
+        raise Http404("No such visit.")
+    return found
+
+
+def invoice_of_visit(appointment: Appointment) -> Invoice | None:
+    """The issued invoice a visit is on (not counting a fee for it), or None."""
+    line = (
+        InvoiceLine.objects.filter(appointment=appointment, invoice__status=Invoice.Status.ISSUED)
+        .exclude(kind=InvoiceLine.Kind.FEE)
+        .select_related("invoice")
+        .first()
+    )
+    return line.invoice if line else None
+
+
 # --- amounts ---------------------------------------------------------------------------------------------
 
 
@@ -222,6 +337,8 @@ def client_account(client: Client) -> dict[str, Any]:
         "invoices": list(Invoice.objects.filter(client=client).order_by("-number")[:100]),
         "payments": list(Payment.objects.filter(client=client).select_related("invoice")[:100]),
         "courses": list(Course.objects.filter(client=client).select_related("service")),
+        "gift_cards": list(GiftCard.objects.filter(client=client).select_related("invoice")),
+        "memberships": memberships_of_client(client),
         "fees": list(Fee.objects.filter(client=client).select_related("appointment").order_by("-created_at")),
     }
 

@@ -1,17 +1,19 @@
-"""Background jobs of billing: e-mailing an invoice or receipt as a PDF, and the daily course expiry."""
+"""Background jobs of billing: e-mailing an invoice or receipt as a PDF, and the daily course expiry (the
+memberships' monthly invoices are in periodic.py: they need the services, which queue this module's e-mail)."""
 
 from django.core.mail import EmailMessage
 from huey import crontab
 
 from nervecare.billing.expiry import course_expire_due
 from nervecare.billing.models import Invoice
-from nervecare.billing.pdf import invoice_pdf, receipt_pdf
 from nervecare.billing.selectors import billing_settings_for, invoice_detail
 from nervecare.core.jobs import huey
 
 
 def invoice_email(invoice: Invoice, *, receipt: bool = False) -> EmailMessage:
     """The e-mail with the invoice (or the receipt) attached as a PDF."""
+    from nervecare.billing.pdf import invoice_pdf, receipt_pdf
+
     detail = invoice_detail(invoice)
     settings = billing_settings_for(invoice.clinic)
     document = (

@@ -77,6 +77,8 @@ def user_may_book(user: User, client: Client) -> bool:
         return False
     if user.role in (User.Role.ADMIN, User.Role.FRONT_DESK):
         return client.clinic_id == user.clinic_id and client.deleted_at is None
+    if getattr(client, "_bookable_by", None) == user.pk:  # read through clients_bookable_by(user) just now
+        return True
     return user.role == User.Role.THERAPIST and user_sees_client(user, client.pk)
 
 
@@ -86,6 +88,7 @@ def client_get_for_booking(user: User, client_id: int) -> Client:
     client = clients_bookable_by(user).filter(pk=client_id).select_related("clinic").first()
     if client is None:
         raise Http404("No such client.")
+    client._bookable_by = user.pk  # type: ignore[attr-defined]  # user_may_book need not ask again
     return client
 
 

@@ -30,7 +30,7 @@ Object-level rules (which rows a user may see: in each app's selectors, built on
 - plans/selectors.py: `plan_get_for_client` (after the client was fetched through the rules above).
 - plans/selectors.py: `plan_get_for_user` (a plan of a client the user may see).
 - outcomes/selectors.py: `report_job_get_for_user`; outcomes/analysis.py: `client_outcomes_for_user`.
-- trials/selectors.py: `trials_visible_to`, `trial_get_for_user` (a trial of a client whose record the user
+- trials/selectors.py: `trials_visible_to`, `client_for_trials`, `trial_get_for_user` (a trial of a client whose record the user
   sees: the client's outcomes' rule), `trial_get_for_client` (the portal's own client, decided by the portal).
 - portal/selectors.py: `client_for_portal_user` (the one record a signed-in client sees).
 - interop/proposal_selectors.py: `contact_proposals_for_user`, `contact_proposal_get_for_user`;
@@ -45,7 +45,10 @@ Object-level rules (which rows a user may see: in each app's selectors, built on
 - billing/selectors.py: `invoice_get_for_user`, `payment_get_for_user`, `course_get_for_user`,
   `fee_get_for_user`, `billing_client_get_for_user` (the clinic's clients for admins and the desk),
   `invoice_get_for_client` (a client's own documents, after portal.selectors decided the client),
-  `courses_visible_to` (the desk and admins every course of the clinic; a therapist those of clients they see).
+  `courses_visible_to` (the desk and admins every course of the clinic; a therapist those of clients they see),
+  `gift_cards_visible_to` / `gift_card_get_for_user` (the desk and admins, their clinic's cards only),
+  `memberships_visible_to` / `membership_get_for_user` / `membership_plan_get_for_user` (the desk and admins,
+  their clinic's), `checkout_visit_get_for_user` (a visit of the clinic to check out: the desk and admins).
 - footcheck/selectors.py: `foot_check_get_for_user`, `foot_check_photo_for_user` and `foot_checks_for_user`
   (a daily foot-check report, its photo, a client's reports: of a client the user may see, via
   `client_get_for_user`), `foot_checks_visible_to` (every report of the clients the user sees), and

@@ -19,7 +19,6 @@ from typing import Any
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from reportlab.platypus import Spacer
 
 from nervecare.clients.models import BodyMap, Client, Condition, Consent, MedicalContext
 from nervecare.clients.selectors import client_get_for_user, client_history
@@ -31,7 +30,6 @@ from nervecare.ops.models import ClientDocument, PastVisit
 from nervecare.ops.privacy import portal_account_for_client
 from nervecare.outcomes.analysis import client_outcomes, plain_summary
 from nervecare.outcomes.models import ReevaluationDecision
-from nervecare.outcomes.reports.pdf import build_pdf, paragraph, table
 from nervecare.outcomes.selectors import client_data
 from nervecare.plans.models import CarePlan
 from nervecare.portal.models import DiaryEntry
@@ -249,6 +247,10 @@ SECTION_TITLES = {
 
 def client_export_pdf(document: dict[str, Any]) -> bytes:
     """The export as a readable PDF: the same content in plain sections (reportlab, like outcome reports)."""
+    from reportlab.platypus import Spacer
+
+    from nervecare.outcomes.reports.pdf import build_pdf, paragraph, table
+
     client = document["client"]
     story: list[Any] = [
         paragraph(_("Your record at %(clinic)s") % {"clinic": document["clinic"]["name"]}, "title"),

@@ -4,15 +4,15 @@ outcomes (JSON, CSV), re-evaluation decisions and clinic report jobs. Every read
 import dataclasses
 import datetime as dt
 from decimal import Decimal
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import numpy as np
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.functional import Promise
 from ninja import Field, Query, Router, Schema, Status
 
 from nervecare.core.api_support import BODY, download, error_responses
+from nervecare.core.lazy import lazy_module
 from nervecare.core.models import Clinic
 from nervecare.core.pages import csv_download, pdf_download
 from nervecare.core.permissions import clinic_id_of, require_clinical
@@ -22,11 +22,13 @@ from nervecare.outcomes import exports, selectors, services
 from nervecare.outcomes.analysis import client_outcomes
 from nervecare.outcomes.cohort import CohortFilters, clinic_outcomes
 from nervecare.outcomes.models import ReevaluationDecision, ReportJob
-from nervecare.outcomes.reports.client import client_report_pdf
-from nervecare.outcomes.reports.clinic import clinic_report_download
-from nervecare.outcomes.reports.pdf import report_filename
 from nervecare.outcomes.stats import Estimate, Trend
 from nervecare.screening.selectors import open_flags
+
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    np = lazy_module("numpy")
 
 router = Router(tags=["outcomes"])
 
@@ -189,6 +191,9 @@ def client_report(
 ) -> HttpResponse:
     """Built on request (a few hundred milliseconds). `audience=clinician` adds the methods and the basis of
     each suggestion."""
+    from nervecare.outcomes.reports.client import client_report_pdf
+    from nervecare.outcomes.reports.pdf import report_filename
+
     client, result = _client_result(request, client_id, f"Progress report (API, PDF, for the {audience})")
     pdf = client_report_pdf(
         result, audience=audience, flags=open_flags(client), clinic_name=client.clinic.name
@@ -305,6 +310,8 @@ def report_status(request: AuthedHttpRequest, job_id: int) -> Any:
     summary="A finished clinic report (PDF)",
 )
 def report_download(request: AuthedHttpRequest, job_id: int) -> HttpResponse:
+    from nervecare.outcomes.reports.clinic import clinic_report_download
+
     job = selectors.report_job_get_for_user(request.user, job_id)
     if job.status != ReportJob.Status.DONE or not job.pdf:
         from ninja.errors import HttpError

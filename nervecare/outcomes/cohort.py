@@ -8,21 +8,23 @@ compute them, chosen by measuring (bench/outcomes_bench.py):
 - "duckdb": the observations are read out of the database and the same SQL runs in DuckDB (in memory).
 """
 
+from __future__ import annotations
+
 import datetime as dt
 import hashlib
 import time
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from nervecare.clients.models import Client, Condition
+from nervecare.core.lazy import lazy_module
 from nervecare.core.models import Clinic, Therapist
 from nervecare.outcomes import cohort_sql, stats, summary
 from nervecare.outcomes.analysis import dropped_out
@@ -33,6 +35,11 @@ from nervecare.outcomes.series import MEASURES
 from nervecare.plans.models import CarePlan
 from nervecare.scheduling.models import Appointment
 from nervecare.visits.models import AdverseEvent, SessionNote
+
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    np = lazy_module("numpy")
 
 SUMMARY_CACHE_SECONDS = 3600
 DIMENSIONS = {
@@ -264,7 +271,7 @@ class SummaryClients(Sequence):
     """The selected clients' rows (ClientRow), read from the summary table on first use: the clinic page does
     not need them; the per-client CSV, the report job and the model's selection do."""
 
-    def __init__(self, clinic: Clinic, filters: "CohortFilters", now: dt.datetime):
+    def __init__(self, clinic: Clinic, filters: CohortFilters, now: dt.datetime):
         self.clinic, self.filters, self.now = clinic, filters, now
         self._rows: list[ClientRow] | None = None
 

@@ -9,21 +9,28 @@ chosen by measuring (bench/outcomes_bench.py):
 - "duckdb": the observations are read out of the database and the same SQL runs in DuckDB (in memory).
 """
 
+from __future__ import annotations
+
 import tempfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from django.db import connection
 
 from nervecare.clients.models import Client, Condition
+from nervecare.core.lazy import lazy_module
 from nervecare.outcomes.rules import outcome_rules
 from nervecare.outcomes.series import MEASURES, WEEK_OFFSET_SECONDS, WEEK_SECONDS, epoch_seconds
 from nervecare.scheduling.models import Appointment
 from nervecare.screening.models import InstrumentResponse
 from nervecare.visits.models import NoteAmendment, SessionNote
+
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    np = lazy_module("numpy")
 
 ENGINES = ("sql", "duckdb")
 DEFAULT_ENGINE = "duckdb"  # chosen by measurement: see bench/README.md

@@ -1,14 +1,20 @@
 """The mixed-effects model of ratings over weeks (statsmodels MixedLM), on plain arrays: no Django here, so
 the benchmark can fit it in a separate process with a time limit."""
 
+from __future__ import annotations
+
 import random
 import time
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
+from nervecare.core.lazy import lazy_module
 from nervecare.outcomes import stats
+
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    np = lazy_module("numpy")
 
 # The optimiser sees weeks in tens of weeks: a per-week random-slope variance is tiny next to the intercept's,
 # and statsmodels then warns that "the MLE may be on the boundary" even when it is not. The fit is

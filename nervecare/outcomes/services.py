@@ -15,7 +15,6 @@ from nervecare.core.services import audit_record
 from nervecare.outcomes.analysis import client_outcomes
 from nervecare.outcomes.cohort import CohortFilters, clinic_mixed_model, clinic_outcomes
 from nervecare.outcomes.models import ReevaluationDecision, ReportJob
-from nervecare.outcomes.reports.clinic import clinic_report_pdf
 from nervecare.outcomes.selectors import client_data
 from nervecare.outcomes.summary import eligible_for_model
 
@@ -101,9 +100,10 @@ def _jsonable(value: Any) -> Any:
 def report_job_create(*, actor: User, params: dict[str, Any]) -> ReportJob:
     """Queue a clinic outcome report; the job queue builds it and records its progress."""
     require_clinical(actor)
-    job = ReportJob.objects.create(
-        clinic_id=actor.clinic_id, requested_by=actor, kind="clinic", params=params
-    )
+    clinic_id = actor.clinic_id
+    # require_clinical admits only staff of a clinic (User.is_clinical), so the clinic is set.
+    assert clinic_id is not None
+    job = ReportJob.objects.create(clinic_id=clinic_id, requested_by=actor, kind="clinic", params=params)
     audit_record(actor=actor, action="create", obj=job, summary="Clinic outcome report requested")
     transaction.on_commit(lambda: build_clinic_report(job.id))
     return job
@@ -117,6 +117,8 @@ def report_job_progress(job_id: int, progress: int, message: str) -> None:
 
 def report_job_run(job_id: int) -> ReportJob:
     """Build the clinic report for a job (called by the job queue), recording progress as it goes."""
+    from nervecare.outcomes.reports.clinic import clinic_report_pdf
+
     job = ReportJob.objects.select_related("clinic").get(pk=job_id)
     if job.status == ReportJob.Status.DONE:
         return job

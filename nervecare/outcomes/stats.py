@@ -5,13 +5,22 @@ Every function returns an Estimate that carries its own explanation when an inte
 (too few values, values that do not vary), so the pages never show a made-up interval or divide by zero.
 """
 
+from __future__ import annotations
+
 import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-from scipy import special
+from nervecare.core.lazy import lazy_module
+
+if TYPE_CHECKING:
+    import numpy as np
+    from scipy import special
+else:
+    np = lazy_module("numpy")
+    special = lazy_module("scipy.special")
+
 
 CONFIDENCE = 0.95
 

@@ -79,6 +79,12 @@ def _client_of(sender: Any, instance: Any) -> int | None:
 def _on_change(sender: Any, instance: Any, **kwargs: Any) -> None:
     if kwargs.get("raw"):
         return  # loaddata
+    # A writer that read the client's summary row in its transaction says what it found (a booking does:
+    # scheduling/booking_context.py): None, no row; True, already stale. Then there is nothing to mark, and
+    # the UPDATE is spared; the refresh is queued all the same.
+    if getattr(instance, "_outcome_summary_state", False) in (None, True):
+        _queue_refresh()
+        return
     mark_stale([_client_of(sender, instance)])
 
 

@@ -18,9 +18,6 @@ from nervecare.outcomes.analysis import ACTION_LABELS, client_outcomes
 from nervecare.outcomes.cohort import clinic_outcomes, group_stats
 from nervecare.outcomes.forms import ClinicFilterForm, DecisionForm
 from nervecare.outcomes.models import ReportJob
-from nervecare.outcomes.reports.client import AUDIENCES, client_report_pdf
-from nervecare.outcomes.reports.clinic import clinic_report_download
-from nervecare.outcomes.reports.pdf import report_filename
 from nervecare.screening.selectors import open_flags
 
 
@@ -86,6 +83,9 @@ def client_csv(request: AuthedHttpRequest, client_id: int) -> HttpResponse:
 @login_required
 @require_GET
 def client_pdf(request: AuthedHttpRequest, client_id: int) -> HttpResponse:
+    from nervecare.outcomes.reports.client import AUDIENCES, client_report_pdf
+    from nervecare.outcomes.reports.pdf import report_filename
+
     audience = request.GET.get("audience", "client")
     if audience not in AUDIENCES:
         audience = "client"
@@ -160,6 +160,8 @@ def report_job(request: AuthedHttpRequest, job_id: int) -> HttpResponse:
 @login_required
 @require_GET
 def report_job_download(request: AuthedHttpRequest, job_id: int) -> HttpResponse:
+    from nervecare.outcomes.reports.clinic import clinic_report_download
+
     job = selectors.report_job_get_for_user(request.user, job_id)
     if job.status != ReportJob.Status.DONE or not job.pdf:
         return redirect("outcomes:report_job", job_id=job.id)

@@ -8,7 +8,6 @@ from django.utils import timezone
 
 from nervecare.billing import selectors as billing
 from nervecare.billing.documents import invoice_pdf_response
-from nervecare.billing.pdf import superbill_pdf
 from nervecare.core.audit import audit_view
 from nervecare.core.pages import pdf_download
 from nervecare.core.request_types import AuthedHttpRequest
@@ -24,6 +23,8 @@ def invoices(request: AuthedHttpRequest, client) -> HttpResponse:
             "client": client,
             "invoices": list(billing.invoices_of_client(client)),
             "courses": list(billing.courses_of_client(client)),
+            "gift_cards": list(billing.gift_cards_of_client(client)),
+            "memberships": billing.memberships_of_client(client),
             "balance": billing.client_balance(client),
             "currency": client.clinic.currency,
         },
@@ -47,6 +48,8 @@ def receipt_download(request: AuthedHttpRequest, client, invoice_id: int) -> Htt
 @client_view
 def superbill_download(request: AuthedHttpRequest, client) -> HttpResponse:
     """The client's own superbill for the last twelve months, to claim from an insurer or an HSA."""
+    from nervecare.billing.pdf import superbill_pdf
+
     end = timezone.localdate(timezone=billing.clinic_zone(client.clinic))
     start = end - datetime.timedelta(days=365)
     return pdf_download(

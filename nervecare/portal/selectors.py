@@ -16,7 +16,6 @@ from nervecare.core.bounds import SCHEDULE
 from nervecare.core.models import Clinic, Therapist, User
 from nervecare.core.permissions import require_portal_user
 from nervecare.outcomes.analysis import client_outcomes
-from nervecare.outcomes.reports.client import client_report_pdf
 from nervecare.outcomes.selectors import client_data
 from nervecare.plans.models import CarePlan
 from nervecare.portal.models import ClientAccount, ClientIntake, DiaryEntry
@@ -367,6 +366,8 @@ def own_appointment(client: Client, appointment_id: int) -> Appointment:
 
 def own_report_pdf(client: Client) -> bytes:
     """The client's progress report (the outcomes report in its client-facing wording), for this client only."""
+    from nervecare.outcomes.reports.client import client_report_pdf
+
     result = client_outcomes(client_data(client))
     return client_report_pdf(
         result, audience="client", flags=open_flags(client), clinic_name=client.clinic.name

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from nervecare.portal import billing_views, footcheck_views, selfcare_views, views
+from nervecare.portal import billing_views, footcheck_views, selfcare_views, trial_views, views
 
 app_name = "portal"
 urlpatterns = [
@@ -21,6 +21,10 @@ urlpatterns = [
     path("foot-check/", footcheck_views.foot_check, name="foot_check"),
     path("foot-check/<int:check_id>/", footcheck_views.foot_check_result, name="foot_check_result"),
     path("foot-check/<int:check_id>/photo/", footcheck_views.foot_check_photo, name="foot_check_photo"),
+    path("trials/<int:trial_id>/", trial_views.trial, name="trial"),
+    path("trials/<int:trial_id>/consent/", trial_views.trial_consent, name="trial_consent"),
+    path("trials/<int:trial_id>/decline/", trial_views.trial_decline, name="trial_decline"),
+    path("trials/<int:trial_id>/withdraw/", trial_views.trial_withdraw, name="trial_withdraw"),
     path("self-care/", selfcare_views.today, name="selfcare"),
     path("self-care/tick/", selfcare_views.tick, name="selfcare_tick"),
     path("self-care/untick/", selfcare_views.untick, name="selfcare_untick"),

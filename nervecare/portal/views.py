@@ -34,6 +34,7 @@ from nervecare.scheduling.rules import client_change_error
 from nervecare.scheduling.services import BookingConflictError, SessionBlockedError
 from nervecare.screening import instruments
 from nervecare.screening.forms import instrument_form_fields
+from nervecare.trials.selectors import client_trials
 
 
 def client_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -89,6 +90,7 @@ def home(request: AuthedHttpRequest, client) -> HttpResponse:
             "today_entry": selectors.diary_entries(client, since=selectors.client_today(client)).first(),
             "call_clinic": call_clinic_message(client) if selectors.must_call_clinic(client) else None,
             "foot_check": portal_foot_check(client),
+            "trials": client_trials(client)[:3],
         },
     )
 

@@ -9,9 +9,12 @@ display. Cancelled appointments stay in the feed as STATUS:CANCELLED for 30 days
 remove them rather than keep a stale copy.
 """
 
+from __future__ import annotations
+
 import datetime
 import hashlib
 import secrets
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
@@ -19,7 +22,6 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
-from icalendar import Calendar, Event, vDuration
 
 from nervecare.clients.models import Client
 from nervecare.core.models import Therapist, User
@@ -32,6 +34,9 @@ REFRESH = datetime.timedelta(minutes=15)
 SEQUENCE_MAX = 2**31 - 1  # RFC 5545 INTEGER
 TOKEN_PREFIX = "ncf_"  # noqa: S105 - a marker that says what a leaked token opens, not a secret
 FEED_URL_NAME = "api:calendar_therapist_feed"
+
+if TYPE_CHECKING:  # icalendar is imported where a feed is built (a worker that never serves one skips it)
+    from icalendar import Calendar, Event
 
 
 def _uid_domain() -> str:
@@ -57,6 +62,8 @@ def client_short_name(client: Client) -> str:
 
 
 def _new_calendar(name: str, tz_name: str) -> Calendar:
+    from icalendar import Calendar, vDuration
+
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -71,6 +78,8 @@ def _new_calendar(name: str, tz_name: str) -> Calendar:
 
 
 def _event(appointment: Appointment, summary: str) -> Event:
+    from icalendar import Event
+
     cancelled = appointment.status == Appointment.Status.CANCELLED
     event = Event()
     event.add("uid", appointment_uid(appointment))

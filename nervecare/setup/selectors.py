@@ -6,8 +6,6 @@ from datetime import date
 from functools import cache
 from typing import Any
 
-import holidays
-import pycountry
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -126,6 +124,8 @@ def certification_rows(therapist: Therapist, today: date | None = None) -> list[
 @cache
 def holiday_countries() -> dict[str, list[str]]:
     """{ISO 3166-1 alpha-2: [subdivision codes]} the public-holiday calendar (`holidays`) supports."""
+    import holidays
+
     return {
         code: list(subdivs) for code, subdivs in holidays.list_supported_countries().items() if len(code) == 2
     }
@@ -134,10 +134,14 @@ def holiday_countries() -> dict[str, list[str]]:
 @cache
 def country_choices() -> list[tuple[str, str]]:
     """Every ISO 3166-1 country, by name."""
+    import pycountry
+
     return sorted(((c.alpha_2, c.name) for c in pycountry.countries), key=lambda c: c[1])
 
 
 def subdivision_name(country: str, code: str) -> str:
+    import pycountry
+
     sub = pycountry.subdivisions.get(code=f"{country}-{code}")
     return sub.name if sub is not None else code
 
@@ -157,11 +161,15 @@ def subdivision_choices() -> list[tuple[str, str]]:
 
 @cache
 def currency_choices() -> list[tuple[str, str]]:
+    import pycountry
+
     return sorted(((c.alpha_3, f"{c.alpha_3} – {c.name}") for c in pycountry.currencies), key=lambda c: c[0])
 
 
 def public_holidays(country: str, subdivision: str, year: int) -> list[tuple[date, str]]:
     """The public holidays of a country (and region) in a year, from the maintained `holidays` calendar."""
+    import holidays
+
     calendar = holidays.country_holidays(country, subdiv=subdivision or None, years=year)
     return sorted(calendar.items())
 

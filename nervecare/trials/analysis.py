@@ -10,14 +10,18 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
+from nervecare.core.lazy import lazy_module
 from nervecare.trials.design import Schedule, admissible_schedules
 from nervecare.trials.randomisation import RandomisationResult, randomisation_test, schedule_masks
 from nervecare.trials.regression import Ar1Effect, ar1_effect
 from nervecare.trials.rules import comparison, trial_rules
+
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    np = lazy_module("numpy")  # imported on first use: a web worker that runs no trial maths skips it
 
 MEASURE_LABELS = {"pain": "pain", "numbness": "numbness", "tingling": "tingling"}
 

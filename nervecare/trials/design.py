@@ -14,12 +14,16 @@ import datetime as dt
 import itertools
 import secrets
 from dataclasses import dataclass
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from nervecare.core.errors import FieldErrors
+from nervecare.core.lazy import lazy_module
 from nervecare.trials.rules import trial_rules
+
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    np = lazy_module("numpy")  # imported on first use: a web worker that runs no trial maths skips it
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,15 @@ random draw alone.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import numpy as np
+from nervecare.core.lazy import lazy_module
+
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    np = lazy_module("numpy")  # imported on first use: a web worker that runs no trial maths skips it
+
 
 Alternative = Literal["less", "greater", "two-sided"]
 

@@ -16,8 +16,15 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
+from nervecare.core.lazy import lazy_module
+
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    np = lazy_module("numpy")  # imported on first use: a web worker that runs no trial maths skips it
+
 
 METHOD = (
     "Regression of the daily rating on the phase condition with AR(1) errors, exact maximum likelihood "

@@ -131,3 +131,14 @@ def trial_result(trial: Trial, *, today: dt.date | None = None) -> dict[str, Any
         }
     )
     return result
+
+
+def client_for_trials(user: User, client_id: int) -> Client:
+    """The client, if the user may see their clinical record (the outcomes' rule: client_get_for_user)."""
+    return client_get_for_user(user, client_id)
+
+
+def record_card_trials(user: User, client: Client) -> dict[str, Any]:
+    """The record page's card: the client's trials and their state (the page checked who may see)."""
+    today = client_today(client)
+    return {"trials": [(t, STATE_LABELS[trial_state(t, today)]) for t in client_trials(client)]}

@@ -265,8 +265,19 @@ def trial_stop(*, actor: User, trial: Trial, reason: str, pause_refused: bool = 
     return _end(trial, actor=actor, status=Trial.Status.STOPPED, kind=kind, reason=text[:500])
 
 
+def trial_safety_check(
+    *, actor: User | None = None, client: Client, fresh: Any = None, **_: Any
+) -> Trial | None:
+    """The record hook (clients.hooks): a record created in this transaction (`fresh`, the intake) has no
+    trial yet, so its check costs no statement (issue 20: the intake's statements); otherwise
+    trial_safety_end."""
+    if fresh is not None:
+        return None
+    return trial_safety_end(actor=actor, client=client)
+
+
 @transaction.atomic
-def trial_safety_check(*, actor: User | None = None, client: Client, **_: Any) -> Trial | None:
+def trial_safety_end(*, actor: User | None = None, client: Client, **_: Any) -> Trial | None:
     """End the client's open trial when a stop flag is open (the safety rules still apply: a pause must not
     go on, and sessions stop anyway). Run after every change to the record (clients.hooks) and before a
     trial is shown. Returns the trial it ended, if any."""

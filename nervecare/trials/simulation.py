@@ -9,12 +9,17 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
-
+from nervecare.core.lazy import lazy_module
 from nervecare.trials.analysis import TrialSpec, randomisation_and_effect
 from nervecare.trials.design import Schedule, admissible_schedules
 from nervecare.trials.randomisation import randomisation_test, schedule_masks
+
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    np = lazy_module("numpy")  # imported on first use: a web worker that runs no trial maths skips it
 
 # The analysis needs a start date; the simulation does not care which.
 _START = dt.date(2026, 1, 5)

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from nervecare.billing import rules
-from nervecare.billing.models import Course, Fee, Invoice, InvoiceCounter, InvoiceLine, Payment
+from nervecare.billing.models import Course, Fee, GiftCard, Invoice, InvoiceCounter, InvoiceLine, Payment
 from nervecare.billing.money import ZERO, round_amount, split_evenly, tax_on
 from nervecare.billing.selectors import (
     billing_settings_for,
@@ -25,6 +25,7 @@ from nervecare.billing.selectors import (
     invoice_credited,
     price_for,
 )
+from nervecare.billing.services.email import invoice_send
 from nervecare.billing.services.payments import payment_record_locked, refund_course_draws
 from nervecare.clients.models import Client
 from nervecare.core.errors import FieldErrors
@@ -354,6 +355,10 @@ def invoice_checkout(
             payment_record_locked(actor=actor, invoice=invoice, **p)  # type: ignore[arg-type]
         except FieldErrors as exc:
             raise FieldErrors({f"payments[{i}].{k}": v for k, v in exc.errors.items()}) from exc
+    if billing_settings_for(client.clinic).email_at_checkout and client.email:
+        # the clinic's setting (on unless turned off): the receipt when paid in full, else the invoice, sent by
+        # the job queue once this transaction commits
+        invoice_send(actor=actor, invoice=invoice, receipt=invoice_balance(invoice) <= 0)
     return invoice
 
 
@@ -394,6 +399,12 @@ def invoice_void(*, actor: User, invoice: Invoice, reason: str) -> Invoice:
             c.status = Course.Status.CANCELLED
             c.save(update_fields=["status"])
             audit_record(actor=actor, action="update", obj=c, summary="Cancelled: its invoice was voided")
+    for card in GiftCard.objects.select_for_update().filter(invoice=invoice):
+        if card.balance != card.amount:
+            raise FieldErrors({"status": f"gift card …{card.last4} sold on this invoice was used already"})
+        card.status = GiftCard.Status.CANCELLED
+        card.save(update_fields=["status"])
+        audit_record(actor=actor, action="update", obj=card, summary="Cancelled: its invoice was voided")
     refund_course_draws(actor=actor, invoice=invoice, reason=f"invoice voided: {reason.strip()}")
     for fee in Fee.objects.select_for_update().filter(invoice_line__invoice=invoice):
         fee.status, fee.invoice_line = Fee.Status.PENDING, None

@@ -15,9 +15,10 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from nervecare.billing.models import Course, Invoice, Payment
+from nervecare.billing.giftcode import normalise_code
+from nervecare.billing.models import Course, GiftCard, Invoice, Payment
 from nervecare.billing.money import ZERO, round_amount
-from nervecare.billing.selectors import invoice_balance
+from nervecare.billing.selectors import clinic_zone, invoice_balance
 from nervecare.core.errors import FieldErrors
 from nervecare.core.models import User
 from nervecare.core.permissions import require_billing, require_billing_admin
@@ -68,6 +69,44 @@ def _validate(*, invoice: Invoice, method: str, amount: Decimal, card_last4: str
         raise FieldErrors(errors)
 
 
+def _gift_card_locked(*, invoice: Invoice, code: str, amount: Decimal) -> GiftCard:
+    """The gift card with this code at the invoice's clinic, locked (SELECT ... FOR UPDATE) so that two
+    redemptions at once queue here and the second sees the balance the first left; refused with the field
+    at fault when it cannot pay `amount`. Another clinic's card reads as no card (its code says nothing)."""
+    card = (
+        GiftCard.objects.select_for_update(of=("self",))
+        .select_related("invoice")
+        .filter(code=normalise_code(code), clinic_id=invoice.clinic_id)
+        .first()
+    )
+    if card is None:
+        raise FieldErrors({"reference": "no gift card of this clinic has this code"})
+    today = timezone.localdate(timezone=clinic_zone(invoice.clinic))
+    if card.status != GiftCard.Status.ACTIVE:
+        raise FieldErrors({"reference": f"gift card …{card.last4} was cancelled"})
+    if card.expires_on is not None and card.expires_on < today:
+        raise FieldErrors({"reference": f"gift card …{card.last4} expired on {card.expires_on:%d %B %Y}"})
+    if card.invoice_id == invoice.pk:
+        raise FieldErrors({"reference": "a gift card cannot pay for its own sale"})
+    if card.invoice is not None and invoice_balance(card.invoice) > 0:
+        raise FieldErrors(
+            {"reference": f"gift card …{card.last4} is not paid for yet ({card.invoice.display_number})"}
+        )
+    if card.currency != invoice.currency:
+        raise FieldErrors(
+            {"reference": f"gift card …{card.last4} is in {card.currency}, not {invoice.currency}"}
+        )
+    if amount > card.balance:
+        raise FieldErrors(
+            {
+                "amount": f"gift card …{card.last4} has {card.balance} {card.currency} left"
+                if card.balance > 0
+                else f"gift card …{card.last4} is used up"
+            }
+        )
+    return card
+
+
 def payment_record_locked(
     *,
     actor: User,
@@ -81,6 +120,20 @@ def payment_record_locked(
     """Record a payment inside the caller's transaction (the invoice row locked by the caller or just made)."""
     if method != Payment.Method.COURSE:
         _validate(invoice=invoice, method=method, amount=amount, card_last4=card_last4, reference=reference)
+    gift_card = None
+    if method == Payment.Method.GIFT_CARD:
+        gift_card = _gift_card_locked(invoice=invoice, code=reference, amount=amount)
+        gift_card.balance -= amount
+        gift_card.save(update_fields=["balance"])
+        # the code is the card's credential: receipts and the journal show its last four characters only
+        reference = f"gift card …{gift_card.last4}"
+        audit_record(
+            actor=actor,
+            action="update",
+            obj=gift_card,
+            summary=f"Redeemed {amount} {invoice.currency} on {invoice.display_number}",
+            changes={"balance": [str(gift_card.balance + amount), str(gift_card.balance)]},
+        )
     payment = Payment.objects.create(
         clinic_id=invoice.clinic_id,
         client_id=invoice.client_id,
@@ -91,6 +144,7 @@ def payment_record_locked(
         card_last4=card_last4,
         reference=reference.strip()[:80],
         course=course,
+        gift_card=gift_card,
         received_at=timezone.now(),
         received_by=actor,
     )
@@ -144,6 +198,18 @@ def payment_refund(*, actor: User, payment: Payment, amount: Decimal, reason: st
         errors["amount"] = f"the amount has more decimal places than {payment.currency} allows"
     if errors:
         raise FieldErrors(errors)
+    if payment.gift_card_id is not None:
+        # back onto the card it came from (the card's row locked, like a redemption)
+        card = GiftCard.objects.select_for_update().get(pk=payment.gift_card_id)
+        card.balance += amount
+        card.save(update_fields=["balance"])
+        audit_record(
+            actor=actor,
+            action="update",
+            obj=card,
+            summary=f"Refund of {amount} {card.currency} put back on the card: {reason.strip()[:200]}",
+            changes={"balance": [str(card.balance - amount), str(card.balance)]},
+        )
     refund = Payment.objects.create(
         clinic_id=payment.clinic_id,
         client_id=payment.client_id,
@@ -154,6 +220,7 @@ def payment_refund(*, actor: User, payment: Payment, amount: Decimal, reason: st
         currency=payment.currency,
         card_last4=payment.card_last4,
         reference=payment.reference,
+        gift_card_id=payment.gift_card_id,
         refund_of=payment,
         reason=reason.strip()[:300],
         received_at=timezone.now(),

@@ -72,7 +72,16 @@ def price_set(
     return price
 
 
-SETTINGS_FIELDS = ("tax_rate", "tax_label", "tax_id", "npi", "late_cancel_fee", "no_show_fee", "tips_allowed")
+SETTINGS_FIELDS = (
+    "tax_rate",
+    "tax_label",
+    "tax_id",
+    "npi",
+    "late_cancel_fee",
+    "no_show_fee",
+    "tips_allowed",
+    "email_at_checkout",
+)
 
 
 @transaction.atomic

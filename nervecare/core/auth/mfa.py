@@ -11,8 +11,6 @@ from binascii import unhexlify
 from io import BytesIO
 from typing import Any
 
-import qrcode
-import qrcode.image.svg
 from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
@@ -66,6 +64,9 @@ def secret_base32(device: TOTPDevice) -> str:
 
 def qr_svg(text: str, label: str = "QR code") -> str:
     """A QR code for `text` as inline SVG markup, made here (no third-party request, no image file)."""
+    import qrcode
+    import qrcode.image.svg
+
     image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=2)
     buffer = BytesIO()
     image.save(buffer)

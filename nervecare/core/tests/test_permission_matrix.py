@@ -451,6 +451,36 @@ ROUTES: dict[str, Route] = {
     "api:clinic_outcomes_get": R("clinic_clinical", query="?model=false"),
     "api:clinic_outcomes_csv": R("clinic_clinical"),
     "api:report_create": R("clinic_clinical", body={}),
+    # single-client trials (issue 21 point 3): the client's outcomes' rule; the client through the portal
+    "api:trials_list": R("clinical"),
+    "api:trial_create": R(
+        "clinical",
+        body={"comparison": "sessions_vs_pause", "measure": "pain", "start_date": "2030-01-07"},
+    ),
+    "api:trial_get": R("clinical", args={"trial_id": lambda s: _trial(s).id}),
+    "api:trial_consent_text": R("clinical", args={"trial_id": lambda s: _trial(s).id}),
+    "api:trial_consent_record": R(
+        "clinical", args={"trial_id": lambda s: _trial(s).id}, body={"text_version": "1", "method": "written"}
+    ),
+    "api:trial_withdraw": R("clinical", args={"trial_id": lambda s: _trial(s).id}, body={}),
+    "api:trial_end": R("clinical", args={"trial_id": lambda s: _trial(s).id}, body={"reason": "x"}),
+    "trials:client": R("clinical"),
+    "trials:detail": R("clinical", args={"trial_id": lambda s: _trial(s).id}),
+    "trials:end": R(
+        "clinical", method="POST", body={"reason": "x"}, args={"trial_id": lambda s: _trial(s).id}
+    ),
+    "trials:consent": R(
+        "clinical",
+        method="POST",
+        body={"method": "written", "text_version": "1"},
+        args={"trial_id": lambda s: _trial(s).id},
+    ),
+    "portal:trial": R("portal", args={"trial_id": lambda s: _trial(s).id}),
+    "portal:trial_consent": R(
+        "portal", method="POST", body={"text_version": "1"}, args={"trial_id": lambda s: _trial(s).id}
+    ),
+    "portal:trial_decline": R("portal", method="POST", body={}, args={"trial_id": lambda s: _trial(s).id}),
+    "portal:trial_withdraw": R("portal", method="POST", body={}, args={"trial_id": lambda s: _trial(s).id}),
     "api:report_status": R("clinic_clinical_object"),
     "api:report_download": R("clinic_clinical_object", ok=(200, 404, 409)),
     # contact details a referral import proposed: whoever may see the client reviews them
@@ -673,6 +703,47 @@ ROUTES: dict[str, Route] = {
     "billing:books": R("clinic_billing_admin"),
     "billing:export": R("clinic_billing_admin"),
     "billing:takings": R("takings"),
+    # gift cards and memberships (issue 17): the desk sells and redeems, admins make plans and see the books
+    "billing:gift_card_sell": R("billing", method="POST", body={}),
+    "billing:gift_cards": R("clinic_billing"),
+    "billing:gift_card": R("billing", args={"gift_card_id": lambda s: _gift_card(s).id}),
+    "billing:membership_start": R("billing", method="POST", body={}),
+    "billing:membership_cancel": R(
+        "billing", method="POST", body={"reason": "x"}, args={"membership_id": lambda s: _membership(s).id}
+    ),
+    "billing:membership_plans": R("clinic_billing"),
+    # the day view's check-out link: the visit's client's check-out (a redirect there)
+    "billing:checkout_visit": R("billing", ok=(302,)),
+    "api:sell_gift_card": R("billing", body={"amount": "10.00"}),
+    "api:list_gift_cards": R("clinic_billing"),
+    "api:get_gift_card": R("billing", args={"gift_card_id": lambda s: _gift_card(s).id}),
+    "api:report_gift_cards": R("clinic_billing_admin"),
+    "api:list_membership_plans": R("clinic_billing"),
+    "api:create_membership_plan": R(
+        "clinic_billing_admin",
+        body=lambda s: {
+            "name": "Matrix",
+            "service_id": s.record.past.service_id,
+            "price": "1.00",
+            "sessions_per_period": 1,
+        },
+    ),
+    "api:update_membership_plan": R(
+        "billing_admin",
+        args={"plan_id": lambda s: _membership(s).plan_id},
+        body=lambda s: {
+            "name": "Matrix",
+            "service_id": s.record.past.service_id,
+            "price": "1.00",
+            "sessions_per_period": 1,
+        },
+    ),
+    "api:start_membership": R("billing", body=lambda s: {"membership_plan_id": _membership(s).plan_id}),
+    "api:get_membership": R("billing", args={"membership_id": lambda s: _membership(s).id}),
+    "api:cancel_membership": R(
+        "billing", args={"membership_id": lambda s: _membership(s).id}, body={"reason": "x"}
+    ),
+    "api:visit_checkout": R("billing"),
     "portal:invoices": R("portal"),
     "portal:invoice_pdf": R("portal", args={"invoice_id": lambda s: _invoice(s).id}),
     "portal:invoice_receipt": R("portal", args={"invoice_id": lambda s: _invoice(s).id}),
@@ -960,6 +1031,17 @@ def _payment(s: SimpleNamespace) -> Any:
     return _invoice(s).payments.order_by("pk").first()
 
 
+def _trial(s: SimpleNamespace) -> Any:
+    """A proposed single-client trial of the side's client (made on first use)."""
+    from nervecare.trials.models import Trial
+    from nervecare.trials.tests.factories import make_trial
+
+    found = Trial.objects.filter(client=s.client).order_by("pk").first()
+    if found is None:
+        found = make_trial(s.client, start=datetime.date(2030, 1, 7), status="proposed")
+    return found
+
+
 def _course(s: SimpleNamespace) -> Any:
     from decimal import Decimal
 
@@ -979,6 +1061,54 @@ def _course(s: SimpleNamespace) -> Any:
         },
     )
     return course
+
+
+def _gift_card(s: SimpleNamespace) -> Any:
+    from decimal import Decimal
+
+    from nervecare.billing.models import GiftCard
+
+    card, _ = GiftCard.objects.get_or_create(
+        client=s.client,
+        defaults={
+            "clinic_id": s.client.clinic_id,
+            "code": f"MTRX-{s.client.pk % 10000:04d}-{s.who[:4].upper():X<4}",
+            "amount": Decimal("50.00"),
+            "balance": Decimal("50.00"),
+            "currency": "USD",
+            "sold_at": timezone.now(),
+            "sold_by": s.therapist.user,
+        },
+    )
+    return card
+
+
+def _membership(s: SimpleNamespace) -> Any:
+    from decimal import Decimal
+
+    from nervecare.billing.models import Membership, MembershipPlan
+
+    plan, _ = MembershipPlan.objects.get_or_create(
+        clinic_id=s.client.clinic_id,
+        name=f"Matrix plan {s.client.clinic_id}",
+        defaults={
+            "service_id": s.record.past.service_id,
+            "price": Decimal("100.00"),
+            "currency": "USD",
+            "sessions_per_period": 4,
+        },
+    )
+    membership, _ = Membership.objects.get_or_create(
+        client=s.client,
+        defaults={
+            "clinic_id": s.client.clinic_id,
+            "plan": plan,
+            "starts_on": timezone.localdate(),
+            "created_at": timezone.now(),
+            "created_by": s.therapist.user,
+        },
+    )
+    return membership
 
 
 def _fee(s: SimpleNamespace) -> Any:

@@ -8,6 +8,7 @@ from reportlab.platypus import KeepTogether, Spacer
 
 from nervecare.outcomes import charts, stats
 from nervecare.outcomes.analysis import ACTION_LABELS, fmt
+from nervecare.outcomes.hooks import client_report_sections
 from nervecare.outcomes.reports.pdf import PAGE_WIDTH, build_pdf, chart_image, ci_text, paragraph, table
 
 AUDIENCES = ("client", "clinician")
@@ -87,6 +88,7 @@ def client_report_pdf(
         *_report_screenings(result, plain=plain),
         *_report_safety(result, flags, plain=plain),
         *_report_reevaluation(result, audience),
+        *client_report_sections(result, plain=plain),
     ]
     if not plain:
         story += _report_methods()

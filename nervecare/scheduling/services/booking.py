@@ -11,10 +11,12 @@ from nervecare.clients.models import Client
 from nervecare.core import localtime
 from nervecare.core.errors import FieldErrors
 from nervecare.core.models import Therapist, User
-from nervecare.core.permissions import require_scheduling
+from nervecare.core.permissions import clinic_id_of, require_scheduling
 from nervecare.core.services import audit_record
+from nervecare.plans.models import CarePlan
 from nervecare.scheduling import reminders, rules
-from nervecare.scheduling.models import Appointment, Series
+from nervecare.scheduling.booking_context import BookingContext, booking_context
+from nervecare.scheduling.models import Appointment, Room, Series, Service
 from nervecare.scheduling.selectors import clinic_tz
 from nervecare.scheduling.services.access import _booking_access_grant, booking_access_release
 from nervecare.scheduling.services.checks import (
@@ -35,6 +37,40 @@ from nervecare.scheduling.services.checks import (
 )
 from nervecare.screening.selectors import open_flags
 
+_UNKNOWN = object()  # the client's outcome summary row was not read: the signal marks it as it always did
+
+
+def _context(
+    *,
+    actor: User,
+    client: Client,
+    therapist_id: int | None,
+    service_id: int | None,
+    room_id: int | None,
+    plan_id: int | None,
+    starts_at: datetime,
+) -> BookingContext | None:
+    """The booking's rows in one read (booking_context), when the request names a therapist and a service of
+    the actor's clinic, no plan, and a time that converts; None otherwise (the separate reads then)."""
+    clinic_id = clinic_id_of(actor)
+    if not therapist_id or not service_id or plan_id is not None or client.clinic_id != clinic_id:
+        return None
+    tz = clinic_tz(client.clinic)
+    try:
+        start_utc = localtime.to_utc(starts_at, tz, field="starts_at")
+    except FieldErrors:
+        return None
+    return booking_context(
+        clinic_id=clinic_id,
+        client=client,
+        therapist_id=therapist_id,
+        service_id=service_id,
+        room_id=room_id,
+        starts_at=start_utc,
+        tz=tz,
+        now=timezone.now(),
+    )
+
 
 def _insert(
     req: _Request,
@@ -44,16 +80,19 @@ def _insert(
     index: int | None = None,
     due_measures: list[str] | None = None,
     hold_expires_at: datetime | None = None,
+    summary_state: bool | None | object = _UNKNOWN,
 ) -> Appointment:
     """Insert the appointment (booked; or held until `hold_expires_at`, an online booking awaiting its e-mail
-    confirmation, which is told nothing and reminded of nothing until it is confirmed)."""
+    confirmation, which is told nothing and reminded of nothing until it is confirmed). `summary_state`: the
+    client's outcome summary row as read in this transaction (None: none, True: already stale), which spares
+    the outcomes signal its UPDATE when there is nothing to mark (outcomes/summary.py)."""
     clinic = {"clinic": req.client.clinic} if Client.clinic.is_cached(req.client) else {}
     try:
         # No savepoint: every caller runs inside a transaction (appointment_book, series_book) and lets the
         # BookingConflictError below leave it, so the whole booking rolls back either way (a caller that is
         # itself nested rolls back to its own savepoint). Saves two round trips per booking.
         with transaction.atomic(savepoint=False):
-            appointment = Appointment.objects.create(
+            appointment = Appointment(
                 clinic_id=req.client.clinic_id,
                 **clinic,
                 client=req.client,
@@ -74,6 +113,9 @@ def _insert(
                     else {}
                 ),
             )
+            if summary_state is not _UNKNOWN:
+                appointment._outcome_summary_state = summary_state  # type: ignore[attr-defined]
+            appointment.save(force_insert=True)
     except IntegrityError as exc:  # a PostgreSQL exclusion constraint caught a concurrent booking
         conflict = _raced(exc)
         if conflict is None:
@@ -101,15 +143,32 @@ def appointment_book(
     The actor is a member of staff, or the client booking for themself in the portal."""
     check_may_book(actor, client)
     errors: dict[str, str] = {}
-    therapist, service, room, plan = _resolve(
+    ctx = _context(
         actor=actor,
         client=client,
         therapist_id=therapist_id,
         service_id=service_id,
         room_id=room_id,
         plan_id=plan_id,
-        errors=errors,
+        starts_at=starts_at,
     )
+    therapist: Therapist | None
+    service: Service | None
+    room: Room | None
+    plan: CarePlan | None
+    if ctx is not None:
+        therapist, service, room, plan = ctx.therapist, ctx.service, ctx.room, None
+        therapist.clinic = client.clinic  # the same clinic (booking_context reads the actor's clinic's rows)
+    else:  # the separate reads: they word the errors of an unknown therapist, service, room or plan
+        therapist, service, room, plan = _resolve(
+            actor=actor,
+            client=client,
+            therapist_id=therapist_id,
+            service_id=service_id,
+            room_id=room_id,
+            plan_id=plan_id,
+            errors=errors,
+        )
     if errors or therapist is None or service is None:  # neither is None without an error
         raise FieldErrors(errors)
     starts_at = localtime.to_utc(starts_at, clinic_tz(client.clinic), field="starts_at")
@@ -125,17 +184,18 @@ def appointment_book(
     req = _request(
         client=client, therapist=therapist, service=service, room=room, plan=plan, starts_at=starts_at
     )
-    time_errors, conflicts = _check_time(req)
+    time_errors, conflicts = _check_time(req, pre=ctx)
     errors.update(time_errors)
     if errors:
         raise FieldErrors(errors)
     if conflicts:
         raise BookingConflictError({"starts_at": _conflict_message(conflicts)}, conflicts)
-    flags = open_flags(client)
+    # Only stop and clearance flags matter here: the context says whether the client has any open.
+    flags = open_flags(client) if ctx is None or ctx.has_booking_flags else []
     stops = _stop_flags(client, service.modality, flags)
     if stops:
         raise SessionBlockedError(stops)
-    appointment = _insert(req, actor=actor)
+    appointment = _insert(req, actor=actor, summary_state=ctx.summary_state if ctx is not None else _UNKNOWN)
     audit_record(actor=actor, action="create", obj=appointment, summary=f"Booked {appointment}")
     _booking_access_grant(actor=actor, appointment=appointment)
     return Booking(appointment, _clearance_warnings(client, flags, actor))

@@ -19,7 +19,8 @@ from nervecare.core.models import Therapist, User
 from nervecare.core.permissions import clinic_id_of, require_scheduling_or_own_record
 from nervecare.plans.models import CarePlan
 from nervecare.scheduling import availability
-from nervecare.scheduling.models import Appointment, Room, Service
+from nervecare.scheduling.booking_context import BookingContext
+from nervecare.scheduling.models import Appointment, AvailabilityException, Room, Service
 from nervecare.scheduling.selectors import (
     busy_and_expired_holds,
     clinic_tz,
@@ -222,15 +223,33 @@ def closed_error(req: _Request, closed: Mapping[date, str] | None = None) -> str
 
 
 def _check_time(
-    req: _Request, *, exclude_id: int | None = None, closed: Mapping[date, str] | None = None
+    req: _Request,
+    *,
+    exclude_id: int | None = None,
+    closed: Mapping[date, str] | None = None,
+    pre: BookingContext | None = None,
 ) -> tuple[dict[str, str], list[dict[str, Any]]]:
     """Problems with the time: a day the clinic is closed or outside hours (422), or taken (409, returned as
-    conflicts). `closed` (closed_days) saves the read when the caller checks many dates."""
+    conflicts). `closed` (closed_days) saves the read when the caller checks many dates; `pre` (a booking's
+    context, read in one statement) supplies the closures, hours, exceptions and held times instead."""
     errors: dict[str, str] = {}
     tz = clinic_tz(req.therapist.clinic)
     local = req.starts_at.astimezone(tz)
-    closure = closed_error(req, closed)
-    working = [] if closure else therapist_working_intervals(req.therapist, local.date(), tz, closed={})
+    if pre is not None and not pre.covers(req.starts_at, req.blocked_until):
+        pre = None  # a session longer than the rows read: the separate reads
+    closure = closed_error(req, pre.closed if pre is not None else closed)
+    if closure:
+        working = []
+    elif pre is None:
+        working = therapist_working_intervals(req.therapist, local.date(), tz, closed={})
+    else:
+        working = availability.working_intervals(
+            day=local.date(),
+            tz=tz,
+            hours=availability.hours_on(local.date(), pre.hours),
+            extra=[(s, e) for kind, s, e in pre.exceptions if kind == AvailabilityException.Kind.EXTRA],
+            time_off=[(s, e) for kind, s, e in pre.exceptions if kind == AvailabilityException.Kind.TIME_OFF],
+        )
     if closure:
         errors["starts_at"] = closure
     elif not availability.fits((req.starts_at, req.ends_at), working):
@@ -245,14 +264,17 @@ def _check_time(
     held = (req.starts_at, req.blocked_until)  # the therapist's and the room's time: buffer included
     session = (req.starts_at, req.ends_at)  # the client's time: the session itself (as the constraints)
     # One query for everything that could clash: the therapist's, the room's and the client's held time.
-    busy, expired_holds = busy_and_expired_holds(
-        therapist_id=req.therapist.id,
-        room_id=req.room.id if req.room else None,
-        client_id=req.client.id,
-        start=held[0],
-        end=held[1],
-        exclude_id=exclude_id,
-    )
+    if pre is not None and exclude_id is None:
+        busy, expired_holds = pre.busy_and_expired(held[0], held[1])
+    else:
+        busy, expired_holds = busy_and_expired_holds(
+            therapist_id=req.therapist.id,
+            room_id=req.room.id if req.room else None,
+            client_id=req.client.id,
+            start=held[0],
+            end=held[1],
+            exclude_id=exclude_id,
+        )
     if expired_holds:
         # Free time for every read already; PostgreSQL's exclusion constraints count them until released.
         release_expired_holds(ids=expired_holds)

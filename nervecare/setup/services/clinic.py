@@ -10,7 +10,6 @@ from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import Any
 
-import pycountry
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -52,6 +51,8 @@ def _time_zones() -> frozenset[str]:
 
 def clinic_errors(data: dict[str, Any]) -> dict[str, str]:
     """What is wrong with clinic details and booking rules, by field, in the owner's words."""
+    import pycountry
+
     errors: dict[str, str] = {}
     if "name" in data and not (data["name"] or "").strip():
         errors["name"] = "give the clinic's name"

@@ -21,6 +21,7 @@ from nervecare.ops.demo.money import seed_money
 from nervecare.ops.demo.notes import seed_notes
 from nervecare.ops.demo.schedule import seed_schedule
 from nervecare.ops.demo.selfcare import seed_selfcare
+from nervecare.ops.demo_trials import seed_trials
 from nervecare.plans.services import PlanBlockedError, plan_activate, plan_propose
 from nervecare.screening.models import SafetyFlag, SafetyThresholds
 from nervecare.screening.services import flag_record_clearance, response_create, safety_check_run
@@ -431,6 +432,7 @@ class Command(BaseCommand):
         seed_money(clinic, people["desk"])
         seed_foot_checks(clinic)  # two weeks of daily foot checks, one client with a missed streak
         seed_selfcare(clinic, owner, rng, DEMO_PASSWORD)
+        seed_trials(clinic, people["maria"])  # issue 21: a completed A-B-A-B trial (ops/demo_trials.py)
         self._shares(clinic, owner, people["maria"], people["tom"])
         total = Client.objects.filter(clinic=clinic).count()
         flagged = (

@@ -19,6 +19,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from moneyed import Money
 
+from nervecare.billing.models.fields import amount_field, currency_field
 from nervecare.clients.models import Client
 from nervecare.core.models import Clinic, Therapist
 from nervecare.scheduling.models import Appointment, Service
@@ -44,13 +45,11 @@ class BillingSettings(models.Model):
     tax_id = models.CharField(max_length=40, blank=True)
     # The clinic's NPI (type 2, organisation) for superbills; blank outside the US.
     npi = models.CharField(max_length=10, blank=True)
-    late_cancel_fee = models.DecimalField(
-        max_digits=12, decimal_places=2, default=Decimal("0"), validators=[MinValueValidator(0)]
-    )
-    no_show_fee = models.DecimalField(
-        max_digits=12, decimal_places=2, default=Decimal("0"), validators=[MinValueValidator(0)]
-    )
+    late_cancel_fee = amount_field(default=Decimal("0"), validators=[MinValueValidator(0)])
+    no_show_fee = amount_field(default=Decimal("0"), validators=[MinValueValidator(0)])
     tips_allowed = models.BooleanField(default=False)
+    # E-mail the invoice (or, when paid in full, the receipt) to the client at check-out, through the job queue.
+    email_at_checkout = models.BooleanField(default=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
@@ -85,8 +84,8 @@ class Price(models.Model):
     therapist = models.ForeignKey(
         Therapist, null=True, blank=True, on_delete=models.CASCADE, related_name="prices"
     )
-    amount = models.DecimalField(max_digits=12, decimal_places=2, validators=[MinValueValidator(0)])
-    currency = models.CharField(max_length=3)
+    amount = amount_field(validators=[MinValueValidator(0)])
+    currency = currency_field()
     tax_exempt = models.BooleanField(default=False)
     cpt_code = models.CharField(max_length=5, choices=Cpt.choices, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -154,14 +153,14 @@ class Invoice(models.Model):
     credits = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="credit_notes"
     )
-    currency = models.CharField(max_length=3)
+    currency = currency_field()
     issued_at = models.DateTimeField()
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     # Totals are fixed when the invoice is issued (a credit note's are negative).
-    subtotal = models.DecimalField(max_digits=12, decimal_places=2)
-    discount_total = models.DecimalField(max_digits=12, decimal_places=2)
-    tax_total = models.DecimalField(max_digits=12, decimal_places=2)
-    total = models.DecimalField(max_digits=12, decimal_places=2)
+    subtotal = amount_field()
+    discount_total = amount_field()
+    tax_total = amount_field()
+    total = amount_field()
     tax_rate = models.DecimalField(max_digits=5, decimal_places=2)
     tax_label = models.CharField(max_length=30)
     note = models.CharField(max_length=300, blank=True)
@@ -220,6 +219,7 @@ class InvoiceLine(models.Model):
         FEE = "fee", "Cancellation or no-show fee"
         TIP = "tip", "Tip"
         CREDIT = "credit", "Credit"
+        GIFT_CARD = "gift_card", "Gift card sold"
 
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="lines")
     position = models.PositiveSmallIntegerField()
@@ -239,11 +239,11 @@ class InvoiceLine(models.Model):
     )
     service_date = models.DateField(null=True, blank=True)
     quantity = models.PositiveSmallIntegerField(default=1)
-    unit_price = models.DecimalField(max_digits=12, decimal_places=2)
-    discount = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
+    unit_price = amount_field()
+    discount = amount_field(default=Decimal("0"))
     discount_reason = models.CharField(max_length=200, blank=True)
-    tax = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
-    total = models.DecimalField(max_digits=12, decimal_places=2)  # quantity × unit_price − discount + tax
+    tax = amount_field(default=Decimal("0"))
+    total = amount_field()  # quantity × unit_price − discount + tax
     # For superbills: the procedure code and the 15-minute units by the 8-minute rule.
     cpt_code = models.CharField(max_length=5, blank=True)
     minutes = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -292,8 +292,8 @@ class Course(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(104)]
     )
     sessions_used = models.PositiveSmallIntegerField(default=0)
-    price = models.DecimalField(max_digits=12, decimal_places=2, validators=[MinValueValidator(0)])
-    currency = models.CharField(max_length=3)
+    price = amount_field(validators=[MinValueValidator(0)])
+    currency = currency_field()
     expires_on = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
     sold_at = models.DateTimeField()
@@ -301,14 +301,25 @@ class Course(models.Model):
     transferred_from = models.ForeignKey(
         Client, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # A membership's period is a course: its sessions, paid for by the period's invoice, drawn at check-out,
+    # expiring at the period's end (memberships.py).
+    membership = models.ForeignKey(
+        "Membership", null=True, blank=True, on_delete=models.PROTECT, related_name="periods"
+    )
+    period_start = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["-sold_at"]
         constraints = [
+            models.UniqueConstraint(
+                fields=["membership", "period_start"],
+                condition=models.Q(membership__isnull=False),
+                name="billing_membership_one_invoice_per_period",
+            ),
             models.CheckConstraint(
                 condition=models.Q(sessions_used__lte=models.F("sessions_total")),
                 name="billing_course_not_overdrawn",
-            )
+            ),
         ]
 
     def __str__(self) -> str:
@@ -336,8 +347,8 @@ class Fee(models.Model):
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="fees")
     appointment = models.OneToOneField(Appointment, on_delete=models.PROTECT, related_name="fee")
     kind = models.CharField(max_length=12, choices=Kind.choices)
-    amount = models.DecimalField(max_digits=12, decimal_places=2, validators=[MinValueValidator(0)])
-    currency = models.CharField(max_length=3)
+    amount = amount_field(validators=[MinValueValidator(0)])
+    currency = currency_field()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     created_at = models.DateTimeField(auto_now_add=True)
     invoice_line = models.OneToOneField(
@@ -384,14 +395,15 @@ class Payment(models.Model):
     kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.PAYMENT)
     method = models.CharField(max_length=14, choices=Method.choices)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.SUCCEEDED)
-    amount = models.DecimalField(
-        max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
-    )
-    currency = models.CharField(max_length=3)
+    amount = amount_field(validators=[MinValueValidator(Decimal("0.01"))])
+    currency = currency_field()
     card_last4 = models.CharField(max_length=4, blank=True)
     reference = models.CharField(max_length=80, blank=True, help_text="transfer reference or gift-card code")
     course = models.ForeignKey(
         Course, null=True, blank=True, on_delete=models.PROTECT, related_name="payments"
+    )
+    gift_card = models.ForeignKey(
+        "GiftCard", null=True, blank=True, on_delete=models.PROTECT, related_name="payments"
     )
     refund_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="refunds"

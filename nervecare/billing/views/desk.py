@@ -5,6 +5,7 @@ superbill download."""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -12,7 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from nervecare.billing import reports, selectors
@@ -20,15 +21,17 @@ from nervecare.billing.documents import invoice_pdf_response
 from nervecare.billing.forms import (
     CheckoutForm,
     CourseForm,
+    GiftCardForm,
+    MembershipForm,
     PaymentForm,
     PeriodForm,
     PriceForm,
     ReasonForm,
     RefundForm,
 )
-from nervecare.billing.models import Fee
-from nervecare.billing.pdf import superbill_pdf
+from nervecare.billing.models import Fee, Invoice
 from nervecare.billing.services import courses, email, fees, invoices, payments, prices
+from nervecare.billing.views.common import form_errors, payments_from, today_for
 from nervecare.clients.models import Client
 from nervecare.clients.selectors import client_get_for_user
 from nervecare.core.audit import audit_list, audit_view
@@ -43,10 +46,6 @@ from nervecare.core.permissions import (
 )
 from nervecare.core.request_types import AuthedHttpRequest
 from nervecare.scheduling.models import Service
-
-
-def _today(request: AuthedHttpRequest) -> datetime.date:
-    return timezone.localdate(timezone=selectors.clinic_zone(clinic_of(request.user)))
 
 
 @login_required
@@ -75,9 +74,23 @@ def home(request: AuthedHttpRequest) -> HttpResponse:
             "q": q,
             "clients": clients,
             "pending_fees": pending,
-            "day": reports.day_takings(clinic, _today(request)),
+            "day": reports.day_takings(clinic, today_for(request)),
         },
     )
+
+
+def _checkout_initial(request: AuthedHttpRequest, visits: list[Any], active: list[Any]) -> dict[str, Any]:
+    """The visit the day view's check-out link names (?visit=), ticked, and a course (or membership month)
+    of its service chosen to draw it from."""
+    try:
+        wanted = int(request.GET.get("visit", ""))
+    except ValueError:
+        return {}
+    visit = next((v for v in visits if v.pk == wanted), None)
+    if visit is None:
+        return {}
+    course = next((c for c in active if c.service_id == visit.service_id), None)
+    return {"appointment_ids": [visit.pk], "course_id": course.pk if course else None}
 
 
 def _account_context(request: AuthedHttpRequest, client: Any, **forms: Any) -> dict[str, Any]:
@@ -85,60 +98,46 @@ def _account_context(request: AuthedHttpRequest, client: Any, **forms: Any) -> d
     visits = selectors.unbilled_visits(client)
     active = selectors.active_courses(client)
     services = Service.objects.filter(clinic_id=client.clinic_id, active=True)
+    plans = selectors.membership_plans_for_clinic(request.user).filter(active=True)
+    initial = _checkout_initial(request, visits, active)
     return {
         **account,
         "currency": client.clinic.currency,
-        "checkout_form": forms.get("checkout_form") or CheckoutForm(visits=visits, courses=active),
+        "checkout_form": forms.get("checkout_form")
+        or CheckoutForm(visits=visits, courses=active, initial=initial),
+        "preselected": bool(initial),
         "course_form": forms.get("course_form") or CourseForm(services=services),
+        "gift_card_form": forms.get("gift_card_form") or GiftCardForm(),
+        "membership_form": forms.get("membership_form") or MembershipForm(plans=plans),
+        "has_plans": plans.exists(),
         "visits": visits,
         "is_admin": request.user.role == request.user.Role.ADMIN,
     }
+
+
+def account_page(request: AuthedHttpRequest, client: Any, status: int = 422, **forms: Any) -> HttpResponse:
+    """The client's account page again, with the form that failed (its errors shown) — status 422."""
+    return render(request, "billing/client.html", _account_context(request, client, **forms), status=status)
+
+
+@login_required
+def checkout_visit(request: AuthedHttpRequest, appointment_id: int) -> HttpResponse:
+    """The day view's check-out link: the visit's client's check-out with the visit ticked, or its invoice
+    when it is on one already."""
+    visit = selectors.checkout_visit_get_for_user(request.user, appointment_id)
+    invoice = selectors.invoice_of_visit(visit)
+    if invoice is not None:
+        return redirect("billing:invoice", invoice_id=invoice.pk)
+    url = reverse("billing:client", kwargs={"client_id": visit.client_id})
+    return redirect(f"{url}?visit={visit.pk}#h-checkout")
 
 
 @login_required
 def client_account(request: AuthedHttpRequest, client_id: int) -> HttpResponse:
     client = selectors.billing_client_get_for_user(request.user, client_id)
     audit_view(request.user, client, summary="Money account viewed")
-    context = _account_context(request, client)
-    # From the day view's "Take payment" on a checked-out visit: that visit is chosen.
-    visit = request.GET.get("visit", "")
-    if visit.isdigit() and int(visit) in {v.id for v in context["visits"]}:
-        context["checkout_form"] = CheckoutForm(
-            initial={"appointment_ids": [int(visit)]},
-            visits=context["visits"],
-            courses=selectors.active_courses(client),
-        )
-    return render(request, "billing/client.html", context)
-
-
-def _payments_from(data: dict[str, Any]) -> list[dict[str, Any]]:
-    if not data.get("pay_method"):
-        return []
-    return [
-        {
-            "method": data["pay_method"],
-            "amount": data["pay_amount"],
-            "card_last4": data.get("card_last4") or "",
-            "reference": data.get("reference") or "",
-        }
-    ]
-
-
-def _form_errors(form: Any, errors: dict[str, str]) -> None:
-    """Service errors onto the form: `payments[0].amount` shows on `pay_amount`, a discount's on its field."""
-    mapped: dict[str, str] = {}
-    for key, message in errors.items():
-        field = key
-        if key.startswith("payments["):
-            field = {"amount": "pay_amount", "method": "pay_method"}.get(
-                key.split(".")[-1], key.split(".")[-1]
-            )
-        elif key.startswith("discounts["):
-            field = "discount_reason" if key.endswith("reason") else "discount_amount"
-        elif key.startswith("appointment_ids"):
-            field = "appointment_ids"
-        mapped[field] = (mapped[field] + " " if field in mapped else "") + message
-    errors_to_form(form, mapped)
+    # ?visit= (the day view's "Take payment" on a checked-out visit): that visit ticked (_checkout_initial)
+    return render(request, "billing/client.html", _account_context(request, client))
 
 
 @login_required
@@ -166,15 +165,13 @@ def checkout(request: AuthedHttpRequest, client_id: int) -> HttpResponse:
                 discounts=discounts,
                 course_id=data.get("course_id"),
                 tip=data.get("tip") or Decimal("0"),
-                payments=_payments_from(data),
+                payments=payments_from(data),
             )
         except FieldErrors as exc:
-            _form_errors(form, exc.errors)
+            form_errors(form, exc.errors)
         else:
             return redirect("billing:invoice", invoice_id=invoice.pk)
-    return render(
-        request, "billing/client.html", _account_context(request, client, checkout_form=form), status=422
-    )
+    return account_page(request, client, checkout_form=form)
 
 
 @login_required
@@ -192,15 +189,13 @@ def course_sell(request: AuthedHttpRequest, client_id: int) -> HttpResponse:
                 sessions=data["sessions"],
                 price=data["price"],
                 expires_on=data.get("expires_on"),
-                payments=_payments_from(data),
+                payments=payments_from(data),
             )
         except FieldErrors as exc:
-            _form_errors(form, exc.errors)
+            form_errors(form, exc.errors)
         else:
             return redirect("billing:invoice", invoice_id=invoice.pk)
-    return render(
-        request, "billing/client.html", _account_context(request, client, course_form=form), status=422
-    )
+    return account_page(request, client, course_form=form)
 
 
 def _invoice_context(request: AuthedHttpRequest, invoice: Any, **forms: Any) -> dict[str, Any]:
@@ -236,22 +231,38 @@ def invoice_receipt(request: AuthedHttpRequest, invoice_id: int) -> HttpResponse
     return invoice_pdf_response(invoice, "receipt")
 
 
+def _invoice_form(
+    request: AuthedHttpRequest,
+    invoice: Any,
+    form: Any,
+    name: str,
+    call: Callable[[dict[str, Any]], Any],
+    success: str = "",
+) -> HttpResponse:
+    """The invoice page's forms (payment, void, credit note): a valid form runs its service; on success to the
+    page the service answers with (the invoice, or the credit note made), else the page again with the form's
+    errors (422) and nothing written."""
+    if form.is_valid():
+        result = run_service(request, lambda: call(form.cleaned_data), form=form, success=success)
+        if result.ok:
+            target = result.value if isinstance(result.value, Invoice) else invoice
+            return redirect("billing:invoice", invoice_id=target.pk)
+    return render(
+        request, "billing/invoice.html", _invoice_context(request, invoice, **{name: form}), status=422
+    )
+
+
 @login_required
 @require_POST
 def invoice_pay(request: AuthedHttpRequest, invoice_id: int) -> HttpResponse:
     invoice = selectors.invoice_get_for_user(request.user, invoice_id)
-    form = PaymentForm(request.POST)
-    if form.is_valid():
-        result = run_service(
-            request,
-            lambda: payments.payment_record(actor=request.user, invoice=invoice, **form.cleaned_data),
-            form=form,
-            success="Payment recorded.",
-        )
-        if result.ok:
-            return redirect("billing:invoice", invoice_id=invoice.pk)
-    return render(
-        request, "billing/invoice.html", _invoice_context(request, invoice, payment_form=form), status=422
+    return _invoice_form(
+        request,
+        invoice,
+        PaymentForm(request.POST),
+        "payment_form",
+        lambda data: payments.payment_record(actor=request.user, invoice=invoice, **data),
+        success="Payment recorded.",
     )
 
 
@@ -260,20 +271,13 @@ def invoice_pay(request: AuthedHttpRequest, invoice_id: int) -> HttpResponse:
 def invoice_void(request: AuthedHttpRequest, invoice_id: int) -> HttpResponse:
     require_billing_admin(request.user)
     invoice = selectors.invoice_get_for_user(request.user, invoice_id)
-    form = ReasonForm(request.POST)
-    if form.is_valid():
-        result = run_service(
-            request,
-            lambda: invoices.invoice_void(
-                actor=request.user, invoice=invoice, reason=form.cleaned_data["reason"]
-            ),
-            form=form,
-            success="Invoice voided.",
-        )
-        if result.ok:
-            return redirect("billing:invoice", invoice_id=invoice.pk)
-    return render(
-        request, "billing/invoice.html", _invoice_context(request, invoice, void_form=form), status=422
+    return _invoice_form(
+        request,
+        invoice,
+        ReasonForm(request.POST),
+        "void_form",
+        lambda data: invoices.invoice_void(actor=request.user, invoice=invoice, reason=data["reason"]),
+        success="Invoice voided.",
     )
 
 
@@ -282,22 +286,14 @@ def invoice_void(request: AuthedHttpRequest, invoice_id: int) -> HttpResponse:
 def invoice_credit(request: AuthedHttpRequest, invoice_id: int) -> HttpResponse:
     require_billing_admin(request.user)
     invoice = selectors.invoice_get_for_user(request.user, invoice_id)
-    form = RefundForm(request.POST, prefix="credit")
-    if form.is_valid():
-        result = run_service(
-            request,
-            lambda: invoices.invoice_credit(
-                actor=request.user,
-                invoice=invoice,
-                amount=form.cleaned_data["amount"],
-                reason=form.cleaned_data["reason"],
-            ),
-            form=form,
-        )
-        if result.ok and result.value is not None:
-            return redirect("billing:invoice", invoice_id=result.value.pk)
-    return render(
-        request, "billing/invoice.html", _invoice_context(request, invoice, credit_form=form), status=422
+    return _invoice_form(
+        request,
+        invoice,
+        RefundForm(request.POST, prefix="credit"),
+        "credit_form",
+        lambda data: invoices.invoice_credit(
+            actor=request.user, invoice=invoice, amount=data["amount"], reason=data["reason"]
+        ),
     )
 
 
@@ -367,7 +363,7 @@ def _period(
     request: AuthedHttpRequest, default_days: int = 31
 ) -> tuple[datetime.date, datetime.date, PeriodForm]:
     form = PeriodForm(request.GET or None)
-    today = _today(request)
+    today = today_for(request)
     start, end = today - datetime.timedelta(days=default_days), today
     if form.is_valid():
         end = form.cleaned_data.get("end") or end
@@ -387,10 +383,10 @@ def books(request: AuthedHttpRequest) -> HttpResponse:
         day = (
             datetime.date.fromisoformat(request.GET.get("day", ""))
             if request.GET.get("day")
-            else _today(request)
+            else today_for(request)
         )
     except ValueError:
-        day = _today(request)
+        day = today_for(request)
     return render(
         request,
         "billing/books.html",
@@ -399,9 +395,10 @@ def books(request: AuthedHttpRequest) -> HttpResponse:
             "start": start,
             "end": end,
             "day": reports.day_takings(clinic, day),
-            "aging": reports.aging(clinic, _today(request)),
+            "aging": reports.aging(clinic, today_for(request)),
             "revenue": reports.revenue(clinic, start, end),
             "liabilities": reports.course_liabilities(clinic),
+            "gift_cards": reports.gift_card_liabilities(clinic),
         },
     )
 
@@ -468,6 +465,8 @@ def price_list(request: AuthedHttpRequest) -> HttpResponse:
 @login_required
 def superbill(request: AuthedHttpRequest, client_id: int) -> HttpResponse:
     """The superbill PDF for a client's visits in a period (clinical staff who see the client)."""
+    from nervecare.billing.pdf import superbill_pdf
+
     require_clinical(request.user)
     client = client_get_for_user(request.user, client_id)
     start, end, _form = _period(request, default_days=365)
