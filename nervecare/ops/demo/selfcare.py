@@ -1,7 +1,8 @@
 """Demo home self-care (issue 18): a home programme for a few demo clients — one of them with loss of
 protective sensation, so its heat items are refused — and three weeks of check-offs, through the same
 services the therapist and the client use (back-dated afterwards, as a programme cannot be assigned in the
-past). The first programme's client gets a portal sign-in ("homecare") to tick items off. Idempotent: a
+past). No portal sign-in is made here: tests
+walk the demo as a portal client by giving a client of their choice an account. Idempotent: a
 clinic that already has a programme is left as it is."""
 
 import datetime
@@ -13,7 +14,6 @@ from django.utils import timezone
 from nervecare.clients.models import Client
 from nervecare.core.errors import FieldErrors
 from nervecare.core.models import Clinic, User
-from nervecare.portal.models import ClientAccount
 from nervecare.screening.models import SafetyFlag
 from nervecare.selfcare import services
 from nervecare.selfcare.models import CheckOff, Programme, ProgrammeChange, ProgrammeItem
@@ -24,7 +24,6 @@ from nervecare.selfcare.services import ItemChoice
 FEET = ("foot_inspection", "wash_dry_feet", "emollient_feet", "shoe_check", "ankle_circles")
 HANDS = ("hand_self_massage", "finger_glides", "foot_inspection")
 WEEKS = 3
-PORTAL_USERNAME = "homecare"
 
 
 def _therapist_user(client: Client, fallback: User) -> User:
@@ -62,8 +61,6 @@ def seed_selfcare(clinic: Clinic, owner: User, rng: random.Random, password: str
             _backdate(programme, client, WEEKS)
             _check_offs(programme, client, rng, adherence=0.85 if made % 2 == 0 else 0.45)
             made += 1
-    if lops:
-        _portal_sign_in(lops[0], password)
     return made
 
 
@@ -94,22 +91,3 @@ def _check_offs(programme: Programme, client: Client, rng: random.Random, adhere
                 )
             day += datetime.timedelta(days=1)
     CheckOff.objects.bulk_create(rows)
-
-
-def _portal_sign_in(client: Client, password: str) -> None:
-    if ClientAccount.objects.filter(client=client).exists():
-        return
-    user, created = User.objects.get_or_create(
-        username=PORTAL_USERNAME,
-        defaults={
-            "first_name": client.first_name,
-            "last_name": client.last_name,
-            "clinic": client.clinic,
-            "role": User.Role.CLIENT,
-            "email": client.email or f"{PORTAL_USERNAME}@riverside.example",
-        },
-    )
-    if created:
-        user.set_password(password)
-        user.save()
-    ClientAccount.objects.get_or_create(client=client, defaults={"user": user})
