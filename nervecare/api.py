@@ -28,6 +28,7 @@ from nervecare.core.errors import FieldErrors
 from nervecare.core.models import User
 from nervecare.core.scopes import MissingScopeError
 from nervecare.core.throttling import API_THROTTLES, FailedAuthThrottle
+from nervecare.footcheck.api import router as footcheck_router
 from nervecare.interop.api import router as interop_router
 from nervecare.ops import privacy_api, switching_api
 from nervecare.outcomes.api import router as outcomes_router
@@ -44,6 +45,7 @@ from nervecare.selfcare.api import router as selfcare_router
 from nervecare.setup.api import router as setup_router
 from nervecare.trials.api import router as trials_router
 from nervecare.visits.api import router as visits_router
+from nervecare.web.between_api import router as between_router
 
 api = NinjaAPI(
     title="NerveCare API",
@@ -88,6 +90,8 @@ api.add_router("", visits_router)
 api.add_router("", outcomes_router)
 api.add_router("", claims_router)
 api.add_router("", billing_router)
+api.add_router("", footcheck_router)
+api.add_router("", between_router)
 api.add_router("", trials_router)
 api.add_router("", audit_router)
 api.add_router("", interop_router)

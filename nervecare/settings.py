@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "nervecare.visits",
     "nervecare.selfcare",
     "nervecare.outcomes",
+    "nervecare.footcheck",
     "nervecare.trials",
     "nervecare.billing",
     "nervecare.interop",
@@ -321,6 +322,10 @@ NERVECARE_ONLINE_CONFIRM_HOURS = env_int("NERVECARE_ONLINE_CONFIRM_HOURS", 24)
 NERVECARE_FHIR_MAX_BODY = env_int("NERVECARE_FHIR_MAX_BODY", 1_000_000)
 # Bytes of one document attached to a client (a letter, clearance or referral): ops/documents.py.
 NERVECARE_DOCUMENT_MAX_BYTES = env_int("NERVECARE_DOCUMENT_MAX_BYTES", 10 * 1024 * 1024)
+# The daily foot check (issue 18): a photo's size limit, and after how many days without a check a client is
+# listed for their therapist (0: the default of footcheck/data/foot_check_rules.yaml, 3 days).
+NERVECARE_FOOTCHECK_PHOTO_MAX_BYTES = env_int("NERVECARE_FOOTCHECK_PHOTO_MAX_BYTES", 5 * 1024 * 1024)
+NERVECARE_FOOTCHECK_MISSED_DAYS = env_int("NERVECARE_FOOTCHECK_MISSED_DAYS", 0)
 # Seconds an API token (with its user) stays in the cache between database lookups; 0 = look up every request.
 # On by default only with Redis: every app process shares it, so revoking a token or changing its user (which
 # drops the entry) takes effect at once everywhere. A cache local to each process could not promise that.

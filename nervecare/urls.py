@@ -17,6 +17,7 @@ urlpatterns = [
     # The public booking pages for new clients (no sign-in; only for clinics that turn it on).
     path("book/", include("nervecare.booking.urls")),
     path("", include("nervecare.billing.urls")),
+    path("", include("nervecare.footcheck.urls")),
     path("", include("nervecare.selfcare.urls")),
     path("", include("nervecare.outcomes.urls")),
     path("", include("nervecare.trials.urls")),

@@ -49,6 +49,10 @@ Object-level rules (which rows a user may see: in each app's selectors, built on
   `gift_cards_visible_to` / `gift_card_get_for_user` (the desk and admins, their clinic's cards only),
   `memberships_visible_to` / `membership_get_for_user` / `membership_plan_get_for_user` (the desk and admins,
   their clinic's), `checkout_visit_get_for_user` (a visit of the clinic to check out: the desk and admins).
+- footcheck/selectors.py: `foot_check_get_for_user`, `foot_check_photo_for_user` and `foot_checks_for_user`
+  (a daily foot-check report, its photo, a client's reports: of a client the user may see, via
+  `client_get_for_user`), `foot_checks_visible_to` (every report of the clients the user sees), and
+  `foot_check_watch` (the therapist's list: the clients of `clients_visible_to` only).
 - selfcare/selectors.py: `programme_get_for_user` (a home programme of a client the user may see, via
   `client_get_for_user`), `programme_get_for_client` (after the client was fetched through the rules above, or
   by portal.selectors for the signed-in client), `selfcare_client_get_for_user` (whose self-care a user may read

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from nervecare.portal import billing_views, selfcare_views, trial_views, views
+from nervecare.portal import billing_views, footcheck_views, selfcare_views, trial_views, views
 
 app_name = "portal"
 urlpatterns = [
@@ -19,6 +19,9 @@ urlpatterns = [
     path("invoices/<int:invoice_id>/pdf/", billing_views.invoice_download, name="invoice_pdf"),
     path("invoices/<int:invoice_id>/receipt/", billing_views.receipt_download, name="invoice_receipt"),
     path("superbill.pdf", billing_views.superbill_download, name="superbill"),
+    path("foot-check/", footcheck_views.foot_check, name="foot_check"),
+    path("foot-check/<int:check_id>/", footcheck_views.foot_check_result, name="foot_check_result"),
+    path("foot-check/<int:check_id>/photo/", footcheck_views.foot_check_photo, name="foot_check_photo"),
     path("trials/<int:trial_id>/", trial_views.trial, name="trial"),
     path("trials/<int:trial_id>/consent/", trial_views.trial_consent, name="trial_consent"),
     path("trials/<int:trial_id>/decline/", trial_views.trial_decline, name="trial_decline"),

@@ -24,6 +24,7 @@ from nervecare.core.models import Therapist, User
 from nervecare.core.pages import file_download, pdf_download
 from nervecare.core.request_types import AuthedHttpRequest
 from nervecare.core.services import audit_record
+from nervecare.footcheck.selectors import portal_foot_check
 from nervecare.portal import selectors, services
 from nervecare.portal.forms import RATING_CHOICES, ClientIntakeForm, DiaryForm
 from nervecare.portal.models import ClientIntake
@@ -89,6 +90,7 @@ def home(request: AuthedHttpRequest, client) -> HttpResponse:
             "upcoming": selectors.upcoming_appointments(client)[:3],
             "today_entry": selectors.diary_entries(client, since=selectors.client_today(client)).first(),
             "call_clinic": call_clinic_message(client) if selectors.must_call_clinic(client) else None,
+            "foot_check": portal_foot_check(client),
             "trials": client_trials(client)[:3],
         },
     )

@@ -9,6 +9,11 @@ Facts available to rule expressions (`when:`), all derived here and nowhere else
   dvt_months_ago                            whole months since dvt_date, or null
   answers["<instrument>.<item id>"]         latest answer to every item of every instrument, or null
   foot_ulcer_on_exam                        MNSI exam ulceration "present" on either foot (latest exam)
+  foot_check_wound, foot_check_wound_area,  reported between sessions (screening/hooks.py; the daily foot
+  foot_check_wound_because,                 check, nervecare.footcheck): an open report of a new cut, blister
+  foot_check_hot_swollen,                   or sore, or of a warm foot with swelling or redness, with the
+  foot_check_hot_swollen_side,              foot (left/right/both), the areas and the report's date in words;
+  foot_check_hot_swollen_because            absent (null) when no report is open
   settings.*                                the clinic's SafetyThresholds (platelets_min, neutrophils_min,
                                             fever_min, dvt_history_months, platelets_policy)
 """
@@ -216,6 +221,29 @@ def _lymph_facts(facts: dict[str, Any]) -> dict[str, Any]:
     return {"lymph_area": area or "at-risk limb", "lymph_note": " ".join(notes)}
 
 
+def _charcot_facts(facts: dict[str, Any]) -> dict[str, Any]:
+    """Which foot may be a Charcot foot: the intake's side (issue 19 point 6) and the side a daily foot check
+    reported warm and swollen or red (issue 18 point 4). The intake flagging it without a side: both feet."""
+    charcot_side = facts.get("foot_red_warm_swollen_side") or ""
+    reported_side = facts.get("foot_check_hot_swollen_side") or ""
+    because = ""
+    if facts.get("foot_check_hot_swollen") and reported_side in CHARCOT_AREAS:
+        because = f" {facts.get('foot_check_hot_swollen_because') or ''}".rstrip()
+        if not facts.get("foot_red_warm_swollen"):
+            charcot_side = reported_side
+        elif charcot_side in CHARCOT_AREAS and charcot_side != reported_side:
+            charcot_side = "both"
+    return {
+        "charcot_area": CHARCOT_AREAS.get(charcot_side, "both feet (which foot not recorded)"),
+        "charcot_record": (
+            ""
+            if charcot_side in CHARCOT_AREAS
+            else " Record which foot on the intake to narrow this to one foot."
+        ),
+        "charcot_because": because,
+    }
+
+
 def gather_facts(
     *,
     thresholds: SafetyThresholds,
@@ -223,9 +251,11 @@ def gather_facts(
     medical: Any | None,
     latest_answers: dict[str, dict[str, Any]],
     today: date,
+    reported: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Turn the record into the flat facts the rules read. `latest_answers` maps instrument code → answers."""
-    facts: dict[str, Any] = {}
+    """Turn the record into the flat facts the rules read. `latest_answers` maps instrument code → answers;
+    `reported`: facts reported between sessions (screening/hooks.py reported_facts)."""
+    facts: dict[str, Any] = dict(reported or {})
     causes = {c.cause for c in conditions}
     diagnoses = {(_diagnosis_of(c), c.phase) for c in conditions}
     # Diabetes matters for foot care and glucose whatever caused the neuropathy: from the cause, or from
@@ -288,6 +318,7 @@ def gather_facts(
     facts["foot_wound_area"] = _site(
         facts.get("foot_wound_site", "") if facts.get("foot_wound_or_ulcer") else "",
         _feet(ulcer_sides),
+        (facts.get("foot_check_wound_area") or "") if facts.get("foot_check_wound") else "",
         default="foot",
     )
     facts["foot_ulcer_because"] = "; ".join(
@@ -297,14 +328,9 @@ def gather_facts(
             else []
         )
         + [f"MNSI exam: ulceration present, {side} foot" for side in ulcer_sides]
+        + ([str(facts.get("foot_check_wound_because") or "")] if facts.get("foot_check_wound") else [])
     )
-    charcot_side = facts.get("foot_red_warm_swollen_side") or ""
-    facts["charcot_area"] = CHARCOT_AREAS.get(charcot_side, "both feet (which foot not recorded)")
-    facts["charcot_record"] = (
-        ""
-        if charcot_side in CHARCOT_AREAS
-        else " Record which foot on the intake to narrow this to one foot."
-    )
+    facts.update(_charcot_facts(facts))
     facts["dvt_area"] = _site(facts.get("dvt_site", ""), default="affected limb")
     facts["devices_area"] = _site(facts.get("devices_site", ""), default="site of the port or line")
     facts["fragile_area"] = _site(

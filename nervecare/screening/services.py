@@ -19,7 +19,7 @@ from nervecare.core.models import User
 from nervecare.core.permissions import require_clinical, require_clinical_or_own_record
 from nervecare.core.services import audit_record
 from nervecare.core.vocab import PACKAGE_DIR
-from nervecare.screening import instruments, safety
+from nervecare.screening import hooks, instruments, safety
 from nervecare.screening.models import InstrumentResponse, SafetyFlag
 from nervecare.screening.selectors import flag_as_dict, latest_answers, open_flags, thresholds_for
 
@@ -107,19 +107,23 @@ def safety_evaluate(
     """What the rules say now, without storing anything.
 
     `fresh`: a record created in this transaction (clients.hooks.FreshRecord): its conditions and medical
-    context are the ones in hand, and it has no screenings yet."""
+    context are the ones in hand, and it has no screenings (nor reports between sessions) yet."""
+    today = today or timezone.localdate()
     if fresh is not None:
-        medical, conditions, answers = fresh.medical, fresh.conditions, {}
+        medical, conditions, answers, reported = fresh.medical, fresh.conditions, {}, {}
     else:
         medical = MedicalContext.objects.filter(client=client).first()
         conditions, answers = list(client.conditions.all()), latest_answers(client)
+        # What the client reported between sessions (the daily foot check): screening/hooks.py.
+        reported = hooks.reported_facts(client, today)
     facts = safety.gather_facts(
         # The clinic read with the client (and its thresholds, when selected with it) saves the queries.
         thresholds=thresholds_for(client.clinic if Client.clinic.is_cached(client) else client.clinic_id),
         conditions=conditions,
         medical=medical,
         latest_answers=answers,
-        today=today or timezone.localdate(),
+        today=today,
+        reported=reported,
     )
     return safety.evaluate(facts)
 

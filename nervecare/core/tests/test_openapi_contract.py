@@ -11,7 +11,16 @@ from nervecare.clients.tests.factories import ClientFactory
 pytestmark = pytest.mark.django_db
 
 METHODS = {"get", "put", "post", "patch", "delete"}
-FILE_TYPES = {"text/csv", "text/calendar", "application/pdf", "application/zip"}
+# Files a route may answer as their media type (images: a daily foot-check photo, issue 18).
+FILE_TYPES = {
+    "text/csv",
+    "text/calendar",
+    "application/pdf",
+    "application/zip",
+    "image/png",
+    "image/jpeg",
+    "image/webp",
+}
 PUBLIC = {
     ("get", "/api/v1/calendars/therapists/{token}.ics"),  # the token in the URL is the credential
     # the public booking API for new clients (issue 16): no credentials, rate limited per address

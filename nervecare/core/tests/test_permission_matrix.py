@@ -188,6 +188,7 @@ def _waitlist(s: Any) -> dict[str, Any]:
 
 
 FHIR_SEARCH = {"resource_type": lambda s: "Condition"}
+FOOT_CHECK = {"check_id": lambda s: _foot_check(s).id}
 ONLINE = {"slug": lambda s: _online(s).slug, "service_id": lambda s: _online(s).service_id}
 
 
@@ -584,6 +585,16 @@ ROUTES: dict[str, Route] = {
     "imports:export": R("clinic_admin"),
     "documents:list": R("clinical"),
     "documents:download": R("clinical"),
+    # the daily foot check (issue 18): a report and its photo, for whoever sees the record
+    "web:between": R("clinic_clinical"),
+    "api:between_sessions": R("clinic_clinical"),
+    "footcheck:check": R("clinical", args=FOOT_CHECK),
+    "footcheck:photo": R("clinical", args=FOOT_CHECK),
+    "api:list_foot_checks": R("clinical"),
+    "api:submit_foot_check": R("clinical", body={"findings": {}}, ok=(201,)),
+    "api:get_foot_check": R("clinical", args=FOOT_CHECK),
+    "api:review_foot_check": R("clinical", args=FOOT_CHECK, body={"review_note": "Seen by the foot team"}),
+    "api:foot_check_photo": R("clinical", args=FOOT_CHECK),
     # sharing (clients app pages)
     "clients:share_add": R("clinical", method="POST", body={}),
     "clients:share_remove": R("clinical", method="POST", body={}),
@@ -747,6 +758,10 @@ ROUTES: dict[str, Route] = {
     "portal:invoice_pdf": R("portal", args={"invoice_id": lambda s: _invoice(s).id}),
     "portal:invoice_receipt": R("portal", args={"invoice_id": lambda s: _invoice(s).id}),
     "portal:superbill": R("portal"),
+    # the daily foot check in the portal (issue 18): the client's own reports only
+    "portal:foot_check": R("portal"),
+    "portal:foot_check_result": R("portal", args=FOOT_CHECK),
+    "portal:foot_check_photo": R("portal", args=FOOT_CHECK),
 }
 
 # Prefixes left out of the matrix on purpose: Django's admin site (the installation operator only, no clinic:
@@ -923,6 +938,33 @@ def world(clinic, other_clinic, therapist_user, junior_therapist_user, front_des
         "other_admin": UserFactory(username="oscar", clinic=other_clinic, role="admin"),
     }
     return SimpleNamespace(sides=sides, users=users)
+
+
+def _foot_check(s: SimpleNamespace) -> Any:
+    """A daily foot-check report of the side's client, with a photo (made on first use)."""
+    from nervecare.footcheck.models import FootCheck, FootCheckPhoto
+
+    check = FootCheck.objects.filter(client=s.client).first()
+    if check is None:
+        check = FootCheck.objects.create(
+            client=s.client,
+            checked_on=datetime.date(2030, 1, 2),
+            reported_at=timezone.now(),
+            redness=True,
+            foot="left",
+            regions=["toes"],
+            needs_attention=True,
+            rules_version="test",
+        )
+        FootCheckPhoto.objects.create(
+            foot_check=check,
+            client=s.client,
+            content_type="image/png",
+            size=4,
+            sha256="0" * 64,
+            data=b"\x89PNG",
+        )
+    return check
 
 
 def _intake(s: SimpleNamespace) -> ClientIntake:

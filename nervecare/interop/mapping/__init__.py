@@ -26,6 +26,7 @@ from nervecare.interop.mapping.common import (
 from nervecare.interop.mapping.condition import condition, condition_codings
 from nervecare.interop.mapping.document_reference import document_reference
 from nervecare.interop.mapping.flag import flag
+from nervecare.interop.mapping.foot_check import foot_check_questionnaire, foot_check_response
 from nervecare.interop.mapping.observation import (
     observation_for_response,
     observations_for_condition,
@@ -50,6 +51,8 @@ __all__ = [
     "document_reference",
     "encounter",
     "flag",
+    "foot_check_questionnaire",
+    "foot_check_response",
     "iso",
     "observation_for_response",
     "observations_for_condition",

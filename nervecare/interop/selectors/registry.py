@@ -22,7 +22,12 @@ from nervecare.interop.selectors.observation import (
 )
 from nervecare.interop.selectors.patient import DocumentReferenceSource, PatientSource
 from nervecare.interop.selectors.procedure import ProcedureSource
-from nervecare.interop.selectors.questionnaire import QuestionnaireResponseSource, QuestionnaireSource
+from nervecare.interop.selectors.questionnaire import (
+    FootCheckQuestionnaireSource,
+    FootCheckResponseSource,
+    QuestionnaireResponseSource,
+    QuestionnaireSource,
+)
 from nervecare.interop.selectors.selfcare import SelfcareProgrammeSource
 
 # --- resource types ----------------------------------------------------------------------------------------
@@ -47,7 +52,12 @@ RESOURCE_TYPES: dict[str, ResourceType] = {
     for t in (
         ResourceType("Organization", (OrganizationSource(),), (_ID,), in_patient_compartment=False),
         ResourceType("Practitioner", (PractitionerSource(),), (_ID,), in_patient_compartment=False),
-        ResourceType("Questionnaire", (QuestionnaireSource(),), (_ID,), in_patient_compartment=False),
+        ResourceType(
+            "Questionnaire",
+            (QuestionnaireSource(), FootCheckQuestionnaireSource()),
+            (_ID,),
+            in_patient_compartment=False,
+        ),
         ResourceType(
             "Patient",
             (PatientSource(),),
@@ -63,7 +73,7 @@ RESOURCE_TYPES: dict[str, ResourceType] = {
             ),
         ),
         ResourceType("Condition", (ConditionSource(),)),
-        ResourceType("QuestionnaireResponse", (QuestionnaireResponseSource(),)),
+        ResourceType("QuestionnaireResponse", (QuestionnaireResponseSource(), FootCheckResponseSource())),
         ResourceType(
             "Observation",
             (ResponseObservationSource(), NoteObservationSource(), ConditionObservationSource()),

@@ -16,9 +16,10 @@ from nervecare.screening.services import definition_sha
 
 # Session, user, two-step device; client; BEGIN; INSERT response; outcome summary marked stale; the
 # response's clinic (audit); audit (lock, head, INSERT); the client's lock; medical context; conditions;
-# latest answers; open flags; audit (lock, head, INSERT); COMMIT. SQLite: no advisory locks.
+# latest answers; open daily foot-check reports (screening/hooks.py, issue 18); open flags; audit (lock, head,
+# INSERT); COMMIT. SQLite: no advisory locks.
 # PostgreSQL: + SET CONSTRAINTS ALL IMMEDIATE before the audit append (core/audit/chain.py).
-NO_FLAG_QUERIES = {"postgresql": 21, "sqlite": 18}
+NO_FLAG_QUERIES = {"postgresql": 22, "sqlite": 19}
 
 
 def _post(http, client, instrument, answers):

@@ -10,12 +10,13 @@ from nervecare.visits.models import SessionNote
 from nervecare.visits.tests.conftest import GOOD_NOTE
 
 # Session, user, two-step device; appointment (with client, therapist, service, clinic). The safety check:
-# BEGIN, client lock, medical context, conditions, latest answers, open flags, audit (lock, head, INSERT),
+# BEGIN, client lock, medical context, conditions, latest answers, open daily foot-check reports (issue 18),
+# open flags, audit (lock, head, INSERT),
 # COMMIT. The note: BEGIN, appointment lock, note, open flags, cleared flags, INSERT/UPDATE note, outcome
 # summary marked stale, the note's clinic (audit), audit (lock, head, INSERT), COMMIT. The answer: the note
 # with its amendments and adverse events. SQLite: no advisory locks.
 # PostgreSQL: + SET CONSTRAINTS ALL IMMEDIATE before each of its two audit appends (core/audit/chain.py).
-NOTE_QUERIES = {"postgresql": 31, "sqlite": 27}
+NOTE_QUERIES = {"postgresql": 32, "sqlite": 28}
 
 
 def _put(http, appointment, **changes):

@@ -16,6 +16,7 @@ from nervecare.clients.models import Client, ClientShare, ConsentText
 from nervecare.clients.services import client_share, intake_create
 from nervecare.core.auth.mfa import demo_device_ensure, demo_secret_base32
 from nervecare.core.models import Clinic, Therapist, User
+from nervecare.ops.demo.footcheck import seed_foot_checks
 from nervecare.ops.demo.money import seed_money
 from nervecare.ops.demo.notes import seed_notes
 from nervecare.ops.demo.schedule import seed_schedule
@@ -431,6 +432,7 @@ class Command(BaseCommand):
         notes = seed_notes(clinic, owner, rng)
         seed_money(clinic, people["desk"])
         seed_claims(clinic, owner, rng)
+        seed_foot_checks(clinic)  # two weeks of daily foot checks, one client with a missed streak
         seed_selfcare(clinic, owner, rng, DEMO_PASSWORD)
         seed_trials(clinic, people["maria"])  # issue 21: a completed A-B-A-B trial (ops/demo_trials.py)
         self._shares(clinic, owner, people["maria"], people["tom"])
