@@ -234,3 +234,21 @@ def test_the_audit_trail_keeps_no_contact_details_of_a_portal_client(clinic):
     assert events.exists()
     assert not events.filter(actor_username__icontains="erin").exists()
     assert not AuditEvent.objects.filter(summary__icontains="example.org").exists()
+
+
+def test_a_double_submitted_questionnaire_is_stored_once(carla):
+    """The portal's forms carry the one-time key (issue 22): a double tap on "Send" stores one response and
+    the second tap gets the first answer; the same form sent again with other answers is a new response."""
+    from nervecare.core.idempotency import FORM_FIELD, REPLAYED_HEADER
+
+    user, client = carla
+    http = login(user)
+    page = http.get("/portal/questionnaires/nrs_pain/").content.decode()
+    key = re.search(rf'name="{FORM_FIELD}" value="([0-9a-f]{{32}})"', page).group(1)
+    first = http.post("/portal/questionnaires/nrs_pain/", {"item_pain": "6", FORM_FIELD: key})
+    again = http.post("/portal/questionnaires/nrs_pain/", {"item_pain": "6", FORM_FIELD: key})
+    assert first.status_code == again.status_code == 302
+    assert again["Location"] == first["Location"] and again[REPLAYED_HEADER] == "true"
+    assert InstrumentResponse.objects.filter(client=client).count() == 1
+    changed = http.post("/portal/questionnaires/nrs_pain/", {"item_pain": "4", FORM_FIELD: key})
+    assert changed.status_code == 302 and InstrumentResponse.objects.filter(client=client).count() == 2
