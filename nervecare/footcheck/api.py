@@ -15,6 +15,7 @@ from ninja import Field, Router, Schema, Status
 
 from nervecare.clients.selectors import client_get_for_user
 from nervecare.core.api_support import BODY, download, error_responses
+from nervecare.core.audit import audit_view
 from nervecare.core.errors import FieldErrors
 from nervecare.core.request_types import AuthedHttpRequest
 from nervecare.footcheck import selectors, services
@@ -137,7 +138,9 @@ def _has_photo(check: FootCheck) -> bool:
     summary="A client's daily foot checks, newest first (audited)",
 )
 def list_foot_checks(request: AuthedHttpRequest, client_id: int) -> list[dict[str, Any]]:
-    _client, checks = selectors.foot_checks_for_user(request.user, client_id)
+    client, checks = selectors.foot_checks_for_user(request.user, client_id)
+    # The list (even an empty one: "no checks") tells about the client's feet: a read of their record.
+    audit_view(request.user, client, "Foot checks viewed (API)")
     return [check_row(c) for c in checks]
 
 

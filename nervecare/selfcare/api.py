@@ -217,6 +217,8 @@ def list_items(request: AuthedHttpRequest) -> list:
 )
 def item_options(request: AuthedHttpRequest, client_id: int) -> list:
     client = client_get_for_user(request.user, client_id)
+    # What is refused, and why, tells the client's open safety flags: a read of their record.
+    audit_view(request.user, client, "Self-care options viewed (API)")
     return [
         {
             "code": o.item.code,
@@ -238,7 +240,10 @@ def item_options(request: AuthedHttpRequest, client_id: int) -> list:
 def list_programmes(request: AuthedHttpRequest, client_id: int) -> list:
     client = client_get_for_user(request.user, client_id)
     found = list(selectors.programmes_for_client(client))
-    audit_list(request.user, Programme, [p.pk for p in found], "Home programmes viewed (API)")
+    if found:
+        audit_list(request.user, Programme, [p.pk for p in found], "Home programmes viewed (API)")
+    else:  # "no programme" is about the client too
+        audit_view(request.user, client, "Home programmes viewed (API): none")
     return [programme_as_dict(p) for p in found]
 
 

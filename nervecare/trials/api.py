@@ -11,6 +11,7 @@ from typing import Any, Literal
 from ninja import Field, Router, Schema, Status
 
 from nervecare.core.api_support import BODY, error_responses
+from nervecare.core.audit import audit_view
 from nervecare.core.request_types import AuthedHttpRequest
 from nervecare.core.services import audit_record
 from nervecare.trials import selectors, services
@@ -184,7 +185,9 @@ def trial_get(request: AuthedHttpRequest, client_id: int, trial_id: int) -> Any:
     summary="The words the client agrees to, with their version",
 )
 def trial_consent_text(request: AuthedHttpRequest, client_id: int, trial_id: int) -> Any:
-    return consent_text(selectors.trial_get_for_user(request.user, client_id, trial_id))
+    trial = selectors.trial_get_for_user(request.user, client_id, trial_id)
+    audit_view(request.user, trial, "Trial consent text viewed (API)")
+    return consent_text(trial)
 
 
 @router.post(

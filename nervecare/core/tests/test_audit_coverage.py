@@ -14,6 +14,8 @@ from nervecare.conftest import login
 from nervecare.core import audit, request_context
 from nervecare.core.models import AuditEvent
 from nervecare.core.tests import test_permission_matrix as matrix
+from nervecare.footcheck.services import foot_check_submit
+from nervecare.footcheck.tests.factories import lops_client
 from nervecare.scheduling.models import Reminder
 from nervecare.scheduling.reminders import on_booked
 from nervecare.scheduling.services import appointment_cancel
@@ -200,6 +202,7 @@ NO_CLINICAL_DATA = {
     "imports:index": "the clinic's imports: file names, row counts and states (opening one is audited)",
     "imports:template": "an empty CSV template: no client",
     "imports:export": "the page explaining the clinic export (the download itself is audited)",
+    "api:list_items": "the self-care library (data shipped with NerveCare): no client",
 }
 # Allowed answers that show no data (a download not ready yet, a redirect): no read, no event.
 NO_DATA_STATUSES = {302, 404, 409}
@@ -217,6 +220,10 @@ def test_every_clinical_read_route_writes_a_read_event(world, settings):
     # An empty list shows no one and records nothing: the deleted-clients page needs a deleted client.
     ClientFactory(clinic=world.users["admin"].clinic, deleted_at=timezone.now())
     matrix._proposal(world.sides["own"])  # and the contact proposals list a pending proposal
+    # The therapist's list between sessions shows only who needs a look: a client with a red-flag foot check.
+    admin = world.users["admin"]
+    feet = lops_client(clinic=admin.clinic, actor=admin)
+    foot_check_submit(actor=admin, client=feet, findings={"blister": True}, foot="left", regions=["sole"])
     missing, checked = [], 0
     for found, route in _clinical_reads():
         if found.key in NO_CLINICAL_DATA:
