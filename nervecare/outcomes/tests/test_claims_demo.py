@@ -23,8 +23,12 @@ pytestmark = pytest.mark.django_db
 
 
 def _when(value):
-    if isinstance(value, str):
-        return parse_datetime(value) or dt.datetime.combine(parse_date(value), dt.time(12), tzinfo=dt.UTC)
+    if isinstance(
+        value, str
+    ):  # SQLite hands back text: a diary day ("2026-10-24") counts at noon, as a date does
+        if len(value) == 10:
+            return dt.datetime.combine(parse_date(value), dt.time(12), tzinfo=dt.UTC)
+        return _when(parse_datetime(value))
     if isinstance(value, dt.datetime):
         return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
     return dt.datetime.combine(value, dt.time(12), tzinfo=dt.UTC)
@@ -120,7 +124,10 @@ def test_the_demo_ledger_is_reproduced_from_the_raw_rows():
         f"WHERE d.client_id IN ({clients})",
         [clinic.id, clinic.id, clinic.id],
     ):
-        pain[cid].append((_when(at), float(value), source))
+        when = _when(at)
+        if source == "diary":  # the UNION hands the diary's day back as midnight; a diary day counts at noon
+            when = dt.datetime.combine(when.date(), dt.time(12), tzinfo=dt.UTC)
+        pain[cid].append((when, float(value), source))
     cleaned = {}
     for cid, rows in pain.items():
         rows.sort(key=lambda r: r[0])
