@@ -33,6 +33,9 @@ def test_drag_to_reschedule(page, clinic_setup):
         client=clinic_setup["client"], therapist=clinic_setup["therapist"], starts_at=start
     )
 
+    # Tall enough that 10:00 and 14:00 are on screen together: a mouse drag happens in the viewport, and the
+    # staff menu may wrap onto a second line as it grows.
+    page.set_viewport_size({"width": 1280, "height": 1100})
     log_in(page, "alice")
     page.goto(f"/calendar/?week={target_week.isoformat()}&therapist={clinic_setup['therapist'].id}")
     block = page.locator(f"[data-appointment='{appt.id}']")
