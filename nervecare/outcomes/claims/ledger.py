@@ -12,9 +12,9 @@ motion: the change per joint movement and side, and per client their mean.
 from __future__ import annotations
 
 import datetime as dt
+from statistics import fmean
 from typing import Any
 
-import numpy as np
 from django.utils import timezone
 
 from nervecare.outcomes import stats
@@ -150,9 +150,7 @@ def client_measure(m: LedgerMeasure, readings: list[Reading], *, asked: bool) ->
     if m.kind == "paired":
         before, after = stress_pairs(readings)
         est = stats.paired_change(before, after)
-        out.update(
-            n_clients=1, change=_est(est), baseline=float(np.mean(before)), current=float(np.mean(after))
-        )
+        out.update(n_clients=1, change=_est(est), baseline=float(fmean(before)), current=float(fmean(after)))
         out["status"] = "ok" if est.value is not None else "no_data"
         out["text"] = f"Within a session: {_fmt(est.value)} points on average over {est.n} sessions" + (
             f" (95% CI {_fmt(est.low)} to {_fmt(est.high)})." if est.has_ci else f". {est.note}"
@@ -201,7 +199,7 @@ def client_measure(m: LedgerMeasure, readings: list[Reading], *, asked: bool) ->
         return out
     baseline, window = points
     est = stats.change_from_baseline(baseline.value, window)
-    current = float(np.mean(window))
+    current = float(fmean(window))
     important = is_important(m, baseline.value, current)
     out.update(
         n_clients=1,
@@ -245,17 +243,17 @@ def clinic_measure(m: LedgerMeasure, per_client: dict[int, list[Reading]]) -> di
         if m.kind == "paired":
             before, after = stress_pairs(rs)
             if before:
-                changes.append(float(np.mean(np.asarray(after) - np.asarray(before))))
+                changes.append(fmean([a - b for a, b in zip(after, before, strict=True)]))
         elif m.kind == "rom":
             pairs = rom_changes(rs)
             if pairs:
-                changes.append(float(np.mean([last - first for first, last in pairs.values()])))
+                changes.append(float(fmean([last - first for first, last in pairs.values()])))
         else:
             points = level_points(m, rs)
             if points is None:
                 continue
             baseline, window = points
-            current = float(np.mean(window))
+            current = float(fmean(window))
             changes.append(current - baseline.value)
             flag = is_important(m, baseline.value, current)
             if flag is not None:
