@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from simple_history.manager import HistoryManager
 from simple_history.models import HistoricalRecords
 
 from nervecare.core.models import Clinic, Therapist, TimeStampedModel
@@ -23,6 +24,30 @@ CLIENT_FIELDS = (
     "referring_clinician_contact",
     "goals",
 )
+
+
+_HISTORY_MANAGER_CLASSES: dict[tuple[type, type, str | None], type] = {}
+
+
+class RecordHistoryManager(HistoryManager):
+    """simple_history's manager, whose class is built once per history model (issue 20).
+
+    `instance.history` (read for every row saved, to write its history row) builds the manager class again
+    from the queryset class on each access (BaseManager.from_queryset: an inspect.getmembers of the queryset
+    class), about a millisecond per intake; the class built is the same every time, so it is kept."""
+
+    @classmethod
+    def from_queryset(cls, queryset_class: type, class_name: str | None = None) -> type:  # type: ignore[override]
+        key = (cls, queryset_class, class_name)
+        made = _HISTORY_MANAGER_CLASSES.get(key)
+        if made is None:
+            made = _HISTORY_MANAGER_CLASSES[key] = super().from_queryset(queryset_class, class_name)
+        return made
+
+
+def record_history() -> HistoricalRecords:
+    """The history of a part of the clinical record: who changed what and when (django-simple-history)."""
+    return HistoricalRecords(history_manager=RecordHistoryManager)
 
 
 class ActiveClientManager(models.Manager["Client"]):
@@ -61,7 +86,7 @@ class Client(TimeStampedModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     deletion_reason = models.CharField(max_length=300, blank=True)
-    history = HistoricalRecords()
+    history = record_history()
 
     objects = ActiveClientManager()
     # Deleted clients too: for admins' restore, retention, erasure and backups only.
@@ -172,7 +197,7 @@ class Condition(TimeStampedModel):
     weakness = models.PositiveSmallIntegerField(null=True, blank=True, validators=RATING)
     balance = models.PositiveSmallIntegerField(null=True, blank=True, validators=RATING)
     notes = models.TextField(blank=True)
-    history = HistoricalRecords()
+    history = record_history()
 
     SYMPTOMS = ("numbness", "pain", "tingling", "burning", "cramps", "weakness", "balance")
 
@@ -300,7 +325,7 @@ class MedicalContext(TimeStampedModel):
     new_bladder_bowel_problems = models.BooleanField(default=False)
     sudden_facial_droop = models.BooleanField(default=False)
     notes = models.TextField(blank=True)
-    history = HistoricalRecords()
+    history = record_history()
 
 
 class BodyMap(models.Model):

@@ -223,6 +223,9 @@ def intake_create(
     new_client.save()
     for condition in new_conditions:
         condition.client = new_client
+        # The client is new: no outcome summary row can exist to mark stale (outcomes/summary.py), so the
+        # UPDATE that would find none is spared; the refresh is still queued.
+        condition._outcome_summary_state = None  # type: ignore[attr-defined]
         condition.save()
     new_medical.client = new_client
     new_medical.save()

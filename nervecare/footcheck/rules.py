@@ -13,6 +13,7 @@ from django.conf import settings
 from pydantic import BaseModel
 
 from nervecare.clients import bodymap
+from nervecare.core.rule_context import rule_context
 from nervecare.core.vocab import PACKAGE_DIR, load_yaml
 
 RULES_FILE = "footcheck/data/foot_check_rules.yaml"
@@ -72,7 +73,7 @@ class Loaded:
 def _loaded() -> Loaded:
     data = FootCheckRules.model_validate(load_yaml(RULES_FILE))
     codes = {f.code for f in data.findings}
-    context = rule_engine.Context(default_value=None)
+    context = rule_context()
     compiled = {}
     for rule in data.rules:
         compiled[rule.id] = rule_engine.Rule(rule.when, context=context)

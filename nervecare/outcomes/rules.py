@@ -12,6 +12,7 @@ from typing import Any, Literal
 import rule_engine
 from pydantic import BaseModel, Field
 
+from nervecare.core.rule_context import rule_context
 from nervecare.core.vocab import PACKAGE_DIR, load_yaml
 
 RULES_FILE = "outcomes/data/outcome_rules.yaml"
@@ -103,7 +104,7 @@ def rulebook() -> RuleBook:
     ids = [r.id for r in rules.suggestions.rules]
     if len(ids) != len(set(ids)):
         raise ValueError("outcome_rules.yaml: duplicate suggestion rule ids")
-    context = rule_engine.Context(default_value=None)
+    context = rule_context()
     compiled = {r.id: rule_engine.Rule(r.when, context=context) for r in rules.suggestions.rules}
     sha = hashlib.sha256((PACKAGE_DIR / RULES_FILE).read_bytes()).hexdigest()
     return RuleBook(rules=rules, sha256=sha, compiled=compiled)

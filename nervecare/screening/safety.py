@@ -34,6 +34,7 @@ from pydantic import BaseModel, Field
 
 from nervecare.clients import lymph, medicines
 from nervecare.clients.models import MedicalContext
+from nervecare.core.rule_context import rule_context
 from nervecare.core.vocab import PACKAGE_DIR, load_yaml
 from nervecare.screening.instruments import all_definitions
 from nervecare.screening.models import SafetyThresholds
@@ -94,7 +95,7 @@ def ruleset() -> RuleSet:
     ids = [r.id for r in rules]
     if len(ids) != len(set(ids)):
         raise ValueError("safety_rules.yaml: duplicate rule ids")
-    context = rule_engine.Context(default_value=None)
+    context = rule_context()
     compiled = {r.id: rule_engine.Rule(r.when, context=context) for r in rules}
     sha = hashlib.sha256((PACKAGE_DIR / RULES_FILE).read_bytes()).hexdigest()
     return RuleSet(
