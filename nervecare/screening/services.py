@@ -14,6 +14,7 @@ from django.utils import timezone
 from nervecare.clients.hooks import FreshRecord
 from nervecare.clients.models import Client, MedicalContext
 from nervecare.clients.selectors import portal_user_id_of
+from nervecare.core import audit
 from nervecare.core.errors import FieldErrors
 from nervecare.core.models import User
 from nervecare.core.permissions import require_clinical, require_clinical_or_own_record
@@ -21,7 +22,7 @@ from nervecare.core.services import audit_record
 from nervecare.core.vocab import PACKAGE_DIR
 from nervecare.screening import hooks, instruments, safety
 from nervecare.screening.models import InstrumentResponse, SafetyFlag
-from nervecare.screening.selectors import flag_as_dict, latest_answers, open_flags, thresholds_for
+from nervecare.screening.selectors import flag_as_dict, latest_answers, thresholds_for
 
 CONTEXTS = {"intake", "visit", "reevaluation"}
 
@@ -78,15 +79,17 @@ def response_create(
         context=context,
         recorded_by=actor,
     )
-    audit_record(
-        actor=actor,
-        action="create",
-        obj=response,
-        summary=f"{definition.short_title}: {result['total']} — {result['interpretation']['summary']}",
-    )
-    # Already inside this service's transaction: the check runs in it directly (no savepoint of its own; an
-    # error leaves the whole service, as before).
-    _safety_check(actor=actor, client=client)
+    # The response's event and the safety check's go in together: one INSERT (issue 20).
+    with audit.held_together():
+        audit_record(
+            actor=actor,
+            action="create",
+            obj=response,
+            summary=f"{definition.short_title}: {result['total']} — {result['interpretation']['summary']}",
+        )
+        # Already inside this service's transaction: the check runs in it directly (no savepoint of its own;
+        # an error leaves the whole service, as before).
+        _safety_check(actor=actor, client=client)
     return response
 
 
@@ -191,7 +194,8 @@ def _safety_check(*, actor: User | None, client: Client, fresh: FreshRecord | No
             flag.resolution = SafetyFlag.Resolution.NO_LONGER_APPLIES
             flag.resolved_at = now
             flag.resolved_by = actor
-            flag.save()
+            flag.save(update_fields=["status", "resolution", "resolved_at", "resolved_by"])
+    still: list[SafetyFlag] = []  # open flags whose rule fires as it did: only their check time changes
     for rule_id, hit in fired.items():
         values = {
             "rules_version": rs.version,
@@ -204,12 +208,17 @@ def _safety_check(*, actor: User | None, client: Client, fresh: FreshRecord | No
             "effects": hit.rule.effects,
             "source": hit.rule.source,
             "basis": hit.basis,
-            "last_checked_at": now,
         }
         if rule_id in current:
-            for key, value in values.items():
-                setattr(current[rule_id], key, value)
-            current[rule_id].save()
+            flag = current[rule_id]
+            flag.last_checked_at = now
+            changed = [key for key, value in values.items() if getattr(flag, key) != value]
+            if changed:
+                for key in changed:
+                    setattr(flag, key, values[key])
+                flag.save(update_fields=[*changed, "last_checked_at"])
+            else:
+                still.append(flag)
             continue
         if hit.level == "clearance":
             if cleared is None:
@@ -221,14 +230,21 @@ def _safety_check(*, actor: User | None, client: Client, fresh: FreshRecord | No
                 }
             if (rule_id, _basis_key(hit.basis)) in cleared:
                 continue
-        raised.append(SafetyFlag.objects.create(client=client, rule_id=rule_id, raised_at=now, **values))
-    if fresh is not None:
-        # A new record's open flags are the ones just raised, ordered as open_flags orders them.
-        flags = sorted(raised, key=lambda f: (SafetyFlag.LEVEL_ORDER[f.level], f.rule_id))
-    else:
-        # No rule fired: every open flag was just resolved and none was opened, so none is open (in this
-        # transaction, which holds the client's lock).
-        flags = open_flags(client) if fired else []
+        raised.append(
+            SafetyFlag.objects.create(
+                client=client, rule_id=rule_id, raised_at=now, last_checked_at=now, **values
+            )
+        )
+    if still:
+        # One UPDATE for them all rather than one per flag (issue 20: most checks change nothing).
+        SafetyFlag.objects.filter(pk__in=[f.pk for f in still]).update(last_checked_at=now)
+    # The open flags now: those whose rule still fires, and those just raised, ordered as open_flags orders
+    # them. Read from here, not again: this transaction holds the client's lock, so no other check has
+    # opened or closed one of them meanwhile (a new record has none but those just raised).
+    flags = sorted(
+        [f for rule_id, f in current.items() if rule_id in fired] + raised,
+        key=lambda f: (SafetyFlag.LEVEL_ORDER[f.level], f.rule_id),
+    )
     audit_record(
         actor=actor,
         action="update",

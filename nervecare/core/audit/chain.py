@@ -195,6 +195,32 @@ def _insert(events: list[AuditEvent]) -> None:
         event._state.db = connection.alias
 
 
+# The events of a block held to be inserted together when it ends (held_together), or None: insert each now.
+_held: contextvars.ContextVar[list[AuditEvent] | None] = contextvars.ContextVar("audit_held", default=None)
+
+
+@contextlib.contextmanager
+def held_together() -> Iterator[None]:
+    """The events appended inside the block are inserted together, in one statement, as it ends (issue 20:
+    an intake's own event and its safety check's, one INSERT instead of two).
+
+    For a block inside the caller's transaction whose events nobody reads before it ends: the events are
+    appended as before, in the same transaction and the same order, only later; they have no id until then.
+    If the block raises, its events are dropped with it (the transaction that would have stored them rolls
+    back: the exception leaves the service). Nested blocks join the outermost one."""
+    if _held.get() is not None:
+        yield
+        return
+    held: list[AuditEvent] = []
+    token = _held.set(held)
+    try:
+        yield
+    finally:
+        _held.reset(token)
+    if held:
+        append_events(held)
+
+
 def append_events(events: list[AuditEvent]) -> list[AuditEvent]:
     """Insert events. Deferred sealing: insert them pending (see the module's docstring). Inline sealing on
     SQLite: per chain, take the lock, read the head once, insert them all sealed. Inline on PostgreSQL:
@@ -204,6 +230,10 @@ def append_events(events: list[AuditEvent]) -> list[AuditEvent]:
 
     No savepoint: inside a service's transaction a failure here fails the whole service (no change without
     its event); on its own it is a transaction of its own."""
+    held = _held.get()
+    if held is not None:
+        held.extend(events)
+        return events
     if seal_mode() == "deferred":
         return _append_pending(events)
     if connection.vendor == "postgresql":

@@ -25,7 +25,7 @@ from nervecare.screening.models import SafetyFlag
 JSON = "application/json"
 
 # (PostgreSQL, SQLite) upper bounds.
-LIMITS = {"create": (12, 14), "book": (6, 7), "read": (4, 5)}
+LIMITS = {"create": (11, 12), "book": (6, 7), "read": (4, 5)}
 
 
 def _limit(op: str) -> int:
