@@ -234,6 +234,10 @@ def _session_drafts(
         if discount is not None:
             if amount <= 0 or amount > price.amount:
                 errors[f"discounts[{a.pk}].amount"] = f"a discount is more than 0 and at most {price.amount}"
+            elif amount != round_amount(amount, client.clinic.currency):
+                errors[f"discounts[{a.pk}].amount"] = (
+                    f"the discount has more decimal places than {client.clinic.currency} allows"
+                )
             if not discount.reason.strip():
                 errors[f"discounts[{a.pk}].reason"] = "say why the discount is given"
         drafts.append(
@@ -329,6 +333,11 @@ def invoice_checkout(
             raise FieldErrors({"tip": "this clinic does not take tips"})
         if tip < 0:
             raise FieldErrors({"tip": "a tip cannot be negative"})
+        if tip != round_amount(tip, client.clinic.currency):
+            # issue() would round it to the minor unit: the line would not be the tip the client gave
+            raise FieldErrors(
+                {"tip": f"the tip has more decimal places than {client.clinic.currency} allows"}
+            )
         drafts.append(
             LineDraft(
                 kind=InvoiceLine.Kind.TIP,
@@ -431,8 +440,10 @@ def invoice_credit(*, actor: User, invoice: Invoice, amount: Decimal, reason: st
     if invoice.status != Invoice.Status.ISSUED or invoice.kind != Invoice.Kind.INVOICE:
         errors["invoice"] = "only an issued invoice can be credited"
     creditable = invoice.total - invoice_credited(invoice)
-    if amount <= 0 or amount > creditable:
+    if amount is None or amount <= 0 or amount > creditable:
         errors["amount"] = f"a credit is more than 0 and at most {creditable} {invoice.currency}"
+    elif amount != round_amount(amount, invoice.currency):
+        errors["amount"] = f"the amount has more decimal places than {invoice.currency} allows"
     if errors:
         raise FieldErrors(errors)
     # The tax part in the invoice's own proportion, so the credit note's tax adds up with the invoice's.
