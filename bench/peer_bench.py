@@ -34,7 +34,8 @@ its resident memory (VmRSS and peak VmHWM) after the timed part. Then a counting
 other database affected), both servers restarted so their connections pick it up, K more operations of each
 kind per system; the statements PostgreSQL logged for each database are counted per operation, split into
 work statements and transaction control (BEGIN / COMMIT / ROLLBACK / SAVEPOINT / RELEASE), with the COMMITs per
-operation. The setting is reset at the end.
+operation; "proto" is the part of the work statements every request costs whatever it does (a connection's
+SET and SELECT 1 checks, Tryton's session check). The setting is reset at the end.
 """
 
 from __future__ import annotations
@@ -60,6 +61,8 @@ import ops_bench as ob  # noqa: E402 - the NerveCare half, next to this file
 
 OPS = ("create", "book", "read")
 CONTROL = re.compile(r"^\s*(BEGIN|START TRANSACTION|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b", re.IGNORECASE)
+# Per request, not per operation: a connection's health check or reset, and Tryton's session check.
+PROTOCOL = re.compile(r'^\s*(SET\b|SELECT 1\s*$|SELECT .* FROM "res_user_session")', re.IGNORECASE)
 
 
 def parse_args() -> argparse.Namespace:
@@ -363,8 +366,10 @@ def counting_pass(systems: dict, log: Path, dbs: dict[str, str], n: int, k: int)
             stmts = log_statements(log, offset, dbs[name])
             control = [s for s in stmts if CONTROL.match(s)]
             commits = [s for s in control if s.strip().upper().startswith("COMMIT")]
+            protocol = [s for s in stmts if PROTOCOL.match(s)]
             out[name][op] = {
                 "statements": round((len(stmts) - len(control)) / k, 1),
+                "protocol": round(len(protocol) / k, 1),
                 "control": round(len(control) / k, 1),
                 "commits": round(len(commits) / k, 2),
                 "sample": [s[:160] for s in stmts[: len(stmts) // k]],
@@ -480,15 +485,19 @@ def main() -> None:  # noqa: PLR0915 - one straight run
     }
     print(f"\nload average at the end: {load1[0]:.2f} {load1[1]:.2f} {load1[2]:.2f}")
     head = (f"{'operation':<9}{'system':<12}{'req':>4}{'ops/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
-            f"{'CPU ms/op':>11}{'SQL/op':>8}{'+ctl':>6}{'commits':>9}")  # fmt: skip
+            f"{'CPU ms/op':>11}{'SQL/op':>8}{'proto':>7}{'+ctl':>6}{'commits':>9}")  # fmt: skip
     print(head)
     print("-" * len(head))
     for op in OPS:
         for name in systems:
             f = timed[name][op]
-            c = counts[name][op] if counts else {"statements": "-", "control": "-", "commits": "-"}
+            c = (
+                counts[name][op]
+                if counts
+                else {"statements": "-", "protocol": "-", "control": "-", "commits": "-"}
+            )
             print(f"{op:<9}{name:<12}{requests[name][op]:>4}{f['ops_per_s']:>8}{f['p50_ms']:>9}{f['p95_ms']:>9}"
-                  f"{f['p99_ms']:>9}{f['cpu_ms_per_op']:>11}{c['statements']:>8}{c['control']:>6}{c['commits']:>9}")  # fmt: skip
+                  f"{f['p99_ms']:>9}{f['cpu_ms_per_op']:>11}{c['statements']:>8}{c['protocol']:>7}{c['control']:>6}{c['commits']:>9}")  # fmt: skip
         a, b = timed["NerveCare"][op], timed["GNU Health"][op]
         sql = (f"{counts['NerveCare'][op]['statements'] / counts['GNU Health'][op]['statements']:>8.2f}"
                if counts else f"{'-':>8}")  # fmt: skip
@@ -498,6 +507,8 @@ def main() -> None:  # noqa: PLR0915 - one straight run
     for name in systems:
         print(f"server memory after the timed part, {name}: RSS {memory[name]['rss_mib']} MiB, "
               f"peak {memory[name]['peak_mib']} MiB")  # fmt: skip
+    print("(SQL/op: statements PostgreSQL logged per operation, transaction control not counted; proto: of those,"
+          " the per-request SET / SELECT 1 / session check; +ctl: BEGIN, COMMIT, ROLLBACK, SAVEPOINT, RELEASE)")  # fmt: skip
     print("(ops/s = N / the sum of that system's request times; NC / peer > 1 in ops/s means NerveCare is faster,"
           " < 1 in latency, CPU and SQL means it does less)")  # fmt: skip
     if args.json:
