@@ -66,6 +66,10 @@ class DiscountIn:
     reason: str
 
 
+# The largest amount a money column holds (12 digits, 2 places: billing/models/fields.py).
+MAX_RECORDABLE = Decimal("9999999999.99")
+
+
 def _next_number(clinic: Clinic) -> int:
     InvoiceCounter.objects.get_or_create(clinic=clinic)
     counter = InvoiceCounter.objects.select_for_update().get(clinic=clinic)
@@ -103,6 +107,18 @@ def issue(
         subtotal += gross
         discount_total += d.discount
         tax_total += tax
+    # Every amount the rows will hold: the invoice's totals and each line's gross and total.
+    amounts = [subtotal, discount_total, tax_total, subtotal - discount_total + tax_total]
+    amounts += [x for _d, gross, net, tax in computed for x in (gross, net + tax)]
+    largest = max(abs(x) for x in amounts)
+    if largest > MAX_RECORDABLE:
+        # The columns hold 12 digits: PostgreSQL would refuse the row (a 500). Say so before anything is written.
+        raise FieldErrors(
+            {
+                "total": f"this comes to {largest} {currency}, more than one invoice can record "
+                f"({MAX_RECORDABLE} {currency}): check the prices, the quantities and the tip"
+            }
+        )
     number = _next_number(clinic)
     invoice = Invoice.objects.create(
         clinic=clinic,

@@ -53,3 +53,24 @@ def test_a_credit_finer_than_a_yen_is_refused_and_a_whole_one_is_exact(yen):
     assert Invoice.objects.count() == 1
     note = invoice_credit(actor=yen.admin, invoice=invoice, amount=Decimal("990"), reason="Goodwill")
     assert note.total == Decimal("-990")
+
+
+def test_an_invoice_larger_than_the_columns_hold_is_refused_by_field_and_nothing_is_written(shop):
+    """A price at the form's limit plus 10% tax is 13 digits: PostgreSQL refused the row with a 500."""
+    shop.price.amount = Decimal("9999999999.99")
+    shop.price.save()
+    with pytest.raises(FieldErrors) as caught:
+        invoice_checkout(actor=shop.desk, client=shop.client, appointment_ids=[shop.visits[0].pk])
+    assert "more than one invoice can record" in caught.value.errors["total"]
+    assert not Invoice.objects.exists() and not InvoiceLine.objects.exists()
+
+    from nervecare.conftest import login
+
+    response = login(shop.desk).post(
+        "/api/v1/billing/checkout",
+        {"client_id": shop.client.id, "appointment_ids": [shop.visits[0].pk]},
+        content_type="application/json",
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "total"
+    assert not Invoice.objects.exists()
