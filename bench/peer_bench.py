@@ -87,6 +87,13 @@ def parse_args() -> argparse.Namespace:
     p.add_argument(
         "--peer-db", default="gnuhealth_peer_run", help="the peer's bench database (dropped, copied)"
     )
+    p.add_argument(
+        "--peer-server",
+        choices=("trytond", "gunicorn"),
+        default="trytond",
+        help="trytond's own server (as GNU Health ships it), or trytond.application:app under gunicorn "
+        "(1 sync worker, no access log, as NerveCare; gunicorn installed in the peer's venv)",
+    )
     p.add_argument("--peer-user", default="admin")
     p.add_argument("--peer-password", default="admin")
     p.add_argument(
@@ -164,7 +171,7 @@ def peer_database(url: str, template: str, name: str) -> None:
         conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
 
 
-def start_trytond(venv: str, url: str, port: int, work: Path) -> subprocess.Popen:
+def start_trytond(venv: str, url: str, port: int, work: Path, server: str = "trytond") -> subprocess.Popen:
     base = url.rsplit("/", 1)[0].replace("postgres://", "postgresql://")
     conf = work / "trytond.conf"
     (work / "peer-data").mkdir(exist_ok=True)
@@ -172,9 +179,15 @@ def start_trytond(venv: str, url: str, port: int, work: Path) -> subprocess.Pope
         f"[database]\nuri = {base}/\npath = {work / 'peer-data'}\n\n[web]\nlisten = 127.0.0.1:{port}\n"
     )
     log = (work / "trytond.log").open("a")
-    proc = subprocess.Popen(  # noqa: S603 - our own command line
-        [f"{venv}/bin/trytond", "-c", str(conf)], start_new_session=True, stdout=log, stderr=log
-    )
+    if server == "gunicorn":
+        cmd = [
+            f"{venv}/bin/gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "1", "--worker-class", "sync",
+            "--threads", "1", "--max-requests", "0", "--timeout", "120", "trytond.application:app",
+        ]  # fmt: skip
+    else:
+        cmd = [f"{venv}/bin/trytond", "-c", str(conf)]
+    env = {**os.environ, "TRYTOND_CONFIG": str(conf)}
+    proc = subprocess.Popen(cmd, start_new_session=True, stdout=log, stderr=log, env=env)  # noqa: S603
     deadline = time.time() + 120
     while time.time() < deadline:
         if proc.poll() is not None:
@@ -426,14 +439,14 @@ def main() -> None:  # noqa: PLR0915 - one straight run
     print(
         f"# peer_bench: N = {args.n} per operation per system, alternating; PostgreSQL {pg_version} "
         f"(fsync={fsync}, synchronous_commit={sync}); NerveCare on Python {sys.version.split()[0]}, "
-        f"GNU Health on Python {peer_python[0]} with trytond {peer_python[1]}; {os.cpu_count()} CPUs; "
+        f"GNU Health on Python {peer_python[0]} with trytond {peer_python[1]} ({args.peer_server}); {os.cpu_count()} CPUs; "
         f"load average {load0[0]:.2f} {load0[1]:.2f} {load0[2]:.2f}",
         flush=True,
     )
 
     gunicorn_log = work / "gunicorn.log"
     nc_proc = ob.start_gunicorn(env, args.port, gunicorn_log)
-    peer_proc = start_trytond(args.peer_venv, args.database_url, args.peer_port, work)
+    peer_proc = start_trytond(args.peer_venv, args.database_url, args.peer_port, work, args.peer_server)
     try:
         nc_pid = ob.worker_pid(nc_proc.pid)
         _status, schema = ob.request(args.port, "GET", "/api/v1/openapi.json", None)
@@ -447,7 +460,8 @@ def main() -> None:  # noqa: PLR0915 - one straight run
         ob.request(args.port, "GET", "/api/v1/services", seeded["token"])
         rpc.model("gnuhealth.patient", "search", [], 0, 1, None)
         systems = {"NerveCare": nc, "GNU Health": peer}
-        pids = {"NerveCare": nc_pid, "GNU Health": peer_proc.pid}
+        peer_pid = ob.worker_pid(peer_proc.pid) if args.peer_server == "gunicorn" else peer_proc.pid
+        pids = {"NerveCare": nc_pid, "GNU Health": peer_pid}
         timed = alternating(systems, pids, args.n)
         memory = {
             name: {"rss_mib": vm(pid, "VmRSS"), "peak_mib": vm(pid, "VmHWM")} for name, pid in pids.items()
@@ -465,7 +479,9 @@ def main() -> None:  # noqa: PLR0915 - one straight run
         set_log_statement(args.database_url, list(dbs.values()), "all")
         try:
             nc_proc = ob.start_gunicorn(env, args.port, gunicorn_log)
-            peer_proc = start_trytond(args.peer_venv, args.database_url, args.peer_port, work)
+            peer_proc = start_trytond(
+                args.peer_venv, args.database_url, args.peer_port, work, args.peer_server
+            )
             rpc.conn = None
             rpc.login(args.peer_user, args.peer_password)
             ob.request(args.port, "GET", "/api/v1/services", seeded["token"])
@@ -517,7 +533,7 @@ def main() -> None:  # noqa: PLR0915 - one straight run
                 {"n": args.n, "k": args.k, "load_start": load0, "load_end": load1, "timed": timed, "counts": counts,
                  "memory": memory, "requests": requests, "read_one_request": has_overview,
                  "postgresql": pg_version, "fsync": fsync, "synchronous_commit": sync,
-                 "peer_python": peer_python},
+                 "peer_python": peer_python, "peer_server": args.peer_server},
                 indent=2,
             )
         )  # fmt: skip

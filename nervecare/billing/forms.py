@@ -83,6 +83,7 @@ class CourseForm(forms.Form):
     reference = PaymentForm.base_fields["reference"]
 
     def __init__(self, *args: Any, services: Any = (), **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "course_%s")  # ids of its own beside the other forms of the account page
         super().__init__(*args, **kwargs)
         self.fields["service_id"].choices = [(s.id, s.name) for s in services]  # type: ignore[attr-defined]
 
@@ -139,6 +140,10 @@ class GiftCardForm(forms.Form):
     card_last4 = PaymentForm.base_fields["card_last4"]
     reference = PaymentForm.base_fields["reference"]
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "gift_%s")  # ids of its own beside the other forms of the account page
+        super().__init__(*args, **kwargs)
+
 
 class GiftCardLookupForm(forms.Form):
     code = forms.CharField(max_length=40, label="Gift card code")
@@ -155,6 +160,7 @@ class MembershipForm(forms.Form):
     reference = PaymentForm.base_fields["reference"]
 
     def __init__(self, *args: Any, plans: Any = (), **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "member_%s")  # ids of its own beside the other forms of the account page
         super().__init__(*args, **kwargs)
         self.fields["membership_plan_id"].choices = [  # type: ignore[attr-defined]
             (p.id, f"{p.name} ({p.price} {p.currency} a month, {p.sessions_per_period} sessions)")
