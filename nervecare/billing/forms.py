@@ -6,6 +6,7 @@ from typing import Any
 from django import forms
 
 from nervecare.billing.models import Payment, Price
+from nervecare.core.bounds import HISTORY, BoundedDateField
 
 METHODS = [
     (m.value, m.label) for m in Payment.Method if m not in (Payment.Method.COURSE, Payment.Method.ONLINE)
@@ -117,8 +118,9 @@ class PriceForm(forms.Form):
 
 
 class PeriodForm(forms.Form):
-    start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    # Bounded like the API's period (HISTORY): 0001-01-01 or 9999-12-31 was a 500 (date arithmetic overflowed).
+    start = BoundedDateField(bound=HISTORY, required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = BoundedDateField(bound=HISTORY, required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
 
 class GiftCardForm(forms.Form):
