@@ -19,6 +19,7 @@ from typing import Any
 from nervecare.billing.models import Course, GiftCard, Invoice, InvoiceLine, Payment
 from nervecare.billing.money import ZERO, split_evenly
 from nervecare.billing.selectors import clinic_zone, invoice_balance
+from nervecare.core.formatting import spreadsheet_text
 from nervecare.core.models import Clinic
 
 REVENUE_KINDS = (InvoiceLine.Kind.SERVICE, InvoiceLine.Kind.FEE, InvoiceLine.Kind.CREDIT)
@@ -331,5 +332,12 @@ def journal_csv(clinic: Clinic, start: datetime.date, end: datetime.date) -> str
     writer = csv.DictWriter(out, fieldnames=JOURNAL_COLUMNS)
     writer.writeheader()
     for row in journal_rows(clinic, start, end):
-        writer.writerow({k: (f"{v:.2f}" if isinstance(v, Decimal) else v) for k, v in row.items()})
+        # Amounts are numbers (a refund's "-90.00" stays a number); text (a client's name, a reason typed at the
+        # desk) never runs as a formula in the accountant's spreadsheet.
+        writer.writerow(
+            {
+                k: f"{v:.2f}" if isinstance(v, Decimal) else spreadsheet_text(v) if isinstance(v, str) else v
+                for k, v in row.items()
+            }
+        )
     return out.getvalue()

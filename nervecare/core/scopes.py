@@ -19,10 +19,12 @@ def vocabulary() -> dict[str, str]:
 
 @cache
 def route_scopes() -> dict[str, str]:
-    """{"METHOD /path": scope} for the JSON API (paths as declared, under /api/v1)."""
+    """{"METHOD /path": scope} for the JSON API (paths as declared, under /api/v1). A route whose answer holds
+    several kinds of data names each scope, separated by spaces: the token needs all of them (a superbill
+    carries diagnoses as well as money)."""
     routes = dict(load_yaml(SCOPES_FILE)["routes"])
     known = set(vocabulary()) | {ANY}
-    unknown = {k: v for k, v in routes.items() if v not in known}
+    unknown = {k: v for k, v in routes.items() if not set(v.split()) <= known}
     if unknown:
         raise ValueError(f"{SCOPES_FILE}: unknown scopes {unknown}")
     return routes
@@ -70,8 +72,13 @@ def validate_scopes(values: list[str]) -> list[str]:
 
 
 def check_token_scope(token: object, scope: str | None) -> None:
-    """Raise MissingScopeError unless the token carries the scope (ANY: every token)."""
+    """Raise MissingScopeError unless the token carries the scope, or every one of several separated by spaces
+    (ANY: every token); the error names the first one missing."""
     if scope == ANY:
         return
-    if scope is None or scope not in (getattr(token, "scopes", None) or []):
-        raise MissingScopeError(scope)
+    if scope is None:
+        raise MissingScopeError(None)
+    held = set(getattr(token, "scopes", None) or [])
+    for needed in scope.split():
+        if needed not in held:
+            raise MissingScopeError(needed)

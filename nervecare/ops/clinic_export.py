@@ -31,8 +31,11 @@ EXCLUDED = {
     "core.apitoken",
     "scheduling.calendartoken",
     "ops.importrun",  # the uploaded files themselves; what they created is exported
+    "core.idempotencyrecord",  # a day's stored answers to retried requests, not the clinic's records
 }
 EXCLUDED_FIELDS = {"password", "token", "token_hash", "key", "secret", "bin_key"}
+# A foot-check photo's file name ends with its type (the type its bytes showed when it was sent).
+PHOTO_EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "image/heic": "heic"}
 # Only the people of the clinic, without credentials.
 USER_FIELDS = (
     "id",
@@ -68,6 +71,8 @@ def _clinic_path(model: type[models.Model], depth: int = 0) -> str | None:
         "account",
         "flag",
         "run",
+        "programme",
+        "trial",
     ):
         for f in fields:
             if f.name == name and isinstance(f.related_model, type):
@@ -162,6 +167,15 @@ def clinic_export_build(*, actor: User) -> tuple[IO[bytes], str, dict[str, int]]
         ):
             safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in (name or "document"))[:100]
             zf.writestr(f"documents/{doc_id}-{safe}", bytes(data))
+        photos = apps.get_model("footcheck", "FootCheckPhoto")
+        for photo_id, check_id, content_type, data in (
+            photos._base_manager.filter(client__clinic_id=clinic.pk)
+            .order_by("pk")
+            .values_list("pk", "foot_check_id", "content_type", "data")
+            .iterator(chunk_size=50)
+        ):
+            ext = PHOTO_EXTENSIONS.get(content_type, "bin")
+            zf.writestr(f"foot_check_photos/{photo_id}-foot-check-{check_id}.{ext}", bytes(data))
         manifest = {
             "schema": SCHEMA,
             "schema_version": SCHEMA_VERSION,
@@ -169,7 +183,9 @@ def clinic_export_build(*, actor: User) -> tuple[IO[bytes], str, dict[str, int]]
             "clinic": {"id": clinic.pk, "name": clinic.name},
             "tables": counts,
             "formats": "Each table as csv/<table>.csv and json/<table>.json (the same rows); each document's "
-            "file under documents/<id>-<name> (its row in ops.clientdocument). JSON values in CSV cells are JSON.",
+            "file under documents/<id>-<name> (its row in ops.clientdocument); each foot-check photo under "
+            "foot_check_photos/<id>-foot-check-<check id>.<type> (its row in footcheck.footcheckphoto). JSON "
+            "values in CSV cells are JSON.",
             "not_included": "Passwords, API tokens, second-factor keys and calendar-feed tokens (secrets); the "
             "audit trail (exported by itself at /audit/).",
         }

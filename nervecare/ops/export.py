@@ -10,6 +10,7 @@ Who gets what (every path to the same data applies the same rule as that data's 
 The export reads every domain app, which is why it lives in ops, the top layer.
 """
 
+import base64
 import datetime as dt
 import json
 import uuid
@@ -20,11 +21,14 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from nervecare.clients.models import BodyMap, Client, Condition, Consent, MedicalContext
+from nervecare.billing.models import Course, Fee, GiftCard, Invoice, Membership, Payment
+from nervecare.booking.models import OnlineBooking
+from nervecare.clients.models import BodyMap, Client, ClientShare, Condition, Consent, MedicalContext
 from nervecare.clients.selectors import client_get_for_user, client_history
 from nervecare.core.models import AuditEvent, User
 from nervecare.core.services import audit_record
-from nervecare.interop.models import PatientIdentifier
+from nervecare.footcheck.models import FootCheck, FootCheckPhoto
+from nervecare.interop.models import ContactChangeProposal, PatientIdentifier
 from nervecare.ops.documents import document_row
 from nervecare.ops.models import ClientDocument, PastVisit
 from nervecare.ops.privacy import portal_account_for_client
@@ -32,18 +36,26 @@ from nervecare.outcomes.analysis import client_outcomes, plain_summary
 from nervecare.outcomes.models import ReevaluationDecision
 from nervecare.outcomes.selectors import client_data
 from nervecare.plans.models import CarePlan
-from nervecare.portal.models import DiaryEntry
+from nervecare.portal.models import ClientIntake, DiaryEntry
 from nervecare.scheduling.models import Appointment, Series, WaitlistEntry
 from nervecare.screening.models import InstrumentResponse, SafetyFlag
+from nervecare.selfcare.models import CheckOff, Programme, ReminderSetting
+from nervecare.trials.models import Trial
 from nervecare.visits.models import PhysicalMeasure, SessionNote
 from nervecare.visits.selectors import notes_visible_to
 
-EXPORT_SCHEMA_VERSION = "1.1"  # 1.1: `complete` and `omitted` (a staff member's export holds their part)
+# 1.1: `complete` and `omitted` (a staff member's export holds their part). 1.2: foot checks (with photos),
+# self-care programmes, check-offs and reminders, trials, the portal intake, online booking, contact-change
+# proposals, who the record is shared with, and the money records (invoices, payments, courses, fees, gift
+# cards, memberships).
+EXPORT_SCHEMA_VERSION = "1.2"
 
 # Sections a therapist's export leaves out, and why (each has no route that gives it to a therapist).
 STAFF_OMITTED = {
     "access_log": "the audit trail is for the clinic's admins",
     "diary_entries": "the diary is the client's own (portal)",
+    "shares": "who the record is shared with is for the clinic's admins",
+    "money": "money records are the front desk's and the admins' (a therapist sees their own takings only)",
 }
 
 
@@ -191,12 +203,92 @@ def _record(client: Client) -> dict[str, Any]:
             document_row(d, with_content=True)
             for d in ClientDocument.objects.filter(client=client).select_related("uploaded_by").order_by("id")
         ],
+        "portal_intakes": [_row(i) for i in ClientIntake.objects.filter(client=client).order_by("id")],
+        "online_booking": [
+            _row(b, skip=("token_hash",)) for b in OnlineBooking.objects.filter(client=client).order_by("id")
+        ],
+        "contact_change_proposals": [
+            _row(p) for p in ContactChangeProposal.objects.filter(client=client).order_by("id")
+        ],
+        **_between_sessions(client),
+    }
+
+
+def _between_sessions(client: Client) -> dict[str, Any]:
+    """What the client did at home (issue 18) and their single-client trials (issue 21): the daily foot checks
+    with their photos (base64, as the client sent them), self-care programmes with their items and changes,
+    the check-offs and the reminder time, and each trial with its consents and events."""
+    reminder = ReminderSetting.objects.filter(client=client).first()
+    return {
+        "foot_checks": [
+            {**_row(c), "photo": _photo_row(c)}
+            for c in FootCheck.objects.filter(client=client)
+            .select_related("photo")
+            .order_by("reported_at", "id")
+        ],
+        "selfcare_programmes": [
+            {
+                **_row(p),
+                "items": [_row(i, skip=("programme",)) for i in p.items.order_by("id")],
+                "changes": [_row(c, skip=("programme",)) for c in p.changes.order_by("id")],
+            }
+            for p in Programme.objects.filter(client=client)
+            .prefetch_related("items", "changes")
+            .order_by("id")
+        ],
+        "selfcare_check_offs": [
+            {**_row(c), "item_code": c.item.item_code}
+            for c in CheckOff.objects.filter(client=client).select_related("item").order_by("day", "id")
+        ],
+        "selfcare_reminder": _row(reminder) if reminder else None,
+        "trials": [
+            {
+                **_row(t),
+                "consents": [_row(c, skip=("trial",)) for c in t.consents.order_by("given_at", "id")],
+                "events": [_row(e, skip=("trial",)) for e in t.events.order_by("at", "id")],
+            }
+            for t in Trial.objects.filter(client=client).prefetch_related("consents", "events").order_by("id")
+        ],
+    }
+
+
+def _photo_row(check: FootCheck) -> dict[str, Any] | None:
+    try:
+        photo = check.photo
+    except FootCheckPhoto.DoesNotExist:
+        return None
+    return {
+        **_row(photo, skip=("data", "foot_check", "client")),
+        "content_base64": base64.b64encode(bytes(photo.data)).decode("ascii"),
+    }
+
+
+def _money(client: Client) -> dict[str, Any]:
+    """The client's money records (a complete export only): invoices with their lines, payments and refunds,
+    courses, fees, the gift cards they bought (the code is the card's credential: its last four characters
+    only) and memberships."""
+    return {
+        "invoices": [
+            {**_row(i), "lines": [_row(line, skip=("invoice",)) for line in i.lines.order_by("id")]}
+            for i in Invoice.objects.filter(client=client).prefetch_related("lines").order_by("id")
+        ],
+        "payments": [_row(p) for p in Payment.objects.filter(client=client).order_by("id")],
+        "courses": [_row(c) for c in Course.objects.filter(client=client).order_by("id")],
+        "fees": [_row(f) for f in Fee.objects.filter(client=client).order_by("id")],
+        "gift_cards": [
+            {**_row(g, skip=("code",)), "code_last4": g.last4}
+            for g in GiftCard.objects.filter(client=client).order_by("id")
+        ],
+        "memberships": [_row(m) for m in Membership.objects.filter(client=client).order_by("id")],
     }
 
 
 def _staff_only(client: Client) -> dict[str, Any]:
-    """What only a complete export holds: the diary, and who opened the record."""
+    """What only a complete export holds: the diary, who the record is shared with, the money records, and
+    who opened the record."""
     return {
+        "shares": [_row(s) for s in ClientShare.objects.filter(client=client).order_by("id")],
+        **_money(client),
         "diary_entries": [_row(d) for d in DiaryEntry.objects.filter(client=client).order_by("id")],
         "access_log": [
             {
@@ -241,8 +333,23 @@ SECTION_TITLES = {
     "physical_measures": "Range of motion and Timed Up and Go",
     "past_visits": "Visits before NerveCare (imported)",
     "documents": "Documents (letters, clearances, referrals)",
+    "portal_intakes": "Intake sent through the portal",
+    "online_booking": "Online booking request",
+    "contact_change_proposals": "Proposed changes to contact details",
+    "foot_checks": "Daily foot checks",
+    "selfcare_programmes": "Home self-care programmes",
+    "selfcare_check_offs": "Self-care done at home",
+    "selfcare_reminder": "Self-care reminder",
+    "trials": "Single-client trials",
     "session_notes": "Session notes, amendments and adverse events",
     "diary_entries": "Diary entries",
+    "shares": "Shared with",
+    "invoices": "Invoices",
+    "payments": "Payments and refunds",
+    "courses": "Courses",
+    "fees": "Fees",
+    "gift_cards": "Gift cards",
+    "memberships": "Memberships",
     "outcome_summary": "Outcome summary",
     "change_history": "Changes to the record (who, when)",
     "access_log": "Who opened or changed the record",

@@ -22,10 +22,11 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from nervecare.billing.models import Course, Fee, Invoice, Payment
+from nervecare.billing.models import Course, Fee, GiftCard, Invoice, Membership, Payment
 from nervecare.clients.models import Client
+from nervecare.core import idempotency
 from nervecare.core.errors import FieldErrors
-from nervecare.core.models import Clinic, User
+from nervecare.core.models import Clinic, IdempotencyRecord, User
 from nervecare.core.permissions import require_admin
 from nervecare.core.services import audit_record
 from nervecare.portal.models import ClientAccount
@@ -225,8 +226,12 @@ def _historical_models_for_client() -> list[tuple[type[models.Model], str]]:
 
 
 def client_has_money_records(client_id: int) -> bool:
-    return any(
-        model.objects.filter(client_id=client_id).exists() for model in (Invoice, Payment, Course, Fee)
+    return (
+        any(
+            model.objects.filter(client_id=client_id).exists()
+            for model in (Invoice, Payment, Course, Fee, GiftCard, Membership)
+        )
+        or Course.objects.filter(transferred_from_id=client_id).exists()
     )
 
 
@@ -253,7 +258,12 @@ def client_erase(*, actor: User | None, client: Client, today: dt.date | None = 
         # Invoices, payments, courses and fees are accounting records the clinic must keep (tax law), and they
         # are never deleted (billing's triggers): the record with them cannot be erased.
         raise FieldErrors(
-            {"client": _("this client has invoices, courses or fees, which are kept as accounting records")}
+            {
+                "client": _(
+                    "this client has invoices, payments, courses, fees, gift cards or memberships, which are "
+                    "kept as accounting records"
+                )
+            }
         )
     counts: dict[str, int] = {}
 
@@ -273,6 +283,13 @@ def client_erase(*, actor: User | None, client: Client, today: dt.date | None = 
         gone("history", model.objects.filter(**{lookup: client_id}).delete())
 
     account = portal_account_for_client(client_id)
+    # The stored answers of the client's own Idempotency-Key requests (portal forms, API) hold their data as it
+    # was answered: they go with the record. Any other stored answer about the client is older than its day
+    # (the client was deleted, and so hidden from every route, at least a retention period ago): expired ones
+    # are purged here too rather than waiting for the hourly job.
+    if account is not None:
+        gone("idempotency", IdempotencyRecord.objects.filter(user_id=account.user_id).delete())
+    counts["core.idempotencyrecord (expired)"] = idempotency.purge_expired()
     if account is not None:
         user = account.user
         user.username = f"erased-{user.pk}-{uuid.uuid4().hex[:8]}"

@@ -12,6 +12,7 @@ from nervecare.core.api_support import download, error_responses
 from nervecare.core.models import User
 from nervecare.core.pages import file_download, pdf_download
 from nervecare.core.request_types import AuthedHttpRequest
+from nervecare.core.scopes import check_token_scope
 from nervecare.ops import export, privacy
 
 router = Router(tags=["client privacy"])
@@ -127,6 +128,10 @@ def erase_client(request: AuthedHttpRequest, client_id: int) -> dict:
 )
 def export_client(request: AuthedHttpRequest, client_id: int, query: Query[ExportQuery]) -> HttpResponse:
     client = export.client_get_for_export(request.user, client_id)
+    token = getattr(request.user, "api_token", None)
+    if token is not None and export.export_is_complete(request.user):
+        # An admin's export is complete: it holds the money records and the access log as well.
+        check_token_scope(token, "billing:read audit:read")
     return export_response(request, client, query.format, staff=request.user)
 
 

@@ -188,7 +188,8 @@ def appointment_detail(request: AuthedHttpRequest, appointment_id: int) -> HttpR
 def _next(request: AuthedHttpRequest) -> str:
     """Where to go back to after an action (the day view), if it is a page of this site."""
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
+    # A path of this site only: redirect() reads anything else without a slash ("-1") as a view's name (a 500).
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target

@@ -66,6 +66,10 @@ class DiscountIn:
     reason: str
 
 
+# The largest amount a money column holds (12 digits, 2 places: billing/models/fields.py).
+MAX_RECORDABLE = Decimal("9999999999.99")
+
+
 def _next_number(clinic: Clinic) -> int:
     InvoiceCounter.objects.get_or_create(clinic=clinic)
     counter = InvoiceCounter.objects.select_for_update().get(clinic=clinic)
@@ -103,6 +107,18 @@ def issue(
         subtotal += gross
         discount_total += d.discount
         tax_total += tax
+    # Every amount the rows will hold: the invoice's totals and each line's gross and total.
+    amounts = [subtotal, discount_total, tax_total, subtotal - discount_total + tax_total]
+    amounts += [x for _d, gross, net, tax in computed for x in (gross, net + tax)]
+    largest = max(abs(x) for x in amounts)
+    if largest > MAX_RECORDABLE:
+        # The columns hold 12 digits: PostgreSQL would refuse the row (a 500). Say so before anything is written.
+        raise FieldErrors(
+            {
+                "total": f"this comes to {largest} {currency}, more than one invoice can record "
+                f"({MAX_RECORDABLE} {currency}): check the prices, the quantities and the tip"
+            }
+        )
     number = _next_number(clinic)
     invoice = Invoice.objects.create(
         clinic=clinic,
@@ -234,6 +250,10 @@ def _session_drafts(
         if discount is not None:
             if amount <= 0 or amount > price.amount:
                 errors[f"discounts[{a.pk}].amount"] = f"a discount is more than 0 and at most {price.amount}"
+            elif amount != round_amount(amount, client.clinic.currency):
+                errors[f"discounts[{a.pk}].amount"] = (
+                    f"the discount has more decimal places than {client.clinic.currency} allows"
+                )
             if not discount.reason.strip():
                 errors[f"discounts[{a.pk}].reason"] = "say why the discount is given"
         drafts.append(
@@ -329,6 +349,11 @@ def invoice_checkout(
             raise FieldErrors({"tip": "this clinic does not take tips"})
         if tip < 0:
             raise FieldErrors({"tip": "a tip cannot be negative"})
+        if tip != round_amount(tip, client.clinic.currency):
+            # issue() would round it to the minor unit: the line would not be the tip the client gave
+            raise FieldErrors(
+                {"tip": f"the tip has more decimal places than {client.clinic.currency} allows"}
+            )
         drafts.append(
             LineDraft(
                 kind=InvoiceLine.Kind.TIP,
@@ -431,8 +456,10 @@ def invoice_credit(*, actor: User, invoice: Invoice, amount: Decimal, reason: st
     if invoice.status != Invoice.Status.ISSUED or invoice.kind != Invoice.Kind.INVOICE:
         errors["invoice"] = "only an issued invoice can be credited"
     creditable = invoice.total - invoice_credited(invoice)
-    if amount <= 0 or amount > creditable:
+    if amount is None or amount <= 0 or amount > creditable:
         errors["amount"] = f"a credit is more than 0 and at most {creditable} {invoice.currency}"
+    elif amount != round_amount(amount, invoice.currency):
+        errors["amount"] = f"the amount has more decimal places than {invoice.currency} allows"
     if errors:
         raise FieldErrors(errors)
     # The tax part in the invoice's own proportion, so the credit note's tax adds up with the invoice's.

@@ -47,7 +47,8 @@ THROTTLED = _("Too many wrong codes in a row. Wait a few seconds, then enter the
 
 def _next_url(request: HttpRequest) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
+    # A path of this site only: redirect() reads anything else without a slash ("-1") as a view's name (a 500).
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target

@@ -114,6 +114,17 @@ def test_the_code_step_rejects_replays_and_foreign_next_urls(therapist_user):
         assert replay.status_code == 400  # a code works once
 
 
+@pytest.mark.parametrize("target", ["-1", "core:home", "NaN"])
+def test_a_next_that_is_not_a_path_signs_in_to_the_home_page_not_a_500(therapist_user, target):
+    """redirect() reads a bare word as a view's name: `next=-1` was a 500 (NoReverseMatch)."""
+    device = TOTPDevice.objects.create(user=therapist_user, name="phone", confirmed=True)
+    http = HttpClient()
+    sign_in(http, "alice")
+    with time_machine.travel(time.time(), tick=False):
+        ok = http.post("/accounts/mfa/verify/", {"code": code_for(device), "next": target})
+    assert ok.status_code == 302 and ok["Location"] == "/"
+
+
 def test_a_backup_code_signs_in_once(therapist_user):
     TOTPDevice.objects.create(user=therapist_user, name="phone", confirmed=True)
     codes = mfa.backup_codes_replace(therapist_user)

@@ -1,1 +1,3 @@
-"""The demo clinic's seeding (`nervecare demo`): the schedule and the signed session notes."""
+"""The demo clinic's seeding (`nervecare demo`), one step a module: `people` (the clinic and its staff),
+`cases` and `clients` (the clients taken in), `schedule`, `notes`, `money`, `claims` (outcome measures over
+time), `footcheck`, `selfcare` and `trials`."""

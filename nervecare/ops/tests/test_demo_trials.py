@@ -3,7 +3,7 @@
 import pytest
 
 from nervecare.clients.tests.factories import ClientFactory, ConditionFactory
-from nervecare.ops.demo_trials import seed_trials
+from nervecare.ops.demo.trials import seed_trials
 from nervecare.portal.models import DiaryEntry
 from nervecare.trials.selectors import trial_result
 

@@ -185,6 +185,17 @@ def test_day_view_actions_check_in_and_out_and_come_back(desk_world, front_desk_
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("target", ["-1", "0", "scheduling:day", "NaN", "day"])
+def test_a_next_that_is_not_a_path_goes_back_to_the_appointment_not_a_500(
+    desk_world, front_desk_user, target
+):
+    """redirect() reads a bare word as a view's name: "-1" was a 500 (NoReverseMatch) after the action ran."""
+    a = appointment(desk_world, 10)
+    r = login(front_desk_user).post(f"/appointments/{a.id}/check-in/", {"next": target})
+    assert r.status_code == 302 and r["Location"] == f"/appointments/{a.id}/"
+
+
+@pytest.mark.django_db
 def test_check_out_on_the_day_view_links_to_billing_for_that_visit(
     desk_world, front_desk_user, therapist_user
 ):

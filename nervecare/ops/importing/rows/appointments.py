@@ -1,22 +1,14 @@
-"""Reading a CSV file and checking every row against the clinic: the dry run. Nothing here writes.
-
-Each problem names the row as a spreadsheet shows it (the header is row 1), the file's column and the field in
-the user's words. The same checks run again inside the import's transaction, so what the dry run passed is
-what gets written, and a booking made in between is caught rather than double-booked."""
+"""The dry run of an appointments file: each row resolved to its client, therapist, service and room; past
+rows become past visits, future ones bookings checked against the clinic's bookings and each other and
+against open safety stops."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import hashlib
-import io
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db.models import Q
 from django.utils import timezone
 
@@ -24,329 +16,21 @@ from nervecare.clients.selectors import clients_visible_to
 from nervecare.core.errors import FieldErrors
 from nervecare.core.localtime import to_utc
 from nervecare.core.models import Therapist, User
-from nervecare.core.permissions import clinic_id_of
-from nervecare.ops.importing.fields import ADDRESS_PARTS, FIELDS, label_of
+from nervecare.ops.importing.fields import FIELDS, label_of
+from nervecare.ops.importing.rows.result import Checked, Problem
+from nervecare.ops.importing.rows.values import (
+    CANCELLED,
+    NO_SHOW,
+    _lengths,
+    _rows,
+    _time_in_date,
+    parse_date,
+    parse_time,
+)
 from nervecare.ops.models import ImportKey
 from nervecare.scheduling.models import BLOCKING_STATUSES, Appointment, Room, Service
 from nervecare.scheduling.selectors import clinic_tz
 from nervecare.screening.models import SafetyFlag
-
-MAX_ROWS = 200_000
-DATE_FORMATS = {
-    "iso": ("%Y-%m-%d", "%Y/%m/%d"),
-    "dmy": ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%d/%m/%y"),
-    "mdy": ("%m/%d/%Y", "%m-%d-%Y", "%m/%d/%y"),
-}
-DATE_FORMAT_LABELS = {
-    "iso": "Year-month-day (2026-03-31)",
-    "dmy": "Day/month/year (31/03/2026)",
-    "mdy": "Month/day/year (03/31/2026)",
-}
-TIME_FORMATS = ("%H:%M", "%H:%M:%S", "%I:%M %p", "%I:%M%p", "%I %p", "%I%p")
-CANCELLED = {"cancelled", "canceled", "cancelled by client", "cancelled by practitioner", "deleted"}
-NO_SHOW = {"no-show", "no show", "noshow", "did not arrive", "dna", "missed"}
-
-
-class ImportFileError(FieldErrors):
-    """The file itself cannot be read (encoding, no header row, too many rows): 422 naming the file."""
-
-
-@dataclass
-class Problem:
-    row: int
-    column: str
-    field: str
-    message: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"row": self.row, "column": self.column, "field": self.field, "message": self.message}
-
-
-@dataclass
-class Checked:
-    """The dry run's result: what would be created, what is already here, and every problem."""
-
-    kind: str
-    total: int = 0
-    problems: list[Problem] = field(default_factory=list)
-    new: list[dict[str, Any]] = field(default_factory=list)  # rows to create
-    linked: list[dict[str, Any]] = field(default_factory=list)  # rows matching an existing record: key only
-    already: int = 0  # rows imported before (their key exists): nothing to do
-    skipped: list[dict[str, Any]] = field(default_factory=list)  # rows not imported, and why
-    conflicts: list[dict[str, Any]] = field(default_factory=list)
-
-    def summary(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "rows": self.total,
-            "to_create": len(self.new),
-            "matched_existing": len(self.linked),
-            "already_imported": self.already,
-            "skipped": self.skipped[:1000],
-            "skipped_count": len(self.skipped),
-            "error_count": len(self.problems),
-            "errors": [p.as_dict() for p in self.problems[:5000]],
-            "conflicts": self.conflicts[:1000],
-            "conflict_count": len(self.conflicts),
-            "new_past_visits": sum(1 for r in self.new if r.get("past")),
-        }
-
-
-# --- the file -----------------------------------------------------------------------------------------------
-
-
-def decode(data: bytes) -> str:
-    """UTF-8 (with or without the byte-order mark Excel writes), else Windows-1252, as exports come."""
-    if b"\x00" in data[:4096]:
-        raise ImportFileError({"file": "This is not a CSV text file (it holds binary data)."})
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
-
-
-def sha256_of(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def read(text: str) -> tuple[list[str], list[list[str]]]:
-    """The header row and the data rows. Comma, semicolon or tab separated (sniffed)."""
-    sample = text[:8192]
-    try:
-        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
-    try:
-        headers = next(reader)
-    except StopIteration:
-        raise ImportFileError(
-            {"file": "The file is empty: it needs a header row and one row per record."}
-        ) from None
-    except csv.Error as exc:
-        raise ImportFileError({"file": f"The file could not be read as CSV: {exc}."}) from None
-    headers = [h.strip() for h in headers]
-    if not any(headers):
-        raise ImportFileError({"file": "The first row must name the columns."})
-    if len({h for h in headers if h}) != len([h for h in headers if h]):
-        dupes = sorted({h for h in headers if h and headers.count(h) > 1})
-        raise ImportFileError({"file": f"Two columns have the same name: {', '.join(dupes)}."})
-    rows: list[list[str]] = []
-    try:
-        for row in reader:
-            if not any(cell.strip() for cell in row):
-                rows.append([])  # keeps the row numbers; skipped below
-                continue
-            rows.append(row)
-            if len(rows) > MAX_ROWS:
-                raise ImportFileError({"file": f"The file has more than {MAX_ROWS:,} rows: split it."})
-    except csv.Error as exc:
-        raise ImportFileError({"file": f"Row {reader.line_num}: {exc}."}) from None
-    if not any(rows):
-        raise ImportFileError({"file": "The file has a header row but no records."})
-    return headers, rows
-
-
-def check_mapping(kind: str, headers: list[str], mapping: dict[str, str], date_format: str) -> dict[str, str]:
-    """Errors in the mapping itself: unknown fields or columns, a required field left unmapped."""
-    errors: dict[str, str] = {}
-    known = {f.name: f for f in FIELDS[kind]}
-    for name, column in mapping.items():
-        if name not in known:
-            errors[f"mapping.{name}"] = "is not a field NerveCare imports"
-        elif column and column not in headers:
-            errors[f"mapping.{name}"] = f"the file has no column called “{column}”"
-    for f in FIELDS[kind]:
-        if f.required and not mapping.get(f.name):
-            errors[f"mapping.{f.name}"] = f"{f.label}: choose the column that holds it"
-    if kind == "appointments" and not (mapping.get("client_external_id") or mapping.get("client_email")):
-        errors["mapping.client_external_id"] = "Choose the column with the client's id or their email"
-    if date_format not in DATE_FORMATS:
-        errors["date_format"] = "Choose one of: " + ", ".join(DATE_FORMAT_LABELS.values())
-    return errors
-
-
-# --- values -------------------------------------------------------------------------------------------------
-
-
-def parse_date(value: str, date_format: str) -> dt.date:
-    value = value.strip()
-    head = value.split("T")[0].split(" ")[0] if date_format == "iso" else value.split(" ")[0]
-    for fmt in DATE_FORMATS[date_format]:
-        try:
-            return dt.datetime.strptime(head, fmt).date()  # noqa: DTZ007 - a calendar date, no zone
-        except ValueError:
-            continue
-    raise ValueError(f"“{value}” is not a date in the chosen order ({DATE_FORMAT_LABELS[date_format]})")
-
-
-def parse_time(value: str) -> dt.time:
-    value = value.strip().upper()
-    for fmt in TIME_FORMATS:
-        try:
-            return dt.datetime.strptime(value, fmt).time()  # noqa: DTZ007 - a wall-clock time
-        except ValueError:
-            continue
-    raise ValueError(f"“{value}” is not a time (e.g. 14:30 or 2:30 PM)")
-
-
-def _time_in_date(value: str) -> dt.time | None:
-    """A date cell that also carries the time (2026-03-31 14:30 or 2026-03-31T14:30)."""
-    rest = value.strip().replace("T", " ", 1).split(" ", 1)
-    if len(rest) == 2 and ":" in rest[1]:
-        return parse_time(rest[1][:8].rstrip("Z"))
-    return None
-
-
-class _Row:
-    """One data row seen through the mapping."""
-
-    __slots__ = ("cells", "col", "kind", "line", "problems")
-
-    def __init__(self, kind: str, line: int, cells: list[str], col: dict[str, int], problems: list[Problem]):
-        self.kind, self.line, self.cells, self.col, self.problems = kind, line, cells, col, problems
-
-    def get(self, name: str) -> str:
-        i = self.col.get(name)
-        if i is None or i >= len(self.cells):
-            return ""
-        return self.cells[i].strip()
-
-    def error(self, name: str, message: str, column: str = "") -> None:
-        self.problems.append(Problem(self.line, column, label_of(self.kind, name), message))
-
-
-def _rows(
-    kind: str, headers: list[str], rows: list[list[str]], mapping: dict[str, str], problems: list[Problem]
-) -> Iterable[tuple[_Row, Callable[[str], str]]]:
-    col = {name: headers.index(column) for name, column in mapping.items() if column in headers}
-    header_of = {name: column for name, column in mapping.items() if column}
-    for i, cells in enumerate(rows):
-        if not cells:
-            continue
-        row = _Row(kind, i + 2, cells, col, problems)
-        yield row, lambda name: header_of.get(name, "")
-
-
-def _lengths(kind: str, row: _Row, col_of: Callable[[str], str], names: Iterable[str]) -> bool:
-    ok = True
-    limits = {f.name: f.max_length for f in FIELDS[kind]}
-    for name in names:
-        limit = limits.get(name)
-        if limit and len(row.get(name)) > limit:
-            row.error(name, f"is longer than {limit} characters", col_of(name))
-            ok = False
-    return ok
-
-
-# --- clients ------------------------------------------------------------------------------------------------
-
-
-def _name_key(first: str, last: str, dob: dt.date) -> str:
-    return f"name:{first.casefold()}|{last.casefold()}|{dob.isoformat()}"
-
-
-def check_clients(
-    *,
-    actor: User,
-    headers: list[str],
-    rows: list[list[str]],
-    mapping: dict[str, str],
-    date_format: str,
-    progress: Callable[[int], None] | None = None,
-) -> Checked:
-    """The dry run of a clients file for `actor`'s clinic: only clients `actor` may see are ever matched."""
-    out = Checked("clients", total=sum(1 for r in rows if r))
-    clinic_id = clinic_id_of(actor)
-    keys = dict(
-        ImportKey.objects.filter(clinic_id=clinic_id, kind="client").values_list("external_id", "object_id")
-    )
-    visible = clients_visible_to(actor)
-    visible_ids = set(visible.values_list("pk", flat=True))
-    by_name: dict[str, int] = {}
-    for pk, first_name, last_name, born in visible.values_list(
-        "pk", "first_name", "last_name", "date_of_birth"
-    ):
-        by_name.setdefault(_name_key(first_name, last_name, born), pk)
-    seen: dict[str, int] = {}
-    today = timezone.localdate()
-    dob: dt.date | None
-    for n, (row, col_of) in enumerate(_rows("clients", headers, rows, mapping, out.problems)):
-        if progress and n % 2000 == 0:
-            progress(n)
-        before = len(out.problems)
-        values: dict[str, Any] = {}
-        for name in ("first_name", "last_name"):
-            if not row.get(name):
-                row.error(name, "is empty", col_of(name))
-        _lengths("clients", row, col_of, [f.name for f in FIELDS["clients"]])
-        raw_dob = row.get("date_of_birth")
-        dob = None
-        if not raw_dob:
-            row.error("date_of_birth", "is empty", col_of("date_of_birth"))
-        else:
-            try:
-                dob = parse_date(raw_dob, date_format)
-            except ValueError as exc:
-                row.error("date_of_birth", str(exc), col_of("date_of_birth"))
-            else:
-                if dob > today:
-                    row.error("date_of_birth", "is in the future", col_of("date_of_birth"))
-                elif dob.year < 1900:
-                    row.error("date_of_birth", "is before 1900", col_of("date_of_birth"))
-        email = row.get("email")
-        if email:
-            try:
-                validate_email(email)
-            except ValidationError:
-                row.error("email", f"“{email}” is not an email address", col_of("email"))
-        if len(out.problems) > before or dob is None:
-            continue
-        first, last = row.get("first_name"), row.get("last_name")
-        external = row.get("external_id")
-        key = external or _name_key(first, last, dob)
-        if key in seen:
-            row.error(
-                "external_id" if external else "first_name",
-                f"the same client as row {seen[key]}",
-                col_of("external_id" if external else "first_name"),
-            )
-            continue
-        seen[key] = row.line
-        if key in keys:
-            if keys[key] in visible_ids:
-                out.already += 1
-            else:
-                # Imported before, and since deleted (or not the importer's to see): never re-created or
-                # matched behind anyone's back.
-                row.error(
-                    "external_id" if external else "first_name",
-                    "this client was imported before and is no longer in your client list (deleted?): "
-                    "restore them under Clients → Deleted clients, or leave the row out",
-                    col_of("external_id" if external else "first_name"),
-                )
-            continue
-        address = "\n".join(row.get(p) for p in ADDRESS_PARTS if row.get(p))
-        values = {
-            "first_name": first,
-            "last_name": last,
-            "date_of_birth": dob,
-            "email": email,
-            "phone": row.get("phone"),
-            "address": address,
-            "emergency_contact_name": row.get("emergency_contact_name"),
-            "emergency_contact_phone": row.get("emergency_contact_phone"),
-            "referring_clinician": row.get("referring_clinician"),
-        }
-        match = by_name.get(_name_key(first, last, dob))
-        if match is not None:
-            out.linked.append({"key": key, "object_id": match, "line": row.line})
-        else:
-            out.new.append({"key": key, "values": values, "line": row.line})
-    return out
-
-
-# --- appointments -------------------------------------------------------------------------------------------
 
 
 def _lookup(names: Iterable[tuple[int, Iterable[str]]]) -> dict[str, int]:
@@ -661,7 +345,3 @@ def _conflicts(out: Checked, clinic_id: int) -> None:
                 {"row": r["line"], "starts_at": r["starts_at"].isoformat(), "message": message}
             )
     out.new = [r for r in out.new if r["past"] or r["line"] not in bad]
-
-
-def check(kind: str, **kwargs: Any) -> Checked:
-    return (check_clients if kind == "clients" else check_appointments)(**kwargs)
