@@ -693,6 +693,12 @@ def phase_rolling(layout: Layout, plan: dict[str, Any]) -> dict[str, Any]:
             proc = layout.procs[f"web{layout.ports[i]}"]
             say(f"rolling restart: SIGHUP (systemctl reload) to gunicorn :{layout.ports[i]}")
             os.kill(proc.pid, signal.SIGHUP)
+            # The old workers stop taking requests at once; wait until a new one answers before reloading the
+            # other instance (a fixed pause shorter than a worker's start left both instances without one).
+            began = time.monotonic()
+            time.sleep(2)
+            layout.wait_ready(layout.ports[i], timeout=300)
+            say(f":{layout.ports[i]} answers from a new worker {time.monotonic() - began:.0f} s after SIGHUP")
             time.sleep(layout.args.reload_wait)
         time.sleep(layout.args.warmup)
     figures = load.report("rolling restart under load")
@@ -730,7 +736,12 @@ def main() -> int:
     parser.add_argument(
         "--warmup", type=float, default=6.0, help="seconds of load before and after each fault"
     )
-    parser.add_argument("--reload-wait", type=float, default=10.0, help="seconds between the two reloads")
+    parser.add_argument(
+        "--reload-wait",
+        type=float,
+        default=2.0,
+        help="seconds between an instance answering after its reload and reloading the next",
+    )
     parser.add_argument("--reminder-timeout", type=float, default=150.0)
     parser.add_argument("--keep", action="store_true", help="leave the layout running")
     args = parser.parse_args()

@@ -149,6 +149,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         {"transaction_mode": "IMMEDIATE", "timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
     )
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# DATABASE_POOL_MODE=transaction: the app reaches PostgreSQL through a pooler in transaction mode (PgBouncer
+# pool_mode=transaction), where consecutive transactions of one request may run on different server
+# connections. Then nothing may outlive a transaction on a connection: no server-side cursors (.iterator()
+# holds one open across transactions in autocommit), and the Idempotency-Key middleware takes no session-level
+# advisory lock (it would be taken on one server connection and released on another). Statements are never
+# prepared on the server either way (Django's default client-side binding; prepare_threshold None).
+# See deploy/README.md "PgBouncer".
+DB_TRANSACTION_POOLING = os.environ.get("DATABASE_POOL_MODE", "").strip().lower() == "transaction"
+if DB_TRANSACTION_POOLING:
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "core.User"

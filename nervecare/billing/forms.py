@@ -6,6 +6,7 @@ from typing import Any
 from django import forms
 
 from nervecare.billing.models import Payment, Price
+from nervecare.core.bounds import HISTORY, BoundedDateField
 
 METHODS = [
     (m.value, m.label) for m in Payment.Method if m not in (Payment.Method.COURSE, Payment.Method.ONLINE)
@@ -82,6 +83,7 @@ class CourseForm(forms.Form):
     reference = PaymentForm.base_fields["reference"]
 
     def __init__(self, *args: Any, services: Any = (), **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "course_%s")  # ids of its own beside the other forms of the account page
         super().__init__(*args, **kwargs)
         self.fields["service_id"].choices = [(s.id, s.name) for s in services]  # type: ignore[attr-defined]
 
@@ -116,8 +118,9 @@ class PriceForm(forms.Form):
 
 
 class PeriodForm(forms.Form):
-    start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    # Bounded like the API's period (HISTORY): 0001-01-01 or 9999-12-31 was a 500 (date arithmetic overflowed).
+    start = BoundedDateField(bound=HISTORY, required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = BoundedDateField(bound=HISTORY, required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
 
 class GiftCardForm(forms.Form):
@@ -137,6 +140,10 @@ class GiftCardForm(forms.Form):
     card_last4 = PaymentForm.base_fields["card_last4"]
     reference = PaymentForm.base_fields["reference"]
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "gift_%s")  # ids of its own beside the other forms of the account page
+        super().__init__(*args, **kwargs)
+
 
 class GiftCardLookupForm(forms.Form):
     code = forms.CharField(max_length=40, label="Gift card code")
@@ -153,6 +160,7 @@ class MembershipForm(forms.Form):
     reference = PaymentForm.base_fields["reference"]
 
     def __init__(self, *args: Any, plans: Any = (), **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "member_%s")  # ids of its own beside the other forms of the account page
         super().__init__(*args, **kwargs)
         self.fields["membership_plan_id"].choices = [  # type: ignore[attr-defined]
             (p.id, f"{p.name} ({p.price} {p.currency} a month, {p.sessions_per_period} sessions)")

@@ -344,7 +344,7 @@ def client_account(client: Client) -> dict[str, Any]:
 
 
 def active_courses(client: Client) -> list[Course]:
-    today = timezone.localdate()
+    today = timezone.localdate(timezone=clinic_zone(client.clinic))
     return [
         c
         for c in Course.objects.filter(client=client, status=Course.Status.ACTIVE).select_related("service")

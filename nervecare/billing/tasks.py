@@ -43,7 +43,8 @@ def send_invoice_email(invoice_id: int, receipt: bool = False) -> bool:
     return True
 
 
-@huey.periodic_task(crontab(hour="2", minute="15"))
+@huey.periodic_task(crontab(minute="15"))
 def expire_courses() -> int:
-    """Every night: courses past their expiry date stop taking sessions."""
+    """Every hour: courses past their expiry date in their clinic's time zone stop taking sessions (check-out
+    refuses an expired course by the clinic's date anyway; this keeps the lists and books current)."""
     return course_expire_due()

@@ -33,6 +33,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import IntegrityError, connection, transaction
 from django.http import HttpRequest, HttpResponse
@@ -139,12 +140,20 @@ def _lock_id(user: User | None, key: str) -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
+def _session_locks() -> bool:
+    """Whether a session-level advisory lock lives as long as this process's connection: PostgreSQL reached
+    directly (or through a session-mode pooler), not through a transaction-mode pooler (DATABASE_POOL_MODE)."""
+    return connection.vendor == "postgresql" and not getattr(settings, "DB_TRANSACTION_POOLING", False)
+
+
 def _try_lock(lock: int) -> bool:
     """PostgreSQL: take the session-level advisory lock of a (user, key) while its request is answered. The
     database drops it when the process dies (kill -9, a crash), so a retry can tell an answer still being
     written (locked) from one whose process is gone (free: the retry takes the request over). Elsewhere
-    (SQLite, one process) always True, and an in-progress row counts as abandoned after STALE_IN_PROGRESS."""
-    if connection.vendor != "postgresql":
+    (SQLite, or PostgreSQL behind a transaction-mode pooler, where a session lock would stay on whichever
+    server connection took it) always True, and an in-progress row counts as abandoned after
+    STALE_IN_PROGRESS."""
+    if not _session_locks():
         return True
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_try_advisory_lock(%s)", [lock])
@@ -153,7 +162,7 @@ def _try_lock(lock: int) -> bool:
 
 def _unlock(record: IdempotencyRecord | None = None, lock: int | None = None) -> None:
     lock = lock if lock is not None else getattr(record, "_lock", None)
-    if lock is None or connection.vendor != "postgresql" or connection.connection is None:
+    if lock is None or not _session_locks() or connection.connection is None:
         return
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_unlock(%s)", [lock])
@@ -195,9 +204,7 @@ def _claim_locked(user: User | None, key: str, digest: str) -> IdempotencyRecord
                 return "mismatch"
             if existing.state == IdempotencyRecord.State.DONE:
                 return replay(existing)
-            abandoned = connection.vendor == "postgresql" or (
-                existing.created_at < timezone.now() - STALE_IN_PROGRESS
-            )
+            abandoned = _session_locks() or (existing.created_at < timezone.now() - STALE_IN_PROGRESS)
             return existing if abandoned else "busy"
     return "busy"
 

@@ -5,6 +5,7 @@ Pure functions over plain inputs, so every branch is testable without a database
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,8 +41,10 @@ class TherapistView:
     id: int
     name: str
     years_experience: int
-    certifications: list[str]
+    certifications: list[str]  # those valid when the course starts
     is_primary: bool = False
+    # The last valid day of each certification above that expires ({code: date}; absent = does not expire).
+    expires: dict[str, datetime.date] = field(default_factory=dict)
 
 
 def _scope(
@@ -109,8 +112,12 @@ def recommend(
     has_lymphedema: bool,
     baseline_instruments: Iterable[str],
     therapists: list[TherapistView],
+    starts_on: datetime.date | None = None,
+    course_weeks: int | None = None,
 ) -> dict[str, Any]:
-    """A proposed plan and the reasons for each choice, plus the clinic's therapists ranked by fit."""
+    """A proposed plan and the reasons for each choice, plus the clinic's therapists ranked by fit. A course
+    starting on `starts_on` and lasting `course_weeks` (default: the proposal's) tells which therapists'
+    required training expires during it."""
     data = plan_data()
     defaults = data["defaults"]
     rationale: list[str] = []
@@ -139,12 +146,14 @@ def recommend(
         f"{defaults['course_weeks']} weeks, re-evaluated at weeks "
         f"{', '.join(str(w) for w in defaults['reevaluation_weeks'])}."
     )
+    weeks = course_weeks or defaults["course_weeks"]
     ranking = rank_therapists(
         therapists,
         certifications=certifications,
         min_years=min_years,
         causes=causes,
         types={c["type"] for c in conditions},
+        course_end=starts_on + datetime.timedelta(weeks=weeks, days=-1) if starts_on else None,
     )
     return {
         "modality": modality,
@@ -247,8 +256,11 @@ def rank_therapists(
     min_years: int,
     causes: set[str],
     types: set[str],
+    course_end: datetime.date | None = None,
 ) -> list[dict[str, Any]]:
-    """Eligible therapists first; then by helpful extra training, then experience."""
+    """Eligible therapists first (those whose required training lasts the whole course before those whose
+    training expires during it, up to `course_end`: said in the reasons); then by helpful extra training,
+    then experience."""
     helpful = set()
     if causes & {"diabetes_t1", "diabetes_t2"}:
         helpful.add("diabetic_foot")
@@ -267,6 +279,16 @@ def rank_therapists(
         reasons = []
         if missing:
             reasons.append(f"missing training: {words(missing)}")
+        lapsing = {
+            c: t.expires[c]
+            for c in certifications
+            if c not in missing and c in t.expires and course_end is not None and t.expires[c] < course_end
+        }
+        for code, last_day in lapsing.items():
+            reasons.append(
+                f"{words([code])} training expires during the course (valid until {last_day:%d %B %Y}): "
+                "sessions after that day cannot be booked with this therapist until it is renewed"
+            )
         if t.years_experience < min_years:
             reasons.append(f"{_years(t.years_experience)} of experience, {min_years} needed")
         extras = sorted(helpful & set(t.certifications))
@@ -281,9 +303,11 @@ def rank_therapists(
                 "eligible": not missing and t.years_experience >= min_years,
                 "years_experience": t.years_experience,
                 "certifications": t.certifications,
+                "expires_during_course": {c: d.isoformat() for c, d in lapsing.items()},
                 "reasons": reasons,
                 "_key": (
                     not missing and t.years_experience >= min_years,
+                    not lapsing,
                     t.is_primary,
                     len(extras),
                     t.years_experience,

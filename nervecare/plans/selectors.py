@@ -60,7 +60,10 @@ def plan_page(user: User, plan: CarePlan) -> dict[str, Any]:
     """The plan page: the plan, the flags that block it, the therapist ranking, the change log and what the
     apps above add (the course's progress, from scheduling)."""
     flags = open_flags(plan.client)
-    recommendation = plan_recommendation(plan.client, flags)
+    # The ranking for this plan's course: certifications valid on its start, and any expiring before its end.
+    recommendation = plan_recommendation(
+        plan.client, flags, starts_on=plan.start_date, course_weeks=plan.course_weeks
+    )
     blocking = [
         f
         for f in flags

@@ -2,6 +2,7 @@
 
 from datetime import date, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -104,19 +105,32 @@ def flags_in_force(
     return flags
 
 
-def plan_recommendation(client: Client, flags: list[SafetyFlag]) -> dict[str, Any]:
-    """The recommender's proposal for this client (read-only)."""
-    latest_map, _ = body_map_latest_two(client)
-    therapists = [
-        recommend.TherapistView(
-            id=t.id,
-            name=t.display_name,
-            years_experience=t.years_experience,
-            certifications=t.certifications_on(timezone.localdate()),
-            is_primary=t.id == client.primary_therapist_id,
+def plan_recommendation(
+    client: Client,
+    flags: list[SafetyFlag],
+    *,
+    starts_on: date | None = None,
+    course_weeks: int | None = None,
+) -> dict[str, Any]:
+    """The recommender's proposal for this client (read-only). Certifications count when the course starts
+    (`starts_on`; without one, today in the clinic's time zone), and one that expires before the course ends
+    is named in that therapist's reasons."""
+    start = starts_on or timezone.localdate(timezone=ZoneInfo(client.clinic.timezone or "UTC"))
+    therapists = []
+    for t in Therapist.objects.filter(clinic_id=client.clinic_id, active=True):
+        held = t.certifications_on(start)
+        expiry = t.certification_expiry or {}
+        therapists.append(
+            recommend.TherapistView(
+                id=t.id,
+                name=t.display_name,
+                years_experience=t.years_experience,
+                certifications=held,
+                is_primary=t.id == client.primary_therapist_id,
+                expires={c: date.fromisoformat(str(expiry[c])) for c in held if expiry.get(c)},
+            )
         )
-        for t in Therapist.objects.filter(clinic_id=client.clinic_id, active=True)
-    ]
+    latest_map, _ = body_map_latest_two(client)
     medical = getattr(client, "medical", None)
     return recommend.recommend(
         conditions=[{"type": c.type, "cause": c.cause} for c in client.conditions.all()],
@@ -125,6 +139,8 @@ def plan_recommendation(client: Client, flags: list[SafetyFlag]) -> dict[str, An
         has_lymphedema=bool(medical and medical.lymphedema),
         baseline_instruments=latest_responses(client).keys(),
         therapists=therapists,
+        starts_on=start,
+        course_weeks=course_weeks,
     )
 
 
@@ -214,7 +230,9 @@ def _validate_plan(plan: CarePlan, flags: list[SafetyFlag], errors: dict[str, st
         else:
             # Valid when the course starts (today without a start date): an expired one does not count.
             held = therapist.certifications_on(
-                plan.start_date if isinstance(plan.start_date, date) else timezone.localdate()
+                plan.start_date
+                if isinstance(plan.start_date, date)
+                else timezone.localdate(timezone=ZoneInfo(plan.client.clinic.timezone or "UTC"))
             )
             missing = [c for c in plan.required_certifications if c not in held]
             if plan.modality == "mld" and "mld" not in held and "mld" not in missing:

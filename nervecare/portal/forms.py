@@ -11,6 +11,9 @@ RATING_CHOICES = [(i, str(i)) for i in range(11)]
 
 
 class DiaryForm(forms.Form):
+    """The daily diary. Sleep is asked once, as the claims' "How well did you sleep?" (DIARY_CLAIM_FIELDS); the
+    older "how much did symptoms disturb your sleep?" is no longer asked (its answers are kept)."""
+
     day = HistoryDateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
     pain = forms.TypedChoiceField(
         label=_("Pain (0 = none, 10 = worst)"), choices=RATING_CHOICES, coerce=int, widget=forms.RadioSelect
@@ -23,12 +26,6 @@ class DiaryForm(forms.Form):
     )
     tingling = forms.TypedChoiceField(
         label=_("Tingling (0 = none, 10 = worst)"),
-        choices=RATING_CHOICES,
-        coerce=int,
-        widget=forms.RadioSelect,
-    )
-    sleep = forms.TypedChoiceField(
-        label=_("How much did symptoms disturb your sleep? (0 = not at all, 10 = could not sleep)"),
         choices=RATING_CHOICES,
         coerce=int,
         widget=forms.RadioSelect,

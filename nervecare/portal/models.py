@@ -34,7 +34,12 @@ class DiaryEntry(TimeStampedModel):
     pain = models.PositiveSmallIntegerField(validators=RATING)
     numbness = models.PositiveSmallIntegerField(validators=RATING)
     tingling = models.PositiveSmallIntegerField(validators=RATING)
-    sleep = models.PositiveSmallIntegerField(validators=RATING, help_text="Sleep disturbed by symptoms")
+    # Sleep is asked once: "How well did you sleep?" (`sleep_quality` below, the claims' measure, as at intake).
+    # `sleep` ("how much did symptoms disturb your sleep?") was asked as well until December 2026: kept for the
+    # entries that have it, null in newer ones.
+    sleep = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=RATING, help_text="Sleep disturbed by symptoms (older entries)"
+    )
     # The claims' measures (issue 21; screening/data/measures.yaml), asked only where they apply: null = not
     # asked or not answered.
     sleep_quality = models.PositiveSmallIntegerField(

@@ -218,7 +218,9 @@ def progress(client: Client) -> dict[str, Any]:
         "pain": pain,
         "numbness": [(e.day, float(e.numbness)) for e in entries],
         "tingling": [(e.day, float(e.tingling)) for e in entries],
-        "sleep": [(e.day, float(e.sleep)) for e in entries],
+        # Older entries only (no longer asked): sleep quality, where higher is better, is not drawn among the
+        # symptoms; the table shows it, the claims page charts it.
+        "sleep": [(e.day, float(e.sleep)) for e in entries if e.sleep is not None],
     }
     return {
         "chart": _chart(series),

@@ -238,6 +238,8 @@ def diary_entry_save(
 ) -> DiaryEntry:
     """Write (or rewrite) the client's diary for one day; at most one entry per day, none in the future.
 
+    `ratings`: pain, numbness and tingling (0-10); "sleep" (disturbed by symptoms) only from older callers:
+    sleep is asked once, as the sleep-quality measure.
     `measures` holds the optional answers of the claims' measures (sleep quality, cramps, worst cramp,
     headache, arthritis joint pain) asked of this client only; one not given keeps its earlier answer."""
     client = selectors.client_for_portal_user(user)
@@ -249,7 +251,9 @@ def diary_entry_save(
         errors["day"] = "only the last two weeks can be filled in"
     for name in ("pain", "numbness", "tingling", "sleep"):
         value = ratings.get(name)
-        if not isinstance(value, int) or not 0 <= value <= 10:
+        if name == "sleep" and value is None:
+            continue  # no longer asked (sleep quality is): kept when an older caller sends it
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 10:
             errors[name] = "choose a number from 0 to 10"
     extra = _clean_diary_measures(client, measures or {}, errors)
     if errors:
@@ -259,7 +263,8 @@ def diary_entry_save(
     )
     created = entry.pk is None
     for name in ("pain", "numbness", "tingling", "sleep"):
-        setattr(entry, name, ratings[name])
+        if ratings.get(name) is not None:
+            setattr(entry, name, ratings[name])  # an older entry's "sleep disturbed" stays when not sent
     for name, value in extra.items():
         setattr(entry, name, value)
     entry.note = note.strip()[:200]

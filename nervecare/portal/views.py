@@ -161,7 +161,7 @@ def diary(request: AuthedHttpRequest, client) -> HttpResponse:
             services.diary_entry_save(
                 user=request.user,
                 day=data["day"],
-                ratings={k: data[k] for k in ("pain", "numbness", "tingling", "sleep")},
+                ratings={k: data[k] for k in ("pain", "numbness", "tingling")},
                 note=data["note"],
                 measures={k: data[k] for k in form.claim_field_names},
             )

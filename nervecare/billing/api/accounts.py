@@ -141,7 +141,7 @@ def superbill(request: AuthedHttpRequest, client_id: int, period: Query[PeriodQu
 
     require_clinical(request.user)
     client = client_get_for_user(request.user, client_id)
-    start, end = _period(period)
+    start, end = _period(period, client.clinic)
     audit_view(request.user, client, summary=f"Superbill {start}–{end} downloaded")
     pdf = superbill_pdf(selectors.superbill_data(client, start, end))
     return pdf_download(pdf, filename=f"superbill-{client.pk}-{start}-{end}.pdf")

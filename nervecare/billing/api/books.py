@@ -66,8 +66,8 @@ def report_aging(request: AuthedHttpRequest) -> dict[str, Any]:
     summary="Revenue by therapist, service and month (admins; a therapist their own)",
 )
 def report_revenue(request: AuthedHttpRequest, period: Query[PeriodQuery]) -> dict[str, Any]:
-    start, end = _period(period)
     user = request.user
+    start, end = _period(period, clinic_of(user))
     if user.role == user.Role.THERAPIST and hasattr(user, "therapist"):
         return reports.revenue(clinic_of(user), start, end, therapist_id=user.therapist.pk)
     require_billing_admin(user)
@@ -92,6 +92,6 @@ def report_liabilities(request: AuthedHttpRequest) -> dict[str, Any]:
 )
 def export_csv(request: AuthedHttpRequest, period: Query[PeriodQuery]) -> HttpResponse:
     require_billing_admin(request.user)
-    start, end = _period(period, default_days=31)
     clinic = clinic_of(request.user)
+    start, end = _period(period, clinic, default_days=31)
     return csv_download(reports.journal_csv(clinic, start, end), filename=f"journal-{start}-{end}.csv")

@@ -13,6 +13,7 @@ from nervecare.billing.models import Course, GiftCard, Invoice, Membership
 from nervecare.core.api_support import download
 from nervecare.core.bounds import HistoryDate
 from nervecare.core.errors import FieldErrors
+from nervecare.core.models import Clinic
 
 router = Router(tags=["billing"])
 _PDF = download("application/pdf")
@@ -115,8 +116,9 @@ class PeriodQuery(Schema):
     end: HistoryDate | None = None
 
 
-def _period(q: PeriodQuery, default_days: int = 365) -> tuple[datetime.date, datetime.date]:
-    end = q.end or timezone.localdate()
+def _period(q: PeriodQuery, clinic: Clinic, default_days: int = 365) -> tuple[datetime.date, datetime.date]:
+    """The period asked for; without an end, up to the clinic's today (in its time zone)."""
+    end = q.end or timezone.localdate(timezone=selectors.clinic_zone(clinic))
     start = q.start or end - datetime.timedelta(days=default_days)
     if start > end:
         raise FieldErrors({"start": "the start is after the end"})

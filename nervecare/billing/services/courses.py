@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from nervecare.billing.models import Course, Invoice, InvoiceLine
 from nervecare.billing.money import ZERO, round_amount
-from nervecare.billing.selectors import price_for
+from nervecare.billing.selectors import clinic_zone, price_for
 from nervecare.billing.services.invoices import LineDraft, issue
 from nervecare.billing.services.payments import payment_record_locked
 from nervecare.clients.models import Client
@@ -48,7 +48,7 @@ def course_sell(
         errors["price"] = "the price cannot be negative"
     elif price != round_amount(price, currency):
         errors["price"] = f"the price has more decimal places than {currency} allows"
-    today = timezone.localdate()
+    today = timezone.localdate(timezone=clinic_zone(client.clinic))
     if expires_on is not None and expires_on <= today:
         errors["expires_on"] = "the expiry date must be after today"
     if errors:

@@ -8,11 +8,13 @@ import json
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.core.exceptions import PermissionDenied
 from django.core.management import CommandError, call_command
 
 from nervecare.billing.expiry import course_expire_due
 from nervecare.billing.models import Course, Invoice
+from nervecare.billing.selectors import active_courses
 from nervecare.billing.services.invoices import invoice_checkout
 from nervecare.billing.services.memberships import (
     add_months,
@@ -26,6 +28,26 @@ from nervecare.core.errors import FieldErrors
 
 pytestmark = pytest.mark.django_db
 D = Decimal
+
+# A fixed clock, late in the evening of the last day of a month in the clinic's zone: in New York it is still
+# Wednesday 31 March 2027 (22:30 EDT) while the server's UTC date is already Thursday 1 April. Every date in
+# these tests is the clinic's, so they do not depend on the day, month or zone they are run in.
+NOW = datetime.datetime(2027, 4, 1, 2, 30, tzinfo=datetime.UTC)
+CLINIC_TODAY = datetime.date(2027, 3, 31)
+
+
+@pytest.fixture
+def clock():
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def shop(clock, shop):
+    """The billing shop (visits 3 and 2 days before NOW) in a clinic in New York."""
+    shop.clinic.timezone = "America/New_York"
+    shop.clinic.save(update_fields=["timezone"])
+    return shop
 
 
 def test_months_run_from_the_first_day_and_the_31st_clamps():
@@ -45,7 +67,7 @@ def plan(shop, **kw):
 
 def test_each_month_is_invoiced_once_and_sessions_are_drawn_at_check_out(shop):
     gold = plan(shop)
-    start = datetime.date.today() - datetime.timedelta(days=31)  # the second month has begun
+    start = CLINIC_TODAY - datetime.timedelta(days=31)  # 28 Feb: the second month (from 28 Mar) has begun
     membership, first = membership_start(
         actor=shop.desk, client=shop.client, membership_plan_id=gold.id, starts_on=start
     )
@@ -74,8 +96,46 @@ def test_each_month_is_invoiced_once_and_sessions_are_drawn_at_check_out(shop):
         call_command("billing_memberships", today="last tuesday")
 
 
+def test_this_month_is_the_clinics_month_in_its_time_zone(shop, clock):
+    """At 22:30 on 31 March in New York (1 April in UTC) April has not begun for the clinic: its month is not
+    invoiced and March's sessions are still usable; half an hour after the clinic's midnight both change."""
+    gold = plan(shop)
+    membership, first = membership_start(actor=shop.desk, client=shop.client, membership_plan_id=gold.id)
+    assert membership.starts_on == CLINIC_TODAY and first is not None  # the clinic's today, not the server's
+    march, _ = membership_start(
+        actor=shop.desk,
+        client=shop.client,
+        membership_plan_id=plan(shop, name="From the first").id,
+        starts_on=datetime.date(2027, 3, 1),
+    )
+    march_course = Course.objects.get(membership=march, period_start=datetime.date(2027, 3, 1))
+    assert march_course.expires_on == CLINIC_TODAY
+    assert membership_invoices_due() == 0  # April is the server's month, not the clinic's
+    assert course_expire_due() == 0
+    assert march_course in active_courses(shop.client)
+    invoice = invoice_checkout(
+        actor=shop.desk, client=shop.client, appointment_ids=[shop.visits[0].id], course_id=march_course.id
+    )
+    assert invoice.total == D("75.00")
+
+    clock.move_to(datetime.datetime(2027, 4, 1, 4, 30, tzinfo=datetime.UTC))  # 00:30 on 1 April in New York
+    assert membership_invoices_due() == 1
+    assert Course.objects.filter(membership=march, period_start=datetime.date(2027, 4, 1)).exists()
+    assert course_expire_due() == 1
+    march_course.refresh_from_db()
+    assert march_course.status == "expired" and march_course not in active_courses(shop.client)
+    with pytest.raises(FieldErrors) as exc:
+        invoice_checkout(
+            actor=shop.desk,
+            client=shop.client,
+            appointment_ids=[shop.visits[1].id],
+            course_id=march_course.id,
+        )
+    assert "course_id" in exc.value.errors
+
+
 def test_unused_sessions_end_with_the_month_unless_the_plan_rolls_them_over(shop):
-    today = datetime.date.today()
+    today = CLINIC_TODAY
     start = add_months(today, -1)
     plain = plan(shop, name="No rollover")
     rolling = plan(shop, name="Rollover", rollover=True)
@@ -106,7 +166,7 @@ def test_cancel_stops_future_months_and_bad_input_names_the_field(shop):
         membership_cancel(actor=shop.desk, membership=membership, reason=" ")
     assert "reason" in exc.value.errors
     membership_cancel(actor=shop.desk, membership=membership, reason="moving away")
-    far = add_months(datetime.date.today(), 3)
+    far = add_months(CLINIC_TODAY, 3)
     assert membership_invoices_due(today=far) == 0
     for kw, field in [
         ({"price": D("-1")}, "price"),

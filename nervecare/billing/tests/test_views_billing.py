@@ -96,3 +96,20 @@ def test_the_client_sees_their_own_invoices_in_the_portal(shop):
     ClientAccount.objects.create(user=other, client=ClientFactory(clinic=shop.clinic))
     assert login(other).get(f"/portal/invoices/{invoice.id}/pdf/").status_code == 404
     assert Decimal("99.00") == invoice.total
+
+
+@pytest.mark.parametrize("value", ["0001-01-01", "9999-12-31", "1899-12-31", "garbage"])
+@pytest.mark.parametrize("field", ["start", "end"])
+def test_an_absurd_period_is_refused_by_field_on_every_page_of_the_books_not_a_500(shop, field, value):
+    """The API's period was bounded (HistoryDate), the pages' was not: the year 1 or 9999 overflowed (a 500)."""
+    admin, therapist = login(shop.admin), login(shop.therapist_user)
+    for http, url in (
+        (admin, "/billing/books/"),
+        (therapist, "/billing/takings/"),
+        (admin, "/billing/books/journal.csv"),
+        (admin, f"/billing/clients/{shop.client.id}/superbill.pdf"),
+    ):
+        response = http.get(url, {field: value})
+        assert response.status_code == 422, url
+        assert field in response.content.decode()
+    assert admin.get("/billing/books/", {"day": value}).status_code == 200  # the day asked for: today instead

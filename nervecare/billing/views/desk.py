@@ -35,6 +35,7 @@ from nervecare.billing.views.common import form_errors, payments_from, today_for
 from nervecare.clients.models import Client
 from nervecare.clients.selectors import client_get_for_user
 from nervecare.core.audit import audit_list, audit_view
+from nervecare.core.bounds import HISTORY
 from nervecare.core.errors import FieldErrors
 from nervecare.core.models import Therapist
 from nervecare.core.pages import csv_download, errors_to_form, pdf_download, run_service
@@ -373,6 +374,14 @@ def _period(
     return start, end, form
 
 
+def _period_refused(form: PeriodForm) -> HttpResponse:
+    """A download asked for with a period that is not one: 422 naming each field, nothing downloaded."""
+    text = "; ".join(
+        f"{name}: {' '.join(str(m) for m in messages)}" for name, messages in form.errors.items()
+    )
+    return HttpResponse(text, status=422, content_type="text/plain; charset=utf-8")
+
+
 @login_required
 def books(request: AuthedHttpRequest) -> HttpResponse:
     """The books (admins): a day's takings, balances by age, revenue, course liabilities, the CSV journal."""
@@ -387,6 +396,8 @@ def books(request: AuthedHttpRequest) -> HttpResponse:
         )
     except ValueError:
         day = today_for(request)
+    if not HISTORY.contains(day):
+        day = today_for(request)
     return render(
         request,
         "billing/books.html",
@@ -400,13 +411,16 @@ def books(request: AuthedHttpRequest) -> HttpResponse:
             "liabilities": reports.course_liabilities(clinic),
             "gift_cards": reports.gift_card_liabilities(clinic),
         },
+        status=422 if form.errors else 200,
     )
 
 
 @login_required
 def export_csv(request: AuthedHttpRequest) -> HttpResponse:
     require_billing_admin(request.user)
-    start, end, _form = _period(request)
+    start, end, form = _period(request)
+    if form.errors:
+        return _period_refused(form)
     return csv_download(
         reports.journal_csv(clinic_of(request.user), start, end), filename=f"journal-{start}-{end}.csv"
     )
@@ -423,7 +437,10 @@ def takings(request: AuthedHttpRequest) -> HttpResponse:
         therapist_id = -1
     revenue = reports.revenue(clinic_of(request.user), start, end, therapist_id=therapist_id)
     return render(
-        request, "billing/takings.html", {"form": form, "revenue": revenue, "start": start, "end": end}
+        request,
+        "billing/takings.html",
+        {"form": form, "revenue": revenue, "start": start, "end": end},
+        status=422 if form.errors else 200,
     )
 
 
@@ -469,7 +486,9 @@ def superbill(request: AuthedHttpRequest, client_id: int) -> HttpResponse:
 
     require_clinical(request.user)
     client = client_get_for_user(request.user, client_id)
-    start, end, _form = _period(request, default_days=365)
+    start, end, form = _period(request, default_days=365)
+    if form.errors:
+        return _period_refused(form)
     audit_view(request.user, client, summary=f"Superbill {start}–{end} downloaded")
     return pdf_download(
         superbill_pdf(selectors.superbill_data(client, start, end)), filename=f"superbill-{client.pk}.pdf"

@@ -62,3 +62,35 @@ def test_service_refuses_bad_answers_by_field(carla, measures, field):
         diary_entry_save(user=user, day=timezone.localdate(), ratings=RATINGS, measures=measures)
     assert set(exc.value.errors) == {field}
     assert not DiaryEntry.objects.filter(client=client).exists()
+
+
+def test_sleep_is_asked_once_and_older_answers_are_kept(carla):
+    """One sleep question in the diary (how well you slept, the claims' measure, as at intake); the older
+    "how much did symptoms disturb your sleep" is not asked, and entries that have it keep it."""
+    import datetime
+
+    user, client = carla
+    http = login(user)
+    page = http.get("/portal/diary/").content.decode()
+    assert 'name="sleep"' not in page and page.count('name="sleep_quality"') == 11  # one 0-10 question
+    assert page.lower().count("sleep?") == 1 and "How well did you sleep?" in page
+    assert "disturb your sleep" not in page
+    today = timezone.localdate()
+    older = DiaryEntry.objects.create(
+        client=client, day=today - datetime.timedelta(days=3), pain=6, numbness=5, tingling=5, sleep=7
+    )
+    data = {"day": today.isoformat(), "pain": "5", "numbness": "6", "tingling": "4", "sleep_quality": "8"}
+    assert http.post("/portal/diary/", data).status_code == 302
+    entry = DiaryEntry.objects.get(client=client, day=today)
+    assert (entry.sleep_quality, entry.sleep) == (8, None)
+    # Rewriting the older day through the page keeps its "sleep disturbed" answer.
+    again = {**data, "day": older.day.isoformat(), "pain": "4"}
+    assert http.post("/portal/diary/", again).status_code == 302
+    older.refresh_from_db()
+    assert (older.pain, older.sleep, older.sleep_quality) == (4, 7, 8)
+    # A caller that still sends it is checked like any rating.
+    with pytest.raises(FieldErrors) as exc:
+        diary_entry_save(user=user, day=today, ratings={**RATINGS, "sleep": 11})
+    assert set(exc.value.errors) == {"sleep"}
+    progress = http.get("/portal/progress/").content.decode()
+    assert "Slept well (10 = very well)" in progress and "Sleep disturbed (earlier diary days)" in progress

@@ -188,3 +188,52 @@ def test_concurrent_posts_with_the_same_key_book_once(world, therapist_user):
     fresh = [r for r in results if r == (201, None)]
     assert len(fresh) == 1, results
     assert all(r in {(201, "true"), (409, None)} for r in results if r != (201, None)), results
+
+
+@pytest.mark.django_db
+def test_behind_a_transaction_pooler_no_session_lock_and_a_live_claim_is_busy_until_stale(
+    world, api, therapist_user, settings
+):
+    """DATABASE_POOL_MODE=transaction (PgBouncer): the key takes no session-level advisory lock, which would
+    stay on whichever server connection took it; an in-progress claim is then "busy" (409) until it is
+    STALE_IN_PROGRESS old, and only then taken over. The same rule on SQLite and PostgreSQL."""
+    from django.test import RequestFactory
+
+    from nervecare.core.idempotency import STALE_IN_PROGRESS, fingerprint
+
+    settings.DB_TRANSACTION_POOLING = True
+    advisory = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()"
+    assert book(api, body(world), key="pooled").status_code == 201
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(advisory)
+            assert cursor.fetchone()[0] == 0
+    data = body(world, starts_at="2027-03-02T12:00:00")
+    same = RequestFactory().post("/api/v1/appointments", data, content_type="application/json")
+    IdempotencyRecord.objects.create(user=therapist_user, key="in-flight", fingerprint=fingerprint(same))
+    assert book(api, data, key="in-flight").status_code == 409  # a live process may still answer it
+    assert Appointment.objects.count() == 1
+    with time_machine.travel(NOW + STALE_IN_PROGRESS + dt.timedelta(seconds=1), tick=False):
+        assert book(api, data, key="in-flight").status_code == 201  # abandoned: taken over
+    assert Appointment.objects.count() == 2
+
+
+def test_database_pool_mode_transaction_turns_off_server_side_cursors():
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "from django.conf import settings; "
+        "print(settings.DB_TRANSACTION_POOLING, settings.DATABASES['default'].get('DISABLE_SERVER_SIDE_CURSORS'))"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "nervecare.settings", "DEBUG": "1"}
+    for mode, expected in (("transaction", "True True"), ("", "False False")):
+        out = subprocess.run(  # noqa: S603 - this interpreter, fixed code
+            [sys.executable, "-c", "import django; django.setup(); " + code],
+            env={**env, "DATABASE_POOL_MODE": mode},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert out.stdout.strip() == expected

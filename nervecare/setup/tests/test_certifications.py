@@ -142,3 +142,62 @@ def test_api_returns_expiry_and_expired(owner_http, therapist_user):
     certs = {c["code"]: c for c in r.json()["certifications"]}
     assert certs["mld"]["expired"] is True and certs["neuro_rehab"]["expired"] is False
     assert r.json()["years_experience"] == 9
+
+
+def test_plan_ranking_uses_the_courses_dates_and_says_when_training_expires_during_it(
+    therapist_user, junior_therapist_user, clinic, owner
+):
+    """The recommendation counts certifications on the plan's start, not today: valid today but expired by
+    the start does not count; valid at the start but expiring before the course's last week is eligible,
+    named ("expires during the course") and ranked after a colleague whose training lasts the course."""
+    from nervecare.clients.tests.factories import ClientFactory, ConditionFactory
+    from nervecare.plans.models import CarePlan
+    from nervecare.plans.selectors import plan_page
+
+    alice = therapist_user.therapist
+    alice.certifications = ["oncology_massage"]
+    alice.years_experience = 12
+    alice.certification_expiry = {"oncology_massage": "2027-04-30"}
+    alice.save()
+    bob = junior_therapist_user.therapist
+    bob.certifications, bob.years_experience = ["oncology_massage"], 3
+    bob.save()
+    client = ClientFactory(clinic=clinic)
+    ConditionFactory(client=client, cause="chemotherapy")
+
+    def ranking(**kw):
+        proposal = plan_recommendation(client, [], **kw)
+        assert "oncology_massage" in proposal["required_certifications"]
+        return {t["therapist_id"]: t for t in proposal["therapist_ranking"]}, proposal["therapist_ranking"]
+
+    # Today (1 March), a 12-week course ends 23 May: Alice's training lapses on 30 April, during it.
+    by_id, order = ranking()
+    assert by_id[alice.id]["eligible"] and by_id[alice.id]["expires_during_course"] == {
+        "oncology_massage": "2027-04-30"
+    }
+    assert any(
+        "expires during the course (valid until 30 April 2027)" in r for r in by_id[alice.id]["reasons"]
+    )
+    assert order[0]["therapist_id"] == bob.id  # more experience does not outrank training that lasts
+    assert by_id[bob.id]["expires_during_course"] == {}
+    # A four-week course from today ends 28 March: nothing lapses, experience decides again.
+    by_id, order = ranking(course_weeks=4)
+    assert by_id[alice.id]["expires_during_course"] == {} and order[0]["therapist_id"] == alice.id
+    # A course starting on 3 May: her training has expired by then, whatever today says.
+    by_id, _ = ranking(starts_on=dt.date(2027, 5, 3))
+    assert not by_id[alice.id]["eligible"] and "oncology_massage" not in by_id[alice.id]["certifications"]
+    # The plan page ranks for the plan's own start and length.
+    plan = CarePlan.objects.create(
+        client=client,
+        modality="swedish",
+        scope="feet",
+        pressure="light",
+        session_minutes=60,
+        sessions_per_week=1,
+        course_weeks=4,
+        reevaluation_weeks=[4],
+        start_date=dt.date(2027, 4, 12),
+        created_by=owner,
+    )
+    page = {t["therapist_id"]: t for t in plan_page(owner, plan)["ranking"]}
+    assert page[alice.id]["expires_during_course"] == {"oncology_massage": "2027-04-30"}

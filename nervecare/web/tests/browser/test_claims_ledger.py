@@ -62,7 +62,8 @@ def test_therapist_and_client_see_the_claims_ledger(page, browser, live_server, 
     me.goto("/portal/diary/")
     assert me.get_by_label(re.compile("How many muscle cramps")).is_visible()
     assert me.get_by_text(re.compile("Did you have a headache")).count() == 0  # no migraine
-    for name, value in (("pain", "4"), ("numbness", "3"), ("tingling", "2"), ("sleep", "3"),
+    assert me.locator('input[name="sleep"]').count() == 0  # sleep is asked once: how well she slept
+    for name, value in (("pain", "4"), ("numbness", "3"), ("tingling", "2"),
                         ("sleep_quality", "7"), ("cramp_worst", "5")):  # fmt: skip
         me.locator(f'input[name="{name}"][value="{value}"]').check()
     me.get_by_label(re.compile("How many muscle cramps")).fill("2")
