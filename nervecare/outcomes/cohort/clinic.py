@@ -23,8 +23,8 @@ from nervecare.outcomes.cohort.groups import (
     CohortFilters,
     _add,
     _classify,
-    _labels,
     group_from_sums,
+    labelled_groups,
 )
 from nervecare.outcomes.immediate import cohort_immediate_effect
 from nervecare.outcomes.mixed import mixed_model_fit, sample_clients
@@ -181,7 +181,6 @@ def _groups(
     """Each dimension's groups (therapist names, session bands, labels) from the grouped sums."""
     groups: dict[str, list[dict[str, Any]]] = {}
     for dimension in DIMENSIONS:
-        labels = _labels(dimension)
         by_key: dict[str, dict[str, float]] = {}
         for (dim, raw_key), values in sums.items():
             if dim != dimension:
@@ -193,16 +192,7 @@ def _groups(
             else:
                 key = raw_key if raw_key not in (None, "") else "none"
             _add(by_key.setdefault(key, {}), values)
-        order = [b.label for b in rules.session_bands] if dimension == "sessions" else sorted(by_key)
-        groups[dimension] = [
-            {
-                "key": key,
-                "label": labels.get(key, "None" if key == "none" else key),
-                **group_from_sums(by_key[key]),
-            }
-            for key in order
-            if key in by_key
-        ]
+        groups[dimension] = labelled_groups(dimension, by_key, group_from_sums, rules)
     return groups
 
 

@@ -6,15 +6,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from nervecare.clients.models import Condition
 from nervecare.core.models import Clinic
 from nervecare.outcomes import cohort_sql, stats
 from nervecare.outcomes.cohort.clients import ClientRow, client_rows
-from nervecare.outcomes.rules import outcome_rules
+from nervecare.outcomes.rules import OutcomeRules, outcome_rules
 from nervecare.plans.models import CarePlan
+
+G = TypeVar("G")  # what one group holds: its client rows, or its sums
 
 DIMENSIONS = {
     "type": "Neuropathy type",
@@ -76,6 +79,23 @@ def group_stats(rows: list[ClientRow]) -> dict[str, Any]:
         "adverse_events": events,
         "adverse_events_per_100_sessions": events / sessions * 100 if sessions else None,
     }
+
+
+def labelled_groups(
+    dimension: str,
+    by_key: Mapping[str, G],
+    stats_of: Callable[[G], dict[str, Any]],
+    rules: OutcomeRules,
+) -> list[dict[str, Any]]:
+    """A dimension's groups as the page shows them, whichever engine grouped them (client rows or the summary
+    table's sums): session bands in their order, the rest by key; each with its label and its statistics."""
+    labels = _labels(dimension)
+    order = [b.label for b in rules.session_bands] if dimension == "sessions" else sorted(by_key)
+    return [
+        {"key": key, "label": labels.get(key, "None" if key == "none" else key), **stats_of(by_key[key])}
+        for key in order
+        if key in by_key
+    ]
 
 
 @dataclass
@@ -168,18 +188,8 @@ def clinic_outcomes_from_scratch(
     rows = [r for r in rows_by_id.values() if filters.keep(r)]
     groups: dict[str, list[dict[str, Any]]] = {}
     for dimension in DIMENSIONS:
-        labels = _labels(dimension)
         by_key: dict[str, list[ClientRow]] = defaultdict(list)
         for r in rows:
             by_key[getattr(r, dimension)].append(r)
-        order = [b.label for b in rules.session_bands] if dimension == "sessions" else sorted(by_key)
-        groups[dimension] = [
-            {
-                "key": key,
-                "label": labels.get(key, "None" if key == "none" else key),
-                **group_stats(by_key[key]),
-            }
-            for key in order
-            if key in by_key
-        ]
+        groups[dimension] = labelled_groups(dimension, by_key, group_stats, rules)
     return {"overall": group_stats(rows), "groups": groups, "clients": rows}
