@@ -540,7 +540,7 @@ def _fit_worker(rows, max_iterations: int, queue) -> None:  # noqa: ANN001 - a p
 
 
 def bench_mixed(info: dict, n: int, limit: float) -> dict:
-    from nervecare.outcomes import cohort
+    from nervecare.outcomes import cohort_sql, mixed
     from nervecare.outcomes.models import ClientOutcomeSummary
     from nervecare.outcomes.rules import outcome_rules
 
@@ -549,9 +549,9 @@ def bench_mixed(info: dict, n: int, limit: float) -> dict:
             clinic_id=info["clinic_id"], pain_baseline__isnull=False, pain_weeks__gte=1
         ).values_list("client_id", flat=True)
     )
-    chosen = cohort.sample_clients(ids, n)
+    chosen = mixed.sample_clients(ids, n)
     t0 = time.perf_counter()
-    rows = cohort.weekly_rows(info["clinic_id"], "pain", client_ids=chosen)
+    rows = cohort_sql.weekly_rows(info["clinic_id"], "pain", client_ids=chosen)
     read = time.perf_counter() - t0
     ctx = mp.get_context("spawn")
     queue = ctx.Queue()

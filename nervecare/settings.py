@@ -130,14 +130,16 @@ TEMPLATES = [
 
 DATA_DIR = Path(os.environ.get("NERVECARE_DATA_DIR", PROJECT_DIR / "var"))
 _default_db = f"sqlite:///{DATA_DIR / 'nervecare.sqlite3'}"
-if "DATABASE_URL" not in os.environ:
+# An empty DATABASE_URL (`DATABASE_URL= ./dev ...`, to leave a shell's PostgreSQL aside) means the default.
+_database_url = os.environ.get("DATABASE_URL") or _default_db
+if _database_url == _default_db:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
 # CONN_MAX_AGE: seconds an app process keeps its database connection between requests (0: a new one per
 # request). Reusing it saves PostgreSQL a backend start per request (see bench/load); health checks drop a
 # connection the database closed (a restart) before a request uses it.
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", _default_db),
+        _database_url,
         conn_max_age=env_int("CONN_MAX_AGE", 0),
         conn_health_checks=True,
     )

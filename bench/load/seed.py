@@ -127,14 +127,20 @@ def seed(
 
         slot_iters = [past_slots() for _ in therapist_rows]
         pool_rows: list[Appointment] = []
+        # A client is in one session at a time (an exclusion constraint): no client twice in one slot.
+        taken: set[tuple[dt.datetime, int]] = set()
         for ti, therapist in enumerate(therapist_rows):
             for _ in range(note_pool):
                 start = next(slot_iters[ti])
                 end = start + dt.timedelta(minutes=SLOT_MINUTES)
+                who = rng.randrange(clients)
+                while (start, who) in taken:
+                    who = rng.randrange(clients)
+                taken.add((start, who))
                 pool_rows.append(
                     Appointment(
                         clinic=clinic,
-                        client=client_rows[rng.randrange(clients)],
+                        client=client_rows[who],
                         therapist=therapist,
                         service=service,
                         starts_at=start,

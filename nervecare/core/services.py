@@ -12,6 +12,7 @@ from django.db import models
 from django.utils import timezone
 
 from nervecare.core import audit
+from nervecare.core.compiled import CompiledQuery
 from nervecare.core.errors import FieldErrors
 from nervecare.core.models import ApiToken, AuditEvent, User
 from nervecare.core.scopes import validate_scopes
@@ -101,13 +102,21 @@ def token_cache_forget(digests: Iterable[str]) -> None:
         cache.delete_many(keys)
 
 
-def _token_lookup(digest: str, now: datetime.datetime) -> ApiToken | None:
-    token = (
+def _token_query(shape: None, digest: str, now: datetime.datetime) -> models.QuerySet[ApiToken]:
+    return (
         ApiToken.objects.select_related("user")
         .filter(token_hash=digest, revoked_at__isnull=True)
         .filter(models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now))
-        .first()
+        .order_by("pk")[:1]
     )
+
+
+# Every API request looks its token up: compiled once per process (core/compiled.py), as the query is the same.
+_TOKEN = CompiledQuery(_token_query, digest=str, now=datetime.datetime)
+
+
+def _token_lookup(digest: str, now: datetime.datetime) -> ApiToken | None:
+    token = _TOKEN.first(digest=digest, now=now)
     if token is None or not token.user.is_active:
         return None
     return token

@@ -94,6 +94,63 @@ def test_a_therapist_who_cannot_see_the_client_gets_404(junior_therapist_user, m
     assert r.status_code == 404
 
 
+def test_an_id_beyond_any_row_is_404_not_500(front_desk_user, maria):
+    assert login(front_desk_user).get(f"/api/v1/clients/{2**70}/overview").status_code in (404, 422)
+
+
+@pytest.mark.parametrize(
+    "who", ["admin", "front_desk", "primary", "shared", "granted", "junior", "elsewhere"]
+)
+def test_the_compiled_read_sees_whom_clients_bookable_by_sees(
+    who, clinic, other_clinic, therapist_user, maria
+):
+    """The overview's client read is compiled once per role (core/compiled.py): for every kind of user it
+    finds exactly the clients the permission rule's queryset finds."""
+    from nervecare.clients.models import ClientAccessGrant, ClientShare
+    from nervecare.clients.selectors import clients_bookable_by
+    from nervecare.core.tests.factories import TherapistFactory, UserFactory
+    from nervecare.scheduling.overview import client_overview
+
+    others = [
+        ClientFactory(clinic=clinic, primary_therapist=None),
+        ClientFactory(clinic=clinic, primary_therapist=None),
+        ClientFactory(clinic=other_clinic, primary_therapist=None),
+    ]
+    role = {"admin": "admin", "front_desk": "front_desk"}.get(who, "therapist")
+    if who == "primary":
+        user = therapist_user
+    else:
+        user = UserFactory(
+            username=f"u-{who}", clinic=other_clinic if who == "elsewhere" else clinic, role=role
+        )
+    if role == "therapist" and who != "primary":
+        therapist = TherapistFactory(user=user, clinic=user.clinic, display_name=who)
+        if who == "shared":
+            ClientShare.objects.create(client=others[0], therapist=therapist)
+        if who == "granted":
+            ClientAccessGrant.objects.create(
+                client=others[1], user=user, reason="plan", source_id=1, granted_at=timezone.now()
+            )
+    expected = set(clients_bookable_by(user).filter(deleted_at__isnull=True).values_list("pk", flat=True))
+    seen = set()
+    for client in [maria, *others]:
+        try:
+            seen.add(client_overview(user, client.pk)[0].pk)
+        except Exception as e:  # noqa: BLE001 - 404 (Http404) is "cannot book"
+            assert type(e).__name__ == "Http404", e
+    assert seen == expected
+    may_book = {
+        "admin": 3,  # maria and the two others of the clinic
+        "front_desk": 3,
+        "primary": 1,  # maria
+        "shared": 1,  # the one shared with them
+        "granted": 1,  # the one they hold a grant for
+        "junior": 0,
+        "elsewhere": 0,  # another clinic's therapist: their clinic's client is not theirs either
+    }
+    assert len(seen) == may_book[who], seen
+
+
 def test_one_read_for_the_client_one_for_the_appointments(therapist_user, maria):
     _, plain = api_token_create(user=therapist_user, name="desk", scopes=["schedule:read"])
     http = HttpClient(HTTP_AUTHORIZATION=f"Bearer {plain}")
