@@ -22,8 +22,8 @@ workers = int(os.environ.get("GUNICORN_WORKERS", str(os.cpu_count() or 1)))
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 # Each worker imports the app itself (no preload): a graceful reload (SIGHUP, `systemctl reload`) then starts
 # workers on the new release while the master keeps the listening socket open. With preload_app the master
-# would hold the old code and a reload would start old workers again. (The heavy libraries, statsmodels and
-# matplotlib, are imported on first use, so a worker starts in about 150 MiB.)
+# would hold the old code and a reload would start old workers again. (The heavy libraries are imported on
+# first use and the API's schemas built on first use, so a worker starts in about 120-130 MiB: bench/README.md.)
 preload_app = False
 backlog = 2048
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))  # a PDF report is the slowest request
@@ -40,7 +40,15 @@ forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1"
 
 
 def post_worker_init(worker):  # noqa: ANN001, ANN201
-    """Import the URL configuration (every view) before the worker takes its first request."""
+    """Import the URL configuration (every view) before the worker takes its first request, then hand the
+    memory the imports used only while running back to the system (issue 20: a worker's resident memory)."""
+    import contextlib
+    import ctypes
+    import gc
+
     from django.urls import get_resolver
 
     get_resolver().url_patterns  # noqa: B018 - importing is the point
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):  # not glibc's malloc: nothing to hand back
+        ctypes.CDLL("libc.so.6").malloc_trim(0)  # the heap's free pages back to the system

@@ -1,4 +1,12 @@
 from django.apps import AppConfig
+from ninja import Schema
+
+# Issue 20 (worker memory): an API schema builds its validator and serializer the first time it is used
+# (pydantic's defer_build), not when its module is imported. A worker that serves a few routes does not
+# carry the compiled validators of all 200 (about 7 MiB); the first request of a route pays its build once.
+# Set here, the first NerveCare module Django imports, so it holds for every Schema subclass defined after
+# it (ninja's own and NerveCare's); core/tests/test_startup_imports.py checks it holds.
+Schema.model_config["defer_build"] = True
 
 
 class CoreConfig(AppConfig):

@@ -1,8 +1,8 @@
 """Helpers every app's pages share (domain-free): HTMX partials, service errors as form errors, downloads.
 
 Each app owns its pages (views.py, forms.py, templates/<app>/ with partials/); what they have in common is
-here, so there is one answer to "is this an HTMX request", "how does a refused service show on the form" and
-"how is a file sent".
+here, so there is one answer to "is this an HTMX request", "how does a refused service show on the form", "what
+does a page with a form do on a POST" and "how is a file sent".
 """
 
 from collections.abc import Callable, Mapping
@@ -12,7 +12,7 @@ from typing import Any, Generic, TypeVar
 from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 from nervecare.core.errors import FieldErrors
 from nervecare.core.labels import message_with_label
@@ -81,6 +81,36 @@ def run_service(
     if success:
         messages.success(request, success)
     return ServiceResult(ok=True, value=value)
+
+
+def run_form(
+    request: HttpRequest, form: forms.BaseForm, call: Callable[[], T], *, success: str = ""
+) -> ServiceResult[T]:
+    """A posted form's service: when the form is valid, `call` runs as run_service runs it (a refusal's errors
+    go on the form's fields); when it is not, nothing runs and the form shows its own errors. The caller
+    redirects when ok and otherwise shows the form again (422)."""
+    if not form.is_valid():
+        return ServiceResult(ok=False)
+    return run_service(request, call, form=form, success=success)
+
+
+def form_page(
+    request: HttpRequest,
+    form: forms.BaseForm,
+    *,
+    save: Callable[[], Any],
+    success: str,
+    then: str,
+    template: str,
+    context: Mapping[str, Any],
+) -> HttpResponse:
+    """A page with one form: a valid POST runs the service (its field errors land on the form, nothing
+    half-written) and goes on to `then`; anything else shows the page with the form, 422 after a POST that
+    failed."""
+    posted = request.method == "POST"
+    if posted and run_form(request, form, save, success=success).ok:
+        return redirect(then)
+    return render(request, template, {"form": form, **context}, status=422 if posted else 200)
 
 
 def file_download(

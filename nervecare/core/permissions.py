@@ -29,7 +29,7 @@ Object-level rules (which rows a user may see: in each app's selectors, built on
   (the role check plus `user_may_book`: the same 404 as for a record one cannot see).
 - plans/selectors.py: `plan_get_for_client` (after the client was fetched through the rules above).
 - plans/selectors.py: `plan_get_for_user` (a plan of a client the user may see).
-- outcomes/selectors.py: `report_job_get_for_user`; outcomes/analysis.py: `client_outcomes_for_user`.
+- outcomes/selectors.py: `report_job_get_for_user`; outcomes/analysis/client.py: `client_outcomes_for_user`.
 - trials/selectors.py: `trials_visible_to`, `client_for_trials`, `trial_get_for_user` (a trial of a client whose record the user
   sees: the client's outcomes' rule), `trial_get_for_client` (the portal's own client, decided by the portal).
 - portal/selectors.py: `client_for_portal_user` (the one record a signed-in client sees).

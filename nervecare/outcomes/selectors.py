@@ -1,6 +1,6 @@
 """Reads for outcomes: one client's data gathered from the record (permission-checked), and the clinic's.
 
-The statistics live in analysis.py (one client) and cohort.py (the clinic); this module only decides what
+The statistics live in analysis/ (one client) and cohort/ (the clinic); this module only decides what
 is read, with which joins, and who may read it.
 """
 

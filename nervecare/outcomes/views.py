@@ -14,11 +14,12 @@ from nervecare.core.request_types import AuthedHttpRequest
 from nervecare.core.services import audit_record
 from nervecare.outcomes import charts, exports, selectors, services, svg
 from nervecare.outcomes.adherence import outcomes_by_adherence
-from nervecare.outcomes.analysis import ACTION_LABELS, client_outcomes
+from nervecare.outcomes.analysis import client_outcomes
 from nervecare.outcomes.claims.selectors import client_claims
 from nervecare.outcomes.cohort import clinic_outcomes, group_stats
 from nervecare.outcomes.forms import ClinicFilterForm, DecisionForm
 from nervecare.outcomes.models import ReportJob
+from nervecare.outcomes.reevaluation import ACTION_LABELS
 from nervecare.screening.selectors import open_flags
 
 

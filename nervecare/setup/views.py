@@ -3,7 +3,6 @@ service or selector, render; a refused service's errors go on the form's fields 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -18,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from nervecare.core.errors import FieldErrors
 from nervecare.core.models import User
-from nervecare.core.pages import run_service
+from nervecare.core.pages import form_page, run_service
 from nervecare.core.permissions import require_setup_admin
 from nervecare.core.request_types import AuthedHttpRequest
 from nervecare.core.services import audit_record
@@ -45,25 +44,6 @@ def _render(
     request: HttpRequest, template: str, context: dict[str, Any], *, failed: bool = False
 ) -> HttpResponse:
     return render(request, template, context, status=422 if failed else 200)
-
-
-def _form_page(
-    request: AuthedHttpRequest,
-    form: Any,
-    *,
-    save: Callable[[], Any],
-    success: str,
-    then: str,
-    template: str,
-    context: dict[str, Any],
-) -> HttpResponse:
-    """The shape the set-up's list-and-form pages share: a valid POST runs the service (its field errors land
-    on the form, nothing half-written) and goes back to `then`; anything else shows the page with the form,
-    422 after a POST that failed."""
-    posted = request.method == "POST"
-    if posted and form.is_valid() and run_service(request, save, form=form, success=success).ok:
-        return redirect(then)
-    return _render(request, template, {"form": form, **context}, failed=request.method == "POST")
 
 
 def _base_url(request: HttpRequest) -> str:
@@ -364,7 +344,7 @@ def service_form(request: AuthedHttpRequest, service_id: int | None = None) -> H
         else None
     )
     form = ServiceForm(request.POST or None, initial=initial)
-    return _form_page(
+    return form_page(
         request,
         form,
         save=lambda: services.service_save(actor=request.user, data=dict(form.cleaned_data), service=service),
@@ -379,7 +359,7 @@ def service_form(request: AuthedHttpRequest, service_id: int | None = None) -> H
 def room_list(request: AuthedHttpRequest) -> HttpResponse:
     require_setup_admin(request.user)
     form = RoomForm(request.POST or None)
-    return _form_page(
+    return form_page(
         request,
         form,
         save=lambda: services.room_save(actor=request.user, data=dict(form.cleaned_data)),
@@ -394,7 +374,7 @@ def room_list(request: AuthedHttpRequest) -> HttpResponse:
 def room_form(request: AuthedHttpRequest, room_id: int) -> HttpResponse:
     room = selectors.room_get_for_admin(request.user, room_id)
     form = RoomForm(request.POST or None, initial={"name": room.name, "active": room.active})
-    return _form_page(
+    return form_page(
         request,
         form,
         save=lambda: services.room_save(actor=request.user, data=dict(form.cleaned_data), room=room),

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from nervecare.core.pages import run_service
+from nervecare.core.pages import run_form, run_service
 from nervecare.core.request_types import AuthedHttpRequest
 from nervecare.core.services import audit_record
 from nervecare.trials import charts, selectors, services
@@ -99,20 +99,19 @@ def detail(request: AuthedHttpRequest, client_id: int, trial_id: int) -> HttpRes
 def end(request: AuthedHttpRequest, client_id: int, trial_id: int) -> HttpResponse:
     trial = selectors.trial_get_for_user(request.user, client_id, trial_id)
     form = EndForm(request.POST)
-    if form.is_valid():
-        done = run_service(
-            request,
-            lambda: services.trial_stop(
-                actor=request.user,
-                trial=trial,
-                reason=form.cleaned_data["reason"],
-                pause_refused=form.cleaned_data["pause_refused"],
-            ),
-            form=form,
-            success=_("Trial ended."),
-        )
-        if done.ok:
-            return redirect("trials:detail", client_id=client_id, trial_id=trial_id)
+    done = run_form(
+        request,
+        form,
+        lambda: services.trial_stop(
+            actor=request.user,
+            trial=trial,
+            reason=form.cleaned_data["reason"],
+            pause_refused=form.cleaned_data["pause_refused"],
+        ),
+        success=_("Trial ended."),
+    )
+    if done.ok:
+        return redirect("trials:detail", client_id=client_id, trial_id=trial_id)
     return _detail(request, trial, end_form=form, status=422)
 
 
@@ -121,18 +120,17 @@ def end(request: AuthedHttpRequest, client_id: int, trial_id: int) -> HttpRespon
 def consent(request: AuthedHttpRequest, client_id: int, trial_id: int) -> HttpResponse:
     trial = selectors.trial_get_for_user(request.user, client_id, trial_id)
     form = ConsentForm(request.POST)
-    if form.is_valid():
-        done = run_service(
-            request,
-            lambda: services.trial_consent(
-                actor=request.user,
-                trial=trial,
-                text_version=form.cleaned_data["text_version"],
-                method=form.cleaned_data["method"],
-            ),
-            form=form,
-            success=_("The client's agreement is recorded."),
-        )
-        if done.ok:
-            return redirect("trials:detail", client_id=client_id, trial_id=trial_id)
+    done = run_form(
+        request,
+        form,
+        lambda: services.trial_consent(
+            actor=request.user,
+            trial=trial,
+            text_version=form.cleaned_data["text_version"],
+            method=form.cleaned_data["method"],
+        ),
+        success=_("The client's agreement is recorded."),
+    )
+    if done.ok:
+        return redirect("trials:detail", client_id=client_id, trial_id=trial_id)
     return _detail(request, trial, consent_form=form, status=422)

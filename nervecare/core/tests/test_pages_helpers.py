@@ -12,9 +12,11 @@ from nervecare.core.errors import FieldErrors
 from nervecare.core.pages import (
     csv_download,
     file_download,
+    form_page,
     is_htmx,
     pdf_download,
     render_page_or_partial,
+    run_form,
     run_service,
 )
 
@@ -81,6 +83,52 @@ def test_a_service_that_succeeds_returns_its_value_and_says_so():
     done = run_service(request, lambda: 42, success="Saved.")
     assert done.ok and done.value == 42
     assert [str(m) for m in get_messages(request)] == ["Saved."]
+
+
+def test_an_invalid_form_runs_no_service_and_keeps_its_own_errors():
+    request = _request()
+    form = _NameForm({"name": ""})
+    calls = []
+    done = run_form(request, form, lambda: calls.append(1), success="Saved.")
+    assert not done.ok and calls == []
+    assert form.errors["name"] == ["This field is required."]
+    assert list(get_messages(request)) == []
+
+
+def test_a_valid_form_runs_its_service_and_a_refusal_lands_on_the_form():
+    request = _request()
+    done = run_form(request, _NameForm({"name": "Maria"}), lambda: 7, success="Saved.")
+    assert done.ok and done.value == 7
+    form = _NameForm({"name": "Maria"})
+    assert not run_form(request, form, _refuse(name="Taken.")).ok
+    assert form.errors["name"] == ["Taken."]
+
+
+@pytest.mark.parametrize(
+    ("method", "data", "status"),
+    [("get", None, 200), ("post", {"name": ""}, 422), ("post", {"name": "Maria"}, 302)],
+)
+def test_a_form_page_shows_the_form_refuses_with_422_and_goes_on_after_a_save(
+    method, data, status, monkeypatch
+):
+    monkeypatch.setattr("nervecare.core.pages.render", lambda request, name, context, status: status)
+    request = getattr(RequestFactory(), method)("/", data or {})
+    request.session = SessionStore()
+    request._messages = FallbackStorage(request)
+    form = _NameForm(data)
+    saved = []
+    response = form_page(
+        request,
+        form,
+        save=lambda: saved.append(form.cleaned_data["name"]),
+        success="Saved.",
+        then="/done/",
+        template="page.html",
+        context={},
+    )
+    got = response.status_code if status == 302 else response
+    assert got == status
+    assert saved == (["Maria"] if status == 302 else [])
 
 
 def test_downloads_are_attachments_named_for_the_browser():

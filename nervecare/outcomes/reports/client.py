@@ -7,8 +7,9 @@ from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Spacer
 
 from nervecare.outcomes import charts, stats
-from nervecare.outcomes.analysis import ACTION_LABELS, fmt
+from nervecare.outcomes.analysis import fmt
 from nervecare.outcomes.hooks import client_report_sections
+from nervecare.outcomes.reevaluation import ACTION_LABELS
 from nervecare.outcomes.reports.claims import ledger_story, plain_story
 from nervecare.outcomes.reports.pdf import PAGE_WIDTH, build_pdf, chart_image, ci_text, paragraph, table
 

@@ -1,46 +1,18 @@
-/* Week calendar: drag a booked appointment to another time. A dialog asks to confirm, the move goes to the
-   reschedule API (the same service as the appointment page) and a refused move shows the reason. Without
-   JavaScript, and from the keyboard, the appointment page's "move" form does the same. */
+/* Week calendar: drag a booked appointment to another time (calendar-drag.js: the dialog, the reschedule API,
+   a refused move's reason). Without JavaScript, and from the keyboard, the appointment page's "move" form does
+   the same. The therapist and room choosers submit on change (autosubmit.js). */
 (function () {
   "use strict";
 
-  /* The therapist and room choosers show the chosen calendar at once. */
-  document.querySelectorAll("[data-submit-on-change]").forEach(function (select) {
-    select.addEventListener("change", function () {
-      var clear = select.getAttribute("data-clear");
-      if (clear && select.form.elements[clear]) select.form.elements[clear].value = "";
-      select.form.submit();
-    });
-  });
-
+  var cal = window.NerveCareCalendar;
   var grid = document.querySelector("[data-week]");
   var dialog = document.querySelector("[data-week-dialog]");
-  if (!grid || !dialog) return;
-  var question = dialog.querySelector("[data-week-question]");
-  var errorBox = dialog.querySelector("[data-week-error]");
-  var moveButton = dialog.querySelector("[data-week-move]");
-  var statusBox = document.querySelector("[data-week-status]");
+  if (!grid || !dialog || !cal) return;
   var rowMinutes = parseInt(grid.getAttribute("data-row-minutes"), 10) || 15;
-  var marker = document.createElement("div");
-  marker.className = "week-drop";
-  marker.hidden = true;
-  marker.setAttribute("aria-hidden", "true");
-  grid.appendChild(marker);
-  var dragging = null;
-  var pending = null;
-  var markerClasses = [];
-
-  var remembered = window.sessionStorage && sessionStorage.getItem("nervecare-week-status");
-  if (remembered && statusBox) {
-    statusBox.textContent = remembered;
-    statusBox.hidden = false;
-    sessionStorage.removeItem("nervecare-week-status");
-  }
-
-  function pad(n) { return (n < 10 ? "0" : "") + n; }
+  cal.showRemembered("nervecare-week-status", document.querySelector("[data-week-status]"));
 
   /* The day column and the 15-minute row where the top of the dragged block would land. */
-  function target(x, y) {
+  function target(x, y, dragging) {
     var day = null;
     var col = 0;
     grid.querySelectorAll(".week-day").forEach(function (d, i) {
@@ -59,104 +31,30 @@
       day: day,
       col: col,
       row: row + 2,
-      time: pad(Math.floor(minutes / 60)) + ":" + pad(minutes % 60),
+      time: cal.pad(Math.floor(minutes / 60)) + ":" + cal.pad(minutes % 60),
     };
   }
 
-  function showMarker(t) {
-    marker.classList.remove.apply(marker.classList, markerClasses);
-    markerClasses = ["wc-" + t.col, "wr-" + t.row, "we-" + (t.row + dragging.rows)];
-    marker.classList.add.apply(marker.classList, markerClasses);
-    marker.hidden = false;
-  }
-
-  function endDrag() {
-    marker.hidden = true;
-    grid.classList.remove("dragging");
-    if (dragging) dragging.el.classList.remove("drag-source");
-    dragging = null;
-  }
-
-  grid.addEventListener("dragstart", function (e) {
-    var el = e.target.closest && e.target.closest("[data-appointment]");
-    if (!el) return;
-    var rect = el.getBoundingClientRect();
-    dragging = {
-      el: el,
-      grabY: e.clientY - rect.top,
-      rows: parseInt(el.getAttribute("data-row-end"), 10) - parseInt(el.getAttribute("data-row-start"), 10),
-    };
-    e.dataTransfer.effectAllowed = "move";
-    e.dataTransfer.setData("text/plain", el.getAttribute("data-appointment"));
-    grid.classList.add("dragging");
-    el.classList.add("drag-source");
+  cal.appointmentDrag({
+    grid: grid,
+    dialog: dialog,
+    question: dialog.querySelector("[data-week-question]"),
+    errorBox: dialog.querySelector("[data-week-error]"),
+    moveButton: dialog.querySelector("[data-week-move]"),
+    marker: cal.marker(grid),
+    statusKey: "nervecare-week-status",
+    target: target,
+    markerClasses: function (t, dragging) {
+      return ["wc-" + t.col, "wr-" + t.row, "we-" + (t.row + dragging.rows)];
+    },
+    move: function (t, el) {
+      return {
+        url: el.getAttribute("data-reschedule-url"),
+        body: { starts_at: t.day.getAttribute("data-date") + "T" + t.time },
+        question: grid.getAttribute("data-msg-confirm")
+          .replace("%(who)s", el.getAttribute("data-label"))
+          .replace("%(when)s", t.day.getAttribute("data-label") + ", " + t.time),
+      };
+    },
   });
-
-  grid.addEventListener("dragover", function (e) {
-    if (!dragging) return;
-    var t = target(e.clientX, e.clientY);
-    if (!t) { marker.hidden = true; return; }
-    e.preventDefault();
-    e.dataTransfer.dropEffect = "move";
-    showMarker(t);
-  });
-
-  grid.addEventListener("drop", function (e) {
-    if (!dragging) return;
-    e.preventDefault();
-    var t = target(e.clientX, e.clientY);
-    var el = dragging.el;
-    endDrag();
-    if (!t) return;
-    pending = {
-      url: el.getAttribute("data-reschedule-url"),
-      startsAt: t.day.getAttribute("data-date") + "T" + t.time,
-    };
-    question.textContent = grid.getAttribute("data-msg-confirm")
-      .replace("%(who)s", el.getAttribute("data-label"))
-      .replace("%(when)s", t.day.getAttribute("data-label") + ", " + t.time);
-    errorBox.textContent = "";
-    moveButton.disabled = false;
-    moveButton.hidden = false;
-    dialog.showModal();
-    moveButton.focus();
-  });
-
-  grid.addEventListener("dragend", endDrag);
-
-  moveButton.addEventListener("click", function (e) {
-    e.preventDefault();
-    if (!pending) return;
-    moveButton.disabled = true;
-    errorBox.textContent = "";
-    fetch(pending.url, {
-      method: "POST",
-      credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": grid.getAttribute("data-csrf") },
-      body: JSON.stringify({ starts_at: pending.startsAt }),
-    })
-      .then(function (response) {
-        return response.json()
-          .catch(function () { return { detail: response.status + " " + response.statusText }; })
-          .then(function (body) { return { ok: response.ok, body: body }; });
-      })
-      .then(function (result) {
-        if (result.ok) {
-          if (window.sessionStorage) sessionStorage.setItem("nervecare-week-status", grid.getAttribute("data-msg-moved"));
-          window.location.reload();
-          return;
-        }
-        var body = result.body || {};
-        var reasons = (body.errors || []).map(function (err) { return err.message; });
-        errorBox.textContent = grid.getAttribute("data-msg-failed") + ": " + (reasons.length ? reasons.join("; ") : body.detail);
-        moveButton.hidden = true; // the same move would be refused again: drag to another time instead
-        dialog.querySelector("button[value=cancel]").focus();
-      })
-      .catch(function () {
-        errorBox.textContent = grid.getAttribute("data-msg-network");
-        moveButton.disabled = false;
-      });
-  });
-
-  dialog.addEventListener("close", function () { pending = null; });
 })();
