@@ -5,13 +5,13 @@ import datetime
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from nervecare.clients.tests.factories import ClientFactory
 from nervecare.conftest import login
 from nervecare.outcomes.adherence import ADHERENCE_CAVEAT, outcomes_by_adherence
 from nervecare.outcomes.cohort import ClientRow, group_stats
 from nervecare.outcomes.tests.test_views import pdf_text
+from nervecare.selfcare.selectors import client_today
 from nervecare.selfcare.tests.factories import CheckOffFactory, ProgrammeFactory, ProgrammeItemFactory
 
 pytestmark = pytest.mark.django_db
@@ -19,11 +19,13 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def ticked(lops_client):
-    today = timezone.localdate()
+    today = client_today(lops_client)  # the clinic's day, as the adherence is counted (not the server's)
     monday = today - datetime.timedelta(days=today.weekday())
     programme = ProgrammeFactory(client=lops_client, starts_on=monday - datetime.timedelta(days=7))
     item = ProgrammeItemFactory(programme=programme, item_code="foot_inspection")
-    for i in range(7):  # all of last week
+    # every day from last Monday to today (today counts as a day of the programme: a test run on any weekday
+    # finds the same 100%)
+    for i in range((today - monday).days + 8):
         CheckOffFactory(item=item, day=monday - datetime.timedelta(days=7 - i))
     return lops_client
 
