@@ -118,7 +118,6 @@ def _seed_client(client: Client, actor: User, notes: list[SessionNote], rng: ran
             pain=_clip(base_pain - 2 * progress + rng.choice((-1, 0, 0, 1)), 0, 10),
             numbness=_clip(5 - progress + rng.choice((-1, 0, 1)), 0, 10),
             tingling=_clip(5 - 1.5 * progress + rng.choice((-1, 0, 1)), 0, 10),
-            sleep=_clip(5 - 2 * progress + rng.choice((-1, 0, 1)), 0, 10),
         )
         if "sleep_quality" in fields:
             entry.sleep_quality = _clip(sleep0 + 2 * progress + rng.choice((-1, 0, 1)), 0, 10)

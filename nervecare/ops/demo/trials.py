@@ -80,7 +80,6 @@ def seed_trials(clinic: Clinic, therapist: User) -> Trial | None:
                 pain=pain,
                 numbness=int(np.clip(round(5 + 0.5 * e[t]), 0, 10)),
                 tingling=int(np.clip(round(4 + 0.4 * e[t]), 0, 10)),
-                sleep=int(np.clip(round(4 + 0.5 * e[t]), 0, 10)),
             )
         )
     DiaryEntry.objects.bulk_create(rows)
