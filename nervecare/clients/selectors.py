@@ -121,6 +121,8 @@ def _bookable_client(user: User, client_id: int) -> Client | None:
     statement (SQLite and PostgreSQL alike)."""
     if not getattr(user, "is_authenticated", False) or user.clinic_id is None:
         return None
+    if not -(2**63) <= client_id < 2**63:  # no such row (a page's <int:> takes any size; SQLite refuses it)
+        return None
     if user.role in (User.Role.ADMIN, User.Role.FRONT_DESK):
         sql, params = _BOOKABLE, [client_id, user.clinic_id]
     elif user.role == User.Role.THERAPIST:

@@ -92,8 +92,9 @@ class IndexedResolver(URLResolver):
             known = frozenset(f for _c, firsts, _s in children if firsts is not None for f in firsts)
             most = max((n for _c, _f, counts in children if counts is not None for n in counts), default=0)
             index = (children, known, most)
+            # The subsets' table first: another thread (gthread workers) that finds the index uses it at once.
+            self.__dict__.setdefault("_nc_subsets", {})
             self.__dict__["_nc_index"] = index
-            self.__dict__["_nc_subsets"] = {}
         return index
 
     def _subset(self, rest: str) -> URLResolver:

@@ -9,6 +9,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 import tempfile
 import zipfile
 from collections.abc import Iterator
@@ -20,6 +21,7 @@ from django.db import models
 from django.utils import timezone
 
 from nervecare.core.audit import record as audit_record
+from nervecare.core.formatting import spreadsheet_text
 from nervecare.core.models import Clinic, User
 from nervecare.core.permissions import clinic_of, require_admin
 
@@ -48,6 +50,19 @@ USER_FIELDS = (
     "date_joined",
     "last_login",
 )
+
+
+_NUMBER = re.compile(r"-?\d+(\.\d+)?")
+
+
+def _csv_cell(value: Any) -> Any:
+    """One CSV cell: JSON values as JSON; text that a spreadsheet would run as a formula (a name typed as
+    `=HYPERLINK(...)` on the public booking page) kept as text; numbers, including negative amounts, as they are."""
+    if isinstance(value, dict | list):
+        return json.dumps(value)
+    if isinstance(value, str) and not _NUMBER.fullmatch(value):
+        return spreadsheet_text(value)
+    return value
 
 
 def _clinic_path(model: type[models.Model], depth: int = 0) -> str | None:
@@ -144,9 +159,7 @@ def clinic_export_build(*, actor: User) -> tuple[IO[bytes], str, dict[str, int]]
                 writer = csv.DictWriter(text_csv, fieldnames=columns)
                 writer.writeheader()
                 for row in _rows(model, path, clinic.pk, columns):
-                    writer.writerow(
-                        {k: json.dumps(v) if isinstance(v, dict | list) else v for k, v in row.items()}
-                    )
+                    writer.writerow({k: _csv_cell(v) for k, v in row.items()})
                     n += 1
                 text_csv.flush()
                 text_csv.detach()
@@ -185,7 +198,9 @@ def clinic_export_build(*, actor: User) -> tuple[IO[bytes], str, dict[str, int]]
             "formats": "Each table as csv/<table>.csv and json/<table>.json (the same rows); each document's "
             "file under documents/<id>-<name> (its row in ops.clientdocument); each foot-check photo under "
             "foot_check_photos/<id>-foot-check-<check id>.<type> (its row in footcheck.footcheckphoto). JSON "
-            "values in CSV cells are JSON.",
+            "values in CSV cells are JSON. A CSV text cell starting with = + - @ (or a tab or carriage return) "
+            "has an apostrophe put before it, so a spreadsheet shows it as text and never runs it as a formula; "
+            "the JSON copy holds every value exactly as stored.",
             "not_included": "Passwords, API tokens, second-factor keys and calendar-feed tokens (secrets); the "
             "audit trail (exported by itself at /audit/).",
         }

@@ -104,3 +104,12 @@ def test_dates_and_booleans_come_typed(people, clients):
     assert got.created_at.tzinfo is not None
     assert got.provisional is False
     assert got.clinic.online_booking_enabled in (True, False)
+
+
+def test_an_id_beyond_the_database_integer_is_no_client_not_an_error(people, clients):
+    """A page's <int:client_id> takes any size; the ORM answered "no such client" and so does the statement
+    (SQLite refused the parameter: a 500)."""
+    for client_id in (2**63, -(2**63) - 1, 10**30):
+        assert _bookable_client(people["admin"], client_id) is None
+        with pytest.raises(Http404):
+            client_get_for_booking(people["frank (front desk)"], client_id)

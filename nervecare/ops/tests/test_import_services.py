@@ -391,6 +391,27 @@ def test_the_clinic_export_holds_every_table_as_csv_and_json_and_nothing_of_anot
     assert AuditEvent.objects.filter(summary__startswith="Clinic-wide export").exists()
 
 
+def test_the_clinic_export_csv_keeps_formula_like_text_as_text_and_the_json_exact(admin, clinic):
+    """A name typed as a formula (the public booking page, an import) is never run by the spreadsheet that
+    opens the CSV; numbers, negative ones included, stay numbers; the JSON copy holds the value as stored."""
+    import csv
+    import io
+    import json
+    import zipfile
+
+    from nervecare.ops.clinic_export import clinic_export_build
+
+    ClientFactory(clinic=clinic, first_name='=HYPERLINK("http://evil.example","x")', last_name="-Minus")
+    spool, _name, _counts = clinic_export_build(actor=admin)
+    with zipfile.ZipFile(io.BytesIO(spool.read())) as zf:
+        rows = list(csv.DictReader(io.StringIO(zf.read("csv/clients.client.csv").decode())))
+        stored = json.loads(zf.read("json/clients.client.json"))
+    (row,) = rows
+    assert row["first_name"] == '\'=HYPERLINK("http://evil.example","x")' and row["last_name"] == "'-Minus"
+    assert row["id"].lstrip("-").isdigit()  # numbers untouched
+    assert stored[0]["first_name"] == '=HYPERLINK("http://evil.example","x")'
+
+
 def test_a_job_that_dies_says_so_and_writes_nothing(admin, monkeypatch):
     from nervecare.ops.importing import steps
 
