@@ -148,8 +148,10 @@ class Therapist(FastHttpUser):
             self.call("read", "GET /clients/{id}/outcomes", "GET", f"/api/v1/clients/{client_id}/outcomes")
 
     def do_booking(self) -> None:
+        # A therapist books their own clients (clients_bookable_by: booking grants no access to a stranger's
+        # record), with any therapist of the clinic, so users still compete for the same calendars.
         body = {
-            "client_id": self.rng.choice(PLAN["client_ids"]),
+            "client_id": self.rng.choice(self.me["client_ids"]),
             "therapist_id": self.rng.choice(PLAN["therapist_ids"]),
             "service_id": PLAN["service_id"],
             "starts_at": self.random_slot().isoformat(),
@@ -163,7 +165,7 @@ class Therapist(FastHttpUser):
     def do_series(self) -> None:
         start = self.random_slot()
         body = {
-            "client_id": self.rng.choice(PLAN["client_ids"]),
+            "client_id": self.rng.choice(self.me["client_ids"]),
             "therapist_id": self.rng.choice(PLAN["therapist_ids"]),
             "service_id": PLAN["service_id"],
             "first_date": start.date().isoformat(),

@@ -209,8 +209,8 @@ def seed(
                     "token": plain,
                     "session": _session_for(user),
                     "note_pool": by_therapist[therapist.id],
-                    # A therapist sees the clinical record of their own clients only (clients_visible_to):
-                    # the clinical reads and questionnaires use these; bookings stay clinic-wide.
+                    # A therapist sees and books their own clients only (clients_visible_to,
+                    # clients_bookable_by): reads, questionnaires and bookings use these; any therapist's calendar.
                     "client_ids": [c.id for j, c in enumerate(client_rows) if j % therapists == i],
                     "history_client_ids": [
                         c.id
