@@ -76,8 +76,9 @@ def main() -> None:
         "POST /appointments": lambda: client.post(
             "/api/v1/appointments",
             {
-                "client_id": rng.choice(plan["client_ids"]),
-                "therapist_id": rng.choice(plan["therapist_ids"]),
+                # the therapist's own client, with themself (as the load test books: anything else is refused)
+                "client_id": rng.choice(me["client_ids"]),
+                "therapist_id": me["therapist_id"],
                 "service_id": plan["service_id"],
                 "starts_at": slot(),
             },

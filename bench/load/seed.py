@@ -210,7 +210,7 @@ def seed(
                     "session": _session_for(user),
                     "note_pool": by_therapist[therapist.id],
                     # A therapist sees and books their own clients only (clients_visible_to,
-                    # clients_bookable_by): reads, questionnaires and bookings use these; any therapist's calendar.
+                    # clients_bookable_by): reads, questionnaires and bookings (with themself) use these.
                     "client_ids": [c.id for j, c in enumerate(client_rows) if j % therapists == i],
                     "history_client_ids": [
                         c.id
