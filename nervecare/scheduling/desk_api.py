@@ -18,7 +18,7 @@ from nervecare.core.permissions import clinic_id_of, clinic_of, require_scheduli
 from nervecare.core.request_types import AuthedHttpRequest
 from nervecare.scheduling import day as day_selectors
 from nervecare.scheduling import selectors, services
-from nervecare.scheduling.api import appointment_as_dict
+from nervecare.scheduling.api import appointment_as_dict, waitlist_entry_as_dict
 from nervecare.scheduling.models import WaitlistEntry
 from nervecare.scheduling.schemas import AppointmentOut, SlotOut, WaitlistEntryOut
 
@@ -245,20 +245,6 @@ def _entry(request: AuthedHttpRequest, entry_id: int) -> WaitlistEntry:
     )
 
 
-def _entry_out(e: WaitlistEntry) -> dict[str, Any]:
-    return {
-        "id": e.id,
-        "client_id": e.client_id,
-        "service_id": e.service_id,
-        "therapist_id": e.therapist_id,
-        "earliest": e.earliest,
-        "latest": e.latest,
-        "status": e.status,
-        "offered_start": e.offered_appointment_start,
-        "offered_therapist_id": e.offered_therapist_id,
-    }
-
-
 @router.get(
     "/waitlist/{entry_id}/matches",
     response={200: list[SlotOut], **error_responses(404)},
@@ -285,7 +271,7 @@ def waitlist_offer(request: AuthedHttpRequest, entry_id: int, payload: OfferIn) 
         therapist_id=payload.therapist_id,
         starts_at=payload.starts_at,
     )
-    return _entry_out(entry)
+    return waitlist_entry_as_dict(entry)
 
 
 @router.post(
@@ -294,4 +280,6 @@ def waitlist_offer(request: AuthedHttpRequest, entry_id: int, payload: OfferIn) 
     summary="Take a client off the waitlist",
 )
 def waitlist_withdraw(request: AuthedHttpRequest, entry_id: int) -> dict:
-    return _entry_out(services.waitlist_withdraw(actor=request.user, entry=_entry(request, entry_id)))
+    return waitlist_entry_as_dict(
+        services.waitlist_withdraw(actor=request.user, entry=_entry(request, entry_id))
+    )

@@ -9,7 +9,7 @@ from nervecare.scheduling.api import courses  # noqa: F401
 from nervecare.scheduling.api import waitlist  # noqa: F401
 
 # isort: on
-from nervecare.scheduling.api.common import appointment_as_dict, router
+from nervecare.scheduling.api.common import appointment_as_dict, router, waitlist_entry_as_dict
 from nervecare.scheduling.api.inputs import CancelIn
 
-__all__ = ["CancelIn", "appointment_as_dict", "router"]
+__all__ = ["CancelIn", "appointment_as_dict", "router", "waitlist_entry_as_dict"]

@@ -12,7 +12,7 @@ from nervecare.core.models import Therapist
 from nervecare.core.permissions import require_scheduling
 from nervecare.core.request_types import AuthedHttpRequest
 from nervecare.scheduling import selectors
-from nervecare.scheduling.models import Appointment
+from nervecare.scheduling.models import Appointment, WaitlistEntry
 
 
 class _Router(Router):
@@ -63,3 +63,18 @@ def bookable_client(request: AuthedHttpRequest, client_id: int) -> Client:
 def clinic_therapist(request: AuthedHttpRequest, therapist_id: int) -> Therapist:
     require_scheduling(request.user)
     return get_object_or_404(Therapist, pk=therapist_id, clinic_id=request.user.clinic_id)
+
+
+def waitlist_entry_as_dict(e: WaitlistEntry) -> dict[str, Any]:
+    """A waitlist entry as the API answers it (the waitlist routes and the front desk's)."""
+    return {
+        "id": e.id,
+        "client_id": e.client_id,
+        "service_id": e.service_id,
+        "therapist_id": e.therapist_id,
+        "earliest": e.earliest,
+        "latest": e.latest,
+        "status": e.status,
+        "offered_start": e.offered_appointment_start,
+        "offered_therapist_id": e.offered_therapist_id,
+    }

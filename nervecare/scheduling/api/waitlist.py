@@ -1,7 +1,5 @@
 """Routes for the waitlist: adding a client, the list, and booking the time offered to an entry."""
 
-from typing import Any
-
 from django.shortcuts import get_object_or_404
 from ninja import Status
 
@@ -9,7 +7,12 @@ from nervecare.core.api_support import BODY, error_responses
 from nervecare.core.permissions import clinic_id_of, require_scheduling
 from nervecare.core.request_types import AuthedHttpRequest
 from nervecare.scheduling import services
-from nervecare.scheduling.api.common import appointment_as_dict, bookable_client, router
+from nervecare.scheduling.api.common import (
+    appointment_as_dict,
+    bookable_client,
+    router,
+    waitlist_entry_as_dict,
+)
 from nervecare.scheduling.api.inputs import WaitlistIn
 from nervecare.scheduling.models import WaitlistEntry
 from nervecare.scheduling.schemas import BookedOut, WaitlistEntryOut
@@ -31,13 +34,16 @@ def add_waitlist(request: AuthedHttpRequest, payload: WaitlistIn) -> Status:
         therapist_id=payload.therapist_id,
         note=payload.note,
     )
-    return Status(201, _entry(entry))
+    return Status(201, waitlist_entry_as_dict(entry))
 
 
 @router.get("/waitlist", response={200: list[WaitlistEntryOut], **error_responses()}, summary="The waitlist")
 def list_waitlist(request: AuthedHttpRequest) -> list:
     require_scheduling(request.user)
-    return [_entry(e) for e in WaitlistEntry.objects.filter(client__clinic_id=clinic_id_of(request.user))]
+    return [
+        waitlist_entry_as_dict(e)
+        for e in WaitlistEntry.objects.filter(client__clinic_id=clinic_id_of(request.user))
+    ]
 
 
 @router.post(
@@ -50,17 +56,3 @@ def accept_waitlist(request: AuthedHttpRequest, entry_id: int) -> dict:
     entry = get_object_or_404(WaitlistEntry, pk=entry_id, client__clinic_id=clinic_id_of(request.user))
     booking = services.waitlist_accept(actor=request.user, entry=entry)
     return appointment_as_dict(booking.appointment) | {"warnings": booking.warnings}
-
-
-def _entry(e: WaitlistEntry) -> dict[str, Any]:
-    return {
-        "id": e.id,
-        "client_id": e.client_id,
-        "service_id": e.service_id,
-        "therapist_id": e.therapist_id,
-        "earliest": e.earliest,
-        "latest": e.latest,
-        "status": e.status,
-        "offered_start": e.offered_appointment_start,
-        "offered_therapist_id": e.offered_therapist_id,
-    }
