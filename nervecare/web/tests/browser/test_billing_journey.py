@@ -27,9 +27,11 @@ def test_checkout_and_the_portal_invoice(page, browser, live_server, clinic_setu
     page.wait_for_url(f"**/billing/clients/{rosa.id}/")
     shoot(page, "billing-account")
     page.locator(f"input[name=appointment_ids][value='{past.id}']").check()
-    page.get_by_label("Paid now by").select_option("card")
-    page.get_by_label("Amount paid now").fill("50.00")
-    page.get_by_label("Card: last 4 digits").fill("4242")
+    # the account page has four forms (check-out, course, gift card, membership), each label naming its own field
+    checkout = page.get_by_role("region", name="Check out")
+    checkout.get_by_label("Paid now by").select_option("card")
+    checkout.get_by_label("Amount paid now").fill("50.00")
+    checkout.get_by_label("Card: last 4 digits").fill("4242")
     with page.expect_navigation():
         page.get_by_role("button", name="Issue the invoice").click()
     invoice = Invoice.objects.get()

@@ -83,7 +83,12 @@ def test_client_journey(page, browser, live_server, clinic_setup):
     assert rosa.responses.filter(instrument="nrs_pain", total=6).exists()
 
     me.get_by_role("link", name="Fill in today's diary").click()
-    for legend, value in (("Pain", "4"), ("Numbness", "6"), ("Tingling", "5"), ("How much", "2")):
+    for legend, value in (
+        ("Pain", "4"),
+        ("Numbness", "6"),
+        ("Tingling", "5"),
+        ("How well did you sleep", "7"),
+    ):
         me.get_by_role("group", name=re.compile(legend)).get_by_label(value, exact=True).check()
     me.get_by_label(re.compile("Anything else")).fill("Walked to the shop without stopping.")
     shoot(me, "portal-diary")
